@@ -1,0 +1,553 @@
+using CommunityModel.Primitives;
+using NodaTime;
+
+namespace CommunityModel.Referrals;
+
+/// <summary>
+/// The referral tree (推荐关系): who referred whom, array-backed for speed. Members get dense indices in
+/// join order such that a member's join sponsor always has a smaller index, so a bottom-up pass is a
+/// reverse loop and a top-down pass a forward loop; no operation recurses, and a chain a million levels
+/// deep is fine. A sponsor link is locked once made; it changes only through an explicit
+/// <see cref="SponsorTransfer"/>, and the tree answers who the sponsor was as of any instant.
+/// The tree is immutable: <see cref="WithTransfer"/> returns a new tree.
+/// </summary>
+public sealed class ReferralTree
+{
+    private readonly MemberId[] _ids;
+    private readonly Dictionary<MemberId, int> _index;
+    private readonly int[] _joinParent;
+    private readonly Instant[] _joined;
+    private readonly Dictionary<int, TransferHistory> _history;
+    private readonly SponsorTransfer[] _transfers;
+    private TreeSnapshot? _latest;
+
+    private ReferralTree(MemberId[] ids, Dictionary<MemberId, int> index, int[] joinParent, Instant[] joined, Dictionary<int, TransferHistory> history, SponsorTransfer[] transfers)
+    {
+        _ids = ids;
+        _index = index;
+        _joinParent = joinParent;
+        _joined = joined;
+        _history = history;
+        _transfers = transfers;
+    }
+
+    /// <summary>The number of members.</summary>
+    public int Count => _ids.Length;
+
+    /// <summary>The transfers recorded, in effective order.</summary>
+    public IReadOnlyList<SponsorTransfer> Transfers => _transfers;
+
+    /// <summary>True when any sponsor link was ever transferred.</summary>
+    public bool HasTransfers => _transfers.Length > 0;
+
+    /// <summary>
+    /// Builds a tree from join records in any order. Rejects the whole input, listing every offender
+    /// (unknown sponsor, self-sponsorship, cycle, duplicate member, sponsor who joined after the member).
+    /// </summary>
+    /// <param name="records">The join records.</param>
+    /// <returns>The tree.</returns>
+    /// <exception cref="DomainRuleException">With <see cref="ReferralTreeMustBeConsistentRule"/> listing every problem.</exception>
+    public static ReferralTree Build(IEnumerable<JoinRecord> records)
+        => TryBuild(records, out var tree, out var problems) ? tree! : throw new DomainRuleException(new ReferralTreeMustBeConsistentRule(problems));
+
+    /// <summary>Builds a tree, or returns every problem without building anything.</summary>
+    /// <param name="records">The join records.</param>
+    /// <param name="tree">The tree when the input is consistent.</param>
+    /// <param name="problems">Every problem found; empty on success.</param>
+    /// <returns>True when built.</returns>
+    public static bool TryBuild(IEnumerable<JoinRecord> records, out ReferralTree? tree, out IReadOnlyList<ReferralProblem> problems)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var list = records as IReadOnlyList<JoinRecord> ?? records.ToList();
+        var found = new List<ReferralProblem>();
+        var byId = new Dictionary<MemberId, int>(list.Count);
+        for (var i = 0; i < list.Count; i++)
+        {
+            var r = list[i] ?? throw new ArgumentException($"Join record {i} is null.", nameof(records));
+            if (!byId.TryAdd(r.Member, i))
+            {
+                found.Add(new ReferralProblem(r.Member, ReferralProblemKind.DuplicateMember, $"record {i} repeats the member of record {byId[r.Member]}"));
+            }
+        }
+
+        // Sponsor of each first record, as a record position (-1 for a root or a bad link).
+        var sponsorPos = new int[list.Count];
+        for (var i = 0; i < list.Count; i++)
+        {
+            sponsorPos[i] = -1;
+            var r = list[i];
+            if (byId[r.Member] != i || r.Sponsor is not { } sponsor)
+            {
+                continue;
+            }
+
+            if (sponsor == r.Member)
+            {
+                found.Add(new ReferralProblem(r.Member, ReferralProblemKind.SelfSponsorship, "the member names itself as sponsor"));
+            }
+            else if (!byId.TryGetValue(sponsor, out var sp))
+            {
+                found.Add(new ReferralProblem(r.Member, ReferralProblemKind.UnknownSponsor, $"sponsor '{sponsor}' is not a member"));
+            }
+            else
+            {
+                sponsorPos[i] = sp;
+                if (list[sp].JoinedAt > r.JoinedAt)
+                {
+                    found.Add(new ReferralProblem(r.Member, ReferralProblemKind.SponsorJoinedAfterMember, $"sponsor '{sponsor}' joined at {list[sp].JoinedAt}, after the member at {r.JoinedAt}"));
+                }
+            }
+        }
+
+        FindCycles(list, byId, sponsorPos, found);
+        if (found.Count > 0)
+        {
+            tree = null;
+            problems = found;
+            return false;
+        }
+
+        // Dense indices: members in (joined, id) order, each preceded by its not-yet-placed ancestors.
+        var order = new int[list.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort(order, (a, b) =>
+        {
+            var c = list[a].JoinedAt.CompareTo(list[b].JoinedAt);
+            return c != 0 ? c : string.CompareOrdinal(list[a].Member.Value, list[b].Member.Value);
+        });
+        var indexOfPos = new int[list.Count];
+        Array.Fill(indexOfPos, -1);
+        var ids = new MemberId[list.Count];
+        var joined = new Instant[list.Count];
+        var parent = new int[list.Count];
+        var next = 0;
+        var stack = new Stack<int>();
+        foreach (var start in order)
+        {
+            for (var p = start; p >= 0 && indexOfPos[p] < 0; p = sponsorPos[p])
+            {
+                stack.Push(p);
+            }
+
+            while (stack.Count > 0)
+            {
+                var p = stack.Pop();
+                var idx = next++;
+                indexOfPos[p] = idx;
+                ids[idx] = list[p].Member;
+                joined[idx] = list[p].JoinedAt;
+                parent[idx] = sponsorPos[p] < 0 ? -1 : indexOfPos[sponsorPos[p]];
+            }
+        }
+
+        var index = new Dictionary<MemberId, int>(ids.Length);
+        for (var i = 0; i < ids.Length; i++)
+        {
+            index[ids[i]] = i;
+        }
+
+        tree = new ReferralTree(ids, index, parent, joined, [], []);
+        problems = [];
+        return true;
+    }
+
+    private static void FindCycles(IReadOnlyList<JoinRecord> list, Dictionary<MemberId, int> byId, int[] sponsorPos, List<ReferralProblem> found)
+    {
+        // 0 = unvisited, 1 = on the current walk, 2 = done. Iterative: follow sponsor links.
+        var state = new byte[list.Count];
+        var path = new List<int>();
+        for (var s = 0; s < list.Count; s++)
+        {
+            if (state[s] != 0 || byId[list[s].Member] != s)
+            {
+                continue;
+            }
+
+            path.Clear();
+            var p = s;
+            while (p >= 0 && state[p] == 0)
+            {
+                state[p] = 1;
+                path.Add(p);
+                p = sponsorPos[p];
+            }
+
+            if (p >= 0 && state[p] == 1)
+            {
+                var at = path.IndexOf(p);
+                var cycle = path.GetRange(at, path.Count - at);
+                var text = string.Join(" -> ", cycle.Select(c => list[c].Member.Value)) + " -> " + list[p].Member.Value;
+                foreach (var c in cycle)
+                {
+                    found.Add(new ReferralProblem(list[c].Member, ReferralProblemKind.Cycle, $"sponsor cycle {text}"));
+                }
+            }
+
+            foreach (var q in path)
+            {
+                state[q] = 2;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Returns a new tree in which <paramref name="transfer"/> re-parents a member from its effective instant.
+    /// Transfers must come in effective order (not earlier than any transfer already recorded), after the
+    /// member joined, to a sponsor who had joined by then and is not in the member's own downline.
+    /// </summary>
+    /// <param name="transfer">The transfer.</param>
+    /// <returns>The new tree; this one is unchanged.</returns>
+    /// <exception cref="DomainRuleException">With <see cref="ReferralTreeMustBeConsistentRule"/> naming the problem.</exception>
+    public ReferralTree WithTransfer(SponsorTransfer transfer)
+    {
+        ArgumentNullException.ThrowIfNull(transfer);
+        var problems = new List<ReferralProblem>();
+        void Fail(ReferralProblemKind kind, string detail) => problems.Add(new ReferralProblem(transfer.Member, kind, detail));
+
+        if (string.IsNullOrWhiteSpace(transfer.Reason))
+        {
+            Fail(ReferralProblemKind.MissingReason, "a transfer needs a reason");
+        }
+
+        if (!_index.TryGetValue(transfer.Member, out var m))
+        {
+            Fail(ReferralProblemKind.UnknownMember, $"'{transfer.Member}' is not a member");
+        }
+
+        if (!_index.TryGetValue(transfer.NewSponsor, out var s))
+        {
+            Fail(ReferralProblemKind.UnknownSponsor, $"sponsor '{transfer.NewSponsor}' is not a member");
+        }
+
+        if (problems.Count == 0)
+        {
+            if (m == s)
+            {
+                Fail(ReferralProblemKind.SelfSponsorship, "the member cannot sponsor itself");
+            }
+
+            if (_transfers.Length > 0 && transfer.EffectiveAt < _transfers[^1].EffectiveAt)
+            {
+                Fail(ReferralProblemKind.TransferOutOfOrder, $"effective {transfer.EffectiveAt} is before the last recorded transfer at {_transfers[^1].EffectiveAt}");
+            }
+
+            if (transfer.EffectiveAt < _joined[m])
+            {
+                Fail(ReferralProblemKind.TransferOutOfOrder, $"effective {transfer.EffectiveAt} is before the member joined at {_joined[m]}");
+            }
+
+            if (_joined[s] > transfer.EffectiveAt)
+            {
+                Fail(ReferralProblemKind.SponsorJoinedAfterMember, $"sponsor '{transfer.NewSponsor}' joined at {_joined[s]}, after {transfer.EffectiveAt}");
+            }
+
+            // The new sponsor must not be the member or below it as of now (transfers are in order).
+            var latest = Snapshot(null);
+            for (var p = s; p >= 0; p = latest.Parent[p])
+            {
+                if (p == m)
+                {
+                    Fail(ReferralProblemKind.TransferIntoOwnDownline, $"'{transfer.NewSponsor}' is in the downline of '{transfer.Member}'");
+                    break;
+                }
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new DomainRuleException(new ReferralTreeMustBeConsistentRule(problems));
+        }
+
+        var history = new Dictionary<int, TransferHistory>(_history);
+        history[m] = history.TryGetValue(m, out var h) ? h.With(transfer.EffectiveAt, s) : new TransferHistory([transfer.EffectiveAt], [s]);
+        return new ReferralTree(_ids, _index, _joinParent, _joined, history, [.. _transfers, transfer]);
+    }
+
+    /// <summary>The member at a dense index.</summary>
+    /// <param name="index">0..<see cref="Count"/>-1.</param>
+    /// <returns>The member.</returns>
+    public MemberId MemberAt(int index) => _ids[index];
+
+    /// <summary>The dense index of a member.</summary>
+    /// <param name="member">The member.</param>
+    /// <returns>The index.</returns>
+    /// <exception cref="KeyNotFoundException">The member is not in the tree.</exception>
+    public int IndexOf(MemberId member)
+        => _index.TryGetValue(member, out var i) ? i : throw new KeyNotFoundException($"'{member}' is not a member of the referral tree.");
+
+    /// <summary>Looks up the dense index of a member.</summary>
+    /// <param name="member">The member.</param>
+    /// <param name="index">The index when found.</param>
+    /// <returns>True when the member is in the tree.</returns>
+    public bool TryGetIndex(MemberId member, out int index) => _index.TryGetValue(member, out index);
+
+    /// <summary>True when the member is in the tree.</summary>
+    /// <param name="member">The member.</param>
+    /// <returns>Whether it is a member.</returns>
+    public bool Contains(MemberId member) => _index.ContainsKey(member);
+
+    /// <summary>When a member joined.</summary>
+    /// <param name="member">The member.</param>
+    /// <returns>The join instant.</returns>
+    public Instant JoinedAt(MemberId member) => _joined[IndexOf(member)];
+
+    /// <summary>The sponsor of a member as of an instant (latest when null); null for a root.</summary>
+    /// <param name="member">The member.</param>
+    /// <param name="asOf">The instant, or null for the latest links.</param>
+    /// <returns>The sponsor, or null.</returns>
+    public MemberId? SponsorOf(MemberId member, Instant? asOf = null)
+    {
+        var p = SponsorIndexAsOf(IndexOf(member), asOf);
+        return p < 0 ? null : (MemberId?)_ids[p];
+    }
+
+    /// <summary>The uplines of a member, nearest first, up to <paramref name="maxLevels"/> levels.</summary>
+    /// <param name="member">The member.</param>
+    /// <param name="maxLevels">How many levels at most.</param>
+    /// <param name="asOf">The instant, or null for the latest links.</param>
+    /// <returns>Sponsor, sponsor's sponsor, and so on.</returns>
+    public IReadOnlyList<MemberId> Upline(MemberId member, int maxLevels, Instant? asOf = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxLevels);
+        var result = new List<MemberId>();
+        var p = SponsorIndexAsOf(IndexOf(member), asOf);
+        while (p >= 0 && result.Count < maxLevels)
+        {
+            result.Add(_ids[p]);
+            p = SponsorIndexAsOf(p, asOf);
+        }
+
+        return result;
+    }
+
+    /// <summary>How many sponsor links lie between a member and its root (a root has depth 0).</summary>
+    /// <param name="member">The member.</param>
+    /// <param name="asOf">The instant, or null for the latest links.</param>
+    /// <returns>The depth.</returns>
+    public int Depth(MemberId member, Instant? asOf = null)
+    {
+        var depth = 0;
+        for (var p = SponsorIndexAsOf(IndexOf(member), asOf); p >= 0; p = SponsorIndexAsOf(p, asOf))
+        {
+            depth++;
+        }
+
+        return depth;
+    }
+
+    /// <summary>The depth of every member, by dense index, in one top-down pass.</summary>
+    /// <param name="asOf">The instant, or null for the latest links.</param>
+    /// <returns>Depth per index.</returns>
+    public int[] Depths(Instant? asOf = null)
+    {
+        var snap = Snapshot(asOf);
+        var depth = new int[Count];
+        foreach (var i in snap.TopDown())
+        {
+            var p = snap.Parent[i];
+            depth[i] = p < 0 ? 0 : depth[p] + 1;
+        }
+
+        return depth;
+    }
+
+    /// <summary>The members a member referred directly, in index order.</summary>
+    /// <param name="member">The member.</param>
+    /// <param name="asOf">The instant, or null for the latest links.</param>
+    /// <returns>The direct referrals.</returns>
+    public IReadOnlyList<MemberId> DirectReferrals(MemberId member, Instant? asOf = null)
+    {
+        var snap = Snapshot(asOf);
+        var i = IndexOf(member);
+        var (start, end) = snap.ChildRange(i);
+        var result = new MemberId[end - start];
+        for (var k = start; k < end; k++)
+        {
+            result[k - start] = _ids[snap.Children[k]];
+        }
+
+        return result;
+    }
+
+    /// <summary>How many members are below a member, at any depth (the member itself not counted).</summary>
+    /// <param name="member">The member.</param>
+    /// <param name="asOf">The instant, or null for the latest links.</param>
+    /// <returns>The downline size.</returns>
+    public int DownlineSize(MemberId member, Instant? asOf = null)
+    {
+        var snap = Snapshot(asOf);
+        var count = 0;
+        var stack = new Stack<int>();
+        stack.Push(IndexOf(member));
+        while (stack.Count > 0)
+        {
+            var (start, end) = snap.ChildRange(stack.Pop());
+            for (var k = start; k < end; k++)
+            {
+                count++;
+                stack.Push(snap.Children[k]);
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>The downline size of every member, by dense index, in one bottom-up pass.</summary>
+    /// <param name="asOf">The instant, or null for the latest links.</param>
+    /// <returns>Downline size per index.</returns>
+    public int[] DownlineSizes(Instant? asOf = null)
+    {
+        var snap = Snapshot(asOf);
+        var size = new int[Count];
+        foreach (var i in snap.BottomUp())
+        {
+            var p = snap.Parent[i];
+            if (p >= 0)
+            {
+                size[p] += size[i] + 1;
+            }
+        }
+
+        return size;
+    }
+
+    /// <summary>
+    /// The volume of every member's subtree (own purchases plus all of its downline's), by dense index,
+    /// in one bottom-up pass over the given purchases.
+    /// </summary>
+    /// <param name="buyerIndex">The buyer's dense index per purchase.</param>
+    /// <param name="amounts">The amount per purchase, in minor units.</param>
+    /// <param name="asOf">The instant, or null for the latest links.</param>
+    /// <returns>Subtree volume per index, in minor units.</returns>
+    public long[] SubtreeVolumes(ReadOnlySpan<int> buyerIndex, ReadOnlySpan<long> amounts, Instant? asOf = null)
+    {
+        if (buyerIndex.Length != amounts.Length)
+        {
+            throw new ArgumentException("One amount per buyer is required.", nameof(amounts));
+        }
+
+        var snap = Snapshot(asOf);
+        var volume = new long[Count];
+        for (var k = 0; k < buyerIndex.Length; k++)
+        {
+            volume[buyerIndex[k]] = checked(volume[buyerIndex[k]] + amounts[k]);
+        }
+
+        foreach (var i in snap.BottomUp())
+        {
+            var p = snap.Parent[i];
+            if (p >= 0)
+            {
+                volume[p] = checked(volume[p] + volume[i]);
+            }
+        }
+
+        return volume;
+    }
+
+    /// <summary>The subtree volume of every member for purchases given by member id (see the span overload).</summary>
+    /// <param name="purchases">Buyer and amount per purchase.</param>
+    /// <param name="asOf">The instant, or null for the latest links.</param>
+    /// <returns>Subtree volume per member with a non-zero volume.</returns>
+    public IReadOnlyDictionary<MemberId, Money> SubtreeVolumeByMember(IEnumerable<(MemberId Buyer, Money Amount)> purchases, Instant? asOf = null)
+    {
+        ArgumentNullException.ThrowIfNull(purchases);
+        var list = purchases.ToList();
+        var currency = list.Count > 0 ? list[0].Amount.Currency : default;
+        var idx = new int[list.Count];
+        var amt = new long[list.Count];
+        for (var k = 0; k < list.Count; k++)
+        {
+            if (list[k].Amount.Currency != currency)
+            {
+                throw new DomainRuleException(new CurrencyMismatchRule(currency, list[k].Amount.Currency));
+            }
+
+            idx[k] = IndexOf(list[k].Buyer);
+            amt[k] = list[k].Amount.MinorUnits;
+        }
+
+        var volumes = SubtreeVolumes(idx, amt, asOf);
+        var result = new Dictionary<MemberId, Money>();
+        for (var i = 0; i < volumes.Length; i++)
+        {
+            if (volumes[i] != 0)
+            {
+                result[_ids[i]] = new Money(volumes[i], currency);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The sponsor index of a member as of an instant (latest when null), -1 for a root.</summary>
+    /// <param name="index">The member's dense index.</param>
+    /// <param name="asOf">The instant, or null for the latest links.</param>
+    /// <returns>The sponsor's dense index, or -1.</returns>
+    public int SponsorIndexAsOf(int index, Instant? asOf = null)
+    {
+        if (_history.Count == 0 || !_history.TryGetValue(index, out var h))
+        {
+            return _joinParent[index];
+        }
+
+        return h.ParentAsOf(asOf, _joinParent[index]);
+    }
+
+    /// <summary>The instants at which any sponsor link changes, ascending (the boundaries of link epochs).</summary>
+    internal IReadOnlyList<Instant> TransferInstants => _transfers.Select(t => t.EffectiveAt).Distinct().ToArray();
+
+    /// <summary>The links in force as of an instant (latest when null), with a top-down order.</summary>
+    /// <param name="asOf">The instant, or null for the latest links.</param>
+    /// <returns>The snapshot.</returns>
+    internal TreeSnapshot Snapshot(Instant? asOf)
+    {
+        if (_history.Count == 0)
+        {
+            return _latest ??= new TreeSnapshot(_joinParent);
+        }
+
+        if (asOf is null || asOf >= _transfers[^1].EffectiveAt)
+        {
+            return _latest ??= BuildSnapshot(null);
+        }
+
+        return BuildSnapshot(asOf);
+    }
+
+    private TreeSnapshot BuildSnapshot(Instant? asOf)
+    {
+        var parent = (int[])_joinParent.Clone();
+        foreach (var (member, h) in _history)
+        {
+            parent[member] = h.ParentAsOf(asOf, _joinParent[member]);
+        }
+
+        return new TreeSnapshot(parent);
+    }
+
+    private sealed class TransferHistory(Instant[] at, int[] parent)
+    {
+        public TransferHistory With(Instant effective, int newParent) => new([.. at, effective], [.. parent, newParent]);
+
+        public int ParentAsOf(Instant? asOf, int joinParent)
+        {
+            if (asOf is null)
+            {
+                return parent[^1];
+            }
+
+            var result = joinParent;
+            for (var k = 0; k < at.Length && at[k] <= asOf.Value; k++)
+            {
+                result = parent[k];
+            }
+
+            return result;
+        }
+    }
+}
