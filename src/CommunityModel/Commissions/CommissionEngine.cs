@@ -1,0 +1,532 @@
+using System.Runtime.CompilerServices;
+using CommunityModel.Primitives;
+using CommunityModel.Referrals;
+using NodaTime;
+
+namespace CommunityModel.Commissions;
+
+/// <summary>A member's rank is not defined by the plan.</summary>
+/// <param name="Offenders">Each offending member with its rank (at most 20 listed).</param>
+/// <param name="RankCount">The plan's number of ranks.</param>
+public sealed record RankMustBeDefinedByPlanRule(IReadOnlyList<(MemberId Member, int Rank)> Offenders, int RankCount) : IBusinessRule
+{
+    /// <inheritdoc />
+    public string Code => "commissions.rank.undefined";
+
+    /// <inheritdoc />
+    public string Message => $"The plan defines ranks 0..{RankCount - 1}; these members have others: " + string.Join(", ", Offenders.Select(o => $"{o.Member} (rank {o.Rank})"));
+}
+
+/// <summary>
+/// Computes commissions: for every order, walks the buyer's upline in the referral tree as of the order's
+/// instant and applies the plan's rules. Iterative and array-based; deterministic; an order's outcome does
+/// not depend on the other orders or their sequence. Two modes share one computation: <see cref="Run(MemberStatuses, OrderBatch)"/>
+/// gives every line with its trace, <see cref="RunTotals"/> only the totals and allocates nothing per order.
+/// </summary>
+public sealed class CommissionEngine
+{
+    private const long Million = Rate.OneInPartsPerMillion;
+
+    /// <summary>Creates an engine for a plan.</summary>
+    /// <param name="plan">The plan.</param>
+    public CommissionEngine(CommissionPlan plan) => Plan = Preconditions.NotNull(plan);
+
+    /// <summary>The plan.</summary>
+    public CommissionPlan Plan { get; }
+
+    /// <summary>Computes every line, with its trace, and the totals.</summary>
+    /// <param name="statuses">Rank and active flag per member (carries the tree).</param>
+    /// <param name="orders">The orders.</param>
+    /// <returns>The run.</returns>
+    public CommissionRun Run(MemberStatuses statuses, IEnumerable<Order> orders)
+    {
+        ArgumentNullException.ThrowIfNull(statuses);
+        return Run(statuses, OrderBatch.Create(statuses.Tree, Plan.Currency, orders));
+    }
+
+    /// <summary>Computes every line, with its trace, and the totals.</summary>
+    /// <param name="statuses">Rank and active flag per member.</param>
+    /// <param name="batch">The orders, over the same tree.</param>
+    /// <returns>The run.</returns>
+    public CommissionRun Run(MemberStatuses statuses, OrderBatch batch)
+    {
+        var calc = new Calculator(Plan, statuses, batch, trace: true);
+        var totals = new long[statuses.Tree.Count];
+        long sales = 0, paid = 0;
+        var outcomes = new OrderCommission[batch.Count];
+        var currency = Plan.Currency;
+        for (var row = 0; row < batch.Count; row++)
+        {
+            var n = calc.Compute(row);
+            var orderId = batch.IdAt(row);
+            var lines = new CommissionLine[n];
+            long orderPaid = 0, orderCut = 0;
+            var skipsUsed = 0;
+            for (var k = 0; k < n; k++)
+            {
+                totals[calc.Earner[k]] = checked(totals[calc.Earner[k]] + calc.Amount[k]);
+                orderPaid += calc.Amount[k];
+                orderCut += calc.Cut[k];
+                var lineSkips = calc.Skips.GetRange(skipsUsed, calc.SkipsBefore[k] - skipsUsed);
+                skipsUsed = calc.SkipsBefore[k];
+                lines[k] = new CommissionLine(
+                    orderId,
+                    statuses.Tree.MemberAt(calc.Earner[k]),
+                    (CommissionRuleKind)calc.Rule[k],
+                    calc.Level[k],
+                    calc.Distance[k],
+                    calc.Ppm[k] < 0 ? null : Rate.FromPartsPerMillion(calc.Ppm[k]),
+                    new Money(calc.Amount[k], currency),
+                    new Money(calc.Cut[k], currency),
+                    lineSkips);
+            }
+
+            var amount = batch.Amount[row];
+            sales = checked(sales + amount);
+            paid = checked(paid + orderPaid);
+            outcomes[row] = new OrderCommission(
+                orderId,
+                statuses.Tree.MemberAt(batch.Buyer[row]),
+                batch.ProductTable[batch.Product[row]],
+                new Money(amount, currency),
+                batch.PaidAtOf(row),
+                lines,
+                calc.Skips.ToArray(),
+                new Money(amount - orderPaid, currency),
+                new Money(orderCut, currency));
+        }
+
+        return new CommissionRun(Plan, new CommissionTotals(statuses.Tree, currency, totals, sales, paid, batch.Count), outcomes);
+    }
+
+    /// <summary>Computes only the totals; allocates nothing per order. Gives the same totals as <see cref="Run(MemberStatuses, OrderBatch)"/>.</summary>
+    /// <param name="statuses">Rank and active flag per member.</param>
+    /// <param name="batch">The orders, over the same tree.</param>
+    /// <returns>The totals.</returns>
+    public CommissionTotals RunTotals(MemberStatuses statuses, OrderBatch batch)
+    {
+        var calc = new Calculator(Plan, statuses, batch, trace: false);
+        var totals = new long[statuses.Tree.Count];
+        long sales = 0, paid = 0;
+        var earner = calc.Earner;
+        var amounts = calc.Amount;
+        for (var row = 0; row < batch.Count; row++)
+        {
+            var n = calc.Compute(row);
+            for (var k = 0; k < n; k++)
+            {
+                totals[earner[k]] = checked(totals[earner[k]] + amounts[k]);
+                paid = checked(paid + amounts[k]);
+            }
+
+            sales = checked(sales + batch.Amount[row]);
+        }
+
+        return new CommissionTotals(statuses.Tree, Plan.Currency, totals, sales, paid, batch.Count);
+    }
+
+    /// <summary>The per-run state: flat arrays of the links in force and reusable line buffers.</summary>
+    private sealed class Calculator
+    {
+        private readonly CommissionPlan _plan;
+        private readonly MemberStatuses _statuses;
+        private readonly OrderBatch _batch;
+        private readonly bool _trace;
+        private readonly int[] _rank;
+        private readonly bool[] _active;
+        private readonly int[] _productRule;
+        private readonly bool[] _diffEligibleRank;
+        private readonly long[] _epochStarts;
+        private readonly Dictionary<int, Links> _links = [];
+        private readonly int[] _order;
+        private int _count;
+
+        public Calculator(CommissionPlan plan, MemberStatuses statuses, OrderBatch batch, bool trace)
+        {
+            ArgumentNullException.ThrowIfNull(statuses);
+            ArgumentNullException.ThrowIfNull(batch);
+            if (!ReferenceEquals(statuses.Tree, batch.Tree))
+            {
+                throw new ArgumentException("The statuses and the orders must be over the same referral tree.", nameof(batch));
+            }
+
+            if (batch.Currency != plan.Currency)
+            {
+                throw new DomainRuleException(new CurrencyMismatchRule(plan.Currency, batch.Currency));
+            }
+
+            _plan = plan;
+            _statuses = statuses;
+            _batch = batch;
+            _trace = trace;
+            _rank = statuses.Ranks;
+            _active = statuses.Active;
+            var offenders = new List<(MemberId, int)>();
+            for (var i = 0; i < _rank.Length && offenders.Count < 20; i++)
+            {
+                if (_rank[i] >= plan.RankCount)
+                {
+                    offenders.Add((statuses.Tree.MemberAt(i), _rank[i]));
+                }
+            }
+
+            if (offenders.Count > 0)
+            {
+                throw new DomainRuleException(new RankMustBeDefinedByPlanRule(offenders, plan.RankCount));
+            }
+
+            _productRule = batch.ProductTable.Select(plan.ProductRuleIndex).ToArray();
+            _diffEligibleRank = new bool[plan.RankCount];
+            if (plan.DifferentialPpm is { } dppm)
+            {
+                for (var r = 0; r < plan.RankCount; r++)
+                {
+                    _diffEligibleRank[r] = dppm[r] > 0 || plan.Products.Any(p => p.FixedByRank is { } f && f[r] > 0);
+                }
+            }
+
+            _epochStarts = statuses.Tree.TransferInstants.Select(t => t.ToUnixTimeTicks()).ToArray();
+            var max = plan.MaxLinesPerOrder;
+            Earner = new int[max];
+            Amount = new long[max];
+            Cut = new long[max];
+            Rule = new byte[max];
+            Level = new int[max];
+            Distance = new int[max];
+            Ppm = new long[max];
+            SkipsBefore = new int[max];
+            _order = new int[max];
+        }
+
+        public int[] Earner { get; }
+
+        public long[] Amount { get; }
+
+        public long[] Cut { get; }
+
+        public byte[] Rule { get; }
+
+        public int[] Level { get; }
+
+        public int[] Distance { get; }
+
+        public long[] Ppm { get; }
+
+        public int[] SkipsBefore { get; }
+
+        public List<SkippedUpline> Skips { get; } = [];
+
+        /// <summary>Computes one order into the buffers; returns the number of lines.</summary>
+        public int Compute(int row)
+        {
+            _count = 0;
+            if (_trace)
+            {
+                Skips.Clear();
+            }
+
+            var links = LinksFor(row);
+            var buyer = _batch.Buyer[row];
+            var amount = _batch.Amount[row];
+            var qty = _batch.Quantity[row];
+            var ruleIndex = _productRule[_batch.Product[row]];
+            long[]? fixedLevel = null, fixedRank = null;
+            if (ruleIndex >= 0)
+            {
+                var rule = _plan.Products[ruleIndex];
+                if (!rule.Commissionable)
+                {
+                    if (_trace)
+                    {
+                        var tree = _statuses.Tree;
+                        Skips.Add(new SkippedUpline(CommissionRuleKind.Level, tree.MemberAt(buyer), 0, SkipReason.NonCommissionableProduct, 1, $"product '{_batch.ProductTable[_batch.Product[row]]}' pays no commission"));
+                    }
+
+                    return 0;
+                }
+
+                fixedLevel = rule.FixedByLevel;
+                fixedRank = rule.FixedByRank;
+            }
+
+            if (_plan.LevelCount > 0)
+            {
+                ApplyLevels(links, buyer, amount, qty, fixedLevel);
+            }
+
+            if (_plan.DifferentialPpm is not null)
+            {
+                ApplyDifferential(links, buyer, amount, qty, fixedRank);
+            }
+
+            if (_plan.HasRebate && (!_plan.Definition.RebateRequiresActive || _active[buyer]))
+            {
+                Add(buyer, CommissionRuleKind.SelfPurchaseRebate, 0, 0, _plan.RebatePpm, Pay((Int128)amount * _plan.RebatePpm));
+            }
+
+            ApplyCap(amount);
+            return _count;
+        }
+
+        private void ApplyLevels(Links links, int buyer, long amount, int qty, long[]? fixedLevel)
+        {
+            var parent = links.Parent;
+            var levels = _plan.LevelCount;
+            var ppmByRank = _plan.LevelPpmByRank;
+            if (_plan.LevelCompression == Compression.Dynamic)
+            {
+                var jump = links.JumpLevel!;
+                var depth = links.Depth;
+                var prev = buyer;
+                var u = jump[buyer];
+                for (var level = 1; level <= levels && u >= 0; level++)
+                {
+                    if (_trace && depth[prev] - depth[u] > 1)
+                    {
+                        AddGap(CommissionRuleKind.Level, links, buyer, prev, u, "not eligible for the level rule (inactive or below the minimum rank); compressed");
+                    }
+
+                    var ppm = ppmByRank[_rank[u]][level - 1];
+                    var num = fixedLevel is null ? (Int128)amount * ppm : (Int128)fixedLevel[level - 1] * qty * Million;
+                    Add(u, CommissionRuleKind.Level, level, depth[buyer] - depth[u], fixedLevel is null ? ppm : -1, Pay(num));
+                    prev = u;
+                    u = jump[u];
+                }
+
+                return;
+            }
+
+            var up = parent[buyer];
+            for (var level = 1; level <= levels && up >= 0; level++)
+            {
+                var inactive = _plan.LevelRequiresActive && !_active[up];
+                var lowRank = _rank[up] < _plan.LevelMinimumRank;
+                if (inactive || lowRank)
+                {
+                    if (_trace)
+                    {
+                        var who = _statuses.Tree.MemberAt(up);
+                        Skips.Add(inactive
+                            ? new SkippedUpline(CommissionRuleKind.Level, who, level, SkipReason.Inactive, 1, $"{who} at level {level} is inactive; the company keeps the level's share")
+                            : new SkippedUpline(CommissionRuleKind.Level, who, level, SkipReason.RankBelowMinimum, 1, $"{who} at level {level} has rank {_rank[up]} < {_plan.LevelMinimumRank}; the company keeps the level's share"));
+                    }
+                }
+                else
+                {
+                    var ppm = ppmByRank[_rank[up]][level - 1];
+                    var num = fixedLevel is null ? (Int128)amount * ppm : (Int128)fixedLevel[level - 1] * qty * Million;
+                    Add(up, CommissionRuleKind.Level, level, level, fixedLevel is null ? ppm : -1, Pay(num));
+                }
+
+                up = parent[up];
+            }
+        }
+
+        private void ApplyDifferential(Links links, int buyer, long amount, int qty, long[]? fixedRank)
+        {
+            var dppm = _plan.DifferentialPpm!;
+            var jump = links.JumpDiff!;
+            var depth = links.Depth;
+            var peerMax = _plan.PeerMaxUplines;
+            var top = _plan.RankCount - 1;
+            Int128 maxEntitlement = fixedRank is null ? (Int128)amount * dppm[top] : (Int128)fixedRank[top] * qty * Million;
+            Int128 paidBelow = 0;
+            long ppmBelow = 0;
+            var topRank = -1;
+            var topMember = -1;
+            var peers = 0;
+            var prev = buyer;
+            for (var u = jump[buyer]; u >= 0; u = jump[u])
+            {
+                if (_trace && depth[prev] - depth[u] > 1)
+                {
+                    AddGap(CommissionRuleKind.Differential, links, buyer, prev, u, "inactive or of a rank with no differential rate; passed over");
+                }
+
+                var r = _rank[u];
+                var distance = depth[buyer] - depth[u];
+                Int128 entitlement = fixedRank is null ? (Int128)amount * dppm[r] : (Int128)fixedRank[r] * qty * Million;
+                if (entitlement > paidBelow)
+                {
+                    Add(u, CommissionRuleKind.Differential, distance, distance, fixedRank is null ? dppm[r] - ppmBelow : -1, Pay(entitlement - paidBelow));
+                    paidBelow = entitlement;
+                    ppmBelow = dppm[r];
+                    topRank = r;
+                    topMember = u;
+                }
+                else if (peerMax > 0 && r == topRank && peers < peerMax)
+                {
+                    Add(u, CommissionRuleKind.PeerBonus, distance, distance, _plan.PeerPpm, Pay((Int128)amount * _plan.PeerPpm));
+                    peers++;
+                }
+                else if (_trace)
+                {
+                    var who = _statuses.Tree.MemberAt(u);
+                    var below = _statuses.Tree.MemberAt(topMember);
+                    Skips.Add(r == topRank && peerMax > 0
+                        ? new SkippedUpline(CommissionRuleKind.Differential, who, distance, SkipReason.PeerBonusExhausted, 1, $"{who} (rank {r}) is a peer of {below}, but the peer bonus already went to {peerMax} peer(s)")
+                        : new SkippedUpline(CommissionRuleKind.Differential, who, distance, SkipReason.RateAlreadyPaidBelow, 1, $"{who} (rank {r}) earns nothing: {below} below already took the rate of rank {topRank}{(r == topRank ? " and the plan has no peer bonus" : string.Empty)}"));
+                }
+
+                prev = u;
+                if (paidBelow >= maxEntitlement && peers >= peerMax)
+                {
+                    break;
+                }
+            }
+        }
+
+        private void ApplyCap(long amount)
+        {
+            long sum = 0;
+            for (var k = 0; k < _count; k++)
+            {
+                Cut[k] = 0;
+                sum += Amount[k];
+            }
+
+            var cap = _plan.CapPpm >= Million ? amount : Rate.FromPartsPerMillion(_plan.CapPpm).ApplyToMinor(amount);
+            if (sum <= cap)
+            {
+                return;
+            }
+
+            var excess = sum - cap;
+            if (_plan.CapPolicy == CapPolicy.ProRata)
+            {
+                // Exact proportional cut: distribute the excess over the lines by largest remainder.
+                Span<long> weights = Amount.AsSpan(0, _count);
+                Span<long> cuts = Cut.AsSpan(0, _count);
+                Money.AllocateMinor(excess, weights, cuts);
+                for (var k = 0; k < _count; k++)
+                {
+                    Amount[k] -= Cut[k];
+                }
+
+                return;
+            }
+
+            // Deepest first: the farthest line is cut first; among equals, the later one.
+            for (var k = 0; k < _count; k++)
+            {
+                _order[k] = k;
+            }
+
+            for (var i = 1; i < _count; i++)
+            {
+                var x = _order[i];
+                var j = i - 1;
+                while (j >= 0 && Distance[_order[j]] <= Distance[x])
+                {
+                    _order[j + 1] = _order[j];
+                    j--;
+                }
+
+                _order[j + 1] = x;
+            }
+
+            for (var i = 0; i < _count && excess > 0; i++)
+            {
+                var k = _order[i];
+                var take = Math.Min(excess, Amount[k]);
+                Amount[k] -= take;
+                Cut[k] = take;
+                excess -= take;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private long Pay(Int128 numerator)
+        {
+            if (_plan.Rounding == RoundingMode.Floor && numerator >= 0 && numerator <= long.MaxValue)
+            {
+                return (long)numerator / Million;
+            }
+
+            return ExactMath.DivideToInt64(numerator, Million, _plan.Rounding);
+        }
+
+        private void Add(int earner, CommissionRuleKind rule, int level, int distance, long ppm, long amount)
+        {
+            var k = _count++;
+            Earner[k] = earner;
+            Rule[k] = (byte)rule;
+            Level[k] = level;
+            Distance[k] = distance;
+            Ppm[k] = ppm;
+            Amount[k] = amount;
+            if (_trace)
+            {
+                SkipsBefore[k] = Skips.Count;
+            }
+        }
+
+        private void AddGap(CommissionRuleKind rule, Links links, int buyer, int prev, int next, string why)
+        {
+            var first = links.Parent[prev];
+            var count = links.Depth[prev] - links.Depth[next] - 1;
+            var who = _statuses.Tree.MemberAt(first);
+            var distance = links.Depth[buyer] - links.Depth[first];
+            Skips.Add(new SkippedUpline(rule, who, distance, SkipReason.Compressed, count, $"{count} upline(s) from {who} ({distance} hop(s) up) {why}"));
+        }
+
+        private Links LinksFor(int row)
+        {
+            var epoch = 0;
+            if (_epochStarts.Length > 0)
+            {
+                var t = _batch.PaidAtTicks[row];
+                var idx = Array.BinarySearch(_epochStarts, t);
+                epoch = idx >= 0 ? idx + 1 : ~idx;
+            }
+
+            if (!_links.TryGetValue(epoch, out var links))
+            {
+                var snapshot = _statuses.Tree.Snapshot(_epochStarts.Length == 0 ? null : Instant.FromUnixTimeTicks(_batch.PaidAtTicks[row]));
+                links = new Links(snapshot, _plan, _rank, _active, _diffEligibleRank);
+                _links[epoch] = links;
+            }
+
+            return links;
+        }
+    }
+
+    /// <summary>The links in force in one epoch, with depth and compression jump pointers.</summary>
+    private sealed class Links
+    {
+        public Links(TreeSnapshot snapshot, CommissionPlan plan, int[] rank, bool[] active, bool[] diffEligibleRank)
+        {
+            Parent = snapshot.Parent;
+            var n = Parent.Length;
+            Depth = new int[n];
+            var order = snapshot.TopDownArray();
+            var dynamicLevels = plan.LevelCount > 0 && plan.LevelCompression == Compression.Dynamic;
+            JumpLevel = dynamicLevels ? new int[n] : null;
+            JumpDiff = plan.DifferentialPpm is not null ? new int[n] : null;
+            foreach (var i in order)
+            {
+                var p = Parent[i];
+                Depth[i] = p < 0 ? 0 : Depth[p] + 1;
+                if (JumpLevel is not null)
+                {
+                    JumpLevel[i] = p < 0 ? -1
+                        : (rank[p] >= plan.LevelMinimumRank && (!plan.LevelRequiresActive || active[p])) ? p : JumpLevel[p];
+                }
+
+                if (JumpDiff is not null)
+                {
+                    JumpDiff[i] = p < 0 ? -1
+                        : (diffEligibleRank[rank[p]] && (!plan.DifferentialRequiresActive || active[p])) ? p : JumpDiff[p];
+                }
+            }
+        }
+
+        public int[] Parent { get; }
+
+        public int[] Depth { get; }
+
+        public int[]? JumpLevel { get; }
+
+        public int[]? JumpDiff { get; }
+    }
+}

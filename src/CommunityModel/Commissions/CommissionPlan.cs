@@ -1,0 +1,172 @@
+using System.Collections.Frozen;
+using CommunityModel.Primitives;
+using FluentValidation;
+
+namespace CommunityModel.Commissions;
+
+/// <summary>
+/// An immutable, validated commission plan compiled into flat arrays for the engine. Create it from a
+/// <see cref="CommissionPlanDefinition"/> with <see cref="Create"/> or <see cref="TryCreate"/>.
+/// </summary>
+public sealed class CommissionPlan
+{
+    private readonly FrozenDictionary<ProductId, int> _productIndex;
+
+    private CommissionPlan(CommissionPlanDefinition definition)
+    {
+        Definition = definition;
+        var levels = definition.Levels;
+        var diff = definition.Differential;
+        var rankCount = 1;
+        if (diff is not null)
+        {
+            rankCount = Math.Max(rankCount, diff.RateByRank.Count);
+        }
+
+        if (levels is not null)
+        {
+            rankCount = Math.Max(rankCount, levels.MinimumRank + 1);
+            foreach (var key in levels.RatesByRank.Keys)
+            {
+                rankCount = Math.Max(rankCount, key + 1);
+            }
+        }
+
+        RankCount = rankCount;
+        if (levels is not null)
+        {
+            LevelCount = levels.Rates.Count;
+            LevelPpmByRank = new long[rankCount][];
+            var defaults = levels.Rates.Select(r => r.PartsPerMillion).ToArray();
+            for (var r = 0; r < rankCount; r++)
+            {
+                LevelPpmByRank[r] = levels.RatesByRank.TryGetValue(r, out var row) ? row.Select(x => x.PartsPerMillion).ToArray() : defaults;
+            }
+
+            LevelMinimumRank = levels.MinimumRank;
+            LevelRequiresActive = levels.RequireActive;
+            LevelCompression = levels.Compression;
+        }
+        else
+        {
+            LevelPpmByRank = [];
+        }
+
+        if (diff is not null)
+        {
+            DifferentialPpm = new long[rankCount];
+            for (var r = 0; r < rankCount; r++)
+            {
+                DifferentialPpm[r] = diff.RateByRank[Math.Min(r, diff.RateByRank.Count - 1)].PartsPerMillion;
+            }
+
+            DifferentialRequiresActive = diff.RequireActive;
+            PeerPpm = diff.PeerBonus?.Rate.PartsPerMillion ?? 0;
+            PeerMaxUplines = diff.PeerBonus?.MaxUplines ?? 0;
+        }
+
+        var products = new Dictionary<ProductId, int>();
+        var compiled = new List<CompiledProduct>();
+        foreach (var p in definition.Products)
+        {
+            products[p.Product] = compiled.Count;
+            compiled.Add(new CompiledProduct(
+                p.Commissionable,
+                p.FixedPerUnitByLevel?.Select(m => m.MinorUnits).ToArray(),
+                p.FixedPerUnitByRank is null ? null : Enumerable.Range(0, rankCount).Select(r => p.FixedPerUnitByRank[Math.Min(r, p.FixedPerUnitByRank.Count - 1)].MinorUnits).ToArray()));
+        }
+
+        _productIndex = products.ToFrozenDictionary();
+        Products = compiled.ToArray();
+        CapPpm = definition.Cap?.MaxShare.PartsPerMillion ?? Rate.OneInPartsPerMillion;
+        CapPolicy = definition.Cap?.Policy ?? CapPolicy.DeepestFirst;
+        RebatePpm = definition.SelfPurchaseRebate?.PartsPerMillion ?? 0;
+        HasRebate = definition.SelfPurchaseRebate is not null;
+        MaxLinesPerOrder = LevelCount + (DifferentialPpm is null ? 0 : rankCount + PeerMaxUplines) + 1;
+    }
+
+    /// <summary>The definition the plan was built from.</summary>
+    public CommissionPlanDefinition Definition { get; }
+
+    /// <summary>The plan's name.</summary>
+    public string Name => Definition.Name;
+
+    /// <summary>The plan's currency.</summary>
+    public Currency Currency => Definition.Currency;
+
+    /// <summary>How each line is rounded.</summary>
+    public RoundingMode Rounding => Definition.Rounding;
+
+    /// <summary>Ranks run from 0 to <c>RankCount - 1</c>; the engine rejects other ranks.</summary>
+    public int RankCount { get; }
+
+    /// <summary>The number of levels of the level rule (0 without one).</summary>
+    public int LevelCount { get; }
+
+    /// <summary>True when the plan has a differential rule.</summary>
+    public bool HasDifferential => DifferentialPpm is not null;
+
+    internal long[][] LevelPpmByRank { get; }
+
+    internal int LevelMinimumRank { get; }
+
+    internal bool LevelRequiresActive { get; }
+
+    internal Compression LevelCompression { get; }
+
+    internal long[]? DifferentialPpm { get; }
+
+    internal bool DifferentialRequiresActive { get; }
+
+    internal long PeerPpm { get; }
+
+    internal int PeerMaxUplines { get; }
+
+    internal CompiledProduct[] Products { get; }
+
+    internal long CapPpm { get; }
+
+    internal CapPolicy CapPolicy { get; }
+
+    internal long RebatePpm { get; }
+
+    internal bool HasRebate { get; }
+
+    internal int MaxLinesPerOrder { get; }
+
+    /// <summary>Validates a definition and builds the plan.</summary>
+    /// <param name="definition">The definition.</param>
+    /// <returns>The plan.</returns>
+    /// <exception cref="ValidationException">Every problem, with its property path and error code.</exception>
+    public static CommissionPlan Create(CommissionPlanDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        new CommissionPlanValidator().ValidateAndThrow(definition);
+        return new CommissionPlan(definition);
+    }
+
+    /// <summary>Validates a definition and builds the plan, or returns every problem.</summary>
+    /// <param name="definition">The definition.</param>
+    /// <param name="plan">The plan when valid.</param>
+    /// <param name="errors">Every problem; empty when valid.</param>
+    /// <returns>True when valid.</returns>
+    public static bool TryCreate(CommissionPlanDefinition definition, out CommissionPlan? plan, out IReadOnlyList<FluentValidation.Results.ValidationFailure> errors)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var result = new CommissionPlanValidator().Validate(definition);
+        errors = result.Errors;
+        plan = result.IsValid ? new CommissionPlan(definition) : null;
+        return result.IsValid;
+    }
+
+    /// <summary>The index of a product's rule, or -1 when the product has none.</summary>
+    /// <param name="product">The product.</param>
+    /// <returns>The rule index or -1.</returns>
+    internal int ProductRuleIndex(ProductId product) => _productIndex.TryGetValue(product, out var i) ? i : -1;
+
+    /// <summary>The plan's name.</summary>
+    /// <returns>The name.</returns>
+    public override string ToString() => Name;
+
+    internal sealed record CompiledProduct(bool Commissionable, long[]? FixedByLevel, long[]? FixedByRank);
+}

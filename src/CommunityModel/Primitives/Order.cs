@@ -1,0 +1,12 @@
+using NodaTime;
+
+namespace CommunityModel.Primitives;
+
+/// <summary>A paid order: the fact commissions, ladders and scoring are computed from.</summary>
+/// <param name="Id">The order's key.</param>
+/// <param name="Buyer">Who bought.</param>
+/// <param name="Product">What was bought.</param>
+/// <param name="Amount">The amount paid (not negative).</param>
+/// <param name="PaidAt">When it was paid.</param>
+/// <param name="Quantity">How many units (at least 1); fixed per-unit commissions multiply by it.</param>
+public sealed record Order(OrderId Id, MemberId Buyer, ProductId Product, Money Amount, Instant PaidAt, int Quantity = 1);
