@@ -176,10 +176,10 @@ public sealed class CommissionEngine
             }
 
             _productRule = batch.ProductTable.Select(plan.ProductRuleIndex).ToArray();
-            _diffEligibleRank = new bool[plan.RankCount];
+            _diffEligibleRank = new bool[plan.DifferentialRankCount];
             if (plan.DifferentialPpm is { } dppm)
             {
-                for (var r = 0; r < plan.RankCount; r++)
+                for (var r = 0; r < plan.DifferentialRankCount; r++)
                 {
                     _diffEligibleRank[r] = dppm[r] > 0 || plan.Products.Any(p => p.FixedByRank is { } f && f[r] > 0);
                 }
@@ -272,8 +272,7 @@ public sealed class CommissionEngine
         {
             var parent = links.Parent;
             var levels = _plan.LevelCount;
-            var ppmByRank = _plan.LevelPpmByRank;
-            if (_plan.LevelCompression == Compression.Dynamic)
+                        if (_plan.LevelCompression == Compression.Dynamic)
             {
                 var jump = links.JumpLevel!;
                 var depth = links.Depth;
@@ -286,7 +285,7 @@ public sealed class CommissionEngine
                         AddGap(CommissionRuleKind.Level, links, buyer, prev, u, "not eligible for the level rule (inactive or below the minimum rank); compressed");
                     }
 
-                    var ppm = ppmByRank[_rank[u]][level - 1];
+                    var ppm = _plan.LevelPpmFor(_rank[u])[level - 1];
                     var num = fixedLevel is null ? (Int128)amount * ppm : (Int128)fixedLevel[level - 1] * qty * Million;
                     Add(u, CommissionRuleKind.Level, level, depth[buyer] - depth[u], fixedLevel is null ? ppm : -1, Pay(num));
                     prev = u;
@@ -313,7 +312,7 @@ public sealed class CommissionEngine
                 }
                 else
                 {
-                    var ppm = ppmByRank[_rank[up]][level - 1];
+                    var ppm = _plan.LevelPpmFor(_rank[up])[level - 1];
                     var num = fixedLevel is null ? (Int128)amount * ppm : (Int128)fixedLevel[level - 1] * qty * Million;
                     Add(up, CommissionRuleKind.Level, level, level, fixedLevel is null ? ppm : -1, Pay(num));
                 }
@@ -328,7 +327,7 @@ public sealed class CommissionEngine
             var jump = links.JumpDiff!;
             var depth = links.Depth;
             var peerMax = _plan.PeerMaxUplines;
-            var top = _plan.RankCount - 1;
+            var top = _plan.DifferentialRankCount - 1;
             Int128 maxEntitlement = fixedRank is null ? (Int128)amount * dppm[top] : (Int128)fixedRank[top] * qty * Million;
             Int128 paidBelow = 0;
             long ppmBelow = 0;
@@ -359,6 +358,11 @@ public sealed class CommissionEngine
                     Add(u, CommissionRuleKind.PeerBonus, distance, distance, _plan.PeerPpm, Pay((Int128)amount * _plan.PeerPpm));
                     peers++;
                 }
+                else if (_trace && topMember < 0)
+                {
+                    var who = _statuses.Tree.MemberAt(u);
+                    Skips.Add(new SkippedUpline(CommissionRuleKind.Differential, who, distance, SkipReason.NothingToPay, 1, $"{who} (rank {r}) earns nothing: the order's entitlement at that rank is zero"));
+                }
                 else if (_trace)
                 {
                     var who = _statuses.Tree.MemberAt(u);
@@ -371,6 +375,17 @@ public sealed class CommissionEngine
                 prev = u;
                 if (paidBelow >= maxEntitlement && peers >= peerMax)
                 {
+                    if (_trace && links.Parent[u] >= 0)
+                    {
+                        // Make the cut visible: everyone above earns nothing from this order.
+                        var first = links.Parent[u];
+                        var who = _statuses.Tree.MemberAt(first);
+                        var below = _statuses.Tree.MemberAt(topMember);
+                        var why = peerMax == 0 ? " and the plan has no peer bonus" : $" and the peer bonus already went to {peerMax} peer(s)";
+                        Skips.Add(new SkippedUpline(CommissionRuleKind.Differential, who, depth[buyer] - depth[first], SkipReason.RateAlreadyPaidBelow, depth[u],
+                            $"{depth[u]} upline(s) from {who} up earn nothing: {below} below already took the top rate (rank {topRank}){why}"));
+                    }
+
                     break;
                 }
             }
@@ -516,7 +531,7 @@ public sealed class CommissionEngine
                 if (JumpDiff is not null)
                 {
                     JumpDiff[i] = p < 0 ? -1
-                        : (diffEligibleRank[rank[p]] && (!plan.DifferentialRequiresActive || active[p])) ? p : JumpDiff[p];
+                        : (rank[p] < diffEligibleRank.Length && diffEligibleRank[rank[p]] && (!plan.DifferentialRequiresActive || active[p])) ? p : JumpDiff[p];
                 }
             }
         }

@@ -17,28 +17,17 @@ public sealed class CommissionPlan
         Definition = definition;
         var levels = definition.Levels;
         var diff = definition.Differential;
-        var rankCount = 1;
-        if (diff is not null)
-        {
-            rankCount = Math.Max(rankCount, diff.RateByRank.Count);
-        }
-
-        if (levels is not null)
-        {
-            rankCount = Math.Max(rankCount, levels.MinimumRank + 1);
-            foreach (var key in levels.RatesByRank.Keys)
-            {
-                rankCount = Math.Max(rankCount, key + 1);
-            }
-        }
-
-        RankCount = rankCount;
+        // Ranks are bounded only by a differential rule, whose table defines them.
+        var rankCount = diff?.RateByRank.Count ?? 1;
+        RankCount = diff is null ? int.MaxValue : rankCount;
         if (levels is not null)
         {
             LevelCount = levels.Rates.Count;
-            LevelPpmByRank = new long[rankCount][];
+            var rows = levels.RatesByRank.Count == 0 ? 1 : levels.RatesByRank.Keys.Max() + 1;
+            LevelPpmByRank = new long[rows][];
             var defaults = levels.Rates.Select(r => r.PartsPerMillion).ToArray();
-            for (var r = 0; r < rankCount; r++)
+            LevelDefaultPpm = defaults;
+            for (var r = 0; r < rows; r++)
             {
                 LevelPpmByRank[r] = levels.RatesByRank.TryGetValue(r, out var row) ? row.Select(x => x.PartsPerMillion).ToArray() : defaults;
             }
@@ -83,6 +72,7 @@ public sealed class CommissionPlan
         RebatePpm = definition.SelfPurchaseRebate?.PartsPerMillion ?? 0;
         HasRebate = definition.SelfPurchaseRebate is not null;
         MaxLinesPerOrder = LevelCount + (DifferentialPpm is null ? 0 : rankCount + PeerMaxUplines) + 1;
+        DifferentialRankCount = DifferentialPpm is null ? 0 : rankCount;
     }
 
     /// <summary>The definition the plan was built from.</summary>
@@ -97,7 +87,10 @@ public sealed class CommissionPlan
     /// <summary>How each line is rounded.</summary>
     public RoundingMode Rounding => Definition.Rounding;
 
-    /// <summary>Ranks run from 0 to <c>RankCount - 1</c>; the engine rejects other ranks.</summary>
+    /// <summary>
+    /// Ranks run from 0 to <c>RankCount - 1</c>, as defined by the differential rule's table; the engine
+    /// rejects other ranks. Without a differential rule any rank is accepted (<see cref="int.MaxValue"/>).
+    /// </summary>
     public int RankCount { get; }
 
     /// <summary>The number of levels of the level rule (0 without one).</summary>
@@ -107,6 +100,8 @@ public sealed class CommissionPlan
     public bool HasDifferential => DifferentialPpm is not null;
 
     internal long[][] LevelPpmByRank { get; }
+
+    internal long[] LevelDefaultPpm { get; } = [];
 
     internal int LevelMinimumRank { get; }
 
@@ -133,6 +128,13 @@ public sealed class CommissionPlan
     internal bool HasRebate { get; }
 
     internal int MaxLinesPerOrder { get; }
+
+    internal int DifferentialRankCount { get; }
+
+    /// <summary>The level rates (ppm) that apply to an earner of a rank.</summary>
+    /// <param name="rank">The earner's rank.</param>
+    /// <returns>One rate per level.</returns>
+    internal long[] LevelPpmFor(int rank) => rank < LevelPpmByRank.Length ? LevelPpmByRank[rank] : LevelDefaultPpm;
 
     /// <summary>Validates a definition and builds the plan.</summary>
     /// <param name="definition">The definition.</param>

@@ -26,6 +26,9 @@ public enum SkipReason
 
     /// <summary>The product pays no commission.</summary>
     NonCommissionableProduct = 5,
+
+    /// <summary>The rule entitles nothing on this order at the upline's rank (for example a zero amount).</summary>
+    NothingToPay = 6,
 }
 
 /// <summary>An upline (or a run of them) that earned nothing from a rule, and why.</summary>
