@@ -1,0 +1,155 @@
+using CommunityModel.Primitives;
+using CommunityModel.Referrals;
+using CommunityModel.Tests.Generators;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using NodaTime;
+
+namespace CommunityModel.Tests.Referrals;
+
+public class ReferralTreeTests
+{
+    private static readonly Instant T0 = Instant.FromUtc(2026, 1, 1, 0, 0);
+
+    private static JoinRecord J(string m, string? s, int minutes) => new(m, s is null ? (MemberId?)null : new MemberId(s), T0 + Duration.FromMinutes(minutes));
+
+    [Fact]
+    public void Build_AnyInputOrder_GivesTheSameLinksAndSponsorBeforeMember()
+    {
+        var records = new[] { J("c", "b", 3), J("a", null, 1), J("d", "a", 4), J("b", "a", 2) };
+        var t1 = ReferralTree.Build(records);
+        var t2 = ReferralTree.Build(records.Reverse());
+        foreach (var m in new[] { "a", "b", "c", "d" })
+        {
+            Assert.Equal(t1.SponsorOf(m), t2.SponsorOf(m));
+            Assert.Equal(t1.IndexOf(m), t2.IndexOf(m));
+            if (t1.SponsorOf(m) is { } s)
+            {
+                Assert.True(t1.IndexOf(s) < t1.IndexOf(m));
+            }
+        }
+
+        Assert.Equal(["b", "a"], t1.Upline("c", 5).Select(x => x.Value));
+        Assert.Equal(["b"], t1.Upline("c", 1).Select(x => x.Value));
+        Assert.Equal(2, t1.Depth("c"));
+        Assert.Equal(["b", "d"], t1.DirectReferrals("a").Select(x => x.Value).Order(StringComparer.Ordinal));
+        Assert.Equal(3, t1.DownlineSize("a"));
+        Assert.Equal(0, t1.DownlineSize("c"));
+    }
+
+    [Fact]
+    public void Build_BadInput_ListsEveryOffenderAndBuildsNothing()
+    {
+        var records = new[]
+        {
+            J("root", null, 0),
+            J("dup", "root", 1), J("dup", "root", 2),
+            J("self", "self", 3),
+            J("orphan", "ghost", 4),
+            J("early", "late", 5), J("late", "root", 9),
+            J("x", "y", 10), J("y", "z", 10), J("z", "x", 10),
+        };
+        Assert.False(ReferralTree.TryBuild(records, out var tree, out var problems));
+        Assert.Null(tree);
+        var found = problems.Select(p => (p.Member.Value, p.Kind)).ToHashSet();
+        Assert.Contains(("dup", ReferralProblemKind.DuplicateMember), found);
+        Assert.Contains(("self", ReferralProblemKind.SelfSponsorship), found);
+        Assert.Contains(("orphan", ReferralProblemKind.UnknownSponsor), found);
+        Assert.Contains(("early", ReferralProblemKind.SponsorJoinedAfterMember), found);
+        Assert.Contains(("x", ReferralProblemKind.Cycle), found);
+        Assert.Contains(("y", ReferralProblemKind.Cycle), found);
+        Assert.Contains(("z", ReferralProblemKind.Cycle), found);
+        var ex = Assert.Throws<DomainRuleException>(() => ReferralTree.Build(records));
+        Assert.IsType<ReferralTreeMustBeConsistentRule>(ex.Rule);
+        Assert.Contains("orphan: UnknownSponsor", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Transfer_IsEffectiveDatedAndValidated()
+    {
+        var tree = ReferralTree.Build([J("a", null, 0), J("b", "a", 1), J("c", "b", 2), J("d", null, 3)]);
+        var moved = tree.WithTransfer(new SponsorTransfer("c", "d", T0 + Duration.FromDays(5), "customer asked to join the Pudong team"));
+        Assert.Equal("b", tree.SponsorOf("c")!.Value.Value);
+        Assert.Equal("b", moved.SponsorOf("c", T0 + Duration.FromDays(5) - Duration.Epsilon)!.Value.Value);
+        Assert.Equal("d", moved.SponsorOf("c", T0 + Duration.FromDays(5))!.Value.Value);
+        Assert.Equal("d", moved.SponsorOf("c")!.Value.Value);
+        Assert.Equal(1, moved.DownlineSize("d"));
+        Assert.Equal(2, moved.DownlineSize("a", T0 + Duration.FromDays(1)));
+        Assert.Equal(1, moved.DownlineSize("a"));
+
+        DomainRuleException Reject(SponsorTransfer t) => Assert.Throws<DomainRuleException>(() => moved.WithTransfer(t));
+        Assert.Contains(ReferralProblemKind.TransferIntoOwnDownline, Kinds(Reject(new SponsorTransfer("d", "c", T0 + Duration.FromDays(6), "x"))));
+        Assert.Contains(ReferralProblemKind.TransferOutOfOrder, Kinds(Reject(new SponsorTransfer("b", "d", T0 + Duration.FromDays(4), "x"))));
+        Assert.Contains(ReferralProblemKind.MissingReason, Kinds(Reject(new SponsorTransfer("b", "d", T0 + Duration.FromDays(6), " "))));
+        Assert.Contains(ReferralProblemKind.UnknownSponsor, Kinds(Reject(new SponsorTransfer("b", "ghost", T0 + Duration.FromDays(6), "x"))));
+        Assert.Contains(ReferralProblemKind.SelfSponsorship, Kinds(Reject(new SponsorTransfer("b", "b", T0 + Duration.FromDays(6), "x"))));
+    }
+
+    private static IEnumerable<ReferralProblemKind> Kinds(DomainRuleException ex) => ((ReferralTreeMustBeConsistentRule)ex.Rule).Problems.Select(p => p.Kind);
+
+    [Fact]
+    public void MillionLevelChain_EveryOperationWorksWithoutRecursion()
+    {
+        const int n = 1_000_000;
+        var records = new JoinRecord[n];
+        for (var i = 0; i < n; i++)
+        {
+            records[i] = new JoinRecord("m" + i, i == 0 ? (MemberId?)null : new MemberId("m" + (i - 1)), T0 + Duration.FromSeconds(i));
+        }
+
+        Array.Reverse(records);
+        var tree = ReferralTree.Build(records);
+        var last = "m" + (n - 1);
+        Assert.Equal(n - 1, tree.Depth(last));
+        Assert.Equal(n - 1, tree.DownlineSize("m0"));
+        Assert.Equal(n - 1, tree.DownlineSizes()[tree.IndexOf("m0")]);
+        Assert.Equal(n - 1, tree.Depths()[tree.IndexOf(last)]);
+        Assert.Equal(3, tree.Upline(last, 3).Count);
+        var volumes = tree.SubtreeVolumes([tree.IndexOf(last)], [7L]);
+        Assert.Equal(7L, volumes[tree.IndexOf("m0")]);
+        var ex = Assert.Throws<DomainRuleException>(() => tree.WithTransfer(new SponsorTransfer("m10", last, T0 + Duration.FromDays(30), "test")));
+        Assert.Contains(ReferralProblemKind.TransferIntoOwnDownline, Kinds(ex));
+        var moved = tree.WithTransfer(new SponsorTransfer(last, "m0", T0 + Duration.FromDays(30), "test"));
+        Assert.Equal(1, moved.Depth(last));
+        Assert.Equal(n - 2, moved.Depths()[tree.IndexOf("m" + (n - 2))]);
+    }
+
+    [Property(MaxTest = 100)]
+    public Property Queries_AgreeWithANaiveRecomputation() =>
+        Prop.ForAll(Arb.From(TreeGens.Shape(80)), parent =>
+        {
+            var c = new Community(parent, new int[parent.Length], Enumerable.Repeat(true, parent.Length).ToArray(), []);
+            var tree = c.Tree();
+            var sizes = tree.DownlineSizes();
+            var depths = tree.Depths();
+            var ok = true;
+            for (var i = 0; i < parent.Length; i++)
+            {
+                var id = Community.Id(i);
+                var idx = tree.IndexOf(id);
+                var naiveDepth = 0;
+                for (var p = parent[i]; p >= 0; p = parent[p])
+                {
+                    naiveDepth++;
+                }
+
+                var naiveSize = Enumerable.Range(0, parent.Length).Count(j =>
+                {
+                    for (var p = parent[j]; p >= 0; p = parent[p])
+                    {
+                        if (p == i)
+                        {
+                            return true;
+                        }
+                    }
+
+                    return false;
+                });
+                ok &= depths[idx] == naiveDepth && tree.Depth(id) == naiveDepth && sizes[idx] == naiveSize && tree.DownlineSize(id) == naiveSize
+                    && tree.DirectReferrals(id).Count == parent.Count(p => p == i);
+            }
+
+            return ok;
+        });
+}
