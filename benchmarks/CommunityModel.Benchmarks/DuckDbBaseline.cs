@@ -6,7 +6,7 @@ namespace CommunityModel.Benchmarks;
 public sealed class DuckDbBaseline : IDisposable
 {
     public const string TwoLevelQuery = """
-        SELECT earner, SUM(pay) AS total FROM (
+        SELECT earner, CAST(SUM(pay) AS BIGINT) AS total FROM (
             SELECT m1.sponsor AS earner, (o.amount * 100000) // 1000000 AS pay
             FROM orders o JOIN members m1 ON m1.idx = o.buyer
             WHERE m1.sponsor >= 0
@@ -51,7 +51,7 @@ public sealed class DuckDbBaseline : IDisposable
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            totals[reader.GetInt32(0)] = Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture);
+            totals[reader.GetInt32(0)] = reader.GetInt64(1);
         }
 
         return totals;

@@ -1,19 +1,79 @@
+using CommunityModel.Commissions;
 using CommunityModel.Primitives;
+using CommunityModel.Referrals;
+using NodaTime;
 
 // CommunityModel Quickstart: the library on an embedded default, a mother-and-baby store in Shanghai.
-Console.WriteLine("CommunityModel Quickstart");
-Console.WriteLine("=========================");
+var shanghai = DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
+Instant At(int month, int day, int hour = 10) => new LocalDateTime(2026, month, day, hour, 0).InZoneStrictly(shanghai).ToInstant();
+
+Console.WriteLine("CommunityModel Quickstart: a mother-and-baby store in Shanghai");
+Console.WriteLine("==============================================================");
 Console.WriteLine();
 
-// Money is exact: integer fen with a currency; rates are exact fractions; rounding is explicit.
-var order = Money.Parse("CNY 399.00");
-var level1 = Rate.FromPercent(10);
-var level2 = Rate.FromPercent(5);
-Console.WriteLine($"A membership box sells for {order}.");
-Console.WriteLine($"  level-1 referrer at {level1}: {level1.Apply(order)}");
-Console.WriteLine($"  level-2 referrer at {level2}: {level2.Apply(order)}");
-
-// A red packet of CNY 100.00 split fairly over 3 people never loses or invents a fen.
+// 1. Money is exact: integer fen with a currency; rates are exact fractions; rounding is explicit.
+var box = Money.Parse("CNY 399.00");
 var packet = Money.Parse("CNY 100.00");
 var parts = packet.Split(3);
-Console.WriteLine($"{packet} split three ways: {string.Join(", ", parts)} (sum {parts.Aggregate(Money.Zero(Currency.CNY), (a, b) => a + b)})");
+Console.WriteLine($"A red packet of {packet} split three ways: {string.Join(", ", parts)} (sum {parts.Aggregate(Money.Zero(Currency.CNY), (a, b) => a + b)}).");
+Console.WriteLine();
+
+// 2. The referral tree (推荐关系): who referred whom, as join records in any order.
+var tree = ReferralTree.Build(
+[
+    new JoinRecord("Wang (owner persona)", null, At(1, 5)),
+    new JoinRecord("Li", "Wang (owner persona)", At(1, 20)),
+    new JoinRecord("Zhang", "Li", At(2, 3)),
+    new JoinRecord("Chen", "Zhang", At(2, 14)),
+    new JoinRecord("Zhao", "Li", At(2, 20)),
+    new JoinRecord("Sun", "Chen", At(3, 1)),
+]);
+Console.WriteLine($"Referral tree: {tree.Count} members; Sun's upline: {string.Join(" <- ", tree.Upline("Sun", 10))}; Li's downline: {tree.DownlineSize("Li")} people.");
+Console.WriteLine();
+
+// 3. A common two-level plan (二级分销): 10% to the referrer, 5% to the referrer's referrer, floored to the fen.
+//    The partner-qualification pack pays no commission: no pay for recruiting.
+var plan = CommissionPlan.Create(new CommissionPlanDefinition
+{
+    Name = "二级分销 10% / 5%",
+    Currency = Currency.CNY,
+    Levels = new LevelRule { Rates = [Rate.FromPercent(10), Rate.FromPercent(5)] },
+    Products = [new ProductRule { Product = "partner-pack", Commissionable = false }],
+});
+var statuses = MemberStatuses.Create(tree, ranks: null, inactive: ["Zhang"]);
+Order[] orders =
+[
+    new("2026-0301-001", "Sun", "diaper-box", box, At(3, 2)),
+    new("2026-0302-002", "Zhao", "formula-trial", Money.Parse("CNY 39.90"), At(3, 2, 15)),
+    new("2026-0303-003", "Chen", "partner-pack", Money.Parse("CNY 3980.00"), At(3, 3)),
+];
+var run = new CommissionEngine(plan).Run(statuses, orders);
+Console.WriteLine($"Commission run under \"{plan.Name}\" (Zhang is inactive this month):");
+foreach (var order in run.Orders)
+{
+    Console.Write(order.Explain());
+}
+
+Console.WriteLine($"Totals: sales {run.Totals.TotalSales}, paid {run.Totals.TotalPaid}, company keeps {run.Totals.CompanyShare}.");
+foreach (var (earner, amount) in run.Totals.ByEarner())
+{
+    Console.WriteLine($"  {earner}: {amount}");
+}
+
+Console.WriteLine();
+
+// 4. The payout ledger holds commissions for the 2-month no-questions refund window (seed 001).
+var ledger = new PayoutLedger(Currency.CNY, Period.FromMonths(2), shanghai);
+ledger.Record(run);
+var refund = ledger.Refund("refund-1", "2026-0301-001", Money.Parse("CNY 199.50"), At(3, 20));
+Console.WriteLine($"Sun returns half the diaper box inside the guarantee: {refund.Message}");
+foreach (var entry in refund.Entries)
+{
+    Console.WriteLine($"  {entry.Earner}: {entry.Amount} ({entry.Kind}) - {entry.Explanation}");
+}
+
+foreach (var earner in ledger.Earners)
+{
+    var b = ledger.BalanceOf(earner, At(6, 1));
+    Console.WriteLine($"  {earner} on 2026-06-01: pending {b.Pending}, available {b.Available}, paid {b.Paid}");
+}

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using CommunityModel.Primitives;
 using CommunityModel.Referrals;
@@ -110,16 +111,21 @@ public sealed class CommissionEngine
         long sales = 0, paid = 0;
         var earner = calc.Earner;
         var amounts = calc.Amount;
-        for (var row = 0; row < batch.Count; row++)
+        for (var start = 0; start < batch.Count; start += Calculator.BlockSize)
         {
-            var n = calc.Compute(row);
-            for (var k = 0; k < n; k++)
+            var end = Math.Min(batch.Count, start + Calculator.BlockSize);
+            calc.Warm(start, end, totals);
+            for (var row = start; row < end; row++)
             {
-                totals[earner[k]] = checked(totals[earner[k]] + amounts[k]);
-                paid = checked(paid + amounts[k]);
-            }
+                var n = calc.Compute(row);
+                for (var k = 0; k < n; k++)
+                {
+                    totals[earner[k]] = checked(totals[earner[k]] + amounts[k]);
+                    paid = checked(paid + amounts[k]);
+                }
 
-            sales = checked(sales + batch.Amount[row]);
+                sales = checked(sales + batch.Amount[row]);
+            }
         }
 
         return new CommissionTotals(statuses.Tree, Plan.Currency, totals, sales, paid, batch.Count);
@@ -139,6 +145,14 @@ public sealed class CommissionEngine
         private readonly long[] _epochStarts;
         private readonly Dictionary<int, Links> _links = [];
         private readonly int[] _order;
+        private readonly long[][] _levelPpmByRank;
+        private readonly long[] _levelDefaultPpm;
+        private readonly bool _floor;
+        private readonly bool _rebateRequiresActive;
+        private readonly long _safeAmount;
+        private readonly long _safeQuantity;
+        private readonly int[] _hop = new int[BlockSize];
+        private Links? _single;
         private int _count;
 
         public Calculator(CommissionPlan plan, MemberStatuses statuses, OrderBatch batch, bool trace)
@@ -162,7 +176,7 @@ public sealed class CommissionEngine
             _rank = statuses.Ranks;
             _active = statuses.Active;
             var offenders = new List<(MemberId, int)>();
-            for (var i = 0; i < _rank.Length && offenders.Count < 20; i++)
+            for (var i = 0; plan.RankCount != int.MaxValue && i < _rank.Length && offenders.Count < 20; i++)
             {
                 if (_rank[i] >= plan.RankCount)
                 {
@@ -185,6 +199,17 @@ public sealed class CommissionEngine
                 }
             }
 
+            _levelPpmByRank = plan.LevelPpmByRank;
+            _levelDefaultPpm = plan.LevelDefaultPpm;
+            _floor = plan.Rounding == RoundingMode.Floor;
+            _rebateRequiresActive = plan.Definition.RebateRequiresActive;
+
+            // Bounds under which every numerator (amount x ppm, or fixed x quantity x 10^6) fits in 64 bits.
+            var maxPpm = Math.Max(1, new[] { plan.RebatePpm, plan.PeerPpm, plan.DifferentialPpm?.Max() ?? 0 }
+                .Concat(plan.LevelDefaultPpm).Concat(plan.LevelPpmByRank.SelectMany(r => r)).Max());
+            var maxFixed = Math.Max(1, plan.Products.SelectMany(p => (p.FixedByLevel ?? []).Concat(p.FixedByRank ?? [])).DefaultIfEmpty(0).Max());
+            _safeAmount = long.MaxValue / maxPpm;
+            _safeQuantity = long.MaxValue / Million / maxFixed;
             _epochStarts = statuses.Tree.TransferInstants.Select(t => t.ToUnixTimeTicks()).ToArray();
             var max = plan.MaxLinesPerOrder;
             Earner = new int[max];
@@ -215,6 +240,50 @@ public sealed class CommissionEngine
         public int[] SkipsBefore { get; }
 
         public List<SkippedUpline> Skips { get; } = [];
+
+        /// <summary>How many orders are warmed up together.</summary>
+        public const int BlockSize = 128;
+
+        /// <summary>Sink for warming loads, so the JIT cannot drop them.</summary>
+        public long WarmSink { get; private set; }
+
+        /// <summary>
+        /// Touches the memory the next orders will need (the first uplines' links, ranks and totals) in
+        /// tight independent loops, so that the cache misses of many orders overlap instead of queueing one
+        /// after another inside the longer per-order computation. Changes no result.
+        /// </summary>
+        public void Warm(int start, int end, long[] totals)
+        {
+            if (_epochStarts.Length > 0)
+            {
+                return;
+            }
+
+            var links = LinksFor(start);
+            var next = links.JumpDiff ?? links.JumpLevel ?? links.Parent;
+            var buyers = _batch.Buyer;
+            long sink = 0;
+            for (var row = start; row < end; row++)
+            {
+                _hop[row - start] = next[buyers[row]];
+            }
+
+            var hops = links.JumpDiff is not null ? 3 : Math.Min(_plan.LevelCount, 4);
+            for (var hop = 0; hop < hops; hop++)
+            {
+                for (var i = 0; i < end - start; i++)
+                {
+                    var p = _hop[i];
+                    if (p >= 0)
+                    {
+                        sink += _rank[p] + totals[p];
+                        _hop[i] = next[p];
+                    }
+                }
+            }
+
+            WarmSink += sink;
+        }
 
         /// <summary>Computes one order into the buffers; returns the number of lines.</summary>
         public int Compute(int row)
@@ -249,26 +318,43 @@ public sealed class CommissionEngine
                 fixedRank = rule.FixedByRank;
             }
 
+            // Entitlements are exact numerators over one million: 64-bit when they cannot overflow, else 128-bit.
+            var safe = amount <= _safeAmount && (long)qty <= _safeQuantity;
             if (_plan.LevelCount > 0)
             {
-                ApplyLevels(links, buyer, amount, qty, fixedLevel);
+                if (safe)
+                {
+                    ApplyLevels<long>(links, buyer, amount, qty, fixedLevel);
+                }
+                else
+                {
+                    ApplyLevels<Int128>(links, buyer, amount, qty, fixedLevel);
+                }
             }
 
             if (_plan.DifferentialPpm is not null)
             {
-                ApplyDifferential(links, buyer, amount, qty, fixedRank);
+                if (safe)
+                {
+                    ApplyDifferential<long>(links, buyer, amount, qty, fixedRank);
+                }
+                else
+                {
+                    ApplyDifferential<Int128>(links, buyer, amount, qty, fixedRank);
+                }
             }
 
-            if (_plan.HasRebate && (!_plan.Definition.RebateRequiresActive || _active[buyer]))
+            if (_plan.HasRebate && (!_rebateRequiresActive || _active[buyer]))
             {
-                Add(buyer, CommissionRuleKind.SelfPurchaseRebate, 0, 0, _plan.RebatePpm, Pay((Int128)amount * _plan.RebatePpm));
+                Add(buyer, CommissionRuleKind.SelfPurchaseRebate, 0, 0, _plan.RebatePpm, safe ? Pay(amount * _plan.RebatePpm) : Pay((Int128)amount * _plan.RebatePpm));
             }
 
             ApplyCap(amount);
             return _count;
         }
 
-        private void ApplyLevels(Links links, int buyer, long amount, int qty, long[]? fixedLevel)
+        private void ApplyLevels<T>(Links links, int buyer, long amount, int qty, long[]? fixedLevel)
+            where T : struct, IBinaryInteger<T>
         {
             var parent = links.Parent;
             var levels = _plan.LevelCount;
@@ -285,8 +371,8 @@ public sealed class CommissionEngine
                         AddGap(CommissionRuleKind.Level, links, buyer, prev, u, "not eligible for the level rule (inactive or below the minimum rank); compressed");
                     }
 
-                    var ppm = _plan.LevelPpmFor(_rank[u])[level - 1];
-                    var num = fixedLevel is null ? (Int128)amount * ppm : (Int128)fixedLevel[level - 1] * qty * Million;
+                    var ppm = LevelPpm(_rank[u], level);
+                    var num = fixedLevel is null ? Mul<T>(amount, ppm) : Mul<T>(fixedLevel[level - 1], qty) * T.CreateTruncating(Million);
                     Add(u, CommissionRuleKind.Level, level, depth[buyer] - depth[u], fixedLevel is null ? ppm : -1, Pay(num));
                     prev = u;
                     u = jump[u];
@@ -312,8 +398,8 @@ public sealed class CommissionEngine
                 }
                 else
                 {
-                    var ppm = _plan.LevelPpmFor(_rank[up])[level - 1];
-                    var num = fixedLevel is null ? (Int128)amount * ppm : (Int128)fixedLevel[level - 1] * qty * Million;
+                    var ppm = LevelPpm(_rank[up], level);
+                    var num = fixedLevel is null ? Mul<T>(amount, ppm) : Mul<T>(fixedLevel[level - 1], qty) * T.CreateTruncating(Million);
                     Add(up, CommissionRuleKind.Level, level, level, fixedLevel is null ? ppm : -1, Pay(num));
                 }
 
@@ -321,15 +407,16 @@ public sealed class CommissionEngine
             }
         }
 
-        private void ApplyDifferential(Links links, int buyer, long amount, int qty, long[]? fixedRank)
+        private void ApplyDifferential<T>(Links links, int buyer, long amount, int qty, long[]? fixedRank)
+            where T : struct, IBinaryInteger<T>
         {
             var dppm = _plan.DifferentialPpm!;
             var jump = links.JumpDiff!;
             var depth = links.Depth;
             var peerMax = _plan.PeerMaxUplines;
             var top = _plan.DifferentialRankCount - 1;
-            Int128 maxEntitlement = fixedRank is null ? (Int128)amount * dppm[top] : (Int128)fixedRank[top] * qty * Million;
-            Int128 paidBelow = 0;
+            var maxEntitlement = fixedRank is null ? Mul<T>(amount, dppm[top]) : Mul<T>(fixedRank[top], qty) * T.CreateTruncating(Million);
+            var paidBelow = T.Zero;
             long ppmBelow = 0;
             var topRank = -1;
             var topMember = -1;
@@ -344,7 +431,7 @@ public sealed class CommissionEngine
 
                 var r = _rank[u];
                 var distance = depth[buyer] - depth[u];
-                Int128 entitlement = fixedRank is null ? (Int128)amount * dppm[r] : (Int128)fixedRank[r] * qty * Million;
+                var entitlement = fixedRank is null ? Mul<T>(amount, dppm[r]) : Mul<T>(fixedRank[r], qty) * T.CreateTruncating(Million);
                 if (entitlement > paidBelow)
                 {
                     Add(u, CommissionRuleKind.Differential, distance, distance, fixedRank is null ? dppm[r] - ppmBelow : -1, Pay(entitlement - paidBelow));
@@ -355,7 +442,7 @@ public sealed class CommissionEngine
                 }
                 else if (peerMax > 0 && r == topRank && peers < peerMax)
                 {
-                    Add(u, CommissionRuleKind.PeerBonus, distance, distance, _plan.PeerPpm, Pay((Int128)amount * _plan.PeerPpm));
+                    Add(u, CommissionRuleKind.PeerBonus, distance, distance, _plan.PeerPpm, Pay(Mul<T>(amount, _plan.PeerPpm)));
                     peers++;
                 }
                 else if (_trace && topMember < 0)
@@ -451,15 +538,32 @@ public sealed class CommissionEngine
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private long Pay(Int128 numerator)
+        private static T Mul<T>(long a, long b)
+            where T : struct, IBinaryInteger<T>
+            => T.CreateTruncating(a) * T.CreateTruncating(b);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private long Pay<T>(T numerator)
+            where T : struct, IBinaryInteger<T>
         {
-            if (_plan.Rounding == RoundingMode.Floor && numerator >= 0 && numerator <= long.MaxValue)
+            if (typeof(T) == typeof(long))
             {
-                return (long)numerator / Million;
+                var n = long.CreateTruncating(numerator);
+                return _floor && n >= 0 ? n / Million : ExactMath.DivideToInt64(n, Million, _plan.Rounding);
             }
 
-            return ExactMath.DivideToInt64(numerator, Million, _plan.Rounding);
+            var wide = Int128.CreateTruncating(numerator);
+            if (_floor && wide >= 0 && wide <= long.MaxValue)
+            {
+                return (long)wide / Million;
+            }
+
+            return ExactMath.DivideToInt64(wide, Million, _plan.Rounding);
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private long LevelPpm(int rank, int level)
+            => (rank < _levelPpmByRank.Length ? _levelPpmByRank[rank] : _levelDefaultPpm)[level - 1];
 
         private void Add(int earner, CommissionRuleKind rule, int level, int distance, long ppm, long amount)
         {
@@ -487,6 +591,11 @@ public sealed class CommissionEngine
 
         private Links LinksFor(int row)
         {
+            if (_epochStarts.Length == 0 && _single is not null)
+            {
+                return _single;
+            }
+
             var epoch = 0;
             if (_epochStarts.Length > 0)
             {
@@ -498,40 +607,49 @@ public sealed class CommissionEngine
             if (!_links.TryGetValue(epoch, out var links))
             {
                 var snapshot = _statuses.Tree.Snapshot(_epochStarts.Length == 0 ? null : Instant.FromUnixTimeTicks(_batch.PaidAtTicks[row]));
-                links = new Links(snapshot, _plan, _rank, _active, _diffEligibleRank);
+                links = new Links(snapshot, _plan, _rank, _active, _diffEligibleRank, _trace);
                 _links[epoch] = links;
+                if (_epochStarts.Length == 0)
+                {
+                    _single = links;
+                }
             }
 
             return links;
         }
     }
 
-    /// <summary>The links in force in one epoch, with depth and compression jump pointers.</summary>
+    /// <summary>The links in force in one epoch, with depth and compression jump pointers (built only when the plan needs them).</summary>
     private sealed class Links
     {
-        public Links(TreeSnapshot snapshot, CommissionPlan plan, int[] rank, bool[] active, bool[] diffEligibleRank)
+        public Links(TreeSnapshot snapshot, CommissionPlan plan, int[] rank, bool[] active, bool[] diffEligibleRank, bool trace)
         {
             Parent = snapshot.Parent;
             var n = Parent.Length;
-            Depth = new int[n];
-            var order = snapshot.TopDownArray();
             var dynamicLevels = plan.LevelCount > 0 && plan.LevelCompression == Compression.Dynamic;
-            JumpLevel = dynamicLevels ? new int[n] : null;
-            JumpDiff = plan.DifferentialPpm is not null ? new int[n] : null;
-            foreach (var i in order)
+            var differential = plan.DifferentialPpm is not null;
+            if (!dynamicLevels && !differential && !trace)
             {
-                var p = Parent[i];
-                Depth[i] = p < 0 ? 0 : Depth[p] + 1;
-                if (JumpLevel is not null)
-                {
-                    JumpLevel[i] = p < 0 ? -1
-                        : (rank[p] >= plan.LevelMinimumRank && (!plan.LevelRequiresActive || active[p])) ? p : JumpLevel[p];
-                }
+                // A plain level plan walks parents only: nothing to prepare.
+                Depth = [];
+                return;
+            }
 
-                if (JumpDiff is not null)
+            Depth = new int[n];
+            JumpLevel = dynamicLevels ? new int[n] : null;
+            JumpDiff = differential ? new int[n] : null;
+            if (snapshot.IsIndexOrdered)
+            {
+                for (var i = 0; i < n; i++)
                 {
-                    JumpDiff[i] = p < 0 ? -1
-                        : (rank[p] < diffEligibleRank.Length && diffEligibleRank[rank[p]] && (!plan.DifferentialRequiresActive || active[p])) ? p : JumpDiff[p];
+                    Visit(i, plan, rank, active, diffEligibleRank);
+                }
+            }
+            else
+            {
+                foreach (var i in snapshot.TopDownArray())
+                {
+                    Visit(i, plan, rank, active, diffEligibleRank);
                 }
             }
         }
@@ -543,5 +661,22 @@ public sealed class CommissionEngine
         public int[]? JumpLevel { get; }
 
         public int[]? JumpDiff { get; }
+
+        private void Visit(int i, CommissionPlan plan, int[] rank, bool[] active, bool[] diffEligibleRank)
+        {
+            var p = Parent[i];
+            Depth[i] = p < 0 ? 0 : Depth[p] + 1;
+            if (JumpLevel is not null)
+            {
+                JumpLevel[i] = p < 0 ? -1
+                    : (rank[p] >= plan.LevelMinimumRank && (!plan.LevelRequiresActive || active[p])) ? p : JumpLevel[p];
+            }
+
+            if (JumpDiff is not null)
+            {
+                JumpDiff[i] = p < 0 ? -1
+                    : (rank[p] < diffEligibleRank.Length && diffEligibleRank[rank[p]] && (!plan.DifferentialRequiresActive || active[p])) ? p : JumpDiff[p];
+            }
+        }
     }
 }
