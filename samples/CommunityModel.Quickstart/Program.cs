@@ -77,3 +77,21 @@ foreach (var earner in ledger.Earners)
     var b = ledger.BalanceOf(earner, At(6, 1));
     Console.WriteLine($"  {earner} on 2026-06-01: pending {b.Pending}, available {b.Available}, paid {b.Paid}");
 }
+
+Console.WriteLine();
+
+// 5. A rank differential plan (级差) with a peer bonus (平级奖): each upline earns its rank's rate minus what was paid below.
+var differential = CommissionPlan.Create(new CommissionPlanDefinition
+{
+    Name = "5-rank differential 0/5/10/15/20% with a 2% peer bonus",
+    Currency = Currency.CNY,
+    Differential = new DifferentialRule
+    {
+        RateByRank = [Rate.Zero, Rate.FromPercent(5), Rate.FromPercent(10), Rate.FromPercent(15), Rate.FromPercent(20)],
+        PeerBonus = new PeerBonus(Rate.FromPercent(2)),
+    },
+});
+var ranked = MemberStatuses.Create(tree, new Dictionary<MemberId, int> { ["Chen"] = 1, ["Zhang"] = 3, ["Li"] = 3, ["Wang (owner persona)"] = 4 });
+var diffRun = new CommissionEngine(differential).Run(ranked, [new Order("2026-0310-004", "Sun", "stroller", Money.Parse("CNY 1280.00"), At(3, 10))]);
+Console.WriteLine($"Under \"{differential.Name}\":");
+Console.Write(diffRun.Orders[0].Explain());

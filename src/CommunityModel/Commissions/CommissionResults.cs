@@ -56,9 +56,16 @@ public sealed record CommissionLine(OrderId Order, MemberId Earner, CommissionRu
     /// <returns>The text.</returns>
     public override string ToString()
     {
-        var rate = Rate is { } r ? r.ToString() : "fixed";
+        var rate = Rate is { } r ? r.ToString() : "a fixed amount";
         var cut = CapCut.IsZero ? string.Empty : $" (cap cut {CapCut})";
-        return $"{Earner} earns {Amount} on {Order}: {Rule} level {Level} at {rate}, {Distance} hop(s) above the buyer{cut}";
+        var rule = Rule switch
+        {
+            CommissionRuleKind.Level => $"level {Level}",
+            CommissionRuleKind.Differential => "differential",
+            CommissionRuleKind.PeerBonus => "peer bonus",
+            _ => "self-purchase rebate",
+        };
+        return $"{Earner} earns {Amount} on {Order}: {rule} at {rate}, {Distance} hop(s) above the buyer{cut}";
     }
 }
 

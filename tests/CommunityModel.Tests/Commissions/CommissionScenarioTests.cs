@@ -37,7 +37,7 @@ public class CommissionScenarioTests
         Assert.Equal(("B", 2, 499L), (order.Lines[1].Earner.Value, order.Lines[1].Level, order.Lines[1].Amount.MinorUnits));
         Assert.Equal(Money.Parse("CNY 85.01"), order.CompanyShare);
         Assert.Equal(Money.Zero(Currency.CNY), run.Totals.EarningsOf("A"));
-        Assert.Contains("C earns CNY 9.99 on o1: Level level 1 at 10%", order.Explain(), StringComparison.Ordinal);
+        Assert.Contains("C earns CNY 9.99 on o1: level 1 at 10%, 1 hop(s) above the buyer", order.Explain(), StringComparison.Ordinal);
     }
 
     [Fact]
