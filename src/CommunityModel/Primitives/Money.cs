@@ -177,7 +177,8 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
 
         var negative = amount < 0;
         Int128 abs = negative ? -(Int128)amount : amount;
-        var remainders = new Int128[weights.Length];
+        const int StackLimit = 64;
+        Span<Int128> remainders = weights.Length <= StackLimit ? stackalloc Int128[weights.Length] : new Int128[weights.Length];
         Int128 given = 0;
         for (var i = 0; i < weights.Length; i++)
         {
@@ -191,8 +192,28 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
         var left = (long)(abs - given);
         // Hand out the leftover units: largest remainder first, ties to the lower index.
         // left < number of weights with a non-zero remainder, so each index gets at most one.
-        if (left > 0)
+        if (left > 0 && weights.Length <= StackLimit)
         {
+            // Small splits (the commission cap's case) allocate nothing: pick the largest remainders one by one.
+            Span<bool> taken = stackalloc bool[weights.Length];
+            for (var k = 0; k < left; k++)
+            {
+                var best = -1;
+                for (var i = 0; i < weights.Length; i++)
+                {
+                    if (!taken[i] && (best < 0 || remainders[i] > remainders[best]))
+                    {
+                        best = i;
+                    }
+                }
+
+                taken[best] = true;
+                parts[best]++;
+            }
+        }
+        else if (left > 0)
+        {
+            var heapRemainders = remainders.ToArray();
             var order = new int[weights.Length];
             for (var i = 0; i < order.Length; i++)
             {
@@ -201,7 +222,7 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
 
             Array.Sort(order, (x, y) =>
             {
-                var c = remainders[y].CompareTo(remainders[x]);
+                var c = heapRemainders[y].CompareTo(heapRemainders[x]);
                 return c != 0 ? c : x.CompareTo(y);
             });
             for (var k = 0; k < left; k++)

@@ -101,44 +101,15 @@ internal sealed class TreeSnapshot
 
     private void EnsureChildren()
     {
-        if (_children is not null)
+        if (_children is null)
         {
-            return;
+            (_childStart, _children) = BuildChildren(Parent);
         }
-
-        var n = Parent.Length;
-        var start = new int[n + 1];
-        foreach (var p in Parent)
-        {
-            if (p >= 0)
-            {
-                start[p + 1]++;
-            }
-        }
-
-        for (var i = 0; i < n; i++)
-        {
-            start[i + 1] += start[i];
-        }
-
-        var fill = (int[])start.Clone();
-        var children = new int[start[n]];
-        for (var i = 0; i < n; i++)
-        {
-            var p = Parent[i];
-            if (p >= 0)
-            {
-                children[fill[p]++] = i;
-            }
-        }
-
-        _childStart = start;
-        _children = children;
     }
 
-    private static int[] TopologicalOrder(int[] parent)
+    /// <summary>Children of every index in compressed rows: those of i are children[start[i]..start[i+1]), in index order.</summary>
+    private static (int[] Start, int[] Children) BuildChildren(int[] parent)
     {
-        // Breadth-first from the roots over a children index: iterative, O(n).
         var n = parent.Length;
         var start = new int[n + 1];
         foreach (var p in parent)
@@ -164,6 +135,14 @@ internal sealed class TreeSnapshot
             }
         }
 
+        return (start, children);
+    }
+
+    private static int[] TopologicalOrder(int[] parent)
+    {
+        // Breadth-first from the roots over the children rows: iterative, O(n).
+        var n = parent.Length;
+        var (start, children) = BuildChildren(parent);
         var order = new int[n];
         var head = 0;
         var tail = 0;

@@ -42,6 +42,19 @@ public class MoneyPropertiesTests
     }
 
     [Fact]
+    public void Allocate_ManyWeights_UsesTheSameTieRule()
+    {
+        var weights = Enumerable.Repeat(1L, 100).ToArray();
+        var parts = Money.OfMinor(150, Currency.CNY).Allocate(weights);
+        Assert.All(parts.Take(50), p => Assert.Equal(2, p.MinorUnits));
+        Assert.All(parts.Skip(50), p => Assert.Equal(1, p.MinorUnits));
+        weights[99] = 3; // total weight 102: the last gets 150 * 3 / 102 = 4.41 -> 4, each other 1.47 -> 1 or 2
+        var uneven = Money.OfMinor(150, Currency.CNY).Allocate(weights);
+        Assert.Equal(150, uneven.Sum(p => p.MinorUnits));
+        Assert.Equal(4, uneven[99].MinorUnits);
+    }
+
+    [Fact]
     public void Allocate_LargestRemainderWins()
     {
         // 10 over weights 1,2,7 (sum 10) is exact; 11 over 1,2,7 gives 1.1, 2.2, 7.7 -> 1, 2, 8.

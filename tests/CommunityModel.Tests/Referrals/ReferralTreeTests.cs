@@ -86,6 +86,21 @@ public class ReferralTreeTests
         Assert.Contains(ReferralProblemKind.SelfSponsorship, Kinds(Reject(new SponsorTransfer("b", "b", T0 + Duration.FromDays(6), "x"))));
     }
 
+    [Fact]
+    public void Transfer_ToALaterJoiner_KeepsBottomUpPassesCorrect()
+    {
+        // b (index 1) moves under c (index 2): the sponsor now has the larger index.
+        var tree = ReferralTree.Build([J("a", null, 0), J("b", null, 1), J("c", "a", 2), J("d", "b", 3)])
+            .WithTransfer(new SponsorTransfer("b", "c", T0 + Duration.FromDays(1), "merged teams"));
+        var sizes = tree.DownlineSizes();
+        Assert.Equal(3, sizes[tree.IndexOf("a")]);
+        Assert.Equal(2, sizes[tree.IndexOf("c")]);
+        Assert.Equal(3, tree.Depths()[tree.IndexOf("d")]);
+        var volumes = tree.SubtreeVolumes([tree.IndexOf("d")], [5L]);
+        Assert.Equal(5L, volumes[tree.IndexOf("a")]);
+        Assert.Equal(1, tree.DownlineSizes(T0)[tree.IndexOf("a")]);
+    }
+
     private static IEnumerable<ReferralProblemKind> Kinds(DomainRuleException ex) => ((ReferralTreeMustBeConsistentRule)ex.Rule).Problems.Select(p => p.Kind);
 
     [Fact]
