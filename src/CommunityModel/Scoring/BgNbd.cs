@@ -1,0 +1,275 @@
+using MathNet.Numerics;
+using MathNet.Numerics.LinearAlgebra;
+using MathNet.Numerics.Optimization;
+
+namespace CommunityModel.Scoring;
+
+/// <summary>
+/// One customer's repeat-purchase summary for a calibration period, in a time unit of the caller's
+/// choice (weeks for CDNOW): repeat purchases, the time of the last purchase after the first, and the
+/// time from the first purchase to the end of the period.
+/// </summary>
+/// <param name="CustomerId">The customer's key.</param>
+/// <param name="Frequency">Repeat purchases x (purchases after the first).</param>
+/// <param name="Recency">t_x: time from the first to the last purchase (0 when x = 0).</param>
+/// <param name="Age">T: time from the first purchase to the end of the calibration period.</param>
+public sealed record RepeatSummary(string CustomerId, int Frequency, double Recency, double Age);
+
+/// <summary>A summary was rejected; every offender is listed.</summary>
+public sealed class RepeatSummaryException : ArgumentException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="problems">Every problem, one per offending customer and rule.</param>
+    public RepeatSummaryException(IReadOnlyList<string> problems)
+        : base($"The repeat-purchase summaries have {problems.Count} problem(s): " + string.Join("; ", problems.Take(20)) + (problems.Count > 20 ? $"; and {problems.Count - 20} more" : string.Empty))
+    {
+        Problems = problems;
+    }
+
+    /// <summary>Every problem found.</summary>
+    public IReadOnlyList<string> Problems { get; }
+}
+
+/// <summary>BG/NBD parameters (Fader, Hardie and Lee 2005): purchase rates ~ Gamma(r, alpha), dropout ~ Beta(a, b).</summary>
+/// <param name="R">Shape of the purchase-rate gamma.</param>
+/// <param name="Alpha">Scale of the purchase-rate gamma.</param>
+/// <param name="A">First beta parameter of the dropout probability.</param>
+/// <param name="B">Second beta parameter of the dropout probability.</param>
+public sealed record BgNbdParameters(double R, double Alpha, double A, double B);
+
+/// <summary>The result of fitting BG/NBD by maximum likelihood.</summary>
+/// <param name="Parameters">The fitted parameters.</param>
+/// <param name="LogLikelihood">The log-likelihood at the parameters, summed over customers.</param>
+/// <param name="Converged">Whether the optimizer met its tolerance; when false, do not use the parameters blindly.</param>
+/// <param name="Iterations">The optimizer's iterations.</param>
+/// <param name="Customers">How many customers were fitted.</param>
+public sealed record BgNbdFit(BgNbdParameters Parameters, double LogLikelihood, bool Converged, int Iterations, int Customers);
+
+/// <summary>
+/// The BG/NBD repeat-purchase model: fit, probability alive and expected purchases. Times are in the
+/// unit the summaries use. Every function is pure and checks its input.
+/// </summary>
+public static class BgNbd
+{
+    /// <summary>Checks summaries: at least one; no negative or non-finite time; recency not beyond age; zero frequency has zero recency.</summary>
+    /// <param name="summaries">The summaries.</param>
+    /// <exception cref="RepeatSummaryException">Every problem found.</exception>
+    public static void Validate(IReadOnlyList<RepeatSummary> summaries)
+    {
+        ArgumentNullException.ThrowIfNull(summaries);
+        var problems = new List<string>();
+        if (summaries.Count == 0)
+        {
+            problems.Add("no customers to fit");
+        }
+
+        foreach (var s in summaries)
+        {
+            if (s.Frequency < 0)
+            {
+                problems.Add($"{s.CustomerId}: frequency {s.Frequency} is negative");
+            }
+
+            if (!double.IsFinite(s.Recency) || !double.IsFinite(s.Age) || s.Recency < 0 || s.Age < 0)
+            {
+                problems.Add($"{s.CustomerId}: times must be finite and not negative (recency {s.Recency}, age {s.Age})");
+            }
+            else if (s.Recency > s.Age)
+            {
+                problems.Add($"{s.CustomerId}: recency {s.Recency} is beyond age {s.Age}");
+            }
+
+            if (s.Frequency == 0 && s.Recency > 0)
+            {
+                problems.Add($"{s.CustomerId}: no repeat purchase but recency {s.Recency} > 0");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new RepeatSummaryException(problems);
+        }
+    }
+
+    /// <summary>The log-likelihood of one customer's summary.</summary>
+    /// <param name="p">The parameters.</param>
+    /// <param name="x">Repeat purchases.</param>
+    /// <param name="tx">Recency.</param>
+    /// <param name="t">Age T.</param>
+    /// <returns>The log-likelihood.</returns>
+    public static double LogLikelihood(BgNbdParameters p, int x, double tx, double t)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        var (r, alpha, a, b) = (p.R, p.Alpha, p.A, p.B);
+        var common = SpecialFunctions.GammaLn(r + x) - SpecialFunctions.GammaLn(r) + (r * Math.Log(alpha));
+        var betaTerm = SpecialFunctions.GammaLn(a + b) + SpecialFunctions.GammaLn(b + x) - SpecialFunctions.GammaLn(b) - SpecialFunctions.GammaLn(a + b + x);
+        var a1 = -(r + x) * Math.Log(alpha + t);
+        if (x == 0)
+        {
+            return common + betaTerm + a1;
+        }
+
+        // ln[(a/(b+x-1)) (alpha+tx)^-(r+x)] combined with a1 by log-sum-exp.
+        var a2 = Math.Log(a) - Math.Log(b + x - 1) - ((r + x) * Math.Log(alpha + tx));
+        var max = Math.Max(a1, a2);
+        return common + betaTerm + max + Math.Log(Math.Exp(a1 - max) + Math.Exp(a2 - max));
+    }
+
+    /// <summary>The summed log-likelihood over customers.</summary>
+    /// <param name="p">The parameters.</param>
+    /// <param name="summaries">The summaries.</param>
+    /// <returns>The log-likelihood.</returns>
+    public static double LogLikelihood(BgNbdParameters p, IReadOnlyList<RepeatSummary> summaries)
+    {
+        ArgumentNullException.ThrowIfNull(summaries);
+        var sum = 0.0;
+        foreach (var s in summaries)
+        {
+            sum += LogLikelihood(p, s.Frequency, s.Recency, s.Age);
+        }
+
+        return sum;
+    }
+
+    /// <summary>
+    /// Fits the parameters by maximum likelihood (Nelder-Mead on the logarithms of the parameters, from
+    /// MathNet.Numerics). Customers with the same (x, t_x, T) are grouped, so the cost grows with distinct
+    /// summaries.
+    /// </summary>
+    /// <param name="summaries">The summaries.</param>
+    /// <param name="tolerance">The optimizer's convergence tolerance on the objective.</param>
+    /// <param name="maxIterations">The optimizer's iteration limit.</param>
+    /// <returns>The fit, which says whether it converged.</returns>
+    /// <exception cref="RepeatSummaryException">Bad summaries, every problem listed.</exception>
+    public static BgNbdFit Fit(IReadOnlyList<RepeatSummary> summaries, double tolerance = 1e-10, int maxIterations = 10_000)
+    {
+        Validate(summaries);
+        var groups = summaries
+            .GroupBy(s => (s.Frequency, s.Recency, s.Age))
+            .Select(g => (g.Key.Frequency, g.Key.Recency, g.Key.Age, Weight: (double)g.Count()))
+            .ToArray();
+        var meanX = summaries.Average(s => s.Frequency);
+        var meanT = summaries.Average(s => s.Age);
+        double Objective(Vector<double> v)
+        {
+            var p = new BgNbdParameters(Math.Exp(v[0]), Math.Exp(v[1]), Math.Exp(v[2]), Math.Exp(v[3]));
+            var sum = 0.0;
+            foreach (var (x, tx, t, w) in groups)
+            {
+                sum += w * LogLikelihood(p, x, tx, t);
+            }
+
+            return double.IsFinite(sum) ? -sum : double.MaxValue;
+        }
+
+        var start = Vector<double>.Build.DenseOfArray([0.0, Math.Log(Math.Max(1e-3, meanT / Math.Max(meanX, 1e-3))), 0.0, 0.0]);
+        try
+        {
+            // Nelder-Mead stalls on the flat ridge of (a, b); restarting from its own answer until the
+            // objective stops improving reaches the optimum.
+            var simplex = new NelderMeadSimplex(tolerance, maxIterations);
+            var result = simplex.FindMinimum(ObjectiveFunction.Value(Objective), start);
+            var iterations = result.Iterations;
+            for (var restart = 0; restart < 20; restart++)
+            {
+                var again = simplex.FindMinimum(ObjectiveFunction.Value(Objective), result.MinimizingPoint);
+                iterations += again.Iterations;
+                var gain = result.FunctionInfoAtMinimum.Value - again.FunctionInfoAtMinimum.Value;
+                result = again;
+                if (gain <= tolerance * Math.Max(1, Math.Abs(again.FunctionInfoAtMinimum.Value)))
+                {
+                    break;
+                }
+            }
+
+            var m = result.MinimizingPoint;
+            var parameters = new BgNbdParameters(Math.Exp(m[0]), Math.Exp(m[1]), Math.Exp(m[2]), Math.Exp(m[3]));
+            var ll = -result.FunctionInfoAtMinimum.Value;
+            var converged = result.ReasonForExit is ExitCondition.Converged or ExitCondition.AbsoluteGradient or ExitCondition.RelativeGradient && double.IsFinite(ll);
+            return new BgNbdFit(parameters, ll, converged, iterations, summaries.Count);
+        }
+        catch (MaximumIterationsException)
+        {
+            return new BgNbdFit(new BgNbdParameters(double.NaN, double.NaN, double.NaN, double.NaN), double.NaN, false, maxIterations, summaries.Count);
+        }
+    }
+
+    /// <summary>The probability that a customer with this history is still alive at the end of the period.</summary>
+    /// <param name="p">The parameters.</param>
+    /// <param name="x">Repeat purchases.</param>
+    /// <param name="tx">Recency.</param>
+    /// <param name="t">Age T.</param>
+    /// <returns>A probability in [0, 1].</returns>
+    public static double ProbabilityAlive(BgNbdParameters p, int x, double tx, double t)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        if (x == 0)
+        {
+            return 1.0;
+        }
+
+        var logRatio = Math.Log(p.A) - Math.Log(p.B + x - 1) + ((p.R + x) * (Math.Log(p.Alpha + t) - Math.Log(p.Alpha + tx)));
+        return 1.0 / (1.0 + Math.Exp(logRatio));
+    }
+
+    /// <summary>E[X(t)]: expected purchases in (0, t] of a customer just acquired.</summary>
+    /// <param name="p">The parameters (a &gt; 1).</param>
+    /// <param name="t">The horizon.</param>
+    /// <returns>The expected number of purchases.</returns>
+    public static double ExpectedPurchases(BgNbdParameters p, double t)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentOutOfRangeException.ThrowIfNegative(t);
+        var z = t / (p.Alpha + t);
+        var hyp = Hypergeometric2F1(p.R, p.B, p.A + p.B - 1, z);
+        return (p.A + p.B - 1) / (p.A - 1) * (1 - (Math.Pow(p.Alpha / (p.Alpha + t), p.R) * hyp));
+    }
+
+    /// <summary>E[Y(t) | x, t_x, T]: expected purchases in the next t of a customer with this history.</summary>
+    /// <param name="p">The parameters (a &gt; 1).</param>
+    /// <param name="t">The horizon.</param>
+    /// <param name="x">Repeat purchases.</param>
+    /// <param name="tx">Recency.</param>
+    /// <param name="age">Age T.</param>
+    /// <returns>The expected number of purchases.</returns>
+    public static double ConditionalExpectedPurchases(BgNbdParameters p, double t, int x, double tx, double age)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentOutOfRangeException.ThrowIfNegative(t);
+        var (r, alpha, a, b) = (p.R, p.Alpha, p.A, p.B);
+        var z = t / (alpha + age + t);
+        var hyp = Hypergeometric2F1(r + x, b + x, a + b + x - 1, z);
+        var numerator = (a + b + x - 1) / (a - 1) * (1 - (Math.Pow((alpha + age) / (alpha + age + t), r + x) * hyp));
+        var denominator = x == 0 ? 1.0 : 1 + (a / (b + x - 1) * Math.Pow((alpha + age) / (alpha + tx), r + x));
+        return numerator / denominator;
+    }
+
+    /// <summary>The Gaussian hypergeometric function 2F1(a, b; c; z) for 0 &lt;= z &lt; 1, by its power series.</summary>
+    /// <param name="a">a.</param>
+    /// <param name="b">b.</param>
+    /// <param name="c">c, not a non-positive integer.</param>
+    /// <param name="z">z in [0, 1).</param>
+    /// <returns>The value.</returns>
+    /// <exception cref="ArithmeticException">The series did not converge.</exception>
+    public static double Hypergeometric2F1(double a, double b, double c, double z)
+    {
+        if (z < 0 || z >= 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(z), z, "The series is used for 0 <= z < 1.");
+        }
+
+        var term = 1.0;
+        var sum = 1.0;
+        for (var j = 0; j < 100_000; j++)
+        {
+            term *= (a + j) * (b + j) / ((c + j) * (j + 1)) * z;
+            sum += term;
+            if (Math.Abs(term) <= 1e-15 * Math.Abs(sum))
+            {
+                return sum;
+            }
+        }
+
+        throw new ArithmeticException($"2F1({a}, {b}; {c}; {z}) did not converge.");
+    }
+}
