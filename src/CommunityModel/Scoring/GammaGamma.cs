@@ -1,0 +1,109 @@
+using MathNet.Numerics;
+using MathNet.Numerics.LinearAlgebra;
+using MathNet.Numerics.Optimization;
+
+namespace CommunityModel.Scoring;
+
+/// <summary>
+/// One repeat buyer's spend summary for the Gamma-Gamma model: repeat purchases and their mean value.
+/// The mean is a statistical input in major units (a model estimate, not a booked amount; amounts stay
+/// <see cref="Primitives.Money"/> everywhere else).
+/// </summary>
+/// <param name="CustomerId">The customer's key.</param>
+/// <param name="Frequency">Repeat purchases x (at least 1).</param>
+/// <param name="MeanValue">The mean value of the repeat purchases (positive).</param>
+public sealed record SpendSummary(string CustomerId, int Frequency, double MeanValue);
+
+/// <summary>Gamma-Gamma parameters (Fader, Hardie and Lee 2005, "RFM and CLV").</summary>
+/// <param name="P">Shape of the per-transaction value gamma.</param>
+/// <param name="Q">Shape of the gamma over customers' scale.</param>
+/// <param name="Gamma">Scale of the gamma over customers' scale.</param>
+public sealed record GammaGammaParameters(double P, double Q, double Gamma);
+
+/// <summary>The result of fitting Gamma-Gamma.</summary>
+/// <param name="Parameters">The parameters.</param>
+/// <param name="LogLikelihood">The log-likelihood at the parameters.</param>
+/// <param name="Converged">Whether the optimizer converged.</param>
+/// <param name="Customers">How many repeat buyers were fitted.</param>
+public sealed record GammaGammaFit(GammaGammaParameters Parameters, double LogLikelihood, bool Converged, int Customers);
+
+/// <summary>The Gamma-Gamma spend model: fit by maximum likelihood and conditional expected mean value.</summary>
+public static class GammaGamma
+{
+    /// <summary>The log-likelihood of one repeat buyer's mean value.</summary>
+    /// <param name="p">The parameters.</param>
+    /// <param name="x">Repeat purchases (at least 1).</param>
+    /// <param name="meanValue">Their mean value (positive).</param>
+    /// <returns>The log-likelihood.</returns>
+    public static double LogLikelihood(GammaGammaParameters p, int x, double meanValue)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        var px = p.P * x;
+        return SpecialFunctions.GammaLn(px + p.Q) - SpecialFunctions.GammaLn(px) - SpecialFunctions.GammaLn(p.Q)
+            + (p.Q * Math.Log(p.Gamma)) + ((px - 1) * Math.Log(meanValue)) + (px * Math.Log(x))
+            - ((px + p.Q) * Math.Log((x * meanValue) + p.Gamma));
+    }
+
+    /// <summary>Fits the parameters on repeat buyers (frequency at least 1, positive mean value).</summary>
+    /// <param name="summaries">The repeat buyers.</param>
+    /// <param name="tolerance">The optimizer's tolerance.</param>
+    /// <returns>The fit.</returns>
+    /// <exception cref="RepeatSummaryException">Every bad summary listed.</exception>
+    public static GammaGammaFit Fit(IReadOnlyList<SpendSummary> summaries, double tolerance = 1e-10)
+    {
+        ArgumentNullException.ThrowIfNull(summaries);
+        var problems = summaries.Count == 0 ? ["no repeat buyers to fit"] : new List<string>();
+        foreach (var s in summaries)
+        {
+            if (s.Frequency < 1 || !double.IsFinite(s.MeanValue) || s.MeanValue <= 0)
+            {
+                problems.Add($"{s.CustomerId}: needs at least one repeat purchase and a positive mean value (x {s.Frequency}, mean {s.MeanValue})");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new RepeatSummaryException(problems);
+        }
+
+        double Objective(Vector<double> v)
+        {
+            var p = new GammaGammaParameters(Math.Exp(v[0]), Math.Exp(v[1]), Math.Exp(v[2]));
+            var sum = 0.0;
+            foreach (var s in summaries)
+            {
+                sum += LogLikelihood(p, s.Frequency, s.MeanValue);
+            }
+
+            return double.IsFinite(sum) ? -sum : double.MaxValue;
+        }
+
+        var simplex = new NelderMeadSimplex(tolerance, 10_000);
+        var result = simplex.FindMinimum(ObjectiveFunction.Value(Objective), Vector<double>.Build.DenseOfArray([0.0, 0.0, 0.0]));
+        for (var restart = 0; restart < 20; restart++)
+        {
+            var again = simplex.FindMinimum(ObjectiveFunction.Value(Objective), result.MinimizingPoint);
+            var gain = result.FunctionInfoAtMinimum.Value - again.FunctionInfoAtMinimum.Value;
+            result = again;
+            if (gain <= tolerance * Math.Max(1, Math.Abs(again.FunctionInfoAtMinimum.Value)))
+            {
+                break;
+            }
+        }
+
+        var m = result.MinimizingPoint;
+        var ll = -result.FunctionInfoAtMinimum.Value;
+        return new GammaGammaFit(new GammaGammaParameters(Math.Exp(m[0]), Math.Exp(m[1]), Math.Exp(m[2])), ll, result.ReasonForExit == ExitCondition.Converged && double.IsFinite(ll), summaries.Count);
+    }
+
+    /// <summary>E[mean value | x, observed mean]: the expected value of a customer's future purchases.</summary>
+    /// <param name="p">The parameters (q &gt; 1).</param>
+    /// <param name="x">Repeat purchases (0 gives the population mean).</param>
+    /// <param name="meanValue">The observed mean value.</param>
+    /// <returns>The expected mean value per purchase.</returns>
+    public static double ConditionalExpectedValue(GammaGammaParameters p, int x, double meanValue)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        return p.P * (p.Gamma + (x * meanValue)) / ((p.P * x) + p.Q - 1);
+    }
+}
