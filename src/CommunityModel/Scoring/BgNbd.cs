@@ -244,32 +244,86 @@ public static class BgNbd
         return numerator / denominator;
     }
 
-    /// <summary>The Gaussian hypergeometric function 2F1(a, b; c; z) for 0 &lt;= z &lt; 1, by its power series.</summary>
+    /// <summary>
+    /// The Gaussian hypergeometric function 2F1(a, b; c; z) for 0 &lt;= z &lt; 1: its power series up to
+    /// z = 0.9, and beyond, the connection formula in 1 - z (where the series would need too many terms);
+    /// when c - a - b is an integer the formula is singular, and two evaluations with c nudged by ±1e-5 are averaged.
+    /// </summary>
     /// <param name="a">a.</param>
     /// <param name="b">b.</param>
-    /// <param name="c">c, not a non-positive integer.</param>
+    /// <param name="c">c, positive.</param>
     /// <param name="z">z in [0, 1).</param>
     /// <returns>The value.</returns>
-    /// <exception cref="ArithmeticException">The series did not converge.</exception>
+    /// <exception cref="ArithmeticException">The evaluation did not converge.</exception>
     public static double Hypergeometric2F1(double a, double b, double c, double z)
     {
         if (z < 0 || z >= 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(z), z, "The series is used for 0 <= z < 1.");
+            throw new ArgumentOutOfRangeException(nameof(z), z, "2F1 is evaluated for 0 <= z < 1.");
         }
 
+        if (z <= 0.9)
+        {
+            return Series(a, b, c, z);
+        }
+
+        var d = c - a - b;
+        if (Math.Abs(d - Math.Round(d)) < 1e-5)
+        {
+            // The connection formula is singular at integer c - a - b: average two nudged evaluations,
+            // which cancels the first-order error of the nudge.
+            const double Nudge = 1e-5;
+            return (Connection(a, b, c + Nudge, z) + Connection(a, b, c - Nudge, z)) / 2;
+        }
+
+        return Connection(a, b, c, z);
+    }
+
+    /// <summary>2F1 by the connection formula in 1 - z (c - a - b not an integer).</summary>
+    private static double Connection(double a, double b, double c, double z)
+    {
+        var d = c - a - b;
+        var w = 1 - z;
+        var (l1, s1) = LogGammaSigned(c);
+        var (l2, s2) = LogGammaSigned(d);
+        var (l3, s3) = LogGammaSigned(c - a);
+        var (l4, s4) = LogGammaSigned(c - b);
+        var (l5, s5) = LogGammaSigned(-d);
+        var (l6, s6) = LogGammaSigned(a);
+        var (l7, s7) = LogGammaSigned(b);
+        var first = s1 * s2 * s3 * s4 * Math.Exp(l1 + l2 - l3 - l4) * Series(a, b, 1 - d, w);
+        var second = s1 * s5 * s6 * s7 * Math.Exp(l1 + l5 - l6 - l7 + (d * Math.Log(w))) * Series(c - a, c - b, 1 + d, w);
+        var result = first + second;
+        return double.IsFinite(result) ? result : throw new ArithmeticException($"2F1({a}, {b}; {c}; {z}) overflowed.");
+    }
+
+    private static double Series(double a, double b, double c, double z)
+    {
         var term = 1.0;
         var sum = 1.0;
         for (var j = 0; j < 100_000; j++)
         {
             term *= (a + j) * (b + j) / ((c + j) * (j + 1)) * z;
             sum += term;
-            if (Math.Abs(term) <= 1e-15 * Math.Abs(sum))
+            if (Math.Abs(term) <= 1e-16 * Math.Abs(sum))
             {
                 return sum;
             }
         }
 
         throw new ArithmeticException($"2F1({a}, {b}; {c}; {z}) did not converge.");
+    }
+
+    /// <summary>ln|Gamma(x)| and the sign of Gamma(x), for any x that is not a non-positive integer.</summary>
+    private static (double LogAbs, double Sign) LogGammaSigned(double x)
+    {
+        if (x > 0)
+        {
+            return (SpecialFunctions.GammaLn(x), 1.0);
+        }
+
+        // Reflection: Gamma(x) = pi / (sin(pi x) Gamma(1 - x)).
+        var sin = Math.Sin(Math.PI * x);
+        return (Math.Log(Math.PI) - Math.Log(Math.Abs(sin)) - SpecialFunctions.GammaLn(1 - x), Math.Sign(sin) >= 0 ? 1.0 : -1.0);
     }
 }

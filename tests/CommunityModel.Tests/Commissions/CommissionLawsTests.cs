@@ -84,7 +84,9 @@ public class CommissionLawsTests
         Prop.ForAll(Cases(differential: false), Arb.From(Gen.Choose(0, 1000)), (t, pick) =>
         {
             var (c, definition) = t;
-            definition = definition with { Levels = definition.Levels! with { Compression = Compression.None }, Cap = null };
+            // No binding cap: with fixed amounts or rounding up, the implicit 100% cap can bind, and then a newly
+            // eligible nearer upline takes from a deeper one (deepest-first cut), which is a cap effect, not a rank effect.
+            definition = definition with { Levels = definition.Levels! with { Compression = Compression.None }, Cap = null, Products = [], Rounding = RoundingMode.Floor };
             return UplineSafe(c, definition, pick);
         });
 
@@ -93,9 +95,25 @@ public class CommissionLawsTests
         Prop.ForAll(Cases(differential: false), Arb.From(Gen.Choose(0, 1000)), (t, pick) =>
         {
             var (c, definition) = t;
-            definition = definition with { Levels = definition.Levels! with { Compression = Compression.Dynamic, MinimumRank = 0 }, Cap = null };
+            definition = definition with { Levels = definition.Levels! with { Compression = Compression.Dynamic, MinimumRank = 0 }, Cap = null, Products = [], Rounding = RoundingMode.Floor };
             return UplineSafe(c, definition, pick);
         });
+
+    [Fact]
+    public void UplineSafety_ABindingCapBreaksItForLevelPlans_CounterexampleFromTheSearch()
+    {
+        // Found by the property search: a fixed-amount product on a 2-fen order makes the implicit 100% cap bind;
+        // when the sponsor becomes eligible (rank 0 -> 1) its line is kept and the deeper line is cut.
+        var c = new Community([-1, 0, 1], [1, 0, 0], [true, true, true], [(2, 2, 2)]);
+        var definition = new CommissionPlanDefinition
+        {
+            Name = "2-level with a fixed-amount product",
+            Currency = Currency.CNY,
+            Levels = new LevelRule { Rates = [Rate.FromPercent(10), Rate.FromPercent(5)], MinimumRank = 1 },
+            Products = [new ProductRule { Product = "gift", FixedPerUnitByLevel = [Money.OfMinor(100, Currency.CNY), Money.OfMinor(90, Currency.CNY)] }],
+        };
+        Assert.False(UplineSafe(c, definition, 1));
+    }
 
     [Fact]
     public void UplineSafety_PlainDifferentialPlan_FailsAndTheSearchFindsACounterexample()

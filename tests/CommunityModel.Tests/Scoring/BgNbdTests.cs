@@ -103,3 +103,30 @@ public class GammaGammaTests
         Assert.Throws<RepeatSummaryException>(() => GammaGamma.Fit([new SpendSummary("z", 0, 5)]));
     }
 }
+
+public class HypergeometricTests
+{
+    [Theory]
+    [InlineData(1, 1, 2, 0.5)]
+    [InlineData(1, 1, 2, 0.95)]
+    [InlineData(1, 1, 2, 0.9999)]
+    public void Log1MinusZ_Identity(double a, double b, double c, double z)
+    {
+        // 2F1(1, 1; 2; z) = -ln(1 - z) / z (c - a - b = 0: the nudged branch near 1).
+        var expected = -Math.Log(1 - z) / z;
+        Assert.InRange(Math.Abs((BgNbd.Hypergeometric2F1(a, b, c, z) / expected) - 1), 0, 1e-8);
+    }
+
+    [Theory]
+    [InlineData(2.95, 0.72, 1.79, 0.9998245921768111)]
+    [InlineData(0.5, 1.5, 3.2, 0.97)]
+    [InlineData(3.1, 2.2, 1.3, 0.93)]
+    public void BothBranches_AgreeWithEuler_TransformAtTheSwitch(double a, double b, double c, double z)
+    {
+        // Euler: 2F1(a, b; c; z) = (1 - z)^(c - a - b) 2F1(c - a, c - b; c; z).
+        var direct = BgNbd.Hypergeometric2F1(a, b, c, z);
+        var euler = Math.Pow(1 - z, c - a - b) * BgNbd.Hypergeometric2F1(c - a, c - b, c, z);
+        Assert.InRange(Math.Abs((direct / euler) - 1), 0, 1e-8);
+        Assert.InRange(Math.Abs((BgNbd.Hypergeometric2F1(a, b, c, 0.9) / BgNbd.Hypergeometric2F1(a, b, c, 0.9 + 1e-12)) - 1), 0, 1e-8);
+    }
+}
