@@ -130,3 +130,48 @@ public class HypergeometricTests
         Assert.InRange(Math.Abs((BgNbd.Hypergeometric2F1(a, b, c, 0.9) / BgNbd.Hypergeometric2F1(a, b, c, 0.9 + 1e-12)) - 1), 0, 1e-8);
     }
 }
+
+public class RepeatSummariesTests
+{
+    [SharedDataFact]
+    public void FromPurchases_CdnowSample_GivesThePublishedSummaryFile()
+    {
+        var purchases = File.ReadLines(SharedData.PathOf("cdnow/CDNOW_sample.txt"))
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(f => new Purchase(
+                int.Parse(f[1], CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
+                NodaTime.Text.LocalDatePattern.CreateWithInvariantCulture("yyyyMMdd").Parse(f[2]).Value,
+                CommunityModel.Primitives.Money.Parse(f[4], CommunityModel.Primitives.Currency.USD)))
+            .ToList();
+        var built = RepeatSummaries.FromPurchases(purchases, new NodaTime.LocalDate(1997, 9, 30))
+            .ToDictionary(s => s.Summary.CustomerId);
+        var expected = File.ReadLines(SharedData.PathOf("cdnow/cdnow_customers_summary_with_transactions.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(expected.Count, built.Count);
+        foreach (var f in expected)
+        {
+            var s = built[f[0]];
+            Assert.Equal(int.Parse(f[1], CultureInfo.InvariantCulture), s.Summary.Frequency);
+            Assert.Equal(double.Parse(f[2], CultureInfo.InvariantCulture), Math.Round(s.Summary.Recency, 2));
+            Assert.Equal(double.Parse(f[3], CultureInfo.InvariantCulture), Math.Round(s.Summary.Age, 2));
+            // The file rounds to the cent (22.345 -> 22.35): the built mean must lie within half a cent.
+            Assert.InRange(Math.Abs(double.Parse(f[4], CultureInfo.InvariantCulture) - s.MeanRepeatValue), 0, 0.005 + 1e-9);
+        }
+    }
+
+    [Fact]
+    public void FromPurchases_SameDayMergesAndHoldoutIsCounted()
+    {
+        var usd = CommunityModel.Primitives.Currency.USD;
+        var d = new NodaTime.LocalDate(2026, 1, 1);
+        var built = RepeatSummaries.FromPurchases(
+        [
+            new Purchase("a", d, CommunityModel.Primitives.Money.OfMinor(100, usd)),
+            new Purchase("a", d.PlusDays(7), CommunityModel.Primitives.Money.OfMinor(300, usd)),
+            new Purchase("a", d.PlusDays(7), CommunityModel.Primitives.Money.OfMinor(100, usd)),
+            new Purchase("a", d.PlusDays(30), CommunityModel.Primitives.Money.OfMinor(100, usd)),
+            new Purchase("b", d.PlusDays(20), CommunityModel.Primitives.Money.OfMinor(100, usd)),
+        ], d.PlusDays(14), d.PlusDays(60));
+        var a = Assert.Single(built);
+        Assert.Equal((1, 1.0, 2.0, 4.0, 1), (a.Summary.Frequency, a.Summary.Recency, a.Summary.Age, a.MeanRepeatValue, a.HoldoutPurchases));
+    }
+}
