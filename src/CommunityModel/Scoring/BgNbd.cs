@@ -244,6 +244,67 @@ public static class BgNbd
         return numerator / denominator;
     }
 
+    /// <summary>P(X(t) = n): the probability that a customer just acquired makes exactly n purchases in (0, t].</summary>
+    /// <param name="p">The parameters.</param>
+    /// <param name="n">The number of purchases.</param>
+    /// <param name="t">The horizon.</param>
+    /// <returns>A probability in [0, 1].</returns>
+    public static double ProbabilityOfPurchases(BgNbdParameters p, int n, double t)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(t);
+        var (r, alpha, a, b) = (p.R, p.Alpha, p.A, p.B);
+        var logBetaAB = SpecialFunctions.BetaLn(a, b);
+        var logP = Math.Log(alpha / (alpha + t));
+        var logQ = t == 0 ? double.NegativeInfinity : Math.Log(t / (alpha + t));
+        double LogNbd(int j) => SpecialFunctions.GammaLn(r + j) - SpecialFunctions.GammaLn(r) - SpecialFunctions.GammaLn(j + 1) + (r * logP) + (j == 0 ? 0 : j * logQ);
+        var first = Math.Exp(SpecialFunctions.BetaLn(a, b + n) - logBetaAB + LogNbd(n));
+        if (n == 0)
+        {
+            return Math.Clamp(first, 0, 1);
+        }
+
+        var cumulative = 0.0;
+        for (var j = 0; j < n; j++)
+        {
+            cumulative += Math.Exp(LogNbd(j));
+        }
+
+        var second = Math.Exp(SpecialFunctions.BetaLn(a + 1, b + n - 1) - logBetaAB) * Math.Max(0, 1 - cumulative);
+        return Math.Clamp(first + second, 0, 1);
+    }
+
+    /// <summary>
+    /// Customer lifetime value over <paramref name="horizon"/> whole periods: for each period i, the expected
+    /// purchases in it (from <see cref="ConditionalExpectedPurchases"/>) times the expected value per purchase,
+    /// discounted by (1 + rate)^i. An estimate in major units, not a booked amount.
+    /// </summary>
+    /// <param name="p">The BG/NBD parameters.</param>
+    /// <param name="x">Repeat purchases.</param>
+    /// <param name="tx">Recency.</param>
+    /// <param name="age">Age T.</param>
+    /// <param name="valuePerPurchase">Expected value per purchase (e.g. from <see cref="GammaGamma.ConditionalExpectedValue"/>).</param>
+    /// <param name="horizon">Number of periods.</param>
+    /// <param name="discountRatePerPeriod">Discount rate per period (e.g. 0.01).</param>
+    /// <returns>The discounted expected value.</returns>
+    public static double CustomerLifetimeValue(BgNbdParameters p, int x, double tx, double age, double valuePerPurchase, int horizon, double discountRatePerPeriod)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentOutOfRangeException.ThrowIfNegative(horizon);
+        ArgumentOutOfRangeException.ThrowIfNegative(discountRatePerPeriod);
+        var total = 0.0;
+        var previous = 0.0;
+        for (var i = 1; i <= horizon; i++)
+        {
+            var cumulative = ConditionalExpectedPurchases(p, i, x, tx, age);
+            total += valuePerPurchase * (cumulative - previous) / Math.Pow(1 + discountRatePerPeriod, i);
+            previous = cumulative;
+        }
+
+        return total;
+    }
+
     /// <summary>
     /// The Gaussian hypergeometric function 2F1(a, b; c; z) for 0 &lt;= z &lt; 1: its power series up to
     /// z = 0.9, and beyond, the connection formula in 1 - z (where the series would need too many terms);

@@ -175,3 +175,36 @@ public class RepeatSummariesTests
         Assert.Equal((1, 1.0, 2.0, 4.0, 1), (a.Summary.Frequency, a.Summary.Recency, a.Summary.Age, a.MeanRepeatValue, a.HoldoutPurchases));
     }
 }
+
+public class BgNbdDistributionTests
+{
+    [Property(MaxTest = 100)]
+    public Property ProbabilityOfPurchases_SumsToOneAndItsMeanIsTheExpectation() =>
+        Prop.ForAll(
+            Arb.From(from r in Gen.Choose(10, 300) from alpha in Gen.Choose(100, 1000) from a in Gen.Choose(150, 400) from b in Gen.Choose(100, 400) from t in Gen.Choose(1, 52)
+                     select (new BgNbdParameters(r / 100.0, alpha / 100.0, a / 100.0, b / 100.0), (double)t)),
+            c =>
+            {
+                var (p, t) = c;
+                double total = 0, mean = 0;
+                for (var n = 0; n <= 400; n++)
+                {
+                    var pn = BgNbd.ProbabilityOfPurchases(p, n, t);
+                    total += pn;
+                    mean += n * pn;
+                }
+
+                return (Math.Abs(total - 1) < 1e-6 && Math.Abs(mean - BgNbd.ExpectedPurchases(p, t)) < 1e-4 * Math.Max(1, mean))
+                    .Label($"total {total}, mean {mean} vs {BgNbd.ExpectedPurchases(p, t)}");
+            });
+
+    [Fact]
+    public void CustomerLifetimeValue_DiscountsAndGrowsWithTheHorizon()
+    {
+        var p = new BgNbdParameters(0.243, 4.414, 0.793, 2.426);
+        var undiscounted = BgNbd.CustomerLifetimeValue(p, 2, 30.43, 38.86, 20, 39, 0);
+        Assert.Equal(20 * BgNbd.ConditionalExpectedPurchases(p, 39, 2, 30.43, 38.86), undiscounted, 9);
+        Assert.True(BgNbd.CustomerLifetimeValue(p, 2, 30.43, 38.86, 20, 39, 0.01) < undiscounted);
+        Assert.True(BgNbd.CustomerLifetimeValue(p, 2, 30.43, 38.86, 20, 52, 0.01) > BgNbd.CustomerLifetimeValue(p, 2, 30.43, 38.86, 20, 39, 0.01));
+    }
+}
