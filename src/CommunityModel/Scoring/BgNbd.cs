@@ -1,6 +1,5 @@
 using MathNet.Numerics;
 using MathNet.Numerics.LinearAlgebra;
-using MathNet.Numerics.Optimization;
 
 namespace CommunityModel.Scoring;
 
@@ -163,35 +162,9 @@ public static class BgNbd
         }
 
         var start = Vector<double>.Build.DenseOfArray([0.0, Math.Log(Math.Max(1e-3, meanT / Math.Max(meanX, 1e-3))), 0.0, 0.0]);
-        try
-        {
-            // Nelder-Mead stalls on the flat ridge of (a, b); restarting from its own answer until the
-            // objective stops improving reaches the optimum.
-            var simplex = new NelderMeadSimplex(tolerance, maxIterations);
-            var result = simplex.FindMinimum(ObjectiveFunction.Value(Objective), start);
-            var iterations = result.Iterations;
-            for (var restart = 0; restart < 20; restart++)
-            {
-                var again = simplex.FindMinimum(ObjectiveFunction.Value(Objective), result.MinimizingPoint);
-                iterations += again.Iterations;
-                var gain = result.FunctionInfoAtMinimum.Value - again.FunctionInfoAtMinimum.Value;
-                result = again;
-                if (gain <= tolerance * Math.Max(1, Math.Abs(again.FunctionInfoAtMinimum.Value)))
-                {
-                    break;
-                }
-            }
-
-            var m = result.MinimizingPoint;
-            var parameters = new BgNbdParameters(Math.Exp(m[0]), Math.Exp(m[1]), Math.Exp(m[2]), Math.Exp(m[3]));
-            var ll = -result.FunctionInfoAtMinimum.Value;
-            var converged = result.ReasonForExit is ExitCondition.Converged or ExitCondition.AbsoluteGradient or ExitCondition.RelativeGradient && double.IsFinite(ll);
-            return new BgNbdFit(parameters, ll, converged, iterations, summaries.Count);
-        }
-        catch (MaximumIterationsException)
-        {
-            return new BgNbdFit(new BgNbdParameters(double.NaN, double.NaN, double.NaN, double.NaN), double.NaN, false, maxIterations, summaries.Count);
-        }
+        var (m, value, converged, iterations) = Minimizer.Minimize(Objective, start, tolerance, maxIterations);
+        var parameters = new BgNbdParameters(Math.Exp(m[0]), Math.Exp(m[1]), Math.Exp(m[2]), Math.Exp(m[3]));
+        return new BgNbdFit(parameters, -value, converged, iterations, summaries.Count);
     }
 
     /// <summary>The probability that a customer with this history is still alive at the end of the period.</summary>

@@ -1,6 +1,5 @@
 using MathNet.Numerics;
 using MathNet.Numerics.LinearAlgebra;
-using MathNet.Numerics.Optimization;
 
 namespace CommunityModel.Scoring;
 
@@ -78,22 +77,8 @@ public static class GammaGamma
             return double.IsFinite(sum) ? -sum : double.MaxValue;
         }
 
-        var simplex = new NelderMeadSimplex(tolerance, 10_000);
-        var result = simplex.FindMinimum(ObjectiveFunction.Value(Objective), Vector<double>.Build.DenseOfArray([0.0, 0.0, 0.0]));
-        for (var restart = 0; restart < 20; restart++)
-        {
-            var again = simplex.FindMinimum(ObjectiveFunction.Value(Objective), result.MinimizingPoint);
-            var gain = result.FunctionInfoAtMinimum.Value - again.FunctionInfoAtMinimum.Value;
-            result = again;
-            if (gain <= tolerance * Math.Max(1, Math.Abs(again.FunctionInfoAtMinimum.Value)))
-            {
-                break;
-            }
-        }
-
-        var m = result.MinimizingPoint;
-        var ll = -result.FunctionInfoAtMinimum.Value;
-        return new GammaGammaFit(new GammaGammaParameters(Math.Exp(m[0]), Math.Exp(m[1]), Math.Exp(m[2])), ll, result.ReasonForExit == ExitCondition.Converged && double.IsFinite(ll), summaries.Count);
+        var (m, value, converged, _) = Minimizer.Minimize(Objective, Vector<double>.Build.DenseOfArray([0.0, 0.0, 0.0]), tolerance, 10_000);
+        return new GammaGammaFit(new GammaGammaParameters(Math.Exp(m[0]), Math.Exp(m[1]), Math.Exp(m[2])), -value, converged, summaries.Count);
     }
 
     /// <summary>E[mean value | x, observed mean]: the expected value of a customer's future purchases.</summary>
