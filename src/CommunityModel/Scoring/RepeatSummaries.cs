@@ -7,7 +7,9 @@ namespace CommunityModel.Scoring;
 /// <param name="CustomerId">The customer's key.</param>
 /// <param name="Date">The purchase day.</param>
 /// <param name="Value">The amount paid.</param>
-public sealed record Purchase(string CustomerId, LocalDate Date, Money Value);
+/// <param name="ProductId">The product bought, when known (variety and product-fit measures use it).</param>
+/// <param name="Quantity">Units bought (at least 1).</param>
+public sealed record Purchase(string CustomerId, LocalDate Date, Money Value, string? ProductId = null, int Quantity = 1);
 
 /// <summary>A customer's calibration summary, with the spend and holdout figures built alongside it.</summary>
 /// <param name="Summary">Repeat purchases, recency and age for BG/NBD.</param>
