@@ -239,7 +239,7 @@ public sealed record CustomerFacts
         if (tree is not null)
         {
             var end = asOf.PlusDays(1).AtStartOfDayInZone(zone!).ToInstant() - Duration.Epsilon;
-            var downline = tree.DownlineSizes(end);
+            var downline = DownlineJoinedBy(tree, end);
             var conversions = new List<(int Sponsor, int Days)>();
             for (var m = 0; m < tree.Count; m++)
             {
@@ -310,6 +310,49 @@ public sealed record CustomerFacts
 
         Array.Sort(result, (x, y) => string.CompareOrdinal(x.CustomerId, y.CustomerId));
         return result;
+    }
+
+    /// <summary>Downline sizes as of an instant, counting only members who had joined by then (deepest first, no recursion).</summary>
+    private static int[] DownlineJoinedBy(ReferralTree tree, Instant end)
+    {
+        var n = tree.Count;
+        var depth = tree.Depths(end);
+        var maxDepth = 0;
+        foreach (var d in depth)
+        {
+            maxDepth = Math.Max(maxDepth, d);
+        }
+
+        var start = new int[maxDepth + 2];
+        foreach (var d in depth)
+        {
+            start[d + 1]++;
+        }
+
+        for (var d = 1; d < start.Length; d++)
+        {
+            start[d] += start[d - 1];
+        }
+
+        var byDepth = new int[n];
+        var fill = (int[])start.Clone();
+        for (var m = 0; m < n; m++)
+        {
+            byDepth[fill[depth[m]]++] = m;
+        }
+
+        var size = new int[n];
+        for (var k = n - 1; k >= 0; k--)
+        {
+            var m = byDepth[k];
+            var parent = tree.SponsorIndexAsOf(m, end);
+            if (parent >= 0 && tree.JoinedAt(tree.MemberAt(m)) <= end)
+            {
+                size[parent] += size[m] + 1;
+            }
+        }
+
+        return size;
     }
 
     private sealed class Accumulator
