@@ -131,9 +131,10 @@ public static class BgNbd
     }
 
     /// <summary>
-    /// Fits the parameters by maximum likelihood (Nelder-Mead on the logarithms of the parameters, from
-    /// MathNet.Numerics). Customers with the same (x, t_x, T) are grouped, so the cost grows with distinct
-    /// summaries.
+    /// Fits the parameters by maximum likelihood: BFGS (MathNet.Numerics) on the logarithms of the parameters
+    /// with the analytic gradient, falling back to restarted Nelder-Mead when BFGS cannot finish. Customers
+    /// with the same (x, t_x, T) are grouped and the gamma terms computed once per distinct x, so the cost
+    /// grows with distinct summaries.
     /// </summary>
     /// <param name="summaries">The summaries.</param>
     /// <param name="tolerance">The optimizer's convergence tolerance on the objective.</param>
@@ -143,26 +144,24 @@ public static class BgNbd
     public static BgNbdFit Fit(IReadOnlyList<RepeatSummary> summaries, double tolerance = 1e-10, int maxIterations = 10_000)
     {
         Validate(summaries);
-        var groups = summaries
-            .GroupBy(s => (s.Frequency, s.Recency, s.Age))
-            .Select(g => (g.Key.Frequency, g.Key.Recency, g.Key.Age, Weight: (double)g.Count()))
-            .ToArray();
+        var likelihood = new BgNbdLikelihood(summaries);
         var meanX = summaries.Average(s => s.Frequency);
         var meanT = summaries.Average(s => s.Age);
-        double Objective(Vector<double> v)
-        {
-            var p = new BgNbdParameters(Math.Exp(v[0]), Math.Exp(v[1]), Math.Exp(v[2]), Math.Exp(v[3]));
-            var sum = 0.0;
-            foreach (var (x, tx, t, w) in groups)
-            {
-                sum += w * LogLikelihood(p, x, tx, t);
-            }
-
-            return double.IsFinite(sum) ? -sum : double.MaxValue;
-        }
-
         var start = Vector<double>.Build.DenseOfArray([0.0, Math.Log(Math.Max(1e-3, meanT / Math.Max(meanX, 1e-3))), 0.0, 0.0]);
-        var (m, value, converged, iterations) = Minimizer.Minimize(Objective, start, tolerance, maxIterations);
+        var (m, value, converged, iterations) = Minimizer.MinimizeWithGradient(
+            (theta, gradient) =>
+            {
+                var ll = likelihood.Evaluate(theta, gradient);
+                for (var k = 0; k < gradient.Length; k++)
+                {
+                    gradient[k] = -gradient[k];
+                }
+
+                return -ll;
+            },
+            start,
+            tolerance,
+            maxIterations);
         var parameters = new BgNbdParameters(Math.Exp(m[0]), Math.Exp(m[1]), Math.Exp(m[2]), Math.Exp(m[3]));
         return new BgNbdFit(parameters, -value, converged, iterations, summaries.Count);
     }

@@ -123,10 +123,12 @@ public sealed class SyntheticStore
         }
 
         // Join days rise with the index, so a sponsor (a lower index) never joins after the member.
+        var joinSecond = new long[n];
         var joinDay = new int[n];
         for (var i = 0; i < n; i++)
         {
-            joinDay[i] = (int)((long)i * (options.Days - 30) / n);
+            joinSecond[i] = (long)i * (options.Days - 30) * 86_400 / n;
+            joinDay[i] = (int)(joinSecond[i] / 86_400);
         }
 
         // Planted customers are spread over the first fifth of the store (they have had time to act).
@@ -172,7 +174,7 @@ public sealed class SyntheticStore
         var joins = new JoinRecord[n];
         for (var i = 0; i < n; i++)
         {
-            var at = start.PlusDays(joinDay[i]).At(new LocalTime(10, 0)).InZoneLeniently(zone).ToInstant() + Duration.FromSeconds(i % 3600);
+            var at = start.AtStartOfDayInZone(zone).ToInstant() + Duration.FromSeconds(joinSecond[i]);
             joins[i] = new JoinRecord(new MemberId(ids[i]), sponsor[i] >= 0 ? new MemberId(ids[sponsor[i]]) : (MemberId?)null, at);
         }
 

@@ -36,6 +36,30 @@ public class BgNbdTests
         Assert.Equal(1.226, Math.Round(BgNbd.ConditionalExpectedPurchases(Published, 39, 2, 30.43, 38.86), 3));
     }
 
+    [Property(MaxTest = 50)]
+    public Property AnalyticGradient_MatchesFiniteDifferences() =>
+        Prop.ForAll(
+            Gen.Choose(-150, 150).Select(v => v / 100.0).ArrayOf(4).ToArbitrary(),
+            theta =>
+            {
+                var data = new List<RepeatSummary> { new("a", 0, 0, 30), new("b", 2, 20, 35), new("c", 5, 10, 38), new("d", 1, 1, 2), new("e", 14, 37.5, 38) };
+                var likelihood = new BgNbdLikelihood(data);
+                var gradient = new double[4];
+                var f0 = likelihood.Evaluate(theta, gradient);
+                var p = new BgNbdParameters(Math.Exp(theta[0]), Math.Exp(theta[1]), Math.Exp(theta[2]), Math.Exp(theta[3]));
+                var sameValue = Math.Abs(f0 - BgNbd.LogLikelihood(p, data)) < 1e-9 * Math.Max(1, Math.Abs(f0));
+                return sameValue && Enumerable.Range(0, 4).All(k =>
+                {
+                    const double h = 1e-6;
+                    var up = (double[])theta.Clone();
+                    var down = (double[])theta.Clone();
+                    up[k] += h;
+                    down[k] -= h;
+                    var numeric = (likelihood.Evaluate(up, new double[4]) - likelihood.Evaluate(down, new double[4])) / (2 * h);
+                    return Math.Abs(numeric - gradient[k]) < 1e-5 * Math.Max(1, Math.Abs(numeric));
+                });
+            });
+
     [Fact]
     public void BadSummaries_AreAllReported()
     {
