@@ -340,7 +340,7 @@ public sealed class KeyCustomerScoreboard
         var o = _scorer.Options;
         var weightSum = o.RepurchaseWeight + o.InfluenceWeight + o.SpreadingWeight + o.RfmWeight;
         string N(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
-        var since = f.DaysSinceLastPurchase is { } d ? $", last {d} days ago" : string.Empty;
+        var since = f.DaysSinceLastPurchase switch { null => string.Empty, 0 => ", last on the as-of day", 1 => ", last 1 day ago", { } d => $", last {d} days ago" };
         var repEvidence = o.Repurchase switch
         {
             RepurchaseSignal.RecentRepeats => $"{f.RepeatPurchases} repeat purchase(s){since}",
