@@ -1,0 +1,312 @@
+using CommunityModel.Primitives;
+using CommunityModel.Specifications;
+using FluentValidation;
+using NodaTime;
+
+namespace CommunityModel.Groups;
+
+/// <summary>What a group is for.</summary>
+public enum GroupKind
+{
+    /// <summary>Knowledge-paid (知识付费): members paid to learn.</summary>
+    KnowledgePaid,
+
+    /// <summary>Product marketing: a store's customers around its products.</summary>
+    ProductMarketing,
+
+    /// <summary>An activity group, for one event or campaign.</summary>
+    Activity,
+
+    /// <summary>Local life: neighbours around a place.</summary>
+    LocalLife,
+}
+
+/// <summary>How someone asks to join.</summary>
+public enum JoinChannel
+{
+    /// <summary>Scanned the store's QR code.</summary>
+    StoreQrScan,
+
+    /// <summary>Invited by staff.</summary>
+    StaffInvitation,
+
+    /// <summary>Referred by a customer.</summary>
+    CustomerReferral,
+}
+
+/// <summary>A member's role in a group.</summary>
+public enum GroupRole
+{
+    /// <summary>An ordinary member.</summary>
+    Member,
+
+    /// <summary>A host (主持人), who runs the conversation.</summary>
+    Host,
+
+    /// <summary>The group's owner.</summary>
+    Owner,
+
+    /// <summary>Staff (service, sales, content).</summary>
+    Staff,
+}
+
+/// <summary>The facts screening conditions read about someone who asks to join.</summary>
+/// <param name="IsCustomer">Has bought from the store.</param>
+/// <param name="Purchases">How many purchases.</param>
+/// <param name="Approved">Approved by a host.</param>
+/// <param name="Blocklisted">On the store's blocklist.</param>
+public sealed record Candidate(bool IsCustomer, int Purchases, bool Approved, bool Blocklisted);
+
+/// <summary>One step of an escalation ladder.</summary>
+public enum EscalationAction
+{
+    /// <summary>A warning.</summary>
+    Warn,
+
+    /// <summary>Muted for the ladder's mute duration.</summary>
+    Mute,
+
+    /// <summary>Removed from the group.</summary>
+    Remove,
+}
+
+/// <summary>
+/// An escalation ladder: the n-th unexpired strike of a member takes the n-th step (the last step repeats).
+/// Strikes expire <see cref="StrikeLifetime"/> after they were given.
+/// </summary>
+public sealed record EscalationLadder
+{
+    /// <summary>The steps, in order.</summary>
+    public IReadOnlyList<EscalationAction> Steps { get; init; } = [EscalationAction.Warn, EscalationAction.Warn, EscalationAction.Warn, EscalationAction.Mute, EscalationAction.Remove];
+
+    /// <summary>How long a mute lasts.</summary>
+    public Duration MuteDuration { get; init; } = Duration.FromDays(1);
+
+    /// <summary>How long a strike counts.</summary>
+    public Duration StrikeLifetime { get; init; } = Duration.FromDays(30);
+}
+
+/// <summary>Admission (门槛): channels, screening, capacity and the waiting list.</summary>
+public sealed record AdmissionRules
+{
+    /// <summary>Channels through which people may ask to join.</summary>
+    public IReadOnlyList<JoinChannel> Channels { get; init; } = [JoinChannel.StoreQrScan, JoinChannel.StaffInvitation, JoinChannel.CustomerReferral];
+
+    /// <summary>Screening conditions, each a named specification every candidate must satisfy.</summary>
+    public IReadOnlyList<Screening> Screenings { get; init; } = [];
+
+    /// <summary>The most members (500: WeChat's group size).</summary>
+    public int Capacity { get; init; } = 500;
+
+    /// <summary>Whether candidates who pass while the group is full wait in line.</summary>
+    public bool WaitingList { get; init; } = true;
+}
+
+/// <summary>A named screening condition.</summary>
+/// <param name="RuleId">The rule id decisions cite.</param>
+/// <param name="Condition">The condition.</param>
+public sealed record Screening(string RuleId, Specification<Candidate> Condition);
+
+/// <summary>Content rules: ads, off-theme and prohibited messages, with allow-lists and exempt roles.</summary>
+public sealed record ContentRules
+{
+    /// <summary>Links (http://, https://, www.) count as ads.</summary>
+    public bool BlockLinks { get; init; } = true;
+
+    /// <summary>Mobile phone numbers (11 digits from 1, in a run of digits, spaces or dashes) count as ads.</summary>
+    public bool BlockPhoneNumbers { get; init; } = true;
+
+    /// <summary>Keywords (case-insensitive) that count as ads, e.g. WeChat-id markers like "加微信".</summary>
+    public IReadOnlyList<string> AdKeywords { get; init; } = ["加微信", "微信号", "vx:", "wx:", "wechat:", "代购", "私聊"];
+
+    /// <summary>Regular expressions that count as ads.</summary>
+    public IReadOnlyList<string> AdPatterns { get; init; } = [];
+
+    /// <summary>Labels an outside classifier puts on messages that count as ads (a QR code in a picture).</summary>
+    public IReadOnlyList<string> AdLabels { get; init; } = ["ad", "qr-code"];
+
+    /// <summary>Labels of prohibited categories.</summary>
+    public IReadOnlyList<string> ProhibitedLabels { get; init; } = ["illegal", "political"];
+
+    /// <summary>On-theme topics: a message the classifier labels "topic:X" for no X here is off-theme; empty turns the check off.</summary>
+    public IReadOnlyList<string> OnThemeTopics { get; init; } = [];
+
+    /// <summary>Phrases whose presence allows a message that would be an ad (the store's own link).</summary>
+    public IReadOnlyList<string> AllowList { get; init; } = [];
+
+    /// <summary>Roles exempt from content rules.</summary>
+    public IReadOnlyList<GroupRole> ExemptRoles { get; init; } = [GroupRole.Host, GroupRole.Owner, GroupRole.Staff];
+
+    /// <summary>The ladder for ads (default: warn, then remove).</summary>
+    public EscalationLadder AdLadder { get; init; } = new() { Steps = [EscalationAction.Warn, EscalationAction.Remove] };
+}
+
+/// <summary>Flood (刷屏): a member's message count in a sliding window, and slow mode.</summary>
+public sealed record FloodRules
+{
+    /// <summary>The most messages one member may send in <see cref="Window"/>.</summary>
+    public int MaxMessages { get; init; } = 5;
+
+    /// <summary>The sliding window: a message counts while it is less than this old.</summary>
+    public Duration Window { get; init; } = Duration.FromMinutes(1);
+
+    /// <summary>Slow mode: the least time between two messages of one member, or null.</summary>
+    public Duration? SlowMode { get; init; }
+
+    /// <summary>Roles exempt from the flood rules.</summary>
+    public IReadOnlyList<GroupRole> ExemptRoles { get; init; } = [GroupRole.Host, GroupRole.Owner];
+}
+
+/// <summary>Red packets (红包): who may send, when, how much, how many, and a daily budget.</summary>
+public sealed record RedPacketRules
+{
+    /// <summary>Roles that may send red packets.</summary>
+    public IReadOnlyList<GroupRole> Senders { get; init; } = [GroupRole.Host, GroupRole.Owner, GroupRole.Staff];
+
+    /// <summary>Allowed times of day (start inclusive, end exclusive) in the policy's zone; empty means any time.</summary>
+    public IReadOnlyList<(LocalTime Start, LocalTime End)> TimeWindows { get; init; } = [];
+
+    /// <summary>The least amount of a packet.</summary>
+    public required Money MinAmount { get; init; }
+
+    /// <summary>The most amount of a packet.</summary>
+    public required Money MaxAmount { get; init; }
+
+    /// <summary>The most shares in a packet.</summary>
+    public int MaxCount { get; init; } = 100;
+
+    /// <summary>The most all packets of a day (in the policy's zone) may add up to.</summary>
+    public required Money DailyBudget { get; init; }
+}
+
+/// <summary>Elimination (淘汰制): silent members get a notice, then are removed after a grace period unless they speak.</summary>
+public sealed record EliminationRules
+{
+    /// <summary>Days of silence (since joining or the last message) before the notice.</summary>
+    public int SilentDays { get; init; } = 30;
+
+    /// <summary>Days after the notice before removal.</summary>
+    public int GraceDays { get; init; } = 3;
+
+    /// <summary>Roles never eliminated.</summary>
+    public IReadOnlyList<GroupRole> ProtectedRoles { get; init; } = [GroupRole.Host, GroupRole.Owner, GroupRole.Staff];
+}
+
+/// <summary>
+/// A group policy, versioned with the instant it takes effect. Validated by <see cref="GroupPolicyValidator"/>;
+/// build with <see cref="GroupPolicy.Create"/>.
+/// </summary>
+public sealed record GroupPolicy
+{
+    /// <summary>The version decisions cite.</summary>
+    public required string Version { get; init; }
+
+    /// <summary>When it takes effect.</summary>
+    public required Instant EffectiveFrom { get; init; }
+
+    /// <summary>The zone of the group's days and times (IANA id).</summary>
+    public string ZoneId { get; init; } = "Asia/Shanghai";
+
+    /// <summary>The group's kind.</summary>
+    public GroupKind Kind { get; init; } = GroupKind.ProductMarketing;
+
+    /// <summary>The theme, in words.</summary>
+    public string Theme { get; init; } = string.Empty;
+
+    /// <summary>Admission rules.</summary>
+    public AdmissionRules Admission { get; init; } = new();
+
+    /// <summary>Content rules, or null for none.</summary>
+    public ContentRules? Content { get; init; } = new();
+
+    /// <summary>Flood rules, or null for none.</summary>
+    public FloodRules? Flood { get; init; } = new();
+
+    /// <summary>The ladder for content and flood violations other than ads.</summary>
+    public EscalationLadder Escalation { get; init; } = new();
+
+    /// <summary>Red-packet rules, or null to forbid red packets.</summary>
+    public RedPacketRules? RedPackets { get; init; }
+
+    /// <summary>Elimination rules, or null for none.</summary>
+    public EliminationRules? Elimination { get; init; }
+
+    /// <summary>Validates and returns the policy.</summary>
+    /// <param name="policy">The policy.</param>
+    /// <returns>The same policy.</returns>
+    /// <exception cref="ValidationException">Every problem, with its property path and code.</exception>
+    public static GroupPolicy Create(GroupPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        new GroupPolicyValidator().ValidateAndThrow(policy);
+        return policy;
+    }
+}
+
+/// <summary>
+/// Validates <see cref="GroupPolicy"/>. Error codes: <c>group.version.empty</c>, <c>group.zone.unknown</c>,
+/// <c>group.capacity.range</c>, <c>group.channels.empty</c>, <c>group.screening.invalid</c>,
+/// <c>group.pattern.invalid</c>, <c>group.ladder.empty</c>, <c>group.duration.nonpositive</c>,
+/// <c>group.flood.range</c>, <c>group.redpacket.range</c>, <c>group.redpacket.currency</c>,
+/// <c>group.elimination.range</c>.
+/// </summary>
+public sealed class GroupPolicyValidator : AbstractValidator<GroupPolicy>
+{
+    /// <summary>Creates the validator.</summary>
+    public GroupPolicyValidator()
+    {
+        RuleFor(p => p.Version).NotEmpty().WithErrorCode("group.version.empty");
+        RuleFor(p => p.ZoneId).Must(z => z is not null && DateTimeZoneProviders.Tzdb.GetZoneOrNull(z) is not null)
+            .WithErrorCode("group.zone.unknown").WithMessage(p => $"'{p.ZoneId}' is not an IANA time zone id.");
+        RuleFor(p => p.Admission.Capacity).InclusiveBetween(1, 100_000).WithErrorCode("group.capacity.range");
+        RuleFor(p => p.Admission.Channels).NotEmpty().WithErrorCode("group.channels.empty");
+        RuleForEach(p => p.Admission.Screenings).Must(s => s is not null && !string.IsNullOrWhiteSpace(s.RuleId) && s.Condition is not null)
+            .WithErrorCode("group.screening.invalid").WithMessage("A screening needs a rule id and a condition.");
+        RuleForEach(p => p.Content!.AdPatterns).Must(BeARegex).When(p => p.Content is not null)
+            .WithErrorCode("group.pattern.invalid").WithMessage((p, pattern) => $"'{pattern}' is not a valid regular expression.");
+        RuleFor(p => p.Escalation).SetValidator(new LadderValidator());
+        RuleFor(p => p.Content!.AdLadder).SetValidator(new LadderValidator()).When(p => p.Content is not null);
+        RuleFor(p => p.Flood!.MaxMessages).InclusiveBetween(1, 1_000).When(p => p.Flood is not null).WithErrorCode("group.flood.range");
+        RuleFor(p => p.Flood!.Window).Must(d => d > Duration.Zero).When(p => p.Flood is not null).WithErrorCode("group.duration.nonpositive");
+        RuleFor(p => p.Flood!.SlowMode).Must(d => d is null || d > Duration.Zero).When(p => p.Flood is not null).WithErrorCode("group.duration.nonpositive");
+        When(p => p.RedPackets is not null, () =>
+        {
+            RuleFor(p => p.RedPackets!).Must(r => r.MinAmount.Currency == r.MaxAmount.Currency && r.MaxAmount.Currency == r.DailyBudget.Currency)
+                .WithErrorCode("group.redpacket.currency").WithMessage("Red-packet amounts must share one currency.");
+            RuleFor(p => p.RedPackets!).Must(r => r.MinAmount.MinorUnits >= 1 && r.MinAmount <= r.MaxAmount && r.MaxAmount <= r.DailyBudget)
+                .When(p => p.RedPackets!.MinAmount.Currency == p.RedPackets.MaxAmount.Currency && p.RedPackets.MaxAmount.Currency == p.RedPackets.DailyBudget.Currency)
+                .WithErrorCode("group.redpacket.range").WithMessage("Red packets need 1 minor unit <= min <= max <= daily budget.");
+            RuleFor(p => p.RedPackets!.MaxCount).InclusiveBetween(1, 10_000).WithErrorCode("group.redpacket.range");
+            RuleForEach(p => p.RedPackets!.TimeWindows).Must(w => w.Start < w.End).WithErrorCode("group.redpacket.range")
+                .WithMessage("A red-packet time window must start before it ends.");
+        });
+        When(p => p.Elimination is not null, () =>
+        {
+            RuleFor(p => p.Elimination!.SilentDays).InclusiveBetween(1, 3_650).WithErrorCode("group.elimination.range");
+            RuleFor(p => p.Elimination!.GraceDays).InclusiveBetween(0, 365).WithErrorCode("group.elimination.range");
+        });
+    }
+
+    private static bool BeARegex(string pattern)
+    {
+        try
+        {
+            _ = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(100));
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private sealed class LadderValidator : AbstractValidator<EscalationLadder>
+    {
+        public LadderValidator()
+        {
+            RuleFor(l => l.Steps).NotEmpty().WithErrorCode("group.ladder.empty");
+            RuleFor(l => l.MuteDuration).Must(d => d > Duration.Zero).WithErrorCode("group.duration.nonpositive");
+            RuleFor(l => l.StrikeLifetime).Must(d => d > Duration.Zero).WithErrorCode("group.duration.nonpositive");
+        }
+    }
+}

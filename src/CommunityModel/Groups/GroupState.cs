@@ -1,0 +1,650 @@
+using System.Buffers;
+using System.Text.RegularExpressions;
+using CommunityModel.Primitives;
+using NodaTime;
+
+namespace CommunityModel.Groups;
+
+/// <summary>
+/// One group's state and its rule engine: apply events in time order, get decisions with the rule, the
+/// policy version and the evidence. A bad event (unknown member, out of time order, an older policy) is
+/// rejected and leaves the state unchanged. Replaying the same events from the same start gives the same
+/// decisions. An allowed message allocates nothing.
+/// </summary>
+public sealed class GroupState
+{
+    private readonly List<(GroupPolicy Policy, Instant From, CompiledContent? Content, DateTimeZone Zone)> _policies = [];
+    private readonly Dictionary<MemberId, MemberState> _members = [];
+    private readonly List<MemberId> _waiting = [];
+    private readonly Dictionary<string, MemberId> _messageAuthors = new(StringComparer.Ordinal);
+    private Instant? _last;
+    private LocalDate _budgetDay;
+    private long _budgetUsed;
+    private bool _hostMissingNoticed;
+
+    /// <summary>Creates an empty group under a policy.</summary>
+    /// <param name="policy">The first policy (validated here).</param>
+    public GroupState(GroupPolicy policy)
+    {
+        GroupPolicy.Create(policy);
+        _policies.Add((policy, policy.EffectiveFrom, CompiledContent.From(policy.Content), DateTimeZoneProviders.Tzdb[policy.ZoneId]));
+    }
+
+    /// <summary>Members now in the group.</summary>
+    public int MemberCount => _members.Count;
+
+    /// <summary>The waiting list, in order.</summary>
+    public IReadOnlyList<MemberId> WaitingList => _waiting;
+
+    /// <summary>The instant of the last event applied.</summary>
+    public Instant? LastEventAt => _last;
+
+    /// <summary>Whether someone is a member.</summary>
+    /// <param name="member">Who.</param>
+    /// <returns>True when in the group.</returns>
+    public bool Contains(MemberId member) => _members.ContainsKey(member);
+
+    /// <summary>A member's role.</summary>
+    /// <param name="member">Who.</param>
+    /// <returns>The role, or null when not a member.</returns>
+    public GroupRole? RoleOf(MemberId member) => _members.TryGetValue(member, out var m) ? m.Role : null;
+
+    /// <summary>The end of a member's mute, if muted at <paramref name="at"/>.</summary>
+    /// <param name="member">Who.</param>
+    /// <param name="at">When.</param>
+    /// <returns>The end of the mute, or null.</returns>
+    public Instant? MutedUntil(MemberId member, Instant at) => _members.TryGetValue(member, out var m) && m.MutedUntil > at ? m.MutedUntil : null;
+
+    /// <summary>A member's unexpired strikes at an instant (general and ad ladders together).</summary>
+    /// <param name="member">Who.</param>
+    /// <param name="at">When.</param>
+    /// <returns>The number of strikes.</returns>
+    public int StrikesOf(MemberId member, Instant at)
+    {
+        if (!_members.TryGetValue(member, out var m))
+        {
+            return 0;
+        }
+
+        var (policy, _, _, _) = PolicyAt(at);
+        return Unexpired(m.Strikes, at, policy.Escalation.StrikeLifetime) + Unexpired(m.AdStrikes, at, policy.Content?.AdLadder.StrikeLifetime ?? policy.Escalation.StrikeLifetime);
+    }
+
+    /// <summary>The policy in force at an instant.</summary>
+    /// <param name="at">When.</param>
+    /// <returns>The policy.</returns>
+    public GroupPolicy PolicyInForce(Instant at) => PolicyAt(at).Policy;
+
+    /// <summary>Applies one event.</summary>
+    /// <param name="e">The event.</param>
+    /// <returns>The outcome; for an invalid event the state is unchanged.</returns>
+    public GroupOutcome Apply(GroupEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (_last is { } last && e.At < last)
+        {
+            return Invalid($"event at {e.At} is before the last event at {last}: events must come in time order");
+        }
+
+        var error = Check(e);
+        if (error is not null)
+        {
+            return Invalid(error);
+        }
+
+        _last = e.At;
+        return e switch
+        {
+            MessagePosted m => OnMessage(m),
+            JoinRequested j => OnJoinRequest(j),
+            MemberAdded a => OnAdded(a),
+            MemberLeft l => OnLeft(l),
+            RedPacketSent r => OnRedPacket(r),
+            CheckedIn c => OnCheckIn(c),
+            RoleChanged rc => OnRoleChanged(rc),
+            PolicyChanged pc => OnPolicyChanged(pc),
+            TimeTick t => OnTick(t),
+            _ => throw new ArgumentException($"Unknown event type {e.GetType().Name}.", nameof(e)),
+        };
+    }
+
+    private static GroupOutcome Invalid(string error) => new(GroupEventStatus.Invalid, [], error);
+
+    private static GroupOutcome Decided(params GroupDecision[] decisions) => new(GroupEventStatus.Decided, decisions, null);
+
+    private string? Check(GroupEvent e)
+    {
+        string? NotMember(MemberId id) => _members.ContainsKey(id) ? null : $"'{id}' is not a member of the group";
+        switch (e)
+        {
+            case MessagePosted m:
+                ArgumentNullException.ThrowIfNull(m.Text);
+                return NotMember(m.Author) ?? (m.MessageId is { } id && _messageAuthors.ContainsKey(id) ? $"message id '{id}' was used before" : null);
+            case MemberLeft l: return NotMember(l.Member);
+            case RedPacketSent r: return NotMember(r.Sender) ?? (r.Count < 1 ? $"a red packet needs at least one share; got {r.Count}" : null);
+            case CheckedIn c: return NotMember(c.Member);
+            case RoleChanged rc: return NotMember(rc.Member);
+            case MemberAdded a: return _members.ContainsKey(a.Member) ? $"'{a.Member}' is already a member" : null;
+            case JoinRequested j: return j.Facts is null ? "a join request needs the candidate's facts" : null;
+            case PolicyChanged pc:
+                ArgumentNullException.ThrowIfNull(pc.Policy);
+                var problems = new GroupPolicyValidator().Validate(pc.Policy);
+                if (!problems.IsValid)
+                {
+                    return "the new policy is invalid: " + string.Join("; ", problems.Errors.Select(x => $"{x.PropertyName} ({x.ErrorCode}): {x.ErrorMessage}"));
+                }
+
+                var latest = _policies[^1];
+                return latest.Policy.Version == pc.Policy.Version ? $"policy version '{pc.Policy.Version}' is already in force"
+                    : Max(pc.Policy.EffectiveFrom, pc.At) < latest.From ? "a policy cannot take effect before the latest one" : null;
+            default: return null;
+        }
+    }
+
+    private static Instant Max(Instant a, Instant b) => a > b ? a : b;
+
+    private (GroupPolicy Policy, Instant From, CompiledContent? Content, DateTimeZone Zone) PolicyAt(Instant at)
+    {
+        for (var i = _policies.Count - 1; i > 0; i--)
+        {
+            if (_policies[i].From <= at)
+            {
+                return _policies[i];
+            }
+        }
+
+        return _policies[0];
+    }
+
+    private GroupOutcome OnMessage(MessagePosted m)
+    {
+        var (policy, _, content, _) = PolicyAt(m.At);
+        var member = _members[m.Author];
+        var now = m.At;
+        if (m.MessageId is { } id)
+        {
+            _messageAuthors[id] = m.Author;
+        }
+
+        // A notice of elimination is lifted by speaking.
+        member.NoticedAt = null;
+        var previous = member.LastSpokeAt;
+        member.LastSpokeAt = now;
+        if (member.MutedUntil > now)
+        {
+            return Decided(new GroupDecision(GroupDecisionKind.Reject, m.Author, "escalation.muted", policy.Version, $"muted until {member.MutedUntil}", now));
+        }
+
+        if (policy.Flood is { } flood && !flood.ExemptRoles.Contains(member.Role))
+        {
+            if (flood.SlowMode is { } slow && previous is { } p && now - p < slow)
+            {
+                return Decided(new GroupDecision(GroupDecisionKind.Reject, m.Author, "flood.slow-mode", policy.Version, $"{(now - p).TotalSeconds:0.###} s since the last message, slow mode {slow.TotalSeconds:0.###} s", now));
+            }
+
+            var inWindow = member.RecordAndCount(now, flood.Window, flood.MaxMessages);
+            if (inWindow > flood.MaxMessages)
+            {
+                return Strike(member, m.Author, policy, policy.Escalation, member.Strikes, "flood.window", $"{inWindow} messages within {flood.Window.TotalSeconds:0.###} s (at most {flood.MaxMessages})", now);
+            }
+        }
+
+        if (content is not null && !policy.Content!.ExemptRoles.Contains(member.Role))
+        {
+            var (rule, evidence) = content.Check(m.Text, m.Labels);
+            if (rule is not null)
+            {
+                var ladder = rule == "content.ad" ? policy.Content.AdLadder : policy.Escalation;
+                return Strike(member, m.Author, policy, ladder, rule == "content.ad" ? member.AdStrikes : member.Strikes, rule, evidence!, now);
+            }
+        }
+
+        return GroupOutcome.Applied;
+    }
+
+    private GroupOutcome Strike(MemberState member, MemberId id, GroupPolicy policy, EscalationLadder ladder, List<Instant> strikes, string rule, string evidence, Instant now)
+    {
+        strikes.RemoveAll(t => t + ladder.StrikeLifetime <= now);
+        strikes.Add(now);
+        var n = strikes.Count;
+        var step = ladder.Steps[Math.Min(n, ladder.Steps.Count) - 1];
+        var reject = new GroupDecision(GroupDecisionKind.Reject, id, rule, policy.Version, evidence, now);
+        var why = $"{evidence}; strike {n} within {ladder.StrikeLifetime.TotalDays:0.##} days";
+        switch (step)
+        {
+            case EscalationAction.Warn:
+                return Decided(reject, new GroupDecision(GroupDecisionKind.Warn, id, rule, policy.Version, why, now));
+            case EscalationAction.Mute:
+                member.MutedUntil = now + ladder.MuteDuration;
+                return Decided(reject, new GroupDecision(GroupDecisionKind.Mute, id, rule, policy.Version, why, now, member.MutedUntil));
+            default:
+                _members.Remove(id);
+                var decisions = new List<GroupDecision> { reject, new(GroupDecisionKind.Remove, id, rule, policy.Version, why, now) };
+                AdmitWaiting(policy, now, decisions);
+                return Decided([.. decisions]);
+        }
+    }
+
+    private void AdmitWaiting(GroupPolicy policy, Instant now, List<GroupDecision> decisions)
+    {
+        while (_waiting.Count > 0 && _members.Count < policy.Admission.Capacity)
+        {
+            var next = _waiting[0];
+            _waiting.RemoveAt(0);
+            _members[next] = new MemberState(GroupRole.Member, now);
+            decisions.Add(new GroupDecision(GroupDecisionKind.AdmitFromWaitingList, next, "admission.waiting-list", policy.Version, $"a place freed; {_waiting.Count} still waiting", now));
+        }
+    }
+
+    private GroupOutcome OnJoinRequest(JoinRequested j)
+    {
+        var policy = PolicyAt(j.At).Policy;
+        var admission = policy.Admission;
+        GroupDecision Reject(string rule, string evidence) => new(GroupDecisionKind.Reject, j.Member, rule, policy.Version, evidence, j.At);
+        if (_members.ContainsKey(j.Member))
+        {
+            return Decided(Reject("admission.already-member", "already in the group"));
+        }
+
+        if (_waiting.Contains(j.Member))
+        {
+            return Decided(Reject("admission.already-waiting", $"already on the waiting list at place {_waiting.IndexOf(j.Member) + 1}"));
+        }
+
+        if (!admission.Channels.Contains(j.Channel))
+        {
+            return Decided(Reject("admission.channel", $"{j.Channel} is not an allowed channel"));
+        }
+
+        foreach (var s in admission.Screenings)
+        {
+            if (!s.Condition.IsSatisfiedBy(j.Facts))
+            {
+                return Decided(Reject(s.RuleId, $"screening '{s.RuleId}' not met by {j.Facts}"));
+            }
+        }
+
+        if (_members.Count >= admission.Capacity)
+        {
+            if (!admission.WaitingList)
+            {
+                return Decided(Reject("admission.full", $"{_members.Count} of {admission.Capacity} places taken"));
+            }
+
+            _waiting.Add(j.Member);
+            return Decided(new GroupDecision(GroupDecisionKind.WaitingList, j.Member, "admission.full", policy.Version, $"{_members.Count} of {admission.Capacity} places taken; place {_waiting.Count} in line", j.At));
+        }
+
+        _members[j.Member] = new MemberState(GroupRole.Member, j.At);
+        return Decided(new GroupDecision(GroupDecisionKind.Admit, j.Member, "admission.screened", policy.Version, $"via {j.Channel}; {_members.Count} of {admission.Capacity} places taken", j.At));
+    }
+
+    private GroupOutcome OnAdded(MemberAdded a)
+    {
+        var policy = PolicyAt(a.At).Policy;
+        if (_members.Count >= policy.Admission.Capacity)
+        {
+            return Decided(new GroupDecision(GroupDecisionKind.Reject, a.Member, "admission.full", policy.Version, $"{_members.Count} of {policy.Admission.Capacity} places taken", a.At));
+        }
+
+        _waiting.Remove(a.Member);
+        _members[a.Member] = new MemberState(a.Role, a.At);
+        return Decided(new GroupDecision(GroupDecisionKind.Admit, a.Member, "admission.added", policy.Version, $"added as {a.Role}", a.At));
+    }
+
+    private GroupOutcome OnLeft(MemberLeft l)
+    {
+        var policy = PolicyAt(l.At).Policy;
+        _members.Remove(l.Member);
+        var decisions = new List<GroupDecision>();
+        AdmitWaiting(policy, l.At, decisions);
+        return decisions.Count == 0 ? GroupOutcome.Applied : Decided([.. decisions]);
+    }
+
+    private GroupOutcome OnRedPacket(RedPacketSent r)
+    {
+        var (policy, _, _, zone) = PolicyAt(r.At);
+        GroupOutcome Reject(string rule, string evidence) => Decided(new GroupDecision(GroupDecisionKind.Reject, r.Sender, rule, policy.Version, evidence, r.At));
+        if (policy.RedPackets is not { } rules)
+        {
+            return Reject("redpacket.forbidden", "this group allows no red packets");
+        }
+
+        var role = _members[r.Sender].Role;
+        if (!rules.Senders.Contains(role))
+        {
+            return Reject("redpacket.sender", $"a {role} may not send red packets");
+        }
+
+        var local = r.At.InZone(zone).LocalDateTime;
+        if (rules.TimeWindows.Count > 0 && !rules.TimeWindows.Any(w => local.TimeOfDay >= w.Start && local.TimeOfDay < w.End))
+        {
+            return Reject("redpacket.time", $"{local.TimeOfDay:HH:mm} is outside the allowed windows");
+        }
+
+        if (r.Amount.Currency != rules.MaxAmount.Currency || r.Amount < rules.MinAmount || r.Amount > rules.MaxAmount)
+        {
+            return Reject("redpacket.amount", $"{r.Amount} is outside {rules.MinAmount}..{rules.MaxAmount}");
+        }
+
+        if (r.Count > rules.MaxCount || r.Count > r.Amount.MinorUnits)
+        {
+            return Reject("redpacket.count", $"{r.Count} shares (at most {rules.MaxCount}, and at least one minor unit each)");
+        }
+
+        if (_budgetDay != local.Date)
+        {
+            _budgetDay = local.Date;
+            _budgetUsed = 0;
+        }
+
+        if (_budgetUsed + r.Amount.MinorUnits > rules.DailyBudget.MinorUnits)
+        {
+            return Reject("redpacket.budget", $"{Money.OfMinor(_budgetUsed, r.Amount.Currency)} already sent today; {r.Amount} more would pass the daily budget {rules.DailyBudget}");
+        }
+
+        _budgetUsed += r.Amount.MinorUnits;
+        return Decided(new GroupDecision(GroupDecisionKind.AllowRedPacket, r.Sender, "redpacket.allowed", policy.Version, $"{r.Amount} in {r.Count} shares; {Money.OfMinor(_budgetUsed, r.Amount.Currency)} of {rules.DailyBudget} used today", r.At));
+    }
+
+    private GroupOutcome OnCheckIn(CheckedIn c)
+    {
+        var zone = PolicyAt(c.At).Zone;
+        var m = _members[c.Member];
+        var day = c.At.InZone(zone).Date;
+        if (m.LastCheckIn is { } lastDay && lastDay == day)
+        {
+            return GroupOutcome.Applied;
+        }
+
+        m.Streak = m.LastCheckIn is { } d && d.PlusDays(1) == day ? m.Streak + 1 : 1;
+        m.LastCheckIn = day;
+        return GroupOutcome.Applied;
+    }
+
+    private GroupOutcome OnRoleChanged(RoleChanged rc)
+    {
+        _members[rc.Member].Role = rc.Role;
+        return GroupOutcome.Applied;
+    }
+
+    private GroupOutcome OnPolicyChanged(PolicyChanged pc)
+    {
+        _policies.Add((pc.Policy, Max(pc.Policy.EffectiveFrom, pc.At), CompiledContent.From(pc.Policy.Content), DateTimeZoneProviders.Tzdb[pc.Policy.ZoneId]));
+        return GroupOutcome.Applied;
+    }
+
+    private GroupOutcome OnTick(TimeTick t)
+    {
+        var policy = PolicyAt(t.At).Policy;
+        var decisions = new List<GroupDecision>();
+        var hasHost = false;
+        foreach (var m in _members.Values)
+        {
+            hasHost |= m.Role == GroupRole.Host;
+        }
+
+        if (!hasHost && !_hostMissingNoticed)
+        {
+            decisions.Add(new GroupDecision(GroupDecisionKind.Notice, null, "group.host.missing", policy.Version, "the group has no host (主持人)", t.At));
+        }
+
+        _hostMissingNoticed = !hasHost;
+        if (policy.Elimination is { } elim)
+        {
+            var removed = new List<MemberId>();
+
+            // Sorted, so the decisions come in one order whatever the dictionary's.
+            foreach (var (id, m) in _members.OrderBy(kv => kv.Key.Value, StringComparer.Ordinal))
+            {
+                if (elim.ProtectedRoles.Contains(m.Role))
+                {
+                    continue;
+                }
+
+                var lastActive = m.LastSpokeAt is { } s && s > m.JoinedAt ? s : m.JoinedAt;
+                if (m.NoticedAt is { } noticed)
+                {
+                    if (t.At - noticed >= Duration.FromDays(elim.GraceDays))
+                    {
+                        removed.Add(id);
+                        decisions.Add(new GroupDecision(GroupDecisionKind.Remove, id, "elimination.silent", policy.Version, $"silent since {lastActive}; noticed {noticed}, grace {elim.GraceDays} days passed", t.At));
+                    }
+                }
+                else if (t.At - lastActive >= Duration.FromDays(elim.SilentDays))
+                {
+                    m.NoticedAt = t.At;
+                    decisions.Add(new GroupDecision(GroupDecisionKind.Notice, id, "elimination.notice", policy.Version, $"silent for {(t.At - lastActive).TotalDays:0.#} days (limit {elim.SilentDays}); removal in {elim.GraceDays} days unless they speak", t.At));
+                }
+            }
+
+            foreach (var id in removed)
+            {
+                _members.Remove(id);
+            }
+
+            AdmitWaiting(policy, t.At, decisions);
+        }
+
+        return decisions.Count == 0 ? GroupOutcome.Applied : Decided([.. decisions]);
+    }
+
+    private static int Unexpired(List<Instant> strikes, Instant at, Duration lifetime)
+    {
+        var n = 0;
+        foreach (var s in strikes)
+        {
+            n += s + lifetime > at ? 1 : 0;
+        }
+
+        return n;
+    }
+
+    /// <summary>The check-in streak of a member: consecutive days up to their last check-in.</summary>
+    /// <param name="member">Who.</param>
+    /// <returns>The streak (0 without a check-in).</returns>
+    public int CheckInStreak(MemberId member) => _members.TryGetValue(member, out var m) ? m.Streak : 0;
+
+    private sealed class MemberState(GroupRole role, Instant joinedAt)
+    {
+        private long[]? _ring;
+        private int _next;
+        private int _filled;
+
+        public GroupRole Role { get; set; } = role;
+
+        public Instant JoinedAt { get; } = joinedAt;
+
+        public Instant? LastSpokeAt { get; set; }
+
+        public Instant MutedUntil { get; set; }
+
+        public Instant? NoticedAt { get; set; }
+
+        public LocalDate? LastCheckIn { get; set; }
+
+        public int Streak { get; set; }
+
+        public List<Instant> Strikes { get; } = [];
+
+        public List<Instant> AdStrikes { get; } = [];
+
+        /// <summary>Records a message and counts this member's messages in (now - window, now], this one included.</summary>
+        public int RecordAndCount(Instant now, Duration window, int max)
+        {
+            // The ring keeps the last max + 1 message times: enough to tell whether more than max fall in the window.
+            var size = max + 1;
+            if (_ring is null || _ring.Length != size)
+            {
+                _ring = new long[size];
+                _next = 0;
+                _filled = 0;
+            }
+
+            var ticks = now.ToUnixTimeTicks();
+            _ring[_next] = ticks;
+            _next = (_next + 1) % size;
+            _filled = Math.Min(_filled + 1, size);
+            var from = ticks - window.BclCompatibleTicks;
+            var count = 0;
+            for (var k = 0; k < _filled; k++)
+            {
+                count += _ring[k] > from ? 1 : 0;
+            }
+
+            return count;
+        }
+    }
+
+    /// <summary>Content rules compiled for fast checks: keyword search values, link markers, patterns, label sets.</summary>
+    private sealed class CompiledContent
+    {
+        private static readonly SearchValues<string> LinkMarkers = SearchValues.Create(["http://", "https://", "www."], StringComparison.OrdinalIgnoreCase);
+        private readonly ContentRules _rules;
+        private readonly SearchValues<string>? _keywords;
+        private readonly SearchValues<string>? _allow;
+        private readonly Regex[] _patterns;
+        private readonly HashSet<string> _adLabels;
+        private readonly HashSet<string> _prohibited;
+        private readonly HashSet<string> _onTheme;
+
+        private CompiledContent(ContentRules rules)
+        {
+            _rules = rules;
+            _keywords = rules.AdKeywords.Count > 0 ? SearchValues.Create([.. rules.AdKeywords], StringComparison.OrdinalIgnoreCase) : null;
+            _allow = rules.AllowList.Count > 0 ? SearchValues.Create([.. rules.AllowList], StringComparison.OrdinalIgnoreCase) : null;
+            _patterns = [.. rules.AdPatterns.Select(p => new Regex(p, RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromMilliseconds(100)))];
+            _adLabels = new HashSet<string>(rules.AdLabels, StringComparer.OrdinalIgnoreCase);
+            _prohibited = new HashSet<string>(rules.ProhibitedLabels, StringComparer.OrdinalIgnoreCase);
+            _onTheme = new HashSet<string>(rules.OnThemeTopics, StringComparer.OrdinalIgnoreCase);
+        }
+
+        public static CompiledContent? From(ContentRules? rules) => rules is null ? null : new CompiledContent(rules);
+
+        public (string? Rule, string? Evidence) Check(string text, IReadOnlyList<string>? labels)
+        {
+            if (labels is { Count: > 0 })
+            {
+                foreach (var l in labels)
+                {
+                    if (_prohibited.Contains(l))
+                    {
+                        return ("content.prohibited", $"labelled '{l}'");
+                    }
+                }
+            }
+
+            var span = text.AsSpan();
+            var allowed = _allow is not null && span.IndexOfAny(_allow) >= 0;
+            if (!allowed)
+            {
+                if (labels is { Count: > 0 })
+                {
+                    foreach (var l in labels)
+                    {
+                        if (_adLabels.Contains(l))
+                        {
+                            return ("content.ad", $"labelled '{l}'");
+                        }
+                    }
+                }
+
+                int at;
+                if (_rules.BlockLinks && (at = span.IndexOfAny(LinkMarkers)) >= 0)
+                {
+                    return ("content.ad", $"link \"{Excerpt(text, at)}\"");
+                }
+
+                if (_keywords is not null && (at = span.IndexOfAny(_keywords)) >= 0)
+                {
+                    return ("content.ad", $"keyword in \"{Excerpt(text, at)}\"");
+                }
+
+                if (_rules.BlockPhoneNumbers && FindPhone(span) is var phone && phone >= 0)
+                {
+                    return ("content.ad", $"phone number \"{Excerpt(text, phone)}\"");
+                }
+
+                foreach (var r in _patterns)
+                {
+                    var match = r.Match(text);
+                    if (match.Success)
+                    {
+                        return ("content.ad", $"pattern '{r}' matched \"{match.Value}\"");
+                    }
+                }
+            }
+
+            if (_onTheme.Count > 0 && labels is { Count: > 0 })
+            {
+                string? offTopic = null;
+                foreach (var l in labels)
+                {
+                    if (l.StartsWith("topic:", StringComparison.OrdinalIgnoreCase))
+                    {
+                        if (_onTheme.Contains(l[6..]))
+                        {
+                            return (null, null);
+                        }
+
+                        offTopic ??= l;
+                    }
+                }
+
+                if (offTopic is not null)
+                {
+                    return ("content.off-theme", $"labelled '{offTopic}', not one of the group's topics");
+                }
+            }
+
+            return (null, null);
+        }
+
+        private static string Excerpt(string text, int at)
+        {
+            var start = Math.Max(0, at - 10);
+            var end = Math.Min(text.Length, at + 30);
+            return text[start..end];
+        }
+
+        /// <summary>The start of a mainland mobile number: 11 digits from 1 then 3-9, spaces or dashes allowed between digits.</summary>
+        private static int FindPhone(ReadOnlySpan<char> s)
+        {
+            var i = s.IndexOfAnyInRange('0', '9');
+            while (i >= 0 && i < s.Length)
+            {
+                var start = i;
+                var digits = 0;
+                var second = '\0';
+                var j = i;
+                while (j < s.Length && (char.IsAsciiDigit(s[j]) || ((s[j] == ' ' || s[j] == '-') && j + 1 < s.Length && char.IsAsciiDigit(s[j + 1]) && digits > 0)))
+                {
+                    if (char.IsAsciiDigit(s[j]))
+                    {
+                        digits++;
+                        if (digits == 2)
+                        {
+                            second = s[j];
+                        }
+                    }
+
+                    j++;
+                }
+
+                if (digits == 11 && s[start] == '1' && second is >= '3' and <= '9')
+                {
+                    return start;
+                }
+
+                var next = j < s.Length ? s[j..].IndexOfAnyInRange('0', '9') : -1;
+                i = next < 0 ? -1 : j + next;
+            }
+
+            return -1;
+        }
+    }
+
+    /// <summary>The members' ids, ordered (for reports).</summary>
+    /// <returns>The ids.</returns>
+    public IReadOnlyList<MemberId> Members() => [.. _members.Keys.OrderBy(k => k.Value, StringComparer.Ordinal)];
+}
