@@ -28,7 +28,7 @@ public enum ActivationMeans
 }
 
 /// <summary>Whether a group is inside its band.</summary>
-public enum ActivityFlag
+public enum ActivityLevel
 {
     /// <summary>Inside the band.</summary>
     Healthy,
@@ -51,10 +51,10 @@ public enum ActivityFlag
 /// <param name="CheckIns">Check-ins.</param>
 /// <param name="LongestCheckInStreak">The longest run of consecutive check-in days by one member in the period.</param>
 /// <param name="RedPackets">Red packets sent.</param>
-/// <param name="Flag">Inside, above or below the band.</param>
+/// <param name="Level">Inside, above or below the band.</param>
 /// <param name="Suggestion">For a silent group: which of the five means to try.</param>
 /// <param name="Reason">Why, in words.</param>
-public sealed record ActivityReading(LocalDate Start, int Days, int Members, int Messages, double MessagesPerMemberPerDay, int DistinctSpeakers, double DialogueRatio, int CheckIns, int LongestCheckInStreak, int RedPackets, ActivityFlag Flag, ActivationMeans? Suggestion, string Reason);
+public sealed record ActivityReading(LocalDate Start, int Days, int Members, int Messages, double MessagesPerMemberPerDay, int DistinctSpeakers, double DialogueRatio, int CheckIns, int LongestCheckInStreak, int RedPackets, ActivityLevel Level, ActivationMeans? Suggestion, string Reason);
 
 /// <summary>Measures a group's activity band from its events.</summary>
 public static class ActivityBand
@@ -161,15 +161,15 @@ public static class ActivityBand
 
         var perMemberDay = members.Count == 0 ? 0 : (double)messages / members.Count / days;
         var dialogue = messages == 0 ? 0 : (double)replies / messages;
-        var flag = perMemberDay > bounds.Upper ? ActivityFlag.Flooding : perMemberDay < bounds.Lower ? ActivityFlag.Silent : ActivityFlag.Healthy;
+        var flag = perMemberDay > bounds.Upper ? ActivityLevel.Flooding : perMemberDay < bounds.Lower ? ActivityLevel.Silent : ActivityLevel.Healthy;
         ActivationMeans? suggestion = null;
         string reason;
         var figures = FormattableString.Invariant($"{messages} messages from {speakers.Count} of {members.Count} members over {days} days ({perMemberDay:0.###} per member per day, band {bounds.Lower}..{bounds.Upper}); dialogue {dialogue:0.##}; {checkIns} check-ins; {packets} red packets");
-        if (flag == ActivityFlag.Flooding)
+        if (flag == ActivityLevel.Flooding)
         {
             reason = "flooding (刷屏): " + figures + "; tighten the flood rule or slow mode";
         }
-        else if (flag == ActivityFlag.Healthy)
+        else if (flag == ActivityLevel.Healthy)
         {
             reason = "healthy: " + figures;
         }
