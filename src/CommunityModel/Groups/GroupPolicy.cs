@@ -310,3 +310,29 @@ public sealed class GroupPolicyValidator : AbstractValidator<GroupPolicy>
         }
     }
 }
+
+/// <summary>The common screening conditions of admission, as specifications that compose with And/Or/Not.</summary>
+public static class CandidateSpecifications
+{
+    /// <summary>Has bought from the store.</summary>
+    /// <returns>The specification.</returns>
+    public static Specification<Candidate> IsCustomer() => new Where(c => c.IsCustomer);
+
+    /// <summary>Has at least <paramref name="purchases"/> purchases.</summary>
+    /// <param name="purchases">The least purchases.</param>
+    /// <returns>The specification.</returns>
+    public static Specification<Candidate> MinPurchases(int purchases) => new Where(c => c.Purchases >= purchases);
+
+    /// <summary>Approved by a host.</summary>
+    /// <returns>The specification.</returns>
+    public static Specification<Candidate> Approved() => new Where(c => c.Approved);
+
+    /// <summary>Not on the blocklist.</summary>
+    /// <returns>The specification.</returns>
+    public static Specification<Candidate> NotBlocklisted() => new Where(c => !c.Blocklisted);
+
+    private sealed class Where : Specification<Candidate>
+    {
+        public Where(System.Linq.Expressions.Expression<Func<Candidate, bool>> criteria) => Query.Where(criteria);
+    }
+}
