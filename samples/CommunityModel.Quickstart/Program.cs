@@ -1,4 +1,5 @@
 using CommunityModel.Commissions;
+using CommunityModel.Groups;
 using CommunityModel.Primitives;
 using CommunityModel.Referrals;
 using CommunityModel.Scoring;
@@ -145,4 +146,53 @@ Console.WriteLine("  (a comparison with ordinary repeat buyers, not a randomised
 var diapers = store.Purchases.Where(x => x.ProductId == "diapers").Select(x => new PricedPurchase(x.CustomerId, x.Date, x.Value, x.Value));
 var fit = ProductFit.Assess(diapers);
 Console.WriteLine($"Product fit of diapers: {fit.Verdict} ({string.Join("; ", fit.Reasons)}).");
+Console.WriteLine();
+
+// 10. Group rules (群规): one week of the store's group, through the rule engine (seed 004).
+var weekStart = new LocalDateTime(2026, 6, 1, 9, 0).InZoneStrictly(shanghai).ToInstant();
+Instant Day(int day, int hour, int minute = 0) => new LocalDateTime(2026, 6, day, hour, minute).InZoneStrictly(shanghai).ToInstant();
+var groupPolicy = GroupPolicy.Create(new GroupPolicy
+{
+    Version = "store-group-v1",
+    EffectiveFrom = weekStart,
+    Theme = "mother and baby: feeding, sleep, diapers",
+    Admission = new AdmissionRules { Capacity = 500, Screenings = [new Screening("admission.customer", CandidateSpecifications.IsCustomer().And(CandidateSpecifications.NotBlocklisted()))] },
+    RedPackets = new RedPacketRules { MinAmount = Money.Parse("CNY 1.00"), MaxAmount = Money.Parse("CNY 200.00"), DailyBudget = Money.Parse("CNY 300.00"), TimeWindows = [(new LocalTime(20, 0), new LocalTime(21, 0))] },
+    Elimination = new EliminationRules { SilentDays = 5, GraceDays = 2 },
+});
+var customer = new Candidate(IsCustomer: true, Purchases: 1, Approved: true, Blocklisted: false);
+var week = new List<GroupEvent>
+{
+    new MemberAdded(weekStart, "Wang (owner persona)", GroupRole.Host),
+    new JoinRequested(weekStart, "mama-li", JoinChannel.StoreQrScan, customer),
+    new JoinRequested(weekStart, "mama-zhao", JoinChannel.CustomerReferral, customer),
+    new JoinRequested(weekStart, "passer-by", JoinChannel.StoreQrScan, customer with { IsCustomer = false }),
+    new JoinRequested(Day(1, 10), "new-seller", JoinChannel.StoreQrScan, customer),
+    new MessagePosted(Day(1, 10, 5), "new-seller", "代购奶粉, 加微信 abc123"),
+    new MessagePosted(Day(1, 10, 6), "mama-li", "宝宝晚上总是醒, 怎么办?", MessageId: "q1"),
+    new MessagePosted(Day(1, 10, 9), "Wang (owner persona)", "试试睡前少喝一点, 我家也是这样过来的", MessageId: "a1", ReplyTo: "q1"),
+    new MessagePosted(Day(1, 10, 12), "new-seller", "cheap formula www.example.cn"),
+};
+for (var k = 0; k < 6; k++)
+{
+    week.Add(new MessagePosted(Day(2, 21, 0) + Duration.FromSeconds(k * 5), "mama-zhao", "哈哈哈"));
+}
+
+week.Add(new RedPacketSent(Day(3, 19, 30), "Wang (owner persona)", Money.Parse("CNY 50.00"), 10));
+week.Add(new RedPacketSent(Day(3, 20, 5), "Wang (owner persona)", Money.Parse("CNY 50.00"), 10));
+week.Add(new TimeTick(Day(7, 9)));
+var (replay, group) = GroupReplay.Replay(groupPolicy, week);
+Console.WriteLine($"A week of the store group under \"{groupPolicy.Version}\":");
+foreach (var step in replay.Where(x => x.Outcome.Decisions.Count > 0))
+{
+    foreach (var d in step.Outcome.Decisions)
+    {
+        Console.WriteLine($"  {d.At.InZone(shanghai):MM-dd HH:mm} {d.Kind,-20} {d.Member?.Value ?? "(group)",-20} {d.RuleId,-20} {d.Evidence}");
+    }
+}
+
+var shares = RedPacketSplitter.DoubleAverage(Money.Parse("CNY 50.00"), 10, new SeededRandom(2026));
+Console.WriteLine($"  The allowed red packet, split by double average (seed 2026): {string.Join(", ", shares.Select(x => x.ToMajor().ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))} (sum {shares.Aggregate(Money.Zero(Currency.CNY), (a, x) => a + x)})");
+var band = ActivityBand.Measure(replay, shanghai, new LocalDate(2026, 6, 1), 7);
+Console.WriteLine($"  Activity: {band.Reason}");
 

@@ -1,0 +1,98 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Engines;
+using CommunityModel.Groups;
+using CommunityModel.Primitives;
+using NodaTime;
+
+namespace CommunityModel.Benchmarks;
+
+/// <summary>
+/// Replays 10,000,000 message events over 1,000 groups of 200 members with the content, flood and
+/// escalation rules on: 98% ordinary messages, 1% ads (warned, then removed), 1% bursts that flood.
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+public class GroupBenchmarks
+{
+    private const int Groups = 1_000;
+    private const int MembersPerGroup = 200;
+    private const int Events = 10_000_000;
+    private GroupPolicy _policy = null!;
+    private MessagePosted[] _messages = null!;
+    private int[] _groupOf = null!;
+    private GroupState[] _states = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var start = Instant.FromUtc(2026, 6, 1, 0, 0);
+        _policy = GroupPolicy.Create(new GroupPolicy { Version = "bench", EffectiveFrom = start, Admission = new AdmissionRules { Capacity = 500 } });
+        var rng = new SeededRandom(5);
+        var members = new MemberId[MembersPerGroup];
+        for (var m = 0; m < MembersPerGroup; m++)
+        {
+            members[m] = new MemberId($"m{m}");
+        }
+
+        string[] ordinary = ["宝宝晚上总是醒, 怎么办?", "谢谢分享!", "which size for 6 months?", "今天打卡了", "good morning everyone", "这个奶粉好用吗"];
+        string[] ads = ["代购奶粉 加微信 abc", "cheap diapers www.example.cn", "call 13812345678"];
+        _messages = new MessagePosted[Events];
+        _groupOf = new int[Events];
+        var t = start + Duration.FromMinutes(1);
+        for (var i = 0; i < Events; i++)
+        {
+            t += Duration.FromMilliseconds(5 + rng.NextInt64(10));
+            var roll = rng.NextInt32(100);
+            var group = rng.NextInt32(Groups);
+            var author = members[rng.NextInt32(MembersPerGroup)];
+            var text = roll == 0 ? ads[rng.NextInt32(ads.Length)] : ordinary[rng.NextInt32(ordinary.Length)];
+            if (roll == 1)
+            {
+                // A burst from one member in one group: six messages in a second.
+                for (var k = 0; k < 6 && i < Events; k++, i++)
+                {
+                    _messages[i] = new MessagePosted(t + Duration.FromMilliseconds(k), author, "flood");
+                    _groupOf[i] = group;
+                }
+
+                i--;
+                t += Duration.FromMilliseconds(6);
+                continue;
+            }
+
+            _messages[i] = new MessagePosted(t, author, text);
+            _groupOf[i] = group;
+        }
+    }
+
+    [IterationSetup]
+    public void FreshGroups()
+    {
+        _states = new GroupState[Groups];
+        var at = _policy.EffectiveFrom;
+        for (var g = 0; g < Groups; g++)
+        {
+            var s = new GroupState(_policy);
+            s.Apply(new MemberAdded(at, "host", GroupRole.Host));
+            for (var m = 0; m < MembersPerGroup; m++)
+            {
+                s.Apply(new MemberAdded(at, $"m{m}"));
+            }
+
+            _states[g] = s;
+        }
+    }
+
+    /// <summary>Replays the 10M messages; returns how many were allowed.</summary>
+    [Benchmark]
+    public int Replay10MMessages()
+    {
+        var allowed = 0;
+        for (var i = 0; i < _messages.Length; i++)
+        {
+            allowed += _states[_groupOf[i]].Apply(_messages[i]).Status == GroupEventStatus.Applied ? 1 : 0;
+        }
+
+        return allowed;
+    }
+}
