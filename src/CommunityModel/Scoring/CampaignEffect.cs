@@ -71,7 +71,11 @@ public static class CampaignEffect
         var c = Minor(control, currency);
         Check(t.Length, nameof(treated), iterations, confidence, cost);
         Check(c.Length, nameof(control), iterations, confidence, cost);
-        var lift = Mean(t) - Mean(c);
+        // The point estimates are exact: lift = sumT/nT - sumC/nC, incremental = lift * nT, each rounded once.
+        var (sumT, sumC) = (Sum(t), Sum(c));
+        var numerator = (sumT * c.Length) - (sumC * t.Length);
+        var lift = Money.OfMinor(ExactMath.DivideToInt64(numerator, (Int128)t.Length * c.Length, RoundingMode.HalfEven), currency);
+        var incremental = Money.OfMinor(ExactMath.DivideToInt64(numerator, c.Length, RoundingMode.HalfEven), currency);
         var rng = new SeededRandom(seed);
         var samples = new double[iterations];
         for (var k = 0; k < iterations; k++)
@@ -79,7 +83,7 @@ public static class CampaignEffect
             samples[k] = ResampledMean(t, rng) - ResampledMean(c, rng);
         }
 
-        return Result(lift, samples, t.Length, cost, margin, iterations, confidence, seed, "treated against control");
+        return Result(lift, incremental, samples, t.Length, cost, margin, iterations, confidence, seed, "treated against control");
     }
 
     /// <summary>Before against after: one pair of spends per treated customer, over periods of equal length.</summary>
@@ -114,10 +118,14 @@ public static class CampaignEffect
             samples[k] = ResampledMean(d, rng);
         }
 
-        return Result(Mean(d), samples, d.Length, cost, margin, iterations, confidence, seed, "after against before");
+        var sum = Sum(d);
+        var lift = Money.OfMinor(ExactMath.DivideToInt64(sum, d.Length, RoundingMode.HalfEven), currency);
+        var incremental = Money.OfMinor(checked((long)sum), currency);
+        return Result(lift, incremental, samples, d.Length, cost, margin, iterations, confidence, seed, "after against before");
     }
 
-    private static CampaignEffectResult Result(double lift, double[] samples, int treated, Money cost, Rate? margin, int iterations, double confidence, ulong seed, string design)
+    /// <summary>The point estimates come exact; the interval bounds are bootstrap quantiles (statistics), rounded half-to-even to the minor unit.</summary>
+    private static CampaignEffectResult Result(Money lift, Money incremental, double[] samples, int treated, Money cost, Rate? margin, int iterations, double confidence, ulong seed, string design)
     {
         Array.Sort(samples);
         var alpha = (1 - confidence) / 2;
@@ -126,7 +134,6 @@ public static class CampaignEffect
         var currency = cost.Currency;
         Money M(double minor) => Money.OfMinor((long)Math.Round(minor, MidpointRounding.ToEven), currency);
         var rate = margin ?? Rate.One;
-        var incremental = M(lift * treated);
         var incrementalMargin = rate.Apply(incremental, RoundingMode.HalfEven);
         var marginLow = rate.Apply(M(low), RoundingMode.HalfEven);
         var marginHigh = rate.Apply(M(high), RoundingMode.HalfEven);
@@ -139,7 +146,7 @@ public static class CampaignEffect
             CampaignVerdict.DoesNotPay => $"does not pay: {design}, the extra margin is at most {marginHigh} ({pct} interval) against a cost of {cost}",
             _ => $"inconclusive: {design}, the extra margin lies between {marginLow} and {marginHigh} ({pct} interval) around a cost of {cost}",
         };
-        return new CampaignEffectResult(M(lift), incremental, M(low), M(high), incrementalMargin, cost, roc, confidence, iterations, seed, verdict, explanation);
+        return new CampaignEffectResult(lift, incremental, M(low), M(high), incrementalMargin, cost, roc, confidence, iterations, seed, verdict, explanation);
     }
 
     private static long[] Minor(IReadOnlyList<Money> values, Currency currency)
@@ -178,7 +185,7 @@ public static class CampaignEffect
         }
     }
 
-    private static double Mean(long[] values)
+    private static Int128 Sum(long[] values)
     {
         Int128 sum = 0;
         foreach (var v in values)
@@ -186,7 +193,7 @@ public static class CampaignEffect
             sum += v;
         }
 
-        return (double)sum / values.Length;
+        return sum;
     }
 
     private static double ResampledMean(long[] values, SeededRandom rng)
