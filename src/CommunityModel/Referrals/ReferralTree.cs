@@ -498,6 +498,11 @@ public sealed class ReferralTree
         return h.ParentAsOf(asOf, _joinParent[index]);
     }
 
+    /// <summary>When the member at a dense index joined.</summary>
+    /// <param name="index">The dense index.</param>
+    /// <returns>The join instant.</returns>
+    internal Instant JoinedAtIndex(int index) => _joined[index];
+
     /// <summary>The instants at which any sponsor link changes, ascending (the boundaries of link epochs).</summary>
     internal IReadOnlyList<Instant> TransferInstants => _transfers.Select(t => t.EffectiveAt).Distinct().ToArray();
 

@@ -1,0 +1,329 @@
+using System.Collections.Immutable;
+using CommunityModel.Primitives;
+using CommunityModel.Referrals;
+using NodaTime;
+
+namespace CommunityModel.Ladders;
+
+/// <summary>How customers moved on one rung and from it to the next.</summary>
+/// <param name="Rung">The rung.</param>
+/// <param name="CustomersReached">Customers who bought a product on this rung (an order not fully refunded).</param>
+/// <param name="ConvertedToNext">Customers who reached this rung and later (or at the same instant) the next one; 0 on the top rung.</param>
+/// <param name="ConversionToNext">ConvertedToNext / CustomersReached (0 when no one reached the rung).</param>
+/// <param name="MedianTimeToNext">Median of (first purchase on the next rung - first purchase on this one) over the converted, nearest rank; null when none converted.</param>
+/// <param name="P90TimeToNext">90th percentile of the same, nearest rank; null when none converted.</param>
+/// <param name="CustomersTopHere">Customers whose highest rung is this one.</param>
+/// <param name="RevenueTopHere">Net revenue (all their orders, on or off the ladder) of the customers whose highest rung is this one.</param>
+/// <param name="RevenuePerCustomerTopHere">RevenueTopHere / CustomersTopHere, rounded half to even to the minor unit; zero when none.</param>
+public sealed record RungMetrics(
+    Rung Rung,
+    int CustomersReached,
+    int ConvertedToNext,
+    double ConversionToNext,
+    Duration? MedianTimeToNext,
+    Duration? P90TimeToNext,
+    int CustomersTopHere,
+    Money RevenueTopHere,
+    Money RevenuePerCustomerTopHere);
+
+/// <summary>
+/// Ladder metrics over an order stream (see <see cref="LadderMetrics.Compute"/> for every formula).
+/// </summary>
+/// <param name="Rungs">Per-rung metrics, lowest rung first.</param>
+/// <param name="Buyers">Customers with at least one order not fully refunded.</param>
+/// <param name="Orders">Orders not fully refunded.</param>
+/// <param name="Revenue">Net revenue: order amounts minus refunds.</param>
+/// <param name="FirstOrderRevenue">Net revenue of each buyer's first order.</param>
+/// <param name="RepeatRevenue">Revenue - FirstOrderRevenue: every order after a buyer's first.</param>
+/// <param name="ReferredFirstOrderRevenue">Net revenue of the first orders of buyers who had a sponsor in the referral tree at that instant.</param>
+/// <param name="RepeatPurchaseRate">Buyers with two or more orders / Buyers.</param>
+/// <param name="SelfCirculationShare">(RepeatRevenue + ReferredFirstOrderRevenue) / Revenue: revenue that did not need paid traffic.</param>
+/// <param name="Members">Buyers who reached a rung whose role is Membership or Partnership.</param>
+/// <param name="Partners">Buyers who reached a Partnership rung.</param>
+/// <param name="MemberPenetration">Members / Buyers.</param>
+/// <param name="PartnerYield">Partners / Members.</param>
+/// <param name="Climbers">Buyers whose highest rung is above the rung of their first ladder purchase.</param>
+/// <param name="LadderEfficiency">Net revenue of the climbers / Revenue.</param>
+/// <param name="OffLadderCustomers">Buyers who never bought a product on the ladder.</param>
+/// <param name="ReferralsKnown">True when a referral tree was given; without one referred revenue is zero.</param>
+public sealed record LadderReport(
+    ImmutableArray<RungMetrics> Rungs,
+    int Buyers,
+    long Orders,
+    Money Revenue,
+    Money FirstOrderRevenue,
+    Money RepeatRevenue,
+    Money ReferredFirstOrderRevenue,
+    double RepeatPurchaseRate,
+    double SelfCirculationShare,
+    int Members,
+    int Partners,
+    double MemberPenetration,
+    double PartnerYield,
+    int Climbers,
+    double LadderEfficiency,
+    int OffLadderCustomers,
+    bool ReferralsKnown);
+
+/// <summary>
+/// Measures a product ladder from an order stream, in one linear pass over the orders plus one over the
+/// buyers. Orders may come in any order; ties in time are broken by order id (ordinal), so the result does
+/// not depend on input order. Refunds reduce an order's net amount; an order refunded in full no longer counts
+/// as a purchase (it reaches no rung and is nobody's first order).
+/// </summary>
+public static class LadderMetrics
+{
+    /// <summary>Computes the ladder metrics.</summary>
+    /// <param name="ladder">The ladder.</param>
+    /// <param name="orders">The orders, in the ladder's currency.</param>
+    /// <param name="refunds">Refunds of those orders, or null.</param>
+    /// <param name="tree">The referral tree, or null: with it, a buyer's first order counts as referred when the buyer had a sponsor at that instant.</param>
+    /// <returns>The report.</returns>
+    /// <exception cref="DomainRuleException">An order or refund is in another currency, or a refund names an unknown order or exceeds it.</exception>
+    public static LadderReport Compute(ProductLadder ladder, IReadOnlyList<Order> orders, IReadOnlyList<Refund>? refunds = null, ReferralTree? tree = null)
+    {
+        ArgumentNullException.ThrowIfNull(ladder);
+        ArgumentNullException.ThrowIfNull(orders);
+        var currency = ladder.Currency;
+        var n = orders.Count;
+        var net = new long[n];
+        Dictionary<OrderId, int>? orderIndex = refunds is { Count: > 0 } ? new Dictionary<OrderId, int>(n) : null;
+        for (var i = 0; i < n; i++)
+        {
+            var o = orders[i];
+            if (o.Amount.Currency != currency)
+            {
+                throw new DomainRuleException(new CurrencyMismatchRule(currency, o.Amount.Currency));
+            }
+
+            net[i] = o.Amount.MinorUnits;
+            orderIndex?.TryAdd(o.Id, i);
+        }
+
+        if (orderIndex is not null)
+        {
+            foreach (var r in refunds!)
+            {
+                if (r.Amount.Currency != currency)
+                {
+                    throw new DomainRuleException(new CurrencyMismatchRule(currency, r.Amount.Currency));
+                }
+
+                if (!orderIndex.TryGetValue(r.Order, out var oi))
+                {
+                    throw new DomainRuleException(new RefundForUnknownOrderRule(r.Id, r.Order));
+                }
+
+                if (r.Amount.MinorUnits <= 0 || r.Amount.MinorUnits > net[oi])
+                {
+                    throw new DomainRuleException(new RefundMustNotExceedOrderRule(r.Id, r.Order, r.Amount, new Money(net[oi], currency)));
+                }
+
+                net[oi] -= r.Amount.MinorUnits;
+            }
+        }
+
+        var rungCount = ladder.Rungs.Length;
+        var customerIndex = new Dictionary<MemberId, int>();
+        var firstOrder = new List<int>();
+        var orderCount = new List<int>();
+        var revenue = new List<long>();
+        var reached = new List<long>();
+        var rungOfOrder = new int[n];
+        var productRung = new Dictionary<ProductId, int>();
+        for (var i = 0; i < n; i++)
+        {
+            var o = orders[i];
+            if (net[i] == 0 && o.Amount.MinorUnits > 0)
+            {
+                continue;
+            }
+
+            if (!customerIndex.TryGetValue(o.Buyer, out var c))
+            {
+                c = customerIndex.Count;
+                customerIndex.Add(o.Buyer, c);
+                firstOrder.Add(i);
+                orderCount.Add(0);
+                revenue.Add(0);
+                for (var k = 0; k < rungCount; k++)
+                {
+                    reached.Add(long.MaxValue);
+                }
+            }
+
+            orderCount[c]++;
+            revenue[c] += net[i];
+            if (Earlier(orders[i], orders[firstOrder[c]]))
+            {
+                firstOrder[c] = i;
+            }
+
+            if (!productRung.TryGetValue(o.Product, out var rung))
+            {
+                rung = ladder.RungIndexOf(o.Product);
+                productRung.Add(o.Product, rung);
+            }
+
+            rungOfOrder[i] = rung;
+            if (rung >= 0)
+            {
+                var ticks = o.PaidAt.ToUnixTimeTicks();
+                var slot = (c * rungCount) + rung;
+                if (ticks < reached[slot])
+                {
+                    reached[slot] = ticks;
+                }
+            }
+        }
+
+        var buyers = customerIndex.Count;
+        long totalOrders = 0;
+        long totalRevenue = 0;
+        long firstRevenue = 0;
+        long referredFirst = 0;
+        long climberRevenue = 0;
+        int repeaters = 0, members = 0, partners = 0, climbers = 0, offLadder = 0;
+        var reachedCount = new int[rungCount];
+        var converted = new int[rungCount];
+        var climbTimes = new List<long>[rungCount];
+        var topCustomers = new int[rungCount];
+        var topRevenue = new long[rungCount];
+        for (var k = 0; k < rungCount; k++)
+        {
+            climbTimes[k] = [];
+        }
+
+        for (var c = 0; c < buyers; c++)
+        {
+            totalOrders += orderCount[c];
+            totalRevenue += revenue[c];
+            var first = firstOrder[c];
+            firstRevenue += net[first];
+            if (orderCount[c] >= 2)
+            {
+                repeaters++;
+            }
+
+            if (tree is not null && tree.TryGetIndex(orders[first].Buyer, out var ti) && tree.SponsorIndexAsOf(ti, orders[first].PaidAt) >= 0)
+            {
+                referredFirst += net[first];
+            }
+
+            int highest = -1, entry = -1;
+            long entryTicks = long.MaxValue;
+            var baseSlot = c * rungCount;
+            for (var k = 0; k < rungCount; k++)
+            {
+                var t = reached[baseSlot + k];
+                if (t == long.MaxValue)
+                {
+                    continue;
+                }
+
+                reachedCount[k]++;
+                highest = k;
+                if (t < entryTicks)
+                {
+                    entryTicks = t;
+                    entry = k;
+                }
+
+                if (k + 1 < rungCount && reached[baseSlot + k + 1] != long.MaxValue && reached[baseSlot + k + 1] >= t)
+                {
+                    converted[k]++;
+                    climbTimes[k].Add(reached[baseSlot + k + 1] - t);
+                }
+            }
+
+            if (highest < 0)
+            {
+                offLadder++;
+                continue;
+            }
+
+            topCustomers[highest]++;
+            topRevenue[highest] += revenue[c];
+            var memberRole = false;
+            for (var k = 0; k <= highest; k++)
+            {
+                if (reached[baseSlot + k] != long.MaxValue && ladder.Rungs[k].Role >= RungRole.Membership)
+                {
+                    memberRole = true;
+                }
+
+                if (reached[baseSlot + k] != long.MaxValue && ladder.Rungs[k].Role == RungRole.Partnership)
+                {
+                    partners++;
+                    break;
+                }
+            }
+
+            if (memberRole)
+            {
+                members++;
+            }
+
+            if (highest > entry)
+            {
+                climbers++;
+                climberRevenue += revenue[c];
+            }
+        }
+
+        var rungs = ImmutableArray.CreateBuilder<RungMetrics>(rungCount);
+        for (var k = 0; k < rungCount; k++)
+        {
+            var times = climbTimes[k];
+            times.Sort();
+            rungs.Add(new RungMetrics(
+                ladder.Rungs[k],
+                reachedCount[k],
+                converted[k],
+                Ratio(converted[k], reachedCount[k]),
+                NearestRank(times, 50),
+                NearestRank(times, 90),
+                topCustomers[k],
+                new Money(topRevenue[k], currency),
+                new Money(topCustomers[k] == 0 ? 0 : ExactMath.DivideToInt64(topRevenue[k], topCustomers[k], RoundingMode.HalfEven), currency)));
+        }
+
+        return new LadderReport(
+            rungs.MoveToImmutable(),
+            buyers,
+            totalOrders,
+            new Money(totalRevenue, currency),
+            new Money(firstRevenue, currency),
+            new Money(totalRevenue - firstRevenue, currency),
+            new Money(referredFirst, currency),
+            Ratio(repeaters, buyers),
+            Ratio(totalRevenue - firstRevenue + referredFirst, totalRevenue),
+            members,
+            partners,
+            Ratio(members, buyers),
+            Ratio(partners, members),
+            climbers,
+            Ratio(climberRevenue, totalRevenue),
+            offLadder,
+            tree is not null);
+    }
+
+    private static bool Earlier(Order a, Order b)
+    {
+        var c = a.PaidAt.CompareTo(b.PaidAt);
+        return c < 0 || (c == 0 && string.CompareOrdinal(a.Id.Value, b.Id.Value) < 0);
+    }
+
+    private static double Ratio(long numerator, long denominator) => denominator == 0 ? 0 : (double)numerator / denominator;
+
+    private static Duration? NearestRank(List<long> sorted, int percent)
+    {
+        if (sorted.Count == 0)
+        {
+            return null;
+        }
+
+        var rank = (int)Math.Ceiling(percent / 100.0 * sorted.Count);
+        return Duration.FromTicks(sorted[Math.Clamp(rank, 1, sorted.Count) - 1]);
+    }
+}

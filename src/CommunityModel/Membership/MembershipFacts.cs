@@ -1,0 +1,450 @@
+using CommunityModel.Primitives;
+using CommunityModel.Referrals;
+using NodaTime;
+
+namespace CommunityModel.Membership;
+
+/// <summary>
+/// The facts a membership evaluation reads, laid out for speed: every member's orders sorted by time in one
+/// array per field (members in the referral tree's index order), running sums of amounts, and the refunds of
+/// each member. Built once in linear time (plus a sort of each member's own orders when they come out of
+/// order); an evaluation at any instant sees only the orders paid and refunds made before it.
+/// </summary>
+public sealed class MembershipFacts
+{
+    private readonly int[] _offsets;
+    private readonly long[] _ticks;
+    private readonly long[] _amounts;
+    private readonly int[] _products;
+    private readonly long[] _prefix;
+    private readonly int[] _refundOffsets;
+    private readonly int[] _refundPosition;
+    private readonly long[] _refundTicks;
+    private readonly long[] _refundAmounts;
+    private readonly Dictionary<ProductId, int> _productIndex;
+    private readonly ProductId[] _productIds;
+
+    private MembershipFacts(ReferralTree tree, Currency currency, int[] offsets, long[] ticks, long[] amounts, int[] products, int[] refundOffsets, int[] refundPosition, long[] refundTicks, long[] refundAmounts, Dictionary<ProductId, int> productIndex)
+    {
+        Tree = tree;
+        Currency = currency;
+        _offsets = offsets;
+        _ticks = ticks;
+        _amounts = amounts;
+        _products = products;
+        _refundOffsets = refundOffsets;
+        _refundPosition = refundPosition;
+        _refundTicks = refundTicks;
+        _refundAmounts = refundAmounts;
+        _productIndex = productIndex;
+        _productIds = new ProductId[productIndex.Count];
+        foreach (var (p, i) in productIndex)
+        {
+            _productIds[i] = p;
+        }
+
+        _prefix = new long[ticks.Length + 1];
+        for (var i = 0; i < amounts.Length; i++)
+        {
+            _prefix[i + 1] = checked(_prefix[i] + amounts[i]);
+        }
+    }
+
+    /// <summary>The referral tree: the members, their join instants and sponsors.</summary>
+    public ReferralTree Tree { get; }
+
+    /// <summary>The currency of every amount.</summary>
+    public Currency Currency { get; }
+
+    /// <summary>The number of orders.</summary>
+    public int OrderCount => _ticks.Length;
+
+    /// <summary>The number of refunds.</summary>
+    public int RefundCount => _refundTicks.Length;
+
+    internal int ProductCount => _productIds.Length;
+
+    /// <summary>
+    /// Builds the facts. Every buyer must be a member of the tree; every order and refund in the one currency;
+    /// a refund must name a known order, be positive, and with the earlier refunds of that order not exceed it.
+    /// </summary>
+    /// <param name="tree">The members.</param>
+    /// <param name="currency">The currency.</param>
+    /// <param name="orders">The orders, in any order.</param>
+    /// <param name="refunds">The refunds, or null.</param>
+    /// <returns>The facts.</returns>
+    /// <exception cref="DomainRuleException">A buyer is not a member, a currency differs, or a refund is invalid.</exception>
+    public static MembershipFacts Build(ReferralTree tree, Currency currency, IReadOnlyList<Order> orders, IReadOnlyList<Refund>? refunds = null)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        ArgumentNullException.ThrowIfNull(orders);
+        var members = tree.Count;
+        var n = orders.Count;
+        var buyer = new int[n];
+        var offsets = new int[members + 1];
+        for (var i = 0; i < n; i++)
+        {
+            var o = orders[i];
+            if (!tree.TryGetIndex(o.Buyer, out var b))
+            {
+                throw new DomainRuleException(new BuyerMustBeAMemberRule(o.Id, o.Buyer));
+            }
+
+            if (o.Amount.Currency != currency)
+            {
+                throw new DomainRuleException(new CurrencyMismatchRule(currency, o.Amount.Currency));
+            }
+
+            buyer[i] = b;
+            offsets[b + 1]++;
+        }
+
+        for (var m = 0; m < members; m++)
+        {
+            offsets[m + 1] += offsets[m];
+        }
+
+        var fill = (int[])offsets.Clone();
+        var ticks = new long[n];
+        var amounts = new long[n];
+        var products = new int[n];
+        var source = new int[n];
+        var productIndex = new Dictionary<ProductId, int>();
+        for (var i = 0; i < n; i++)
+        {
+            var o = orders[i];
+            var pos = fill[buyer[i]]++;
+            ticks[pos] = o.PaidAt.ToUnixTimeTicks();
+            amounts[pos] = o.Amount.MinorUnits;
+            if (!productIndex.TryGetValue(o.Product, out var p))
+            {
+                p = productIndex.Count;
+                productIndex.Add(o.Product, p);
+            }
+
+            products[pos] = p;
+            source[pos] = i;
+        }
+
+        SortSegments(offsets, ticks, amounts, products, source, orders);
+
+        int[] refundOffsets = new int[members + 1];
+        int[] refundPosition = [];
+        long[] refundTicks = [];
+        long[] refundAmounts = [];
+        if (refunds is { Count: > 0 })
+        {
+            var positionOf = new Dictionary<OrderId, int>(n);
+            for (var pos = 0; pos < n; pos++)
+            {
+                positionOf.TryAdd(orders[source[pos]].Id, pos);
+            }
+
+            var entries = new (int Member, int Position, long Ticks, long Amount)[refunds.Count];
+            var refunded = new Dictionary<int, long>();
+            var sorted = refunds.OrderBy(r => r.At).ThenBy(r => r.Id.Value, StringComparer.Ordinal).ToArray();
+            for (var k = 0; k < sorted.Length; k++)
+            {
+                var r = sorted[k];
+                if (r.Amount.Currency != currency)
+                {
+                    throw new DomainRuleException(new CurrencyMismatchRule(currency, r.Amount.Currency));
+                }
+
+                if (!positionOf.TryGetValue(r.Order, out var pos))
+                {
+                    throw new DomainRuleException(new RefundForUnknownOrderRule(r.Id, r.Order));
+                }
+
+                refunded.TryGetValue(pos, out var before);
+                if (r.Amount.MinorUnits <= 0 || r.Amount.MinorUnits > amounts[pos] - before)
+                {
+                    throw new DomainRuleException(new RefundMustNotExceedOrderRule(r.Id, r.Order, r.Amount, new Money(amounts[pos] - before, currency)));
+                }
+
+                refunded[pos] = before + r.Amount.MinorUnits;
+                entries[k] = (buyer[source[pos]], pos, r.At.ToUnixTimeTicks(), r.Amount.MinorUnits);
+            }
+
+            Array.Sort(entries, (a, b) => a.Member != b.Member ? a.Member.CompareTo(b.Member) : a.Position != b.Position ? a.Position.CompareTo(b.Position) : a.Ticks.CompareTo(b.Ticks));
+            refundPosition = new int[entries.Length];
+            refundTicks = new long[entries.Length];
+            refundAmounts = new long[entries.Length];
+            for (var k = 0; k < entries.Length; k++)
+            {
+                refundOffsets[entries[k].Member + 1]++;
+                refundPosition[k] = entries[k].Position;
+                refundTicks[k] = entries[k].Ticks;
+                refundAmounts[k] = entries[k].Amount;
+            }
+
+            for (var m = 0; m < members; m++)
+            {
+                refundOffsets[m + 1] += refundOffsets[m];
+            }
+        }
+
+        return new MembershipFacts(tree, currency, offsets, ticks, amounts, products, refundOffsets, refundPosition, refundTicks, refundAmounts, productIndex);
+    }
+
+    /// <summary>The index of a product among those bought, or -1.</summary>
+    internal int ProductIndexOf(ProductId product) => _productIndex.TryGetValue(product, out var i) ? i : -1;
+
+    /// <summary>The product at an index.</summary>
+    internal ProductId ProductAt(int index) => _productIds[index];
+
+    /// <summary>A member's orders and refunds as a view.</summary>
+    internal OrderView ViewOf(int member) =>
+        new(_ticks, _amounts, _products, _prefix, _offsets[member], _offsets[member + 1], _refundPosition, _refundTicks, _refundAmounts, _refundOffsets[member], _refundOffsets[member + 1]);
+
+    /// <summary>True when the member has a refund made in [from, to).</summary>
+    internal bool HasRefundBetween(int member, long fromTicks, long toTicks)
+    {
+        for (var k = _refundOffsets[member]; k < _refundOffsets[member + 1]; k++)
+        {
+            if (_refundTicks[k] >= fromTicks && _refundTicks[k] < toTicks)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// A view of one member's orders with hypothetical orders added (for what-if questions); products unknown
+    /// to the facts get negative indices resolved through <paramref name="extraProducts"/>.
+    /// </summary>
+    internal OrderView ViewWith(int member, IReadOnlyList<Order> hypothetical, Dictionary<ProductId, int> extraProducts)
+    {
+        var own = ViewOf(member);
+        var count = own.End - own.Start;
+        var list = new List<(long Ticks, long Amount, int Product, int OwnPosition)>(count + hypothetical.Count);
+        for (var i = own.Start; i < own.End; i++)
+        {
+            list.Add((_ticks[i], _amounts[i], _products[i], i));
+        }
+
+        foreach (var o in hypothetical)
+        {
+            if (o.Amount.Currency != Currency)
+            {
+                throw new DomainRuleException(new CurrencyMismatchRule(Currency, o.Amount.Currency));
+            }
+
+            var p = ProductIndexOf(o.Product);
+            if (p < 0 && !extraProducts.TryGetValue(o.Product, out p))
+            {
+                p = -2 - extraProducts.Count;
+                extraProducts.Add(o.Product, p);
+            }
+
+            list.Add((o.PaidAt.ToUnixTimeTicks(), o.Amount.MinorUnits, p, -1));
+        }
+
+        list.Sort((a, b) => a.Ticks.CompareTo(b.Ticks));
+        var ticks = new long[list.Count];
+        var amounts = new long[list.Count];
+        var products = new int[list.Count];
+        var prefix = new long[list.Count + 1];
+        var remap = new Dictionary<int, int>();
+        for (var i = 0; i < list.Count; i++)
+        {
+            ticks[i] = list[i].Ticks;
+            amounts[i] = list[i].Amount;
+            products[i] = list[i].Product;
+            prefix[i + 1] = checked(prefix[i] + amounts[i]);
+            if (list[i].OwnPosition >= 0)
+            {
+                remap[list[i].OwnPosition] = i;
+            }
+        }
+
+        var refunds = own.RefundEnd - own.RefundStart;
+        var position = new int[refunds];
+        var refundTicks = new long[refunds];
+        var refundAmounts = new long[refunds];
+        for (var k = 0; k < refunds; k++)
+        {
+            position[k] = remap[_refundPosition[own.RefundStart + k]];
+            refundTicks[k] = _refundTicks[own.RefundStart + k];
+            refundAmounts[k] = _refundAmounts[own.RefundStart + k];
+        }
+
+        return new OrderView(ticks, amounts, products, prefix, 0, list.Count, position, refundTicks, refundAmounts, 0, refunds);
+    }
+
+    private static void SortSegments(int[] offsets, long[] ticks, long[] amounts, int[] products, int[] source, IReadOnlyList<Order> orders)
+    {
+        var keys = Array.Empty<(long Ticks, string Id)>();
+        var order = Array.Empty<int>();
+        for (var m = 0; m + 1 < offsets.Length; m++)
+        {
+            int start = offsets[m], end = offsets[m + 1];
+            var sorted = true;
+            for (var i = start + 1; i < end && sorted; i++)
+            {
+                sorted = ticks[i - 1] <= ticks[i];
+            }
+
+            if (sorted)
+            {
+                continue;
+            }
+
+            var len = end - start;
+            if (keys.Length < len)
+            {
+                keys = new (long, string)[len];
+                order = new int[len];
+            }
+
+            for (var i = 0; i < len; i++)
+            {
+                keys[i] = (ticks[start + i], orders[source[start + i]].Id.Value);
+                order[i] = start + i;
+            }
+
+            Array.Sort(keys, order, 0, len, Comparer<(long Ticks, string Id)>.Create((a, b) => a.Ticks != b.Ticks ? a.Ticks.CompareTo(b.Ticks) : string.CompareOrdinal(a.Id, b.Id)));
+            var t = new long[len];
+            var a = new long[len];
+            var p = new int[len];
+            var s = new int[len];
+            for (var i = 0; i < len; i++)
+            {
+                t[i] = ticks[order[i]];
+                a[i] = amounts[order[i]];
+                p[i] = products[order[i]];
+                s[i] = source[order[i]];
+            }
+
+            t.CopyTo(ticks, start);
+            a.CopyTo(amounts, start);
+            p.CopyTo(products, start);
+            s.CopyTo(source, start);
+        }
+    }
+}
+
+/// <summary>
+/// One member's orders (sorted by time, with running sums) and refunds, as slices of shared arrays.
+/// Measures are taken as of an instant: refunds made at or after it are not yet seen.
+/// </summary>
+internal readonly struct OrderView(long[] ticks, long[] amounts, int[] products, long[] prefix, int start, int end, int[] refundPosition, long[] refundTicks, long[] refundAmounts, int refundStart, int refundEnd)
+{
+    public int Start => start;
+
+    public int End => end;
+
+    public int RefundStart => refundStart;
+
+    public int RefundEnd => refundEnd;
+
+    public bool HasOrders => end > start;
+
+    /// <summary>The first position in the slice at or after the instant.</summary>
+    public int LowerBound(long t)
+    {
+        int lo = start, hi = end;
+        while (lo < hi)
+        {
+            var mid = (int)((uint)(lo + hi) >> 1);
+            if (ticks[mid] < t)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    /// <summary>Net spend of orders paid in [from, to), refunds made before asOf taken off.</summary>
+    public long Spend(long from, long to, long asOf)
+    {
+        var lo = LowerBound(from);
+        var hi = LowerBound(to);
+        var total = prefix[hi] - prefix[lo];
+        for (var k = refundStart; k < refundEnd; k++)
+        {
+            var pos = refundPosition[k];
+            if (pos >= lo && pos < hi && refundTicks[k] < asOf)
+            {
+                total -= refundAmounts[k];
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>Orders paid in [from, to) and not fully refunded before asOf.</summary>
+    public int Orders(long from, long to, long asOf)
+    {
+        var lo = LowerBound(from);
+        var hi = LowerBound(to);
+        var count = hi - lo;
+        if (refundEnd > refundStart)
+        {
+            for (var pos = lo; pos < hi; pos++)
+            {
+                if (FullyRefunded(pos, asOf))
+                {
+                    count--;
+                }
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>True when an order paid in [from, to) for a product matching the test is not fully refunded before asOf.</summary>
+    public bool Bought(long from, long to, long asOf, Func<int, bool> product)
+    {
+        var lo = LowerBound(from);
+        var hi = LowerBound(to);
+        for (var pos = lo; pos < hi; pos++)
+        {
+            if (product(products[pos]) && !FullyRefunded(pos, asOf))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The orders paid before asOf for products matching the test and not fully refunded before asOf, in time order.</summary>
+    public IEnumerable<(long Ticks, int Product)> Purchases(long asOf, Func<int, bool> product)
+    {
+        var hi = LowerBound(asOf);
+        for (var pos = start; pos < hi; pos++)
+        {
+            if (product(products[pos]) && !FullyRefunded(pos, asOf))
+            {
+                yield return (ticks[pos], products[pos]);
+            }
+        }
+    }
+
+    private bool FullyRefunded(int pos, long asOf)
+    {
+        if (amounts[pos] == 0)
+        {
+            return false;
+        }
+
+        long refunded = 0;
+        for (var k = refundStart; k < refundEnd; k++)
+        {
+            if (refundPosition[k] == pos && refundTicks[k] < asOf)
+            {
+                refunded += refundAmounts[k];
+            }
+        }
+
+        return refunded >= amounts[pos];
+    }
+}
