@@ -8,7 +8,8 @@ namespace CommunityModel.Membership;
 /// The facts a membership evaluation reads, laid out for speed: every member's orders sorted by time in one
 /// array per field (members in the referral tree's index order), running sums of amounts, and the refunds of
 /// each member. Built once in linear time (plus a sort of each member's own orders when they come out of
-/// order); an evaluation at any instant sees only the orders paid and refunds made before it.
+/// order); an evaluation at any instant sees only the orders paid and refunds made before it. Instants are
+/// kept to the tick (100 ns), NodaTime's Unix-ticks resolution.
 /// </summary>
 public sealed class MembershipFacts
 {

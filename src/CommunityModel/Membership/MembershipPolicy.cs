@@ -101,9 +101,13 @@ public sealed record MembershipPolicy
 
     /// <summary>
     /// The product ladder, or null. <see cref="BoughtRung"/> conditions name its rungs, and a rung that unlocks a
-    /// tier adds "bought a product of this rung, ever" as one more way to qualify for that tier.
+    /// tier adds "bought a product of this rung in the <see cref="RungUnlockWindow"/>" as one more way to
+    /// qualify for that tier.
     /// </summary>
     public ProductLadder? Ladder { get; init; }
+
+    /// <summary>How long buying an unlocking rung keeps qualifying for its tier (default: the last 365 days).</summary>
+    public MembershipWindow RungUnlockWindow { get; init; } = MembershipWindow.Rolling(365);
 
     /// <summary>The zone, resolved.</summary>
     public DateTimeZone Zone => DateTimeZoneProviders.Tzdb[ZoneId];
@@ -189,7 +193,7 @@ public sealed record MembershipPolicy
         {
             if (string.Equals(rung.UnlocksTier, tier.Id, StringComparison.Ordinal))
             {
-                var viaRung = new BoughtRung(rung.Id, MembershipWindow.Lifetime);
+                var viaRung = new BoughtRung(rung.Id, RungUnlockWindow);
                 result = result is null ? viaRung : new AnyOf([result, viaRung]);
             }
         }
@@ -225,6 +229,7 @@ public sealed class MembershipPolicyValidator : AbstractValidator<MembershipPoli
         RuleFor(p => p.MinimumTierDuration).Must(NotNegative).WithErrorCode("membership.duration.negative");
         RuleFor(p => p.GracePeriod).Must(NotNegative).WithErrorCode("membership.duration.negative");
         RuleFor(p => p).Custom(CheckTiers);
+        RuleFor(p => p).Custom((p, context) => CheckWindow(p.RungUnlockWindow, "RungUnlockWindow", context));
     }
 
     private static bool NotNegative(Period period) =>
@@ -361,11 +366,11 @@ public sealed class MembershipPolicyValidator : AbstractValidator<MembershipPoli
                     break;
                 case SpendAtLeast s:
                     CheckAmount(p, s.Amount, path, context);
-                    CheckWindow(s.Window, path, context);
+                    CheckWindow(s.Window, $"{path}.Window", context);
                     break;
                 case TeamSpendAtLeast t:
                     CheckAmount(p, t.Amount, path, context);
-                    CheckWindow(t.Window, path, context);
+                    CheckWindow(t.Window, $"{path}.Window", context);
                     if (t.Window is not null && !t.Window.IsSharedByAllMembers)
                     {
                         Fail(context, $"{path}.Window", "membership.window.team-anniversary", "Team spend needs a window shared by all members (not an anniversary).");
@@ -374,17 +379,17 @@ public sealed class MembershipPolicyValidator : AbstractValidator<MembershipPoli
                     break;
                 case OrdersAtLeast o:
                     CheckCount(o.Count, path, context);
-                    CheckWindow(o.Window, path, context);
+                    CheckWindow(o.Window, $"{path}.Window", context);
                     break;
                 case DirectReferralsWhoBought d:
                     CheckCount(d.Count, path, context);
-                    CheckWindow(d.Window, path, context);
+                    CheckWindow(d.Window, $"{path}.Window", context);
                     break;
                 case BoughtProduct b:
-                    CheckWindow(b.Window, path, context);
+                    CheckWindow(b.Window, $"{path}.Window", context);
                     break;
                 case BoughtRung r:
-                    CheckWindow(r.Window, path, context);
+                    CheckWindow(r.Window, $"{path}.Window", context);
                     if (p.Ladder is null || p.Ladder.IndexOf(r.RungId) < 0)
                     {
                         Fail(context, $"{path}.RungId", "membership.rung.unknown", $"Rung '{r.RungId}' is not on the policy's ladder.");
@@ -442,15 +447,15 @@ public sealed class MembershipPolicyValidator : AbstractValidator<MembershipPoli
     {
         if (window is null)
         {
-            Fail(context, $"{path}.Window", "membership.window.range", "A window is missing.");
+            Fail(context, path, "membership.window.range", "A window is missing.");
         }
         else if (window.Kind == WindowKind.RollingDays ? window.Days is < 1 or > 3660 : window.Days != 0)
         {
-            Fail(context, $"{path}.Window", "membership.window.range", $"A {window.Kind} window with {window.Days} days: rolling windows take 1..3660 days, others none.");
+            Fail(context, path, "membership.window.range", $"A {window.Kind} window with {window.Days} days: rolling windows take 1..3660 days, others none.");
         }
         else if (!Enum.IsDefined(window.Kind))
         {
-            Fail(context, $"{path}.Window", "membership.window.range", $"Unknown window kind {window.Kind}.");
+            Fail(context, path, "membership.window.range", $"Unknown window kind {window.Kind}.");
         }
     }
 
