@@ -65,6 +65,18 @@ public sealed record TierDecision(MemberId Member, Instant At, string From, stri
 {
     /// <summary>True when the tier changed.</summary>
     public bool Changed => !string.Equals(From, To, StringComparison.Ordinal);
+
+    /// <summary>Value equality, the criteria compared element by element.</summary>
+    /// <param name="other">The other decision.</param>
+    /// <returns>True when every field and every criterion are equal.</returns>
+    public bool Equals(TierDecision? other) =>
+        other is not null && Member == other.Member && At == other.At && From == other.From && To == other.To
+        && EarnedTier == other.EarnedTier && Cause == other.Cause && PolicyVersion == other.PolicyVersion && Reason == other.Reason
+        && Criteria.SequenceEqual(other.Criteria);
+
+    /// <summary>A hash of the fields (the criteria by count).</summary>
+    /// <returns>The hash.</returns>
+    public override int GetHashCode() => HashCode.Combine(Member, At, From, To, Cause, Reason, Criteria.Length);
 }
 
 /// <summary>Where a member stands: the tier, what the next one takes, and what keeping this one takes.</summary>
