@@ -1,5 +1,8 @@
+using CommunityModel.Care;
 using CommunityModel.Commissions;
 using CommunityModel.Groups;
+using CommunityModel.Ladders;
+using CommunityModel.Membership;
 using CommunityModel.Primitives;
 using CommunityModel.Referrals;
 using CommunityModel.Scoring;
@@ -195,4 +198,74 @@ var shares = RedPacketSplitter.DoubleAverage(Money.Parse("CNY 50.00"), 10, new S
 Console.WriteLine($"  The allowed red packet, split by double average (seed 2026): {string.Join(", ", shares.Select(x => x.ToMajor().ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))} (sum {shares.Aggregate(Money.Zero(Currency.CNY), (a, x) => a + x)})");
 var band = ActivityBand.Measure(replay, shanghai, new LocalDate(2026, 6, 1), 7);
 Console.WriteLine($"  Activity: {band.Reason}");
+Console.WriteLine();
 
+// 11. The product ladder (产品体系) and membership (会员体系): customers climb trial -> member -> partner (seed 002).
+var ladder = ProductLadder.Create(Currency.CNY,
+[
+    new Rung { Id = "trial", Role = RungRole.Trial, Products = ["diaper-trial"], Price = new PriceBand(Money.Parse("CNY 9.90"), Money.Parse("CNY 39.00")), Benefits = [new Benefit(BenefitKind.Relationship, "the mothers' group")] },
+    new Rung { Id = "membership", Role = RungRole.Membership, Products = ["member-card"], Price = new PriceBand(Money.Parse("CNY 399.00"), Money.Parse("CNY 999.00")), Benefits = [new Benefit(BenefitKind.Service, "a feeding advisor on call")], UnlocksTier = "member" },
+    new Rung { Id = "partnership", Role = RungRole.Partnership, Products = ["partner-pack"], Price = new PriceBand(Money.Parse("CNY 3980.00"), Money.Parse("CNY 9800.00")), UnlocksTier = "partner" },
+]);
+var membershipPolicy = new MembershipPolicy
+{
+    Version = "members-2026",
+    EffectiveFrom = At(1, 1),
+    Currency = Currency.CNY,
+    Ladder = ladder,
+    MinimumTierDuration = Period.FromMonths(3),
+    Tiers =
+    [
+        new MembershipTier { Id = "fan" },
+        new MembershipTier { Id = "customer", Qualify = new OrdersAtLeast(1, MembershipWindow.Lifetime) },
+        new MembershipTier { Id = "member", Qualify = new SpendAtLeast(Money.Parse("CNY 1000.00"), MembershipWindow.Quarter), Retain = new SpendAtLeast(Money.Parse("CNY 300.00"), MembershipWindow.Quarter), Privileges = new TierPrivileges { Discount = Rate.FromPercent(10), ServiceLevel = "feeding advisor on call" } },
+        new MembershipTier { Id = "partner", Qualify = new DirectReferralsWhoBought(2, MembershipWindow.Lifetime) & new SpendAtLeast(Money.Parse("CNY 300.00"), MembershipWindow.Quarter), Privileges = new TierPrivileges { Discount = Rate.FromPercent(20) } },
+    ],
+};
+var memberOrders = new List<Order>
+{
+    new("s1", "Li", "diaper-trial", Money.Parse("CNY 19.90"), At(1, 21)),
+    new("s2", "Li", "member-card", Money.Parse("CNY 399.00"), At(2, 1)),
+    new("s3", "Zhang", "diaper-trial", Money.Parse("CNY 19.90"), At(2, 4)),
+    new("s4", "Zhao", "diaper-trial", Money.Parse("CNY 19.90"), At(2, 21)),
+    new("s5", "Chen", "diaper-trial", Money.Parse("CNY 19.90"), At(2, 15)),
+    new("s6", "Chen", "member-card", Money.Parse("CNY 399.00"), At(3, 2)),
+    new("s7", "Sun", "diaper-trial", Money.Parse("CNY 19.90"), At(3, 3)),
+};
+var memberRefunds = new List<Refund> { new("rf1", "s6", Money.Parse("CNY 399.00"), At(3, 20)) };
+var book = MembershipBook.Create(tree, membershipPolicy);
+// Upgrades are immediate: evaluate a minute after every order and refund, as a store would on each payment event.
+foreach (var day in memberOrders.Select(o => o.PaidAt).Concat(memberRefunds.Select(r => r.At)).Order().Select(t => t + Duration.FromMinutes(1)))
+{
+    var seen = MembershipFacts.Build(tree, Currency.CNY, memberOrders.Where(o => o.PaidAt < day).ToList(), memberRefunds.Where(r => r.At < day).ToList());
+    book.Evaluate(seen, day);
+}
+
+var allFacts = MembershipFacts.Build(tree, Currency.CNY, memberOrders, memberRefunds);
+Console.WriteLine($"Membership under \"{membershipPolicy.Version}\" (tiers {string.Join(" -> ", membershipPolicy.Tiers.Select(t => t.Id))}):");
+foreach (var name in new[] { "Li", "Chen", "Zhang" })
+{
+    foreach (var change in book.History(name))
+    {
+        Console.WriteLine($"  {change.At.InZone(shanghai):MM-dd} {name,-6} {change.From,-9} -> {change.To,-9} {change.Cause,-10} {change.Evidence}");
+    }
+
+    var explanation = book.Explain(allFacts, name, At(3, 22));
+    Console.WriteLine(explanation.NextTier is null
+        ? $"  {"",5} {name,-6} now {explanation.CurrentTier}, the top tier; to keep it: {explanation.DistanceToKeep ?? "met"}"
+        : $"  {"",5} {name,-6} now {explanation.CurrentTier}; to reach {explanation.NextTier}: {explanation.DistanceToNext}");
+}
+
+var quote = book.PolicyAt(At(3, 22)).PriceFor(book.RankOf("Li"), "diaper-trial", Money.Parse("CNY 19.90"));
+Console.WriteLine($"  Li pays {quote.Price} for the trial pack ({quote.Source} of tier {quote.TierId}); ranks for the commission engine: [{string.Join(", ", book.Ranks())}]");
+var ladderReport = LadderMetrics.Compute(ladder, memberOrders, memberRefunds, tree);
+Console.WriteLine($"  Ladder: {ladderReport.Rungs[0].CustomersReached} reached the trial rung, {ladderReport.Rungs[0].ConversionToNext:P0} went on to membership (median {ladderReport.Rungs[0].MedianTimeToNext?.Days} days); self-circulation share {ladderReport.SelfCirculationShare:P0}, member penetration {ladderReport.MemberPenetration:P0}.");
+var care = CareCalendar.Create(
+[
+    new KeyDate { Customer = "Li", Kind = KeyDateKind.ChildBirthday, Date = new LocalDate(2025, 4, 2), Recurring = true, LeadDays = 5, Note = "her baby turns one" },
+    new KeyDate { Customer = "Zhao", Kind = KeyDateKind.DecisionDay, Date = new LocalDate(2026, 3, 30), LeadDays = 1, Note = "said she would decide on the member card" },
+]);
+foreach (var r in care.DueBetween(At(3, 25, 0), At(4, 1, 0)))
+{
+    Console.WriteLine($"  Care: reach out to {r.Customer} on {r.RemindOn:MM-dd}: {r.KeyDate.Kind} on {r.Occurrence:MM-dd} ({r.KeyDate.Note})");
+}
