@@ -253,11 +253,11 @@ public sealed class MembershipBook
         if (current + 1 < policy.Tiers.Length)
         {
             nextTier = policy.Tiers[current + 1].Id;
-            distanceToNext = evaluator.Explain(policy.EffectiveQualify(current + 1), m, current + 1, nextCriteria);
+            distanceToNext = evaluator.Explain(evaluator.Qualify(current + 1), m, current + 1, nextCriteria);
         }
 
         var retainCriteria = ImmutableArray.CreateBuilder<CriterionResult>();
-        var distanceToKeep = outcome.Earned > 0 ? evaluator.Explain(policy.EffectiveRetain(outcome.Earned), m, outcome.Earned, retainCriteria) : null;
+        var distanceToKeep = outcome.Earned > 0 ? evaluator.Explain(evaluator.Retain(outcome.Earned), m, outcome.Earned, retainCriteria) : null;
         var protectedUntil = outcome.Earned > 0 ? Plus(policy, Instant.FromUnixTimeTicks(outcome.Since), policy.MinimumTierDuration) : (Instant?)null;
         var graceUntil = outcome.GraceFrom != long.MinValue ? Plus(policy, Instant.FromUnixTimeTicks(outcome.GraceFrom), policy.GracePeriod) : (Instant?)null;
         _locks.TryGetValue(m, out var tierLock);
@@ -403,7 +403,7 @@ public sealed class MembershipBook
         var q = 0;
         for (var k = tiers - 1; k > 0; k--)
         {
-            if (evaluator.Holds(policy.EffectiveQualify(k), m, k, t))
+            if (evaluator.Holds(evaluator.Qualify(k), m, k, t))
             {
                 q = k;
                 break;
@@ -416,33 +416,33 @@ public sealed class MembershipBook
             o.Since = t;
             o.GraceFrom = long.MinValue;
             o.EarnedCause = TierChangeCause.Evaluation;
-            o.Reason = $"qualified for '{policy.Tiers[q].Id}': {policy.EffectiveQualify(q)!.Describe()}";
-            o.Explain(evaluator, policy.EffectiveQualify(q), m, q);
+            o.Reason = $"qualified for '{policy.Tiers[q].Id}': {evaluator.Qualify(q)!.Describe()}";
+            o.Explain(evaluator, evaluator.Qualify(q), m, q);
         }
-        else if (q < o.Earned && facts.HasRefundBetween(m, o.Since, t) && !evaluator.Holds(policy.EffectiveQualify(o.Earned), m, o.Earned, o.Since))
+        else if (q < o.Earned && facts.HasRefundBetween(m, o.Since, t) && !evaluator.Holds(evaluator.Qualify(o.Earned), m, o.Earned, o.Since))
         {
             var target = q;
             for (var k = o.Earned - 1; k > target; k--)
             {
-                if (evaluator.Holds(policy.EffectiveQualify(k), m, k, o.Since))
+                if (evaluator.Holds(evaluator.Qualify(k), m, k, o.Since))
                 {
                     target = k;
                     break;
                 }
             }
 
-            o.Reason = $"a refund took away what '{policy.Tiers[o.Earned].Id}' was reached on: {policy.EffectiveQualify(o.Earned)!.Describe()}";
-            o.Explain(evaluator, policy.EffectiveQualify(o.Earned), m, o.Earned);
+            o.Reason = $"a refund took away what '{policy.Tiers[o.Earned].Id}' was reached on: {evaluator.Qualify(o.Earned)!.Describe()}";
+            o.Explain(evaluator, evaluator.Qualify(o.Earned), m, o.Earned);
             o.Earned = target;
             o.Since = t;
             o.GraceFrom = long.MinValue;
             o.EarnedCause = TierChangeCause.Refund;
         }
-        else if (o.Earned > 0 && q < o.Earned && kind == EvaluationKind.Period && !evaluator.Holds(policy.EffectiveRetain(o.Earned), m, o.Earned, t))
+        else if (o.Earned > 0 && q < o.Earned && kind == EvaluationKind.Period && !evaluator.Holds(evaluator.Retain(o.Earned), m, o.Earned, t))
         {
             var tier = policy.Tiers[o.Earned].Id;
             var protectedUntil = Plus(policy, Instant.FromUnixTimeTicks(o.Since), policy.MinimumTierDuration);
-            o.Explain(evaluator, policy.EffectiveRetain(o.Earned), m, o.Earned);
+            o.Explain(evaluator, evaluator.Retain(o.Earned), m, o.Earned);
             if (at < protectedUntil)
             {
                 o.Reason = $"keeps '{tier}': retain conditions unmet, but no downgrade before {protectedUntil} (minimum duration)";
@@ -467,7 +467,7 @@ public sealed class MembershipBook
                 {
                     for (var k = o.Earned - 1; k > 0; k--)
                     {
-                        if (evaluator.Holds(policy.EffectiveQualify(k), m, k, t) || evaluator.Holds(policy.EffectiveRetain(k), m, k, t))
+                        if (evaluator.Holds(evaluator.Qualify(k), m, k, t) || evaluator.Holds(evaluator.Retain(k), m, k, t))
                         {
                             target = k;
                             break;
@@ -475,7 +475,7 @@ public sealed class MembershipBook
                     }
                 }
 
-                o.Reason = $"retain conditions of '{tier}' unmet: {policy.EffectiveRetain(o.Earned)!.Describe()}";
+                o.Reason = $"retain conditions of '{tier}' unmet: {evaluator.Retain(o.Earned)!.Describe()}";
                 o.Earned = target;
                 o.Since = t;
                 o.GraceFrom = long.MinValue;
@@ -492,7 +492,7 @@ public sealed class MembershipBook
             o.Reason = explain ? $"stays '{policy.Tiers[o.Earned].Id}'" : null;
             if (explain && o.Earned > 0)
             {
-                o.Explain(evaluator, kind == EvaluationKind.Period ? policy.EffectiveRetain(o.Earned) : policy.EffectiveQualify(o.Earned), m, o.Earned);
+                o.Explain(evaluator, kind == EvaluationKind.Period ? evaluator.Retain(o.Earned) : evaluator.Qualify(o.Earned), m, o.Earned);
             }
         }
 

@@ -277,15 +277,18 @@ public sealed class MembershipFacts
 
     private static void SortSegments(int[] offsets, long[] ticks, long[] amounts, int[] products, int[] source, IReadOnlyList<Order> orders)
     {
-        var keys = Array.Empty<(long Ticks, string Id)>();
-        var order = Array.Empty<int>();
+        int[] index = [];
+        long[] t = [];
+        long[] a = [];
+        int[] p = [];
+        int[] s = [];
         for (var m = 0; m + 1 < offsets.Length; m++)
         {
             int start = offsets[m], end = offsets[m + 1];
             var sorted = true;
             for (var i = start + 1; i < end && sorted; i++)
             {
-                sorted = ticks[i - 1] <= ticks[i];
+                sorted = Before(i - 1, i, ticks, source, orders);
             }
 
             if (sorted)
@@ -294,37 +297,64 @@ public sealed class MembershipFacts
             }
 
             var len = end - start;
-            if (keys.Length < len)
+            if (len <= 32)
             {
-                keys = new (long, string)[len];
-                order = new int[len];
+                // Short segments (the common case): insertion sort in place, no allocation.
+                for (var i = start + 1; i < end; i++)
+                {
+                    var (ti, ai, pi, si) = (ticks[i], amounts[i], products[i], source[i]);
+                    var j = i - 1;
+                    while (j >= start && (ticks[j] > ti || (ticks[j] == ti && string.CompareOrdinal(orders[source[j]].Id.Value, orders[si].Id.Value) > 0)))
+                    {
+                        ticks[j + 1] = ticks[j];
+                        amounts[j + 1] = amounts[j];
+                        products[j + 1] = products[j];
+                        source[j + 1] = source[j];
+                        j--;
+                    }
+
+                    (ticks[j + 1], amounts[j + 1], products[j + 1], source[j + 1]) = (ti, ai, pi, si);
+                }
+
+                continue;
+            }
+
+            if (index.Length < len)
+            {
+                index = new int[len];
+                t = new long[len];
+                a = new long[len];
+                p = new int[len];
+                s = new int[len];
             }
 
             for (var i = 0; i < len; i++)
             {
-                keys[i] = (ticks[start + i], orders[source[start + i]].Id.Value);
-                order[i] = start + i;
+                index[i] = start + i;
             }
 
-            Array.Sort(keys, order, 0, len, Comparer<(long Ticks, string Id)>.Create((a, b) => a.Ticks != b.Ticks ? a.Ticks.CompareTo(b.Ticks) : string.CompareOrdinal(a.Id, b.Id)));
-            var t = new long[len];
-            var a = new long[len];
-            var p = new int[len];
-            var s = new int[len];
+            Array.Sort(index, 0, len, Comparer<int>.Create((x, y) =>
+            {
+                var c = ticks[x].CompareTo(ticks[y]);
+                return c != 0 ? c : string.CompareOrdinal(orders[source[x]].Id.Value, orders[source[y]].Id.Value);
+            }));
             for (var i = 0; i < len; i++)
             {
-                t[i] = ticks[order[i]];
-                a[i] = amounts[order[i]];
-                p[i] = products[order[i]];
-                s[i] = source[order[i]];
+                t[i] = ticks[index[i]];
+                a[i] = amounts[index[i]];
+                p[i] = products[index[i]];
+                s[i] = source[index[i]];
             }
 
-            t.CopyTo(ticks, start);
-            a.CopyTo(amounts, start);
-            p.CopyTo(products, start);
-            s.CopyTo(source, start);
+            Array.Copy(t, 0, ticks, start, len);
+            Array.Copy(a, 0, amounts, start, len);
+            Array.Copy(p, 0, products, start, len);
+            Array.Copy(s, 0, source, start, len);
         }
     }
+
+    private static bool Before(int x, int y, long[] ticks, int[] source, IReadOnlyList<Order> orders) =>
+        ticks[x] < ticks[y] || (ticks[x] == ticks[y] && string.CompareOrdinal(orders[source[x]].Id.Value, orders[source[y]].Id.Value) <= 0);
 }
 
 /// <summary>

@@ -18,7 +18,9 @@ internal sealed class TierEvaluator
     private readonly Dictionary<TierCondition, long[]> _team = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<TierCondition, int[]> _direct = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<TierCondition, Func<int, bool>> _productTests = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<MembershipWindow, (long Start, long End)> _sharedWindows = [];
+    private readonly Dictionary<MembershipWindow, (long Start, long End)> _sharedWindows = new(ReferenceEqualityComparer.Instance);
+    private readonly TierCondition?[] _qualify;
+    private readonly TierCondition?[] _retain;
     private readonly Dictionary<ProductId, int> _extraProducts = [];
     private readonly Dictionary<int, int> _paidTierOfProduct = [];
     private readonly Dictionary<int, Period> _paidTermOfProduct = [];
@@ -34,6 +36,14 @@ internal sealed class TierEvaluator
         _asOf = asOf.ToUnixTimeTicks();
         _since = since;
         _grants = grants;
+        _qualify = new TierCondition?[policy.Tiers.Length];
+        _retain = new TierCondition?[policy.Tiers.Length];
+        for (var k = 0; k < policy.Tiers.Length; k++)
+        {
+            _qualify[k] = policy.EffectiveQualify(k);
+            _retain[k] = policy.Tiers[k].Retain ?? _qualify[k];
+        }
+
         if (!policy.PaidPlans.IsDefault)
         {
             foreach (var plan in policy.PaidPlans)
@@ -51,6 +61,12 @@ internal sealed class TierEvaluator
     public MembershipPolicy Policy { get; }
 
     public Instant AsOf { get; }
+
+    /// <summary>The effective qualify condition of a tier (built once per evaluation).</summary>
+    public TierCondition? Qualify(int tier) => _qualify[tier];
+
+    /// <summary>The effective retain condition of a tier (built once per evaluation).</summary>
+    public TierCondition? Retain(int tier) => _retain[tier];
 
     /// <summary>Replaces one member's orders by a view with hypothetical orders added.</summary>
     public void Overlay(int member, IReadOnlyList<Order> hypothetical)

@@ -441,4 +441,29 @@ public class MembershipTests
         Assert.Equal("refund.order.unknown", Assert.Throws<DomainRuleException>(() =>
             MembershipFacts.Build(tree, Currency.CNY, orders, [new Refund("r1", "o9", Cny(1), Day(1, 2))])).Code);
     }
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(200)]
+    public void Build_OrdersInAnyOrder_GiveTheSameTimeOrderedFacts(int count)
+    {
+        var tree = Tree(("a", null), ("b", null));
+        var orders = Enumerable.Range(0, count).Select(k => Buy("o" + k.ToString("D4", System.Globalization.CultureInfo.InvariantCulture), k % 3 == 0 ? "b" : "a", k % 2 == 0 ? "box" : "gift", 100 + k, Day(1, 1) + Duration.FromHours(k / 4))).ToList();
+        var shuffled = orders.ToArray();
+        new SeededRandom(99).Shuffle(shuffled);
+        var sorted = MembershipFacts.Build(tree, Currency.CNY, orders);
+        var mixed = MembershipFacts.Build(tree, Currency.CNY, shuffled);
+        for (var m = 0; m < 2; m++)
+        {
+            var expected = sorted.ViewOf(m).Purchases(long.MaxValue, _ => true).ToList();
+            Assert.Equal(expected, mixed.ViewOf(m).Purchases(long.MaxValue, _ => true).ToList());
+            Assert.True(expected.Zip(expected.Skip(1)).All(p => p.First.Ticks <= p.Second.Ticks));
+            for (var h = 0; h < count / 4; h += 3)
+            {
+                var to = (Day(1, 1) + Duration.FromHours(h)).ToUnixTimeTicks();
+                Assert.Equal(sorted.ViewOf(m).Spend(long.MinValue, to, long.MaxValue), mixed.ViewOf(m).Spend(long.MinValue, to, long.MaxValue));
+                Assert.Equal(sorted.ViewOf(m).Orders(long.MinValue, to, long.MaxValue), mixed.ViewOf(m).Orders(long.MinValue, to, long.MaxValue));
+            }
+        }
+    }
 }
