@@ -610,7 +610,7 @@ public sealed class GroupState
         /// <summary>The start of a mainland mobile number: 11 digits from 1 then 3-9, spaces or dashes allowed between digits.</summary>
         private static int FindPhone(ReadOnlySpan<char> s)
         {
-            var i = s.IndexOfAnyInRange('0', '9');
+            var i = NextDigit(s, 0);
             while (i >= 0 && i < s.Length)
             {
                 var start = i;
@@ -636,8 +636,21 @@ public sealed class GroupState
                     return start;
                 }
 
-                var next = j < s.Length ? s[j..].IndexOfAnyInRange('0', '9') : -1;
-                i = next < 0 ? -1 : j + next;
+                i = NextDigit(s, j);
+            }
+
+            return -1;
+        }
+
+        // A plain loop: the generic span search allocated on some inputs, and an allowed message must allocate nothing.
+        private static int NextDigit(ReadOnlySpan<char> s, int from)
+        {
+            for (var k = from; k < s.Length; k++)
+            {
+                if (char.IsAsciiDigit(s[k]))
+                {
+                    return k;
+                }
             }
 
             return -1;

@@ -354,4 +354,23 @@ public class GroupRuleTests
         var (busySteps, _) = GroupReplay.Replay(policy, busy);
         Assert.Equal(ActivityLevel.Flooding, ActivityBand.Measure(busySteps, Shanghai, new LocalDate(2026, 6, 1), 1, new ActivityBounds(0.2, 5)).Level);
     }
+
+    [Fact]
+    public void Apply_AllowedMessage_AllocatesNothing()
+    {
+        var g = WithMembers(StoreGroup(), "mama-li", "mama-zhao");
+        var messages = Enumerable.Range(0, 400).Select(k => new MessagePosted(At(10 + (k * 0.5)), k % 2 == 0 ? "mama-li" : "mama-zhao", "宝宝3个月了, 今天睡了10个小时, 谢谢大家的建议 138-0013")).ToArray();
+        for (var k = 0; k < 200; k++)
+        {
+            Assert.Equal(GroupEventStatus.Applied, g.Apply(messages[k]).Status);    // warm up: rings and dictionaries sized
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var k = 200; k < 400; k++)
+        {
+            g.Apply(messages[k]);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
