@@ -124,12 +124,16 @@ public static class LadderMetrics
         }
 
         var rungCount = ladder.Rungs.Length;
-        var customerIndex = new Dictionary<MemberId, int>();
-        var firstOrder = new List<int>();
-        var orderCount = new List<int>();
-        var revenue = new List<long>();
-        var reached = new List<long>();
-        var rungOfOrder = new int[n];
+        var customerIndex = new Dictionary<MemberId, int>(tree is null ? Math.Min(n, 1024) : 0);
+        var ofTreeIndex = tree is null ? [] : new int[tree.Count];
+        ofTreeIndex.AsSpan().Fill(-1);
+        var buyers = 0;
+        var capacity = Math.Max(16, tree?.Count ?? customerIndex.EnsureCapacity(0));
+        var firstOrder = new int[capacity];
+        var firstTicks = new long[capacity];
+        var orderCount = new int[capacity];
+        var revenue = new long[capacity];
+        var reached = new long[capacity * rungCount];
         var productRung = new Dictionary<ProductId, int>();
         for (var i = 0; i < n; i++)
         {
@@ -139,24 +143,43 @@ public static class LadderMetrics
                 continue;
             }
 
-            if (!customerIndex.TryGetValue(o.Buyer, out var c))
+            var ticks = o.PaidAt.ToUnixTimeTicks();
+            int c;
+            var known = tree is not null && tree.TryGetIndex(o.Buyer, out var ti) ? ti : -1;
+            var isNew = known >= 0 ? (c = ofTreeIndex[known]) < 0 : !customerIndex.TryGetValue(o.Buyer, out c);
+            if (isNew)
             {
-                c = customerIndex.Count;
-                customerIndex.Add(o.Buyer, c);
-                firstOrder.Add(i);
-                orderCount.Add(0);
-                revenue.Add(0);
-                for (var k = 0; k < rungCount; k++)
+                c = buyers++;
+                if (known >= 0)
                 {
-                    reached.Add(long.MaxValue);
+                    ofTreeIndex[known] = c;
                 }
+                else
+                {
+                    customerIndex.Add(o.Buyer, c);
+                }
+
+                if (c == firstOrder.Length)
+                {
+                    var grown = c * 2;
+                    Array.Resize(ref firstOrder, grown);
+                    Array.Resize(ref firstTicks, grown);
+                    Array.Resize(ref orderCount, grown);
+                    Array.Resize(ref revenue, grown);
+                    Array.Resize(ref reached, grown * rungCount);
+                }
+
+                firstOrder[c] = i;
+                firstTicks[c] = ticks;
+                reached.AsSpan(c * rungCount, rungCount).Fill(long.MaxValue);
             }
 
             orderCount[c]++;
             revenue[c] += net[i];
-            if (Earlier(orders[i], orders[firstOrder[c]]))
+            if (ticks < firstTicks[c] || (ticks == firstTicks[c] && i != firstOrder[c] && string.CompareOrdinal(o.Id.Value, orders[firstOrder[c]].Id.Value) < 0))
             {
                 firstOrder[c] = i;
+                firstTicks[c] = ticks;
             }
 
             if (!productRung.TryGetValue(o.Product, out var rung))
@@ -165,10 +188,8 @@ public static class LadderMetrics
                 productRung.Add(o.Product, rung);
             }
 
-            rungOfOrder[i] = rung;
             if (rung >= 0)
             {
-                var ticks = o.PaidAt.ToUnixTimeTicks();
                 var slot = (c * rungCount) + rung;
                 if (ticks < reached[slot])
                 {
@@ -177,7 +198,6 @@ public static class LadderMetrics
             }
         }
 
-        var buyers = customerIndex.Count;
         long totalOrders = 0;
         long totalRevenue = 0;
         long firstRevenue = 0;
@@ -306,12 +326,6 @@ public static class LadderMetrics
             Ratio(climberRevenue, totalRevenue),
             offLadder,
             tree is not null);
-    }
-
-    private static bool Earlier(Order a, Order b)
-    {
-        var c = a.PaidAt.CompareTo(b.PaidAt);
-        return c < 0 || (c == 0 && string.CompareOrdinal(a.Id.Value, b.Id.Value) < 0);
     }
 
     private static double Ratio(long numerator, long denominator) => denominator == 0 ? 0 : (double)numerator / denominator;
