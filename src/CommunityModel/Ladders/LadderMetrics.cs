@@ -129,10 +129,7 @@ public static class LadderMetrics
         ofTreeIndex.AsSpan().Fill(-1);
         var buyers = 0;
         var capacity = Math.Max(16, tree?.Count ?? customerIndex.EnsureCapacity(0));
-        var firstOrder = new int[capacity];
-        var firstTicks = new long[capacity];
-        var orderCount = new int[capacity];
-        var revenue = new long[capacity];
+        var acc = new Customer[capacity];
         var reached = new long[capacity * rungCount];
         var productRung = new Dictionary<ProductId, int>();
         for (var i = 0; i < n; i++)
@@ -159,27 +156,24 @@ public static class LadderMetrics
                     customerIndex.Add(o.Buyer, c);
                 }
 
-                if (c == firstOrder.Length)
+                if (c == acc.Length)
                 {
-                    var grown = c * 2;
-                    Array.Resize(ref firstOrder, grown);
-                    Array.Resize(ref firstTicks, grown);
-                    Array.Resize(ref orderCount, grown);
-                    Array.Resize(ref revenue, grown);
-                    Array.Resize(ref reached, grown * rungCount);
+                    Array.Resize(ref acc, c * 2);
+                    Array.Resize(ref reached, c * 2 * rungCount);
                 }
 
-                firstOrder[c] = i;
-                firstTicks[c] = ticks;
+                acc[c].FirstOrder = i;
+                acc[c].FirstTicks = ticks;
                 reached.AsSpan(c * rungCount, rungCount).Fill(long.MaxValue);
             }
 
-            orderCount[c]++;
-            revenue[c] += net[i];
-            if (ticks < firstTicks[c] || (ticks == firstTicks[c] && i != firstOrder[c] && string.CompareOrdinal(o.Id.Value, orders[firstOrder[c]].Id.Value) < 0))
+            ref var a = ref acc[c];
+            a.Orders++;
+            a.Revenue += net[i];
+            if (ticks < a.FirstTicks || (ticks == a.FirstTicks && i != a.FirstOrder && string.CompareOrdinal(o.Id.Value, orders[a.FirstOrder].Id.Value) < 0))
             {
-                firstOrder[c] = i;
-                firstTicks[c] = ticks;
+                a.FirstOrder = i;
+                a.FirstTicks = ticks;
             }
 
             if (!productRung.TryGetValue(o.Product, out var rung))
@@ -216,11 +210,11 @@ public static class LadderMetrics
 
         for (var c = 0; c < buyers; c++)
         {
-            totalOrders += orderCount[c];
-            totalRevenue += revenue[c];
-            var first = firstOrder[c];
+            totalOrders += acc[c].Orders;
+            totalRevenue += acc[c].Revenue;
+            var first = acc[c].FirstOrder;
             firstRevenue += net[first];
-            if (orderCount[c] >= 2)
+            if (acc[c].Orders >= 2)
             {
                 repeaters++;
             }
@@ -263,7 +257,7 @@ public static class LadderMetrics
             }
 
             topCustomers[highest]++;
-            topRevenue[highest] += revenue[c];
+            topRevenue[highest] += acc[c].Revenue;
             var memberRole = false;
             for (var k = 0; k <= highest; k++)
             {
@@ -287,7 +281,7 @@ public static class LadderMetrics
             if (highest > entry)
             {
                 climbers++;
-                climberRevenue += revenue[c];
+                climberRevenue += acc[c].Revenue;
             }
         }
 
@@ -339,5 +333,13 @@ public static class LadderMetrics
 
         var rank = (int)Math.Ceiling(percent / 100.0 * sorted.Count);
         return Duration.FromTicks(sorted[Math.Clamp(rank, 1, sorted.Count) - 1]);
+    }
+
+    private struct Customer
+    {
+        public int FirstOrder;
+        public int Orders;
+        public long FirstTicks;
+        public long Revenue;
     }
 }

@@ -416,7 +416,7 @@ public sealed class MembershipBook
             o.Since = t;
             o.GraceFrom = long.MinValue;
             o.EarnedCause = TierChangeCause.Evaluation;
-            o.Reason = $"qualified for '{policy.Tiers[q].Id}': {evaluator.Qualify(q)!.Describe()}";
+            o.Reason = $"qualified for '{policy.Tiers[q].Id}': {evaluator.QualifyText(q)}";
             o.Explain(evaluator, evaluator.Qualify(q), m, q);
         }
         else if (q < o.Earned && facts.HasRefundBetween(m, o.Since, t) && !evaluator.Holds(evaluator.Qualify(o.Earned), m, o.Earned, o.Since))
@@ -431,7 +431,7 @@ public sealed class MembershipBook
                 }
             }
 
-            o.Reason = $"a refund took away what '{policy.Tiers[o.Earned].Id}' was reached on: {evaluator.Qualify(o.Earned)!.Describe()}";
+            o.Reason = $"a refund took away what '{policy.Tiers[o.Earned].Id}' was reached on: {evaluator.QualifyText(o.Earned)}";
             o.Explain(evaluator, evaluator.Qualify(o.Earned), m, o.Earned);
             o.Earned = target;
             o.Since = t;
@@ -475,7 +475,7 @@ public sealed class MembershipBook
                     }
                 }
 
-                o.Reason = $"retain conditions of '{tier}' unmet: {evaluator.Retain(o.Earned)!.Describe()}";
+                o.Reason = $"retain conditions of '{tier}' unmet: {evaluator.RetainText(o.Earned)}";
                 o.Earned = target;
                 o.Since = t;
                 o.GraceFrom = long.MinValue;
@@ -670,7 +670,7 @@ public sealed class MembershipBook
         }
     }
 
-    private sealed class Outcome
+    private struct Outcome
     {
         public int EffectiveBefore { get; set; }
 
@@ -682,7 +682,7 @@ public sealed class MembershipBook
 
         public int Effective { get; set; }
 
-        public int PaidTier { get; set; } = -1;
+        public int PaidTier { get; set; }
 
         public long PaidEnd { get; set; }
 
@@ -698,7 +698,7 @@ public sealed class MembershipBook
 
         public ImmutableArray<CriterionResult>.Builder? Criteria { get; init; }
 
-        public void Explain(TierEvaluator evaluator, TierCondition? condition, int m, int tier)
+        public readonly void Explain(TierEvaluator evaluator, TierCondition? condition, int m, int tier)
         {
             if (Criteria is not null && condition is not null)
             {

@@ -21,6 +21,8 @@ internal sealed class TierEvaluator
     private readonly Dictionary<MembershipWindow, (long Start, long End)> _sharedWindows = new(ReferenceEqualityComparer.Instance);
     private readonly TierCondition?[] _qualify;
     private readonly TierCondition?[] _retain;
+    private readonly string?[] _qualifyText;
+    private readonly string?[] _retainText;
     private readonly Dictionary<ProductId, int> _extraProducts = [];
     private readonly Dictionary<int, int> _paidTierOfProduct = [];
     private readonly Dictionary<int, Period> _paidTermOfProduct = [];
@@ -38,6 +40,8 @@ internal sealed class TierEvaluator
         _grants = grants;
         _qualify = new TierCondition?[policy.Tiers.Length];
         _retain = new TierCondition?[policy.Tiers.Length];
+        _qualifyText = new string?[policy.Tiers.Length];
+        _retainText = new string?[policy.Tiers.Length];
         for (var k = 0; k < policy.Tiers.Length; k++)
         {
             _qualify[k] = policy.EffectiveQualify(k);
@@ -67,6 +71,12 @@ internal sealed class TierEvaluator
 
     /// <summary>The effective retain condition of a tier (built once per evaluation).</summary>
     public TierCondition? Retain(int tier) => _retain[tier];
+
+    /// <summary>The qualify condition of a tier in words (described once per evaluation).</summary>
+    public string QualifyText(int tier) => _qualifyText[tier] ??= _qualify[tier]?.Describe() ?? "none";
+
+    /// <summary>The retain condition of a tier in words (described once per evaluation).</summary>
+    public string RetainText(int tier) => _retainText[tier] ??= _retain[tier]?.Describe() ?? "none";
 
     /// <summary>Replaces one member's orders by a view with hypothetical orders added.</summary>
     public void Overlay(int member, IReadOnlyList<Order> hypothetical)
