@@ -26,6 +26,7 @@ internal sealed class TierEvaluator
     private readonly Dictionary<ProductId, int> _extraProducts = [];
     private readonly Dictionary<int, int> _paidTierOfProduct = [];
     private readonly Dictionary<int, Period> _paidTermOfProduct = [];
+    private readonly Func<int, bool> _isPaidProduct;
     private int _overlayMember = -1;
     private OrderView _overlay;
 
@@ -38,6 +39,7 @@ internal sealed class TierEvaluator
         _asOf = asOf.ToUnixTimeTicks();
         _since = since;
         _grants = grants;
+        _isPaidProduct = _paidTierOfProduct.ContainsKey;
         _qualify = new TierCondition?[policy.Tiers.Length];
         _retain = new TierCondition?[policy.Tiers.Length];
         _qualifyText = new string?[policy.Tiers.Length];
@@ -186,7 +188,7 @@ internal sealed class TierEvaluator
         var best = -1;
         long bestEnd = 0;
         long runningEnd = long.MinValue;
-        foreach (var (ticks, product) in View(member).Purchases(_asOf, _paidTierOfProduct.ContainsKey))
+        foreach (var (ticks, product) in View(member).Purchases(_asOf, _isPaidProduct))
         {
             var start = Math.Max(ticks, runningEnd);
             var end = _zone.AtLeniently(Instant.FromUnixTimeTicks(start).InZone(_zone).LocalDateTime.Plus(_paidTermOfProduct[product])).ToInstant().ToUnixTimeTicks();
