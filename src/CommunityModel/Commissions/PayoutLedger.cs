@@ -136,7 +136,7 @@ public sealed class PayoutLedger
         var written = new List<LedgerEntry>();
         foreach (var o in list)
         {
-            var available = AvailableAt(o.PaidAt);
+            Instant? availableAt = null;
             var state = new OrderState(o.Order, o.Amount.MinorUnits, o.PaidAt);
             foreach (var line in o.Lines)
             {
@@ -144,6 +144,9 @@ public sealed class PayoutLedger
                 {
                     continue;
                 }
+
+                // The end of the holding period is worked out in the zone only for orders that pay someone.
+                var available = availableAt ??= AvailableAt(o.PaidAt);
 
                 state.Lines.Add(new LineState(line.Earner, line.Amount.MinorUnits, available));
                 var earner = Earner(line.Earner);

@@ -378,10 +378,39 @@ public sealed class GroupState
     {
         var policy = PolicyAt(t.At).Policy;
         var decisions = new List<GroupDecision>();
-        var hasHost = false;
-        foreach (var m in _members.Values)
+        var elim = policy.Elimination;
+        var protectedRole = new bool[8];
+        foreach (var role in elim?.ProtectedRoles ?? [])
         {
+            if ((int)role >= protectedRole.Length)
+            {
+                Array.Resize(ref protectedRole, (int)role + 1);
+            }
+
+            protectedRole[(int)role] = true;
+        }
+
+        // One unordered pass finds whether the group has a host and the few members due an elimination
+        // decision; only those are sorted, so decisions come in one order whatever the dictionary's, without
+        // sorting the whole group on every tick.
+        var noticeIfActiveBefore = elim is null ? Instant.MinValue : t.At - Duration.FromDays(elim.SilentDays);
+        var removeIfNoticedBefore = elim is null ? Instant.MinValue : t.At - Duration.FromDays(elim.GraceDays);
+        var hasHost = false;
+        List<KeyValuePair<MemberId, MemberState>>? due = null;
+        foreach (var kv in _members)
+        {
+            var m = kv.Value;
             hasHost |= m.Role == GroupRole.Host;
+            if (elim is null || ((int)m.Role < protectedRole.Length && protectedRole[(int)m.Role]))
+            {
+                continue;
+            }
+
+            var lastActive = m.LastSpokeAt is { } s && s > m.JoinedAt ? s : m.JoinedAt;
+            if (m.NoticedAt is { } noticed ? noticed <= removeIfNoticedBefore : lastActive <= noticeIfActiveBefore)
+            {
+                (due ??= []).Add(kv);
+            }
         }
 
         if (!hasHost && !_hostMissingNoticed)
@@ -390,28 +419,19 @@ public sealed class GroupState
         }
 
         _hostMissingNoticed = !hasHost;
-        if (policy.Elimination is { } elim)
+        if (elim is not null)
         {
             var removed = new List<MemberId>();
-
-            // Sorted, so the decisions come in one order whatever the dictionary's.
-            foreach (var (id, m) in _members.OrderBy(kv => kv.Key.Value, StringComparer.Ordinal))
+            due?.Sort((a, b) => string.CompareOrdinal(a.Key.Value, b.Key.Value));
+            foreach (var (id, m) in due ?? [])
             {
-                if (elim.ProtectedRoles.Contains(m.Role))
-                {
-                    continue;
-                }
-
                 var lastActive = m.LastSpokeAt is { } s && s > m.JoinedAt ? s : m.JoinedAt;
                 if (m.NoticedAt is { } noticed)
                 {
-                    if (t.At - noticed >= Duration.FromDays(elim.GraceDays))
-                    {
-                        removed.Add(id);
-                        decisions.Add(new GroupDecision(GroupDecisionKind.Remove, id, "elimination.silent", policy.Version, $"silent since {lastActive}; noticed {noticed}, grace {elim.GraceDays} days passed", t.At));
-                    }
+                    removed.Add(id);
+                    decisions.Add(new GroupDecision(GroupDecisionKind.Remove, id, "elimination.silent", policy.Version, $"silent since {lastActive}; noticed {noticed}, grace {elim.GraceDays} days passed", t.At));
                 }
-                else if (t.At - lastActive >= Duration.FromDays(elim.SilentDays))
+                else
                 {
                     m.NoticedAt = t.At;
                     decisions.Add(new GroupDecision(GroupDecisionKind.Notice, id, "elimination.notice", policy.Version, $"silent for {(t.At - lastActive).TotalDays:0.#} days (limit {elim.SilentDays}); removal in {elim.GraceDays} days unless they speak", t.At));
