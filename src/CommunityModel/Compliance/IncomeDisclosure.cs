@@ -42,7 +42,20 @@ public sealed record EarningsDistribution(
     Money Max,
     double ShareEarningNothing,
     ImmutableArray<EarningsPercentile> Percentiles,
-    ImmutableArray<ThresholdShare> AboveThresholds);
+    ImmutableArray<ThresholdShare> AboveThresholds)
+{
+    /// <summary>Value equality, the percentiles and threshold shares compared element by element.</summary>
+    /// <param name="other">The other distribution.</param>
+    /// <returns>True when equal.</returns>
+    public bool Equals(EarningsDistribution? other) =>
+        other is not null && Group == other.Group && People == other.People && Earners == other.Earners && Total == other.Total
+        && Mean == other.Mean && Median == other.Median && Max == other.Max && ShareEarningNothing.Equals(other.ShareEarningNothing)
+        && Percentiles.SequenceEqual(other.Percentiles) && AboveThresholds.SequenceEqual(other.AboveThresholds);
+
+    /// <summary>A hash of the scalar figures.</summary>
+    /// <returns>The hash.</returns>
+    public override int GetHashCode() => HashCode.Combine(Group, People, Earners, Total, Mean, Median, Max);
+}
 
 /// <summary>
 /// An income disclosure statement: earnings over all partners, non-earners included, and per rank, the

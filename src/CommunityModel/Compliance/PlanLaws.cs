@@ -96,6 +96,16 @@ public sealed record PlanLawCase(ImmutableArray<JoinRecord> Members, ImmutableAr
     /// <summary>The case in one line.</summary>
     /// <returns>The text.</returns>
     public override string ToString() => Describe().Replace('\n', ';');
+
+    /// <summary>Value equality, element by element.</summary>
+    /// <param name="other">The other case.</param>
+    /// <returns>True when equal.</returns>
+    public bool Equals(PlanLawCase? other) =>
+        other is not null && Members.SequenceEqual(other.Members) && Ranks.SequenceEqual(other.Ranks) && Active.SequenceEqual(other.Active) && Orders.SequenceEqual(other.Orders);
+
+    /// <summary>A hash of the sizes.</summary>
+    /// <returns>The hash.</returns>
+    public override int GetHashCode() => HashCode.Combine(Members.Length, Orders.Length);
 }
 
 /// <summary>How one member's pay changed between two runs.</summary>
