@@ -10,6 +10,21 @@ using CommunityModel.Simulation;
 using NodaTime;
 
 // CommunityModel Quickstart: the library on an embedded default, a mother-and-baby store in Shanghai.
+// Usage: dotnet run --project samples/CommunityModel.Quickstart [-- --charts DIR]
+string? chartsDirectory = null;
+for (var a = 0; a < args.Length; a++)
+{
+    if (args[a] == "--charts" && a + 1 < args.Length)
+    {
+        chartsDirectory = args[++a];
+    }
+    else
+    {
+        Console.Error.WriteLine($"Unknown argument '{args[a]}'. Usage: dotnet run --project samples/CommunityModel.Quickstart [-- --charts DIR]");
+        return 2;
+    }
+}
+
 var shanghai = DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
 Instant At(int month, int day, int hour = 10) => new LocalDateTime(2026, month, day, hour, 0).InZoneStrictly(shanghai).ToInstant();
 
@@ -269,3 +284,11 @@ foreach (var r in care.DueBetween(At(3, 25, 0), At(4, 1, 0)))
 {
     Console.WriteLine($"  Care: reach out to {r.Customer} on {r.RemindOn:MM-dd}: {r.KeyDate.Kind} on {r.Occurrence:MM-dd} ({r.KeyDate.Note})");
 }
+
+Console.WriteLine();
+
+// 12-14. The whole story: a year of the store simulated through the library, the plan's compliance and laws, a clawback.
+var year = CommunityModel.Quickstart.YearOfTheStore.Show(chartsDirectory);
+CommunityModel.Quickstart.YearOfTheStore.Compliance(year);
+CommunityModel.Quickstart.YearOfTheStore.ClawbackDemo(shanghai);
+return 0;

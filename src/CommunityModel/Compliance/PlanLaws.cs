@@ -393,6 +393,24 @@ public static class PlanLaws
                 }
             }
 
+            // Round amounts read better: move each order to CNY 100.00 (10,000 minor units) where the violation stays.
+            for (var j = 0; j < c.Orders.Length; j++)
+            {
+                var o = c.Orders[j];
+                if (o.Amount == 10_000)
+                {
+                    continue;
+                }
+
+                var orders = ((int, int, long, int)[])c.Orders.Clone();
+                orders[j] = (o.Buyer, o.Product, 10_000, o.Quantity);
+                var rounder = c with { Orders = orders };
+                if (Find(rounder, law) is not null)
+                {
+                    c = rounder;
+                }
+            }
+
             return c;
         }
 

@@ -158,6 +158,7 @@ public static class CommunitySimulator
                     }
 
                     _refunds.Add(new Refund(new RefundId("r" + o.ToString("D7", CultureInfo.InvariantCulture)), order.Id, order.Amount, at));
+                    _interactions.Add(new Interaction(order.Buyer.Value, date, InteractionKind.Complained, order.Product.Value));
                     refunded += order.Amount.MinorUnits;
                 }
 
@@ -305,6 +306,11 @@ public static class CommunitySimulator
             _sources.Add(!first ? RevenueSource.Repeat : _joins[c].Sponsor is null ? RevenueSource.PaidTraffic : RevenueSource.Referral);
             _purchases.Add(new Purchase(_ids[c].Value, _s.StartDate.PlusDays(day), price, product.Value));
             _gross += price.MinorUnits;
+            if (!first && _rng.NextBool(0.1))
+            {
+                _interactions.Add(new Interaction(_ids[c].Value, _s.StartDate.PlusDays(day), _rng.NextBool(0.5) ? InteractionKind.AskedQuestion : InteractionKind.AskedValidityOrGifts));
+            }
+
             _lastPurchaseTicks[c] = at.ToUnixTimeTicks();
 
             if (_rng.NextBool(_s.RefundProbability))
@@ -596,7 +602,7 @@ public static class CommunitySimulator
 
             var flows = new MoneyFlows(M(_gross), M(_refundTotal), M(_earned), M(_companyShare), M(_reversed), M(net), M(_paidOut), M(_gross - _refundTotal - net));
             return new SimulationResult(_s, tiers, [.. _days], [.. _periods], flows, disclosure, compliance, ladder, keys,
-                _decisions.ToImmutableDictionary(), _groups.Count, tree, _book!, _ledger, _orders, _refunds, [.. _sources]);
+                _decisions.ToImmutableDictionary(), _groups.Count, tree, _book!, _ledger, _orders, _refunds, [.. _sources], _interactions, [.. _group]);
         }
 
         private int Poisson(double mean)

@@ -109,8 +109,12 @@ public sealed class SimulationResult
         PayoutLedger ledger,
         IReadOnlyList<Order> orders,
         IReadOnlyList<Refund> refunds,
-        ImmutableArray<RevenueSource> sources)
+        ImmutableArray<RevenueSource> sources,
+        IReadOnlyList<Interaction> interactions,
+        ImmutableArray<int> groupOf)
     {
+        Interactions = interactions;
+        _groupOf = groupOf;
         Settings = settings;
         Tiers = tiers;
         Days = days;
@@ -128,6 +132,24 @@ public sealed class SimulationResult
         Orders = orders;
         Refunds = refunds;
         Sources = sources;
+    }
+
+    private readonly ImmutableArray<int> _groupOf;
+
+    /// <summary>Every recorded interaction (shares, replies, questions, complaints, promises), for scoring and the trouble signal.</summary>
+    public IReadOnlyList<Interaction> Interactions { get; }
+
+    /// <summary>The group a customer was placed in (<c>"group 1"</c>, ...), or null for someone who is not a customer.</summary>
+    /// <param name="customerId">The customer's id.</param>
+    /// <returns>The group's name or null.</returns>
+    public string? GroupOf(string customerId)
+    {
+        if (!Tree.TryGetIndex(new MemberId(customerId), out var i) || i >= _groupOf.Length || _groupOf[i] < 0)
+        {
+            return null;
+        }
+
+        return "group " + (_groupOf[i] + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>The settings the run used.</summary>

@@ -58,7 +58,8 @@ public sealed class CommunitySimulatorTests
     [Fact]
     public void RefundsInsideTheGuarantee_TakeBackEveryCommissionOfTheOrder_WithoutClawbacks()
     {
-        var r = SmallRun.Value;
+        // Many refunds, so that plenty of refunded orders had paid commissions.
+        var r = CommunitySimulator.Run(Small with { RefundProbability = 0.25 });
         Assert.NotEmpty(r.Refunds);
         var orders = r.Orders.ToDictionary(o => o.Id);
         var zone = DateTimeZoneProviders.Tzdb[Small.ZoneId];
@@ -81,6 +82,12 @@ public sealed class CommunitySimulatorTests
         Assert.True(paying > 0, "some refunded order paid commissions");
         // The holding period covers the refund window, so nothing was paid out before a refund: no clawbacks.
         Assert.DoesNotContain(r.Ledger.Entries, e => e.Kind == LedgerEntryKind.Clawback);
+
+        // A holding period shorter than the window pays out before refunds arrive: clawbacks, and the compliance rule says so.
+        var shortHold = CommunitySimulator.Run(Small with { RefundProbability = 0.25, HoldingPeriod = Period.FromDays(7) });
+        Assert.Contains(shortHold.Ledger.Entries, e => e.Kind == LedgerEntryKind.Clawback);
+        Assert.Equal(FindingStatus.Fail, shortHold.Compliance.Findings.Single(f => f.RuleId == "holding.covers-refund").Status);
+        Assert.Equal(shortHold.Flows.EarnersNet, shortHold.Flows.CommissionsEarned - shortHold.Flows.CommissionsReversed);
     }
 
     [Fact]
