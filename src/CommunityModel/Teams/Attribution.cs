@@ -186,7 +186,7 @@ public static class Attribution
 
     private static int OwnerAt(int[] offsets, long[] ticks, int[] account, int customer, long at, int customers)
     {
-        if ((uint)customer >= (uint)customers)
+        if (customer < 0 || customer >= customers)
         {
             return -1;
         }

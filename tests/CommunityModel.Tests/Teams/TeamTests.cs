@@ -1,0 +1,249 @@
+using CommunityModel.Ladders;
+using CommunityModel.Membership;
+using CommunityModel.Primitives;
+using CommunityModel.Referrals;
+using CommunityModel.Teams;
+using FluentValidation;
+using NodaTime;
+
+namespace CommunityModel.Tests.Teams;
+
+public sealed class TeamTests
+{
+    private static readonly DateTimeZone Shanghai = DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
+
+    private static Instant At(int month, int day, int hour = 10) => new LocalDateTime(2026, month, day, hour, 0).InZoneStrictly(Shanghai).ToInstant();
+
+    private static AccountMatrix Store()
+    {
+        var m = AccountMatrix.Create(
+        [
+            new StaffAccount { Id = "wang-mama", Role = AccountRole.Sales, Persona = "an independent mother who runs a baby store" },
+            new StaffAccount { Id = "service", Role = AccountRole.Service, Persona = "the feeding advisor" },
+            new StaffAccount { Id = "host", Role = AccountRole.Host, Persona = "the mothers' group host" },
+        ]);
+        m.SetOperator(new OperatorChange("wang-mama", "wang", At(3, 1, 0)));
+        m.SetOperator(new OperatorChange("service", "amy", At(3, 1, 0)));
+        m.SetOperator(new OperatorChange("host", "lili", At(3, 1, 0)));
+        m.HostGroup(new GroupHosting("mothers-1", "host", At(3, 1, 0)));
+        m.AssignAll(
+        [
+            new("Li", "wang-mama", At(3, 1, 1), "first contact"),
+            new("Zhang", "wang-mama", At(3, 1, 1), "first contact"),
+            new("Chen", "service", At(3, 1, 1), "came with a question"),
+            new("Zhao", "host", At(3, 1, 1), "joined from the group"),
+        ]);
+        return m;
+    }
+
+    [Fact]
+    public void TheMotherAndBabyStore_ThreeAccountsOverAMonth_HandComputed()
+    {
+        var m = Store();
+        var tree = ReferralTree.Build(
+        [
+            new("Li", null, At(2, 1)), new("Zhang", "Li", At(2, 2)), new("Chen", null, At(2, 3)), new("Zhao", "Li", At(2, 4)), new("Sun", "Chen", At(3, 5)),
+        ]);
+        // Sun arrives on 03-05 and goes to service; Zhang is handed to service on 03-10; service changes operator (amy -> bo) on 03-15.
+        m.Assign(new CustomerAssignment("Sun", "service", At(3, 5), "referred by Chen"));
+        m.Assign(new CustomerAssignment("Zhang", "service", At(3, 10), "rebalancing"));
+        m.SetOperator(new OperatorChange("service", "bo", At(3, 15)));
+
+        Order O(string id, string buyer, string product, string amount, Instant at) => new(id, buyer, product, Money.Parse("CNY " + amount), at);
+        Order[] orders =
+        [
+            O("f1", "Li", "diaper-trial", "19.90", At(2, 20)),         // before the month: makes Li's March orders repeats
+            O("o1", "Li", "diapers", "129.00", At(3, 2)),               // wang-mama / wang, repeat
+            O("o2", "Zhang", "diaper-trial", "19.90", At(3, 3)),        // wang-mama / wang, new; referral credit to Li's owner wang-mama
+            O("o3", "Sun", "diaper-trial", "19.90", At(3, 6)),          // service / amy, new; referral credit to Chen's owner service
+            O("o4", "Zhang", "diapers", "129.00", At(3, 10)),           // service / amy (assignment takes effect at its instant), repeat
+            O("o5", "Chen", "member-card", "399.00", At(3, 15)),        // service / bo (handover at this instant), new
+            O("o6", "Zhao", "diapers", "129.00", At(3, 20)),            // host / lili, new; referral credit to wang-mama
+            O("o7", "Wu", "diaper-trial", "19.90", At(3, 21)),          // unassigned
+            O("o8", "Li", "diapers", "129.00", At(4, 2)),               // after the month
+        ];
+        var changes = new[]
+        {
+            new TierChange("Chen", "customer", "member", At(3, 15, 11), TierChangeCause.Evaluation, "v1", "bought the card"),
+            new TierChange("Li", "member", "partner", At(3, 25), TierChangeCause.Evaluation, "v1", "3 referred buyers"),
+        };
+        ServiceContact[] contacts =
+        [
+            new("Chen", "service", At(3, 14), ServiceContactKind.Answer),
+            new("Sun", "service", At(3, 16), ServiceContactKind.Answer),
+            new("Zhao", "host", At(3, 18), ServiceContactKind.Message),
+        ];
+        var report = TeamReport.Build(m, new TeamReportInput
+        {
+            From = At(3, 1, 0), To = At(4, 1, 0), Orders = orders, Currency = Currency.CNY, Tree = tree,
+            Contacts = contacts, TierChanges = changes, KeyCustomers = new HashSet<string> { "Li", "Chen" },
+        });
+
+        var wang = report.Accounts[0];
+        Assert.Equal(Money.Parse("CNY 148.90"), wang.Revenue);
+        Assert.Equal(2, wang.Orders);
+        Assert.Equal(1, wang.NewCustomers);
+        Assert.Equal(Money.Parse("CNY 129.00"), wang.RepeatRevenue);
+        Assert.Equal(Money.Parse("CNY 277.90"), wang.ReferralCredit); // o2 and o4 (Zhang) + o6 (Zhao): every order of a buyer Li referred
+        Assert.Equal(1, wang.UpgradesToPartner);
+        Assert.Equal(1, wang.KeyCustomersOwned);
+
+        var service = report.Accounts[1];
+        Assert.Equal(Money.Parse("CNY 547.90"), service.Revenue);
+        Assert.Equal(3, service.Orders);
+        Assert.Equal(2, service.NewCustomers);
+        Assert.Equal(Money.Parse("CNY 129.00"), service.RepeatRevenue);
+        Assert.Equal(Money.Parse("CNY 19.90"), service.ReferralCredit);
+        Assert.Equal(1, service.UpgradesToMember);
+        Assert.Equal(2, service.QuestionsAnswered);
+
+        var host = report.Accounts[2];
+        Assert.Equal(Money.Parse("CNY 129.00"), host.Revenue);
+        Assert.Equal(new[] { "mothers-1" }, host.GroupsHosted.ToArray());
+        Assert.Equal(0, host.QuestionsAnswered); // a message is not an answer
+
+        // The handover keeps amy's and bo's results apart, split exactly at 03-15 10:00.
+        var amy = report.ByAccountAndOperator.Single(r => r.Account == "service" && r.Staff == "amy");
+        var bo = report.ByAccountAndOperator.Single(r => r.Account == "service" && r.Staff == "bo");
+        Assert.Equal(Money.Parse("CNY 148.90"), amy.Revenue);
+        Assert.Equal(Money.Parse("CNY 399.00"), bo.Revenue);
+        Assert.Equal(1, amy.QuestionsAnswered);
+        Assert.Equal(1, bo.QuestionsAnswered);
+        Assert.Equal(1, bo.UpgradesToMember);
+        Assert.Equal(["staff amy", "staff bo", "staff lili", "staff wang"], report.Staff.Select(s => s.Name));
+
+        Assert.Equal(Money.Parse("CNY 19.90"), report.Unassigned.Revenue);
+        Assert.Equal(Money.Parse("CNY 845.70"), report.Team.Revenue);
+        Assert.Equal(7, report.Team.Orders);
+        Assert.Equal(report.Accounts.Sum(a => a.Revenue.MinorUnits) + report.Unassigned.Revenue.MinorUnits, report.Team.Revenue.MinorUnits);
+        Assert.Equal(report.Staff.Sum(s => s.Revenue.MinorUnits), report.Accounts.Sum(a => a.Revenue.MinorUnits));
+        Assert.Contains("service under bo", report.Describe(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Assignments_TakeEffectAtTheirInstant_AndKeepHistory()
+    {
+        var m = Store();
+        m.Assign(new CustomerAssignment("Li", "service", At(3, 10), "handover"));
+        Assert.Equal("wang-mama", m.OwnerAt("Li", At(3, 10) - Duration.Epsilon)!.Value.Value);
+        Assert.Equal("service", m.OwnerAt("Li", At(3, 10))!.Value.Value);
+        Assert.Null(m.OwnerAt("Li", At(3, 1, 0)));
+        Assert.Null(m.OwnerAt("nobody", At(3, 10)));
+        Assert.False(m.Assign(new CustomerAssignment("Li", "service", At(3, 11), "again")));
+        Assert.True(m.Assign(new CustomerAssignment("Li", null, At(3, 12), "left the store")));
+        Assert.Null(m.OwnerAt("Li", At(3, 13)));
+        Assert.Equal(["first contact", "handover", "left the store"], m.History("Li").Select(h => h.Reason));
+        Assert.Equal(1, m.CustomerCount("wang-mama"));
+        Assert.Equal(1, m.CustomerCount("service")); // Chen; Li left
+        Assert.Equal("amy", m.OperatorAt("service", At(3, 5))!.Value.Value);
+        Assert.Equal("host", m.HostOf("mothers-1", At(3, 2))!.Value.Value);
+    }
+
+    [Fact]
+    public void Capacity_TimeOrderAndUnknownAccounts_AreRejectedTogether_AndNothingChanges()
+    {
+        var m = AccountMatrix.Create([new StaffAccount { Id = "small", Role = AccountRole.Sales, Capacity = 2 }, new StaffAccount { Id = "other", Role = AccountRole.Service }]);
+        m.AssignAll([new("a", "small", At(3, 1), "x"), new("b", "small", At(3, 1), "x")]);
+        var one = Assert.Throws<DomainRuleException>(() => m.Assign(new CustomerAssignment("c", "small", At(3, 2), "x")));
+        Assert.IsType<AccountOverCapacityRule>(one.Rule);
+        Assert.Contains("already holds its 2 customers", one.Message, StringComparison.Ordinal);
+
+        var all = Assert.Throws<DomainRuleException>(() => m.AssignAll(
+        [
+            new("d", "other", At(3, 3), "fine on its own"),
+            new("c", "small", At(3, 3), "full"),
+            new("e", "ghost", At(3, 3), "unknown"),
+            new("f", "other", At(2, 1), "too early"),
+        ]));
+        var rule = Assert.IsType<AssignmentsMustBeValidRule>(all.Rule);
+        Assert.Equal([typeof(AccountOverCapacityRule), typeof(AccountMustExistRule), typeof(AssignmentsInTimeOrderRule)], rule.Problems.Select(p => p.GetType()));
+        Assert.Null(m.OwnerAt("d", At(3, 4)));
+        Assert.Equal(2, m.AssignmentCount);
+
+        // Moving a customer out frees the place.
+        m.Assign(new CustomerAssignment("a", "other", At(3, 5), "moved"));
+        Assert.True(m.Assign(new CustomerAssignment("c", "small", At(3, 5), "now fits")));
+    }
+
+    [Fact]
+    public void BadAccounts_EveryProblemWithPathAndCode()
+    {
+        var ex = Assert.Throws<ValidationException>(() => AccountMatrix.Create(
+        [
+            new StaffAccount { Id = "a", Role = AccountRole.Custom },
+            new StaffAccount { Id = "a", Role = AccountRole.Sales, Capacity = 0 },
+        ]));
+        Assert.Equal(
+            new[] { ("Accounts[0].CustomRole", "account.custom-role.missing"), ("Accounts[1].Capacity", "account.capacity.range"), ("Accounts[1].Id", "account.id.duplicate") },
+            ex.Errors.Select(e => (e.PropertyName, e.ErrorCode)).Order());
+        Assert.Throws<ValidationException>(() => AccountMatrix.Create([]));
+    }
+
+    [Fact]
+    public void LastServedBefore_CreditsTheAccountThatServedTheBuyer()
+    {
+        var m = Store();
+        Order[] orders = [new("o1", "Li", "diapers", Money.Parse("CNY 129.00"), At(3, 10)), new("o2", "Li", "diapers", Money.Parse("CNY 129.00"), At(3, 12))];
+        ServiceContact[] contacts = [new("Li", "service", At(3, 10)), new("Li", "host", At(3, 11))];
+        var owner = Attribution.Attribute(m, orders);
+        var served = Attribution.Attribute(m, orders, AttributionRule.LastServedBefore, contacts: contacts);
+        Assert.Equal(["wang-mama", "wang-mama"], Enumerable.Range(0, 2).Select(i => owner.AccountOf(i)!.Value.Value));
+        // A contact at the order's own instant is not "before" it: o1 falls back to the owner.
+        Assert.Equal(["wang-mama", "host"], Enumerable.Range(0, 2).Select(i => served.AccountOf(i)!.Value.Value));
+        Assert.Equal("lili", served.OperatorOf(1)!.Value.Value);
+    }
+
+    [Fact]
+    public void CommunityProfile_EntrepreneursNeedSalesAndOperationsTogether()
+    {
+        var entrepreneurs = CommunityProfile.Classify(new CommunityFacts(NetWorthBand.HighNetWorth, 90, Degree.Low, Money.Parse("CNY 98000.00"), Degree.High));
+        Assert.Equal(CommunityVerdict.SalesAndOperationsTogether, entrepreneurs.Verdict);
+        Assert.Equal(5, entrepreneurs.Traits);
+        var babyStore = CommunityProfile.Classify(new CommunityFacts(NetWorthBand.Mass, 3, Degree.High, Money.Parse("CNY 129.00"), Degree.Medium));
+        Assert.Equal(CommunityVerdict.SelfRunning, babyStore.Verdict);
+        Assert.Equal(0, babyStore.Traits);
+        Assert.Contains("decisions take 3 days (short)", babyStore.Reasons);
+        var edge = CommunityProfile.Classify(new CommunityFacts(NetWorthBand.Affluent, 30, Degree.Low, Money.Parse("CNY 10000.00"), Degree.Low));
+        Assert.Equal(3, edge.Traits); // 30 days and CNY 10,000.00 are at the thresholds, which count
+        var ex = Assert.Throws<ValidationException>(() => CommunityProfile.Classify(entrepreneurs is null ? null! : new CommunityFacts(NetWorthBand.Mass, 1, Degree.High, Money.Parse("CNY 1.00"), Degree.Low), new CommunityProfileOptions { LongDecisionDays = 0, TraitsForCollaboration = 6 }));
+        Assert.Equal(2, ex.Errors.Count());
+    }
+
+    [Fact]
+    public void SharingCommunity_OpensWhenTrialBuyersAreEnoughAndGrowing()
+    {
+        var ladder = ProductLadder.Create(Currency.CNY,
+        [
+            new Rung { Id = "trial", Role = RungRole.Trial, Products = ["diaper-trial"], Price = new PriceBand(Money.Parse("CNY 9.90"), Money.Parse("CNY 39.00")) },
+            new Rung { Id = "membership", Role = RungRole.Membership, Products = ["member-card"], Price = new PriceBand(Money.Parse("CNY 399.00"), Money.Parse("CNY 399.00")) },
+        ]);
+        var asOf = At(6, 1, 0);
+        List<Order> Orders(int before, int now)
+        {
+            var list = new List<Order>();
+            for (var i = 0; i < before; i++)
+            {
+                list.Add(new($"b{i}", $"old{i}", "diaper-trial", Money.Parse("CNY 19.90"), asOf - Duration.FromDays(45)));
+            }
+
+            for (var i = 0; i < now; i++)
+            {
+                list.Add(new($"n{i}", $"new{i}", "diaper-trial", Money.Parse("CNY 19.90"), asOf - Duration.FromDays(10)));
+                list.Add(new($"c{i}", $"new{i}", "member-card", Money.Parse("CNY 399.00"), asOf - Duration.FromDays(9)));
+            }
+
+            return list;
+        }
+
+        var yes = SharingCommunity.Assess(Orders(100, 120), ladder, asOf);
+        Assert.True(yes.Ready, yes.Reason);
+        Assert.Equal(120, yes.TrialBuyers);
+        Assert.Equal(0.2, yes.Growth!.Value, 12);
+        var few = SharingCommunity.Assess(Orders(10, 60), ladder, asOf);
+        Assert.False(few.Ready);
+        Assert.StartsWith("not yet: 60 trial buyers", few.Reason, StringComparison.Ordinal);
+        var flat = SharingCommunity.Assess(Orders(150, 160), ladder, asOf);
+        Assert.False(flat.Ready);
+        Assert.Contains("below 20%", flat.Reason, StringComparison.Ordinal);
+    }
+}
