@@ -291,4 +291,5 @@ Console.WriteLine();
 var year = CommunityModel.Quickstart.YearOfTheStore.Show(chartsDirectory);
 CommunityModel.Quickstart.YearOfTheStore.Compliance(year);
 CommunityModel.Quickstart.YearOfTheStore.ClawbackDemo(shanghai);
+CommunityModel.Quickstart.TeamBehindTheAccounts.Show(year, shanghai);
 return 0;

@@ -147,3 +147,71 @@ internal static class YearOfTheStore
         AnsiConsole.WriteLine();
     }
 }
+
+/// <summary>Section 15: the team behind the accounts (seed 002, 001, 000) on the simulated year's last month.</summary>
+internal static class TeamBehindTheAccounts
+{
+    public static void Show(SimulationResult year, DateTimeZone shanghai)
+    {
+        AnsiConsole.Write(new Rule("[bold]15. The team behind the accounts (个人号矩阵): December's dashboard[/]").LeftJustified());
+        var start = year.Settings.StartDate.AtStartOfDayInZone(shanghai).ToInstant();
+        var matrix = Teams.AccountMatrix.Create(
+        [
+            new Teams.StaffAccount { Id = "wang-mama", Role = Teams.AccountRole.Sales, Persona = "the owner persona: an independent mother who runs the store" },
+            new Teams.StaffAccount { Id = "service", Role = Teams.AccountRole.Service, Persona = "the feeding advisor" },
+            new Teams.StaffAccount { Id = "host", Role = Teams.AccountRole.Host, Persona = "the mothers' group host" },
+        ]);
+        matrix.SetOperator(new Teams.OperatorChange("wang-mama", "wang", start));
+        matrix.SetOperator(new Teams.OperatorChange("service", "amy", start));
+        matrix.SetOperator(new Teams.OperatorChange("host", "lili", start));
+        for (var g = 1; g <= year.Groups; g++)
+        {
+            matrix.HostGroup(new Teams.GroupHosting("group " + g.ToString(CultureInfo.InvariantCulture), "host", start));
+        }
+
+        // Each customer goes to an account on joining: referred customers to the owner persona, the rest by turns.
+        var assignments = new List<Teams.CustomerAssignment>();
+        for (var i = 0; i < year.Tree.Count; i++)
+        {
+            var id = year.Tree.MemberAt(i);
+            var account = year.Tree.SponsorOf(id) is not null ? "wang-mama" : i % 2 == 0 ? "service" : "host";
+            assignments.Add(new Teams.CustomerAssignment(id, account, year.Tree.JoinedAt(id), "first contact"));
+        }
+
+        // The matrix keeps one time line: the handover of 12-16 is recorded between the assignments before and after it.
+        var december = new LocalDate(2026, 12, 1).AtStartOfDayInZone(shanghai).ToInstant();
+        var handover = december + Duration.FromDays(15);
+        matrix.AssignAll(assignments.Where(a => a.At < handover));
+        matrix.SetOperator(new Teams.OperatorChange("service", "bo", handover));
+        matrix.AssignAll(assignments.Where(a => a.At >= handover));
+        var report = Teams.TeamReport.Build(matrix, new Teams.TeamReportInput
+        {
+            From = december,
+            To = new LocalDate(2027, 1, 1).AtStartOfDayInZone(shanghai).ToInstant(),
+            Orders = year.Orders,
+            Currency = Currency.CNY,
+            Tree = year.Tree,
+            TierChanges = year.Membership.Changes,
+            KeyCustomers = year.KeyCustomers.Select(k => k.CustomerId).ToHashSet(),
+        });
+        var table = new Table().Title("December by account, by operator (the service account changed hands on 12-16) and by staff").AddColumns("", "revenue", "orders", "new", "to member", "to partner", "repeat", "referral credit", "groups", "key customers");
+        foreach (var r in report.Accounts.Concat(report.ByAccountAndOperator).Concat(report.Staff).Append(report.Unassigned).Append(report.Team))
+        {
+            table.AddRow(r.Name, Amount(r.Revenue), r.Orders.ToString(CultureInfo.InvariantCulture), r.NewCustomers.ToString(CultureInfo.InvariantCulture),
+                r.UpgradesToMember.ToString(CultureInfo.InvariantCulture), r.UpgradesToPartner.ToString(CultureInfo.InvariantCulture), Amount(r.RepeatRevenue),
+                Amount(r.ReferralCredit), r.GroupsHosted.Length.ToString(CultureInfo.InvariantCulture), r.KeyCustomersOwned.ToString(CultureInfo.InvariantCulture));
+        }
+
+        AnsiConsole.Write(table);
+        AnsiConsole.WriteLine("Referral credit is shown beside revenue and never added to it: the team's revenue counts every order once.");
+        var profile = Teams.CommunityProfile.Classify(new Teams.CommunityFacts(Teams.NetWorthBand.Mass, 3, Teams.Degree.High, Money.Parse("CNY 129.00"), Teams.Degree.Medium));
+        var entrepreneurs = Teams.CommunityProfile.Classify(new Teams.CommunityFacts(Teams.NetWorthBand.HighNetWorth, 90, Teams.Degree.Low, Money.Parse("CNY 98000.00"), Teams.Degree.High));
+        AnsiConsole.WriteLine($"This store's community: {profile.Verdict} ({string.Join("; ", profile.Reasons)}).");
+        AnsiConsole.WriteLine($"An entrepreneurs' community (seed 001): {entrepreneurs.Verdict} ({string.Join("; ", entrepreneurs.Reasons)}).");
+        var readiness = Teams.SharingCommunity.Assess(year.Orders, StoreDefaults.Ladder(), december);
+        AnsiConsole.WriteLine($"Open a sharing community (seed 000)? {readiness.Reason}.");
+        AnsiConsole.WriteLine();
+    }
+
+    private static string Amount(Money m) => m.FormatAmount();
+}

@@ -301,32 +301,44 @@ public sealed class AccountMatrix
 
     internal int OperatorCount(int account) => _operators[account].Count;
 
-    /// <summary>The assignment history as flat arrays by customer (CSR), for the attribution's hot path.</summary>
-    internal (int[] Offsets, long[] Ticks, int[] Account) Compile()
+    /// <summary>
+    /// The assignment history packed for the attribution's hot path: one 16-byte slot per customer holding its
+    /// first assignment, and later assignments chained in an overflow array, so that most lookups touch one
+    /// cache line.
+    /// </summary>
+    internal (AssignmentSlot[] Heads, AssignmentSlot[] Overflow) Compile()
     {
         var n = _customers.Count;
-        var offsets = new int[n + 1];
-        foreach (var c in _aCustomer)
-        {
-            offsets[c + 1]++;
-        }
-
-        for (var i = 0; i < n; i++)
-        {
-            offsets[i + 1] += offsets[i];
-        }
-
-        var fill = (int[])offsets.Clone();
-        var ticks = new long[_aCustomer.Count];
-        var account = new int[_aCustomer.Count];
+        var heads = new AssignmentSlot[n];
+        var overflow = new AssignmentSlot[Math.Max(0, _aCustomer.Count - n)];
+        var tail = new int[n];
+        Array.Fill(tail, -2);
+        var used = 0;
         for (var k = 0; k < _aCustomer.Count; k++)
         {
-            var slot = fill[_aCustomer[k]]++;
-            ticks[slot] = _aTicks[k];
-            account[slot] = _aAccount[k];
+            var c = _aCustomer[k];
+            var slot = new AssignmentSlot(_aTicks[k], _aAccount[k], -1);
+            if (tail[c] == -2)
+            {
+                heads[c] = slot;
+                tail[c] = -1;
+                continue;
+            }
+
+            overflow[used] = slot;
+            if (tail[c] == -1)
+            {
+                heads[c].Next = used;
+            }
+            else
+            {
+                overflow[tail[c]].Next = used;
+            }
+
+            tail[c] = used++;
         }
 
-        return (offsets, ticks, account);
+        return (heads, overflow);
     }
 
     private static int OperatorIndexAt(List<(long Ticks, StaffId Staff)> list, long ticks)
@@ -433,4 +445,12 @@ public sealed class AccountMatrix
             _latest = ticks;
         }
     }
+}
+
+/// <summary>One assignment in the packed form: when, to which account (-1 none), and the customer's next assignment in the overflow (-1 none).</summary>
+internal struct AssignmentSlot(long ticks, int account, int next)
+{
+    public long Ticks = ticks;
+    public int Account = account;
+    public int Next = next;
 }

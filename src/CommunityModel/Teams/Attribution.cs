@@ -160,12 +160,12 @@ public static class Attribution
             throw new ArgumentException("Buyers, instants and sponsors must have one entry per order (sponsors may be empty).", nameof(ticks));
         }
 
-        var (offsets, aTicks, aAccount) = matrix.Compile();
+        var (heads, overflow) = matrix.Compile();
         var n = buyer.Length;
         var account = new int[n];
         var op = new int[n];
         var referral = new int[n];
-        var customers = offsets.Length - 1;
+
         var operatorCounts = new int[matrix.AccountCount];
         for (var a = 0; a < operatorCounts.Length; a++)
         {
@@ -175,27 +175,33 @@ public static class Attribution
         for (var i = 0; i < n; i++)
         {
             var t = ticks[i];
-            var a = served is not null && served[i] >= 0 ? served[i] : OwnerAt(offsets, aTicks, aAccount, buyer[i], t, customers);
+            var a = served is not null && served[i] >= 0 ? served[i] : OwnerAt(heads, overflow, buyer[i], t);
             account[i] = a;
             op[i] = a < 0 || operatorCounts[a] == 0 ? -1 : matrix.OperatorIndexAt(a, t);
-            referral[i] = sponsor.Length == 0 ? -1 : OwnerAt(offsets, aTicks, aAccount, sponsor[i], t, customers);
+            referral[i] = sponsor.Length == 0 ? -1 : OwnerAt(heads, overflow, sponsor[i], t);
         }
 
         return new OrderAttribution(matrix, rule, account, op, referral);
     }
 
-    private static int OwnerAt(int[] offsets, long[] ticks, int[] account, int customer, long at, int customers)
+    private static int OwnerAt(AssignmentSlot[] heads, AssignmentSlot[] overflow, int customer, long at)
     {
-        if (customer < 0 || customer >= customers)
+        if (customer < 0 || customer >= heads.Length)
         {
             return -1;
         }
 
         // Assignments of a customer are in time order; the owner is the last one at or before the instant.
-        var owner = -1;
-        for (var k = offsets[customer]; k < offsets[customer + 1] && ticks[k] <= at; k++)
+        ref readonly var slot = ref heads[customer];
+        if (slot.Ticks > at)
         {
-            owner = account[k];
+            return -1;
+        }
+
+        var owner = slot.Account;
+        for (var k = slot.Next; k >= 0 && overflow[k].Ticks <= at; k = overflow[k].Next)
+        {
+            owner = overflow[k].Account;
         }
 
         return owner;
