@@ -8,7 +8,7 @@ using NodaTime;
 namespace CommunityModel.Benchmarks;
 
 /// <summary>
-/// Attribution of N orders over N/10 customers and 200 accounts (each customer assigned once, a tenth of them
+/// Attribution of N orders over N/10 customers (Customers = 0) or over 1,000,000 customers, and 200 accounts (each customer assigned once, a tenth of them
 /// reassigned mid-period, every account handed over once), with referral credit. Goal: linear in orders,
 /// 10,000,000 orders over 1,000,000 customers measured.
 /// </summary>
@@ -22,14 +22,18 @@ public class TeamBenchmarks
     private int[] _sponsor = null!;
     private long[] _ticks = null!;
 
-    /// <summary>Orders; customers are a tenth of them.</summary>
+    /// <summary>Orders.</summary>
     [Params(1_000_000, 10_000_000)]
     public int Orders { get; set; }
+
+    /// <summary>Customers: a tenth of the orders, and 1,000,000 for both sizes (linearity in orders at a fixed matrix).</summary>
+    [Params(0, 1_000_000)]
+    public int Customers { get; set; }
 
     [GlobalSetup]
     public void Setup()
     {
-        var customers = Orders / 10;
+        var customers = Customers == 0 ? Orders / 10 : Customers;
         var rng = new SeededRandom(9);
         var accounts = Enumerable.Range(0, 200).Select(a => new StaffAccount { Id = "acct" + a.ToString(CultureInfo.InvariantCulture), Role = AccountRole.Sales, Capacity = 1_000_000 }).ToList();
         _matrix = AccountMatrix.Create(accounts);
