@@ -1,0 +1,249 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CommunityModel.Commissions;
+using CommunityModel.Ladders;
+using CommunityModel.Primitives;
+using FluentValidation;
+
+namespace CommunityModel.Configuration;
+
+/// <summary>One problem in a configuration text: where (JSON path, and line and column when known), which code, and what.</summary>
+/// <param name="Path">The JSON path, e.g. <c>$.levels.rates[1]</c>.</param>
+/// <param name="Code">A stable error code (<c>json.syntax</c>, <c>json.value</c>, <c>json.required</c>, <c>json.unknown-property</c>, or the validator's code).</param>
+/// <param name="Message">What is wrong.</param>
+/// <param name="Line">The 1-based line, when the problem is in the text itself.</param>
+/// <param name="Column">The 1-based column, when the problem is in the text itself.</param>
+public sealed record ConfigProblem(string Path, string Code, string Message, long? Line = null, long? Column = null)
+{
+    /// <summary>The problem in one line.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString() =>
+        (Line is { } l ? $"line {l.ToString(CultureInfo.InvariantCulture)}, column {(Column ?? 0).ToString(CultureInfo.InvariantCulture)}: " : "") + $"{Path}: {Message} [{Code}]";
+}
+
+/// <summary>The result of reading a configuration: the value when it is valid, else every problem.</summary>
+/// <typeparam name="T">The configuration's type.</typeparam>
+/// <param name="Value">The value; null when there are problems.</param>
+/// <param name="Problems">Every problem; empty when valid.</param>
+public sealed record ConfigResult<T>(T? Value, ImmutableArray<ConfigProblem> Problems)
+    where T : class
+{
+    /// <summary>True when the configuration is valid.</summary>
+    public bool IsValid => Problems.IsEmpty && Value is not null;
+}
+
+/// <summary>
+/// JSON for the configurations people write: commission plans and product ladders. Money is written as
+/// <c>"CNY 12.34"</c>, rates as <c>"10%"</c> (exact, up to parts per million), currencies by code, enums by
+/// name, property names in camelCase. Reading checks the syntax, then the values, then the library's
+/// FluentValidation validator, and reports every problem with its JSON path and code; saving then reading
+/// gives an equal value. Pure: text in, text out.
+/// </summary>
+public static class ConfigJson
+{
+    /// <summary>The serializer options used for every configuration.</summary>
+    public static JsonSerializerOptions Options { get; } = CreateOptions();
+
+    /// <summary>Reads a commission plan definition and validates it with <see cref="CommissionPlanValidator"/>.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <returns>The definition, or every problem.</returns>
+    public static ConfigResult<CommissionPlanDefinition> ReadPlan(string json) => Read(json, new CommissionPlanValidator());
+
+    /// <summary>Reads a product ladder definition and validates it with <see cref="ProductLadderValidator"/>.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <returns>The definition, or every problem.</returns>
+    public static ConfigResult<ProductLadderDefinition> ReadLadder(string json) => Read(json, new ProductLadderValidator());
+
+    /// <summary>Writes a commission plan definition.</summary>
+    /// <param name="plan">The definition.</param>
+    /// <returns>Indented JSON.</returns>
+    public static string Write(CommissionPlanDefinition plan) => JsonSerializer.Serialize(plan, Options);
+
+    /// <summary>Writes a product ladder definition.</summary>
+    /// <param name="ladder">The definition.</param>
+    /// <returns>Indented JSON.</returns>
+    public static string Write(ProductLadderDefinition ladder) => JsonSerializer.Serialize(ladder, Options);
+
+    /// <summary>Reads any configuration type and validates it.</summary>
+    /// <typeparam name="T">The type.</typeparam>
+    /// <param name="json">The JSON text.</param>
+    /// <param name="validator">The validator.</param>
+    /// <returns>The value, or every problem.</returns>
+    public static ConfigResult<T> Read<T>(string json, IValidator<T> validator)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(validator);
+        T? value;
+        try
+        {
+            value = JsonSerializer.Deserialize<T>(json, Options);
+        }
+        catch (JsonException e)
+        {
+            var code = e is ConfigValueException || e.Message.Contains("could not be converted", StringComparison.Ordinal) ? "json.value"
+                : e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "json.unknown-property" : "json.syntax";
+            var message = e.Message;
+            if (e.Message.Contains("missing required properties", StringComparison.Ordinal))
+            {
+                code = "json.required";
+                message = e.Message;
+            }
+
+            return new ConfigResult<T>(null, [new ConfigProblem(e.Path ?? "$", code, Shorten(message), e.LineNumber + 1, e.BytePositionInLine + 1)]);
+        }
+        catch (NotSupportedException e)
+        {
+            return new ConfigResult<T>(null, [new ConfigProblem("$", "json.unsupported", e.Message)]);
+        }
+
+        if (value is null)
+        {
+            return new ConfigResult<T>(null, [new ConfigProblem("$", "json.null", "The document is null; an object was expected.")]);
+        }
+
+        var result = validator.Validate(value);
+        if (!result.IsValid)
+        {
+            return new ConfigResult<T>(null, [.. result.Errors.Select(f => new ConfigProblem(ToJsonPath(f.PropertyName), f.ErrorCode, f.ErrorMessage))]);
+        }
+
+        return new ConfigResult<T>(value, []);
+    }
+
+    /// <summary>Turns a validator's property path (<c>Levels.Rates[0]</c>) into a JSON path (<c>$.levels.rates[0]</c>).</summary>
+    /// <param name="propertyPath">The property path.</param>
+    /// <returns>The JSON path.</returns>
+    public static string ToJsonPath(string propertyPath)
+    {
+        if (string.IsNullOrEmpty(propertyPath))
+        {
+            return "$";
+        }
+
+        var sb = new StringBuilder("$");
+        foreach (var part in propertyPath.Split('.'))
+        {
+            sb.Append('.').Append(part.Length == 0 ? part : char.ToLowerInvariant(part[0]) + part[1..]);
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Shorten(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        var o = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            DictionaryKeyPolicy = JsonNamingPolicy.CamelCase,
+            WriteIndented = true,
+            AllowTrailingCommas = true,
+            ReadCommentHandling = JsonCommentHandling.Skip,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            RespectNullableAnnotations = true,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
+        o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+        o.Converters.Add(new CurrencyConverter());
+        o.Converters.Add(new MoneyConverter());
+        o.Converters.Add(new RateConverter());
+        o.Converters.Add(new ProductIdConverter());
+        o.MakeReadOnly(populateMissingResolver: true);
+        return o;
+    }
+
+    private sealed class CurrencyConverter : JsonConverter<Currency>
+    {
+        public override Currency Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            Currency.TryFromCode(reader.GetString(), out var c) ? c : throw new ConfigValueException($"'{reader.GetString()}' is not a known currency code.");
+
+        public override void Write(Utf8JsonWriter writer, Currency value, JsonSerializerOptions options) => writer.WriteStringValue(value.Code);
+    }
+
+    private sealed class MoneyConverter : JsonConverter<Money>
+    {
+        public override Money Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            try
+            {
+                return Money.Parse(text ?? throw new FormatException("an amount is needed"));
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
+            {
+                throw new ConfigValueException($"'{text}' is not an amount; write the currency and the amount, such as \"CNY 12.34\" ({e.Message}).");
+            }
+        }
+
+        public override void Write(Utf8JsonWriter writer, Money value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
+    }
+
+    private sealed class RateConverter : JsonConverter<Rate>
+    {
+        public override Rate Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var text = reader.TokenType == JsonTokenType.String ? reader.GetString() ?? "" : "";
+            if (!text.EndsWith('%') || !decimal.TryParse(text[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var percent))
+            {
+                throw new ConfigValueException($"'{text}' is not a rate; write a percentage such as \"10%\" or \"2.5%\".");
+            }
+
+            try
+            {
+                return Rate.FromPercent(percent);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ConfigValueException(e.Message);
+            }
+        }
+
+        public override void Write(Utf8JsonWriter writer, Rate value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.Percent.ToString("0.####", CultureInfo.InvariantCulture) + "%");
+    }
+
+    private sealed class ProductIdConverter : JsonConverter<ProductId>
+    {
+        public override ProductId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            return string.IsNullOrWhiteSpace(text) ? throw new ConfigValueException("A product id must be a non-blank string.") : new ProductId(text);
+        }
+
+        public override void Write(Utf8JsonWriter writer, ProductId value, JsonSerializerOptions options) => writer.WriteStringValue(value.Value);
+    }
+}
+
+/// <summary>A value in a configuration text that cannot be what its place asks for (a rate, an amount, a currency).</summary>
+public sealed class ConfigValueException : JsonException
+{
+    /// <summary>Creates the exception.</summary>
+    public ConfigValueException()
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What is wrong.</param>
+    public ConfigValueException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What is wrong.</param>
+    /// <param name="innerException">The cause.</param>
+    public ConfigValueException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

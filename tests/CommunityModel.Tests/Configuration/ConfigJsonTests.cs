@@ -1,0 +1,85 @@
+using CommunityModel.Commissions;
+using CommunityModel.Configuration;
+using CommunityModel.Tests.Generators;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+
+namespace CommunityModel.Tests.Configuration;
+
+public sealed class ConfigJsonTests
+{
+    private static string SampleConfig(string name)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CommunityModel.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return File.ReadAllText(Path.Combine(dir!.FullName, "samples", "config", name));
+    }
+
+    [Property(MaxTest = 300)]
+    public Property Plans_RoundTripExactly() =>
+        Prop.ForAll(Arb.From(TreeGens.Plan(5)), definition =>
+        {
+            var json = ConfigJson.Write(definition);
+            var back = ConfigJson.ReadPlan(json);
+            // Equal as text both ways, and the plans built from them pay the same (the records hold lists, compared by text).
+            return back.IsValid && ConfigJson.Write(back.Value!) == json;
+        });
+
+    [Theory]
+    [InlineData("plan-two-level.json")]
+    [InlineData("plan-differential.json")]
+    public void SamplePlans_AreValidAndBuildPlans(string file)
+    {
+        var result = ConfigJson.ReadPlan(SampleConfig(file));
+        Assert.True(result.IsValid, string.Join("; ", result.Problems));
+        var plan = CommissionPlan.Create(result.Value!);
+        Assert.Equal(CommunityModel.Primitives.Currency.CNY, plan.Currency);
+        Assert.Equal(SampleConfig(file), ConfigJson.Write(result.Value!));
+    }
+
+    [Fact]
+    public void SampleLadder_RoundTrips()
+    {
+        var text = SampleConfig("ladder.json");
+        var result = ConfigJson.ReadLadder(text);
+        Assert.True(result.IsValid, string.Join("; ", result.Problems));
+        Assert.Equal(3, result.Value!.Rungs.Length);
+        Assert.Equal(text, ConfigJson.Write(result.Value));
+    }
+
+    [Theory]
+    [InlineData("""{ "name": "x", "currency": "CNY", "levels": { "rates": ["10%", "abc"] } }""", "$.levels.rates[1]", "json.value", 1L)]
+    [InlineData("""{ "name": "x", "currency": "CNY", "levels": { "rates": ["10%" "5%"] } }""", "$.levels.rates[1]", "json.syntax", 1L)]
+    [InlineData("""{ "currency": "CNY" }""", "$", "json.required", 1L)]
+    [InlineData("""{ "name": "x", "currency": "XXX" }""", "$.currency", "json.value", 1L)]
+    [InlineData("""{ "name": "x", "currency": "CNY", "levelz": {} }""", "$.levelz", "json.unknown-property", 1L)]
+    [InlineData("{\n  \"name\": \"x\",\n  \"currency\": \"CNY\",\n  \"rounding\": \"sideways\"\n}", "$.rounding", "json.value", 4L)]
+    [InlineData("""{ "name": "x", "currency": "CNY", "levels": { "rates": ["0.00001%"] } }""", "$.levels.rates[0]", "json.value", 1L)]
+    [InlineData("""{ "name": "x", "currency": "CNY", "products": [{ "product": "gift", "fixedPerUnitByLevel": ["12.00"] }] }""", "$.products[0].fixedPerUnitByLevel[0]", "json.value", 1L)]
+    public void TextProblems_HaveTheirPathCodeAndLine(string json, string path, string code, long line)
+    {
+        var result = ConfigJson.ReadPlan(json);
+        Assert.False(result.IsValid);
+        var p = Assert.Single(result.Problems);
+        Assert.Equal(path, p.Path);
+        Assert.Equal(code, p.Code);
+        Assert.Equal(line, p.Line);
+        Assert.True(p.Column > 0);
+    }
+
+    [Fact]
+    public void RuleProblems_AreAllReportedWithJsonPaths()
+    {
+        var result = ConfigJson.ReadPlan("""{ "name": "", "currency": "CNY", "levels": { "rates": ["80%", "50%"], "minimumRank": -1 } }""");
+        Assert.False(result.IsValid);
+        Assert.Equal(
+            new[] { ("$.levels.minimumRank", "plan.levels.minimum-rank"), ("$.name", "plan.name.empty"), ("$.rules", "plan.payout.over-100-percent") },
+            result.Problems.Select(p => (p.Path, p.Code)).Order());
+        Assert.All(result.Problems, p => Assert.Null(p.Line));
+    }
+}
