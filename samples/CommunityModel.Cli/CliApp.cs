@@ -1,0 +1,348 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CommunityModel.Commissions;
+using CommunityModel.Compliance;
+using CommunityModel.Configuration;
+using CommunityModel.Primitives;
+using CommunityModel.Referrals;
+using NodaTime;
+using NodaTime.Text;
+
+namespace CommunityModel.Cli;
+
+/// <summary>
+/// The <c>community</c> command. Exit codes: 0 done, 1 a plan check found an error-severity failure, 2 bad
+/// input or usage (the message names the file, line and column; nothing is written).
+/// </summary>
+public static class CliApp
+{
+    private const string Usage = """
+        usage: community <command> [options]
+          commissions --plan plan.json --members members.csv --orders orders.csv [--ranks ranks.csv]
+                      [--refunds refunds.csv] [--inactive ids.csv] --out payouts.csv [--lines lines.csv] [--json]
+          plan check plan.json [--profile NAME] [--holding P2M] [--refund-window P2M] [--json]
+        profiles: wechat, two-level, direct-selling, anti-pyramid, ftc
+        """;
+
+    private static readonly OffsetDateTimePattern Iso = OffsetDateTimePattern.ExtendedIso;
+
+    /// <summary>Runs the command.</summary>
+    /// <param name="args">The arguments.</param>
+    /// <param name="stdout">Where results go.</param>
+    /// <param name="stderr">Where errors go.</param>
+    /// <returns>The exit code.</returns>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        try
+        {
+            return args switch
+            {
+                ["commissions", .. var rest] => Commissions(Options.Parse(rest, ["--plan", "--members", "--orders", "--ranks", "--refunds", "--inactive", "--out", "--lines"], ["--json"]), stdout),
+                ["plan", "check", var file, .. var rest] => PlanCheck(file, Options.Parse(rest, ["--profile", "--holding", "--refund-window"], ["--json"]), stdout),
+                ["--help" or "-h" or "help"] => Help(stdout),
+                _ => throw new UsageException("unknown or missing command"),
+            };
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"community: {e.Message}");
+            stderr.WriteLine(Usage);
+            return 2;
+        }
+        catch (InputException e)
+        {
+            stderr.WriteLine($"community: {e.Message}");
+            return 2;
+        }
+    }
+
+    private static int Help(TextWriter stdout)
+    {
+        stdout.WriteLine(Usage);
+        return 0;
+    }
+
+    private static CommissionPlan ReadPlan(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InputException(path, 0, 0, "file not found");
+        }
+
+        var result = ConfigJson.ReadPlan(File.ReadAllText(path));
+        if (!result.IsValid)
+        {
+            var p = result.Problems[0];
+            var more = result.Problems.Length > 1 ? $" (and {result.Problems.Length - 1} more: {string.Join("; ", result.Problems.Skip(1))})" : "";
+            throw new InputException(path, p.Line ?? 0, p.Column ?? 0, $"{p.Path}: {p.Message} [{p.Code}]{more}");
+        }
+
+        return CommissionPlan.Create(result.Value!);
+    }
+
+    private static int Commissions(Options o, TextWriter stdout)
+    {
+        var clock = Stopwatch.StartNew();
+        var plan = ReadPlan(o.Required("--plan"));
+        var currency = plan.Currency;
+
+        // Members: the tree, with every bad link named by its line.
+        var memberRows = Csv.Read(o.Required("--members"), "member_id", "sponsor_id", "joined_at");
+        var lineOf = new Dictionary<MemberId, CsvRow>();
+        var joins = new List<JoinRecord>();
+        foreach (var r in memberRows)
+        {
+            var id = NonBlank(r, "member_id");
+            if (!lineOf.TryAdd(id, r))
+            {
+                throw r.Error("member_id", $"member '{id}' appears again (first on line {lineOf[id].Line})");
+            }
+
+            var sponsor = r["sponsor_id"].Trim();
+            joins.Add(new JoinRecord(id, sponsor.Length == 0 ? (MemberId?)null : new MemberId(sponsor), Instant(r, "joined_at")));
+        }
+
+        ReferralTree tree;
+        try
+        {
+            tree = ReferralTree.Build(joins);
+        }
+        catch (DomainRuleException e) when (e.Rule is ReferralTreeMustBeConsistentRule rule)
+        {
+            var first = rule.Problems[0];
+            var row = lineOf[first.Member];
+            var column = first.Kind is ReferralProblemKind.UnknownSponsor or ReferralProblemKind.SelfSponsorship or ReferralProblemKind.Cycle ? "sponsor_id" : "member_id";
+            var more = rule.Problems.Count > 1 ? $" (and {rule.Problems.Count - 1} more: {string.Join("; ", rule.Problems.Skip(1).Select(p => $"line {lineOf[p.Member].Line}: {p.Detail}"))})" : "";
+            throw row.Error(column, $"{first.Kind}: {first.Detail}{more}");
+        }
+
+        var ranks = new Dictionary<MemberId, int>();
+        if (o.Optional("--ranks") is { } ranksPath)
+        {
+            foreach (var r in Csv.Read(ranksPath, "member_id", "rank"))
+            {
+                var id = Known(tree, r, "member_id");
+                if (!int.TryParse(r["rank"], NumberStyles.None, CultureInfo.InvariantCulture, out var rank) || rank >= plan.RankCount)
+                {
+                    throw r.Error("rank", $"'{r["rank"]}' is not a rank of this plan (0 to {(plan.RankCount == int.MaxValue ? "any" : (plan.RankCount - 1).ToString(CultureInfo.InvariantCulture))})");
+                }
+
+                ranks[id] = rank;
+            }
+        }
+
+        var inactive = new List<MemberId>();
+        if (o.Optional("--inactive") is { } inactivePath)
+        {
+            inactive.AddRange(Csv.Read(inactivePath, "member_id").Select(r => Known(tree, r, "member_id")));
+        }
+
+        var orders = new List<Order>();
+        var orderIds = new HashSet<OrderId>();
+        foreach (var r in Csv.Read(o.Required("--orders"), "order_id", "buyer_id", "product_id", "amount", "currency", "paid_at"))
+        {
+            var id = new OrderId(NonBlank(r, "order_id"));
+            if (!orderIds.Add(id))
+            {
+                throw r.Error("order_id", $"order '{id}' appears again");
+            }
+
+            var buyer = Known(tree, r, "buyer_id");
+            if (r["currency"].Trim() != currency.Code)
+            {
+                throw r.Error("currency", $"'{r["currency"]}' is not the plan's currency {currency.Code}");
+            }
+
+            var amount = Amount(r, "amount", currency);
+            if (amount.MinorUnits <= 0)
+            {
+                throw r.Error("amount", "an order's amount must be positive");
+            }
+
+            var paidAt = Instant(r, "paid_at");
+            if (paidAt < tree.JoinedAt(buyer))
+            {
+                throw r.Error("paid_at", $"paid before the buyer joined ({tree.JoinedAt(buyer)})");
+            }
+
+            orders.Add(new Order(id, buyer, new ProductId(NonBlank(r, "product_id")), amount, paidAt));
+        }
+
+        var statuses = MemberStatuses.Create(tree, ranks, inactive);
+        var run = new CommissionEngine(plan).Run(statuses, orders);
+        var ledger = new PayoutLedger(currency, Period.Zero, DateTimeZone.Utc);
+        ledger.Record(run);
+        var refunded = Money.Zero(currency);
+        if (o.Optional("--refunds") is { } refundsPath)
+        {
+            foreach (var r in Csv.Read(refundsPath, "refund_id", "order_id", "amount", "refunded_at"))
+            {
+                var result = ledger.Refund(new RefundId(NonBlank(r, "refund_id")), new OrderId(NonBlank(r, "order_id")), Amount(r, "amount", currency), Instant(r, "refunded_at"));
+                if (!result.Accepted)
+                {
+                    throw r.Error(result.Code.Contains("order", StringComparison.Ordinal) ? "order_id" : result.Code.Contains("before", StringComparison.Ordinal) ? "refunded_at" : result.Code.Contains("duplicate", StringComparison.Ordinal) ? "refund_id" : "amount", $"{result.Message} [{result.Code}]");
+                }
+
+                refunded += Amount(r, "amount", currency);
+            }
+        }
+
+        // Everything is computed before anything is written: bad input leaves no partial output.
+        var end = NodaTime.Instant.MaxValue;
+        var payouts = new StringBuilder("earner_id,amount,currency\n");
+        long totalPaid = 0;
+        foreach (var earner in ledger.Earners.OrderBy(e => e.Value, StringComparer.Ordinal))
+        {
+            var net = ledger.BalanceOf(earner, end).Net;
+            totalPaid += net.MinorUnits;
+            payouts.Append(Csv.Field(earner.Value)).Append(',').Append(net.FormatAmount()).Append(',').Append(currency.Code).Append('\n');
+        }
+
+        string? lines = null;
+        if (o.Optional("--lines") is not null)
+        {
+            var sb = new StringBuilder("order_id,earner_id,rule,level,rate,amount,currency\n");
+            foreach (var line in run.Lines)
+            {
+                sb.Append(Csv.Field(line.Order.Value)).Append(',').Append(Csv.Field(line.Earner.Value)).Append(',').Append(line.Rule).Append(',')
+                  .Append(line.Level.ToString(CultureInfo.InvariantCulture)).Append(',')
+                  .Append(line.Rate is { } rate ? rate.Percent.ToString("0.####", CultureInfo.InvariantCulture) + "%" : "").Append(',')
+                  .Append(line.Amount.FormatAmount()).Append(',').Append(currency.Code).Append('\n');
+            }
+
+            lines = sb.ToString();
+        }
+
+        WriteAtomically(o.Required("--out"), payouts.ToString());
+        if (lines is not null)
+        {
+            WriteAtomically(o.Optional("--lines")!, lines);
+        }
+
+        var sales = run.Totals.TotalSales;
+        var paid = Money.OfMinor(totalPaid, currency);
+        var company = sales - refunded - paid;
+        if (o.Flag("--json"))
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(new { orders = orders.Count, totalSales = sales.ToString(), refunded = refunded.ToString(), totalPaid = paid.ToString(), companyShare = company.ToString(), milliseconds = clock.ElapsedMilliseconds }));
+        }
+        else
+        {
+            stdout.WriteLine($"{orders.Count} orders, sales {sales}, refunded {refunded}, paid to {ledger.Earners.Count} earners {paid}, company keeps {company}; {clock.ElapsedMilliseconds} ms.");
+        }
+
+        return 0;
+    }
+
+    private static int PlanCheck(string file, Options o, TextWriter stdout)
+    {
+        var plan = ReadPlan(file);
+        var name = o.Optional("--profile") ?? "two-level";
+        var profile = ComplianceProfiles.Find(name) ?? throw new UsageException($"unknown profile '{name}'");
+        var context = ComplianceContext.ForPlan(plan) with
+        {
+            HoldingPeriod = o.Optional("--holding") is { } h ? PeriodOf(h, "--holding") : null,
+            RefundWindow = o.Optional("--refund-window") is { } w ? PeriodOf(w, "--refund-window") : null,
+            QualificationProducts = [.. plan.Definition.Products.Where(p => !p.Commissionable).Select(p => p.Product)],
+        };
+        var report = profile.Check(context);
+        var laws = PlanLaws.Check(plan);
+        if (o.Flag("--json"))
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(new
+            {
+                profile = report.Profile,
+                plan = report.Plan,
+                hasErrors = report.HasErrors,
+                findings = report.Findings.Select(f => new { rule = f.RuleId, severity = f.Severity.ToString(), status = f.Status.ToString(), measured = f.Measured, limit = f.Limit, fix = f.Fix, source = f.Source }),
+                laws = new { cases = laws.CasesTried, violations = laws.Violations.Select(v => new { law = v.Law.ToString(), description = v.Description, @case = v.Case.Describe() }) },
+            }));
+        }
+        else
+        {
+            stdout.Write(report.Describe());
+            stdout.Write(laws.Describe());
+        }
+
+        return report.HasErrors ? 1 : 0;
+    }
+
+    private static Period PeriodOf(string text, string option)
+    {
+        var parsed = PeriodPattern.NormalizingIso.Parse(text);
+        return parsed.Success ? parsed.Value : throw new UsageException($"{option} '{text}' is not an ISO 8601 period such as P2M or P60D");
+    }
+
+    private static void WriteAtomically(string path, string content)
+    {
+        var full = Path.GetFullPath(path);
+        var temp = full + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        File.WriteAllText(temp, content, new UTF8Encoding(false));
+        File.Move(temp, full, overwrite: true);
+    }
+
+    private static string NonBlank(CsvRow r, string column)
+    {
+        var text = r[column].Trim();
+        return text.Length > 0 ? text : throw r.Error(column, $"{column} must not be empty");
+    }
+
+    private static MemberId Known(ReferralTree tree, CsvRow r, string column)
+    {
+        var id = new MemberId(NonBlank(r, column));
+        return tree.Contains(id) ? id : throw r.Error(column, $"unknown member '{id}' (not in the members file)");
+    }
+
+    private static Instant Instant(CsvRow r, string column)
+    {
+        var parsed = Iso.Parse(r[column].Trim());
+        return parsed.Success ? parsed.Value.ToInstant() : throw r.Error(column, $"'{r[column]}' is not an ISO 8601 instant with an offset, such as 2026-03-01T10:00:00+08:00");
+    }
+
+    private static Money Amount(CsvRow r, string column, Currency currency) =>
+        Money.TryParse(r[column].Trim(), currency, out var m) ? m : throw r.Error(column, $"'{r[column]}' is not an amount in major units of {currency.Code}, such as 12.34");
+
+    private sealed class UsageException(string message) : Exception(message);
+
+    private sealed class Options
+    {
+        private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
+
+        public static Options Parse(string[] args, string[] valued, string[] flags)
+        {
+            var o = new Options();
+            for (var i = 0; i < args.Length; i++)
+            {
+                if (flags.Contains(args[i]))
+                {
+                    o._flags.Add(args[i]);
+                }
+                else if (valued.Contains(args[i]))
+                {
+                    if (i + 1 >= args.Length)
+                    {
+                        throw new UsageException($"{args[i]} needs a value");
+                    }
+
+                    o._values[args[i]] = args[++i];
+                }
+                else
+                {
+                    throw new UsageException($"unknown option '{args[i]}'");
+                }
+            }
+
+            return o;
+        }
+
+        public string Required(string name) => _values.TryGetValue(name, out var v) ? v : throw new UsageException($"{name} is required");
+
+        public string? Optional(string name) => _values.GetValueOrDefault(name);
+
+        public bool Flag(string name) => _flags.Contains(name);
+    }
+}

@@ -1,0 +1,1 @@
+return CommunityModel.Cli.CliApp.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,120 @@
+using CommunityModel.Cli;
+
+namespace CommunityModel.Tests.Cli;
+
+public sealed class CliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("community-cli-").FullName;
+
+    private static string Config(string name)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CommunityModel.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return Path.Combine(dir!.FullName, "samples", "config", name);
+    }
+
+    private (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = CliApp.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private string Temp(string name, string content)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    private string[] Commissions(string? members = null, string? orders = null, string? plan = null, string? ranks = null) =>
+    [
+        "commissions", "--plan", plan ?? Config("plan-two-level.json"), "--members", members ?? Config("members.csv"), "--orders", orders ?? Config("orders.csv"),
+        "--ranks", ranks ?? Config("ranks.csv"), "--refunds", Config("refunds.csv"), "--out", Path.Combine(_dir, "payouts.csv"), "--lines", Path.Combine(_dir, "lines.csv"),
+    ];
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Commissions_OnTheSampleFiles_HandComputed()
+    {
+        var (code, output, _) = Run(Commissions());
+        Assert.Equal(0, code);
+        // Chen earns 10% of Sun's 399.00 and gives back half after the half refund; Li and Wang earn on Zhao's and Zhang's orders;
+        // Zhang (rank 1) is below the plan's minimum rank; the partner pack pays nothing.
+        Assert.Equal("earner_id,amount,currency\nchen,19.95,CNY\nli,16.89,CNY\nwang,8.44,CNY\n", File.ReadAllText(Path.Combine(_dir, "payouts.csv")));
+        var lines = File.ReadAllLines(Path.Combine(_dir, "lines.csv"));
+        Assert.Equal("order_id,earner_id,rule,level,rate,amount,currency", lines[0]);
+        Assert.Contains("2026-0302-002,wang,Level,2,5%,1.99,CNY", lines);
+        Assert.Contains("sales CNY 4547.90, refunded CNY 199.50, paid to 3 earners CNY 45.28, company keeps CNY 4303.12", output, StringComparison.Ordinal);
+        var (_, json, _) = Run([.. Commissions(), "--json"]);
+        Assert.Contains("\"totalPaid\":\"CNY 45.28\"", json, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, string, string, string> BadInputs() => new()
+    {
+        { "members", "member_id,sponsor,joined_at\nwang,,2026-01-05T10:00:00+08:00\n", ":1:1: missing column 'sponsor_id'", "members.csv" },
+        { "members", "member_id,sponsor_id,joined_at\nwang,,2026-01-05T10:00:00+08:00\nli,ghost,2026-01-06T10:00:00+08:00\n", ":3:4: UnknownSponsor", "members.csv" },
+        { "members", "member_id,sponsor_id,joined_at\na,b,2026-01-05T10:00:00+08:00\nb,a,2026-01-06T10:00:00+08:00\n", ":2:1: SponsorJoinedAfterMember", "members.csv" },
+        { "members", "member_id,sponsor_id,joined_at\nwang,,yesterday\n", ":2:7: 'yesterday' is not an ISO 8601 instant", "members.csv" },
+        { "orders", "order_id,buyer_id,product_id,amount,currency,paid_at\no1,sun,diapers,12.3.4,CNY,2026-03-02T10:00:00+08:00\n", ":2:16: '12.3.4' is not an amount", "orders.csv" },
+        { "orders", "order_id,buyer_id,product_id,amount,currency,paid_at\no1,nobody,diapers,12.00,CNY,2026-03-02T10:00:00+08:00\n", ":2:4: unknown member 'nobody'", "orders.csv" },
+        { "orders", "order_id,buyer_id,product_id,amount,currency,paid_at\no1,sun,diapers,12.00,USD,2026-03-02T10:00:00+08:00\n", ":2:22: 'USD' is not the plan's currency CNY", "orders.csv" },
+        { "plan", "{\n  \"name\": \"x\",\n  \"currency\": \"CNY\",\n  \"levels\": { \"rates\": [\"ten\"] }\n}", ":4:", "plan.json" },
+        { "ranks", "member_id,rank\nli,high\n", ":2:4: 'high' is not a rank", "ranks.csv" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public void BadInput_NamesFileLineAndColumn_Exits2_AndWritesNothing(string which, string content, string expected, string file)
+    {
+        var path = Temp(file, content);
+        var args = which switch
+        {
+            "members" => Commissions(members: path),
+            "orders" => Commissions(orders: path),
+            "plan" => Commissions(plan: path),
+            _ => Commissions(ranks: path),
+        };
+        var (code, _, err) = Run(args);
+        Assert.Equal(2, code);
+        Assert.Contains(file + expected, err, StringComparison.Ordinal);
+        if (content.StartsWith("member_id,sponsor_id,joined_at\na,b", StringComparison.Ordinal))
+        {
+            Assert.Contains("sponsor cycle a -> b -> a", err, StringComparison.Ordinal);
+        }
+
+        Assert.False(File.Exists(Path.Combine(_dir, "payouts.csv")));
+        Assert.False(File.Exists(Path.Combine(_dir, "lines.csv")));
+    }
+
+    [Fact]
+    public void Usage_Errors_Exit2()
+    {
+        Assert.Equal(2, Run("nonsense").Code);
+        Assert.Contains("--plan is required", Run("commissions", "--members", "m.csv").Err, StringComparison.Ordinal);
+        Assert.Contains("unknown option '--colour'", Run("commissions", "--colour").Err, StringComparison.Ordinal);
+        Assert.Contains(":0:0: file not found", Run(Commissions(members: Path.Combine(_dir, "missing.csv"))).Err, StringComparison.Ordinal);
+        Assert.Equal(0, Run("--help").Code);
+    }
+
+    [Fact]
+    public void PlanCheck_ExitsOneOnAnErrorFinding_AndZeroForACompliantPlan()
+    {
+        var bad = Run("plan", "check", Config("plan-differential.json"), "--holding", "P2M", "--refund-window", "P2M");
+        Assert.Equal(1, bad.Code);
+        Assert.Contains("[ERROR] depth.max-hops", bad.Out, StringComparison.Ordinal);
+        Assert.Contains("UplineSafety: BROKEN", bad.Out, StringComparison.Ordinal);
+        var good = Run("plan", "check", Config("plan-two-level.json"), "--holding", "P2M", "--refund-window", "P2M", "--json");
+        Assert.Equal(0, good.Code);
+        Assert.Contains("\"hasErrors\":false", good.Out, StringComparison.Ordinal);
+        Assert.Equal(1, Run("plan", "check", Config("plan-two-level.json"), "--profile", "wechat").Code);
+        Assert.Equal(2, Run("plan", "check", Config("plan-two-level.json"), "--profile", "mars").Code);
+        Assert.Equal(2, Run("plan", "check", Config("plan-two-level.json"), "--holding", "two months").Code);
+    }
+}
