@@ -23,6 +23,8 @@ public static class CliApp
           commissions --plan plan.json --members members.csv --orders orders.csv [--ranks ranks.csv]
                       [--refunds refunds.csv] [--inactive ids.csv] --out payouts.csv [--lines lines.csv] [--json]
           plan check plan.json [--profile NAME] [--holding P2M] [--refund-window P2M] [--json]
+          score bgnbd --summary summary.csv [--out scores.csv]      (columns ID,frequency,recency,T)
+          simulate [--customers N] [--days N] [--seed N] [--plan plan.json] [--profile NAME] [--json]
         profiles: wechat, two-level, direct-selling, anti-pyramid, ftc
         """;
 
@@ -42,6 +44,8 @@ public static class CliApp
             {
                 ["commissions", .. var rest] => Commissions(Options.Parse(rest, ["--plan", "--members", "--orders", "--ranks", "--refunds", "--inactive", "--out", "--lines"], ["--json"]), stdout),
                 ["plan", "check", var file, .. var rest] => PlanCheck(file, Options.Parse(rest, ["--profile", "--holding", "--refund-window"], ["--json"]), stdout),
+                ["score", "bgnbd", .. var rest] => ScoreBgNbd(Options.Parse(rest, ["--summary", "--out"], []), stdout),
+                ["simulate", .. var rest] => Simulate(Options.Parse(rest, ["--customers", "--days", "--seed", "--plan", "--profile"], ["--json"]), stdout),
                 ["--help" or "-h" or "help"] => Help(stdout),
                 _ => throw new UsageException("unknown or missing command"),
             };
@@ -268,6 +272,101 @@ public static class CliApp
         }
 
         return report.HasErrors ? 1 : 0;
+    }
+
+    private static int ScoreBgNbd(Options o, TextWriter stdout)
+    {
+        var path = o.Required("--summary");
+        var summaries = new List<Scoring.RepeatSummary>();
+        foreach (var r in Csv.Read(path, "ID", "frequency", "recency", "T"))
+        {
+            double Number(string column, double min) =>
+                double.TryParse(r[column].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= min && double.IsFinite(v)
+                    ? v : throw r.Error(column, $"'{r[column]}' is not a number of at least {min.ToString(CultureInfo.InvariantCulture)}");
+            var frequency = Number("frequency", 0);
+            if (frequency != Math.Floor(frequency))
+            {
+                throw r.Error("frequency", $"'{r["frequency"]}' is not a whole number of repeat purchases");
+            }
+
+            var recency = Number("recency", 0);
+            var age = Number("T", 0);
+            if (recency > age)
+            {
+                throw r.Error("recency", $"recency {recency.ToString(CultureInfo.InvariantCulture)} is after the customer's age T {age.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            summaries.Add(new Scoring.RepeatSummary(NonBlank(r, "ID"), (int)frequency, recency, age));
+        }
+
+        if (summaries.Count == 0)
+        {
+            throw new InputException(path, 2, 1, "no customers to fit");
+        }
+
+        var fit = Scoring.BgNbd.Fit(summaries);
+        var p = fit.Parameters;
+        if (o.Optional("--out") is { } outPath)
+        {
+            var sb = new StringBuilder("ID,p_alive,expected_purchases_next_t\n");
+            foreach (var s in summaries)
+            {
+                sb.Append(Csv.Field(s.CustomerId)).Append(',')
+                  .Append(Scoring.BgNbd.ProbabilityAlive(p, s.Frequency, s.Recency, s.Age).ToString("0.######", CultureInfo.InvariantCulture)).Append(',')
+                  .Append(Scoring.BgNbd.ConditionalExpectedPurchases(p, s.Age, s.Frequency, s.Recency, s.Age).ToString("0.######", CultureInfo.InvariantCulture)).Append('\n');
+            }
+
+            WriteAtomically(outPath, sb.ToString());
+        }
+
+        stdout.WriteLine(JsonSerializer.Serialize(new { r = p.R, alpha = p.Alpha, a = p.A, b = p.B, logLikelihood = fit.LogLikelihood, converged = fit.Converged, customers = fit.Customers }));
+        return 0;
+    }
+
+    private static int Simulate(Options o, TextWriter stdout)
+    {
+        int Int(string name, int fallback) => o.Optional(name) is { } v
+            ? int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw new UsageException($"{name} '{v}' is not a whole number")
+            : fallback;
+        var customers = Int("--customers", 2_000);
+        var name = o.Optional("--profile") ?? "two-level";
+        var settings = new Simulation.SimulationSettings
+        {
+            Seed = (ulong)Int("--seed", 2026),
+            Days = Int("--days", 365),
+            MaxCustomers = customers,
+            PaidArrivalsPerDay = customers / 500.0,
+            Plan = o.Optional("--plan") is { } planPath ? ReadPlan(planPath) : null,
+            Compliance = ComplianceProfiles.Find(name) ?? throw new UsageException($"unknown profile '{name}'"),
+        };
+        var problems = new Simulation.SimulationSettingsValidator().Validate(settings);
+        if (!problems.IsValid)
+        {
+            throw new UsageException(string.Join("; ", problems.Errors.Select(e => $"{e.PropertyName}: {e.ErrorMessage} [{e.ErrorCode}]")));
+        }
+
+        var clock = Stopwatch.StartNew();
+        var result = Simulation.CommunitySimulator.Run(settings);
+        var f = result.Flows;
+        if (o.Flag("--json"))
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(new
+            {
+                customers = result.Tree.Count, orders = result.Orders.Count, refunds = result.Refunds.Count, grossSales = f.GrossSales.ToString(), earnersNet = f.EarnersNet.ToString(),
+                companyNet = f.CompanyNet.ToString(), payoutRatio = f.PayoutRatio, selfCirculation = result.SelfCirculationShare,
+                partners = result.Disclosure.AllPartners.People, partnersEarningNothing = result.Disclosure.AllPartners.ShareEarningNothing,
+                complianceErrors = result.Compliance.HasErrors, milliseconds = clock.ElapsedMilliseconds,
+            }));
+        }
+        else
+        {
+            stdout.WriteLine($"{result.Tree.Count} customers over {settings.Days} days: {result.Orders.Count} orders, sales {f.GrossSales}, refunds {f.Refunds}, earners {f.EarnersNet}, company {f.CompanyNet}.");
+            stdout.WriteLine($"Self-circulation {result.SelfCirculationShare:P1}, payout ratio {f.PayoutRatio:P2}; {clock.ElapsedMilliseconds} ms.");
+            stdout.Write(result.Disclosure.Describe());
+            stdout.Write(result.Compliance.Describe());
+        }
+
+        return 0;
     }
 
     private static Period PeriodOf(string text, string option)

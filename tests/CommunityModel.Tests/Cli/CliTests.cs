@@ -117,4 +117,41 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, Run("plan", "check", Config("plan-two-level.json"), "--profile", "mars").Code);
         Assert.Equal(2, Run("plan", "check", Config("plan-two-level.json"), "--holding", "two months").Code);
     }
+
+    [SharedDataFact]
+    public void ScoreBgNbd_OnTheCdnowSummary_ReproducesThePublishedFit()
+    {
+        var outPath = Path.Combine(_dir, "scores.csv");
+        var (code, output, _) = Run("score", "bgnbd", "--summary", SharedData.PathOf("cdnow/cdnow_customers_summary.csv"), "--out", outPath);
+        Assert.Equal(0, code);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        Assert.Equal(0.243, doc.RootElement.GetProperty("r").GetDouble(), 3);
+        Assert.Equal(4.414, doc.RootElement.GetProperty("alpha").GetDouble(), 3);
+        Assert.Equal(0.793, doc.RootElement.GetProperty("a").GetDouble(), 3);
+        Assert.Equal(2.426, doc.RootElement.GetProperty("b").GetDouble(), 3);
+        Assert.Equal(2358, File.ReadAllLines(outPath).Length);
+    }
+
+    [Fact]
+    public void ScoreBgNbd_BadRows_NameTheirPlace()
+    {
+        var (code, _, err) = Run("score", "bgnbd", "--summary", Temp("summary.csv", "ID,frequency,recency,T\n1,2,30.4,38.9\n2,1.5,1,38.9\n"));
+        Assert.Equal(2, code);
+        Assert.Contains("summary.csv:3:3: '1.5' is not a whole number", err, StringComparison.Ordinal);
+        Assert.Contains("s2.csv:2:5: recency 40 is after", Run("score", "bgnbd", "--summary", Temp("s2.csv", "ID,frequency,recency,T\n1,2,40,38.9\n")).Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Simulate_RunsTheStore_AndRejectsBadSettings()
+    {
+        var (code, output, _) = Run("simulate", "--customers", "300", "--days", "90", "--json");
+        Assert.Equal(0, code);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        Assert.True(doc.RootElement.GetProperty("orders").GetInt32() > 0);
+        Assert.False(doc.RootElement.GetProperty("complianceErrors").GetBoolean());
+        var bad = Run("simulate", "--days", "0");
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("sim.days.range", bad.Err, StringComparison.Ordinal);
+        Assert.Equal(2, Run("simulate", "--customers", "many").Code);
+    }
 }
