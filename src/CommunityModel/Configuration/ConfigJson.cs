@@ -6,7 +6,13 @@ using System.Text.Json.Serialization;
 using CommunityModel.Commissions;
 using CommunityModel.Ladders;
 using CommunityModel.Primitives;
+using CommunityModel.Groups;
+using CommunityModel.Membership;
+using CommunityModel.Simulation;
 using FluentValidation;
+using FluentValidation.Results;
+using NodaTime;
+using NodaTime.Serialization.SystemTextJson;
 
 namespace CommunityModel.Configuration;
 
@@ -45,7 +51,10 @@ public sealed record ConfigResult<T>(T? Value, ImmutableArray<ConfigProblem> Pro
 public static class ConfigJson
 {
     /// <summary>The serializer options used for every configuration.</summary>
-    public static JsonSerializerOptions Options { get; } = CreateOptions();
+    public static JsonSerializerOptions Options { get; } = CreateOptions(indented: true);
+
+    /// <summary>The same options, writing without indentation (one value per line).</summary>
+    public static JsonSerializerOptions CompactOptions { get; } = CreateOptions(indented: false);
 
     /// <summary>Reads a commission plan definition and validates it with <see cref="CommissionPlanValidator"/>.</summary>
     /// <param name="json">The JSON text.</param>
@@ -56,6 +65,114 @@ public static class ConfigJson
     /// <param name="json">The JSON text.</param>
     /// <returns>The definition, or every problem.</returns>
     public static ConfigResult<ProductLadderDefinition> ReadLadder(string json) => Read(json, new ProductLadderValidator());
+
+    /// <summary>Reads a membership policy (tiers, conditions, privileges, paid plans) and validates it with <see cref="MembershipPolicyValidator"/>.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <returns>The policy, or every problem.</returns>
+    public static ConfigResult<MembershipPolicy> ReadMembershipPolicy(string json) => Read(json, new MembershipPolicyValidator());
+
+    /// <summary>Reads a group policy (admission, content, flood, escalation, red packets, elimination) and validates it with <see cref="GroupPolicyValidator"/>.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <returns>The policy, or every problem.</returns>
+    public static ConfigResult<GroupPolicy> ReadGroupPolicy(string json) => Read(json, new GroupPolicyValidator());
+
+    /// <summary>
+    /// Reads simulator settings and validates them with <see cref="SimulationSettingsValidator"/>, and the membership and
+    /// group policies inside them with theirs. A membership policy inside settings takes the settings' ladder: leave its
+    /// own <c>ladder</c> out. The compliance profile is named (<c>"two-level"</c>, <c>"wechat"</c>, ...).
+    /// </summary>
+    /// <param name="json">The JSON text.</param>
+    /// <returns>The settings, or every problem.</returns>
+    public static ConfigResult<SimulationSettings> ReadSimulationSettings(string json) =>
+        Read(json, new SimulationSettingsJsonValidator(), s => s.Membership is { Ladder: null } m && s.Ladder is not null ? s with { Membership = m with { Ladder = s.Ladder } } : s);
+
+    /// <summary>
+    /// Reads group events, one JSON object per line (JSON Lines); blank lines and lines starting with <c>//</c> are skipped.
+    /// Every bad line is reported with its line number, and the path and column within it. Policies inside
+    /// <c>policyChanged</c> events are validated too.
+    /// </summary>
+    /// <param name="jsonLines">The text.</param>
+    /// <returns>The events in file order, or every problem.</returns>
+    public static ConfigResult<IReadOnlyList<GroupEvent>> ReadGroupEvents(string jsonLines)
+    {
+        ArgumentNullException.ThrowIfNull(jsonLines);
+        var events = new List<GroupEvent>();
+        var problems = ImmutableArray.CreateBuilder<ConfigProblem>();
+        var groupValidator = new GroupPolicyValidator();
+        var lineNumber = 0;
+        foreach (var raw in jsonLines.Split('\n'))
+        {
+            lineNumber++;
+            var line = raw.TrimEnd('\r');
+            if (string.IsNullOrWhiteSpace(line) || line.TrimStart().StartsWith("//", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var one = Read(line, new InlineValidator<GroupEvent>(), null);
+            foreach (var p in one.Problems)
+            {
+                problems.Add(p with { Line = lineNumber, Column = p.Column });
+            }
+
+            if (one.Value is PolicyChanged changed)
+            {
+                foreach (var f in groupValidator.Validate(changed.Policy).Errors)
+                {
+                    problems.Add(new ConfigProblem("$.policy" + ToJsonPath(f.PropertyName)[1..], f.ErrorCode, f.ErrorMessage, lineNumber));
+                }
+            }
+
+            if (one.Value is { } e)
+            {
+                events.Add(e);
+            }
+
+            if (problems.Count >= 100)
+            {
+                break;
+            }
+        }
+
+        return problems.Count > 0 ? new ConfigResult<IReadOnlyList<GroupEvent>>(null, problems.ToImmutable()) : new ConfigResult<IReadOnlyList<GroupEvent>>(events, []);
+    }
+
+    /// <summary>Writes group events as JSON Lines, one compact object per line, readable by <see cref="ReadGroupEvents"/>.</summary>
+    /// <param name="events">The events.</param>
+    /// <returns>The text, each line ending in a newline.</returns>
+    public static string WriteGroupEvents(IEnumerable<GroupEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var sb = new StringBuilder();
+        foreach (var e in events)
+        {
+            sb.Append(JsonSerializer.Serialize(e, CompactOptions)).Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>Writes a membership policy.</summary>
+    /// <param name="policy">The policy.</param>
+    /// <returns>Indented JSON.</returns>
+    public static string Write(MembershipPolicy policy) => JsonSerializer.Serialize(policy, Options);
+
+    /// <summary>Writes a group policy. Screenings must be the conditions of <see cref="CandidateSpecifications"/> and their compositions.</summary>
+    /// <param name="policy">The policy.</param>
+    /// <returns>Indented JSON.</returns>
+    /// <exception cref="NotSupportedException">A screening is a specification written in code.</exception>
+    public static string Write(GroupPolicy policy) => JsonSerializer.Serialize(policy, Options);
+
+    /// <summary>Writes simulator settings. The compliance profile must be a built-in one.</summary>
+    /// <param name="settings">The settings.</param>
+    /// <returns>Indented JSON.</returns>
+    /// <exception cref="NotSupportedException">The compliance profile or a screening is built in code.</exception>
+    public static string Write(SimulationSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var shown = settings.Membership is { } m && ReferenceEquals(m.Ladder, settings.Ladder) ? settings with { Membership = m with { Ladder = null } } : settings;
+        return JsonSerializer.Serialize(shown, Options);
+    }
 
     /// <summary>Writes a commission plan definition.</summary>
     /// <param name="plan">The definition.</param>
@@ -73,6 +190,9 @@ public static class ConfigJson
     /// <param name="validator">The validator.</param>
     /// <returns>The value, or every problem.</returns>
     public static ConfigResult<T> Read<T>(string json, IValidator<T> validator)
+        where T : class => Read(json, validator, null);
+
+    private static ConfigResult<T> Read<T>(string json, IValidator<T> validator, Func<T, T>? complete)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(json);
@@ -81,6 +201,11 @@ public static class ConfigJson
         try
         {
             value = JsonSerializer.Deserialize<T>(json, Options);
+        }
+        catch (ConfigValidationException e)
+        {
+            var at = e.Path ?? "$";
+            return new ConfigResult<T>(null, [.. e.Failures.Select(f => new ConfigProblem(at + ToJsonPath(f.PropertyName)[1..], f.ErrorCode, f.ErrorMessage))]);
         }
         catch (JsonException e)
         {
@@ -103,6 +228,11 @@ public static class ConfigJson
         if (value is null)
         {
             return new ConfigResult<T>(null, [new ConfigProblem("$", "json.null", "The document is null; an object was expected.")]);
+        }
+
+        if (complete is not null)
+        {
+            value = complete(value);
         }
 
         var result = validator.Validate(value);
@@ -133,24 +263,35 @@ public static class ConfigJson
         return sb.ToString();
     }
 
+    private sealed class SimulationSettingsJsonValidator : AbstractValidator<SimulationSettings>
+    {
+        public SimulationSettingsJsonValidator()
+        {
+            Include(new SimulationSettingsValidator());
+            RuleFor(s => s.Membership!).SetValidator(new MembershipPolicyValidator()).When(s => s.Membership is not null);
+            RuleFor(s => s.GroupPolicy!).SetValidator(new GroupPolicyValidator()).When(s => s.GroupPolicy is not null);
+        }
+    }
+
     private static string Shorten(string message)
     {
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         return cut > 0 ? message[..cut] : message;
     }
 
-    private static JsonSerializerOptions CreateOptions()
+    private static JsonSerializerOptions CreateOptions(bool indented)
     {
         var o = new JsonSerializerOptions
         {
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-            DictionaryKeyPolicy = JsonNamingPolicy.CamelCase,
-            WriteIndented = true,
+            WriteIndented = indented,
             AllowTrailingCommas = true,
             ReadCommentHandling = JsonCommentHandling.Skip,
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             RespectNullableAnnotations = true,
+            AllowOutOfOrderMetadataProperties = true,
+            RespectRequiredConstructorParameters = true,
             Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         };
         o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
@@ -158,6 +299,13 @@ public static class ConfigJson
         o.Converters.Add(new MoneyConverter());
         o.Converters.Add(new RateConverter());
         o.Converters.Add(new ProductIdConverter());
+        o.Converters.Add(new MemberIdConverter());
+        o.Converters.Add(new ProductLadderConverter());
+        o.Converters.Add(new CommissionPlanConverter());
+        o.Converters.Add(new ComplianceProfileConverter());
+        o.Converters.Add(new TimeWindowConverter());
+        o.Converters.Add(new CandidateSpecificationConverter());
+        o.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb);
         o.MakeReadOnly(populateMissingResolver: true);
         return o;
     }
@@ -212,6 +360,17 @@ public static class ConfigJson
             writer.WriteStringValue(value.Percent.ToString("0.####", CultureInfo.InvariantCulture) + "%");
     }
 
+    private sealed class MemberIdConverter : JsonConverter<MemberId>
+    {
+        public override MemberId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            return string.IsNullOrWhiteSpace(text) ? throw new ConfigValueException("A member id must be a non-blank string.") : new MemberId(text);
+        }
+
+        public override void Write(Utf8JsonWriter writer, MemberId value, JsonSerializerOptions options) => writer.WriteStringValue(value.Value);
+    }
+
     private sealed class ProductIdConverter : JsonConverter<ProductId>
     {
         public override ProductId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
@@ -221,6 +380,14 @@ public static class ConfigJson
         }
 
         public override void Write(Utf8JsonWriter writer, ProductId value, JsonSerializerOptions options) => writer.WriteStringValue(value.Value);
+
+        public override ProductId ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var text = reader.GetString();
+            return string.IsNullOrWhiteSpace(text) ? throw new ConfigValueException("A product id must be a non-blank string.") : new ProductId(text);
+        }
+
+        public override void WriteAsPropertyName(Utf8JsonWriter writer, ProductId value, JsonSerializerOptions options) => writer.WritePropertyName(value.Value);
     }
 }
 

@@ -1,10 +1,25 @@
+using System.Text.Json.Serialization;
 using CommunityModel.Primitives;
 using NodaTime;
 
 namespace CommunityModel.Groups;
 
-/// <summary>Something that happened in a group, at an instant. Events are applied in time order.</summary>
+/// <summary>
+/// Something that happened in a group, at an instant. Events are applied in time order. In JSON (one event per line
+/// in a <c>.jsonl</c> file) an event is an object whose <c>type</c> names it: <c>joinRequested</c>, <c>memberAdded</c>,
+/// <c>memberLeft</c>, <c>message</c>, <c>redPacket</c>, <c>checkIn</c>, <c>roleChanged</c>, <c>policyChanged</c>, <c>tick</c>.
+/// </summary>
 /// <param name="At">When.</param>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
+[JsonDerivedType(typeof(JoinRequested), "joinRequested")]
+[JsonDerivedType(typeof(MemberAdded), "memberAdded")]
+[JsonDerivedType(typeof(MemberLeft), "memberLeft")]
+[JsonDerivedType(typeof(MessagePosted), "message")]
+[JsonDerivedType(typeof(RedPacketSent), "redPacket")]
+[JsonDerivedType(typeof(CheckedIn), "checkIn")]
+[JsonDerivedType(typeof(RoleChanged), "roleChanged")]
+[JsonDerivedType(typeof(PolicyChanged), "policyChanged")]
+[JsonDerivedType(typeof(TimeTick), "tick")]
 public abstract record GroupEvent(Instant At);
 
 /// <summary>Someone asks to join through a channel; admission screens them.</summary>

@@ -316,23 +316,33 @@ public static class CandidateSpecifications
 {
     /// <summary>Has bought from the store.</summary>
     /// <returns>The specification.</returns>
-    public static Specification<Candidate> IsCustomer() => new Where(c => c.IsCustomer);
+    public static Specification<Candidate> IsCustomer() => new CandidateCondition("isCustomer", null, c => c.IsCustomer);
 
     /// <summary>Has at least <paramref name="purchases"/> purchases.</summary>
     /// <param name="purchases">The least purchases.</param>
     /// <returns>The specification.</returns>
-    public static Specification<Candidate> MinPurchases(int purchases) => new Where(c => c.Purchases >= purchases);
+    public static Specification<Candidate> MinPurchases(int purchases) => new CandidateCondition("minPurchases", purchases, c => c.Purchases >= purchases);
 
     /// <summary>Approved by a host.</summary>
     /// <returns>The specification.</returns>
-    public static Specification<Candidate> Approved() => new Where(c => c.Approved);
+    public static Specification<Candidate> Approved() => new CandidateCondition("approved", null, c => c.Approved);
 
     /// <summary>Not on the blocklist.</summary>
     /// <returns>The specification.</returns>
-    public static Specification<Candidate> NotBlocklisted() => new Where(c => !c.Blocklisted);
+    public static Specification<Candidate> NotBlocklisted() => new CandidateCondition("notBlocklisted", null, c => !c.Blocklisted);
+}
 
-    private sealed class Where : Specification<Candidate>
+/// <summary>One of the named conditions of <see cref="CandidateSpecifications"/>: its name and argument let JSON write it.</summary>
+internal sealed class CandidateCondition : Specification<Candidate>
+{
+    public CandidateCondition(string name, int? argument, System.Linq.Expressions.Expression<Func<Candidate, bool>> criteria)
     {
-        public Where(System.Linq.Expressions.Expression<Func<Candidate, bool>> criteria) => Query.Where(criteria);
+        Name = name;
+        Argument = argument;
+        Query.Where(criteria);
     }
+
+    public string Name { get; }
+
+    public int? Argument { get; }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 using CommunityModel.Primitives;
 
 namespace CommunityModel.Membership;
@@ -7,7 +8,21 @@ namespace CommunityModel.Membership;
 /// A condition for qualifying for or retaining a tier. Leaves count facts in a <see cref="MembershipWindow"/>;
 /// <see cref="AllOf"/> and <see cref="AnyOf"/> (or the <c>&amp;</c> and <c>|</c> operators) compose them.
 /// Every condition can be met by facts a member can bring about: none of them is a quota or a slot.
+/// In JSON a condition is an object whose <c>type</c> names it (<c>spendAtLeast</c>, <c>ordersAtLeast</c>,
+/// <c>boughtProduct</c>, <c>boughtRung</c>, <c>directReferralsWhoBought</c>, <c>teamSpendAtLeast</c>,
+/// <c>hasPaidMembership</c>, <c>grantedManually</c>, <c>allOf</c>, <c>anyOf</c>).
 /// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
+[JsonDerivedType(typeof(SpendAtLeast), "spendAtLeast")]
+[JsonDerivedType(typeof(OrdersAtLeast), "ordersAtLeast")]
+[JsonDerivedType(typeof(BoughtProduct), "boughtProduct")]
+[JsonDerivedType(typeof(BoughtRung), "boughtRung")]
+[JsonDerivedType(typeof(DirectReferralsWhoBought), "directReferralsWhoBought")]
+[JsonDerivedType(typeof(TeamSpendAtLeast), "teamSpendAtLeast")]
+[JsonDerivedType(typeof(HasPaidMembership), "hasPaidMembership")]
+[JsonDerivedType(typeof(GrantedManually), "grantedManually")]
+[JsonDerivedType(typeof(AllOf), "allOf")]
+[JsonDerivedType(typeof(AnyOf), "anyOf")]
 public abstract record TierCondition
 {
     /// <summary>Both conditions.</summary>

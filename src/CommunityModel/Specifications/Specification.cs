@@ -195,6 +195,12 @@ internal sealed class CompositeSpecification<T> : Specification<T>
         AddWhere(BuildExpression());
     }
 
+    internal Specification<T> Left => _left;
+
+    internal Specification<T>? Right => _right;
+
+    internal CompositeKind Kind => _kind;
+
     public override bool IsSatisfiedBy(T item) => _kind switch
     {
         CompositeKind.And => _left.IsSatisfiedBy(item) && _right!.IsSatisfiedBy(item),
