@@ -16,7 +16,7 @@ namespace CommunityModel.Cli;
 /// The <c>community</c> command. Exit codes: 0 done, 1 a plan check found an error-severity failure, 2 bad
 /// input or usage (the message names the file, line and column; nothing is written).
 /// </summary>
-public static class CliApp
+public static partial class CliApp
 {
     private const string Usage = """
         usage: community <command> [options]
@@ -24,8 +24,14 @@ public static class CliApp
                       [--refunds refunds.csv] [--inactive ids.csv] --out payouts.csv [--lines lines.csv] [--json]
           plan check plan.json [--profile NAME] [--holding P2M] [--refund-window P2M] [--json]
           score bgnbd --summary summary.csv [--out scores.csv]      (columns ID,frequency,recency,T)
-          simulate [--customers N] [--days N] [--seed N] [--plan plan.json] [--profile NAME] [--json]
+          score key-customers --members members.csv --orders orders.csv [--interactions interactions.csv]
+                      [--as-of 2026-03-31] [--zone Asia/Shanghai] [--top 30] [--out scores.csv] [--json]
+          groups replay --policy policy.json --events events.jsonl [--dry-run new-policy.json]
+                      [--out decisions.csv] [--json]
+          simulate [--config sim.json] [--customers N] [--days N] [--seed N] [--plan plan.json]
+                      [--profile NAME] [--charts DIR] [--json]
         profiles: wechat, two-level, direct-selling, anti-pyramid, ftc
+        exit codes: 0 done, 1 a plan check found an error, 2 bad input or usage (nothing written)
         """;
 
     private static readonly OffsetDateTimePattern Iso = OffsetDateTimePattern.ExtendedIso;
@@ -33,19 +39,23 @@ public static class CliApp
     /// <summary>Runs the command.</summary>
     /// <param name="args">The arguments.</param>
     /// <param name="stdout">Where results go.</param>
-    /// <param name="stderr">Where errors go.</param>
+    /// <param name="stderr">Where errors (and the progress bar) go.</param>
+    /// <param name="interactive">Whether <paramref name="stderr"/> is a terminal: long work then shows a progress bar.</param>
     /// <returns>The exit code.</returns>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive = false)
     {
         ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stderr);
         try
         {
             return args switch
             {
-                ["commissions", .. var rest] => Commissions(Options.Parse(rest, ["--plan", "--members", "--orders", "--ranks", "--refunds", "--inactive", "--out", "--lines"], ["--json"]), stdout),
+                ["commissions", .. var rest] => Commissions(Options.Parse(rest, ["--plan", "--members", "--orders", "--ranks", "--refunds", "--inactive", "--out", "--lines"], ["--json"]), stdout, new ProgressBar(stderr, interactive, "commissions", 5)),
                 ["plan", "check", var file, .. var rest] => PlanCheck(file, Options.Parse(rest, ["--profile", "--holding", "--refund-window"], ["--json"]), stdout),
                 ["score", "bgnbd", .. var rest] => ScoreBgNbd(Options.Parse(rest, ["--summary", "--out"], []), stdout),
-                ["simulate", .. var rest] => Simulate(Options.Parse(rest, ["--customers", "--days", "--seed", "--plan", "--profile"], ["--json"]), stdout),
+                ["score", "key-customers", .. var rest] => ScoreKeyCustomers(Options.Parse(rest, ["--members", "--orders", "--interactions", "--as-of", "--zone", "--top", "--out"], ["--json"]), stdout),
+                ["groups", "replay", .. var rest] => GroupsReplay(Options.Parse(rest, ["--policy", "--events", "--dry-run", "--out"], ["--json"]), stdout, stderr, interactive),
+                ["simulate", .. var rest] => Simulate(Options.Parse(rest, ["--config", "--customers", "--days", "--seed", "--plan", "--profile", "--charts"], ["--json"]), stdout, stderr, interactive),
                 ["--help" or "-h" or "help"] => Help(stdout),
                 _ => throw new UsageException("unknown or missing command"),
             };
@@ -77,51 +87,17 @@ public static class CliApp
         }
 
         var result = ConfigJson.ReadPlan(File.ReadAllText(path));
-        if (!result.IsValid)
-        {
-            var p = result.Problems[0];
-            var more = result.Problems.Length > 1 ? $" (and {result.Problems.Length - 1} more: {string.Join("; ", result.Problems.Skip(1))})" : "";
-            throw new InputException(path, p.Line ?? 0, p.Column ?? 0, $"{p.Path}: {p.Message} [{p.Code}]{more}");
-        }
-
-        return CommissionPlan.Create(result.Value!);
+        return result.IsValid ? CommissionPlan.Create(result.Value!) : throw Problems(path, result.Problems);
     }
 
-    private static int Commissions(Options o, TextWriter stdout)
+    private static int Commissions(Options o, TextWriter stdout, ProgressBar progress)
     {
+        using var bar = progress;
         var clock = Stopwatch.StartNew();
         var plan = ReadPlan(o.Required("--plan"));
         var currency = plan.Currency;
-
-        // Members: the tree, with every bad link named by its line.
-        var memberRows = Csv.Read(o.Required("--members"), "member_id", "sponsor_id", "joined_at");
-        var lineOf = new Dictionary<MemberId, CsvRow>();
-        var joins = new List<JoinRecord>();
-        foreach (var r in memberRows)
-        {
-            var id = NonBlank(r, "member_id");
-            if (!lineOf.TryAdd(id, r))
-            {
-                throw r.Error("member_id", $"member '{id}' appears again (first on line {lineOf[id].Line})");
-            }
-
-            var sponsor = r["sponsor_id"].Trim();
-            joins.Add(new JoinRecord(id, sponsor.Length == 0 ? (MemberId?)null : new MemberId(sponsor), Instant(r, "joined_at")));
-        }
-
-        ReferralTree tree;
-        try
-        {
-            tree = ReferralTree.Build(joins);
-        }
-        catch (DomainRuleException e) when (e.Rule is ReferralTreeMustBeConsistentRule rule)
-        {
-            var first = rule.Problems[0];
-            var row = lineOf[first.Member];
-            var column = first.Kind is ReferralProblemKind.UnknownSponsor or ReferralProblemKind.SelfSponsorship or ReferralProblemKind.Cycle ? "sponsor_id" : "member_id";
-            var more = rule.Problems.Count > 1 ? $" (and {rule.Problems.Count - 1} more: {string.Join("; ", rule.Problems.Skip(1).Select(p => $"line {lineOf[p.Member].Line}: {p.Detail}"))})" : "";
-            throw row.Error(column, $"{first.Kind}: {first.Detail}{more}");
-        }
+        var tree = ReadTree(o.Required("--members"));
+        bar.Report(1);
 
         var ranks = new Dictionary<MemberId, int>();
         if (o.Optional("--ranks") is { } ranksPath)
@@ -175,8 +151,10 @@ public static class CliApp
             orders.Add(new Order(id, buyer, new ProductId(NonBlank(r, "product_id")), amount, paidAt));
         }
 
+        bar.Report(2);
         var statuses = MemberStatuses.Create(tree, ranks, inactive);
         var run = new CommissionEngine(plan).Run(statuses, orders);
+        bar.Report(3);
         var ledger = new PayoutLedger(currency, Period.Zero, DateTimeZone.Utc);
         ledger.Record(run);
         var refunded = Money.Zero(currency);
@@ -193,6 +171,8 @@ public static class CliApp
                 refunded += Amount(r, "amount", currency);
             }
         }
+
+        bar.Report(4);
 
         // Everything is computed before anything is written: bad input leaves no partial output.
         var end = NodaTime.Instant.MaxValue;
@@ -239,6 +219,39 @@ public static class CliApp
         }
 
         return 0;
+    }
+
+    /// <summary>Reads members.csv (<c>member_id,sponsor_id,joined_at</c>) into a referral tree; every bad link is named by its line.</summary>
+    private static ReferralTree ReadTree(string path)
+    {
+        // Members: the tree, with every bad link named by its line.
+        var memberRows = Csv.Read(path, "member_id", "sponsor_id", "joined_at");
+        var lineOf = new Dictionary<MemberId, CsvRow>();
+        var joins = new List<JoinRecord>();
+        foreach (var r in memberRows)
+        {
+            var id = NonBlank(r, "member_id");
+            if (!lineOf.TryAdd(id, r))
+            {
+                throw r.Error("member_id", $"member '{id}' appears again (first on line {lineOf[id].Line})");
+            }
+
+            var sponsor = r["sponsor_id"].Trim();
+            joins.Add(new JoinRecord(id, sponsor.Length == 0 ? (MemberId?)null : new MemberId(sponsor), Instant(r, "joined_at")));
+        }
+
+        try
+        {
+            return ReferralTree.Build(joins);
+        }
+        catch (DomainRuleException e) when (e.Rule is ReferralTreeMustBeConsistentRule rule)
+        {
+            var first = rule.Problems[0];
+            var row = lineOf[first.Member];
+            var column = first.Kind is ReferralProblemKind.UnknownSponsor or ReferralProblemKind.SelfSponsorship or ReferralProblemKind.Cycle ? "sponsor_id" : "member_id";
+            var more = rule.Problems.Count > 1 ? $" (and {rule.Problems.Count - 1} more: {string.Join("; ", rule.Problems.Skip(1).Select(p => $"line {lineOf[p.Member].Line}: {p.Detail}"))})" : "";
+            throw row.Error(column, $"{first.Kind}: {first.Detail}{more}");
+        }
     }
 
     private static int PlanCheck(string file, Options o, TextWriter stdout)
@@ -323,31 +336,45 @@ public static class CliApp
         return 0;
     }
 
-    private static int Simulate(Options o, TextWriter stdout)
+    private static int Simulate(Options o, TextWriter stdout, TextWriter stderr, bool interactive)
     {
-        int Int(string name, int fallback) => o.Optional(name) is { } v
+        int? Int(string name) => o.Optional(name) is { } v
             ? int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw new UsageException($"{name} '{v}' is not a whole number")
-            : fallback;
-        var customers = Int("--customers", 2_000);
-        var name = o.Optional("--profile") ?? "two-level";
-        var settings = new Simulation.SimulationSettings
+            : null;
+        var settings = new Simulation.SimulationSettings { MaxCustomers = 2_000, PaidArrivalsPerDay = 4 };
+        if (o.Optional("--config") is { } configPath)
         {
-            Seed = (ulong)Int("--seed", 2026),
-            Days = Int("--days", 365),
-            MaxCustomers = customers,
-            PaidArrivalsPerDay = customers / 500.0,
-            Plan = o.Optional("--plan") is { } planPath ? ReadPlan(planPath) : null,
-            Compliance = ComplianceProfiles.Find(name) ?? throw new UsageException($"unknown profile '{name}'"),
+            var read = ConfigJson.ReadSimulationSettings(ReadText(configPath));
+            settings = read.IsValid ? read.Value! : throw Problems(configPath, read.Problems);
+        }
+
+        if (Int("--customers") is { } customers)
+        {
+            settings = settings with { MaxCustomers = customers, PaidArrivalsPerDay = customers / 500.0 };
+        }
+
+        settings = settings with
+        {
+            Seed = Int("--seed") is { } seed ? (ulong)seed : settings.Seed,
+            Days = Int("--days") ?? settings.Days,
+            Plan = o.Optional("--plan") is { } planPath ? ReadPlan(planPath) : settings.Plan,
+            Compliance = o.Optional("--profile") is { } name ? ComplianceProfiles.Find(name) ?? throw new UsageException($"unknown profile '{name}'") : settings.Compliance,
         };
         var problems = new Simulation.SimulationSettingsValidator().Validate(settings);
         if (!problems.IsValid)
         {
-            throw new UsageException(string.Join("; ", problems.Errors.Select(e => $"{e.PropertyName}: {e.ErrorMessage} [{e.ErrorCode}]")));
+            throw new UsageException(string.Join("; ", problems.Errors.Select(e => $"{ConfigJson.ToJsonPath(e.PropertyName)}: {e.ErrorMessage} [{e.ErrorCode}]")));
         }
 
         var clock = Stopwatch.StartNew();
-        var result = Simulation.CommunitySimulator.Run(settings);
+        Simulation.SimulationResult result;
+        using (var bar = new ProgressBar(stderr, interactive, "simulating", settings.Days))
+        {
+            result = Simulation.CommunitySimulator.Run(settings, bar);
+        }
+
         var f = result.Flows;
+        var charts = o.Optional("--charts") is { } chartDir ? Quickstart.Charts.Write(result, chartDir) : [];
         if (o.Flag("--json"))
         {
             stdout.WriteLine(JsonSerializer.Serialize(new
@@ -355,7 +382,7 @@ public static class CliApp
                 customers = result.Tree.Count, orders = result.Orders.Count, refunds = result.Refunds.Count, grossSales = f.GrossSales.ToString(), earnersNet = f.EarnersNet.ToString(),
                 companyNet = f.CompanyNet.ToString(), payoutRatio = f.PayoutRatio, selfCirculation = result.SelfCirculationShare,
                 partners = result.Disclosure.AllPartners.People, partnersEarningNothing = result.Disclosure.AllPartners.ShareEarningNothing,
-                complianceErrors = result.Compliance.HasErrors, milliseconds = clock.ElapsedMilliseconds,
+                complianceErrors = result.Compliance.HasErrors, charts, milliseconds = clock.ElapsedMilliseconds,
             }));
         }
         else
@@ -364,9 +391,23 @@ public static class CliApp
             stdout.WriteLine($"Self-circulation {result.SelfCirculationShare:P1}, payout ratio {f.PayoutRatio:P2}; {clock.ElapsedMilliseconds} ms.");
             stdout.Write(result.Disclosure.Describe());
             stdout.Write(result.Compliance.Describe());
+            foreach (var chart in charts)
+            {
+                stdout.WriteLine($"chart: {chart}");
+            }
         }
 
         return 0;
+    }
+
+    private static string ReadText(string path) =>
+        File.Exists(path) ? File.ReadAllText(path) : throw new InputException(path, 0, 0, "file not found");
+
+    private static InputException Problems(string path, IReadOnlyList<ConfigProblem> problems)
+    {
+        var p = problems[0];
+        var more = problems.Count > 1 ? $" (and {problems.Count - 1} more: {string.Join("; ", problems.Skip(1))})" : "";
+        return new InputException(path, p.Line ?? 0, p.Column ?? 0, $"{p.Path}: {p.Message} [{p.Code}]{more}");
     }
 
     private static Period PeriodOf(string text, string option)

@@ -24,6 +24,9 @@ public sealed class CsvRow(string file, int line, IReadOnlyDictionary<string, in
     /// <summary>A field's text.</summary>
     public string this[string name] => fields[header[name]].Text;
 
+    /// <summary>Whether the file has the column.</summary>
+    public bool Has(string name) => header.ContainsKey(name);
+
     /// <summary>An error at a field.</summary>
     public InputException Error(string name, string message) => new(file, Line, fields[header[name]].Column, message);
 }

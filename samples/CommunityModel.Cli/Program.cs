@@ -1,1 +1,1 @@
-return CommunityModel.Cli.CliApp.Run(args, Console.Out, Console.Error);
+return CommunityModel.Cli.CliApp.Run(args, Console.Out, Console.Error, interactive: !Console.IsErrorRedirected);

@@ -5,7 +5,9 @@ namespace CommunityModel.Quickstart;
 /// <summary>PNG charts of a simulated year: the ladder funnel and revenue by source.</summary>
 internal static class Charts
 {
-    public static void Write(SimulationResult result, string directory)
+    /// <summary>Writes funnel.png and revenue-sources.png into the directory (created when missing).</summary>
+    /// <returns>The paths written.</returns>
+    public static IReadOnlyList<string> Write(SimulationResult result, string directory)
     {
         Directory.CreateDirectory(directory);
 
@@ -35,6 +37,6 @@ internal static class Charts
         sources.XLabel("month");
         var sourcesPath = Path.Combine(directory, "revenue-sources.png");
         sources.SavePng(sourcesPath, 800, 500);
-        Console.WriteLine($"Charts written: {funnelPath}, {sourcesPath}");
+        return [funnelPath, sourcesPath];
     }
 }

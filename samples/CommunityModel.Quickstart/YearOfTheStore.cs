@@ -98,7 +98,7 @@ internal static class YearOfTheStore
         AnsiConsole.Write(keys);
         if (chartsDirectory is not null)
         {
-            Charts.Write(result, chartsDirectory);
+            Console.WriteLine($"Charts written: {string.Join(", ", Charts.Write(result, chartsDirectory))}");
         }
 
         return result;

@@ -33,15 +33,16 @@ public static class CommunitySimulator
         "我家也是这样过来的", "红屁屁用什么好?", "打卡: 今天第一次自己翻身", "周末的线下活动几点?", "推荐给闺蜜了",
     ];
 
-    /// <summary>Validates the settings and runs the simulation.</summary>
+    /// <summary>Validates the settings and runs the simulation, reporting each simulated day as it completes.</summary>
     /// <param name="settings">The settings; defaults when null.</param>
+    /// <param name="daysDone">Told the number of days completed after each day (1 to <see cref="SimulationSettings.Days"/>); null for none. The result does not depend on it.</param>
     /// <returns>The result.</returns>
     /// <exception cref="ValidationException">The settings are invalid; every problem is listed.</exception>
-    public static SimulationResult Run(SimulationSettings? settings = null)
+    public static SimulationResult Run(SimulationSettings? settings = null, IProgress<int>? daysDone = null)
     {
         settings ??= new SimulationSettings();
         new SimulationSettingsValidator().ValidateAndThrow(settings);
-        return new Simulation(settings).Execute();
+        return new Simulation(settings).Execute(daysDone);
     }
 
     private sealed class Simulation
@@ -128,7 +129,7 @@ public static class CommunitySimulator
             _tierCounts = new int[_policy.Tiers.Length];
         }
 
-        public SimulationResult Execute()
+        public SimulationResult Execute(IProgress<int>? daysDone)
         {
             var partnerRank = Math.Min(_s.PartnerRank, _policy.Tiers.Length - 1);
             for (var d = 0; d < _s.Days; d++)
@@ -185,6 +186,7 @@ public static class CommunitySimulator
                 }
 
                 _days.Add(new SimulationDay(date, _ids.Count, [.. _tierCounts], M(paid), M(repeat), M(referral), M(refunded), _cumRevenue == 0 ? 0 : (double)_cumSelf / _cumRevenue));
+                daysDone?.Report(d + 1);
             }
 
             return Finish(partnerRank);

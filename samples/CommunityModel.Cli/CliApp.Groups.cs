@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CommunityModel.Configuration;
+using CommunityModel.Groups;
+
+namespace CommunityModel.Cli;
+
+public static partial class CliApp
+{
+    private static int GroupsReplay(Options o, TextWriter stdout, TextWriter stderr, bool interactive)
+    {
+        var policyPath = o.Required("--policy");
+        var policyRead = ConfigJson.ReadGroupPolicy(ReadText(policyPath));
+        var policy = policyRead.IsValid ? policyRead.Value! : throw Problems(policyPath, policyRead.Problems);
+        GroupPolicy? candidate = null;
+        if (o.Optional("--dry-run") is { } candidatePath)
+        {
+            var candidateRead = ConfigJson.ReadGroupPolicy(ReadText(candidatePath));
+            candidate = candidateRead.IsValid ? candidateRead.Value! : throw Problems(candidatePath, candidateRead.Problems);
+        }
+
+        var eventsPath = o.Required("--events");
+        var text = ReadText(eventsPath);
+        var eventsRead = ConfigJson.ReadGroupEvents(text);
+        var events = eventsRead.IsValid ? eventsRead.Value! : throw Problems(eventsPath, eventsRead.Problems);
+        var lineOf = EventLines(text);
+
+        // Events out of time order, or about unknown members, are rejected by the engine one by one (the state is
+        // unchanged) and reported with their line; they do not stop the replay.
+        IReadOnlyList<ReplayStep> steps;
+        using (var bar = new ProgressBar(stderr, interactive, "replaying", events.Count))
+        {
+            steps = GroupReplay.Replay(policy, bar.Track(events)).Steps;
+        }
+
+        var differences = candidate is null ? null : GroupReplay.DryRun(policy, events, candidate);
+        string? csv = null;
+        if (o.Optional("--out") is not null)
+        {
+            var sb = new StringBuilder("event_line,at,decision,member,rule,policy_version,evidence,until\n");
+            foreach (var step in steps)
+            {
+                foreach (var d in step.Outcome.Decisions)
+                {
+                    sb.Append(lineOf[step.Index].ToString(CultureInfo.InvariantCulture)).Append(',').Append(d.At.ToString()).Append(',').Append(Kebab(d.Kind.ToString())).Append(',')
+                      .Append(Csv.Field(d.Member?.Value ?? "")).Append(',').Append(Csv.Field(d.RuleId)).Append(',').Append(Csv.Field(d.PolicyVersion)).Append(',')
+                      .Append(Csv.Field(d.Evidence)).Append(',').Append(d.Until?.ToString() ?? "").Append('\n');
+                }
+            }
+
+            csv = sb.ToString();
+        }
+
+        if (csv is not null)
+        {
+            WriteAtomically(o.Optional("--out")!, csv);
+        }
+
+        var rejected = steps.Where(s => s.Outcome.Status == GroupEventStatus.Invalid).ToList();
+        var byKind = steps.SelectMany(s => s.Outcome.Decisions).GroupBy(d => d.Kind).OrderBy(g => g.Key).Select(g => (Kind: Kebab(g.Key.ToString()), Count: g.Count())).ToList();
+        if (o.Flag("--json"))
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(new
+            {
+                events = steps.Count,
+                rejected = rejected.Select(s => new { line = lineOf[s.Index], error = s.Outcome.Error }),
+                decisions = byKind.ToDictionary(k => k.Kind, k => k.Count),
+                steps = steps.Where(s => s.Outcome.Decisions.Count > 0).Select(s => new
+                {
+                    line = lineOf[s.Index],
+                    decisions = s.Outcome.Decisions.Select(Json),
+                }),
+                dryRun = differences is null ? null : new
+                {
+                    policy = candidate!.Version,
+                    differences = differences.Select(d => new { line = lineOf[d.Index], before = d.Before.Decisions.Select(Json), after = d.After.Decisions.Select(Json), afterError = d.After.Error }),
+                },
+            }));
+            return 0;
+        }
+
+        foreach (var step in steps)
+        {
+            if (step.Outcome.Status == GroupEventStatus.Invalid)
+            {
+                stdout.WriteLine($"line {lineOf[step.Index]}: rejected event: {step.Outcome.Error}");
+            }
+
+            foreach (var d in step.Outcome.Decisions)
+            {
+                stdout.WriteLine($"line {lineOf[step.Index]}: {Describe(d)}");
+            }
+        }
+
+        stdout.WriteLine($"{steps.Count} events, {rejected.Count} rejected; decisions: {(byKind.Count == 0 ? "none" : string.Join(", ", byKind.Select(k => $"{k.Kind} {k.Count}")))}.");
+        if (differences is not null)
+        {
+            stdout.WriteLine($"dry run under '{candidate!.Version}': {differences.Count} event(s) would be decided differently.");
+            foreach (var d in differences)
+            {
+                static string Of(GroupOutcome outcome) => outcome.Status == GroupEventStatus.Invalid
+                    ? $"rejected event ({outcome.Error})"
+                    : outcome.Decisions.Count == 0 ? "nothing" : string.Join("; ", outcome.Decisions.Select(Describe));
+                stdout.WriteLine($"line {lineOf[d.Index]}: now {Of(d.Before)}");
+                stdout.WriteLine($"{new string(' ', 6 + lineOf[d.Index].ToString(CultureInfo.InvariantCulture).Length)}would be {Of(d.After)}");
+            }
+        }
+
+        return 0;
+    }
+
+    private static object Json(GroupDecision d) => new
+    {
+        decision = Kebab(d.Kind.ToString()), member = d.Member?.Value, rule = d.RuleId, policyVersion = d.PolicyVersion, evidence = d.Evidence,
+        at = d.At.ToString(), until = d.Until?.ToString(),
+    };
+
+    private static string Describe(GroupDecision d) =>
+        $"{Kebab(d.Kind.ToString())} {d.Member?.Value ?? "(group)"} by {d.RuleId} [{d.PolicyVersion}]{(d.Until is { } u ? $" until {u}" : "")}: {d.Evidence}";
+
+    /// <summary>The 1-based file line of each event, skipping blank and comment lines as the reader does.</summary>
+    private static List<int> EventLines(string text)
+    {
+        var lines = new List<int>();
+        var n = 0;
+        foreach (var raw in text.Split('\n'))
+        {
+            n++;
+            var line = raw.TrimEnd('\r');
+            if (!string.IsNullOrWhiteSpace(line) && !line.TrimStart().StartsWith("//", StringComparison.Ordinal))
+            {
+                lines.Add(n);
+            }
+        }
+
+        return lines;
+    }
+
+    private static string Kebab(string pascal)
+    {
+        var sb = new StringBuilder(pascal.Length + 4);
+        for (var i = 0; i < pascal.Length; i++)
+        {
+            if (char.IsUpper(pascal[i]) && i > 0)
+            {
+                sb.Append('-');
+            }
+
+            sb.Append(char.ToLowerInvariant(pascal[i]));
+        }
+
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,196 @@
+using System.Text.Json;
+using CommunityModel.Cli;
+using CommunityModel.Configuration;
+using CommunityModel.Simulation;
+
+namespace CommunityModel.Tests.Cli;
+
+/// <summary>The commands <c>groups replay</c>, <c>score key-customers</c> and <c>simulate --config</c> on the sample files, and their bad inputs.</summary>
+public sealed class CliCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("community-cli-").FullName;
+
+    private static string Config(string name) => Configuration.PolicyJsonTests.SamplePath(name);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = CliApp.Run(args, stdout, stderr, interactive: true);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private string Temp(string name, string content)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    private string OutPath(string name) => Path.Combine(_dir, name);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void GroupsReplay_TheStoreGroupsWeek()
+    {
+        var (code, output, err) = Run("groups", "replay", "--policy", Config("group-policy.json"), "--events", Config("events.jsonl"), "--out", OutPath("decisions.csv"));
+        Assert.Equal(0, code);
+        Assert.Equal("", err); // interactive, but under a second: no progress bar
+        // Seed 004's week: the stranger is screened out, the ad poster is warned then removed, the sixth message in a minute is a flood,
+        // the host's red packet is allowed in the evening window and a member's is not.
+        Assert.Contains("line 8: reject stranger-x by customers-only [store-group-v1]", output, StringComparison.Ordinal);
+        Assert.Contains("line 12: warn dad-sun by content.ad [store-group-v1]", output, StringComparison.Ordinal);
+        Assert.Contains("line 13: remove dad-sun by content.ad [store-group-v1]", output, StringComparison.Ordinal);
+        Assert.Contains("line 19: warn mum-li by flood.window [store-group-v1]: 6 messages within 60 s (at most 5)", output, StringComparison.Ordinal);
+        Assert.Contains("line 21: allow-red-packet host-lin", output, StringComparison.Ordinal);
+        Assert.Contains("line 22: reject mum-chen by redpacket.sender", output, StringComparison.Ordinal);
+        Assert.Contains("22 events, 0 rejected; decisions: admit 6, reject 5, warn 2, remove 1, allow-red-packet 1.", output, StringComparison.Ordinal);
+
+        var csv = File.ReadAllLines(OutPath("decisions.csv"));
+        Assert.Equal("event_line,at,decision,member,rule,policy_version,evidence,until", csv[0]);
+        Assert.Equal(1 + 15, csv.Length);
+        Assert.StartsWith("13,2026-03-03T05:00:00Z,remove,dad-sun,content.ad,store-group-v1,", csv[11], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GroupsReplay_DryRun_ShowsWhatTheStricterPolicyWouldChange()
+    {
+        var (code, output, _) = Run("groups", "replay", "--policy", Config("group-policy.json"), "--events", Config("events.jsonl"), "--dry-run", Config("group-policy-strict.json"));
+        Assert.Equal(0, code);
+        Assert.Contains("dry run under 'store-group-v2': 4 event(s) would be decided differently.", output, StringComparison.Ordinal);
+
+        var (_, json, _) = Run("groups", "replay", "--policy", Config("group-policy.json"), "--events", Config("events.jsonl"), "--dry-run", Config("group-policy-strict.json"), "--json");
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        Assert.Equal(22, root.GetProperty("events").GetInt32());
+        var differences = root.GetProperty("dryRun").GetProperty("differences").EnumerateArray().ToList();
+        // The first ad removes at once; the second ad is then from a non-member; the 4th and 5th flood messages are now floods.
+        Assert.Equal([12, 13, 17, 18], differences.Select(d => d.GetProperty("line").GetInt32()));
+        Assert.Equal("remove", differences[0].GetProperty("after")[1].GetProperty("decision").GetString());
+        Assert.Contains("not a member", differences[1].GetProperty("afterError").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GroupsReplay_EventsTheEngineRejects_AreNamedByLine_AndTheReplayGoesOn()
+    {
+        var events = Temp("events.jsonl", """
+            {"type":"memberAdded","at":"2026-03-02T01:00:00Z","member":"host-lin","role":"host"}
+            {"type":"message","at":"2026-03-02T02:00:00Z","author":"nobody","text":"hi"}
+            {"type":"message","at":"2026-03-01T02:00:00Z","author":"host-lin","text":"yesterday"}
+            {"type":"message","at":"2026-03-02T03:00:00Z","author":"host-lin","text":"welcome"}
+            """);
+        var (code, output, _) = Run("groups", "replay", "--policy", Config("group-policy.json"), "--events", events);
+        Assert.Equal(0, code);
+        Assert.Contains("line 2: rejected event:", output, StringComparison.Ordinal);
+        Assert.Contains("nobody", output, StringComparison.Ordinal);
+        Assert.Contains("line 3: rejected event:", output, StringComparison.Ordinal);
+        Assert.Contains("4 events, 2 rejected", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GroupsReplay_BadFiles_ExitTwo_NamingFileLineAndColumn_AndWriteNothing()
+    {
+        var badEvents = Temp("bad.jsonl", "{\"type\":\"tick\",\"at\":\"2026-03-02T01:00:00Z\"}\n// a comment\n{\"type\":\"redPacket\",\"at\":\"2026-03-02T01:00:00Z\",\"sender\":\"a\",\"amount\":\"lots\",\"count\":1}\n");
+        var (code, _, err) = Run("groups", "replay", "--policy", Config("group-policy.json"), "--events", badEvents, "--out", OutPath("decisions.csv"));
+        Assert.Equal(2, code);
+        Assert.Contains("bad.jsonl:3:", err, StringComparison.Ordinal);
+        Assert.Contains("$.amount", err, StringComparison.Ordinal);
+        Assert.False(File.Exists(OutPath("decisions.csv")));
+
+        var badPolicy = Temp("policy.json", """{ "version": "v1", "effectiveFrom": "2026-01-01T00:00:00Z", "admission": { "capacity": 0 }, "flood": { "maxMessages": 0 } }""");
+        (code, _, err) = Run("groups", "replay", "--policy", badPolicy, "--events", Config("events.jsonl"));
+        Assert.Equal(2, code);
+        Assert.Contains("$.admission.capacity", err, StringComparison.Ordinal);
+        Assert.Contains("group.flood.range", err, StringComparison.Ordinal); // every problem is reported
+
+        var syntax = Temp("syntax.json", "{ \"version\": \"v1\",\n  \"effectiveFrom\": }");
+        (code, _, err) = Run("groups", "replay", "--policy", syntax, "--events", Config("events.jsonl"));
+        Assert.Equal(2, code);
+        Assert.Contains("syntax.json:2:", err, StringComparison.Ordinal);
+
+        (code, _, err) = Run("groups", "replay", "--policy", OutPath("missing.json"), "--events", Config("events.jsonl"));
+        Assert.Equal(2, code);
+        Assert.Contains("file not found", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ScoreKeyCustomers_RanksTheSampleStore()
+    {
+        string[] args = ["score", "key-customers", "--members", Config("members.csv"), "--orders", Config("orders.csv"), "--interactions", Config("interactions.csv"), "--top", "3"];
+        var (code, output, _) = Run([.. args, "--out", OutPath("scores.csv")]);
+        Assert.Equal(0, code);
+        Assert.Contains("6 customers scored as of 2026-03-04; the top 3:", output, StringComparison.Ordinal);
+        // Li shared twice, replied once and referred two buyers: a helpful spreader.
+        Assert.Contains("helpful spreader: 2 share(s) and 1 repl(ies), 2 referred buyer(s)", output, StringComparison.Ordinal);
+        var scores = File.ReadAllLines(OutPath("scores.csv"));
+        Assert.Equal("customer_id,score,repurchase,influence,spreading,rfm,rfm_cell,archetypes", scores[0]);
+        Assert.Equal(7, scores.Length);
+
+        var (_, json, _) = Run([.. args, "--json"]);
+        using var doc = JsonDocument.Parse(json);
+        var top = doc.RootElement.GetProperty("top").EnumerateArray().ToList();
+        Assert.Equal(3, top.Count);
+        Assert.Equal(["chen", "zhang", "li"], top.Select(t => t.GetProperty("customer").GetString()));
+        Assert.Equal("HelpfulSpreader", top[2].GetProperty("archetypes").GetString());
+        var scoresInOrder = top.Select(t => t.GetProperty("score").GetDouble()).ToList();
+        Assert.Equal(scoresInOrder.OrderDescending(), scoresInOrder);
+
+        // As of an earlier day, later facts do not count.
+        var (_, early, _) = Run([.. args, "--as-of", "2026-02-28"]);
+        Assert.Contains("scored as of 2026-02-28", early, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("customer_id,date,kind\nli,2026-02-21,shared-post\nli,2026-02-22,danced\n", "interactions.csv:3:", "'danced' is not an interaction kind")]
+    [InlineData("customer_id,date,kind\nghost,2026-02-21,shared-post\n", "interactions.csv:2:1:", "unknown member 'ghost'")]
+    [InlineData("customer_id,date,kind\nli,21/02/2026,shared-post\n", "interactions.csv:2:4:", "is not a date")]
+    [InlineData("customer_id,kind\nli,shared-post\n", "interactions.csv:1:1:", "missing column 'date'")]
+    public void ScoreKeyCustomers_BadInteractions_ExitTwo(string content, string where, string message)
+    {
+        var interactions = Temp("interactions.csv", content);
+        var (code, _, err) = Run("score", "key-customers", "--members", Config("members.csv"), "--orders", Config("orders.csv"), "--interactions", interactions, "--out", OutPath("scores.csv"));
+        Assert.Equal(2, code);
+        Assert.Contains(where, err, StringComparison.Ordinal);
+        Assert.Contains(message, err, StringComparison.Ordinal);
+        Assert.False(File.Exists(OutPath("scores.csv")));
+    }
+
+    [Fact]
+    public void Simulate_FromAConfigFile_IsTheLibrarysRun_AndDrawsCharts()
+    {
+        var charts = Path.Combine(_dir, "charts");
+        var (code, json, _) = Run("simulate", "--config", Config("sim.json"), "--charts", charts, "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(json);
+        var settings = ConfigJson.ReadSimulationSettings(File.ReadAllText(Config("sim.json"))).Value!;
+        var result = CommunitySimulator.Run(settings);
+        Assert.Equal(300, doc.RootElement.GetProperty("customers").GetInt32());
+        Assert.Equal(result.Flows.GrossSales.ToString(), doc.RootElement.GetProperty("grossSales").GetString());
+        Assert.Equal(result.Orders.Count, doc.RootElement.GetProperty("orders").GetInt32());
+        Assert.True(new FileInfo(Path.Combine(charts, "funnel.png")).Length > 1_000);
+        Assert.True(new FileInfo(Path.Combine(charts, "revenue-sources.png")).Length > 1_000);
+
+        // Options on the command line override the file.
+        var (_, shorter, _) = Run("simulate", "--config", Config("sim.json"), "--days", "30", "--json");
+        using var shorterDoc = JsonDocument.Parse(shorter);
+        Assert.Equal(CommunitySimulator.Run(settings with { Days = 30 }).Orders.Count, shorterDoc.RootElement.GetProperty("orders").GetInt32());
+    }
+
+    [Fact]
+    public void Simulate_ABadConfig_ExitsTwo_WithEveryProblem()
+    {
+        var config = Temp("sim.json", """{ "days": 0, "refundProbability": 1.5, "compliance": "two-level" }""");
+        var (code, _, err) = Run("simulate", "--config", config);
+        Assert.Equal(2, code);
+        Assert.Contains("$.days", err, StringComparison.Ordinal);
+        Assert.Contains("sim.days.range", err, StringComparison.Ordinal);
+        Assert.Contains("sim.probability.range", err, StringComparison.Ordinal);
+
+        var unknown = Temp("sim2.json", "{ \"days\": 30,\n  \"customers\": 10 }");
+        (code, _, err) = Run("simulate", "--config", unknown);
+        Assert.Equal(2, code);
+        Assert.Contains("sim2.json:2:", err, StringComparison.Ordinal);
+        Assert.Contains("json.unknown-property", err, StringComparison.Ordinal);
+    }
+}
