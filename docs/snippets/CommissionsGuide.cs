@@ -1,0 +1,63 @@
+using CommunityModel.Commissions;
+using CommunityModel.Primitives;
+using CommunityModel.Referrals;
+using NodaTime;
+
+namespace CommunityModel.Docs;
+
+/// <summary>The code of docs/commissions.md; the tests run it and check its results.</summary>
+public static class CommissionsGuide
+{
+    public static (CommissionRun Run, PayoutLedger Ledger, LedgerResult Refund) TwoLevelRun()
+    {
+        #region commissions-tree
+        var shanghai = DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
+        Instant At(int month, int day) => new LocalDateTime(2026, month, day, 10, 0).InZoneStrictly(shanghai).ToInstant();
+
+        // Join records in any order; a bad link (unknown sponsor, cycle, self-sponsorship,
+        // a sponsor who joined later) rejects the whole batch with every offender listed.
+        var tree = ReferralTree.Build(
+        [
+            new JoinRecord("wang", null, At(1, 5)),
+            new JoinRecord("li", "wang", At(1, 20)),
+            new JoinRecord("zhang", "li", At(2, 3)),
+            new JoinRecord("chen", "zhang", At(2, 14)),
+            new JoinRecord("zhao", "li", At(2, 20)),
+            new JoinRecord("sun", "chen", At(3, 1)),
+        ]);
+        // tree.Upline("sun", 2) is [chen, zhang]; tree.DownlineSize("li") is 4.
+        #endregion
+
+        #region commissions-run
+        // 二级分销: 10% to the referrer, 5% to the referrer's referrer, floored to the fen.
+        var plan = CommissionPlan.Create(new CommissionPlanDefinition
+        {
+            Name = "二级分销 10% / 5%",
+            Currency = Currency.CNY,
+            Levels = new LevelRule { Rates = [Rate.FromPercent(10), Rate.FromPercent(5)] },
+            Products = [new ProductRule { Product = "partner-pack", Commissionable = false }],
+        });
+        var statuses = MemberStatuses.Create(tree, ranks: null);
+        Order[] orders =
+        [
+            new("o-1", "sun", "diapers", Money.Parse("CNY 399.00"), At(3, 2)),
+            new("o-2", "zhao", "diaper-trial", Money.Parse("CNY 39.90"), At(3, 2)),
+        ];
+        var run = new CommissionEngine(plan).Run(statuses, orders);
+        // o-1 pays chen 39.90 and zhang 19.95; o-2 pays li 3.99 and wang 1.99 (1.995 floored);
+        // the company keeps the rest of each order, to the fen. run["o-1"].Explain() says why.
+        #endregion
+
+        #region commissions-ledger
+        // Commissions wait out the 2-month no-questions refund window before they can be paid.
+        var ledger = new PayoutLedger(Currency.CNY, Period.FromMonths(2), shanghai);
+        ledger.Record(run);
+        var refund = ledger.Refund("r-1", "o-1", Money.Parse("CNY 199.50"), At(3, 20));
+        // Half of o-1 comes back: chen's and zhang's lines are cut by half, exactly to the fen.
+        var chen = ledger.BalanceOf("chen", At(6, 1)); // Available 19.95: the rest was reversed
+        #endregion
+
+        _ = chen;
+        return (run, ledger, refund);
+    }
+}
