@@ -6,7 +6,7 @@ namespace CommunityModel.Primitives;
 /// Argument checks used at every public entry point. Each failure throws an
 /// <see cref="ArgumentException"/> (or a subtype) naming the offending parameter.
 /// </summary>
-public static class Preconditions
+internal static class Preconditions
 {
     /// <summary>Throws <see cref="ArgumentNullException"/> when <paramref name="value"/> is null.</summary>
     /// <typeparam name="T">The reference type checked.</typeparam>
