@@ -13,7 +13,7 @@ namespace CommunityModel.Groups;
 /// </summary>
 public sealed class GroupState
 {
-    private readonly List<(GroupPolicy Policy, Instant From, CompiledContent? Content, DateTimeZone Zone)> _policies = [];
+    private readonly List<CompiledPolicy> _policies = [];
     private readonly Dictionary<MemberId, MemberState> _members = [];
     private readonly List<MemberId> _waiting = [];
     private readonly Dictionary<string, MemberId> _messageAuthors = new(StringComparer.Ordinal);
@@ -27,7 +27,7 @@ public sealed class GroupState
     public GroupState(GroupPolicy policy)
     {
         GroupPolicy.Create(policy);
-        _policies.Add((policy, policy.EffectiveFrom, CompiledContent.From(policy.Content), DateTimeZoneProviders.Tzdb[policy.ZoneId]));
+        _policies.Add(new CompiledPolicy(policy, policy.EffectiveFrom));
     }
 
     /// <summary>Members now in the group.</summary>
@@ -66,7 +66,7 @@ public sealed class GroupState
             return 0;
         }
 
-        var (policy, _, _, _) = PolicyAt(at);
+        var policy = PolicyAt(at).Policy;
         return Unexpired(m.Strikes, at, policy.Escalation.StrikeLifetime) + Unexpired(m.AdStrikes, at, policy.Content?.AdLadder.StrikeLifetime ?? policy.Escalation.StrikeLifetime);
     }
 
@@ -86,6 +86,24 @@ public sealed class GroupState
             return Invalid($"event at {e.At} is before the last event at {last}: events must come in time order");
         }
 
+        if (e is MessagePosted message)
+        {
+            // The hot path: one member lookup, no pattern match over every event type.
+            ArgumentNullException.ThrowIfNull(message.Text);
+            if (!_members.TryGetValue(message.Author, out var author))
+            {
+                return Invalid($"'{message.Author}' is not a member of the group");
+            }
+
+            if (message.MessageId is { } messageId && _messageAuthors.ContainsKey(messageId))
+            {
+                return Invalid($"message id '{messageId}' was used before");
+            }
+
+            _last = e.At;
+            return OnMessage(message, author);
+        }
+
         var error = Check(e);
         if (error is not null)
         {
@@ -95,7 +113,6 @@ public sealed class GroupState
         _last = e.At;
         return e switch
         {
-            MessagePosted m => OnMessage(m),
             JoinRequested j => OnJoinRequest(j),
             MemberAdded a => OnAdded(a),
             MemberLeft l => OnLeft(l),
@@ -143,7 +160,7 @@ public sealed class GroupState
 
     private static Instant Max(Instant a, Instant b) => a > b ? a : b;
 
-    private (GroupPolicy Policy, Instant From, CompiledContent? Content, DateTimeZone Zone) PolicyAt(Instant at)
+    private CompiledPolicy PolicyAt(Instant at)
     {
         for (var i = _policies.Count - 1; i > 0; i--)
         {
@@ -156,10 +173,11 @@ public sealed class GroupState
         return _policies[0];
     }
 
-    private GroupOutcome OnMessage(MessagePosted m)
+    private GroupOutcome OnMessage(MessagePosted m, MemberState member)
     {
-        var (policy, _, content, _) = PolicyAt(m.At);
-        var member = _members[m.Author];
+        var compiled = PolicyAt(m.At);
+        var policy = compiled.Policy;
+        var content = compiled.Content;
         var now = m.At;
         if (m.MessageId is { } id)
         {
@@ -175,7 +193,7 @@ public sealed class GroupState
             return Decided(new GroupDecision(GroupDecisionKind.Reject, m.Author, "escalation.muted", policy.Version, $"muted until {member.MutedUntil}", now));
         }
 
-        if (policy.Flood is { } flood && !flood.ExemptRoles.Contains(member.Role))
+        if (policy.Flood is { } flood && !compiled.IsFloodExempt(member.Role))
         {
             if (flood.SlowMode is { } slow && previous is { } p && now - p < slow)
             {
@@ -189,12 +207,12 @@ public sealed class GroupState
             }
         }
 
-        if (content is not null && !policy.Content!.ExemptRoles.Contains(member.Role))
+        if (content is not null && !compiled.IsContentExempt(member.Role))
         {
             var (rule, evidence) = content.Check(m.Text, m.Labels);
             if (rule is not null)
             {
-                var ladder = rule == "content.ad" ? policy.Content.AdLadder : policy.Escalation;
+                var ladder = rule == "content.ad" ? policy.Content!.AdLadder : policy.Escalation;
                 return Strike(member, m.Author, policy, ladder, rule == "content.ad" ? member.AdStrikes : member.Strikes, rule, evidence!, now);
             }
         }
@@ -303,7 +321,8 @@ public sealed class GroupState
 
     private GroupOutcome OnRedPacket(RedPacketSent r)
     {
-        var (policy, _, _, zone) = PolicyAt(r.At);
+        var compiled = PolicyAt(r.At);
+        var (policy, zone) = (compiled.Policy, compiled.Zone);
         GroupOutcome Reject(string rule, string evidence) => Decided(new GroupDecision(GroupDecisionKind.Reject, r.Sender, rule, policy.Version, evidence, r.At));
         if (policy.RedPackets is not { } rules)
         {
@@ -370,7 +389,7 @@ public sealed class GroupState
 
     private GroupOutcome OnPolicyChanged(PolicyChanged pc)
     {
-        _policies.Add((pc.Policy, Max(pc.Policy.EffectiveFrom, pc.At), CompiledContent.From(pc.Policy.Content), DateTimeZoneProviders.Tzdb[pc.Policy.ZoneId]));
+        _policies.Add(new CompiledPolicy(pc.Policy, Max(pc.Policy.EffectiveFrom, pc.At)));
         return GroupOutcome.Applied;
     }
 
@@ -516,13 +535,57 @@ public sealed class GroupState
         }
     }
 
+    /// <summary>A policy version with what the hot path needs precomputed: compiled content, the zone, exempt roles as bit masks.</summary>
+    private sealed class CompiledPolicy
+    {
+        private readonly int _floodExempt;
+        private readonly int _contentExempt;
+
+        public CompiledPolicy(GroupPolicy policy, Instant from)
+        {
+            Policy = policy;
+            From = from;
+            Content = CompiledContent.From(policy.Content);
+            Zone = DateTimeZoneProviders.Tzdb[policy.ZoneId];
+            _floodExempt = Mask(policy.Flood?.ExemptRoles);
+            _contentExempt = Mask(policy.Content?.ExemptRoles);
+        }
+
+        public GroupPolicy Policy { get; }
+
+        public Instant From { get; }
+
+        public CompiledContent? Content { get; }
+
+        public DateTimeZone Zone { get; }
+
+        public bool IsFloodExempt(GroupRole role) => (_floodExempt & Bit(role)) != 0;
+
+        public bool IsContentExempt(GroupRole role) => (_contentExempt & Bit(role)) != 0;
+
+        private static int Bit(GroupRole role) => 1 << ((int)role & 31);
+
+        private static int Mask(IReadOnlyList<GroupRole>? roles)
+        {
+            var mask = 0;
+            foreach (var r in roles ?? [])
+            {
+                mask |= Bit(r);
+            }
+
+            return mask;
+        }
+    }
+
     /// <summary>Content rules compiled for fast checks: keyword search values, link markers, patterns, label sets.</summary>
     private sealed class CompiledContent
     {
+        // Groups under one policy share its compiled rules (the rules are immutable records).
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ContentRules, CompiledContent> Cache = [];
         private static readonly SearchValues<string> LinkMarkers = SearchValues.Create(["http://", "https://", "www."], StringComparison.OrdinalIgnoreCase);
         private readonly ContentRules _rules;
-        private readonly SearchValues<string>? _keywords;
-        private readonly SearchValues<string>? _allow;
+        private readonly KeywordSearcher? _keywords;
+        private readonly KeywordSearcher? _allow;
         private readonly Regex[] _patterns;
         private readonly HashSet<string> _adLabels;
         private readonly HashSet<string> _prohibited;
@@ -531,15 +594,15 @@ public sealed class GroupState
         private CompiledContent(ContentRules rules)
         {
             _rules = rules;
-            _keywords = rules.AdKeywords.Count > 0 ? SearchValues.Create([.. rules.AdKeywords], StringComparison.OrdinalIgnoreCase) : null;
-            _allow = rules.AllowList.Count > 0 ? SearchValues.Create([.. rules.AllowList], StringComparison.OrdinalIgnoreCase) : null;
+            _keywords = rules.AdKeywords.Count > 0 ? new KeywordSearcher(rules.AdKeywords) : null;
+            _allow = rules.AllowList.Count > 0 ? new KeywordSearcher(rules.AllowList) : null;
             _patterns = [.. rules.AdPatterns.Select(p => new Regex(p, RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromMilliseconds(100)))];
             _adLabels = new HashSet<string>(rules.AdLabels, StringComparer.OrdinalIgnoreCase);
             _prohibited = new HashSet<string>(rules.ProhibitedLabels, StringComparer.OrdinalIgnoreCase);
             _onTheme = new HashSet<string>(rules.OnThemeTopics, StringComparer.OrdinalIgnoreCase);
         }
 
-        public static CompiledContent? From(ContentRules? rules) => rules is null ? null : new CompiledContent(rules);
+        public static CompiledContent? From(ContentRules? rules) => rules is null ? null : Cache.GetValue(rules, r => new CompiledContent(r));
 
         public (string? Rule, string? Evidence) Check(string text, IReadOnlyList<string>? labels)
         {
@@ -555,7 +618,7 @@ public sealed class GroupState
             }
 
             var span = text.AsSpan();
-            var allowed = _allow is not null && span.IndexOfAny(_allow) >= 0;
+            var allowed = _allow is not null && _allow.IndexIn(span) >= 0;
             if (!allowed)
             {
                 if (labels is { Count: > 0 })
@@ -575,7 +638,7 @@ public sealed class GroupState
                     return ("content.ad", $"link \"{Excerpt(text, at)}\"");
                 }
 
-                if (_keywords is not null && (at = span.IndexOfAny(_keywords)) >= 0)
+                if (_keywords is not null && (at = _keywords.IndexIn(span)) >= 0)
                 {
                     return ("content.ad", $"keyword in \"{Excerpt(text, at)}\"");
                 }
