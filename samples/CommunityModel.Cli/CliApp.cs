@@ -24,6 +24,8 @@ public static partial class CliApp
                       [--refunds refunds.csv] [--inactive ids.csv] --out payouts.csv [--lines lines.csv] [--json]
           plan check plan.json [--profile NAME] [--holding P2M] [--refund-window P2M] [--json]
           score bgnbd --summary summary.csv [--out scores.csv]      (columns ID,frequency,recency,T)
+          score bgnbd --transactions tx.csv --calibration-end 1997-09-30 [--out scores.csv]
+                      (columns customer_id,date; summarised in weeks)
           score key-customers --members members.csv --orders orders.csv [--interactions interactions.csv]
                       [--as-of 2026-03-31] [--zone Asia/Shanghai] [--top 30] [--out scores.csv] [--json]
           groups replay --policy policy.json --events events.jsonl [--dry-run new-policy.json]
@@ -52,7 +54,7 @@ public static partial class CliApp
             {
                 ["commissions", .. var rest] => Commissions(Options.Parse(rest, ["--plan", "--members", "--orders", "--ranks", "--refunds", "--inactive", "--out", "--lines"], ["--json"]), stdout, new ProgressBar(stderr, interactive, "commissions", 5)),
                 ["plan", "check", var file, .. var rest] => PlanCheck(file, Options.Parse(rest, ["--profile", "--holding", "--refund-window"], ["--json"]), stdout),
-                ["score", "bgnbd", .. var rest] => ScoreBgNbd(Options.Parse(rest, ["--summary", "--out"], []), stdout),
+                ["score", "bgnbd", .. var rest] => ScoreBgNbd(Options.Parse(rest, ["--summary", "--transactions", "--calibration-end", "--out"], []), stdout),
                 ["score", "key-customers", .. var rest] => ScoreKeyCustomers(Options.Parse(rest, ["--members", "--orders", "--interactions", "--as-of", "--zone", "--top", "--out"], ["--json"]), stdout),
                 ["groups", "replay", .. var rest] => GroupsReplay(Options.Parse(rest, ["--policy", "--events", "--dry-run", "--out"], ["--json"]), stdout, stderr, interactive),
                 ["simulate", .. var rest] => Simulate(Options.Parse(rest, ["--config", "--customers", "--days", "--seed", "--plan", "--profile", "--charts"], ["--json"]), stdout, stderr, interactive),
@@ -289,7 +291,60 @@ public static partial class CliApp
 
     private static int ScoreBgNbd(Options o, TextWriter stdout)
     {
-        var path = o.Required("--summary");
+        var summaries = new List<Scoring.RepeatSummary>();
+        string path;
+        if (o.Optional("--transactions") is { } txPath)
+        {
+            if (o.Optional("--summary") is not null)
+            {
+                throw new UsageException("give --summary or --transactions, not both");
+            }
+
+            path = txPath;
+            summaries.AddRange(SummariesFromTransactions(txPath, o.Required("--calibration-end")));
+        }
+        else
+        {
+            path = o.Optional("--summary") ?? throw new UsageException("--summary or --transactions with --calibration-end is required");
+            summaries.AddRange(ReadSummaries(path));
+        }
+
+        if (summaries.Count == 0)
+        {
+            throw new InputException(path, 2, 1, "no customers to fit");
+        }
+
+        return FitAndReport(summaries, o, stdout);
+    }
+
+    /// <summary>transactions.csv: <c>customer_id,date</c> (ISO 8601 or yyyyMMdd), one row per purchase; summarised in weeks.</summary>
+    private static IEnumerable<Scoring.RepeatSummary> SummariesFromTransactions(string path, string calibrationEnd)
+    {
+        var end = ParseDay(calibrationEnd) ?? throw new UsageException($"--calibration-end '{calibrationEnd}' is not a date such as 1997-09-30");
+        var purchases = new List<Scoring.Purchase>();
+        foreach (var r in Csv.Read(path, "customer_id", "date"))
+        {
+            var day = ParseDay(r["date"].Trim()) ?? throw r.Error("date", $"'{r["date"]}' is not a date such as 1997-01-01 or 19970101");
+            purchases.Add(new Scoring.Purchase(NonBlank(r, "customer_id"), day, Money.Zero(Currency.CNY)));
+        }
+
+        return Scoring.RepeatSummaries.FromPurchases(purchases, end).Select(c => c.Summary);
+    }
+
+    private static LocalDate? ParseDay(string text)
+    {
+        var iso = LocalDatePattern.Iso.Parse(text);
+        if (iso.Success)
+        {
+            return iso.Value;
+        }
+
+        var compact = LocalDatePattern.CreateWithInvariantCulture("yyyyMMdd").Parse(text);
+        return compact.Success ? compact.Value : null;
+    }
+
+    private static List<Scoring.RepeatSummary> ReadSummaries(string path)
+    {
         var summaries = new List<Scoring.RepeatSummary>();
         foreach (var r in Csv.Read(path, "ID", "frequency", "recency", "T"))
         {
@@ -312,11 +367,11 @@ public static partial class CliApp
             summaries.Add(new Scoring.RepeatSummary(NonBlank(r, "ID"), (int)frequency, recency, age));
         }
 
-        if (summaries.Count == 0)
-        {
-            throw new InputException(path, 2, 1, "no customers to fit");
-        }
+        return summaries;
+    }
 
+    private static int FitAndReport(List<Scoring.RepeatSummary> summaries, Options o, TextWriter stdout)
+    {
         var fit = Scoring.BgNbd.Fit(summaries);
         var p = fit.Parameters;
         if (o.Optional("--out") is { } outPath)

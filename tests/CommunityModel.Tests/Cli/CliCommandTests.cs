@@ -157,6 +157,29 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    public void ScoreBgNbd_FromTransactions_IsTheFitOfTheirWeeklySummaries()
+    {
+        // a: three purchase days (the 15th twice counts once): frequency 2, recency 42 days = 6 weeks, age 63 days = 9 weeks.
+        // b: one purchase a week before the end: 0, 0, 1. d: 0, 0, 4. e: 1, 2, 5. c bought after the end and is left out.
+        var tx = Temp("tx.csv", "customer_id,date\na,2026-01-01\na,20260115\na,2026-01-15\na,2026-02-12\nb,2026-02-26\nc,2026-03-06\nd,2026-02-05\ne,2026-01-29\ne,2026-02-12\n");
+        var summary = Temp("summary.csv", "ID,frequency,recency,T\na,2,6,9\nb,0,0,1\nd,0,0,4\ne,1,2,5\n");
+        var (code, fromTx, _) = Run("score", "bgnbd", "--transactions", tx, "--calibration-end", "2026-03-05", "--out", OutPath("tx-scores.csv"));
+        Assert.Equal(0, code);
+        var (_, fromSummary, _) = Run("score", "bgnbd", "--summary", summary, "--out", OutPath("summary-scores.csv"));
+        Assert.Equal(fromSummary, fromTx);
+        Assert.Equal(File.ReadAllText(OutPath("summary-scores.csv")), File.ReadAllText(OutPath("tx-scores.csv")));
+        Assert.Contains("\"customers\":4", fromTx, StringComparison.Ordinal);
+
+        var bad = Temp("bad.csv", "customer_id,date\na,2026-01-01\na,yesterday\n");
+        (code, _, var err) = Run("score", "bgnbd", "--transactions", bad, "--calibration-end", "2026-03-05");
+        Assert.Equal(2, code);
+        Assert.Contains("bad.csv:3:3:", err, StringComparison.Ordinal);
+        (code, _, err) = Run("score", "bgnbd", "--transactions", tx);
+        Assert.Equal(2, code);
+        Assert.Contains("--calibration-end is required", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Simulate_FromAConfigFile_IsTheLibrarysRun_AndDrawsCharts()
     {
         var charts = Path.Combine(_dir, "charts");
