@@ -14,12 +14,24 @@ internal sealed class ProgressBar : IProgress<int>, IDisposable
     private readonly bool _enabled;
     private readonly string _label;
     private readonly long _total;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Func<long> _elapsedMs;
     private long _lastDrawMs = -1_000;
     private bool _drawn;
 
     public ProgressBar(TextWriter writer, bool enabled, string label, long total)
+        : this(writer, enabled, label, total, Stopwatch.StartNew())
     {
+    }
+
+    private ProgressBar(TextWriter writer, bool enabled, string label, long total, Stopwatch clock)
+        : this(writer, enabled, label, total, () => clock.ElapsedMilliseconds)
+    {
+    }
+
+    /// <summary>With a clock of its own (milliseconds since the work began), for tests.</summary>
+    internal ProgressBar(TextWriter writer, bool enabled, string label, long total, Func<long> elapsedMs)
+    {
+        _elapsedMs = elapsedMs;
         _writer = writer;
         _enabled = enabled && total > 0;
         _label = label;
@@ -35,7 +47,7 @@ internal sealed class ProgressBar : IProgress<int>, IDisposable
             return;
         }
 
-        var ms = _clock.ElapsedMilliseconds;
+        var ms = _elapsedMs();
         if (ms < 1_000 || ms - _lastDrawMs < 100)
         {
             return;

@@ -217,3 +217,38 @@ public sealed class CliCommandTests : IDisposable
         Assert.Contains("json.unknown-property", err, StringComparison.Ordinal);
     }
 }
+
+public sealed class ProgressBarTests
+{
+    [Fact]
+    public void DrawsOnlyAfterASecond_AtMostEveryTenthOfASecond_AndClearsItsLine()
+    {
+        long now = 0;
+        var err = new StringWriter();
+        using (var bar = new ProgressBar(err, enabled: true, "work", 10, () => now))
+        {
+            now = 900;
+            bar.Report(3);
+            Assert.Equal("", err.ToString()); // under a second: nothing
+            now = 1_000;
+            bar.Report(5);
+            Assert.Equal("\rwork [###############---------------]  50% ", err.ToString());
+            now = 1_050;
+            bar.Report(6);
+            Assert.DoesNotContain("60%", err.ToString(), StringComparison.Ordinal); // too soon after the last draw
+            now = 1_200;
+            bar.Report(10);
+            Assert.EndsWith("[##############################] 100% ", err.ToString(), StringComparison.Ordinal);
+        }
+
+        Assert.EndsWith("\r" + new string(' ', 4 + 30 + 10) + "\r", err.ToString(), StringComparison.Ordinal);
+
+        var quiet = new StringWriter();
+        using (var off = new ProgressBar(quiet, enabled: false, "work", 10, () => 5_000))
+        {
+            off.Report(5);
+        }
+
+        Assert.Equal("", quiet.ToString()); // not a terminal: never drawn
+    }
+}
