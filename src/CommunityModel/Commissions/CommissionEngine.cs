@@ -107,6 +107,11 @@ public sealed class CommissionEngine
     public CommissionTotals RunTotals(MemberStatuses statuses, OrderBatch batch)
     {
         var calc = new Calculator(Plan, statuses, batch, trace: false);
+        if (!ForceOrderByOrder && calc.ByBuyerRates() is { } rates)
+        {
+            return calc.TotalsByBuyer(rates);
+        }
+
         var totals = new long[statuses.Tree.Count];
         long sales = 0, paid = 0;
         var earner = calc.Earner;
@@ -130,6 +135,9 @@ public sealed class CommissionEngine
 
         return new CommissionTotals(statuses.Tree, Plan.Currency, totals, sales, paid, batch.Count);
     }
+
+    /// <summary>For tests and benchmarks: compute totals order by order, never by buyer.</summary>
+    internal bool ForceOrderByOrder { get; init; }
 
     /// <summary>The per-run state: flat arrays of the links in force and reusable line buffers.</summary>
     private sealed class Calculator
@@ -240,6 +248,228 @@ public sealed class CommissionEngine
         public int[] SkipsBefore { get; }
 
         public List<SkippedUpline> Skips { get; } = [];
+
+        /// <summary>
+        /// The rates of a by-buyer totals run, or null when the plan or the batch needs order-by-order work.
+        /// When the links do not change during the batch (no transfers), rounding is Floor and the cap can never
+        /// bind, every line of an order is floor(amount x rate) for a rate that depends only on the buyer's
+        /// upline and not on the order. Totals can then be summed per buyer and per possible rate in one
+        /// sequential pass over the orders, and each buyer's uplines walked once instead of once per order.
+        /// </summary>
+        public long[]? ByBuyerRates()
+        {
+            if (_epochStarts.Length > 0 || !_floor)
+            {
+                return null;
+            }
+
+            // Worth it when a buyer's upline walk is long (differential, compression) or buyers order many times.
+            var longWalks = _plan.DifferentialPpm is not null || (_plan.LevelCount > 0 && _plan.LevelCompression == Compression.Dynamic);
+            if (_batch.Count < (longWalks ? _statuses.Tree.Count / 2 : 4L * _statuses.Tree.Count))
+            {
+                return null;
+            }
+
+            // The most one order can pay: the cap must not bind, and no rate may pass 100% (no line overflows a total).
+            long worst = 0;
+            for (var level = 0; level < _plan.LevelCount; level++)
+            {
+                var max = _levelDefaultPpm[level];
+                foreach (var row in _levelPpmByRank)
+                {
+                    max = Math.Max(max, row[level]);
+                }
+
+                worst += max;
+            }
+
+            if (_plan.DifferentialPpm is { } dppm)
+            {
+                worst += dppm.Max() + (_plan.PeerPpm * Math.Min(_plan.PeerMaxUplines, 1_000));
+            }
+
+            worst += _plan.HasRebate ? _plan.RebatePpm : 0;
+            if (worst > Math.Min(_plan.CapPpm, Million))
+            {
+                return null;
+            }
+
+            var rates = new SortedSet<long>();
+            for (var level = 0; level < _plan.LevelCount; level++)
+            {
+                rates.Add(_levelDefaultPpm[level]);
+                foreach (var row in _levelPpmByRank)
+                {
+                    rates.Add(row[level]);
+                }
+            }
+
+            if (_plan.DifferentialPpm is { } d)
+            {
+                foreach (var r in d)
+                {
+                    rates.Add(r);
+                    foreach (var below in d)
+                    {
+                        rates.Add(r - below);
+                    }
+                }
+
+                rates.Add(_plan.PeerPpm);
+            }
+
+            if (_plan.HasRebate)
+            {
+                rates.Add(_plan.RebatePpm);
+            }
+
+            rates.RemoveWhere(r => r <= 0);
+            return rates.Count is > 0 and <= 16 ? [.. rates] : null;
+        }
+
+        /// <summary>The by-buyer totals run (see <see cref="ByBuyerRates"/>); the same totals as order by order.</summary>
+        public CommissionTotals TotalsByBuyer(long[] rates)
+        {
+            var n = _statuses.Tree.Count;
+            var u = rates.Length;
+            var totals = new long[n];
+            var byBuyer = new long[checked(n * u)];
+            var ordered = new bool[n];
+            long sales = 0, paid = 0;
+            var buyers = _batch.Buyer;
+            var amounts = _batch.Amount;
+            var products = _batch.Product;
+            for (var row = 0; row < _batch.Count; row++)
+            {
+                var amount = amounts[row];
+                sales = checked(sales + amount);
+                var ruleIndex = _productRule[products[row]];
+                if (ruleIndex >= 0)
+                {
+                    var rule = _plan.Products[ruleIndex];
+                    if (!rule.Commissionable)
+                    {
+                        continue;
+                    }
+
+                    if (rule.FixedByLevel is not null || rule.FixedByRank is not null)
+                    {
+                        // Fixed amounts per unit: this order is computed on its own.
+                        var lines = Compute(row);
+                        for (var k = 0; k < lines; k++)
+                        {
+                            totals[Earner[k]] = checked(totals[Earner[k]] + Amount[k]);
+                            paid = checked(paid + Amount[k]);
+                        }
+
+                        continue;
+                    }
+                }
+
+                var buyer = buyers[row];
+                ordered[buyer] = true;
+                var at = buyer * u;
+                if (amount <= _safeAmount)
+                {
+                    for (var k = 0; k < u; k++)
+                    {
+                        byBuyer[at + k] += amount * rates[k] / Million;
+                    }
+                }
+                else
+                {
+                    for (var k = 0; k < u; k++)
+                    {
+                        byBuyer[at + k] += (long)((Int128)amount * rates[k] / Million);
+                    }
+                }
+            }
+
+            // Each buyer with commissionable orders: the lines an order of theirs makes, each paid the buyer's sum at its rate.
+            var links = LinksFor(0);
+            var block = new int[BlockSize];
+            for (var next = 0; next < n;)
+            {
+                // A block of buyers, their first uplines touched together so the cache misses overlap.
+                var size = 0;
+                while (next < n && size < BlockSize)
+                {
+                    if (ordered[next])
+                    {
+                        block[size++] = next;
+                    }
+
+                    next++;
+                }
+
+                WarmBuyers(links, block, size, totals);
+                for (var i = 0; i < size; i++)
+                {
+                    TotalsOfBuyer(links, block[i], rates, byBuyer, totals, ref paid);
+                }
+            }
+
+            return new CommissionTotals(_statuses.Tree, _plan.Currency, totals, sales, paid, _batch.Count);
+        }
+
+        private void WarmBuyers(Links links, int[] block, int size, long[] totals)
+        {
+            var next = links.JumpDiff ?? links.JumpLevel ?? links.Parent;
+            long sink = 0;
+            for (var i = 0; i < size; i++)
+            {
+                _hop[i] = next[block[i]];
+            }
+
+            var hops = links.JumpDiff is not null ? 4 : Math.Min(_plan.LevelCount, 4);
+            for (var hop = 0; hop < hops; hop++)
+            {
+                for (var i = 0; i < size; i++)
+                {
+                    var p = _hop[i];
+                    if (p >= 0)
+                    {
+                        sink += _rank[p] + totals[p];
+                        _hop[i] = next[p];
+                    }
+                }
+            }
+
+            WarmSink += sink;
+        }
+
+        private void TotalsOfBuyer(Links links, int b, long[] rates, long[] byBuyer, long[] totals, ref long paid)
+        {
+            var u = rates.Length;
+            var at = b * u;
+
+            _count = 0;
+            if (_plan.LevelCount > 0)
+            {
+                ApplyLevels<long>(links, b, 1, 1, null);
+            }
+
+            if (_plan.DifferentialPpm is not null)
+            {
+                ApplyDifferential<long>(links, b, 1, 1, null);
+            }
+
+            if (_plan.HasRebate && (!_rebateRequiresActive || _active[b]))
+            {
+                Add(b, CommissionRuleKind.SelfPurchaseRebate, 0, 0, _plan.RebatePpm, 0);
+            }
+
+            for (var k = 0; k < _count; k++)
+            {
+                var slot = Array.IndexOf(rates, Ppm[k]);
+                if (slot >= 0)
+                {
+                    var sum = byBuyer[at + slot];
+                    totals[Earner[k]] = checked(totals[Earner[k]] + sum);
+                    paid = checked(paid + sum);
+                }
+            }
+        }
 
         /// <summary>How many orders are warmed up together.</summary>
         public const int BlockSize = 128;

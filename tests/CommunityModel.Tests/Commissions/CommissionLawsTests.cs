@@ -79,6 +79,31 @@ public class CommissionLawsTests
                 && totals.CompanyShare == a.Totals.CompanyShare;
         });
 
+    [Property(MaxTest = 300)]
+    public Property TotalsByBuyer_EqualOrderByOrderTotals_WithRebatesFixedAmountsAndCaps() =>
+        Prop.ForAll(Cases(), Arb.From(Gen.Choose(0, 60_000)), (t, rebatePpm) =>
+        {
+            var (c, generated) = t;
+            // Floor and no binding cap take the by-buyer path; the rest must fall back to order by order, with the same result.
+            var definition = rebatePpm % 3 == 0 ? generated with { SelfPurchaseRebate = Rate.FromPartsPerMillion(rebatePpm) } : generated;
+            if (!CommissionPlan.TryCreate(definition, out var plan, out _))
+            {
+                return true;
+            }
+
+            var tree = c.Tree();
+            var statuses = c.Statuses(tree);
+            var batch = OrderBatch.Create(tree, Currency.CNY, c.OrderList());
+            var byBuyer = new CommissionEngine(plan!).RunTotals(statuses, batch);
+            var byOrder = new CommissionEngine(plan!) { ForceOrderByOrder = true }.RunTotals(statuses, batch);
+            var detailed = new CommissionEngine(plan!).Run(statuses, batch).Totals;
+            return byBuyer.ToArray().SequenceEqual(byOrder.ToArray())
+                && byBuyer.ToArray().SequenceEqual(detailed.ToArray())
+                && byBuyer.TotalPaid == byOrder.TotalPaid
+                && byBuyer.TotalSales == byOrder.TotalSales
+                && byBuyer.CompanyShare == detailed.CompanyShare;
+        });
+
     [Property(MaxTest = 200)]
     public Property UplineSafety_LevelPlansWithoutCompression_RaisingARankNeverLowersAnyonesPay() =>
         Prop.ForAll(Cases(differential: false), Arb.From(Gen.Choose(0, 1000)), (t, pick) =>
