@@ -17,12 +17,33 @@ public static class SharedData
 
     private static string? Find()
     {
+        if (RepoRoot.OrNull is not { } root)
+        {
+            return null;
+        }
+
+        var data = Path.GetFullPath(Path.Combine(root, "..", "shared", "data"));
+        return Directory.Exists(data) ? data : null;
+    }
+}
+
+/// <summary>The repository root: the folder above the test binaries that holds CommunityModel.sln.</summary>
+public static class RepoRoot
+{
+    public static string? OrNull { get; } = Find();
+
+    public static string Path => OrNull ?? throw new DirectoryNotFoundException("No CommunityModel.sln above " + AppContext.BaseDirectory);
+
+    /// <summary>A file of samples/config.</summary>
+    public static string SampleConfig(string name) => System.IO.Path.Combine(Path, "samples", "config", name);
+
+    private static string? Find()
+    {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "CommunityModel.sln")))
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "CommunityModel.sln")))
             {
-                var data = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data"));
-                return Directory.Exists(data) ? data : null;
+                return dir.FullName;
             }
         }
 

@@ -10,7 +10,7 @@ public sealed class CliCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("community-cli-").FullName;
 
-    private static string Config(string name) => Configuration.PolicyJsonTests.SamplePath(name);
+    private static string Config(string name) => RepoRoot.SampleConfig(name);
 
     private static (int Code, string Out, string Err) Run(params string[] args)
     {

@@ -6,16 +6,7 @@ public sealed class CliTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("community-cli-").FullName;
 
-    private static string Config(string name)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CommunityModel.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return Path.Combine(dir!.FullName, "samples", "config", name);
-    }
+    private static string Config(string name) => RepoRoot.SampleConfig(name);
 
     private (int Code, string Out, string Err) Run(params string[] args)
     {

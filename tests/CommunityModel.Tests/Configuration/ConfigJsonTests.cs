@@ -9,16 +9,7 @@ namespace CommunityModel.Tests.Configuration;
 
 public sealed class ConfigJsonTests
 {
-    private static string SampleConfig(string name)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CommunityModel.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return File.ReadAllText(Path.Combine(dir!.FullName, "samples", "config", name));
-    }
+    private static string SampleConfig(string name) => File.ReadAllText(RepoRoot.SampleConfig(name));
 
     [Property(MaxTest = 300)]
     public Property Plans_RoundTripExactly() =>

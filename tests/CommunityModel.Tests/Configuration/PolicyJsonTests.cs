@@ -11,16 +11,7 @@ public sealed class PolicyJsonTests
 {
     private static readonly Instant T0 = Instant.FromUtc(2026, 1, 1, 0, 0);
 
-    internal static string SamplePath(string name)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CommunityModel.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return Path.Combine(dir!.FullName, "samples", "config", name);
-    }
+    internal static string SamplePath(string name) => RepoRoot.SampleConfig(name);
 
     private static string Sample(string name) => File.ReadAllText(SamplePath(name)).ReplaceLineEndings("\n").TrimEnd();
 

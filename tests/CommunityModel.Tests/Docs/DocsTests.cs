@@ -16,16 +16,7 @@ namespace CommunityModel.Tests.Docs;
 /// </summary>
 public sealed partial class DocsTests
 {
-    private static string Root()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CommunityModel.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir!.FullName;
-    }
+    private static string Root() => RepoRoot.Path;
 
     private static Dictionary<string, string> Regions()
     {

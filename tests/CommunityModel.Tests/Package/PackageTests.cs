@@ -12,20 +12,13 @@ public sealed class PackageTests
 {
     private static readonly Guid EmbeddedSource = new("0E8A571B-6926-466E-B4AD-8AB04611F5FE");
 
-    private static string? Artifact(string extension)
+    /// <summary>The library's package (not the tool's) with the extension, or null.</summary>
+    internal static string? Artifact(string extension)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CommunityModel.sln")))
-            {
-                var artifacts = Path.Combine(dir.FullName, "artifacts");
-                return Directory.Exists(artifacts)
-                    ? Directory.GetFiles(artifacts, "CommunityModel.*" + extension).Where(f => char.IsDigit(Path.GetFileName(f)["CommunityModel.".Length])).OrderDescending().FirstOrDefault()
-                    : null;
-            }
-        }
-
-        return null;
+        var artifacts = RepoRoot.OrNull is { } root ? Path.Combine(root, "artifacts") : null;
+        return artifacts is not null && Directory.Exists(artifacts)
+            ? Directory.GetFiles(artifacts, "CommunityModel.*" + extension).Where(f => char.IsDigit(Path.GetFileName(f)["CommunityModel.".Length])).OrderDescending().FirstOrDefault()
+            : null;
     }
 
     [PackageFact]
@@ -86,14 +79,7 @@ public sealed class PackageFactAttribute : FactAttribute
 {
     public PackageFactAttribute()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "CommunityModel.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var packed = root is not null && Directory.Exists(Path.Combine(root.FullName, "artifacts")) && Directory.GetFiles(Path.Combine(root.FullName, "artifacts"), "CommunityModel.*.nupkg").Length > 0;
-        if (!packed && Environment.GetEnvironmentVariable("COMMUNITYMODEL_REQUIRE_PACKAGE") != "1")
+        if (PackageTests.Artifact(".nupkg") is null && Environment.GetEnvironmentVariable("COMMUNITYMODEL_REQUIRE_PACKAGE") != "1")
         {
             Skip = "no package in artifacts/ (run dotnet pack src/CommunityModel -c Release -o artifacts); COMMUNITYMODEL_REQUIRE_PACKAGE=1 makes that a failure.";
         }

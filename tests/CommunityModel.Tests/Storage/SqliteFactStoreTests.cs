@@ -134,8 +134,8 @@ public sealed class SqliteFactStoreTests : IDisposable
     [Fact]
     public void GroupDecisions_ComeBackAndReplayTheSame()
     {
-        var policy = ConfigJson.ReadGroupPolicy(File.ReadAllText(Configuration.PolicyJsonTests.SamplePath("group-policy.json"))).Value!;
-        var events = ConfigJson.ReadGroupEvents(File.ReadAllText(Configuration.PolicyJsonTests.SamplePath("events.jsonl"))).Value!;
+        var policy = ConfigJson.ReadGroupPolicy(File.ReadAllText(RepoRoot.SampleConfig("group-policy.json"))).Value!;
+        var events = ConfigJson.ReadGroupEvents(File.ReadAllText(RepoRoot.SampleConfig("events.jsonl"))).Value!;
         var path = NewPath();
         IReadOnlyList<StoredDecision> saved;
         using (var store = SqliteFactStore.Create(path, Currency.CNY, Period.FromMonths(2), Shanghai))
