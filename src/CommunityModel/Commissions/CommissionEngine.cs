@@ -343,6 +343,14 @@ public sealed class CommissionEngine
             // Orders are taken a chunk at a time and partitioned by buyer range, so that the per-buyer sums a
             // partition adds into (PartitionBuyers buyers' rows) stay in the core's cache instead of every order
             // missing somewhere in an array of members x rates. The buffers are per run, not per order.
+            // Each product once: paid by rate (summed by buyer), not commissionable, or fixed amounts (order by order).
+            var byRate = new byte[_productRule.Length];
+            for (var p = 0; p < byRate.Length; p++)
+            {
+                var rule = _productRule[p] >= 0 ? _plan.Products[_productRule[p]] : null;
+                byRate[p] = rule is null ? ByRate : !rule.Commissionable ? NoCommission : rule.FixedByLevel is not null || rule.FixedByRank is not null ? FixedAmounts : ByRate;
+            }
+
             var parts = Math.Max(1, (n + PartitionBuyers - 1) / PartitionBuyers);
             var chunk = (int)Math.Min(_batch.Count, ChunkOrders);
             var partBuyer = new int[chunk];
@@ -357,27 +365,23 @@ public sealed class CommissionEngine
                 {
                     var amount = amounts[row];
                     sales = checked(sales + amount);
-                    var ruleIndex = _productRule[products[row]];
-                    if (ruleIndex >= 0)
+                    var kind = byRate[products[row]];
+                    if (kind == NoCommission)
                     {
-                        var rule = _plan.Products[ruleIndex];
-                        if (!rule.Commissionable)
+                        continue;
+                    }
+
+                    if (kind == FixedAmounts)
+                    {
+                        // Fixed amounts per unit: this order is computed on its own.
+                        var lines = Compute(row);
+                        for (var k = 0; k < lines; k++)
                         {
-                            continue;
+                            totals[Earner[k]] = checked(totals[Earner[k]] + Amount[k]);
+                            paid = checked(paid + Amount[k]);
                         }
 
-                        if (rule.FixedByLevel is not null || rule.FixedByRank is not null)
-                        {
-                            // Fixed amounts per unit: this order is computed on its own.
-                            var lines = Compute(row);
-                            for (var k = 0; k < lines; k++)
-                            {
-                                totals[Earner[k]] = checked(totals[Earner[k]] + Amount[k]);
-                                paid = checked(paid + Amount[k]);
-                            }
-
-                            continue;
-                        }
+                        continue;
                     }
 
                     starts[(buyers[row] / PartitionBuyers) + 1]++;
@@ -391,8 +395,7 @@ public sealed class CommissionEngine
                 starts.AsSpan(0, parts).CopyTo(fill);
                 for (var row = c0; row < c1; row++)
                 {
-                    var ruleIndex = _productRule[products[row]];
-                    if (ruleIndex >= 0 && (!_plan.Products[ruleIndex].Commissionable || _plan.Products[ruleIndex].FixedByLevel is not null || _plan.Products[ruleIndex].FixedByRank is not null))
+                    if (byRate[products[row]] != ByRate)
                     {
                         continue;
                     }
@@ -519,6 +522,10 @@ public sealed class CommissionEngine
 
         /// <summary>Orders partitioned at a time in a by-buyer run.</summary>
         private const int ChunkOrders = 1 << 20;
+
+        private const byte ByRate = 0;
+        private const byte NoCommission = 1;
+        private const byte FixedAmounts = 2;
 
         /// <summary>Sink for warming loads, so the JIT cannot drop them.</summary>
         public long WarmSink { get; private set; }
