@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using CommunityModel.Primitives;
 using CommunityModel.Referrals;
 using NodaTime;
@@ -100,7 +102,11 @@ public sealed class CommissionEngine
         return new CommissionRun(Plan, new CommissionTotals(statuses.Tree, currency, totals, sales, paid, batch.Count), outcomes);
     }
 
-    /// <summary>Computes only the totals; allocates nothing per order. Gives the same totals as <see cref="Run(MemberStatuses, OrderBatch)"/>.</summary>
+    /// <summary>
+    /// Computes only the totals; allocates nothing per order. Gives the same totals as <see cref="Run(MemberStatuses, OrderBatch)"/>.
+    /// A large batch is summed per buyer on up to <see cref="MaxDegreeOfParallelism"/> threads, with scratch
+    /// space borrowed from <see cref="System.Buffers.ArrayPool{T}.Shared"/> and returned before the call ends.
+    /// </summary>
     /// <param name="statuses">Rank and active flag per member.</param>
     /// <param name="batch">The orders, over the same tree.</param>
     /// <returns>The totals.</returns>
@@ -109,7 +115,7 @@ public sealed class CommissionEngine
         var calc = new Calculator(Plan, statuses, batch, trace: false);
         if (!ForceOrderByOrder && calc.ByBuyerRates() is { } rates)
         {
-            return calc.TotalsByBuyer(rates);
+            return calc.TotalsByBuyer(rates, MaxDegreeOfParallelism == -1 ? Environment.ProcessorCount : MaxDegreeOfParallelism, ByBuyerChunkOrders);
         }
 
         var totals = new long[statuses.Tree.Count];
@@ -136,8 +142,33 @@ public sealed class CommissionEngine
         return new CommissionTotals(statuses.Tree, Plan.Currency, totals, sales, paid, batch.Count);
     }
 
+    /// <summary>
+    /// How many threads <see cref="RunTotals"/> may use for a large batch: -1 (the default) for one per
+    /// processor, 1 to stay on the calling thread. The totals never depend on it: every sum is of integers,
+    /// each order is counted exactly once, and the work is split the same way whatever the scheduling.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">When set to 0 or below -1.</exception>
+    public int MaxDegreeOfParallelism
+    {
+        get => _maxDegreeOfParallelism;
+        init
+        {
+            if (value is 0 or < -1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "MaxDegreeOfParallelism is -1 (one thread per processor) or at least 1.");
+            }
+
+            _maxDegreeOfParallelism = value;
+        }
+    }
+
     /// <summary>For tests and benchmarks: compute totals order by order, never by buyer.</summary>
     internal bool ForceOrderByOrder { get; init; }
+
+    /// <summary>For tests: the orders per chunk of a by-buyer run (so that small batches are split between threads too).</summary>
+    internal int? ByBuyerChunkOrders { get; init; }
+
+    private readonly int _maxDegreeOfParallelism = -1;
 
     /// <summary>The per-run state: flat arrays of the links in force and reusable line buffers.</summary>
     private sealed class Calculator
@@ -152,7 +183,7 @@ public sealed class CommissionEngine
         private readonly bool[] _diffEligibleRank;
         private readonly long[] _epochStarts;
         private readonly Dictionary<int, Links> _links = [];
-        private readonly int[] _order;
+        private int[] _order = [];
         private readonly long[][] _levelPpmByRank;
         private readonly long[] _levelDefaultPpm;
         private readonly bool _floor;
@@ -219,7 +250,51 @@ public sealed class CommissionEngine
             _safeAmount = long.MaxValue / maxPpm;
             _safeQuantity = long.MaxValue / Million / maxFixed;
             _epochStarts = statuses.Tree.TransferInstants.Select(t => t.ToUnixTimeTicks()).ToArray();
-            var max = plan.MaxLinesPerOrder;
+            AllocateLineBuffers();
+        }
+
+        /// <summary>A calculator for another thread: the same plan, statuses, batch and links, its own line buffers.</summary>
+        private Calculator(Calculator other)
+        {
+            _plan = other._plan;
+            _statuses = other._statuses;
+            _batch = other._batch;
+            _trace = other._trace;
+            _rank = other._rank;
+            _active = other._active;
+            _productRule = other._productRule;
+            _diffEligibleRank = other._diffEligibleRank;
+            _epochStarts = other._epochStarts;
+            _links = other._links;
+            _levelPpmByRank = other._levelPpmByRank;
+            _levelDefaultPpm = other._levelDefaultPpm;
+            _floor = other._floor;
+            _rebateRequiresActive = other._rebateRequiresActive;
+            _safeAmount = other._safeAmount;
+            _safeQuantity = other._safeQuantity;
+            _single = other._single;
+            AllocateLineBuffers();
+        }
+
+        public int[] Earner { get; private set; } = [];
+
+        public long[] Amount { get; private set; } = [];
+
+        public long[] Cut { get; private set; } = [];
+
+        public byte[] Rule { get; private set; } = [];
+
+        public int[] Level { get; private set; } = [];
+
+        public int[] Distance { get; private set; } = [];
+
+        public long[] Ppm { get; private set; } = [];
+
+        public int[] SkipsBefore { get; private set; } = [];
+
+        private void AllocateLineBuffers()
+        {
+            var max = _plan.MaxLinesPerOrder;
             Earner = new int[max];
             Amount = new long[max];
             Cut = new long[max];
@@ -230,22 +305,6 @@ public sealed class CommissionEngine
             SkipsBefore = new int[max];
             _order = new int[max];
         }
-
-        public int[] Earner { get; }
-
-        public long[] Amount { get; }
-
-        public long[] Cut { get; }
-
-        public byte[] Rule { get; }
-
-        public int[] Level { get; }
-
-        public int[] Distance { get; }
-
-        public long[] Ppm { get; }
-
-        public int[] SkipsBefore { get; }
 
         public List<SkippedUpline> Skips { get; } = [];
 
@@ -258,14 +317,14 @@ public sealed class CommissionEngine
         /// </summary>
         public long[]? ByBuyerRates()
         {
-            if (_epochStarts.Length > 0 || !_floor)
+            // Every amount x rate must fit 64 bits.
+            if (_epochStarts.Length > 0 || !_floor || _batch.MaxAmount > _safeAmount)
             {
                 return null;
             }
 
-            // Worth it when a buyer's upline walk is long (differential, compression) or buyers order many times.
-            var longWalks = _plan.DifferentialPpm is not null || (_plan.LevelCount > 0 && _plan.LevelCompression == Compression.Dynamic);
-            if (_batch.Count < (longWalks ? _statuses.Tree.Count / 2 : 4L * _statuses.Tree.Count))
+            // Worth it unless the batch is much smaller than the tree: the run costs members x rates on top of the orders.
+            if (_batch.Count * 16L < _statuses.Tree.Count)
             {
                 return null;
             }
@@ -328,118 +387,361 @@ public sealed class CommissionEngine
         }
 
         /// <summary>The by-buyer totals run (see <see cref="ByBuyerRates"/>); the same totals as order by order.</summary>
-        public CommissionTotals TotalsByBuyer(long[] rates)
+        /// <param name="rates">The possible rates, from <see cref="ByBuyerRates"/>.</param>
+        /// <param name="threads">The most threads to use.</param>
+        /// <param name="chunkOrders">Orders per chunk, when not chosen from the batch size.</param>
+        public CommissionTotals TotalsByBuyer(long[] rates, int threads, int? chunkOrders)
         {
             var n = _statuses.Tree.Count;
             var u = rates.Length;
-            var totals = new long[n];
-            var byBuyer = new long[checked(n * u)];
-            var ordered = new bool[n];
-            long sales = 0, paid = 0;
-            var buyers = _batch.Buyer;
-            var amounts = _batch.Amount;
-            var products = _batch.Product;
+            var count = _batch.Count;
 
-            // Orders are taken a chunk at a time and partitioned by buyer range, so that the per-buyer sums a
-            // partition adds into (PartitionBuyers buyers' rows) stay in the core's cache instead of every order
-            // missing somewhere in an array of members x rates. The buffers are per run, not per order.
             // Each product once: paid by rate (summed by buyer), not commissionable, or fixed amounts (order by order).
-            var byRate = new byte[_productRule.Length];
-            for (var p = 0; p < byRate.Length; p++)
+            var kinds = new byte[_productRule.Length];
+            var allByRate = true;
+            var anyFixed = false;
+            for (var p = 0; p < kinds.Length; p++)
             {
                 var rule = _productRule[p] >= 0 ? _plan.Products[_productRule[p]] : null;
-                byRate[p] = rule is null ? ByRate : !rule.Commissionable ? NoCommission : rule.FixedByLevel is not null || rule.FixedByRank is not null ? FixedAmounts : ByRate;
+                kinds[p] = rule is null ? ByRate : !rule.Commissionable ? NoCommission : rule.FixedByLevel is not null || rule.FixedByRank is not null ? FixedAmounts : ByRate;
+                allByRate &= kinds[p] == ByRate;
+                anyFixed |= kinds[p] == FixedAmounts;
             }
 
-            var parts = Math.Max(1, (n + PartitionBuyers - 1) / PartitionBuyers);
-            var chunk = (int)Math.Min(_batch.Count, ChunkOrders);
-            var partBuyer = new int[chunk];
-            var partAmount = new long[chunk];
-            var starts = new int[parts + 1];
-            var fill = new int[parts];
-            for (var c0 = 0; c0 < _batch.Count; c0 += chunk)
+            // Orders are taken a chunk at a time; each worker sums its chunks into its own per-buyer sums, and the
+            // sums are added together at the end. Integer sums commute, so the split never changes a total.
+            var chunk = chunkOrders ?? (int)Math.Clamp((count + (long)threads - 1) / threads, MinChunkOrders, ChunkOrders);
+            var chunks = (int)((count + (long)chunk - 1) / chunk);
+            var workers = Math.Max(1, Math.Min(Math.Min(threads, MaxWorkers), chunks));
+            var sums = new long[workers][];
+            var sales = new long[workers];
+            var totals = new long[workers][];
+            var paid = new long[workers];
+            var nextChunk = -1;
+            var size = checked(n * u);
+            long[]? result = null;
+            long[]? gathered = null;
+            try
             {
-                var c1 = Math.Min(_batch.Count, c0 + chunk);
-                Array.Clear(starts);
-                for (var row = c0; row < c1; row++)
+                // Scratch space comes from the shared pool: fresh arrays of this size cost a page fault every 4 KiB.
+                OnWorkers(workers, w =>
                 {
-                    var amount = amounts[row];
-                    sales = checked(sales + amount);
-                    var kind = byRate[products[row]];
-                    if (kind == NoCommission)
-                    {
-                        continue;
-                    }
+                    sums[w] = ArrayPool<long>.Shared.Rent(size);
+                    Array.Clear(sums[w], 0, size);
+                    sales[w] = SumChunks(sums[w], rates, kinds, allByRate, chunk, chunks, ref nextChunk);
+                });
+                var byBuyer = sums[0];
+                AddInto(byBuyer, size, sums, workers);
 
-                    if (kind == FixedAmounts)
-                    {
-                        // Fixed amounts per unit: this order is computed on its own.
-                        var lines = Compute(row);
-                        for (var k = 0; k < lines; k++)
-                        {
-                            totals[Earner[k]] = checked(totals[Earner[k]] + Amount[k]);
-                            paid = checked(paid + Amount[k]);
-                        }
-
-                        continue;
-                    }
-
-                    starts[(buyers[row] / PartitionBuyers) + 1]++;
+                // Each buyer with commissionable orders: the lines an order of theirs makes, each paid the buyer's
+                // sum at its rate. Buyers are split into one range per worker, each adding into its own totals;
+                // with one worker that is the result itself.
+                var links = LinksFor(0);
+                var plainLevels = _plan.DifferentialPpm is null && (_plan.LevelCount == 0 || _plan.LevelCompression == Compression.None);
+                var slots = plainLevels ? LevelSlots(rates) : [];
+                var gather = (_plan.DifferentialPpm is not null && _plan.LevelCount == 0) || (_plan.DifferentialPpm is null && !plainLevels);
+                int[]? representative = null;
+                if (gather)
+                {
+                    gathered = ArrayPool<long>.Shared.Rent(size);
+                    Array.Clear(gathered, 0, size);
+                    representative = GatherByFirstUpline(links, rates, byBuyer, gathered);
                 }
 
-                for (var p = 0; p < parts; p++)
+                result = workers == 1 ? new long[n] : null;
+                OnWorkers(workers, w =>
                 {
-                    starts[p + 1] += starts[p];
-                }
-
-                starts.AsSpan(0, parts).CopyTo(fill);
-                for (var row = c0; row < c1; row++)
-                {
-                    if (byRate[products[row]] != ByRate)
+                    var lo = (int)((long)n * w / workers);
+                    var hi = (int)((long)n * (w + 1) / workers);
+                    if (result is not null)
                     {
-                        continue;
-                    }
-
-                    var at = fill[buyers[row] / PartitionBuyers]++;
-                    partBuyer[at] = buyers[row];
-                    partAmount[at] = amounts[row];
-                }
-
-                for (var i = 0; i < starts[parts]; i++)
-                {
-                    var buyer = partBuyer[i];
-                    var amount = partAmount[i];
-                    ordered[buyer] = true;
-                    var at = buyer * u;
-                    if (amount <= _safeAmount)
-                    {
-                        for (var k = 0; k < u; k++)
-                        {
-                            byBuyer[at + k] += amount * rates[k] / Million;
-                        }
+                        totals[w] = result;
                     }
                     else
                     {
-                        for (var k = 0; k < u; k++)
+                        totals[w] = ArrayPool<long>.Shared.Rent(n);
+                        Array.Clear(totals[w], 0, n);
+                    }
+
+                    var calc = w == 0 ? this : new Calculator(this);
+                    paid[w] = plainLevels ? WalkPlainLevels(links, lo, hi, rates, slots, byBuyer, totals[w])
+                        : gather ? checked(calc.WalkBuyers(links, lo, hi, rates, gathered!, representative, totals[w]) + Rebates(lo, hi, rates, byBuyer, totals[w]))
+                        : calc.WalkBuyers(links, lo, hi, rates, byBuyer, null, totals[w]);
+                });
+
+                // The workers' totals added into a fresh array in one sequential pass: its pages are first touched
+                // here, one after another, rather than by several threads at random.
+                result ??= SumOf(totals, n);
+            }
+            finally
+            {
+                if (gathered is not null)
+                {
+                    ArrayPool<long>.Shared.Return(gathered);
+                }
+
+                for (var w = 0; w < workers; w++)
+                {
+                    if (sums[w] is { } s)
+                    {
+                        ArrayPool<long>.Shared.Return(s);
+                    }
+
+                    if (totals[w] is { } t && !ReferenceEquals(t, result))
+                    {
+                        ArrayPool<long>.Shared.Return(t);
+                    }
+                }
+            }
+
+            long salesTotal = 0, paidTotal = 0;
+            for (var w = 0; w < workers; w++)
+            {
+                salesTotal = checked(salesTotal + sales[w]);
+                paidTotal = checked(paidTotal + paid[w]);
+            }
+
+            if (anyFixed)
+            {
+                // Fixed amounts per unit: those orders are computed on their own.
+                for (var row = 0; row < count; row++)
+                {
+                    if (kinds[_batch.Product[row]] == FixedAmounts)
+                    {
+                        var lines = Compute(row);
+                        for (var k = 0; k < lines; k++)
                         {
-                            byBuyer[at + k] += (long)((Int128)amount * rates[k] / Million);
+                            result[Earner[k]] = checked(result[Earner[k]] + Amount[k]);
+                            paidTotal = checked(paidTotal + Amount[k]);
                         }
                     }
                 }
             }
 
-            // Each buyer with commissionable orders: the lines an order of theirs makes, each paid the buyer's sum at its rate.
-            var links = LinksFor(0);
+            return new CommissionTotals(_statuses.Tree, _plan.Currency, result!, salesTotal, paidTotal, count);
+        }
+
+        /// <summary>
+        /// Runs a body once per worker, worker 0 on the calling thread; the first exception thrown by any
+        /// worker is rethrown as itself (an overflow stays an <see cref="OverflowException"/>).
+        /// </summary>
+        private static void OnWorkers(int workers, Action<int> body)
+        {
+            if (workers == 1)
+            {
+                body(0);
+                return;
+            }
+
+            try
+            {
+                Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, body);
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+                throw;
+            }
+        }
+
+        /// <summary>Adds the first length elements of arrays 1..count-1 into array 0's, a range per worker.</summary>
+        private static void AddInto(long[] target, int length, long[][] arrays, int count)
+        {
+            if (count == 1)
+            {
+                return;
+            }
+
+            OnWorkers(count, w =>
+            {
+                var lo = (int)((long)length * w / count);
+                var hi = (int)((long)length * (w + 1) / count);
+                for (var j = 1; j < count; j++)
+                {
+                    var source = arrays[j];
+                    for (var i = lo; i < hi; i++)
+                    {
+                        target[i] = checked(target[i] + source[i]);
+                    }
+                }
+            });
+        }
+
+        /// <summary>A fresh array of the element-wise sums of the first length elements of the arrays.</summary>
+        private static long[] SumOf(long[][] arrays, int length)
+        {
+            var sum = GC.AllocateUninitializedArray<long>(length);
+            arrays[0].AsSpan(0, length).CopyTo(sum);
+            for (var j = 1; j < arrays.Length; j++)
+            {
+                var source = arrays[j];
+                for (var i = 0; i < length; i++)
+                {
+                    sum[i] = checked(sum[i] + source[i]);
+                }
+            }
+
+            return sum;
+        }
+
+        /// <summary>
+        /// Sums the worker's chunks of orders, claimed one at a time, into per-buyer sums at every rate. The sums
+        /// of the buyer a few orders ahead are fetched into the cache before they are needed, so the misses of
+        /// many orders overlap instead of each order waiting for its own. Returns the sales of the chunks
+        /// (every order, commissionable or not).
+        /// </summary>
+        private long SumChunks(long[] byBuyer, long[] rates, byte[] kinds, bool allByRate, int chunk, int chunks, ref int nextChunk)
+        {
+            var buyers = _batch.Buyer;
+            var amounts = _batch.Amount;
+            var products = _batch.Product;
+            var u = rates.Length;
+            long sales = 0;
+            int c;
+            while ((c = Interlocked.Increment(ref nextChunk)) < chunks)
+            {
+                var c0 = c * chunk;
+                var c1 = (int)Math.Min(_batch.Count, (long)c0 + chunk);
+                for (var row = c0; row < c1; row++)
+                {
+                    if (row + PrefetchAhead < c1)
+                    {
+                        var ahead = buyers[row + PrefetchAhead] * u;
+                        CacheHint.Prefetch(ref byBuyer[ahead]);
+                        CacheHint.Prefetch(ref byBuyer[ahead + u - 1]);
+                    }
+
+                    var amount = amounts[row];
+                    sales = checked(sales + amount);
+                    if (!allByRate && kinds[products[row]] != ByRate)
+                    {
+                        continue;
+                    }
+
+                    var a = (ulong)amount;
+                    var at = buyers[row] * u;
+                    if (u == 2)
+                    {
+                        byBuyer[at] = checked(byBuyer[at] + (long)unchecked(a * (ulong)rates[0] / Million));
+                        byBuyer[at + 1] = checked(byBuyer[at + 1] + (long)unchecked(a * (ulong)rates[1] / Million));
+                        continue;
+                    }
+
+                    for (var k = 0; k < u; k++)
+                    {
+                        byBuyer[at + k] = checked(byBuyer[at + k] + (long)unchecked(a * (ulong)rates[k] / Million));
+                    }
+                }
+            }
+
+            return sales;
+        }
+
+        /// <summary>For a level plan without compression: the rate slot per (rank class, level), -1 for no rate.</summary>
+        private int[] LevelSlots(long[] rates)
+        {
+            var levels = _plan.LevelCount;
+            var classes = _levelPpmByRank.Length + 1;
+            var slots = new int[(classes * levels) + 1];
+            for (var c = 0; c < classes; c++)
+            {
+                for (var level = 1; level <= levels; level++)
+                {
+                    slots[(c * levels) + level - 1] = Array.IndexOf(rates, LevelPpm(c, level));
+                }
+            }
+
+            slots[^1] = _plan.HasRebate ? Array.IndexOf(rates, _plan.RebatePpm) : -1;
+            return slots;
+        }
+
+        /// <summary>
+        /// The buyers lo..hi-1 of a level plan without compression (and no differential): the same lines
+        /// <see cref="ApplyLevels{T}"/> makes, each paid the buyer's sum at its rate. Returns what was paid.
+        /// </summary>
+        private long WalkPlainLevels(Links links, int lo, int hi, long[] rates, int[] slots, long[] byBuyer, long[] totals)
+        {
+            var parent = links.Parent;
+            var u = rates.Length;
+            var levels = _plan.LevelCount;
+            var byRank = _levelPpmByRank.Length;
+            var minRank = _plan.LevelMinimumRank;
+            var requireActive = _plan.LevelRequiresActive;
+            var rebateSlot = slots[^1];
+            long paid = 0;
+            for (var b = lo; b < hi; b++)
+            {
+                // The first upline of a buyer further on, and the second of a nearer one (its parent link was
+                // fetched then), are fetched into the cache before they are needed.
+                if (b + PrefetchAhead < hi && parent[b + PrefetchAhead] is var p1 and >= 0)
+                {
+                    CacheHint.Prefetch(ref _rank[p1]);
+                    CacheHint.Prefetch(ref totals[p1]);
+                    CacheHint.Prefetch(ref parent[p1]);
+                }
+
+                if (levels > 1 && b + (PrefetchAhead / 2) < hi && parent[b + (PrefetchAhead / 2)] is var q1 and >= 0 && parent[q1] is var q2 and >= 0)
+                {
+                    CacheHint.Prefetch(ref _rank[q2]);
+                    CacheHint.Prefetch(ref totals[q2]);
+                    CacheHint.Prefetch(ref parent[q2]);
+                }
+
+                var at = b * u;
+                if (!AnyNonZero(byBuyer, at, u))
+                {
+                    continue;
+                }
+
+                var up = parent[b];
+                for (var level = 1; level <= levels && up >= 0; level++)
+                {
+                    var rank = _rank[up];
+                    if (rank >= minRank && (!requireActive || _active[up]))
+                    {
+                        var slot = slots[(Math.Min(rank, byRank) * levels) + level - 1];
+                        if (slot >= 0)
+                        {
+                            var sum = byBuyer[at + slot];
+                            totals[up] = checked(totals[up] + sum);
+                            paid = checked(paid + sum);
+                        }
+                    }
+
+                    up = parent[up];
+                }
+
+                if (rebateSlot >= 0 && (!_rebateRequiresActive || _active[b]))
+                {
+                    var sum = byBuyer[at + rebateSlot];
+                    totals[b] = checked(totals[b] + sum);
+                    paid = checked(paid + sum);
+                }
+            }
+
+            return paid;
+        }
+
+        /// <summary>
+        /// The rows lo..hi-1 of a sums array, each walked with the order-by-order rules from a buyer: the row's
+        /// own buyer, or (sums gathered by first upline) the representative buyer of the row. Returns what was paid.
+        /// </summary>
+        private long WalkBuyers(Links links, int lo, int hi, long[] rates, long[] sums, int[]? representative, long[] totals)
+        {
+            var u = rates.Length;
             var block = new int[BlockSize];
-            for (var next = 0; next < n;)
+            var rows = new int[BlockSize];
+            long paid = 0;
+            for (var next = lo; next < hi;)
             {
                 // A block of buyers, their first uplines touched together so the cache misses overlap.
                 var size = 0;
-                while (next < n && size < BlockSize)
+                while (next < hi && size < BlockSize)
                 {
-                    if (ordered[next])
+                    if (AnyNonZero(sums, next * u, u))
                     {
-                        block[size++] = next;
+                        rows[size] = next;
+                        block[size++] = representative is null ? next : representative[next];
                     }
 
                     next++;
@@ -448,11 +750,87 @@ public sealed class CommissionEngine
                 WarmBuyers(links, block, size, totals);
                 for (var i = 0; i < size; i++)
                 {
-                    TotalsOfBuyer(links, block[i], rates, byBuyer, totals, ref paid);
+                    TotalsOfBuyer(links, block[i], rates, sums, rows[i] * u, totals, withRebate: representative is null, ref paid);
                 }
             }
 
-            return new CommissionTotals(_statuses.Tree, _plan.Currency, totals, sales, paid, _batch.Count);
+            return paid;
+        }
+
+        /// <summary>
+        /// Sums gathered by each buyer's first upline that a rule can pay. With a differential rule alone, or a
+        /// level rule with dynamic compression alone, the lines of an order depend only on that upline and the
+        /// chain above it, not on the buyer: buyers who share it share every line, so the chain is walked once
+        /// for all of them. Returns, per gathering upline, one buyer who leads to it.
+        /// </summary>
+        private static int[] GatherByFirstUpline(Links links, long[] rates, long[] byBuyer, long[] gathered)
+        {
+            var first = links.JumpDiff ?? links.JumpLevel!;
+            var u = rates.Length;
+            var n = first.Length;
+            var representative = new int[n];
+            for (var b = 0; b < n; b++)
+            {
+                if (b + PrefetchAhead < n && first[b + PrefetchAhead] is var ahead and >= 0)
+                {
+                    CacheHint.Prefetch(ref gathered[ahead * u]);
+                    CacheHint.Prefetch(ref gathered[(ahead * u) + u - 1]);
+                }
+
+                var f = first[b];
+                var at = b * u;
+                if (f < 0 || !AnyNonZero(byBuyer, at, u))
+                {
+                    continue;
+                }
+
+                representative[f] = b;
+                var to = f * u;
+                for (var k = 0; k < u; k++)
+                {
+                    gathered[to + k] = checked(gathered[to + k] + byBuyer[at + k]);
+                }
+            }
+
+            return representative;
+        }
+
+        /// <summary>The self-purchase rebates of the buyers lo..hi-1, paid from their sums. Returns what was paid.</summary>
+        private long Rebates(int lo, int hi, long[] rates, long[] byBuyer, long[] totals)
+        {
+            var slot = _plan.HasRebate ? Array.IndexOf(rates, _plan.RebatePpm) : -1;
+            if (slot < 0)
+            {
+                return 0;
+            }
+
+            var u = rates.Length;
+            long paid = 0;
+            for (var b = lo; b < hi; b++)
+            {
+                if (!_rebateRequiresActive || _active[b])
+                {
+                    var sum = byBuyer[(b * u) + slot];
+                    totals[b] = checked(totals[b] + sum);
+                    paid = checked(paid + sum);
+                }
+            }
+
+            return paid;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool AnyNonZero(long[] values, int at, int count)
+        {
+            for (var k = 0; k < count; k++)
+            {
+                if (values[at + k] != 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private void WarmBuyers(Links links, int[] block, int size, long[] totals)
@@ -481,11 +859,8 @@ public sealed class CommissionEngine
             WarmSink += sink;
         }
 
-        private void TotalsOfBuyer(Links links, int b, long[] rates, long[] byBuyer, long[] totals, ref long paid)
+        private void TotalsOfBuyer(Links links, int b, long[] rates, long[] sums, int at, long[] totals, bool withRebate, ref long paid)
         {
-            var u = rates.Length;
-            var at = b * u;
-
             _count = 0;
             if (_plan.LevelCount > 0)
             {
@@ -497,7 +872,7 @@ public sealed class CommissionEngine
                 ApplyDifferential<long>(links, b, 1, 1, null);
             }
 
-            if (_plan.HasRebate && (!_rebateRequiresActive || _active[b]))
+            if (withRebate && _plan.HasRebate && (!_rebateRequiresActive || _active[b]))
             {
                 Add(b, CommissionRuleKind.SelfPurchaseRebate, 0, 0, _plan.RebatePpm, 0);
             }
@@ -507,7 +882,7 @@ public sealed class CommissionEngine
                 var slot = Array.IndexOf(rates, Ppm[k]);
                 if (slot >= 0)
                 {
-                    var sum = byBuyer[at + slot];
+                    var sum = sums[at + slot];
                     totals[Earner[k]] = checked(totals[Earner[k]] + sum);
                     paid = checked(paid + sum);
                 }
@@ -517,11 +892,17 @@ public sealed class CommissionEngine
         /// <summary>How many orders are warmed up together.</summary>
         public const int BlockSize = 128;
 
-        /// <summary>Buyers per partition of a by-buyer run: their sums (up to 16 rates) fit a core's cache.</summary>
-        private const int PartitionBuyers = 8_192;
+        /// <summary>How many orders ahead a by-buyer run fetches the buyer's sums into the cache.</summary>
+        private const int PrefetchAhead = 16;
 
-        /// <summary>Orders partitioned at a time in a by-buyer run.</summary>
+        /// <summary>The most orders partitioned at a time in a by-buyer run.</summary>
         private const int ChunkOrders = 1 << 20;
+
+        /// <summary>The fewest orders per chunk when a by-buyer run is split between threads.</summary>
+        private const int MinChunkOrders = 1 << 16;
+
+        /// <summary>The most threads of a by-buyer run (each holds members x rates sums).</summary>
+        private const int MaxWorkers = 8;
 
         private const byte ByRate = 0;
         private const byte NoCommission = 1;

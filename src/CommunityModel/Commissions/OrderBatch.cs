@@ -43,6 +43,7 @@ public sealed class OrderBatch
         ProductTable = products;
         Quantity = quantity;
         PaidAtTicks = paidAtTicks;
+        MaxAmount = amount.Length == 0 ? 0 : amount.Max();
     }
 
     /// <summary>The tree the buyer indices refer to.</summary>
@@ -67,6 +68,9 @@ public sealed class OrderBatch
     internal int[] Quantity { get; }
 
     internal long[] PaidAtTicks { get; }
+
+    /// <summary>The largest order amount, in minor units (0 for an empty batch).</summary>
+    internal long MaxAmount { get; }
 
     /// <summary>The id of the order at a position (synthesised as <c>#row</c> for column batches).</summary>
     /// <param name="row">The position.</param>

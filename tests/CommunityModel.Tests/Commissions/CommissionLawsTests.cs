@@ -97,7 +97,14 @@ public class CommissionLawsTests
             var byBuyer = new CommissionEngine(plan!).RunTotals(statuses, batch);
             var byOrder = new CommissionEngine(plan!) { ForceOrderByOrder = true }.RunTotals(statuses, batch);
             var detailed = new CommissionEngine(plan!).Run(statuses, batch).Totals;
+
+            // Split between threads in chunks of a few orders: the per-thread sums and totals must add up to the same.
+            var threads = 2 + (rebatePpm % 3);
+            var split = new CommissionEngine(plan!) { MaxDegreeOfParallelism = threads, ByBuyerChunkOrders = 1 + (rebatePpm % 5) }.RunTotals(statuses, batch);
             return byBuyer.ToArray().SequenceEqual(byOrder.ToArray())
+                && split.ToArray().SequenceEqual(byOrder.ToArray())
+                && split.TotalPaid == byOrder.TotalPaid
+                && split.TotalSales == byOrder.TotalSales
                 && byBuyer.ToArray().SequenceEqual(detailed.ToArray())
                 && byBuyer.TotalPaid == byOrder.TotalPaid
                 && byBuyer.TotalSales == byOrder.TotalSales
