@@ -115,7 +115,18 @@ public sealed class CommissionEngine
         var calc = new Calculator(Plan, statuses, batch, trace: false);
         if (!ForceOrderByOrder && calc.ByBuyerRates() is { } rates)
         {
-            return calc.TotalsByBuyer(rates, MaxDegreeOfParallelism == -1 ? Environment.ProcessorCount : MaxDegreeOfParallelism, ByBuyerChunkOrders);
+            // A by-buyer run costs members x rates on top of the orders: for a batch much smaller than the tree,
+            // order by order (a plain level plan has its own kernel for any batch smaller than the tree).
+            var members = statuses.Tree.Count;
+            if (ByBuyerChunkOrders is null && calc.IsPlainLevels && batch.Count < 2L * members)
+            {
+                return calc.TotalsOfPlainLevelsByOrder(MaxDegreeOfParallelism == -1 ? Environment.ProcessorCount : MaxDegreeOfParallelism);
+            }
+
+            if (ByBuyerChunkOrders is not null || batch.Count * 16L >= members)
+            {
+                return calc.TotalsByBuyer(rates, MaxDegreeOfParallelism == -1 ? Environment.ProcessorCount : MaxDegreeOfParallelism, ByBuyerChunkOrders);
+            }
         }
 
         var totals = new long[statuses.Tree.Count];
@@ -192,6 +203,7 @@ public sealed class CommissionEngine
         private readonly long _safeQuantity;
         private readonly int[] _hop = new int[BlockSize];
         private Links? _single;
+        private bool _withoutDepth;
         private int _count;
 
         public Calculator(CommissionPlan plan, MemberStatuses statuses, OrderBatch batch, bool trace)
@@ -323,12 +335,6 @@ public sealed class CommissionEngine
                 return null;
             }
 
-            // Worth it unless the batch is much smaller than the tree: the run costs members x rates on top of the orders.
-            if (_batch.Count * 16L < _statuses.Tree.Count)
-            {
-                return null;
-            }
-
             // The most one order can pay: the cap must not bind, and no rate may pass 100% (no line overflows a total).
             long worst = 0;
             for (var level = 0; level < _plan.LevelCount; level++)
@@ -386,6 +392,176 @@ public sealed class CommissionEngine
             return rates.Count is > 0 and <= 16 ? [.. rates] : null;
         }
 
+        /// <summary>True for a level plan without compression and without a differential rule.</summary>
+        public bool IsPlainLevels => _plan.DifferentialPpm is null && (_plan.LevelCount == 0 || _plan.LevelCompression == Compression.None);
+
+        /// <summary>
+        /// Totals of a plain level plan (see <see cref="IsPlainLevels"/>) order by order, for a batch with fewer
+        /// orders than members, under the same conditions as a by-buyer run (<see cref="ByBuyerRates"/> gave
+        /// rates): each line is floor(amount x rate) for its earner and level, added straight into the totals,
+        /// with the uplines of orders a little further on fetched into the cache in stages. Nothing is sized by
+        /// members but the totals themselves.
+        /// </summary>
+        /// <param name="threads">The most threads to use.</param>
+        public CommissionTotals TotalsOfPlainLevelsByOrder(int threads)
+        {
+            var n = _statuses.Tree.Count;
+            var count = _batch.Count;
+            _withoutDepth = true;
+            var parent = LinksFor(0).Parent;
+            var levels = _plan.LevelCount;
+            var byRank = _levelPpmByRank.Length;
+            var ppm = new ulong[(byRank + 1) * levels];
+            for (var c = 0; c <= byRank; c++)
+            {
+                for (var level = 1; level <= levels; level++)
+                {
+                    ppm[(c * levels) + level - 1] = (ulong)LevelPpm(c, level);
+                }
+            }
+
+            var kinds = ProductKinds(out var allByRate, out _);
+
+            // Split in ranges of orders when there are at least a quarter as many orders as members per thread:
+            // each further thread adds into its own totals, added up at the end.
+            var workers = (int)Math.Clamp(4L * count / n, 1, Math.Min(threads, MaxWorkers));
+            var totals = new long[workers][];
+            var sales = new long[workers];
+            var paid = new long[workers];
+            try
+            {
+                OnWorkers(workers, w =>
+                {
+                    if (w == 0)
+                    {
+                        totals[w] = new long[n];
+                    }
+                    else
+                    {
+                        totals[w] = ArrayPool<long>.Shared.Rent(n);
+                        Array.Clear(totals[w], 0, n);
+                    }
+
+                    var lo = (int)((long)count * w / workers);
+                    var hi = (int)((long)count * (w + 1) / workers);
+                    (w == 0 ? this : new Calculator(this)).PlainLevelRows(lo, hi, parent, ppm, kinds, allByRate, totals[w], out sales[w], out paid[w]);
+                });
+                AddInto(totals[0], n, totals, workers);
+            }
+            finally
+            {
+                for (var w = 1; w < workers; w++)
+                {
+                    if (totals[w] is { } t)
+                    {
+                        ArrayPool<long>.Shared.Return(t);
+                    }
+                }
+            }
+
+            long salesTotal = 0, paidTotal = 0;
+            for (var w = 0; w < workers; w++)
+            {
+                salesTotal = checked(salesTotal + sales[w]);
+                paidTotal = checked(paidTotal + paid[w]);
+            }
+
+            return new CommissionTotals(_statuses.Tree, _plan.Currency, totals[0], salesTotal, paidTotal, count);
+        }
+
+        private void PlainLevelRows(int lo, int hi, int[] parent, ulong[] ppm, byte[] kinds, bool allByRate, long[] totals, out long sales, out long paid)
+        {
+            var buyers = _batch.Buyer;
+            var amounts = _batch.Amount;
+            var products = _batch.Product;
+            var levels = _plan.LevelCount;
+            var byRank = _levelPpmByRank.Length;
+            var minRank = _plan.LevelMinimumRank;
+            var requireActive = _plan.LevelRequiresActive;
+            var rebate = _plan.HasRebate ? (ulong)_plan.RebatePpm : 0UL;
+            sales = 0;
+            paid = 0;
+            for (var row = lo; row < hi; row++)
+            {
+                // In stages: the buyer's sponsor link 16 orders ahead, the sponsor's row 8 ahead, the next upline's 4 ahead.
+                if (row + PrefetchAhead < hi)
+                {
+                    CacheHint.Prefetch(ref parent[buyers[row + PrefetchAhead]]);
+                }
+
+                if (row + (PrefetchAhead / 2) < hi && parent[buyers[row + (PrefetchAhead / 2)]] is var p1 and >= 0)
+                {
+                    CacheHint.Prefetch(ref _rank[p1]);
+                    CacheHint.Prefetch(ref totals[p1]);
+                    CacheHint.Prefetch(ref parent[p1]);
+                }
+
+                if (levels > 1 && row + (PrefetchAhead / 4) < hi && parent[buyers[row + (PrefetchAhead / 4)]] is var q1 and >= 0 && parent[q1] is var q2 and >= 0)
+                {
+                    CacheHint.Prefetch(ref _rank[q2]);
+                    CacheHint.Prefetch(ref totals[q2]);
+                }
+
+                var amount = amounts[row];
+                sales = checked(sales + amount);
+                var kind = allByRate ? ByRate : kinds[products[row]];
+                if (kind != ByRate)
+                {
+                    if (kind == FixedAmounts)
+                    {
+                        var lines = Compute(row);
+                        for (var k = 0; k < lines; k++)
+                        {
+                            totals[Earner[k]] = checked(totals[Earner[k]] + Amount[k]);
+                            paid = checked(paid + Amount[k]);
+                        }
+                    }
+
+                    continue;
+                }
+
+                var a = (ulong)amount;
+                var buyer = buyers[row];
+                var up = parent[buyer];
+                for (var level = 1; level <= levels && up >= 0; level++)
+                {
+                    var rank = _rank[up];
+                    if (rank >= minRank && (!requireActive || _active[up]))
+                    {
+                        var pay = (long)unchecked(a * ppm[(Math.Min(rank, byRank) * levels) + level - 1] / Million);
+                        totals[up] = checked(totals[up] + pay);
+                        paid = checked(paid + pay);
+                    }
+
+                    up = parent[up];
+                }
+
+                if (rebate > 0 && (!_rebateRequiresActive || _active[buyer]))
+                {
+                    var pay = (long)unchecked(a * rebate / Million);
+                    totals[buyer] = checked(totals[buyer] + pay);
+                    paid = checked(paid + pay);
+                }
+            }
+        }
+
+        /// <summary>Each product of the batch once: paid by rate, not commissionable, or fixed amounts per unit.</summary>
+        private byte[] ProductKinds(out bool allByRate, out bool anyFixed)
+        {
+            var kinds = new byte[_productRule.Length];
+            allByRate = true;
+            anyFixed = false;
+            for (var p = 0; p < kinds.Length; p++)
+            {
+                var rule = _productRule[p] >= 0 ? _plan.Products[_productRule[p]] : null;
+                kinds[p] = rule is null ? ByRate : !rule.Commissionable ? NoCommission : rule.FixedByLevel is not null || rule.FixedByRank is not null ? FixedAmounts : ByRate;
+                allByRate &= kinds[p] == ByRate;
+                anyFixed |= kinds[p] == FixedAmounts;
+            }
+
+            return kinds;
+        }
+
         /// <summary>The by-buyer totals run (see <see cref="ByBuyerRates"/>); the same totals as order by order.</summary>
         /// <param name="rates">The possible rates, from <see cref="ByBuyerRates"/>.</param>
         /// <param name="threads">The most threads to use.</param>
@@ -397,28 +573,24 @@ public sealed class CommissionEngine
             var count = _batch.Count;
 
             // Each product once: paid by rate (summed by buyer), not commissionable, or fixed amounts (order by order).
-            var kinds = new byte[_productRule.Length];
-            var allByRate = true;
-            var anyFixed = false;
-            for (var p = 0; p < kinds.Length; p++)
-            {
-                var rule = _productRule[p] >= 0 ? _plan.Products[_productRule[p]] : null;
-                kinds[p] = rule is null ? ByRate : !rule.Commissionable ? NoCommission : rule.FixedByLevel is not null || rule.FixedByRank is not null ? FixedAmounts : ByRate;
-                allByRate &= kinds[p] == ByRate;
-                anyFixed |= kinds[p] == FixedAmounts;
-            }
+            var kinds = ProductKinds(out var allByRate, out var anyFixed);
 
             // Orders are taken a chunk at a time; each worker sums its chunks into its own per-buyer sums, and the
             // sums are added together at the end. Integer sums commute, so the split never changes a total.
             var chunk = chunkOrders ?? (int)Math.Clamp((count + (long)threads - 1) / threads, MinChunkOrders, ChunkOrders);
             var chunks = (int)((count + (long)chunk - 1) / chunk);
-            var workers = Math.Max(1, Math.Min(Math.Min(threads, MaxWorkers), chunks));
+            var size = checked(n * u);
+
+            // A thread pays for its own members x rates sums (clearing and adding them up) and, in the walk, its own
+            // totals: more threads only when the orders outweigh that (any split when a test sets the chunks).
+            threads = Math.Min(threads, MaxWorkers);
+            var workers = Math.Max(1, Math.Min(Math.Min(threads, chunks), chunkOrders is null ? (int)Math.Min(int.MaxValue, 4L * count / size) : threads));
+            var walkers = chunkOrders is null && count * 4L < n ? 1 : threads;
             var sums = new long[workers][];
             var sales = new long[workers];
-            var totals = new long[workers][];
-            var paid = new long[workers];
+            var totals = new long[walkers][];
+            var paid = new long[walkers];
             var nextChunk = -1;
-            var size = checked(n * u);
             long[]? result = null;
             long[]? gathered = null;
             try
@@ -436,10 +608,13 @@ public sealed class CommissionEngine
                 // Each buyer with commissionable orders: the lines an order of theirs makes, each paid the buyer's
                 // sum at its rate. Buyers are split into one range per worker, each adding into its own totals;
                 // with one worker that is the result itself.
-                var links = LinksFor(0);
-                var plainLevels = _plan.DifferentialPpm is null && (_plan.LevelCount == 0 || _plan.LevelCompression == Compression.None);
+                var plainLevels = IsPlainLevels;
                 var slots = plainLevels ? LevelSlots(rates) : [];
                 var gather = (_plan.DifferentialPpm is not null && _plan.LevelCount == 0) || (_plan.DifferentialPpm is null && !plainLevels);
+
+                // Depths only matter to the general walk and to fixed-amount orders (distances order a cap's cut).
+                _withoutDepth = (plainLevels || (gather && _plan.DifferentialPpm is not null)) && !anyFixed;
+                var links = LinksFor(0);
                 int[]? representative = null;
                 if (gather)
                 {
@@ -448,11 +623,11 @@ public sealed class CommissionEngine
                     representative = GatherByFirstUpline(links, rates, byBuyer, gathered);
                 }
 
-                result = workers == 1 ? new long[n] : null;
-                OnWorkers(workers, w =>
+                result = walkers == 1 ? new long[n] : null;
+                OnWorkers(walkers, w =>
                 {
-                    var lo = (int)((long)n * w / workers);
-                    var hi = (int)((long)n * (w + 1) / workers);
+                    var lo = (int)((long)n * w / walkers);
+                    var hi = (int)((long)n * (w + 1) / walkers);
                     if (result is not null)
                     {
                         totals[w] = result;
@@ -465,6 +640,7 @@ public sealed class CommissionEngine
 
                     var calc = w == 0 ? this : new Calculator(this);
                     paid[w] = plainLevels ? WalkPlainLevels(links, lo, hi, rates, slots, byBuyer, totals[w])
+                        : gather && _plan.DifferentialPpm is not null ? checked(WalkGatheredDifferential(links, lo, hi, rates, gathered!, totals[w]) + Rebates(lo, hi, rates, byBuyer, totals[w]))
                         : gather ? checked(calc.WalkBuyers(links, lo, hi, rates, gathered!, representative, totals[w]) + Rebates(lo, hi, rates, byBuyer, totals[w]))
                         : calc.WalkBuyers(links, lo, hi, rates, byBuyer, null, totals[w]);
                 });
@@ -480,14 +656,17 @@ public sealed class CommissionEngine
                     ArrayPool<long>.Shared.Return(gathered);
                 }
 
-                for (var w = 0; w < workers; w++)
+                foreach (var s in sums)
                 {
-                    if (sums[w] is { } s)
+                    if (s is not null)
                     {
                         ArrayPool<long>.Shared.Return(s);
                     }
+                }
 
-                    if (totals[w] is { } t && !ReferenceEquals(t, result))
+                foreach (var t in totals)
+                {
+                    if (t is not null && !ReferenceEquals(t, result))
                     {
                         ArrayPool<long>.Shared.Return(t);
                     }
@@ -495,10 +674,14 @@ public sealed class CommissionEngine
             }
 
             long salesTotal = 0, paidTotal = 0;
-            for (var w = 0; w < workers; w++)
+            foreach (var s in sales)
             {
-                salesTotal = checked(salesTotal + sales[w]);
-                paidTotal = checked(paidTotal + paid[w]);
+                salesTotal = checked(salesTotal + s);
+            }
+
+            foreach (var p in paid)
+            {
+                paidTotal = checked(paidTotal + p);
             }
 
             if (anyFixed)
@@ -795,6 +978,83 @@ public sealed class CommissionEngine
             return representative;
         }
 
+        /// <summary>
+        /// Sums gathered by first upline (see <see cref="GatherByFirstUpline"/>) of a differential plan without a
+        /// level rule, rows lo..hi-1: from each row's upline up, the lines <see cref="ApplyDifferential{T}"/>
+        /// makes, each paid the row's sum at its rate. Returns what was paid.
+        /// </summary>
+        private long WalkGatheredDifferential(Links links, int lo, int hi, long[] rates, long[] gathered, long[] totals)
+        {
+            var jump = links.JumpDiff!;
+            var dppm = _plan.DifferentialPpm!;
+            var ranks = _plan.DifferentialRankCount;
+            var maxPpm = dppm[ranks - 1];
+            var peerMax = _plan.PeerMaxUplines;
+            var peerSlot = Array.IndexOf(rates, _plan.PeerPpm);
+            var u = rates.Length;
+
+            // The slot of the rate an upline of rank r earns over the top rank below (column 0: none below).
+            var slot = new int[ranks * (ranks + 1)];
+            for (var r = 0; r < ranks; r++)
+            {
+                for (var below = -1; below < ranks; below++)
+                {
+                    slot[(r * (ranks + 1)) + below + 1] = Array.IndexOf(rates, dppm[r] - (below < 0 ? 0 : dppm[below]));
+                }
+            }
+
+            long paid = 0;
+            for (var x = lo; x < hi; x++)
+            {
+                if (x + PrefetchAhead < hi && jump[x + PrefetchAhead] is var ahead and >= 0)
+                {
+                    CacheHint.Prefetch(ref _rank[ahead]);
+                    CacheHint.Prefetch(ref jump[ahead]);
+                    CacheHint.Prefetch(ref totals[ahead]);
+                }
+
+                var at = x * u;
+                if (!AnyNonZero(gathered, at, u))
+                {
+                    continue;
+                }
+
+                long ppmBelow = 0;
+                var topRank = -1;
+                var peers = 0;
+                for (var v = x; v >= 0; v = jump[v])
+                {
+                    var r = _rank[v];
+                    var k = -1;
+                    if (dppm[r] > ppmBelow)
+                    {
+                        k = slot[(r * (ranks + 1)) + topRank + 1];
+                        ppmBelow = dppm[r];
+                        topRank = r;
+                    }
+                    else if (r == topRank && peers < peerMax)
+                    {
+                        k = peerSlot;
+                        peers++;
+                    }
+
+                    if (k >= 0)
+                    {
+                        var sum = gathered[at + k];
+                        totals[v] = checked(totals[v] + sum);
+                        paid = checked(paid + sum);
+                    }
+
+                    if (ppmBelow >= maxPpm && peers >= peerMax)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            return paid;
+        }
+
         /// <summary>The self-purchase rebates of the buyers lo..hi-1, paid from their sums. Returns what was paid.</summary>
         private long Rebates(int lo, int hi, long[] rates, long[] byBuyer, long[] totals)
         {
@@ -893,7 +1153,7 @@ public sealed class CommissionEngine
         public const int BlockSize = 128;
 
         /// <summary>How many orders ahead a by-buyer run fetches the buyer's sums into the cache.</summary>
-        private const int PrefetchAhead = 16;
+        public const int PrefetchAhead = 16;
 
         /// <summary>The most orders partitioned at a time in a by-buyer run.</summary>
         private const int ChunkOrders = 1 << 20;
@@ -1271,7 +1531,7 @@ public sealed class CommissionEngine
             if (!_links.TryGetValue(epoch, out var links))
             {
                 var snapshot = _statuses.Tree.Snapshot(_epochStarts.Length == 0 ? null : Instant.FromUnixTimeTicks(_batch.PaidAtTicks[row]));
-                links = new Links(snapshot, _plan, _rank, _active, _diffEligibleRank, _trace);
+                links = new Links(snapshot, _plan, _rank, _active, _diffEligibleRank, _trace, !_withoutDepth);
                 _links[epoch] = links;
                 if (_epochStarts.Length == 0)
                 {
@@ -1286,7 +1546,7 @@ public sealed class CommissionEngine
     /// <summary>The links in force in one epoch, with depth and compression jump pointers (built only when the plan needs them).</summary>
     private sealed class Links
     {
-        public Links(TreeSnapshot snapshot, CommissionPlan plan, int[] rank, bool[] active, bool[] diffEligibleRank, bool trace)
+        public Links(TreeSnapshot snapshot, CommissionPlan plan, int[] rank, bool[] active, bool[] diffEligibleRank, bool trace, bool depth)
         {
             Parent = snapshot.Parent;
             var n = Parent.Length;
@@ -1299,13 +1559,34 @@ public sealed class CommissionEngine
                 return;
             }
 
-            Depth = new int[n];
+            Depth = depth ? new int[n] : [];
             JumpLevel = dynamicLevels ? new int[n] : null;
             JumpDiff = differential ? new int[n] : null;
             if (snapshot.IsIndexOrdered)
             {
+                // Sponsors come before their members: one pass, fetching a member's sponsor's row a few members ahead.
                 for (var i = 0; i < n; i++)
                 {
+                    if (i + Calculator.PrefetchAhead < n && Parent[i + Calculator.PrefetchAhead] is var p and >= 0)
+                    {
+                        CacheHint.Prefetch(ref rank[p]);
+                        CacheHint.Prefetch(ref active[p]);
+                        if (Depth.Length > 0)
+                        {
+                            CacheHint.Prefetch(ref Depth[p]);
+                        }
+
+                        if (JumpLevel is not null)
+                        {
+                            CacheHint.Prefetch(ref JumpLevel[p]);
+                        }
+
+                        if (JumpDiff is not null)
+                        {
+                            CacheHint.Prefetch(ref JumpDiff[p]);
+                        }
+                    }
+
                     Visit(i, plan, rank, active, diffEligibleRank);
                 }
             }
@@ -1329,7 +1610,10 @@ public sealed class CommissionEngine
         private void Visit(int i, CommissionPlan plan, int[] rank, bool[] active, bool[] diffEligibleRank)
         {
             var p = Parent[i];
-            Depth[i] = p < 0 ? 0 : Depth[p] + 1;
+            if (Depth.Length > 0)
+            {
+                Depth[i] = p < 0 ? 0 : Depth[p] + 1;
+            }
             if (JumpLevel is not null)
             {
                 JumpLevel[i] = p < 0 ? -1

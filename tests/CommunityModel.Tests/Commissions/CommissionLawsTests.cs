@@ -80,11 +80,12 @@ public class CommissionLawsTests
         });
 
     [Property(MaxTest = 300)]
-    public Property TotalsByBuyer_EqualOrderByOrderTotals_WithRebatesFixedAmountsAndCaps() =>
+    public Property FastTotals_EqualOrderByOrderTotals_WithRebatesFixedAmountsAndCaps() =>
         Prop.ForAll(Cases(), Arb.From(Gen.Choose(0, 60_000)), (t, rebatePpm) =>
         {
             var (c, generated) = t;
-            // Floor and no binding cap take the by-buyer path; the rest must fall back to order by order, with the same result.
+            // Floor and no binding cap take a fast path (by buyer, or the plain-level kernel for batches smaller than the tree);
+            // the rest must fall back to order by order, with the same result.
             var definition = rebatePpm % 3 == 0 ? generated with { SelfPurchaseRebate = Rate.FromPartsPerMillion(rebatePpm) } : generated;
             if (!CommissionPlan.TryCreate(definition, out var plan, out _))
             {
