@@ -428,13 +428,14 @@ public sealed class CommissionEngine
             var totals = new long[workers][];
             var sales = new long[workers];
             var paid = new long[workers];
+            long[]? result = workers == 1 ? new long[n] : null;
             try
             {
                 OnWorkers(workers, w =>
                 {
-                    if (w == 0)
+                    if (result is not null)
                     {
-                        totals[w] = new long[n];
+                        totals[w] = result;
                     }
                     else
                     {
@@ -446,13 +447,15 @@ public sealed class CommissionEngine
                     var hi = (int)((long)count * (w + 1) / workers);
                     (w == 0 ? this : new Calculator(this)).PlainLevelRows(lo, hi, parent, ppm, kinds, allByRate, totals[w], out sales[w], out paid[w]);
                 });
-                AddInto(totals[0], n, totals, workers);
+
+                // Into a fresh array in one sequential pass (see TotalsByBuyer).
+                result ??= SumOf(totals, n);
             }
             finally
             {
-                for (var w = 1; w < workers; w++)
+                foreach (var t in totals)
                 {
-                    if (totals[w] is { } t)
+                    if (t is not null && !ReferenceEquals(t, result))
                     {
                         ArrayPool<long>.Shared.Return(t);
                     }
@@ -466,7 +469,7 @@ public sealed class CommissionEngine
                 paidTotal = checked(paidTotal + paid[w]);
             }
 
-            return new CommissionTotals(_statuses.Tree, _plan.Currency, totals[0], salesTotal, paidTotal, count);
+            return new CommissionTotals(_statuses.Tree, _plan.Currency, result, salesTotal, paidTotal, count);
         }
 
         private void PlainLevelRows(int lo, int hi, int[] parent, ulong[] ppm, byte[] kinds, bool allByRate, long[] totals, out long sales, out long paid)
@@ -754,8 +757,14 @@ public sealed class CommissionEngine
         private static long[] SumOf(long[][] arrays, int length)
         {
             var sum = GC.AllocateUninitializedArray<long>(length);
-            arrays[0].AsSpan(0, length).CopyTo(sum);
-            for (var j = 1; j < arrays.Length; j++)
+            var first = arrays[0];
+            var second = arrays.Length > 1 ? arrays[1] : null;
+            for (var i = 0; i < length; i++)
+            {
+                sum[i] = second is null ? first[i] : checked(first[i] + second[i]);
+            }
+
+            for (var j = 2; j < arrays.Length; j++)
             {
                 var source = arrays[j];
                 for (var i = 0; i < length; i++)
@@ -1153,7 +1162,7 @@ public sealed class CommissionEngine
         public const int BlockSize = 128;
 
         /// <summary>How many orders ahead a by-buyer run fetches the buyer's sums into the cache.</summary>
-        public const int PrefetchAhead = 16;
+        public const int PrefetchAhead = 24;
 
         /// <summary>The most orders partitioned at a time in a by-buyer run.</summary>
         private const int ChunkOrders = 1 << 20;
