@@ -623,7 +623,7 @@ public sealed class CommissionEngine
                 {
                     gathered = ArrayPool<long>.Shared.Rent(size);
                     Array.Clear(gathered, 0, size);
-                    representative = GatherByFirstUpline(links, rates, byBuyer, gathered);
+                    representative = GatherByFirstUpline(links, rates, byBuyer, gathered, withRepresentatives: _plan.DifferentialPpm is null);
                 }
 
                 result = walkers == 1 ? new long[n] : null;
@@ -953,14 +953,15 @@ public sealed class CommissionEngine
         /// Sums gathered by each buyer's first upline that a rule can pay. With a differential rule alone, or a
         /// level rule with dynamic compression alone, the lines of an order depend only on that upline and the
         /// chain above it, not on the buyer: buyers who share it share every line, so the chain is walked once
-        /// for all of them. Returns, per gathering upline, one buyer who leads to it.
+        /// for all of them. Returns, per gathering upline, one buyer who leads to it (when asked: the general
+        /// walk starts from a buyer, the differential walk from the upline itself).
         /// </summary>
-        private static int[] GatherByFirstUpline(Links links, long[] rates, long[] byBuyer, long[] gathered)
+        private static int[]? GatherByFirstUpline(Links links, long[] rates, long[] byBuyer, long[] gathered, bool withRepresentatives)
         {
             var first = links.JumpDiff ?? links.JumpLevel!;
             var u = rates.Length;
             var n = first.Length;
-            var representative = new int[n];
+            var representative = withRepresentatives ? new int[n] : null;
             for (var b = 0; b < n; b++)
             {
                 if (b + PrefetchAhead < n && first[b + PrefetchAhead] is var ahead and >= 0)
@@ -976,7 +977,11 @@ public sealed class CommissionEngine
                     continue;
                 }
 
-                representative[f] = b;
+                if (representative is not null)
+                {
+                    representative[f] = b;
+                }
+
                 var to = f * u;
                 for (var k = 0; k < u; k++)
                 {
@@ -1623,6 +1628,7 @@ public sealed class CommissionEngine
             {
                 Depth[i] = p < 0 ? 0 : Depth[p] + 1;
             }
+
             if (JumpLevel is not null)
             {
                 JumpLevel[i] = p < 0 ? -1
