@@ -118,14 +118,15 @@ public sealed class CommissionEngine
             // A by-buyer run costs members x rates on top of the orders: for a batch much smaller than the tree,
             // order by order (a plain level plan has its own kernel for any batch smaller than the tree).
             var members = statuses.Tree.Count;
-            if (ByBuyerChunkOrders is null && calc.IsPlainLevels && batch.Count < 2L * members)
+            var threads = MaxDegreeOfParallelism == -1 ? Environment.ProcessorCount : MaxDegreeOfParallelism;
+            if (calc.IsPlainLevels && batch.Count < 2L * members)
             {
-                return calc.TotalsOfPlainLevelsByOrder(MaxDegreeOfParallelism == -1 ? Environment.ProcessorCount : MaxDegreeOfParallelism);
+                return calc.TotalsOfPlainLevelsByOrder(threads, ByBuyerChunkOrders);
             }
 
             if (ByBuyerChunkOrders is not null || batch.Count * 16L >= members)
             {
-                return calc.TotalsByBuyer(rates, MaxDegreeOfParallelism == -1 ? Environment.ProcessorCount : MaxDegreeOfParallelism, ByBuyerChunkOrders);
+                return calc.TotalsByBuyer(rates, threads, ByBuyerChunkOrders);
             }
         }
 
@@ -176,7 +177,10 @@ public sealed class CommissionEngine
     /// <summary>For tests and benchmarks: compute totals order by order, never by buyer.</summary>
     internal bool ForceOrderByOrder { get; init; }
 
-    /// <summary>For tests: the orders per chunk of a by-buyer run (so that small batches are split between threads too).</summary>
+    /// <summary>
+    /// For tests: the orders per chunk of a by-buyer run, and the members or orders per slice a thread claims,
+    /// so that small batches are split between threads too.
+    /// </summary>
     internal int? ByBuyerChunkOrders { get; init; }
 
     private readonly int _maxDegreeOfParallelism = -1;
@@ -403,7 +407,8 @@ public sealed class CommissionEngine
         /// members but the totals themselves.
         /// </summary>
         /// <param name="threads">The most threads to use.</param>
-        public CommissionTotals TotalsOfPlainLevelsByOrder(int threads)
+        /// <param name="sliceOrders">Orders per slice claimed by a thread, when not the default (tests split small batches).</param>
+        public CommissionTotals TotalsOfPlainLevelsByOrder(int threads, int? sliceOrders)
         {
             var n = _statuses.Tree.Count;
             var count = _batch.Count;
@@ -424,11 +429,13 @@ public sealed class CommissionEngine
 
             // Split in ranges of orders when there are at least a quarter as many orders as members per thread:
             // each further thread adds into its own totals, added up at the end.
-            var workers = (int)Math.Clamp(4L * count / n, 1, Math.Min(threads, MaxWorkers));
+            var workers = sliceOrders is null ? (int)Math.Clamp(4L * count / n, 1, Math.Min(threads, MaxWorkers)) : threads;
+            var slice = sliceOrders ?? SliceSize;
             var totals = new long[workers][];
             var sales = new long[workers];
             var paid = new long[workers];
             long[]? result = workers == 1 ? new long[n] : null;
+            var nextSlice = -1;
             try
             {
                 OnWorkers(workers, w =>
@@ -443,9 +450,14 @@ public sealed class CommissionEngine
                         Array.Clear(totals[w], 0, n);
                     }
 
-                    var lo = (int)((long)count * w / workers);
-                    var hi = (int)((long)count * (w + 1) / workers);
-                    (w == 0 ? this : new Calculator(this)).PlainLevelRows(lo, hi, parent, ppm, kinds, allByRate, totals[w], out sales[w], out paid[w]);
+                    // Slices claimed one at a time, so a thread slowed by the machine takes fewer of them.
+                    var calc = w == 0 ? this : new Calculator(this);
+                    while (Claim(ref nextSlice, slice, count, out var lo, out var hi))
+                    {
+                        calc.PlainLevelRows(lo, hi, parent, ppm, kinds, allByRate, totals[w], out var sliceSales, out var slicePaid);
+                        sales[w] = checked(sales[w] + sliceSales);
+                        paid[w] = checked(paid[w] + slicePaid);
+                    }
                 });
 
                 // Into a fresh array in one sequential pass (see TotalsByBuyer).
@@ -627,10 +639,9 @@ public sealed class CommissionEngine
                 }
 
                 result = walkers == 1 ? new long[n] : null;
+                var nextSlice = -1;
                 OnWorkers(walkers, w =>
                 {
-                    var lo = (int)((long)n * w / walkers);
-                    var hi = (int)((long)n * (w + 1) / walkers);
                     if (result is not null)
                     {
                         totals[w] = result;
@@ -641,11 +652,16 @@ public sealed class CommissionEngine
                         Array.Clear(totals[w], 0, n);
                     }
 
+                    // Slices of members claimed one at a time, so a thread slowed by the machine takes fewer of them.
                     var calc = w == 0 ? this : new Calculator(this);
-                    paid[w] = plainLevels ? WalkPlainLevels(links, lo, hi, rates, slots, byBuyer, totals[w])
-                        : gather && _plan.DifferentialPpm is not null ? checked(WalkGatheredDifferential(links, lo, hi, rates, gathered!, totals[w]) + Rebates(lo, hi, rates, byBuyer, totals[w]))
-                        : gather ? checked(calc.WalkBuyers(links, lo, hi, rates, gathered!, representative, totals[w]) + Rebates(lo, hi, rates, byBuyer, totals[w]))
-                        : calc.WalkBuyers(links, lo, hi, rates, byBuyer, null, totals[w]);
+                    while (Claim(ref nextSlice, chunkOrders ?? SliceSize, n, out var lo, out var hi))
+                    {
+                        var slicePaid = plainLevels ? WalkPlainLevels(links, lo, hi, rates, slots, byBuyer, totals[w])
+                            : gather && _plan.DifferentialPpm is not null ? checked(WalkGatheredDifferential(links, lo, hi, rates, gathered!, totals[w]) + Rebates(lo, hi, rates, byBuyer, totals[w]))
+                            : gather ? checked(calc.WalkBuyers(links, lo, hi, rates, gathered!, representative, totals[w]) + Rebates(lo, hi, rates, byBuyer, totals[w]))
+                            : calc.WalkBuyers(links, lo, hi, rates, byBuyer, null, totals[w]);
+                        paid[w] = checked(paid[w] + slicePaid);
+                    }
                 });
 
                 // The workers' totals added into a fresh array in one sequential pass: its pages are first touched
@@ -751,6 +767,15 @@ public sealed class CommissionEngine
                     }
                 }
             });
+        }
+
+        /// <summary>Claims the next slice of [0, total): false when none is left.</summary>
+        private static bool Claim(ref int next, int step, int total, out int lo, out int hi)
+        {
+            var k = Interlocked.Increment(ref next);
+            lo = (int)Math.Min(total, (long)k * step);
+            hi = (int)Math.Min(total, (long)lo + step);
+            return lo < total;
         }
 
         /// <summary>A fresh array of the element-wise sums of the first length elements of the arrays.</summary>
@@ -1174,6 +1199,9 @@ public sealed class CommissionEngine
 
         /// <summary>The fewest orders per chunk when a by-buyer run is split between threads.</summary>
         private const int MinChunkOrders = 1 << 16;
+
+        /// <summary>Members (or orders) per slice of work claimed by a thread.</summary>
+        private const int SliceSize = 1 << 16;
 
         /// <summary>The most threads of a by-buyer run (each holds members x rates sums).</summary>
         private const int MaxWorkers = 8;
