@@ -608,6 +608,17 @@ public sealed class CommissionEngine
             var nextChunk = -1;
             long[]? result = null;
             long[]? gathered = null;
+            var plainLevels = IsPlainLevels;
+            var slots = plainLevels ? LevelSlots(rates) : [];
+            var gather = (_plan.DifferentialPpm is not null && _plan.LevelCount == 0) || (_plan.DifferentialPpm is null && !plainLevels);
+
+            // Depths only matter to the general walk and to fixed-amount orders (distances order a cap's cut).
+            _withoutDepth = (plainLevels || (gather && _plan.DifferentialPpm is not null)) && !anyFixed;
+            var links = LinksFor(0);
+
+            // A differential plan without a rebate needs no per-buyer sums at all: each order is added straight
+            // into its buyer's first eligible upline's row.
+            var byFirstUpline = gather && _plan.DifferentialPpm is not null && !_plan.HasRebate ? links.JumpDiff : null;
             try
             {
                 // Scratch space comes from the shared pool: fresh arrays of this size cost a page fault every 4 KiB.
@@ -615,7 +626,7 @@ public sealed class CommissionEngine
                 {
                     sums[w] = ArrayPool<long>.Shared.Rent(size);
                     Array.Clear(sums[w], 0, size);
-                    sales[w] = SumChunks(sums[w], rates, kinds, allByRate, chunk, chunks, ref nextChunk);
+                    sales[w] = SumChunks(sums[w], rates, kinds, allByRate, chunk, chunks, ref nextChunk, byFirstUpline);
                 });
                 var byBuyer = sums[0];
                 AddInto(byBuyer, size, sums, workers);
@@ -623,15 +634,12 @@ public sealed class CommissionEngine
                 // Each buyer with commissionable orders: the lines an order of theirs makes, each paid the buyer's
                 // sum at its rate. Buyers are split into one range per worker, each adding into its own totals;
                 // with one worker that is the result itself.
-                var plainLevels = IsPlainLevels;
-                var slots = plainLevels ? LevelSlots(rates) : [];
-                var gather = (_plan.DifferentialPpm is not null && _plan.LevelCount == 0) || (_plan.DifferentialPpm is null && !plainLevels);
-
-                // Depths only matter to the general walk and to fixed-amount orders (distances order a cap's cut).
-                _withoutDepth = (plainLevels || (gather && _plan.DifferentialPpm is not null)) && !anyFixed;
-                var links = LinksFor(0);
                 int[]? representative = null;
-                if (gather)
+                if (byFirstUpline is not null)
+                {
+                    gathered = byBuyer;
+                }
+                else if (gather)
                 {
                     gathered = ArrayPool<long>.Shared.Rent(size);
                     Array.Clear(gathered, 0, size);
@@ -670,7 +678,7 @@ public sealed class CommissionEngine
             }
             finally
             {
-                if (gathered is not null)
+                if (gathered is not null && !ReferenceEquals(gathered, sums[0]))
                 {
                     ArrayPool<long>.Shared.Return(gathered);
                 }
@@ -807,7 +815,15 @@ public sealed class CommissionEngine
         /// many orders overlap instead of each order waiting for its own. Returns the sales of the chunks
         /// (every order, commissionable or not).
         /// </summary>
-        private long SumChunks(long[] byBuyer, long[] rates, byte[] kinds, bool allByRate, int chunk, int chunks, ref int nextChunk)
+        /// <param name="byBuyer">The sums, a row of rates per member.</param>
+        /// <param name="rates">The rates.</param>
+        /// <param name="kinds">The kind of each product.</param>
+        /// <param name="allByRate">True when every product is paid by rate.</param>
+        /// <param name="chunk">Orders per chunk.</param>
+        /// <param name="chunks">The number of chunks.</param>
+        /// <param name="nextChunk">The last chunk claimed, shared by the workers.</param>
+        /// <param name="rowOf">When given, the member whose row takes a buyer's orders (-1: none), else the buyer's own.</param>
+        private long SumChunks(long[] byBuyer, long[] rates, byte[] kinds, bool allByRate, int chunk, int chunks, ref int nextChunk, int[]? rowOf)
         {
             var buyers = _batch.Buyer;
             var amounts = _batch.Amount;
@@ -821,11 +837,15 @@ public sealed class CommissionEngine
                 var c1 = (int)Math.Min(_batch.Count, (long)c0 + chunk);
                 for (var row = c0; row < c1; row++)
                 {
-                    if (row + PrefetchAhead < c1)
+                    if (rowOf is not null && row + (2 * PrefetchAhead) < c1)
                     {
-                        var ahead = buyers[row + PrefetchAhead] * u;
-                        CacheHint.Prefetch(ref byBuyer[ahead]);
-                        CacheHint.Prefetch(ref byBuyer[ahead + u - 1]);
+                        CacheHint.Prefetch(ref rowOf[buyers[row + (2 * PrefetchAhead)]]);
+                    }
+
+                    if (row + PrefetchAhead < c1 && (rowOf is null ? buyers[row + PrefetchAhead] : rowOf[buyers[row + PrefetchAhead]]) is var next and >= 0)
+                    {
+                        CacheHint.Prefetch(ref byBuyer[next * u]);
+                        CacheHint.Prefetch(ref byBuyer[(next * u) + u - 1]);
                     }
 
                     var amount = amounts[row];
@@ -835,8 +855,14 @@ public sealed class CommissionEngine
                         continue;
                     }
 
+                    var target = rowOf is null ? buyers[row] : rowOf[buyers[row]];
+                    if (target < 0)
+                    {
+                        continue;
+                    }
+
                     var a = (ulong)amount;
-                    var at = buyers[row] * u;
+                    var at = target * u;
                     if (u == 2)
                     {
                         byBuyer[at] = checked(byBuyer[at] + (long)unchecked(a * (ulong)rates[0] / Million));
