@@ -440,15 +440,7 @@ public sealed class CommissionEngine
             {
                 OnWorkers(workers, w =>
                 {
-                    if (result is not null)
-                    {
-                        totals[w] = result;
-                    }
-                    else
-                    {
-                        totals[w] = ArrayPool<long>.Shared.Rent(n);
-                        Array.Clear(totals[w], 0, n);
-                    }
+                    totals[w] = result ?? RentCleared(n);
 
                     // Slices claimed one at a time, so a thread slowed by the machine takes fewer of them.
                     var calc = w == 0 ? this : new Calculator(this);
@@ -465,13 +457,7 @@ public sealed class CommissionEngine
             }
             finally
             {
-                foreach (var t in totals)
-                {
-                    if (t is not null && !ReferenceEquals(t, result))
-                    {
-                        ArrayPool<long>.Shared.Return(t);
-                    }
-                }
+                ReturnToPool(totals, result);
             }
 
             long salesTotal = 0, paidTotal = 0;
@@ -624,8 +610,7 @@ public sealed class CommissionEngine
                 // Scratch space comes from the shared pool: fresh arrays of this size cost a page fault every 4 KiB.
                 OnWorkers(workers, w =>
                 {
-                    sums[w] = ArrayPool<long>.Shared.Rent(size);
-                    Array.Clear(sums[w], 0, size);
+                    sums[w] = RentCleared(size);
                     sales[w] = SumChunks(sums[w], rates, kinds, allByRate, chunk, chunks, ref nextChunk, byFirstUpline);
                 });
                 var byBuyer = sums[0];
@@ -641,8 +626,7 @@ public sealed class CommissionEngine
                 }
                 else if (gather)
                 {
-                    gathered = ArrayPool<long>.Shared.Rent(size);
-                    Array.Clear(gathered, 0, size);
+                    gathered = RentCleared(size);
                     representative = GatherByFirstUpline(links, rates, byBuyer, gathered, withRepresentatives: _plan.DifferentialPpm is null);
                 }
 
@@ -650,15 +634,7 @@ public sealed class CommissionEngine
                 var nextSlice = -1;
                 OnWorkers(walkers, w =>
                 {
-                    if (result is not null)
-                    {
-                        totals[w] = result;
-                    }
-                    else
-                    {
-                        totals[w] = ArrayPool<long>.Shared.Rent(n);
-                        Array.Clear(totals[w], 0, n);
-                    }
+                    totals[w] = result ?? RentCleared(n);
 
                     // Slices of members claimed one at a time, so a thread slowed by the machine takes fewer of them.
                     var calc = w == 0 ? this : new Calculator(this);
@@ -678,26 +654,9 @@ public sealed class CommissionEngine
             }
             finally
             {
-                if (gathered is not null && !ReferenceEquals(gathered, sums[0]))
-                {
-                    ArrayPool<long>.Shared.Return(gathered);
-                }
-
-                foreach (var s in sums)
-                {
-                    if (s is not null)
-                    {
-                        ArrayPool<long>.Shared.Return(s);
-                    }
-                }
-
-                foreach (var t in totals)
-                {
-                    if (t is not null && !ReferenceEquals(t, result))
-                    {
-                        ArrayPool<long>.Shared.Return(t);
-                    }
-                }
+                ReturnToPool([gathered], sums[0]);
+                ReturnToPool(sums, null);
+                ReturnToPool(totals, result);
             }
 
             long salesTotal = 0, paidTotal = 0;
@@ -775,6 +734,26 @@ public sealed class CommissionEngine
                     }
                 }
             });
+        }
+
+        /// <summary>An array of at least the length from the shared pool, its first length elements zero.</summary>
+        private static long[] RentCleared(int length)
+        {
+            var array = ArrayPool<long>.Shared.Rent(length);
+            Array.Clear(array, 0, length);
+            return array;
+        }
+
+        /// <summary>Returns the arrays to the shared pool, except the one kept (and nulls).</summary>
+        private static void ReturnToPool(long[]?[] arrays, long[]? kept)
+        {
+            foreach (var array in arrays)
+            {
+                if (array is not null && !ReferenceEquals(array, kept))
+                {
+                    ArrayPool<long>.Shared.Return(array);
+                }
+            }
         }
 
         /// <summary>Claims the next slice of [0, total): false when none is left.</summary>
