@@ -113,7 +113,7 @@ public sealed class CommissionEngine
     public CommissionTotals RunTotals(MemberStatuses statuses, OrderBatch batch)
     {
         var calc = new Calculator(Plan, statuses, batch, trace: false);
-        if (!ForceOrderByOrder && calc.ByBuyerRates() is { } rates)
+        if (!ForceOrderByOrder && statuses.Tree.Count > 0 && calc.ByBuyerRates() is { } rates)
         {
             // A by-buyer run costs members x rates on top of the orders: for a batch much smaller than the tree,
             // order by order (a plain level plan has its own kernel for any batch smaller than the tree).

@@ -70,4 +70,17 @@ public class CommissionParallelTests
         Assert.Throws<OverflowException>(() => new CommissionEngine(plan) { MaxDegreeOfParallelism = 2, ByBuyerChunkOrders = 1_000 }.RunTotals(statuses, batch));
         Assert.Throws<OverflowException>(() => new CommissionEngine(plan) { ForceOrderByOrder = true }.RunTotals(statuses, batch));
     }
+
+    [Fact]
+    public void AnEmptyBatch_AndAnEmptyTree_PayNothing()
+    {
+        var plan = CommissionScenarioTests.TwoLevelFenXiao();
+        foreach (var tree in new[] { ReferralTree.Build([]), ReferralTree.Build([new JoinRecord("A", null, T0)]) })
+        {
+            var batch = OrderBatch.FromColumns(tree, Currency.CNY, "box", [], [], []);
+            var totals = new CommissionEngine(plan) { MaxDegreeOfParallelism = 2 }.RunTotals(MemberStatuses.Uniform(tree), batch);
+            Assert.Equal(new long[tree.Count], totals.ToArray());
+            Assert.Equal(Money.Zero(Currency.CNY), totals.TotalPaid);
+        }
+    }
 }
