@@ -68,7 +68,7 @@ Order[] orders =
     new("2026-0302-002", "Zhao", "formula-trial", Money.Parse("CNY 39.90"), At(3, 2, 15)),
     new("2026-0303-003", "Chen", "partner-pack", Money.Parse("CNY 3980.00"), At(3, 3)),
 ];
-var run = new CommissionEngine(plan).Run(statuses, orders);
+var run = new CommissionEngine(plan).Run(statuses, orders, trace: true); // the trace says who was passed over, and why
 Console.WriteLine($"Commission run under \"{plan.Name}\" (Zhang is inactive this month):");
 foreach (var order in run.Orders)
 {
@@ -113,7 +113,7 @@ var differential = CommissionPlan.Create(new CommissionPlanDefinition
     },
 });
 var ranked = MemberStatuses.Create(tree, new Dictionary<MemberId, int> { ["Chen"] = 1, ["Zhang"] = 3, ["Li"] = 3, ["Wang (owner persona)"] = 4 });
-var diffRun = new CommissionEngine(differential).Run(ranked, [new Order("2026-0310-004", "Sun", "stroller", Money.Parse("CNY 1280.00"), At(3, 10))]);
+var diffRun = new CommissionEngine(differential).Run(ranked, [new Order("2026-0310-004", "Sun", "stroller", Money.Parse("CNY 1280.00"), At(3, 10))], trace: true);
 Console.WriteLine($"Under \"{differential.Name}\":");
 Console.Write(diffRun.Orders[0].Explain());
 Console.WriteLine();

@@ -37,69 +37,104 @@ public sealed class CommissionEngine
     /// <summary>The plan.</summary>
     public CommissionPlan Plan { get; }
 
-    /// <summary>Computes every line, with its trace, and the totals.</summary>
+    /// <summary>Computes every line and the totals, without the trace (see <see cref="Run(MemberStatuses, OrderBatch, bool)"/>).</summary>
     /// <param name="statuses">Rank and active flag per member (carries the tree).</param>
     /// <param name="orders">The orders.</param>
     /// <returns>The run.</returns>
-    public CommissionRun Run(MemberStatuses statuses, IEnumerable<Order> orders)
+    public CommissionRun Run(MemberStatuses statuses, IEnumerable<Order> orders) => Run(statuses, orders, trace: false);
+
+    /// <summary>Computes every line and the totals; with <paramref name="trace"/>, also the uplines passed over and why.</summary>
+    /// <param name="statuses">Rank and active flag per member (carries the tree).</param>
+    /// <param name="orders">The orders.</param>
+    /// <param name="trace">Keep the trace (see <see cref="Run(MemberStatuses, OrderBatch, bool)"/>).</param>
+    /// <returns>The run.</returns>
+    public CommissionRun Run(MemberStatuses statuses, IEnumerable<Order> orders, bool trace)
     {
         ArgumentNullException.ThrowIfNull(statuses);
-        return Run(statuses, OrderBatch.Create(statuses.Tree, Plan.Currency, orders));
+        return Run(statuses, OrderBatch.Create(statuses.Tree, Plan.Currency, orders), trace);
     }
 
-    /// <summary>Computes every line, with its trace, and the totals.</summary>
+    /// <summary>Computes every line and the totals, without the trace (see <see cref="Run(MemberStatuses, OrderBatch, bool)"/>).</summary>
     /// <param name="statuses">Rank and active flag per member.</param>
     /// <param name="batch">The orders, over the same tree.</param>
     /// <returns>The run.</returns>
-    public CommissionRun Run(MemberStatuses statuses, OrderBatch batch)
+    public CommissionRun Run(MemberStatuses statuses, OrderBatch batch) => Run(statuses, batch, trace: false);
+
+    /// <summary>
+    /// Computes every line (earner, rule, level, distance, rate, amount, cap cut) and the totals, kept as
+    /// columns. With <paramref name="trace"/>, the run also keeps, per line, the uplines each rule passed over
+    /// and why; consecutive uplines passed over for one reason are one entry with a count, so a trace stays
+    /// small on deep chains. Without it, <see cref="OrderCommission.Skipped"/> and <see cref="CommissionLine.Skipped"/> are empty.
+    /// </summary>
+    /// <param name="statuses">Rank and active flag per member.</param>
+    /// <param name="batch">The orders, over the same tree.</param>
+    /// <param name="trace">Keep the uplines passed over, and why.</param>
+    /// <returns>The run.</returns>
+    public CommissionRun Run(MemberStatuses statuses, OrderBatch batch, bool trace)
     {
-        var calc = new Calculator(Plan, statuses, batch, trace: true);
+        var calc = new Calculator(Plan, statuses, batch, trace);
         var totals = new long[statuses.Tree.Count];
+        var zeroLines = new HashSet<int>();
         long sales = 0, paid = 0;
-        var outcomes = new OrderCommission[batch.Count];
-        var currency = Plan.Currency;
+        var lines = new RunLines(batch.Count, trace);
         for (var row = 0; row < batch.Count; row++)
         {
-            var n = calc.Compute(row);
-            var orderId = batch.IdAt(row);
-            var lines = new CommissionLine[n];
-            long orderPaid = 0, orderCut = 0;
-            var skipsUsed = 0;
-            for (var k = 0; k < n; k++)
+            lines.Starts[row] = lines.Earner.Count;
+            if (trace)
             {
-                totals[calc.Earner[k]] = checked(totals[calc.Earner[k]] + calc.Amount[k]);
-                orderPaid += calc.Amount[k];
-                orderCut += calc.Cut[k];
-                var lineSkips = calc.Skips.GetRange(skipsUsed, calc.SkipsBefore[k] - skipsUsed);
-                skipsUsed = calc.SkipsBefore[k];
-                lines[k] = new CommissionLine(
-                    orderId,
-                    statuses.Tree.MemberAt(calc.Earner[k]),
-                    (CommissionRuleKind)calc.Rule[k],
-                    calc.Level[k],
-                    calc.Distance[k],
-                    calc.Ppm[k] < 0 ? null : Rate.FromPartsPerMillion(calc.Ppm[k]),
-                    new Money(calc.Amount[k], currency),
-                    new Money(calc.Cut[k], currency),
-                    lineSkips);
+                lines.SkipStarts![row] = lines.Skips!.Count;
             }
 
-            var amount = batch.Amount[row];
-            sales = checked(sales + amount);
+            var n = calc.Compute(row);
+            long orderPaid = 0;
+            for (var k = 0; k < n; k++)
+            {
+                var earner = calc.Earner[k];
+                var amount = calc.Amount[k];
+                totals[earner] = checked(totals[earner] + amount);
+                orderPaid += amount;
+                if (amount == 0)
+                {
+                    zeroLines.Add(earner);
+                }
+
+                if (calc.Cut[k] != 0)
+                {
+                    lines.CapCut[lines.Earner.Count] = calc.Cut[k];
+                }
+
+                lines.Earner.Add(earner);
+                lines.Amount.Add(amount);
+                lines.Rule.Add(calc.Rule[k]);
+                lines.Level.Add(calc.Level[k]);
+                lines.Distance.Add(calc.Distance[k]);
+                lines.Ppm.Add(calc.Ppm[k]);
+                if (trace)
+                {
+                    lines.SkipEnds!.Add(lines.Skips!.Count + calc.SkipsBefore[k]);
+                }
+            }
+
+            if (trace)
+            {
+                foreach (var skip in calc.Skips)
+                {
+                    lines.Skips!.Add(skip);
+                }
+            }
+
+            sales = checked(sales + batch.Amount[row]);
             paid = checked(paid + orderPaid);
-            outcomes[row] = new OrderCommission(
-                orderId,
-                statuses.Tree.MemberAt(batch.Buyer[row]),
-                batch.ProductTable[batch.Product[row]],
-                new Money(amount, currency),
-                batch.PaidAtOf(row),
-                lines,
-                calc.Skips.ToArray(),
-                new Money(amount - orderPaid, currency),
-                new Money(orderCut, currency));
         }
 
-        return new CommissionRun(Plan, new CommissionTotals(statuses.Tree, currency, totals, sales, paid, batch.Count), outcomes);
+        lines.Starts[batch.Count] = lines.Earner.Count;
+        if (trace)
+        {
+            lines.SkipStarts![batch.Count] = lines.Skips!.Count;
+        }
+
+        var result = new CommissionTotals(statuses.Tree, Plan.Currency, totals, sales, paid, batch.Count, zeroLines);
+        return new CommissionRun(Plan, statuses, batch, result, lines);
     }
 
     /// <summary>
@@ -119,18 +154,24 @@ public sealed class CommissionEngine
             // order by order (a plain level plan has its own kernel for any batch smaller than the tree).
             var members = statuses.Tree.Count;
             var threads = MaxDegreeOfParallelism == -1 ? Environment.ProcessorCount : MaxDegreeOfParallelism;
+            CommissionTotals? fast = null;
             if (calc.IsPlainLevels && batch.Count < 2L * members)
             {
-                return calc.TotalsOfPlainLevelsByOrder(threads, ByBuyerChunkOrders);
+                fast = calc.TotalsOfPlainLevelsByOrder(threads, ByBuyerChunkOrders);
+            }
+            else if (ByBuyerChunkOrders is not null || batch.Count * 16L >= members)
+            {
+                fast = calc.TotalsByBuyer(rates, threads, ByBuyerChunkOrders);
             }
 
-            if (ByBuyerChunkOrders is not null || batch.Count * 16L >= members)
+            if (fast is not null)
             {
-                return calc.TotalsByBuyer(rates, threads, ByBuyerChunkOrders);
+                return fast.WithZeroLines(ZeroLineEarners(statuses, batch));
             }
         }
 
         var totals = new long[statuses.Tree.Count];
+        var zeroLines = new HashSet<int>();
         long sales = 0, paid = 0;
         var earner = calc.Earner;
         var amounts = calc.Amount;
@@ -145,13 +186,61 @@ public sealed class CommissionEngine
                 {
                     totals[earner[k]] = checked(totals[earner[k]] + amounts[k]);
                     paid = checked(paid + amounts[k]);
+                    if (amounts[k] == 0)
+                    {
+                        zeroLines.Add(earner[k]);
+                    }
                 }
 
                 sales = checked(sales + batch.Amount[row]);
             }
         }
 
-        return new CommissionTotals(statuses.Tree, Plan.Currency, totals, sales, paid, batch.Count);
+        return new CommissionTotals(statuses.Tree, Plan.Currency, totals, sales, paid, batch.Count, zeroLines);
+    }
+
+    /// <summary>
+    /// The members with a line that came to zero, for a run whose totals came from a fast route (Floor rounding,
+    /// a cap that cannot bind). A line is at least one minor unit whenever amount x its rate is at least one
+    /// minor unit, so only orders below that bound (and every order when a rate is zero) are computed again,
+    /// order by order.
+    /// </summary>
+    private HashSet<int> ZeroLineEarners(MemberStatuses statuses, OrderBatch batch)
+    {
+        var found = new HashSet<int>();
+        var minPpm = Plan.SmallestPositiveLinePpm;
+        var zeroFixed = new bool[batch.ProductTable.Length];
+        var anyZeroFixed = false;
+        for (var p = 0; p < zeroFixed.Length; p++)
+        {
+            var rule = Plan.ProductRuleIndex(batch.ProductTable[p]);
+            zeroFixed[p] = rule >= 0 && Plan.Products[rule] is { Commissionable: true, FixedByLevel: { } f } && Array.IndexOf(f, 0L) >= 0;
+            anyZeroFixed |= zeroFixed[p];
+        }
+
+        // Orders of at least this amount pay every percentage line at least one minor unit.
+        var bound = minPpm <= 0 ? long.MaxValue : (Million + minPpm - 1) / minPpm;
+        Calculator? calc = null;
+        var amounts = batch.Amount;
+        for (var row = 0; row < batch.Count; row++)
+        {
+            if (amounts[row] >= bound && !(anyZeroFixed && zeroFixed[batch.Product[row]]))
+            {
+                continue;
+            }
+
+            calc ??= new Calculator(Plan, statuses, batch, trace: false);
+            var n = calc.Compute(row);
+            for (var k = 0; k < n; k++)
+            {
+                if (calc.Amount[k] == 0)
+                {
+                    found.Add(calc.Earner[k]);
+                }
+            }
+        }
+
+        return found;
     }
 
     /// <summary>
@@ -322,7 +411,7 @@ public sealed class CommissionEngine
             _order = new int[max];
         }
 
-        public List<SkippedUpline> Skips { get; } = [];
+        public List<SkipFact> Skips { get; } = [];
 
         /// <summary>
         /// The rates of a by-buyer totals run, or null when the plan or the batch needs order-by-order work.
@@ -1278,8 +1367,7 @@ public sealed class CommissionEngine
                 {
                     if (_trace)
                     {
-                        var tree = _statuses.Tree;
-                        Skips.Add(new SkippedUpline(CommissionRuleKind.Level, tree.MemberAt(buyer), 0, SkipReason.NonCommissionableProduct, 1, $"product '{_batch.ProductTable[_batch.Product[row]]}' pays no commission"));
+                        AddSkip(new SkipFact(CommissionRuleKind.Level, SkipReason.NonCommissionableProduct, false, buyer, 0, 1, -1));
                     }
 
                     return 0;
@@ -1339,7 +1427,7 @@ public sealed class CommissionEngine
                 {
                     if (_trace && depth[prev] - depth[u] > 1)
                     {
-                        AddGap(CommissionRuleKind.Level, links, buyer, prev, u, "not eligible for the level rule (inactive or below the minimum rank); compressed");
+                        AddGap(CommissionRuleKind.Level, links, buyer, prev, u);
                     }
 
                     var ppm = LevelPpm(_rank[u], level);
@@ -1361,10 +1449,7 @@ public sealed class CommissionEngine
                 {
                     if (_trace)
                     {
-                        var who = _statuses.Tree.MemberAt(up);
-                        Skips.Add(inactive
-                            ? new SkippedUpline(CommissionRuleKind.Level, who, level, SkipReason.Inactive, 1, $"{who} at level {level} is inactive; the company keeps the level's share")
-                            : new SkippedUpline(CommissionRuleKind.Level, who, level, SkipReason.RankBelowMinimum, 1, $"{who} at level {level} has rank {_rank[up]} < {_plan.LevelMinimumRank}; the company keeps the level's share"));
+                        AddSkip(new SkipFact(CommissionRuleKind.Level, inactive ? SkipReason.Inactive : SkipReason.RankBelowMinimum, false, up, level, 1, -1));
                     }
                 }
                 else
@@ -1397,7 +1482,7 @@ public sealed class CommissionEngine
             {
                 if (_trace && depth[prev] - depth[u] > 1)
                 {
-                    AddGap(CommissionRuleKind.Differential, links, buyer, prev, u, "inactive or of a rank with no differential rate; passed over");
+                    AddGap(CommissionRuleKind.Differential, links, buyer, prev, u);
                 }
 
                 var r = _rank[u];
@@ -1416,18 +1501,12 @@ public sealed class CommissionEngine
                     Add(u, CommissionRuleKind.PeerBonus, distance, distance, _plan.PeerPpm, Pay(Mul<T>(amount, _plan.PeerPpm)));
                     peers++;
                 }
-                else if (_trace && topMember < 0)
-                {
-                    var who = _statuses.Tree.MemberAt(u);
-                    Skips.Add(new SkippedUpline(CommissionRuleKind.Differential, who, distance, SkipReason.NothingToPay, 1, $"{who} (rank {r}) earns nothing: the order's entitlement at that rank is zero"));
-                }
                 else if (_trace)
                 {
-                    var who = _statuses.Tree.MemberAt(u);
-                    var below = _statuses.Tree.MemberAt(topMember);
-                    Skips.Add(r == topRank && peerMax > 0
-                        ? new SkippedUpline(CommissionRuleKind.Differential, who, distance, SkipReason.PeerBonusExhausted, 1, $"{who} (rank {r}) is a peer of {below}, but the peer bonus already went to {peerMax} peer(s)")
-                        : new SkippedUpline(CommissionRuleKind.Differential, who, distance, SkipReason.RateAlreadyPaidBelow, 1, $"{who} (rank {r}) earns nothing: {below} below already took the rate of rank {topRank}{(r == topRank ? " and the plan has no peer bonus" : string.Empty)}"));
+                    var reason = topMember < 0 ? SkipReason.NothingToPay
+                        : r == topRank && peerMax > 0 ? SkipReason.PeerBonusExhausted
+                        : SkipReason.RateAlreadyPaidBelow;
+                    AddSkip(new SkipFact(CommissionRuleKind.Differential, reason, false, u, distance, 1, topMember));
                 }
 
                 prev = u;
@@ -1437,11 +1516,7 @@ public sealed class CommissionEngine
                     {
                         // Make the cut visible: everyone above earns nothing from this order.
                         var first = links.Parent[u];
-                        var who = _statuses.Tree.MemberAt(first);
-                        var below = _statuses.Tree.MemberAt(topMember);
-                        var why = peerMax == 0 ? " and the plan has no peer bonus" : $" and the peer bonus already went to {peerMax} peer(s)";
-                        Skips.Add(new SkippedUpline(CommissionRuleKind.Differential, who, depth[buyer] - depth[first], SkipReason.RateAlreadyPaidBelow, depth[u],
-                            $"{depth[u]} upline(s) from {who} up earn nothing: {below} below already took the top rate (rank {topRank}){why}"));
+                        AddSkip(new SkipFact(CommissionRuleKind.Differential, SkipReason.RateAlreadyPaidBelow, true, first, depth[buyer] - depth[first], depth[u], topMember));
                     }
 
                     break;
@@ -1551,13 +1626,25 @@ public sealed class CommissionEngine
             }
         }
 
-        private void AddGap(CommissionRuleKind rule, Links links, int buyer, int prev, int next, string why)
+        private void AddGap(CommissionRuleKind rule, Links links, int buyer, int prev, int next)
         {
             var first = links.Parent[prev];
             var count = links.Depth[prev] - links.Depth[next] - 1;
-            var who = _statuses.Tree.MemberAt(first);
-            var distance = links.Depth[buyer] - links.Depth[first];
-            Skips.Add(new SkippedUpline(rule, who, distance, SkipReason.Compressed, count, $"{count} upline(s) from {who} ({distance} hop(s) up) {why}"));
+            AddSkip(new SkipFact(rule, SkipReason.Compressed, false, first, links.Depth[buyer] - links.Depth[first], count, -1));
+        }
+
+        /// <summary>Adds a skip to the order's trace, merged into the previous one when it continues it (no line between).</summary>
+        private void AddSkip(SkipFact skip)
+        {
+            var n = Skips.Count;
+            var lastLineSkips = _count == 0 ? 0 : SkipsBefore[_count - 1];
+            if (n > lastLineSkips && Skips[n - 1].Continues(skip))
+            {
+                Skips[n - 1] = Skips[n - 1] with { Count = Skips[n - 1].Count + 1 };
+                return;
+            }
+
+            Skips.Add(skip);
         }
 
         private Links LinksFor(int row)

@@ -131,6 +131,44 @@ public sealed class CommissionPlan
 
     internal int DifferentialRankCount { get; }
 
+    /// <summary>
+    /// The smallest rate, in ppm, that a percentage line of this plan can be paid at (a level rate, a step
+    /// between two differential rates, the peer bonus, the rebate); 0 when some line can be paid at a zero rate.
+    /// </summary>
+    internal long SmallestPositiveLinePpm
+    {
+        get
+        {
+            var rates = new List<long>();
+            if (LevelCount > 0)
+            {
+                rates.AddRange(LevelDefaultPpm);
+                rates.AddRange(LevelPpmByRank.SelectMany(r => r));
+            }
+
+            if (DifferentialPpm is { } dppm)
+            {
+                var steps = dppm.Append(0).Distinct().Order().ToArray();
+                for (var i = 1; i < steps.Length; i++)
+                {
+                    rates.Add(steps[i] - steps[i - 1]);
+                }
+
+                if (PeerMaxUplines > 0)
+                {
+                    rates.Add(PeerPpm);
+                }
+            }
+
+            if (HasRebate)
+            {
+                rates.Add(RebatePpm);
+            }
+
+            return rates.Count == 0 ? Rate.OneInPartsPerMillion : rates.Min();
+        }
+    }
+
     /// <summary>The level rates (ppm) that apply to an earner of a rank.</summary>
     /// <param name="rank">The earner's rank.</param>
     /// <returns>One rate per level.</returns>

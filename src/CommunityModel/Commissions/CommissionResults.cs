@@ -116,16 +116,18 @@ public sealed record OrderCommission(OrderId Order, MemberId Buyer, ProductId Pr
     }
 }
 
-/// <summary>Totals of a commission run: per earner, paid, and what the company keeps.</summary>
+/// <summary>Totals of a commission run: per earner, paid, and what the company keeps. Immutable.</summary>
 public sealed class CommissionTotals
 {
     private readonly long[] _byIndex;
+    private readonly IReadOnlySet<int> _zeroLines;
 
-    internal CommissionTotals(ReferralTree tree, Currency currency, long[] byIndex, long sales, long paid, int orders)
+    internal CommissionTotals(ReferralTree tree, Currency currency, long[] byIndex, long sales, long paid, int orders, IReadOnlySet<int>? zeroLines = null)
     {
         Tree = tree;
         Currency = currency;
         _byIndex = byIndex;
+        _zeroLines = zeroLines ?? new HashSet<int>();
         TotalSales = new Money(sales, currency);
         TotalPaid = new Money(paid, currency);
         CompanyShare = new Money(checked(sales - paid), currency);
@@ -159,14 +161,32 @@ public sealed class CommissionTotals
     /// <returns>One amount in minor units per member.</returns>
     public long[] ToArray() => (long[])_byIndex.Clone();
 
+    /// <summary>Whether the member at a dense index has at least one line in the run (a line that came to zero counts).</summary>
+    /// <param name="index">The member's dense index in <see cref="Tree"/>.</param>
+    /// <returns>True for an earner.</returns>
+    public bool HasLineAt(int index) => _byIndex[index] != 0 || _zeroLines.Contains(index);
+
     /// <summary>Every member who earned something, sorted by member id (ordinal).</summary>
     /// <returns>Earner and amount.</returns>
-    public IReadOnlyList<KeyValuePair<MemberId, Money>> ByEarner()
+    public IReadOnlyList<KeyValuePair<MemberId, Money>> ByEarner() => Collect(includeZero: false);
+
+    /// <summary>
+    /// Every member with at least one line in the run, sorted by member id (ordinal), including those whose
+    /// lines all came to zero (an order of one fen under a 10% / 5% plan gives two earners of 0.00): the rows
+    /// of a payout file.
+    /// </summary>
+    /// <returns>Earner and amount.</returns>
+    public IReadOnlyList<KeyValuePair<MemberId, Money>> ByEarnerWithZeroLines() => Collect(includeZero: true);
+
+    internal CommissionTotals WithZeroLines(IReadOnlySet<int> zeroLines)
+        => new(Tree, Currency, _byIndex, TotalSales.MinorUnits, TotalPaid.MinorUnits, OrderCount, zeroLines);
+
+    private List<KeyValuePair<MemberId, Money>> Collect(bool includeZero)
     {
         var result = new List<KeyValuePair<MemberId, Money>>();
         for (var i = 0; i < _byIndex.Length; i++)
         {
-            if (_byIndex[i] != 0)
+            if (_byIndex[i] != 0 || (includeZero && _zeroLines.Contains(i)))
             {
                 result.Add(new(Tree.MemberAt(i), new Money(_byIndex[i], Currency)));
             }
@@ -177,21 +197,24 @@ public sealed class CommissionTotals
     }
 }
 
-/// <summary>A detailed commission run: every order's lines with their trace, and the totals.</summary>
+/// <summary>
+/// A detailed commission run: every order's lines with their rule, level and rate, the totals, and (when
+/// asked for) the trace of the uplines passed over. Lines and skips are kept as columns;
+/// <see cref="OrderCommission"/>, <see cref="CommissionLine"/> and <see cref="SkippedUpline"/> values, with their
+/// texts, are made when read. Immutable; safe to read from several threads.
+/// </summary>
 public sealed class CommissionRun
 {
-    private readonly Dictionary<OrderId, OrderCommission> _byOrder;
+    private Dictionary<OrderId, int>? _rowOf;
 
-    internal CommissionRun(CommissionPlan plan, CommissionTotals totals, IReadOnlyList<OrderCommission> orders)
+    internal CommissionRun(CommissionPlan plan, MemberStatuses statuses, OrderBatch batch, CommissionTotals totals, RunLines lines)
     {
         Plan = plan;
+        Statuses = statuses;
+        Batch = batch;
         Totals = totals;
-        Orders = orders;
-        _byOrder = new Dictionary<OrderId, OrderCommission>(orders.Count);
-        foreach (var o in orders)
-        {
-            _byOrder[o.Order] = o;
-        }
+        Columns = lines;
+        Orders = new OrderView(this);
     }
 
     /// <summary>The plan.</summary>
@@ -200,14 +223,237 @@ public sealed class CommissionRun
     /// <summary>The totals (the same as the totals-only mode gives).</summary>
     public CommissionTotals Totals { get; }
 
-    /// <summary>Every order's outcome, in input order.</summary>
+    /// <summary>Whether the run kept the trace: the uplines passed over, and why (see <see cref="CommissionEngine.Run(MemberStatuses, OrderBatch, bool)"/>).</summary>
+    public bool HasTrace => Columns.SkipStarts is not null;
+
+    /// <summary>How many lines the run made (lines that came to zero included).</summary>
+    public int LineCount => Columns.Earner.Count;
+
+    /// <summary>Every order's outcome, in input order (each made when read).</summary>
     public IReadOnlyList<OrderCommission> Orders { get; }
 
-    /// <summary>Every line of every order.</summary>
-    public IEnumerable<CommissionLine> Lines => Orders.SelectMany(o => o.Lines);
+    /// <summary>Every line of every order, in order (each made when read).</summary>
+    public IEnumerable<CommissionLine> Lines
+    {
+        get
+        {
+            for (var row = 0; row < Batch.Count; row++)
+            {
+                var end = Columns.Starts[row + 1];
+                for (var k = Columns.Starts[row]; k < end; k++)
+                {
+                    yield return LineAt(row, k, withSkips: HasTrace);
+                }
+            }
+        }
+    }
+
+    internal MemberStatuses Statuses { get; }
+
+    internal OrderBatch Batch { get; }
+
+    internal RunLines Columns { get; }
+
+    internal int[] LineStarts => Columns.Starts;
+
+    internal ChunkedColumn<int> LineEarners => Columns.Earner;
+
+    internal ChunkedColumn<long> LineAmounts => Columns.Amount;
+
+    internal ChunkedColumn<byte> LineRules => Columns.Rule;
+
+    internal ChunkedColumn<int> LineLevels => Columns.Level;
+
+    internal ChunkedColumn<int> LineDistances => Columns.Distance;
+
+    internal ChunkedColumn<long> LinePpms => Columns.Ppm;
 
     /// <summary>The outcome of one order.</summary>
     /// <param name="order">The order id.</param>
     /// <returns>The outcome.</returns>
-    public OrderCommission this[OrderId order] => _byOrder[order];
+    /// <exception cref="KeyNotFoundException">The order is not in the run.</exception>
+    public OrderCommission this[OrderId order]
+    {
+        get
+        {
+            var rows = LazyInitializer.EnsureInitialized(ref _rowOf, () =>
+            {
+                var map = new Dictionary<OrderId, int>(Batch.Count);
+                for (var row = 0; row < Batch.Count; row++)
+                {
+                    map[Batch.IdAt(row)] = row;
+                }
+
+                return map;
+            });
+            return rows.TryGetValue(order, out var r) ? OrderAt(r) : throw new KeyNotFoundException($"Order {order} is not in the run.");
+        }
+    }
+
+    internal long CapCutOf(int line) => Columns.CapCut.GetValueOrDefault(line);
+
+    private OrderCommission OrderAt(int row)
+    {
+        var currency = Plan.Currency;
+        var start = Columns.Starts[row];
+        var end = Columns.Starts[row + 1];
+        var lines = new CommissionLine[end - start];
+        long paid = 0, cut = 0;
+        for (var k = start; k < end; k++)
+        {
+            lines[k - start] = LineAt(row, k, withSkips: HasTrace);
+            paid += Columns.Amount[k];
+            cut += CapCutOf(k);
+        }
+
+        IReadOnlyList<SkippedUpline> skipped = [];
+        if (Columns.SkipStarts is { } skipStarts)
+        {
+            skipped = Skips(row, skipStarts[row], skipStarts[row + 1]);
+        }
+
+        var amount = Batch.Amount[row];
+        return new OrderCommission(Batch.IdAt(row), Statuses.Tree.MemberAt(Batch.Buyer[row]), Batch.ProductTable[Batch.Product[row]], new Money(amount, currency),
+            Batch.PaidAtOf(row), lines, skipped, new Money(amount - paid, currency), new Money(cut, currency));
+    }
+
+    private CommissionLine LineAt(int row, int k, bool withSkips)
+    {
+        var currency = Plan.Currency;
+        IReadOnlyList<SkippedUpline> skipped = [];
+        if (withSkips)
+        {
+            var from = k == Columns.Starts[row] ? Columns.SkipStarts![row] : Columns.SkipEnds![k - 1];
+            skipped = Skips(row, from, Columns.SkipEnds![k]);
+        }
+
+        var ppm = Columns.Ppm[k];
+        return new CommissionLine(Batch.IdAt(row), Statuses.Tree.MemberAt(Columns.Earner[k]), (CommissionRuleKind)Columns.Rule[k], Columns.Level[k], Columns.Distance[k],
+            ppm < 0 ? null : Rate.FromPartsPerMillion(ppm), new Money(Columns.Amount[k], currency), new Money(CapCutOf(k), currency), skipped);
+    }
+
+    private SkippedUpline[] Skips(int row, int from, int to)
+    {
+        var result = new SkippedUpline[to - from];
+        for (var s = from; s < to; s++)
+        {
+            result[s - from] = Columns.Skips![s].Describe(this, row);
+        }
+
+        return result;
+    }
+
+    /// <summary>The orders, each made when read.</summary>
+    private sealed class OrderView(CommissionRun run) : IReadOnlyList<OrderCommission>
+    {
+        public int Count => run.Batch.Count;
+
+        public OrderCommission this[int index] => (uint)index < (uint)Count
+            ? run.OrderAt(index)
+            : throw new ArgumentOutOfRangeException(nameof(index), index, $"The run has {Count} orders.");
+
+        public IEnumerator<OrderCommission> GetEnumerator()
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                yield return run.OrderAt(i);
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
+
+/// <summary>A run's lines as columns, with the trace's skips when it was asked for.</summary>
+internal sealed class RunLines
+{
+    public RunLines(int orders, bool trace)
+    {
+        Starts = new int[orders + 1];
+        if (trace)
+        {
+            SkipStarts = new int[orders + 1];
+            SkipEnds = new ChunkedColumn<int>();
+            Skips = new ChunkedColumn<SkipFact>();
+        }
+    }
+
+    /// <summary>Per order, its first line; the last element is the line count.</summary>
+    public int[] Starts { get; }
+
+    public ChunkedColumn<int> Earner { get; } = new();
+
+    public ChunkedColumn<long> Amount { get; } = new();
+
+    public ChunkedColumn<byte> Rule { get; } = new();
+
+    public ChunkedColumn<int> Level { get; } = new();
+
+    public ChunkedColumn<int> Distance { get; } = new();
+
+    /// <summary>The rate in parts per million, or -1 for a fixed amount.</summary>
+    public ChunkedColumn<long> Ppm { get; } = new();
+
+    /// <summary>The lines a cap cut, and by how much.</summary>
+    public Dictionary<int, long> CapCut { get; } = [];
+
+    /// <summary>Per order, its first skip; the last element is the skip count (trace only).</summary>
+    public int[]? SkipStarts { get; }
+
+    /// <summary>Per line, the end of the skips passed over before it (trace only).</summary>
+    public ChunkedColumn<int>? SkipEnds { get; }
+
+    public ChunkedColumn<SkipFact>? Skips { get; }
+}
+
+/// <summary>
+/// One entry of a trace, as numbers: the text is made when read. Consecutive uplines passed over for one
+/// reason are one fact with a count.
+/// </summary>
+/// <param name="Rule">The rule.</param>
+/// <param name="Reason">Why.</param>
+/// <param name="Cut">True for the cut above the top rate (everyone above earns nothing).</param>
+/// <param name="Member">The nearest upline of the run (dense index).</param>
+/// <param name="Distance">Hops from the buyer (the level for the level rule without compression).</param>
+/// <param name="Count">How many consecutive uplines.</param>
+/// <param name="Below">For the differential rule, the member below who took the rate (-1 when none).</param>
+internal readonly record struct SkipFact(CommissionRuleKind Rule, SkipReason Reason, bool Cut, int Member, int Distance, int Count, int Below)
+{
+    /// <summary>Whether <paramref name="next"/> continues this run of skips (same rule, reason and member below, the next upline).</summary>
+    public bool Continues(SkipFact next)
+        => !Cut && !next.Cut && next.Rule == Rule && next.Reason == Reason && next.Below == Below && Reason != SkipReason.Compressed
+           && Reason != SkipReason.NonCommissionableProduct && next.Distance == Distance + Count;
+
+    /// <summary>The record, with its sentence.</summary>
+    public SkippedUpline Describe(CommissionRun run, int row)
+    {
+        var tree = run.Statuses.Tree;
+        var who = tree.MemberAt(Member);
+        var rank = run.Statuses.Ranks[Member];
+        var plan = run.Plan;
+        var below = Below >= 0 ? tree.MemberAt(Below).ToString() : string.Empty;
+        var topRank = Below >= 0 ? run.Statuses.Ranks[Below] : -1;
+        var many = Count > 1;
+        var text = Reason switch
+        {
+            SkipReason.NonCommissionableProduct => $"product '{run.Batch.ProductTable[run.Batch.Product[row]]}' pays no commission",
+            SkipReason.Compressed => $"{Count} upline(s) from {who} ({Distance} hop(s) up) {(Rule == CommissionRuleKind.Level
+                ? "not eligible for the level rule (inactive or below the minimum rank); compressed"
+                : "inactive or of a rank with no differential rate; passed over")}",
+            SkipReason.Inactive when many => $"{Count} upline(s) from {who} at levels {Distance}-{Distance + Count - 1} are inactive; the company keeps their levels' shares",
+            SkipReason.Inactive => $"{who} at level {Distance} is inactive; the company keeps the level's share",
+            SkipReason.RankBelowMinimum when many => $"{Count} upline(s) from {who} at levels {Distance}-{Distance + Count - 1} are below rank {plan.LevelMinimumRank}; the company keeps their levels' shares",
+            SkipReason.RankBelowMinimum => $"{who} at level {Distance} has rank {rank} < {plan.LevelMinimumRank}; the company keeps the level's share",
+            SkipReason.NothingToPay when many => $"{Count} upline(s) from {who} ({Distance} hop(s) up) earn nothing: the order's entitlement at their ranks is zero",
+            SkipReason.NothingToPay => $"{who} (rank {rank}) earns nothing: the order's entitlement at that rank is zero",
+            SkipReason.PeerBonusExhausted when many => $"{Count} upline(s) from {who} ({Distance} hop(s) up) are peers of {below}, but the peer bonus already went to {plan.PeerMaxUplines} peer(s)",
+            SkipReason.PeerBonusExhausted => $"{who} (rank {rank}) is a peer of {below}, but the peer bonus already went to {plan.PeerMaxUplines} peer(s)",
+            _ when Cut => $"{Count} upline(s) from {who} up earn nothing: {below} below already took the top rate (rank {topRank}){(plan.PeerMaxUplines == 0
+                ? " and the plan has no peer bonus"
+                : $" and the peer bonus already went to {plan.PeerMaxUplines} peer(s)")}",
+            _ when many => $"{Count} upline(s) from {who} ({Distance} hop(s) up) earn nothing: {below} below already took the rate of rank {topRank}",
+            _ => $"{who} (rank {rank}) earns nothing: {below} below already took the rate of rank {topRank}{(rank == topRank ? " and the plan has no peer bonus" : string.Empty)}",
+        };
+        return new SkippedUpline(Rule, who, Distance, Reason, Count, text);
+    }
 }

@@ -19,7 +19,7 @@ public enum LedgerEntryKind
     Payout = 3,
 }
 
-/// <summary>One entry of the payout ledger, with its explanation.</summary>
+/// <summary>One entry of the payout ledger, with its explanation (made from the ledger's columns when read).</summary>
 /// <param name="Sequence">Position in the ledger, from 1.</param>
 /// <param name="Kind">What the entry records.</param>
 /// <param name="Earner">Whose balance it moves.</param>
@@ -62,12 +62,53 @@ public sealed record EarnerBalance(MemberId Earner, Money Pending, Money Availab
 /// the next payout. Every operation is checked whole before anything changes: a repeated order or refund,
 /// an unknown order, or a refund beyond what remains is rejected and changes nothing.
 /// </summary>
+/// <remarks>
+/// The ledger keeps its entries as columns (earner, amount, kind, order or refund, the previous entry of
+/// the same earner), its orders as columns (id, amount, instant, end of the holding period, first entry)
+/// and every earner's running net, paid and unsettled clawbacks, so recording millions of lines costs a
+/// few tens of bytes per line. <see cref="LedgerEntry"/> values, with their explanations, are made when
+/// they are read (from <see cref="Entries"/>, <see cref="HistoryOf"/> or a result) and never stored.
+/// Not thread-safe: one writer at a time, and no reads during a write.
+/// </remarks>
 public sealed class PayoutLedger
 {
-    private readonly List<LedgerEntry> _entries = [];
-    private readonly Dictionary<OrderId, OrderState> _orders = [];
-    private readonly HashSet<RefundId> _refunds = [];
-    private readonly Dictionary<MemberId, EarnerState> _earners = [];
+    private const byte KindMask = 0b11;
+    private const byte PaidFlag = 0b100;
+
+    // Entries.
+    private readonly ChunkedColumn<byte> _flags = new();
+    private readonly ChunkedColumn<int> _earner = new();
+    private readonly CompactInt64Column _amount = new();
+    private readonly ChunkedColumn<int> _subject = new();      // order index (commission), refund index, payout index
+    private readonly ChunkedColumn<ushort> _detail = new();    // commission: the line's rule, level, distance and rate
+    private readonly Dictionary<int, int> _wideDetail = [];
+    private readonly ChunkedColumn<int> _previousOfEarner = new();
+    private readonly Dictionary<int, long> _capCut = [];
+    private readonly List<LineDetail> _details = [];
+    private readonly Dictionary<LineDetail, int> _detailIndex = [];
+
+    // Orders.
+    private readonly ChunkedColumn<OrderId> _orderId = new();
+    private readonly CompactInt64Column _orderAmount = new();
+    private readonly ChunkedColumn<long> _orderPaidAt = new();
+    private readonly CompactInt64Column _orderHold = new(NodaConstants.TicksPerSecond);
+    private readonly ChunkedColumn<int> _orderFirstEntry = new();
+    private readonly Dictionary<int, long> _orderRefunded = [];
+    private int[]? _orderTable;
+
+    // Earners.
+    private readonly Dictionary<MemberId, int> _earnerIndex = [];
+    private readonly ChunkedColumn<MemberId> _earnerId = new();
+    private readonly ChunkedColumn<int> _lastEntry = new();
+    private readonly ChunkedColumn<long> _net = new();
+    private readonly ChunkedColumn<long> _paid = new();
+    private readonly ChunkedColumn<long> _unsettled = new();
+
+    // Refunds and payouts.
+    private readonly Dictionary<RefundId, int> _refundIndex = [];
+    private readonly List<RefundFact> _refunds = [];
+    private readonly List<PayoutFact> _payouts = [];
+    private long _totalNet;
 
     /// <summary>Creates a ledger.</summary>
     /// <param name="currency">The currency of every amount.</param>
@@ -83,6 +124,7 @@ public sealed class PayoutLedger
         Currency = currency;
         HoldingPeriod = Preconditions.NotNull(holdingPeriod);
         Zone = Preconditions.NotNull(zone);
+        Entries = new EntryView(this, 0, -1);
     }
 
     /// <summary>The currency.</summary>
@@ -94,35 +136,145 @@ public sealed class PayoutLedger
     /// <summary>The store's time zone.</summary>
     public DateTimeZone Zone { get; }
 
-    /// <summary>Every entry, in order.</summary>
-    public IReadOnlyList<LedgerEntry> Entries => _entries;
+    /// <summary>Every entry, in order (each made, with its explanation, when it is read).</summary>
+    public IReadOnlyList<LedgerEntry> Entries { get; }
+
+    /// <summary>How many orders have been recorded.</summary>
+    public int OrderCount => _orderId.Count;
+
+    /// <summary>Every earner with an entry, sorted by id (ordinal).</summary>
+    public IReadOnlyList<MemberId> Earners
+    {
+        get
+        {
+            var ids = new MemberId[_earnerId.Count];
+            for (var i = 0; i < ids.Length; i++)
+            {
+                ids[i] = _earnerId[i];
+            }
+
+            Array.Sort(ids, static (a, b) => string.CompareOrdinal(a.Value, b.Value));
+            return ids;
+        }
+    }
 
     /// <summary>When a commission on an order paid at <paramref name="paidAt"/> becomes available.</summary>
     /// <param name="paidAt">The order's instant.</param>
     /// <returns>The instant the holding period ends.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The end lies outside the range of dates NodaTime represents.</exception>
     public Instant AvailableAt(Instant paidAt)
-        => (paidAt.InZone(Zone).LocalDateTime + HoldingPeriod).InZoneLeniently(Zone).ToInstant();
+        => TryAvailableAt(paidAt.ToUnixTimeTicks(), out var ticks)
+            ? Instant.FromUnixTimeTicks(ticks)
+            : throw new ArgumentOutOfRangeException(nameof(paidAt), paidAt, $"The holding period {HoldingPeriod} after {paidAt} ends outside the dates that can be represented.");
 
-    /// <summary>Records every order of a run, all or nothing.</summary>
+    /// <summary>
+    /// Records every order of a run, all or nothing: rejected, with nothing changed, when the run is in another
+    /// currency, an order is already recorded, or an order's holding period ends outside the representable dates.
+    /// Reads the run's columns directly; lines of zero are not recorded.
+    /// </summary>
     /// <param name="run">The run.</param>
-    /// <returns>The result.</returns>
+    /// <returns>The result; its entries are the commissions written.</returns>
     public LedgerResult Record(CommissionRun run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        return Record(run.Orders);
+        if (run.Plan.Currency != Currency)
+        {
+            return LedgerResult.Reject("ledger.currency.mismatch", $"The run is in {run.Plan.Currency}, the ledger in {Currency}; nothing was changed.");
+        }
+
+        var batch = run.Batch;
+        var n = batch.Count;
+        if (_orderId.Count > 0)
+        {
+            // A batch's ids are unique; only the orders already here can clash.
+            EnsureOrderTable();
+            for (var row = 0; row < n; row++)
+            {
+                var id = batch.IdAt(row);
+                if (FindOrder(id) >= 0)
+                {
+                    return LedgerResult.Reject("ledger.order.duplicate", $"Order {id} is already recorded; nothing was changed.");
+                }
+            }
+        }
+
+        var hold = new long[n];
+        long lines = 0;
+        for (var row = 0; row < n; row++)
+        {
+            if (HoldOf(batch.PaidAtTicks[row], out hold[row]) is { } problem)
+            {
+                return LedgerResult.Reject("ledger.holding.out-of-range", $"Order {batch.IdAt(row)}: {problem}; nothing was changed.");
+            }
+        }
+
+        for (var k = 0; k < run.LineCount; k++)
+        {
+            lines = checked(lines + run.LineAmounts[k]);
+        }
+
+        if (long.MaxValue - _totalNet < lines)
+        {
+            return LedgerResult.Reject("ledger.amount.overflow", $"The run's lines would take the ledger past {long.MaxValue} minor units; nothing was changed.");
+        }
+
+        var tree = run.Statuses.Tree;
+        var earnerOf = new int[tree.Count];
+        Array.Fill(earnerOf, -1);
+        var first = _flags.Count;
+        var cache = new DetailCache();
+        for (var row = 0; row < n; row++)
+        {
+            var order = AddOrder(batch.IdAt(row), batch.Amount[row], batch.PaidAtTicks[row], hold[row]);
+            var end = run.LineStarts[row + 1];
+            for (var k = run.LineStarts[row]; k < end; k++)
+            {
+                var amount = run.LineAmounts[k];
+                if (amount == 0)
+                {
+                    continue;
+                }
+
+                var m = run.LineEarners[k];
+                var earner = earnerOf[m];
+                if (earner < 0)
+                {
+                    earner = earnerOf[m] = EarnerOf(tree.MemberAt(m));
+                }
+
+                var detail = cache.Find(this, new LineDetail((CommissionRuleKind)run.LineRules[k], run.LineLevels[k], run.LineDistances[k], run.LinePpms[k]));
+                AppendCommission(earner, order, amount, detail, run.CapCutOf(k));
+            }
+        }
+
+        return new LedgerResult(true, string.Empty, $"Recorded {n} order(s), {_flags.Count - first} line(s).", new EntryView(this, first, _flags.Count));
     }
 
-    /// <summary>Records orders' lines, all or nothing: rejected if any order is already recorded or repeated.</summary>
+    /// <summary>
+    /// Records orders' lines, all or nothing: rejected, with nothing changed, when an order is already recorded
+    /// or repeated, is in another currency, has no lines list, a line in another currency, a negative line,
+    /// lines adding up to more than the order, a line without an earner, or a holding period that ends outside
+    /// the representable dates. Lines of zero are not recorded.
+    /// </summary>
     /// <param name="orders">The order outcomes.</param>
-    /// <returns>The result.</returns>
+    /// <returns>The result; its entries are the commissions written.</returns>
     public LedgerResult Record(IEnumerable<OrderCommission> orders)
     {
         ArgumentNullException.ThrowIfNull(orders);
         var list = orders.ToList();
         var seen = new HashSet<OrderId>();
-        foreach (var o in list)
+        var hold = new long[list.Count];
+        long total = 0;
+        EnsureOrderTable();
+        for (var i = 0; i < list.Count; i++)
         {
-            if (_orders.ContainsKey(o.Order) || !seen.Add(o.Order))
+            var o = list[i];
+            if (o is null || o.Order.Value is null || o.Lines is null)
+            {
+                return LedgerResult.Reject("ledger.order.invalid", $"Order outcome {i} is null or has no id or no lines; nothing was changed.");
+            }
+
+            if (FindOrder(o.Order) >= 0 || !seen.Add(o.Order))
             {
                 return LedgerResult.Reject("ledger.order.duplicate", $"Order {o.Order} is already recorded; nothing was changed.");
             }
@@ -131,13 +283,56 @@ public sealed class PayoutLedger
             {
                 return LedgerResult.Reject("ledger.currency.mismatch", $"Order {o.Order} is in {o.Amount.Currency}, the ledger in {Currency}; nothing was changed.");
             }
+
+            long sum = 0;
+            foreach (var line in o.Lines)
+            {
+                if (line is null || line.Earner.Value is null)
+                {
+                    return LedgerResult.Reject("ledger.line.earner-missing", $"Order {o.Order} has a line without an earner; nothing was changed.");
+                }
+
+                if (line.Amount.Currency != Currency)
+                {
+                    return LedgerResult.Reject("ledger.currency.mismatch", $"Order {o.Order} has a line in {line.Amount.Currency}, the ledger is in {Currency}; nothing was changed.");
+                }
+
+                if (line.Amount.MinorUnits < 0)
+                {
+                    return LedgerResult.Reject("ledger.line.negative", $"Order {o.Order} has a negative line {line.Amount} for {line.Earner}; nothing was changed.");
+                }
+
+                sum += line.Amount.MinorUnits;
+                if (sum > o.Amount.MinorUnits)
+                {
+                    return LedgerResult.Reject("ledger.lines.exceed-order", $"The lines of order {o.Order} add up to more than its {o.Amount}; nothing was changed.");
+                }
+            }
+
+            if (HoldOf(o.PaidAt.ToUnixTimeTicks(), out hold[i]) is { } problem)
+            {
+                return LedgerResult.Reject("ledger.holding.out-of-range", $"Order {o.Order}: {problem}; nothing was changed.");
+            }
+
+            if (long.MaxValue - total < sum)
+            {
+                return LedgerResult.Reject("ledger.amount.overflow", "The lines add up past 64 bits; nothing was changed.");
+            }
+
+            total += sum;
         }
 
-        var written = new List<LedgerEntry>();
-        foreach (var o in list)
+        if (long.MaxValue - _totalNet < total)
         {
-            Instant? availableAt = null;
-            var state = new OrderState(o.Order, o.Amount.MinorUnits, o.PaidAt);
+            return LedgerResult.Reject("ledger.amount.overflow", $"The lines would take the ledger past {long.MaxValue} minor units; nothing was changed.");
+        }
+
+        var first = _flags.Count;
+        var cache = new DetailCache();
+        for (var i = 0; i < list.Count; i++)
+        {
+            var o = list[i];
+            var order = AddOrder(o.Order, o.Amount.MinorUnits, o.PaidAt.ToUnixTimeTicks(), hold[i]);
             foreach (var line in o.Lines)
             {
                 if (line.Amount.IsZero)
@@ -145,19 +340,12 @@ public sealed class PayoutLedger
                     continue;
                 }
 
-                // The end of the holding period is worked out in the zone only for orders that pay someone.
-                var available = availableAt ??= AvailableAt(o.PaidAt);
-
-                state.Lines.Add(new LineState(line.Earner, line.Amount.MinorUnits, available));
-                var earner = Earner(line.Earner);
-                earner.Lines.Add(state.Lines[^1]);
-                written.Add(Append(LedgerEntryKind.Commission, line.Earner, o.Order, null, line.Amount.MinorUnits, o.PaidAt, available, $"{line}; pending until {available}"));
+                var detail = cache.Find(this, new LineDetail(line.Rule, line.Level, line.Distance, line.Rate is { } r ? r.PartsPerMillion : -1));
+                AppendCommission(EarnerOf(line.Earner), order, line.Amount.MinorUnits, detail, line.CapCut.MinorUnits);
             }
-
-            _orders[o.Order] = state;
         }
 
-        return new LedgerResult(true, string.Empty, $"Recorded {list.Count} order(s), {written.Count} line(s).", written);
+        return new LedgerResult(true, string.Empty, $"Recorded {list.Count} order(s), {_flags.Count - first} line(s).", new EntryView(this, first, _flags.Count));
     }
 
     /// <summary>
@@ -172,12 +360,14 @@ public sealed class PayoutLedger
     /// <returns>The result.</returns>
     public LedgerResult Refund(RefundId refund, OrderId order, Money amount, Instant at)
     {
-        if (_refunds.Contains(refund))
+        if (_refundIndex.ContainsKey(refund))
         {
             return LedgerResult.Reject("ledger.refund.duplicate", $"Refund {refund} was already applied; nothing was changed.");
         }
 
-        if (!_orders.TryGetValue(order, out var state))
+        EnsureOrderTable();
+        var o = order.Value is null ? -1 : FindOrder(order);
+        if (o < 0)
         {
             return LedgerResult.Reject("ledger.refund.unknown-order", $"Order {order} is not in the ledger; nothing was changed.");
         }
@@ -192,45 +382,51 @@ public sealed class PayoutLedger
             return LedgerResult.Reject("ledger.refund.not-positive", $"Refund {refund} of {amount} is not positive; nothing was changed.");
         }
 
-        var remaining = state.Amount - state.Refunded;
+        var total = _orderAmount[o];
+        var before = _orderRefunded.GetValueOrDefault(o);
+        var remaining = total - before;
         if (amount.MinorUnits > remaining)
         {
             return LedgerResult.Reject("ledger.refund.exceeds-remaining", $"Refund {refund} of {amount} exceeds the {new Money(remaining, Currency)} that remains of order {order}; nothing was changed.");
         }
 
-        if (at < state.PaidAt)
+        if (at.ToUnixTimeTicks() < _orderPaidAt[o])
         {
-            return LedgerResult.Reject("ledger.refund.before-order", $"Refund {refund} at {at} is before order {order} was paid at {state.PaidAt}; nothing was changed.");
+            return LedgerResult.Reject("ledger.refund.before-order", $"Refund {refund} at {at} is before order {order} was paid at {Instant.FromUnixTimeTicks(_orderPaidAt[o])}; nothing was changed.");
         }
 
-        _refunds.Add(refund);
-        state.Refunded += amount.MinorUnits;
-        var written = new List<LedgerEntry>();
-        foreach (var line in state.Lines)
+        var index = _refunds.Count;
+        _refundIndex[refund] = index;
+        _refunds.Add(new RefundFact(refund, o, amount.MinorUnits, at.ToUnixTimeTicks()));
+        var after = before + amount.MinorUnits;
+        _orderRefunded[o] = after;
+        var first = _flags.Count;
+        var (start, end) = LinesOf(o);
+        for (var e = start; e < end; e++)
         {
-            var target = (long)((Int128)line.Original * state.Refunded / state.Amount);
-            var delta = target - line.Reversed;
+            var original = _amount[e];
+            var delta = Reversed(original, after, total) - Reversed(original, before, total);
             if (delta == 0)
             {
                 continue;
             }
 
-            line.Reversed = target;
-            if (line.Paid)
+            var earner = _earner[e];
+            _net[earner] -= delta;
+            _totalNet -= delta;
+            if ((_flags[e] & PaidFlag) != 0)
             {
-                Earner(line.Earner).UnsettledClawbacks += delta;
-                written.Add(Append(LedgerEntryKind.Clawback, line.Earner, order, refund, -delta, at, null,
-                    $"Refund {refund} of {amount} on order {order} claws back {new Money(delta, Currency)} already paid; netted against the next payout"));
+                _unsettled[earner] += delta;
+                Append(LedgerEntryKind.Clawback, earner, -delta, index);
             }
             else
             {
-                written.Add(Append(LedgerEntryKind.Cancellation, line.Earner, order, refund, -delta, at, null,
-                    $"Refund {refund} of {amount} on order {order} cancels {new Money(delta, Currency)} not yet paid"));
+                Append(LedgerEntryKind.Cancellation, earner, -delta, index);
             }
         }
 
-        var full = state.Refunded == state.Amount ? " (order fully refunded)" : string.Empty;
-        return new LedgerResult(true, string.Empty, $"Refund {refund} reversed {written.Count} line(s){full}.", written);
+        var full = after == total ? " (order fully refunded)" : string.Empty;
+        return new LedgerResult(true, string.Empty, $"Refund {refund} reversed {_flags.Count - first} line(s){full}.", new EntryView(this, first, _flags.Count));
     }
 
     /// <summary>
@@ -242,40 +438,42 @@ public sealed class PayoutLedger
     /// <returns>The result; its single entry carries the amount paid.</returns>
     public LedgerResult RecordPayout(MemberId earner, Instant at)
     {
-        if (!_earners.TryGetValue(earner, out var state))
+        if (earner.Value is null || !_earnerIndex.TryGetValue(earner, out var who))
         {
             return LedgerResult.Reject("ledger.payout.nothing-available", $"{earner} has no commissions; nothing was changed.");
         }
 
+        var asOf = at.ToUnixTimeTicks();
         long lines = 0;
-        foreach (var line in state.Lines)
+        for (var e = _lastEntry[who]; e >= 0; e = _previousOfEarner[e])
         {
-            if (!line.Paid && line.AvailableAt <= at)
+            if (_flags[e] == (byte)LedgerEntryKind.Commission && AvailableTicks(_subject[e]) <= asOf)
             {
-                lines += line.Original - line.Reversed;
+                lines += Left(e);
             }
         }
 
-        var net = lines - state.UnsettledClawbacks;
+        var settled = _unsettled[who];
+        var net = lines - settled;
         if (net <= 0)
         {
             return LedgerResult.Reject("ledger.payout.nothing-available", $"{earner} has {new Money(net, Currency)} available at {at}; nothing was changed.");
         }
 
-        foreach (var line in state.Lines)
+        for (var e = _lastEntry[who]; e >= 0; e = _previousOfEarner[e])
         {
-            if (!line.Paid && line.AvailableAt <= at)
+            if (_flags[e] == (byte)LedgerEntryKind.Commission && AvailableTicks(_subject[e]) <= asOf)
             {
-                line.Paid = true;
+                _flags[e] |= PaidFlag;
             }
         }
 
-        var settled = state.UnsettledClawbacks;
-        state.UnsettledClawbacks = 0;
-        state.Paid += net;
-        var entry = Append(LedgerEntryKind.Payout, earner, null, null, net, at, null,
-            $"Paid {new Money(net, Currency)} to {earner}: {new Money(lines, Currency)} available{(settled > 0 ? $" less {new Money(settled, Currency)} clawed back" : string.Empty)}");
-        return new LedgerResult(true, string.Empty, entry.Explanation, [entry]);
+        _unsettled[who] = 0;
+        _paid[who] += net;
+        _payouts.Add(new PayoutFact(asOf, lines, settled));
+        var entry = Append(LedgerEntryKind.Payout, who, net, _payouts.Count - 1);
+        var written = new EntryView(this, entry, entry + 1);
+        return new LedgerResult(true, string.Empty, written[0].Explanation, written);
     }
 
     /// <summary>An earner's balances as of an instant.</summary>
@@ -284,93 +482,405 @@ public sealed class PayoutLedger
     /// <returns>The balances (zero for an unknown earner).</returns>
     public EarnerBalance BalanceOf(MemberId earner, Instant asOf)
     {
-        if (!_earners.TryGetValue(earner, out var state))
+        if (earner.Value is null || !_earnerIndex.TryGetValue(earner, out var who))
         {
             var zero = Money.Zero(Currency);
             return new EarnerBalance(earner, zero, zero, zero);
         }
 
+        var ticks = asOf.ToUnixTimeTicks();
         long pending = 0, available = 0;
-        foreach (var line in state.Lines)
+        for (var e = _lastEntry[who]; e >= 0; e = _previousOfEarner[e])
         {
-            if (line.Paid)
+            if (_flags[e] == (byte)LedgerEntryKind.Commission)
             {
-                continue;
-            }
-
-            var left = line.Original - line.Reversed;
-            if (line.AvailableAt > asOf)
-            {
-                pending += left;
-            }
-            else
-            {
-                available += left;
+                if (AvailableTicks(_subject[e]) > ticks)
+                {
+                    pending += Left(e);
+                }
+                else
+                {
+                    available += Left(e);
+                }
             }
         }
 
-        available -= state.UnsettledClawbacks;
-        return new EarnerBalance(earner, new Money(pending, Currency), new Money(available, Currency), new Money(state.Paid, Currency));
+        return new EarnerBalance(earner, new Money(pending, Currency), new Money(available - _unsettled[who], Currency), new Money(_paid[who], Currency));
     }
 
-    /// <summary>Every earner with an entry, sorted by id (ordinal).</summary>
-    public IReadOnlyList<MemberId> Earners => _earners.Keys.OrderBy(k => k.Value, StringComparer.Ordinal).ToList();
+    /// <summary>What an earner has earned net of refunds (pending + available + paid), kept as a running total.</summary>
+    /// <param name="earner">The earner.</param>
+    /// <returns>The net (zero for an unknown earner).</returns>
+    public Money NetOf(MemberId earner)
+        => new(earner.Value is not null && _earnerIndex.TryGetValue(earner, out var who) ? _net[who] : 0, Currency);
+
+    /// <summary>
+    /// Every earner's balances as of an instant, in one pass over the entries, sorted by earner id (ordinal):
+    /// the same values as <see cref="BalanceOf"/> for each earner.
+    /// </summary>
+    /// <param name="asOf">The instant that decides pending against available.</param>
+    /// <returns>One balance per earner with an entry.</returns>
+    public IReadOnlyList<EarnerBalance> Balances(Instant asOf)
+    {
+        var earners = _earnerId.Count;
+        var pending = new long[earners];
+        var available = new long[earners];
+        var ticks = asOf.ToUnixTimeTicks();
+        for (var e = 0; e < _flags.Count; e++)
+        {
+            if (_flags[e] == (byte)LedgerEntryKind.Commission)
+            {
+                var who = _earner[e];
+                if (AvailableTicks(_subject[e]) > ticks)
+                {
+                    pending[who] += Left(e);
+                }
+                else
+                {
+                    available[who] += Left(e);
+                }
+            }
+        }
+
+        var order = new int[earners];
+        for (var i = 0; i < earners; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort(order, (a, b) => string.CompareOrdinal(_earnerId[a].Value, _earnerId[b].Value));
+        var result = new EarnerBalance[earners];
+        for (var k = 0; k < earners; k++)
+        {
+            var i = order[k];
+            result[k] = new EarnerBalance(_earnerId[i], new Money(pending[i], Currency), new Money(available[i] - _unsettled[i], Currency), new Money(_paid[i], Currency));
+        }
+
+        return result;
+    }
 
     /// <summary>Every entry that moved one earner's balance, in order, each with its explanation.</summary>
     /// <param name="earner">The earner.</param>
     /// <returns>The history.</returns>
-    public IReadOnlyList<LedgerEntry> HistoryOf(MemberId earner) => _entries.Where(e => e.Earner == earner).ToList();
-
-    private EarnerState Earner(MemberId id)
+    public IReadOnlyList<LedgerEntry> HistoryOf(MemberId earner)
     {
-        if (!_earners.TryGetValue(id, out var state))
+        if (earner.Value is null || !_earnerIndex.TryGetValue(earner, out var who))
         {
-            state = new EarnerState();
-            _earners[id] = state;
+            return [];
         }
 
-        return state;
+        var positions = new List<int>();
+        for (var e = _lastEntry[who]; e >= 0; e = _previousOfEarner[e])
+        {
+            positions.Add(e);
+        }
+
+        var history = new LedgerEntry[positions.Count];
+        for (var k = 0; k < history.Length; k++)
+        {
+            history[k] = EntryAt(positions[positions.Count - 1 - k]);
+        }
+
+        return history;
     }
 
-    private LedgerEntry Append(LedgerEntryKind kind, MemberId earner, OrderId? order, RefundId? refund, long amount, Instant at, Instant? availableAt, string explanation)
+    /// <summary>The bytes the ledger's columns occupy, roughly (for measurements and benchmarks).</summary>
+    internal long ColumnBytes =>
+        _flags.AllocatedBytes + _earner.AllocatedBytes + _amount.AllocatedBytes + _subject.AllocatedBytes + _detail.AllocatedBytes
+        + _previousOfEarner.AllocatedBytes + _orderId.AllocatedBytes + _orderAmount.AllocatedBytes + _orderPaidAt.AllocatedBytes
+        + _orderHold.AllocatedBytes + _orderFirstEntry.AllocatedBytes + ((_orderTable?.Length ?? 0) * 4L) + _earnerId.AllocatedBytes
+        + _lastEntry.AllocatedBytes + _net.AllocatedBytes + _paid.AllocatedBytes + _unsettled.AllocatedBytes;
+
+    private static long Reversed(long original, long refunded, long total)
+        => refunded == 0 ? 0 : (long)((Int128)original * refunded / total);
+
+    /// <summary>What is left of a commission entry after the refunds of its order.</summary>
+    private long Left(int entry)
     {
-        var entry = new LedgerEntry(_entries.Count + 1, kind, earner, order, refund, new Money(amount, Currency), at, availableAt, explanation);
-        _entries.Add(entry);
-        return entry;
+        var original = _amount[entry];
+        var order = _subject[entry];
+        return _orderRefunded.Count > 0 && _orderRefunded.TryGetValue(order, out var refunded)
+            ? original - Reversed(original, refunded, _orderAmount[order])
+            : original;
     }
 
-    private sealed class OrderState(OrderId id, long amount, Instant paidAt)
+    private long AvailableTicks(int order) => _orderPaidAt[order] + _orderHold[order];
+
+    /// <summary>The holding period's length for an order paid at the given ticks, or why it cannot be had.</summary>
+    private string? HoldOf(long paidTicks, out long hold)
     {
-        public OrderId Id { get; } = id;
+        if (TryAvailableAt(paidTicks, out var available))
+        {
+            hold = available - paidTicks;
+            return null;
+        }
 
-        public long Amount { get; } = amount;
-
-        public Instant PaidAt { get; } = paidAt;
-
-        public long Refunded { get; set; }
-
-        public List<LineState> Lines { get; } = [];
+        hold = 0;
+        return $"the holding period {HoldingPeriod} after {Instant.FromUnixTimeTicks(paidTicks)} ends outside the dates that can be represented";
     }
 
-    private sealed class LineState(MemberId earner, long original, Instant availableAt)
+    /// <summary>The end of the holding period (calendar arithmetic in the zone), or false when it cannot be represented.</summary>
+    private bool TryAvailableAt(long paidTicks, out long ticks)
     {
-        public MemberId Earner { get; } = earner;
+        if (HoldingPeriod.Equals(Period.Zero))
+        {
+            ticks = paidTicks;
+            return true;
+        }
 
-        public long Original { get; } = original;
-
-        public Instant AvailableAt { get; } = availableAt;
-
-        public long Reversed { get; set; }
-
-        public bool Paid { get; set; }
+        try
+        {
+            var paid = Instant.FromUnixTimeTicks(paidTicks);
+            ticks = (paid.InZone(Zone).LocalDateTime + HoldingPeriod).InZoneLeniently(Zone).ToInstant().ToUnixTimeTicks();
+            return true;
+        }
+        catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
+        {
+            ticks = 0;
+            return false;
+        }
     }
 
-    private sealed class EarnerState
+    private int AddOrder(OrderId id, long amount, long paidTicks, long hold)
     {
-        public List<LineState> Lines { get; } = [];
+        var index = _orderId.Count;
+        _orderId.Add(id);
+        _orderAmount.Add(amount);
+        _orderPaidAt.Add(paidTicks);
+        _orderHold.Add(hold);
+        _orderFirstEntry.Add(_flags.Count);
+        if (_orderTable is not null)
+        {
+            if (_orderId.Count * 4L > _orderTable.Length * 3L)
+            {
+                _orderTable = null;
+                EnsureOrderTable();
+            }
+            else
+            {
+                Insert(_orderTable, index);
+            }
+        }
 
-        public long UnsettledClawbacks { get; set; }
+        return index;
+    }
 
-        public long Paid { get; set; }
+    /// <summary>The commission entries of an order: contiguous from its first entry.</summary>
+    private (int Start, int End) LinesOf(int order)
+    {
+        var start = _orderFirstEntry[order];
+        var bound = order + 1 < _orderFirstEntry.Count ? _orderFirstEntry[order + 1] : _flags.Count;
+        var end = start;
+        while (end < bound && (_flags[end] & KindMask) == (byte)LedgerEntryKind.Commission)
+        {
+            end++;
+        }
+
+        return (start, end);
+    }
+
+    /// <summary>Builds the order lookup the first time it is needed (a fresh ledger recording one run never needs it).</summary>
+    private void EnsureOrderTable()
+    {
+        if (_orderTable is not null)
+        {
+            return;
+        }
+
+        var size = 16;
+        while (size * 3L < _orderId.Count * 4L + 4)
+        {
+            size *= 2;
+        }
+
+        var table = new int[size * 2];
+        for (var i = 0; i < _orderId.Count; i++)
+        {
+            Insert(table, i);
+        }
+
+        _orderTable = table;
+    }
+
+    private void Insert(int[] table, int order)
+    {
+        var mask = table.Length - 1;
+        for (var slot = Slot(_orderId[order].Value, mask); ; slot = (slot + 1) & mask)
+        {
+            if (table[slot] == 0)
+            {
+                table[slot] = order + 1;
+                return;
+            }
+        }
+    }
+
+    private int FindOrder(OrderId id)
+    {
+        var table = _orderTable!;
+        var mask = table.Length - 1;
+        for (var slot = Slot(id.Value, mask); ; slot = (slot + 1) & mask)
+        {
+            var v = table[slot];
+            if (v == 0)
+            {
+                return -1;
+            }
+
+            if (string.Equals(_orderId[v - 1].Value, id.Value, StringComparison.Ordinal))
+            {
+                return v - 1;
+            }
+        }
+    }
+
+    private static int Slot(string key, int mask) => unchecked((int)(((uint)string.GetHashCode(key, StringComparison.Ordinal) * 0x9E3779B1u) >> 1)) & mask;
+
+    private int EarnerOf(MemberId id)
+    {
+        if (!_earnerIndex.TryGetValue(id, out var index))
+        {
+            index = _earnerId.Count;
+            _earnerIndex[id] = index;
+            _earnerId.Add(id);
+            _lastEntry.Add(-1);
+            _net.Add(0);
+            _paid.Add(0);
+            _unsettled.Add(0);
+        }
+
+        return index;
+    }
+
+    private void AppendCommission(int earner, int order, long amount, int detail, long capCut)
+    {
+        var e = Append(LedgerEntryKind.Commission, earner, amount, order);
+        if (detail < ushort.MaxValue)
+        {
+            _detail[e] = (ushort)detail;
+        }
+        else
+        {
+            _detail[e] = ushort.MaxValue;
+            _wideDetail[e] = detail;
+        }
+
+        if (capCut != 0)
+        {
+            _capCut[e] = capCut;
+        }
+
+        _net[earner] += amount;
+        _totalNet += amount;
+    }
+
+    private int Append(LedgerEntryKind kind, int earner, long amount, int subject)
+    {
+        var e = _flags.Count;
+        _flags.Add((byte)kind);
+        _earner.Add(earner);
+        _amount.Add(amount);
+        _subject.Add(subject);
+        _detail.Add(0);
+        _previousOfEarner.Add(_lastEntry[earner]);
+        _lastEntry[earner] = e;
+        return e;
+    }
+
+    /// <summary>Makes the entry at a position, with its explanation.</summary>
+    private LedgerEntry EntryAt(int e)
+    {
+        var kind = (LedgerEntryKind)(_flags[e] & KindMask);
+        var earner = _earnerId[_earner[e]];
+        var amount = new Money(_amount[e], Currency);
+        var subject = _subject[e];
+        switch (kind)
+        {
+            case LedgerEntryKind.Commission:
+            {
+                var order = _orderId[subject];
+                var detailIndex = _detail[e] == ushort.MaxValue ? _wideDetail[e] : _detail[e];
+                var d = _details[detailIndex];
+                var line = new CommissionLine(order, earner, d.Rule, d.Level, d.Distance, d.Ppm < 0 ? null : Rate.FromPartsPerMillion(d.Ppm), amount,
+                    new Money(_capCut.GetValueOrDefault(e), Currency), []);
+                var available = Instant.FromUnixTimeTicks(AvailableTicks(subject));
+                return new LedgerEntry(e + 1, kind, earner, order, null, amount, Instant.FromUnixTimeTicks(_orderPaidAt[subject]), available, $"{line}; pending until {available}");
+            }
+
+            case LedgerEntryKind.Payout:
+            {
+                var p = _payouts[subject];
+                var settled = p.Settled > 0 ? $" less {new Money(p.Settled, Currency)} clawed back" : string.Empty;
+                return new LedgerEntry(e + 1, kind, earner, null, null, amount, Instant.FromUnixTimeTicks(p.AtTicks), null,
+                    $"Paid {amount} to {earner}: {new Money(p.Lines, Currency)} available{settled}");
+            }
+
+            default:
+            {
+                var r = _refunds[subject];
+                var order = _orderId[r.Order];
+                var refund = new Money(r.Amount, Currency);
+                var delta = new Money(-amount.MinorUnits, Currency);
+                var text = kind == LedgerEntryKind.Clawback
+                    ? $"Refund {r.Id} of {refund} on order {order} claws back {delta} already paid; netted against the next payout"
+                    : $"Refund {r.Id} of {refund} on order {order} cancels {delta} not yet paid";
+                return new LedgerEntry(e + 1, kind, earner, order, r.Id, amount, Instant.FromUnixTimeTicks(r.AtTicks), null, text);
+            }
+        }
+    }
+
+    /// <summary>What a commission line's explanation needs beyond its amount: shared by many lines, so kept once.</summary>
+    private readonly record struct LineDetail(CommissionRuleKind Rule, int Level, int Distance, long Ppm);
+
+    private readonly record struct RefundFact(RefundId Id, int Order, long Amount, long AtTicks);
+
+    private readonly record struct PayoutFact(long AtTicks, long Lines, long Settled);
+
+    /// <summary>A few recently used line details, in front of the ledger's table of all of them.</summary>
+    private sealed class DetailCache
+    {
+        private readonly LineDetail[] _keys = new LineDetail[64];
+        private readonly int[] _values = new int[64];
+
+        public int Find(PayoutLedger ledger, LineDetail key)
+        {
+            var slot = ((int)key.Rule * 31 + key.Level * 7 + key.Distance) & 63;
+            if (_values[slot] > 0 && _keys[slot] == key)
+            {
+                return _values[slot] - 1;
+            }
+
+            if (!ledger._detailIndex.TryGetValue(key, out var index))
+            {
+                index = ledger._details.Count;
+                ledger._details.Add(key);
+                ledger._detailIndex[key] = index;
+            }
+
+            _keys[slot] = key;
+            _values[slot] = index + 1;
+            return index;
+        }
+    }
+
+    /// <summary>A range of the ledger's entries, each made when read.</summary>
+    private sealed class EntryView(PayoutLedger ledger, int start, int end) : IReadOnlyList<LedgerEntry>
+    {
+        public int Count => (end < 0 ? ledger._flags.Count : end) - start;
+
+        public LedgerEntry this[int index] => (uint)index < (uint)Count
+            ? ledger.EntryAt(start + index)
+            : throw new ArgumentOutOfRangeException(nameof(index), index, $"The view has {Count} entries.");
+
+        public IEnumerator<LedgerEntry> GetEnumerator()
+        {
+            var count = Count;
+            for (var i = 0; i < count; i++)
+            {
+                yield return ledger.EntryAt(start + i);
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

@@ -181,7 +181,7 @@ public class CommissionLawsTests
         var before = MemberStatuses.Create(tree, new Dictionary<MemberId, int> { ["d"] = 1, ["u"] = 2 });
         var after = before.WithRank("d", 2);
         var runBefore = engine.Run(before, [order]);
-        var runAfter = engine.Run(after, [order]);
+        var runAfter = engine.Run(after, [order], trace: true);
         Assert.Equal(Money.Parse("CNY 5.00"), runBefore.Totals.EarningsOf("u"));
         Assert.Equal(Money.Parse("CNY 0.00"), runAfter.Totals.EarningsOf("u"));
         var skipped = Assert.Single(runAfter["o1"].Skipped);

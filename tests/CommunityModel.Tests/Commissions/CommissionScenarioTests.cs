@@ -45,7 +45,7 @@ public class CommissionScenarioTests
     {
         var tree = Chain("A", "B", "C", "D");
         var statuses = MemberStatuses.Create(tree, null, inactive: ["C"]);
-        var run = new CommissionEngine(TwoLevelFenXiao()).Run(statuses, [new Order("o1", "D", "box", Money.Parse("CNY 100.00"), T0 + Duration.FromDays(2))]);
+        var run = new CommissionEngine(TwoLevelFenXiao()).Run(statuses, [new Order("o1", "D", "box", Money.Parse("CNY 100.00"), T0 + Duration.FromDays(2))], trace: true);
         var line = Assert.Single(run["o1"].Lines);
         Assert.Equal(("B", 2, 500L), (line.Earner.Value, line.Level, line.Amount.MinorUnits));
         var skip = Assert.Single(line.Skipped);
@@ -62,7 +62,7 @@ public class CommissionScenarioTests
             Levels = TwoLevelFenXiao().Definition.Levels! with { Compression = Compression.Dynamic },
         });
         var statuses = MemberStatuses.Create(tree, null, inactive: ["C"]);
-        var run = new CommissionEngine(plan).Run(statuses, [new Order("o1", "D", "box", Money.Parse("CNY 100.00"), T0 + Duration.FromDays(2))]);
+        var run = new CommissionEngine(plan).Run(statuses, [new Order("o1", "D", "box", Money.Parse("CNY 100.00"), T0 + Duration.FromDays(2))], trace: true);
         Assert.Equal([("B", 1, 1000L), ("A", 2, 500L)], run["o1"].Lines.Select(l => (l.Earner.Value, l.Level, l.Amount.MinorUnits)));
         Assert.Equal(SkipReason.Compressed, Assert.Single(run["o1"].Lines[0].Skipped).Reason);
     }
@@ -91,7 +91,7 @@ public class CommissionScenarioTests
         var ranks = new Dictionary<MemberId, int> { ["u1"] = 1, ["u2"] = 4, ["u3"] = 3, ["u4"] = 3, ["u5"] = 2, ["u6"] = 4, ["u7"] = 4 };
         var statuses = MemberStatuses.Create(tree, ranks, inactive: ["u2"]);
         var run = new CommissionEngine(FiveRankDifferential(new PeerBonus(Rate.FromPercent(2)))).Run(statuses,
-            [new Order("o1", "x", "box", Money.Parse("CNY 1000.00"), T0 + Duration.FromDays(1))]);
+            [new Order("o1", "x", "box", Money.Parse("CNY 1000.00"), T0 + Duration.FromDays(1))], trace: true);
         var o = run["o1"];
         Assert.Equal(
             [("u1", CommissionRuleKind.Differential, 5_000L, 1), ("u3", CommissionRuleKind.Differential, 10_000L, 3), ("u4", CommissionRuleKind.PeerBonus, 2_000L, 4), ("u6", CommissionRuleKind.Differential, 5_000L, 6)],
@@ -108,7 +108,7 @@ public class CommissionScenarioTests
     {
         var tree = Chain("u", "x");
         var statuses = MemberStatuses.Create(tree, new Dictionary<MemberId, int> { ["u"] = 4 });
-        var run = new CommissionEngine(FiveRankDifferential(null)).Run(statuses, [new Order("o1", "x", "partner-pack", Money.Parse("CNY 3980.00"), T0 + Duration.FromDays(1))]);
+        var run = new CommissionEngine(FiveRankDifferential(null)).Run(statuses, [new Order("o1", "x", "partner-pack", Money.Parse("CNY 3980.00"), T0 + Duration.FromDays(1))], trace: true);
         Assert.Empty(run["o1"].Lines);
         Assert.Equal(SkipReason.NonCommissionableProduct, Assert.Single(run["o1"].Skipped).Reason);
         Assert.Equal(Money.Parse("CNY 3980.00"), run.Totals.CompanyShare);
