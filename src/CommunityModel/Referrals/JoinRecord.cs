@@ -51,7 +51,11 @@ public enum ReferralProblemKind
 /// <param name="Member">The member concerned.</param>
 /// <param name="Kind">What is wrong.</param>
 /// <param name="Detail">A sentence with the values involved.</param>
-public sealed record ReferralProblem(MemberId Member, ReferralProblemKind Kind, string Detail);
+public sealed record ReferralProblem(MemberId Member, ReferralProblemKind Kind, string Detail)
+{
+    /// <summary>The position (from 0) of the join record concerned in the input, or -1 for a transfer.</summary>
+    public int Record { get; init; } = -1;
+}
 
 /// <summary>The referral input was rejected; <see cref="Problems"/> lists every offender and nothing was built.</summary>
 /// <param name="Problems">Every problem found.</param>

@@ -14,14 +14,14 @@ namespace CommunityModel.Referrals;
 public sealed class ReferralTree
 {
     private readonly MemberId[] _ids;
-    private readonly Dictionary<MemberId, int> _index;
+    private readonly Dictionary<string, int> _index;
     private readonly int[] _joinParent;
     private readonly Instant[] _joined;
     private readonly Dictionary<int, TransferHistory> _history;
     private readonly SponsorTransfer[] _transfers;
     private TreeSnapshot? _latest;
 
-    private ReferralTree(MemberId[] ids, Dictionary<MemberId, int> index, int[] joinParent, Instant[] joined, Dictionary<int, TransferHistory> history, SponsorTransfer[] transfers)
+    private ReferralTree(MemberId[] ids, Dictionary<string, int> index, int[] joinParent, Instant[] joined, Dictionary<int, TransferHistory> history, SponsorTransfer[] transfers)
     {
         _ids = ids;
         _index = index;
@@ -58,141 +58,25 @@ public sealed class ReferralTree
     public static bool TryBuild(IEnumerable<JoinRecord> records, out ReferralTree? tree, out IReadOnlyList<ReferralProblem> problems)
     {
         ArgumentNullException.ThrowIfNull(records);
-        var list = records as IReadOnlyList<JoinRecord> ?? records.ToList();
-        var found = new List<ReferralProblem>();
-        var byId = new Dictionary<MemberId, int>(list.Count);
-        for (var i = 0; i < list.Count; i++)
+        var builder = new ReferralTreeBuilder(records.TryGetNonEnumeratedCount(out var n) ? n : 0);
+        var i = 0;
+        foreach (var r in records)
         {
-            var r = list[i] ?? throw new ArgumentException($"Join record {i} is null.", nameof(records));
-            if (!byId.TryAdd(r.Member, i))
+            if (r is null || r.Member.Value is null)
             {
-                found.Add(new ReferralProblem(r.Member, ReferralProblemKind.DuplicateMember, $"record {i} repeats the member of record {byId[r.Member]}"));
+                throw new ArgumentException($"Join record {i} is null or has no member.", nameof(records));
             }
+
+            builder.Add(r.Member.Value, r.Sponsor is { } sponsor ? sponsor.Value : default, r.JoinedAt);
+            i++;
         }
 
-        // Sponsor of each first record, as a record position (-1 for a root or a bad link).
-        var sponsorPos = new int[list.Count];
-        for (var i = 0; i < list.Count; i++)
-        {
-            sponsorPos[i] = -1;
-            var r = list[i];
-            if (byId[r.Member] != i || r.Sponsor is not { } sponsor)
-            {
-                continue;
-            }
-
-            if (sponsor == r.Member)
-            {
-                found.Add(new ReferralProblem(r.Member, ReferralProblemKind.SelfSponsorship, "the member names itself as sponsor"));
-            }
-            else if (!byId.TryGetValue(sponsor, out var sp))
-            {
-                found.Add(new ReferralProblem(r.Member, ReferralProblemKind.UnknownSponsor, $"sponsor '{sponsor}' is not a member"));
-            }
-            else
-            {
-                sponsorPos[i] = sp;
-                if (list[sp].JoinedAt > r.JoinedAt)
-                {
-                    found.Add(new ReferralProblem(r.Member, ReferralProblemKind.SponsorJoinedAfterMember, $"sponsor '{sponsor}' joined at {list[sp].JoinedAt}, after the member at {r.JoinedAt}"));
-                }
-            }
-        }
-
-        FindCycles(list, byId, sponsorPos, found);
-        if (found.Count > 0)
-        {
-            tree = null;
-            problems = found;
-            return false;
-        }
-
-        // Dense indices: members in (joined, id) order, each preceded by its not-yet-placed ancestors.
-        var order = new int[list.Count];
-        for (var i = 0; i < order.Length; i++)
-        {
-            order[i] = i;
-        }
-
-        Array.Sort(order, (a, b) =>
-        {
-            var c = list[a].JoinedAt.CompareTo(list[b].JoinedAt);
-            return c != 0 ? c : string.CompareOrdinal(list[a].Member.Value, list[b].Member.Value);
-        });
-        var indexOfPos = new int[list.Count];
-        Array.Fill(indexOfPos, -1);
-        var ids = new MemberId[list.Count];
-        var joined = new Instant[list.Count];
-        var parent = new int[list.Count];
-        var next = 0;
-        var stack = new Stack<int>();
-        foreach (var start in order)
-        {
-            for (var p = start; p >= 0 && indexOfPos[p] < 0; p = sponsorPos[p])
-            {
-                stack.Push(p);
-            }
-
-            while (stack.Count > 0)
-            {
-                var p = stack.Pop();
-                var idx = next++;
-                indexOfPos[p] = idx;
-                ids[idx] = list[p].Member;
-                joined[idx] = list[p].JoinedAt;
-                parent[idx] = sponsorPos[p] < 0 ? -1 : indexOfPos[sponsorPos[p]];
-            }
-        }
-
-        var index = new Dictionary<MemberId, int>(ids.Length);
-        for (var i = 0; i < ids.Length; i++)
-        {
-            index[ids[i]] = i;
-        }
-
-        tree = new ReferralTree(ids, index, parent, joined, [], []);
-        problems = [];
-        return true;
+        return builder.TryBuild(out tree, out problems);
     }
 
-    private static void FindCycles(IReadOnlyList<JoinRecord> list, Dictionary<MemberId, int> byId, int[] sponsorPos, List<ReferralProblem> found)
-    {
-        // 0 = unvisited, 1 = on the current walk, 2 = done. Iterative: follow sponsor links.
-        var state = new byte[list.Count];
-        var path = new List<int>();
-        for (var s = 0; s < list.Count; s++)
-        {
-            if (state[s] != 0 || byId[list[s].Member] != s)
-            {
-                continue;
-            }
-
-            path.Clear();
-            var p = s;
-            while (p >= 0 && state[p] == 0)
-            {
-                state[p] = 1;
-                path.Add(p);
-                p = sponsorPos[p];
-            }
-
-            if (p >= 0 && state[p] == 1)
-            {
-                var at = path.IndexOf(p);
-                var cycle = path.GetRange(at, path.Count - at);
-                var text = string.Join(" -> ", cycle.Select(c => list[c].Member.Value)) + " -> " + list[p].Member.Value;
-                foreach (var c in cycle)
-                {
-                    found.Add(new ReferralProblem(list[c].Member, ReferralProblemKind.Cycle, $"sponsor cycle {text}"));
-                }
-            }
-
-            foreach (var q in path)
-            {
-                state[q] = 2;
-            }
-        }
-    }
+    /// <summary>Makes a tree from the dense arrays a <see cref="ReferralTreeBuilder"/> worked out.</summary>
+    internal static ReferralTree FromDense(MemberId[] ids, Dictionary<string, int> index, int[] parent, Instant[] joined)
+        => new(ids, index, parent, joined, [], []);
 
     /// <summary>
     /// Returns a new tree in which <paramref name="transfer"/> re-parents a member from its effective instant.
@@ -213,12 +97,12 @@ public sealed class ReferralTree
             Fail(ReferralProblemKind.MissingReason, "a transfer needs a reason");
         }
 
-        if (!_index.TryGetValue(transfer.Member, out var m))
+        if (!TryGetIndex(transfer.Member, out var m))
         {
             Fail(ReferralProblemKind.UnknownMember, $"'{transfer.Member}' is not a member");
         }
 
-        if (!_index.TryGetValue(transfer.NewSponsor, out var s))
+        if (!TryGetIndex(transfer.NewSponsor, out var s))
         {
             Fail(ReferralProblemKind.UnknownSponsor, $"sponsor '{transfer.NewSponsor}' is not a member");
         }
@@ -277,18 +161,33 @@ public sealed class ReferralTree
     /// <returns>The index.</returns>
     /// <exception cref="KeyNotFoundException">The member is not in the tree.</exception>
     public int IndexOf(MemberId member)
-        => _index.TryGetValue(member, out var i) ? i : throw new KeyNotFoundException($"'{member}' is not a member of the referral tree.");
+        => TryGetIndex(member, out var i) ? i : throw new KeyNotFoundException($"'{member}' is not a member of the referral tree.");
 
     /// <summary>Looks up the dense index of a member.</summary>
     /// <param name="member">The member.</param>
     /// <param name="index">The index when found.</param>
     /// <returns>True when the member is in the tree.</returns>
-    public bool TryGetIndex(MemberId member, out int index) => _index.TryGetValue(member, out index);
+    public bool TryGetIndex(MemberId member, out int index)
+    {
+        if (member.Value is null)
+        {
+            index = -1;
+            return false;
+        }
+
+        return _index.TryGetValue(member.Value, out index);
+    }
+
+    /// <summary>Looks up the dense index of a member by its key as text, without making a string (for readers of large files).</summary>
+    /// <param name="member">The member's key.</param>
+    /// <param name="index">The index when found.</param>
+    /// <returns>True when the member is in the tree.</returns>
+    public bool TryGetIndex(ReadOnlySpan<char> member, out int index) => _index.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(member, out index);
 
     /// <summary>True when the member is in the tree.</summary>
     /// <param name="member">The member.</param>
     /// <returns>Whether it is a member.</returns>
-    public bool Contains(MemberId member) => _index.ContainsKey(member);
+    public bool Contains(MemberId member) => TryGetIndex(member, out _);
 
     /// <summary>When a member joined.</summary>
     /// <param name="member">The member.</param>

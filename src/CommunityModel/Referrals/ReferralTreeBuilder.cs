@@ -1,0 +1,269 @@
+using System.Runtime.InteropServices;
+using CommunityModel.Primitives;
+using NodaTime;
+
+namespace CommunityModel.Referrals;
+
+/// <summary>
+/// Builds a <see cref="ReferralTree"/> from join records added one at a time, as a reader of a large members
+/// file produces them: each member id is turned into a string once and interned, a sponsor named before it
+/// joins is resolved at the end, and nothing is kept per member but its id, its sponsor's number and its
+/// join instant. <see cref="TryBuild"/> checks the whole input and reports every problem (unknown sponsor,
+/// self-sponsorship, cycle, duplicate member, sponsor who joined after the member), each with the position
+/// of its record. Not thread-safe.
+/// </summary>
+public sealed class ReferralTreeBuilder
+{
+    private readonly Dictionary<string, int> _keys;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly List<string> _keyText;
+    private readonly List<int> _recordOfKey;
+    private readonly List<int> _member;
+    private readonly List<int> _sponsor;
+    private readonly List<long> _joined;
+    private bool _built;
+
+    /// <summary>Creates a builder.</summary>
+    /// <param name="capacity">How many records to make room for (a hint).</param>
+    public ReferralTreeBuilder(int capacity = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        _keys = new Dictionary<string, int>(capacity, StringComparer.Ordinal);
+        _lookup = _keys.GetAlternateLookup<ReadOnlySpan<char>>();
+        _keyText = new List<string>(capacity);
+        _recordOfKey = new List<int>(capacity);
+        _member = new List<int>(capacity);
+        _sponsor = new List<int>(capacity);
+        _joined = new List<long>(capacity);
+    }
+
+    /// <summary>How many records were added.</summary>
+    public int Count => _member.Count;
+
+    /// <summary>Adds a join record.</summary>
+    /// <param name="member">The member's key (not blank).</param>
+    /// <param name="sponsor">The sponsor's key, or empty for a root.</param>
+    /// <param name="joinedAt">When the member joined.</param>
+    /// <returns>The record's position, from 0.</returns>
+    /// <exception cref="ArgumentException">The member key is blank.</exception>
+    /// <exception cref="InvalidOperationException">The tree was already built.</exception>
+    public int Add(ReadOnlySpan<char> member, ReadOnlySpan<char> sponsor, Instant joinedAt)
+    {
+        if (member.IsWhiteSpace())
+        {
+            throw new ArgumentException("A member key must not be blank.", nameof(member));
+        }
+
+        if (_built)
+        {
+            throw new InvalidOperationException("The tree was already built from this builder.");
+        }
+
+        var record = _member.Count;
+        var key = Intern(member);
+        if (_recordOfKey[key] < 0)
+        {
+            _recordOfKey[key] = record;
+        }
+
+        _member.Add(key);
+        _sponsor.Add(sponsor.IsEmpty ? -1 : Intern(sponsor));
+        _joined.Add(joinedAt.ToUnixTimeTicks());
+        return record;
+    }
+
+    /// <summary>Builds the tree, or returns every problem without building anything.</summary>
+    /// <param name="tree">The tree when the input is consistent.</param>
+    /// <param name="problems">Every problem found, each with its record's position; empty on success.</param>
+    /// <returns>True when built.</returns>
+    /// <exception cref="InvalidOperationException">The tree was already built from this builder.</exception>
+    public bool TryBuild(out ReferralTree? tree, out IReadOnlyList<ReferralProblem> problems)
+    {
+        if (_built)
+        {
+            throw new InvalidOperationException("The tree was already built from this builder.");
+        }
+
+        var n = _member.Count;
+        var found = new List<ReferralProblem>();
+        for (var i = 0; i < n; i++)
+        {
+            var first = _recordOfKey[_member[i]];
+            if (first != i)
+            {
+                found.Add(Problem(i, ReferralProblemKind.DuplicateMember, $"record {i} repeats the member of record {first}"));
+            }
+        }
+
+        // Sponsor of each first record, as a record position (-1 for a root or a bad link).
+        var sponsorPos = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            sponsorPos[i] = -1;
+            var sponsor = _sponsor[i];
+            if (_recordOfKey[_member[i]] != i || sponsor < 0)
+            {
+                continue;
+            }
+
+            var sp = _recordOfKey[sponsor];
+            if (sponsor == _member[i])
+            {
+                found.Add(Problem(i, ReferralProblemKind.SelfSponsorship, "the member names itself as sponsor"));
+            }
+            else if (sp < 0)
+            {
+                found.Add(Problem(i, ReferralProblemKind.UnknownSponsor, $"sponsor '{_keyText[sponsor]}' is not a member"));
+            }
+            else
+            {
+                sponsorPos[i] = sp;
+                if (_joined[sp] > _joined[i])
+                {
+                    found.Add(Problem(i, ReferralProblemKind.SponsorJoinedAfterMember,
+                        $"sponsor '{_keyText[sponsor]}' joined at {Instant.FromUnixTimeTicks(_joined[sp])}, after the member at {Instant.FromUnixTimeTicks(_joined[i])}"));
+                }
+            }
+        }
+
+        FindCycles(sponsorPos, found);
+        if (found.Count > 0)
+        {
+            tree = null;
+            problems = found;
+            return false;
+        }
+
+        tree = Dense(sponsorPos);
+        problems = [];
+        _built = true;
+        return true;
+    }
+
+    /// <summary>Builds the tree.</summary>
+    /// <returns>The tree.</returns>
+    /// <exception cref="DomainRuleException">With <see cref="ReferralTreeMustBeConsistentRule"/> listing every problem.</exception>
+    public ReferralTree Build()
+        => TryBuild(out var tree, out var problems) ? tree! : throw new DomainRuleException(new ReferralTreeMustBeConsistentRule(problems));
+
+    private int Intern(ReadOnlySpan<char> key)
+    {
+        if (_lookup.TryGetValue(key, out var index))
+        {
+            return index;
+        }
+
+        var text = key.ToString();
+        index = _keyText.Count;
+        _keys.Add(text, index);
+        _keyText.Add(text);
+        _recordOfKey.Add(-1);
+        return index;
+    }
+
+    private ReferralProblem Problem(int record, ReferralProblemKind kind, string detail)
+        => new(new MemberId(_keyText[_member[record]]), kind, detail) { Record = record };
+
+    private void FindCycles(int[] sponsorPos, List<ReferralProblem> found)
+    {
+        // 0 = unvisited, 1 = on the current walk, 2 = done. Iterative: follow sponsor links.
+        var state = new byte[sponsorPos.Length];
+        var path = new List<int>();
+        for (var s = 0; s < sponsorPos.Length; s++)
+        {
+            if (state[s] != 0 || _recordOfKey[_member[s]] != s)
+            {
+                continue;
+            }
+
+            path.Clear();
+            var p = s;
+            while (p >= 0 && state[p] == 0)
+            {
+                state[p] = 1;
+                path.Add(p);
+                p = sponsorPos[p];
+            }
+
+            if (p >= 0 && state[p] == 1)
+            {
+                var at = path.IndexOf(p);
+                var cycle = path.GetRange(at, path.Count - at);
+                var text = string.Join(" -> ", cycle.Select(c => _keyText[_member[c]])) + " -> " + _keyText[_member[p]];
+                foreach (var c in cycle)
+                {
+                    found.Add(Problem(c, ReferralProblemKind.Cycle, $"sponsor cycle {text}"));
+                }
+            }
+
+            foreach (var q in path)
+            {
+                state[q] = 2;
+            }
+        }
+    }
+
+    /// <summary>Dense indices: members in (joined, id) order, each preceded by its not-yet-placed ancestors.</summary>
+    private ReferralTree Dense(int[] sponsorPos)
+    {
+        var n = sponsorPos.Length;
+        var order = new int[n];
+        var keys = new long[n];
+        for (var i = 0; i < n; i++)
+        {
+            order[i] = i;
+            keys[i] = _joined[i];
+        }
+
+        Array.Sort(keys, order);
+        var byId = Comparer<int>.Create((a, b) => string.CompareOrdinal(_keyText[_member[a]], _keyText[_member[b]]));
+        for (var start = 0; start < n;)
+        {
+            var end = start + 1;
+            while (end < n && keys[end] == keys[start])
+            {
+                end++;
+            }
+
+            if (end - start > 1)
+            {
+                Array.Sort(order, start, end - start, byId);
+            }
+
+            start = end;
+        }
+
+        var indexOfPos = new int[n];
+        Array.Fill(indexOfPos, -1);
+        var ids = new MemberId[n];
+        var joined = new Instant[n];
+        var parent = new int[n];
+        var next = 0;
+        var stack = new Stack<int>();
+        foreach (var start in order)
+        {
+            for (var p = start; p >= 0 && indexOfPos[p] < 0; p = sponsorPos[p])
+            {
+                stack.Push(p);
+            }
+
+            while (stack.Count > 0)
+            {
+                var p = stack.Pop();
+                var idx = next++;
+                indexOfPos[p] = idx;
+                ids[idx] = new MemberId(_keyText[_member[p]]);
+                joined[idx] = Instant.FromUnixTimeTicks(_joined[p]);
+                parent[idx] = sponsorPos[p] < 0 ? -1 : indexOfPos[sponsorPos[p]];
+            }
+        }
+
+        // The interned keys become the tree's index: each key's value turns from its key number into its dense index.
+        for (var i = 0; i < n; i++)
+        {
+            CollectionsMarshal.GetValueRefOrNullRef(_keys, ids[i].Value) = i;
+        }
+
+        return ReferralTree.FromDense(ids, _keys, parent, joined);
+    }
+}
