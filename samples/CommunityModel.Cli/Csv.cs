@@ -1,4 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
+using nietras.SeparatedValues;
 
 namespace CommunityModel.Cli;
 
@@ -15,131 +18,209 @@ public sealed class InputException(string file, long line, long column, string m
     public long Column { get; } = column;
 }
 
-/// <summary>One CSV row: its fields by header name, with the line and columns for error messages.</summary>
-public sealed class CsvRow(string file, int line, IReadOnlyDictionary<string, int> header, List<(string Text, int Column)> fields)
+/// <summary>One CSV row kept in memory (for the small files): its fields by header name, with the line and columns for error messages.</summary>
+public sealed class CsvRow(string file, int line, IReadOnlyDictionary<string, int> header, string[] fields, int[] columns)
 {
     /// <summary>The 1-based line.</summary>
     public int Line { get; } = line;
 
     /// <summary>A field's text.</summary>
-    public string this[string name] => fields[header[name]].Text;
+    public string this[string name] => fields[header[name]];
 
     /// <summary>Whether the file has the column.</summary>
     public bool Has(string name) => header.ContainsKey(name);
 
     /// <summary>An error at a field.</summary>
-    public InputException Error(string name, string message) => new(file, Line, fields[header[name]].Column, message);
+    public InputException Error(string name, string message) => new(file, Line, columns[header[name]], message);
 }
 
-/// <summary>A small RFC 4180 reader: a header row, commas, double quotes with doubled quotes inside.</summary>
-public static class Csv
+/// <summary>One row of a streamed CSV file: fields as spans (no string made unless asked), with the line and columns for error messages.</summary>
+public readonly ref struct CsvLine
 {
-    /// <summary>Reads a file whose header must contain the columns named.</summary>
-    public static List<CsvRow> Read(string path, params string[] required)
+    private readonly SepReader.Row _row;
+    private readonly string _file;
+
+    internal CsvLine(SepReader.Row row, string file)
     {
-        if (!System.IO.File.Exists(path))
+        _row = row;
+        _file = file;
+    }
+
+    /// <summary>The 1-based line the row starts on.</summary>
+    public int Line => _row.LineNumberFrom;
+
+    /// <summary>A field's text (outer spaces trimmed).</summary>
+    public ReadOnlySpan<char> this[int column] => _row[column].Span;
+
+    /// <summary>A field's text as a string.</summary>
+    public string Text(int column) => _row[column].ToString();
+
+    /// <summary>An error at a field: file, line and the field's 1-based character column.</summary>
+    public InputException Error(int column, string message)
+    {
+        var row = _row.Span;
+        var field = _row[column].Span;
+        var offset = Unsafe.ByteOffset(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(field)) / sizeof(char);
+        return new InputException(_file, Line, offset >= 0 && offset <= row.Length ? offset + 1 : 1, message);
+    }
+}
+
+/// <summary>Handles one row of a streamed CSV file.</summary>
+/// <param name="row">The row.</param>
+public delegate void CsvRowHandler(CsvLine row);
+
+/// <summary>
+/// CSV input on the Sep library: strict UTF-8 (a byte-order mark is allowed), a header row whose named columns
+/// must be there, RFC 4180 quoting, outer spaces trimmed, blank lines skipped. Large files are streamed row by
+/// row (<see cref="ForEach"/>); every problem is an <see cref="InputException"/> naming file, line and column.
+/// </summary>
+public sealed class CsvInput : IDisposable
+{
+    private readonly SepReader _reader;
+    private readonly Dictionary<string, int> _header = new(StringComparer.Ordinal);
+
+    private CsvInput(string path, SepReader reader)
+    {
+        Path = path;
+        _reader = reader;
+    }
+
+    /// <summary>The file.</summary>
+    public string Path { get; }
+
+    /// <summary>The header's column names, in order.</summary>
+    public IReadOnlyList<string> Header => _reader.Header.ColNames;
+
+    /// <summary>Opens a file whose header must contain the columns named.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="required">The columns it must have.</param>
+    /// <returns>The input, positioned after the header.</returns>
+    public static CsvInput Open(string path, params string[] required)
+    {
+        if (!File.Exists(path))
         {
-            throw new InputException(path, 0, 0, "file not found");
+            throw new InputException(path, 0, 0, Directory.Exists(path) ? "is a folder, not a file" : "file not found");
         }
 
-        var lines = System.IO.File.ReadAllLines(path, Encoding.UTF8);
-        if (lines.Length == 0)
+        var text = new StreamReader(path, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        SepReader reader;
+        try
         {
+            reader = Sep.New(',').Reader(o => o with { Unescape = true, Trim = SepTrim.All, DisableColCountCheck = true }).From(text);
+        }
+        catch (DecoderFallbackException)
+        {
+            text.Dispose();
+            throw new InputException(path, 1, 1, "is not UTF-8 text (save it as UTF-8 CSV)");
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException)
+        {
+            text.Dispose();
+            throw new InputException(path, 1, 1, $"bad header: {e.Message}");
+        }
+
+        var input = new CsvInput(path, reader);
+        var names = reader.Header.ColNames;
+        if (names.Count == 0 || (names.Count == 1 && names[0].Length == 0))
+        {
+            input.Dispose();
             throw new InputException(path, 1, 1, $"empty file; expected a header with {string.Join(",", required)}");
         }
 
-        var headerFields = Split(path, 1, lines[0].TrimStart('\uFEFF'));
-        var header = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < headerFields.Count; i++)
+        for (var i = 0; i < names.Count; i++)
         {
-            header[headerFields[i].Text.Trim()] = i;
+            if (!input._header.TryAdd(names[i], i))
+            {
+                input.Dispose();
+                throw new InputException(path, 1, 1, $"column '{names[i]}' appears twice in the header");
+            }
         }
 
         foreach (var name in required)
         {
-            if (!header.ContainsKey(name))
+            if (!input._header.ContainsKey(name))
             {
-                throw new InputException(path, 1, 1, $"missing column '{name}' (the header has {string.Join(",", headerFields.Select(f => f.Text))})");
+                input.Dispose();
+                throw new InputException(path, 1, 1, $"missing column '{name}' (the header has {string.Join(",", names)})");
             }
         }
 
-        var rows = new List<CsvRow>();
-        for (var i = 1; i < lines.Length; i++)
+        return input;
+    }
+
+    /// <summary>The position of a column in the header.</summary>
+    /// <param name="name">The column's name.</param>
+    /// <returns>Its position, or -1 when the file does not have it.</returns>
+    public int Column(string name) => _header.GetValueOrDefault(name, -1);
+
+    /// <summary>Hands every data row to <paramref name="handle"/>, in order; blank lines are skipped.</summary>
+    /// <param name="handle">What to do with a row (it may throw an <see cref="InputException"/>).</param>
+    public void ForEach(CsvRowHandler handle)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        var columns = _header.Count;
+        var line = 1;
+        try
         {
-            if (lines[i].Length == 0)
+            foreach (var row in _reader)
             {
-                continue;
-            }
+                line = row.LineNumberFrom;
+                if (row.ColCount != columns)
+                {
+                    if (row.ColCount == 1 && row.Span.IsWhiteSpace())
+                    {
+                        continue;
+                    }
 
-            var fields = Split(path, i + 1, lines[i]);
-            if (fields.Count != headerFields.Count)
-            {
-                throw new InputException(path, i + 1, 1, $"{fields.Count} field(s), the header has {headerFields.Count}");
-            }
+                    throw new InputException(Path, line, 1, $"{row.ColCount} field(s), the header has {columns}");
+                }
 
-            rows.Add(new CsvRow(path, i + 1, header, fields));
+                handle(new CsvLine(row, Path));
+            }
         }
+        catch (DecoderFallbackException)
+        {
+            throw new InputException(Path, line, 1, $"is not UTF-8 text after line {line} (save it as UTF-8 CSV)");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InputException(Path, line, 1, e.Message);
+        }
+    }
 
+    /// <summary>Reads a whole (small) file whose header must contain the columns named.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="required">The columns it must have.</param>
+    /// <returns>The rows.</returns>
+    public static List<CsvRow> ReadAll(string path, params string[] required)
+    {
+        using var input = Open(path, required);
+        var rows = new List<CsvRow>();
+        var header = input._header;
+        input.ForEach(row =>
+        {
+            var fields = new string[header.Count];
+            var columns = new int[header.Count];
+            for (var i = 0; i < fields.Length; i++)
+            {
+                fields[i] = row.Text(i);
+                columns[i] = (int)row.Error(i, string.Empty).Column;
+            }
+
+            rows.Add(new CsvRow(input.Path, row.Line, header, fields, columns));
+        });
         return rows;
     }
 
-    private static List<(string Text, int Column)> Split(string path, int line, string text)
-    {
-        var fields = new List<(string Text, int Column)>();
-        var sb = new StringBuilder();
-        var i = 0;
-        while (true)
-        {
-            var start = i + 1;
-            sb.Clear();
-            if (i < text.Length && text[i] == '"')
-            {
-                i++;
-                while (true)
-                {
-                    if (i >= text.Length)
-                    {
-                        throw new InputException(path, line, start, "unclosed quote");
-                    }
+    /// <inheritdoc />
+    public void Dispose() => _reader.Dispose();
+}
 
-                    if (text[i] == '"')
-                    {
-                        if (i + 1 < text.Length && text[i + 1] == '"')
-                        {
-                            sb.Append('"');
-                            i += 2;
-                            continue;
-                        }
-
-                        i++;
-                        break;
-                    }
-
-                    sb.Append(text[i++]);
-                }
-
-                if (i < text.Length && text[i] != ',')
-                {
-                    throw new InputException(path, line, i + 1, "text after a closing quote");
-                }
-            }
-            else
-            {
-                while (i < text.Length && text[i] != ',')
-                {
-                    sb.Append(text[i++]);
-                }
-            }
-
-            fields.Add((sb.ToString(), start));
-            if (i >= text.Length)
-            {
-                return fields;
-            }
-
-            i++; // the comma
-        }
-    }
+/// <summary>CSV helpers: reading small files whole, and quoting fields on the way out.</summary>
+public static class Csv
+{
+    /// <summary>Reads a whole (small) file whose header must contain the columns named.</summary>
+    public static List<CsvRow> Read(string path, params string[] required) => CsvInput.ReadAll(path, required);
 
     /// <summary>Quotes a field when it needs it.</summary>
     public static string Field(string value) =>

@@ -160,6 +160,10 @@ public sealed class OrderBatch
         return new OrderBatch(tree, currency, ids, buyer, amount, product, [.. products], quantity, paid);
     }
 
+    /// <summary>A batch over columns that the caller hands over (checked by the caller, not copied).</summary>
+    internal static OrderBatch FromOwnedColumns(ReferralTree tree, Currency currency, OrderId[]? ids, int[] buyer, long[] amount, int[] product, ProductId[] products, int[] quantity, long[] paidAtTicks)
+        => new(tree, currency, ids, buyer, amount, product, products, quantity, paidAtTicks);
+
     /// <summary>
     /// Builds a batch from raw columns (copied): buyer dense indices, amounts in minor units and payment
     /// instants; every order is of one product and one unit. For very large runs where creating

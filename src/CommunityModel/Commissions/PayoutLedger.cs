@@ -94,7 +94,7 @@ public sealed class PayoutLedger
     private readonly CompactInt64Column _orderHold = new(NodaConstants.TicksPerSecond);
     private readonly ChunkedColumn<int> _orderFirstEntry = new();
     private readonly Dictionary<int, long> _orderRefunded = [];
-    private int[]? _orderTable;
+    private IdTable? _orderTable;
 
     // Earners.
     private readonly Dictionary<MemberId, int> _earnerIndex = [];
@@ -588,7 +588,7 @@ public sealed class PayoutLedger
     internal long ColumnBytes =>
         _flags.AllocatedBytes + _earner.AllocatedBytes + _amount.AllocatedBytes + _subject.AllocatedBytes + _detail.AllocatedBytes
         + _previousOfEarner.AllocatedBytes + _orderId.AllocatedBytes + _orderAmount.AllocatedBytes + _orderPaidAt.AllocatedBytes
-        + _orderHold.AllocatedBytes + _orderFirstEntry.AllocatedBytes + ((_orderTable?.Length ?? 0) * 4L) + _earnerId.AllocatedBytes
+        + _orderHold.AllocatedBytes + _orderFirstEntry.AllocatedBytes + (_orderTable?.AllocatedBytes ?? 0) + _earnerId.AllocatedBytes
         + _lastEntry.AllocatedBytes + _net.AllocatedBytes + _paid.AllocatedBytes + _unsettled.AllocatedBytes;
 
     private static long Reversed(long original, long refunded, long total)
@@ -649,18 +649,7 @@ public sealed class PayoutLedger
         _orderPaidAt.Add(paidTicks);
         _orderHold.Add(hold);
         _orderFirstEntry.Add(_flags.Count);
-        if (_orderTable is not null)
-        {
-            if (_orderId.Count * 4L > _orderTable.Length * 3L)
-            {
-                _orderTable = null;
-                EnsureOrderTable();
-            }
-            else
-            {
-                Insert(_orderTable, index);
-            }
-        }
+        _orderTable?.Add(index);
 
         return index;
     }
@@ -680,61 +669,9 @@ public sealed class PayoutLedger
     }
 
     /// <summary>Builds the order lookup the first time it is needed (a fresh ledger recording one run never needs it).</summary>
-    private void EnsureOrderTable()
-    {
-        if (_orderTable is not null)
-        {
-            return;
-        }
+    private void EnsureOrderTable() => _orderTable ??= IdTable.Over(_orderId.Count, i => _orderId[i].Value);
 
-        var size = 16;
-        while (size * 3L < _orderId.Count * 4L + 4)
-        {
-            size *= 2;
-        }
-
-        var table = new int[size * 2];
-        for (var i = 0; i < _orderId.Count; i++)
-        {
-            Insert(table, i);
-        }
-
-        _orderTable = table;
-    }
-
-    private void Insert(int[] table, int order)
-    {
-        var mask = table.Length - 1;
-        for (var slot = Slot(_orderId[order].Value, mask); ; slot = (slot + 1) & mask)
-        {
-            if (table[slot] == 0)
-            {
-                table[slot] = order + 1;
-                return;
-            }
-        }
-    }
-
-    private int FindOrder(OrderId id)
-    {
-        var table = _orderTable!;
-        var mask = table.Length - 1;
-        for (var slot = Slot(id.Value, mask); ; slot = (slot + 1) & mask)
-        {
-            var v = table[slot];
-            if (v == 0)
-            {
-                return -1;
-            }
-
-            if (string.Equals(_orderId[v - 1].Value, id.Value, StringComparison.Ordinal))
-            {
-                return v - 1;
-            }
-        }
-    }
-
-    private static int Slot(string key, int mask) => unchecked((int)(((uint)string.GetHashCode(key, StringComparison.Ordinal) * 0x9E3779B1u) >> 1)) & mask;
+    private int FindOrder(OrderId id) => _orderTable!.Find(id.Value);
 
     private int EarnerOf(MemberId id)
     {

@@ -1,0 +1,189 @@
+using CommunityModel.Primitives;
+using CommunityModel.Referrals;
+using NodaTime;
+
+namespace CommunityModel.Commissions;
+
+/// <summary>
+/// Builds an <see cref="OrderBatch"/> one order at a time, as a reader of a large orders file produces
+/// them: straight into columns, products interned by their text, ids kept (and checked for repeats) only
+/// when given. Either every order has an id (<see cref="TryAdd"/>) or none has (<see cref="Add"/>; the
+/// batch then names its orders <c>#row</c>). Not thread-safe.
+/// </summary>
+public sealed class OrderBatchBuilder
+{
+    private readonly ReferralTree _tree;
+    private readonly Currency _currency;
+    private readonly Dictionary<string, int> _productIndex = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _products;
+    private readonly List<ProductId> _productTable = [];
+    private int[] _buyer;
+    private long[] _amount;
+    private int[] _product;
+    private int[] _quantity;
+    private long[] _paid;
+    private OrderId[]? _ids;
+    private IdTable? _idTable;
+    private int _count;
+    private bool? _withIds;
+
+    /// <summary>Creates a builder.</summary>
+    /// <param name="tree">The tree whose dense indices the buyers are given in.</param>
+    /// <param name="currency">The currency of every amount.</param>
+    /// <param name="capacity">How many orders to make room for; a batch of exactly this many is built without a copy.</param>
+    public OrderBatchBuilder(ReferralTree tree, Currency currency, int capacity = 0)
+    {
+        _tree = Preconditions.NotNull(tree);
+        if (currency.IsDefault)
+        {
+            throw new ArgumentException("A currency is required.", nameof(currency));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        _currency = currency;
+        _products = _productIndex.GetAlternateLookup<ReadOnlySpan<char>>();
+        _buyer = new int[capacity];
+        _amount = new long[capacity];
+        _product = new int[capacity];
+        _quantity = new int[capacity];
+        _paid = new long[capacity];
+    }
+
+    /// <summary>How many orders were added.</summary>
+    public int Count => _count;
+
+    /// <summary>Adds an order without an id.</summary>
+    /// <param name="buyerIndex">The buyer's dense index in the tree.</param>
+    /// <param name="product">The product's key (not blank).</param>
+    /// <param name="amountMinor">The amount in minor units, not negative.</param>
+    /// <param name="paidAt">When it was paid.</param>
+    /// <param name="quantity">Units, at least 1.</param>
+    /// <exception cref="ArgumentException">An argument is out of range, or orders with ids were added before.</exception>
+    public void Add(int buyerIndex, ReadOnlySpan<char> product, long amountMinor, Instant paidAt, int quantity = 1)
+    {
+        Mode(withIds: false);
+        Append(buyerIndex, product, amountMinor, paidAt, quantity);
+    }
+
+    /// <summary>Adds an order with its id, unless the id was added before.</summary>
+    /// <param name="id">The order's id.</param>
+    /// <param name="buyerIndex">The buyer's dense index in the tree.</param>
+    /// <param name="product">The product's key (not blank).</param>
+    /// <param name="amountMinor">The amount in minor units, not negative.</param>
+    /// <param name="paidAt">When it was paid.</param>
+    /// <param name="quantity">Units, at least 1.</param>
+    /// <returns>False, with nothing added, when an order with this id was already added.</returns>
+    /// <exception cref="ArgumentException">An argument is out of range, or orders without ids were added before.</exception>
+    public bool TryAdd(OrderId id, int buyerIndex, ReadOnlySpan<char> product, long amountMinor, Instant paidAt, int quantity = 1)
+    {
+        if (id.Value is null)
+        {
+            throw new ArgumentException("An order id is required.", nameof(id));
+        }
+
+        Mode(withIds: true);
+        _idTable ??= new IdTable(i => _ids![i].Value);
+        if (_idTable.Find(id.Value) >= 0)
+        {
+            return false;
+        }
+
+        Append(buyerIndex, product, amountMinor, paidAt, quantity);
+        if (_ids!.Length < _buyer.Length)
+        {
+            Array.Resize(ref _ids, _buyer.Length);
+        }
+
+        _ids[_count - 1] = id;
+        _idTable.Add(_count - 1);
+        return true;
+    }
+
+    /// <summary>The position of the order added with an id, or -1.</summary>
+    /// <param name="id">The id.</param>
+    /// <returns>Its position from 0, or -1.</returns>
+    public int IndexOf(OrderId id) => id.Value is null || _idTable is null ? -1 : _idTable.Find(id.Value);
+
+    /// <summary>Builds the batch. The builder must not be used afterwards.</summary>
+    /// <returns>The batch.</returns>
+    public OrderBatch Build()
+    {
+        if (_buyer.Length != _count)
+        {
+            Array.Resize(ref _buyer, _count);
+            Array.Resize(ref _amount, _count);
+            Array.Resize(ref _product, _count);
+            Array.Resize(ref _quantity, _count);
+            Array.Resize(ref _paid, _count);
+        }
+
+        if (_ids is not null && _ids.Length != _count)
+        {
+            Array.Resize(ref _ids, _count);
+        }
+
+        var batch = OrderBatch.FromOwnedColumns(_tree, _currency, _ids, _buyer, _amount, _product, [.. _productTable], _quantity, _paid);
+        _buyer = [];
+        _amount = [];
+        _product = [];
+        _quantity = [];
+        _paid = [];
+        _ids = null;
+        _count = 0;
+        return batch;
+    }
+
+    private void Mode(bool withIds)
+    {
+        _withIds ??= withIds;
+        if (_withIds != withIds)
+        {
+            throw new ArgumentException(withIds ? "Orders without ids were added before; add every order with an id or none." : "Orders with ids were added before; add every order with an id or none.");
+        }
+
+        if (withIds)
+        {
+            _ids ??= new OrderId[_buyer.Length];
+        }
+    }
+
+    private void Append(int buyerIndex, ReadOnlySpan<char> product, long amountMinor, Instant paidAt, int quantity)
+    {
+        if ((uint)buyerIndex >= (uint)_tree.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(buyerIndex), buyerIndex, $"The tree has {_tree.Count} members.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(amountMinor);
+        ArgumentOutOfRangeException.ThrowIfLessThan(quantity, 1);
+        if (product.IsWhiteSpace())
+        {
+            throw new ArgumentException("A product key must not be blank.", nameof(product));
+        }
+
+        if (!_products.TryGetValue(product, out var p))
+        {
+            var text = product.ToString();
+            p = _productTable.Count;
+            _productIndex.Add(text, p);
+            _productTable.Add(new ProductId(text));
+        }
+
+        if (_count == _buyer.Length)
+        {
+            var size = Math.Max(16, _count * 2);
+            Array.Resize(ref _buyer, size);
+            Array.Resize(ref _amount, size);
+            Array.Resize(ref _product, size);
+            Array.Resize(ref _quantity, size);
+            Array.Resize(ref _paid, size);
+        }
+
+        _buyer[_count] = buyerIndex;
+        _amount[_count] = amountMinor;
+        _product[_count] = p;
+        _quantity[_count] = quantity;
+        _paid[_count] = paidAt.ToUnixTimeTicks();
+        _count++;
+    }
+}
