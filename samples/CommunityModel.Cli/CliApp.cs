@@ -21,7 +21,8 @@ public static partial class CliApp
     private const string Usage = """
         usage: community <command> [options]
           commissions --plan plan.json --members members.csv --orders orders.csv [--ranks ranks.csv]
-                      [--refunds refunds.csv] [--inactive ids.csv] --out payouts.csv [--lines lines.csv] [--json]
+                      [--refunds refunds.csv] [--inactive ids.csv] --out payouts.csv [--lines lines.csv]
+                      [--holding P2M [--zone Asia/Shanghai] [--as-of 2026-03-31T23:59:59+08:00]] [--json]
           plan check plan.json [--profile NAME] [--holding P2M] [--refund-window P2M] [--json]
           score bgnbd --summary summary.csv [--out scores.csv]      (columns ID,frequency,recency,T)
           score bgnbd --transactions tx.csv --calibration-end 1997-09-30 [--out scores.csv]
@@ -35,8 +36,6 @@ public static partial class CliApp
         profiles: wechat, two-level, direct-selling, anti-pyramid, ftc
         exit codes: 0 done, 1 a plan check found an error, 2 bad input or usage (nothing written)
         """;
-
-    private static readonly OffsetDateTimePattern Iso = OffsetDateTimePattern.ExtendedIso;
 
     /// <summary>Runs the command.</summary>
     /// <param name="args">The arguments.</param>
@@ -52,7 +51,7 @@ public static partial class CliApp
         {
             return args switch
             {
-                ["commissions", .. var rest] => Commissions(Options.Parse(rest, ["--plan", "--members", "--orders", "--ranks", "--refunds", "--inactive", "--out", "--lines"], ["--json"]), stdout, new ProgressBar(stderr, interactive, "commissions", 5)),
+                ["commissions", .. var rest] => Commissions(Options.Parse(rest, ["--plan", "--members", "--orders", "--ranks", "--refunds", "--inactive", "--out", "--lines", "--holding", "--zone", "--as-of"], ["--json"]), stdout, new ProgressBar(stderr, interactive, "commissions", 5)),
                 ["plan", "check", var file, .. var rest] => PlanCheck(file, Options.Parse(rest, ["--profile", "--holding", "--refund-window"], ["--json"]), stdout),
                 ["score", "bgnbd", .. var rest] => ScoreBgNbd(Options.Parse(rest, ["--summary", "--transactions", "--calibration-end", "--out"], []), stdout),
                 ["score", "key-customers", .. var rest] => ScoreKeyCustomers(Options.Parse(rest, ["--members", "--orders", "--interactions", "--as-of", "--zone", "--top", "--out"], ["--json"]), stdout),
@@ -92,169 +91,7 @@ public static partial class CliApp
         return result.IsValid ? CommissionPlan.Create(result.Value!) : throw Problems(path, result.Problems);
     }
 
-    private static int Commissions(Options o, TextWriter stdout, ProgressBar progress)
-    {
-        using var bar = progress;
-        var clock = Stopwatch.StartNew();
-        var plan = ReadPlan(o.Required("--plan"));
-        var currency = plan.Currency;
-        var tree = ReadTree(o.Required("--members"));
-        bar.Report(1);
-
-        var ranks = new Dictionary<MemberId, int>();
-        if (o.Optional("--ranks") is { } ranksPath)
-        {
-            foreach (var r in Csv.Read(ranksPath, "member_id", "rank"))
-            {
-                var id = Known(tree, r, "member_id");
-                if (!int.TryParse(r["rank"], NumberStyles.None, CultureInfo.InvariantCulture, out var rank) || rank >= plan.RankCount)
-                {
-                    throw r.Error("rank", $"'{r["rank"]}' is not a rank of this plan (0 to {(plan.RankCount == int.MaxValue ? "any" : (plan.RankCount - 1).ToString(CultureInfo.InvariantCulture))})");
-                }
-
-                ranks[id] = rank;
-            }
-        }
-
-        var inactive = new List<MemberId>();
-        if (o.Optional("--inactive") is { } inactivePath)
-        {
-            inactive.AddRange(Csv.Read(inactivePath, "member_id").Select(r => Known(tree, r, "member_id")));
-        }
-
-        var orders = new List<Order>();
-        var orderIds = new HashSet<OrderId>();
-        foreach (var r in Csv.Read(o.Required("--orders"), "order_id", "buyer_id", "product_id", "amount", "currency", "paid_at"))
-        {
-            var id = new OrderId(NonBlank(r, "order_id"));
-            if (!orderIds.Add(id))
-            {
-                throw r.Error("order_id", $"order '{id}' appears again");
-            }
-
-            var buyer = Known(tree, r, "buyer_id");
-            if (r["currency"].Trim() != currency.Code)
-            {
-                throw r.Error("currency", $"'{r["currency"]}' is not the plan's currency {currency.Code}");
-            }
-
-            var amount = Amount(r, "amount", currency);
-            if (amount.MinorUnits <= 0)
-            {
-                throw r.Error("amount", "an order's amount must be positive");
-            }
-
-            var paidAt = Instant(r, "paid_at");
-            if (paidAt < tree.JoinedAt(buyer))
-            {
-                throw r.Error("paid_at", $"paid before the buyer joined ({tree.JoinedAt(buyer)})");
-            }
-
-            orders.Add(new Order(id, buyer, new ProductId(NonBlank(r, "product_id")), amount, paidAt));
-        }
-
-        bar.Report(2);
-        var statuses = MemberStatuses.Create(tree, ranks, inactive);
-        var run = new CommissionEngine(plan).Run(statuses, orders);
-        bar.Report(3);
-        var ledger = new PayoutLedger(currency, Period.Zero, DateTimeZone.Utc);
-        ledger.Record(run);
-        var refunded = Money.Zero(currency);
-        if (o.Optional("--refunds") is { } refundsPath)
-        {
-            foreach (var r in Csv.Read(refundsPath, "refund_id", "order_id", "amount", "refunded_at"))
-            {
-                var result = ledger.Refund(new RefundId(NonBlank(r, "refund_id")), new OrderId(NonBlank(r, "order_id")), Amount(r, "amount", currency), Instant(r, "refunded_at"));
-                if (!result.Accepted)
-                {
-                    throw r.Error(result.Code.Contains("order", StringComparison.Ordinal) ? "order_id" : result.Code.Contains("before", StringComparison.Ordinal) ? "refunded_at" : result.Code.Contains("duplicate", StringComparison.Ordinal) ? "refund_id" : "amount", $"{result.Message} [{result.Code}]");
-                }
-
-                refunded += Amount(r, "amount", currency);
-            }
-        }
-
-        bar.Report(4);
-
-        // Everything is computed before anything is written: bad input leaves no partial output.
-        var end = NodaTime.Instant.MaxValue;
-        var payouts = new StringBuilder("earner_id,amount,currency\n");
-        long totalPaid = 0;
-        foreach (var earner in ledger.Earners.OrderBy(e => e.Value, StringComparer.Ordinal))
-        {
-            var net = ledger.BalanceOf(earner, end).Net;
-            totalPaid += net.MinorUnits;
-            payouts.Append(Csv.Field(earner.Value)).Append(',').Append(net.FormatAmount()).Append(',').Append(currency.Code).Append('\n');
-        }
-
-        string? lines = null;
-        if (o.Optional("--lines") is not null)
-        {
-            var sb = new StringBuilder("order_id,earner_id,rule,level,rate,amount,currency\n");
-            foreach (var line in run.Lines)
-            {
-                sb.Append(Csv.Field(line.Order.Value)).Append(',').Append(Csv.Field(line.Earner.Value)).Append(',').Append(line.Rule).Append(',')
-                  .Append(line.Level.ToString(CultureInfo.InvariantCulture)).Append(',')
-                  .Append(line.Rate is { } rate ? rate.Percent.ToString("0.####", CultureInfo.InvariantCulture) + "%" : "").Append(',')
-                  .Append(line.Amount.FormatAmount()).Append(',').Append(currency.Code).Append('\n');
-            }
-
-            lines = sb.ToString();
-        }
-
-        WriteAtomically(o.Required("--out"), payouts.ToString());
-        if (lines is not null)
-        {
-            WriteAtomically(o.Optional("--lines")!, lines);
-        }
-
-        var sales = run.Totals.TotalSales;
-        var paid = Money.OfMinor(totalPaid, currency);
-        var company = sales - refunded - paid;
-        if (o.Flag("--json"))
-        {
-            stdout.WriteLine(JsonSerializer.Serialize(new { orders = orders.Count, totalSales = sales.ToString(), refunded = refunded.ToString(), totalPaid = paid.ToString(), companyShare = company.ToString(), milliseconds = clock.ElapsedMilliseconds }));
-        }
-        else
-        {
-            stdout.WriteLine($"{orders.Count} orders, sales {sales}, refunded {refunded}, paid to {ledger.Earners.Count} earners {paid}, company keeps {company}; {clock.ElapsedMilliseconds} ms.");
-        }
-
-        return 0;
-    }
-
-    /// <summary>Reads members.csv (<c>member_id,sponsor_id,joined_at</c>) into a referral tree; every bad link is named by its line.</summary>
-    private static ReferralTree ReadTree(string path)
-    {
-        // Members: the tree, with every bad link named by its line.
-        var memberRows = Csv.Read(path, "member_id", "sponsor_id", "joined_at");
-        var lineOf = new Dictionary<MemberId, CsvRow>();
-        var joins = new List<JoinRecord>();
-        foreach (var r in memberRows)
-        {
-            var id = NonBlank(r, "member_id");
-            if (!lineOf.TryAdd(id, r))
-            {
-                throw r.Error("member_id", $"member '{id}' appears again (first on line {lineOf[id].Line})");
-            }
-
-            var sponsor = r["sponsor_id"].Trim();
-            joins.Add(new JoinRecord(id, sponsor.Length == 0 ? (MemberId?)null : new MemberId(sponsor), Instant(r, "joined_at")));
-        }
-
-        try
-        {
-            return ReferralTree.Build(joins);
-        }
-        catch (DomainRuleException e) when (e.Rule is ReferralTreeMustBeConsistentRule rule)
-        {
-            var first = rule.Problems[0];
-            var row = lineOf[first.Member];
-            var column = first.Kind is ReferralProblemKind.UnknownSponsor or ReferralProblemKind.SelfSponsorship or ReferralProblemKind.Cycle ? "sponsor_id" : "member_id";
-            var more = rule.Problems.Count > 1 ? $" (and {rule.Problems.Count - 1} more: {string.Join("; ", rule.Problems.Skip(1).Select(p => $"line {lineOf[p.Member].Line}: {p.Detail}"))})" : "";
-            throw row.Error(column, $"{first.Kind}: {first.Detail}{more}");
-        }
-    }
+    // Commissions live in CliApp.Commissions.cs.
 
     private static int PlanCheck(string file, Options o, TextWriter stdout)
     {
@@ -471,13 +308,7 @@ public static partial class CliApp
         return parsed.Success ? parsed.Value : throw new UsageException($"{option} '{text}' is not an ISO 8601 period such as P2M or P60D");
     }
 
-    private static void WriteAtomically(string path, string content)
-    {
-        var full = Path.GetFullPath(path);
-        var temp = full + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        File.WriteAllText(temp, content, new UTF8Encoding(false));
-        File.Move(temp, full, overwrite: true);
-    }
+    private static void WriteAtomically(string path, string content) => OutputFile.Write(path, "--out", content);
 
     private static string NonBlank(CsvRow r, string column)
     {
@@ -492,10 +323,10 @@ public static partial class CliApp
     }
 
     private static Instant Instant(CsvRow r, string column)
-    {
-        var parsed = Iso.Parse(r[column].Trim());
-        return parsed.Success ? parsed.Value.ToInstant() : throw r.Error(column, $"'{r[column]}' is not an ISO 8601 instant with an offset, such as 2026-03-01T10:00:00+08:00");
-    }
+        => IsoInstant.TryParse(r[column].Trim(), out var instant) ? instant : throw r.Error(column, NotAnInstant(r[column]));
+
+    private static string NotAnInstant(ReadOnlySpan<char> text)
+        => $"'{text}' is not an ISO 8601 instant with an offset, such as 2026-03-01T10:00:00+08:00";
 
     private static Money Amount(CsvRow r, string column, Currency currency) =>
         Money.TryParse(r[column].Trim(), currency, out var m) ? m : throw r.Error(column, $"'{r[column]}' is not an amount in major units of {currency.Code}, such as 12.34");

@@ -344,7 +344,15 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
     public static bool TryParse(string? text, Currency currency, out Money money)
         => TryParseCore(text, currency, out money, out _);
 
-    private static bool TryParseCore(string? text, Currency currency, out Money money, out string error)
+    /// <summary>Tries to parse an amount in a given currency from text in a buffer, making no string (see <see cref="Parse(string, Currency)"/>).</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="currency">The currency.</param>
+    /// <param name="money">The amount when parsed.</param>
+    /// <returns>True when the text is a valid amount.</returns>
+    public static bool TryParse(ReadOnlySpan<char> text, Currency currency, out Money money)
+        => TryParseCore(text, currency, out money, out _);
+
+    private static bool TryParseCore(ReadOnlySpan<char> text, Currency currency, out Money money, out string error)
     {
         money = default;
         if (currency.IsDefault)
@@ -353,14 +361,14 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
             return false;
         }
 
-        if (string.IsNullOrEmpty(text))
+        if (text.IsEmpty)
         {
             error = "An amount is required.";
             return false;
         }
 
-        var s = text.AsSpan();
-        if (s.StartsWith(currency.Code + " ", StringComparison.Ordinal))
+        var s = text;
+        if (s.Length > currency.Code.Length && s.StartsWith(currency.Code, StringComparison.Ordinal) && s[currency.Code.Length] == ' ')
         {
             s = s[(currency.Code.Length + 1)..];
         }
@@ -377,13 +385,13 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
         var fracPart = dot < 0 ? ReadOnlySpan<char>.Empty : s[(dot + 1)..];
         if (intPart.Length == 0 || !AllDigits(intPart) || (dot >= 0 && (fracPart.Length == 0 || !AllDigits(fracPart))))
         {
-            error = $"'{text}' is not an amount like '12.34'.";
+            error = $"'{text.ToString()}' is not an amount like '12.34'.";
             return false;
         }
 
         if (fracPart.Length > currency.MinorDigits)
         {
-            error = $"'{text}' has {fracPart.Length} decimals; {currency.Code} allows {currency.MinorDigits}.";
+            error = $"'{text.ToString()}' has {fracPart.Length} decimals; {currency.Code} allows {currency.MinorDigits}.";
             return false;
         }
 
@@ -394,7 +402,7 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
             value = (value * 10) + (ch - '0');
             if (value > limit)
             {
-                error = $"'{text}' is too large.";
+                error = $"'{text.ToString()}' is too large.";
                 return false;
             }
         }
@@ -406,7 +414,7 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
 
         if (value > limit)
         {
-            error = $"'{text}' is too large.";
+            error = $"'{text.ToString()}' is too large.";
             return false;
         }
 

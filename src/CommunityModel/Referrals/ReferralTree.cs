@@ -400,7 +400,7 @@ public sealed class ReferralTree
     /// <summary>When the member at a dense index joined.</summary>
     /// <param name="index">The dense index.</param>
     /// <returns>The join instant.</returns>
-    internal Instant JoinedAtIndex(int index) => _joined[index];
+    public Instant JoinedAtIndex(int index) => _joined[index];
 
     /// <summary>The instants at which any sponsor link changes, ascending (the boundaries of link epochs).</summary>
     internal IReadOnlyList<Instant> TransferInstants => _transfers.Select(t => t.EffectiveAt).Distinct().ToArray();

@@ -1,0 +1,495 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using CommunityModel.Commissions;
+using CommunityModel.Primitives;
+using CommunityModel.Referrals;
+using NodaTime;
+
+namespace CommunityModel.Cli;
+
+/// <summary>The <c>commissions</c> command: members, orders (and ranks, refunds) from CSV files to a payout file.</summary>
+public static partial class CliApp
+{
+    /// <summary>
+    /// Which path runs: without <c>--lines</c>, <c>--refunds</c> and <c>--holding</c>, totals only
+    /// (<see cref="CommissionEngine.RunTotals"/>); otherwise the detailed run recorded in a <see cref="PayoutLedger"/>.
+    /// Files are read row by row into columns; nothing is written until everything is computed, and then each
+    /// output goes to a temporary file in its folder, renamed at the end.
+    /// </summary>
+    private static int Commissions(Options o, TextWriter stdout, ProgressBar progress)
+    {
+        using var bar = progress;
+        var clock = Stopwatch.StartNew();
+        var planPath = o.Required("--plan");
+        var membersPath = o.Required("--members");
+        var ordersPath = o.Required("--orders");
+        var outPath = o.Required("--out");
+        var linesPath = o.Optional("--lines");
+        OutputFile.Check(outPath, "--out");
+        if (linesPath is not null)
+        {
+            OutputFile.Check(linesPath, "--lines");
+        }
+
+        var holding = o.Optional("--holding") is { } h ? PeriodOf(h, "--holding") : null;
+        var zoneName = o.Optional("--zone") ?? "Asia/Shanghai";
+        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(zoneName) ?? throw new UsageException($"--zone '{zoneName}' is not an IANA time zone such as Asia/Shanghai");
+        Instant? asOf = o.Optional("--as-of") is { } a
+            ? IsoInstant.TryParse(a, out var at) ? at : throw new UsageException($"--as-of '{a}' is not an ISO 8601 instant with an offset, such as 2026-03-31T23:59:59+08:00")
+            : null;
+        var plan = ReadPlan(planPath);
+        var currency = plan.Currency;
+        var tree = ReadTree(membersPath);
+        bar.Report(1);
+
+        var statuses = ReadStatuses(tree, plan, o.Optional("--ranks"), o.Optional("--inactive"));
+        var refundsPath = o.Optional("--refunds");
+        var detailed = linesPath is not null || refundsPath is not null || holding is not null;
+        var (batch, latest) = ReadOrders(ordersPath, tree, currency, keepIds: detailed);
+        bar.Report(2);
+
+        var engine = new CommissionEngine(plan);
+        var payouts = new List<(MemberId Earner, long Net, long Pending, long Available)>();
+        long refunded = 0;
+        CommissionRun? run = null;
+        Money sales;
+        if (!detailed)
+        {
+            var totals = engine.RunTotals(statuses, batch);
+            sales = totals.TotalSales;
+            foreach (var (earner, amount) in totals.ByEarnerWithZeroLines())
+            {
+                payouts.Add((earner, amount.MinorUnits, 0, 0));
+            }
+
+            bar.Report(4);
+        }
+        else
+        {
+            run = engine.Run(statuses, batch);
+            sales = run.Totals.TotalSales;
+            bar.Report(3);
+            var ledger = new PayoutLedger(currency, holding ?? Period.Zero, zone);
+            var recorded = ledger.Record(run);
+            if (!recorded.Accepted)
+            {
+                throw new InputException(ordersPath, 0, 0, $"{recorded.Message} [{recorded.Code}]");
+            }
+
+            if (refundsPath is not null)
+            {
+                (refunded, var last) = ApplyRefunds(refundsPath, ledger, currency);
+                latest = last > latest ? last : latest;
+            }
+
+            bar.Report(4);
+            var balances = holding is null ? [] : ledger.Balances(asOf ?? latest);
+            var b = 0;
+            foreach (var (earner, _) in run.Totals.ByEarnerWithZeroLines())
+            {
+                while (b < balances.Count && string.CompareOrdinal(balances[b].Earner.Value, earner.Value) < 0)
+                {
+                    b++;
+                }
+
+                var balance = b < balances.Count && balances[b].Earner == earner ? balances[b] : null;
+                payouts.Add((earner, ledger.NetOf(earner).MinorUnits, balance?.Pending.MinorUnits ?? 0, balance?.Available.MinorUnits ?? 0));
+            }
+        }
+
+        // Everything is computed: now the files, each renamed into place only when whole.
+        long paid = 0;
+        using (var file = OutputFile.Create(outPath, "--out"))
+        {
+            var w = file.Writer;
+            w.Write(holding is null ? "earner_id,amount,currency\n" : "earner_id,amount,pending,available,currency\n");
+            foreach (var (earner, net, pending, available) in payouts)
+            {
+                paid += net;
+                w.Write(Csv.Field(earner.Value));
+                w.Write(',');
+                w.Write(Money.OfMinor(net, currency).FormatAmount());
+                if (holding is not null)
+                {
+                    w.Write(',');
+                    w.Write(Money.OfMinor(pending, currency).FormatAmount());
+                    w.Write(',');
+                    w.Write(Money.OfMinor(available, currency).FormatAmount());
+                }
+
+                w.Write(',');
+                w.Write(currency.Code);
+                w.Write('\n');
+            }
+
+            if (linesPath is not null)
+            {
+                WriteLines(run!, linesPath, currency);
+            }
+
+            file.Commit();
+        }
+
+        bar.Report(5);
+        var paidMoney = Money.OfMinor(paid, currency);
+        var refundedMoney = Money.OfMinor(refunded, currency);
+        var company = sales - refundedMoney - paidMoney;
+        if (o.Flag("--json"))
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(new { orders = batch.Count, totalSales = sales.ToString(), refunded = refundedMoney.ToString(), totalPaid = paidMoney.ToString(), companyShare = company.ToString(), milliseconds = clock.ElapsedMilliseconds }));
+        }
+        else
+        {
+            stdout.WriteLine($"{batch.Count} orders, sales {sales}, refunded {refundedMoney}, paid to {payouts.Count} earners {paidMoney}, company keeps {company}; {clock.ElapsedMilliseconds} ms.");
+        }
+
+        return 0;
+    }
+
+    /// <summary>Streams every line of the run to the lines file as it is made (nothing kept per line).</summary>
+    private static void WriteLines(CommissionRun run, string path, Currency currency)
+    {
+        using var file = OutputFile.Create(path, "--lines");
+        var w = file.Writer;
+        w.Write("order_id,earner_id,rule,level,rate,amount,currency\n");
+        foreach (var line in run.Lines)
+        {
+            w.Write(Csv.Field(line.Order.Value));
+            w.Write(',');
+            w.Write(Csv.Field(line.Earner.Value));
+            w.Write(',');
+            w.Write(line.Rule.ToString());
+            w.Write(',');
+            w.Write(line.Level.ToString(CultureInfo.InvariantCulture));
+            w.Write(',');
+            if (line.Rate is { } rate)
+            {
+                w.Write(rate.Percent.ToString("0.####", CultureInfo.InvariantCulture));
+                w.Write('%');
+            }
+
+            w.Write(',');
+            w.Write(line.Amount.FormatAmount());
+            w.Write(',');
+            w.Write(currency.Code);
+            w.Write('\n');
+        }
+
+        file.Commit();
+    }
+
+    /// <summary>Reads members.csv (<c>member_id,sponsor_id,joined_at</c>) into a referral tree, row by row; every bad link is named by its line.</summary>
+    private static ReferralTree ReadTree(string path)
+    {
+        using var csv = CsvInput.Open(path, "member_id", "sponsor_id", "joined_at");
+        int cm = csv.Column("member_id"), cs = csv.Column("sponsor_id"), cj = csv.Column("joined_at");
+        var builder = new ReferralTreeBuilder(LineCount(path));
+        var lines = new List<int>();
+        csv.ForEach(row =>
+        {
+            var member = row[cm];
+            if (member.IsEmpty)
+            {
+                throw row.Error(cm, "member_id must not be empty");
+            }
+
+            var joined = IsoInstant.TryParse(row[cj], out var t) ? t : throw row.Error(cj, NotAnInstant(row[cj]));
+            builder.Add(member, row[cs], joined);
+            lines.Add(row.Line);
+        });
+
+        if (builder.TryBuild(out var tree, out var problems))
+        {
+            return tree!;
+        }
+
+        // The first problem is reported at its row and field; the others are listed by line.
+        var first = problems[0];
+        var line = lines[first.Record];
+        var more = problems.Count > 1 ? $" (and {problems.Count - 1} more: {string.Join("; ", problems.Skip(1).Take(20).Select(p => $"line {lines[p.Record]}: {Describe(p)}"))})" : "";
+        string Describe(ReferralProblem p) => p.Kind == ReferralProblemKind.DuplicateMember
+            ? $"member '{p.Member}' appears again (first on line {FirstLineOf(path, cm, p.Member.Value)})"
+            : $"{p.Kind}: {p.Detail}";
+        var column = first.Kind is ReferralProblemKind.UnknownSponsor or ReferralProblemKind.SelfSponsorship or ReferralProblemKind.Cycle ? cs : cm;
+        throw ErrorAtLine(path, line, column, Describe(first) + more);
+    }
+
+    /// <summary>Ranks (<c>member_id,rank</c>) and inactive members (<c>member_id</c>), each member at most once in ranks.</summary>
+    private static MemberStatuses ReadStatuses(ReferralTree tree, CommissionPlan plan, string? ranksPath, string? inactivePath)
+    {
+        var ranks = new int[tree.Count];
+        var active = new bool[tree.Count];
+        Array.Fill(active, true);
+        if (ranksPath is not null)
+        {
+            var seenOn = new int[tree.Count];
+            using var csv = CsvInput.Open(ranksPath, "member_id", "rank");
+            int cm = csv.Column("member_id"), cr = csv.Column("rank");
+            csv.ForEach(row =>
+            {
+                var m = KnownIndex(tree, row, cm);
+                if (!int.TryParse(row[cr], NumberStyles.None, CultureInfo.InvariantCulture, out var rank) || rank >= plan.RankCount)
+                {
+                    throw row.Error(cr, $"'{row[cr]}' is not a rank of this plan (0 to {(plan.RankCount == int.MaxValue ? "any" : (plan.RankCount - 1).ToString(CultureInfo.InvariantCulture))})");
+                }
+
+                if (seenOn[m] > 0)
+                {
+                    throw row.Error(cm, $"member '{row[cm]}' appears again (first on line {seenOn[m]})");
+                }
+
+                seenOn[m] = row.Line;
+                ranks[m] = rank;
+            });
+        }
+
+        if (inactivePath is not null)
+        {
+            using var csv = CsvInput.Open(inactivePath, "member_id");
+            var cm = csv.Column("member_id");
+            csv.ForEach(row => active[KnownIndex(tree, row, cm)] = false);
+        }
+
+        return MemberStatuses.FromArrays(tree, ranks, active);
+    }
+
+    /// <summary>
+    /// Reads orders.csv (<c>order_id,buyer_id,product_id,amount,currency,paid_at</c>) row by row into a batch.
+    /// With <paramref name="keepIds"/> the ids are kept (the ledger and the lines file need them); otherwise only a
+    /// 64-bit hash of each id is, and a repeated hash is confirmed against the file's text before it is called a repeat.
+    /// </summary>
+    private static (OrderBatch Batch, Instant Latest) ReadOrders(string path, ReferralTree tree, Currency currency, bool keepIds)
+    {
+        var capacity = LineCount(path);
+        var builder = new OrderBatchBuilder(tree, currency, Math.Max(0, capacity - 1));
+        var hashes = keepIds ? [] : new long[Math.Max(0, capacity - 1)];
+        var latest = NodaTime.Instant.MinValue;
+        using (var csv = CsvInput.Open(path, "order_id", "buyer_id", "product_id", "amount", "currency", "paid_at"))
+        {
+            int co = csv.Column("order_id"), cb = csv.Column("buyer_id"), cp = csv.Column("product_id"), ca = csv.Column("amount"), cc = csv.Column("currency"), ct = csv.Column("paid_at");
+            var count = 0;
+            csv.ForEach(row =>
+            {
+                var id = row[co];
+                if (id.IsEmpty)
+                {
+                    throw row.Error(co, "order_id must not be empty");
+                }
+
+                var buyer = KnownIndex(tree, row, cb);
+                if (!row[cc].SequenceEqual(currency.Code))
+                {
+                    throw row.Error(cc, $"'{row[cc]}' is not the plan's currency {currency.Code}");
+                }
+
+                if (!Money.TryParse(row[ca], currency, out var amount))
+                {
+                    throw row.Error(ca, $"'{row[ca]}' is not an amount in major units of {currency.Code}, such as 12.34");
+                }
+
+                if (amount.MinorUnits <= 0)
+                {
+                    throw row.Error(ca, "an order's amount must be positive");
+                }
+
+                var paidAt = IsoInstant.TryParse(row[ct], out var t) ? t : throw row.Error(ct, NotAnInstant(row[ct]));
+                if (paidAt < tree.JoinedAtIndex(buyer))
+                {
+                    throw row.Error(ct, $"paid before the buyer joined ({tree.JoinedAtIndex(buyer)})");
+                }
+
+                var product = row[cp];
+                if (product.IsEmpty)
+                {
+                    throw row.Error(cp, "product_id must not be empty");
+                }
+
+                latest = paidAt > latest ? paidAt : latest;
+                if (keepIds)
+                {
+                    var orderId = new OrderId(row.Text(co));
+                    if (!builder.TryAdd(orderId, buyer, product, amount.MinorUnits, paidAt))
+                    {
+                        throw row.Error(co, $"order '{orderId}' appears again (first on line {LineOfRow(path, builder.IndexOf(orderId))})");
+                    }
+                }
+                else
+                {
+                    if (count == hashes.Length)
+                    {
+                        Array.Resize(ref hashes, Math.Max(16, count * 2));
+                    }
+
+                    hashes[count++] = Hash(id);
+                    builder.Add(buyer, product, amount.MinorUnits, paidAt);
+                }
+            });
+
+            if (!keepIds)
+            {
+                FindRepeatedOrder(path, hashes, count);
+            }
+        }
+
+        return (builder.Build(), latest);
+    }
+
+    /// <summary>Looks for equal hashes among the order ids; for any, reads the file again to tell a repeated id (an error) from two ids that hash alike.</summary>
+    private static void FindRepeatedOrder(string path, long[] hashes, int count)
+    {
+        Array.Sort(hashes, 0, count);
+        HashSet<long>? suspects = null;
+        for (var i = 1; i < count; i++)
+        {
+            if (hashes[i] == hashes[i - 1])
+            {
+                (suspects ??= []).Add(hashes[i]);
+            }
+        }
+
+        if (suspects is null)
+        {
+            return;
+        }
+
+        var firstSeen = new Dictionary<string, int>(StringComparer.Ordinal);
+        using var csv = CsvInput.Open(path, "order_id");
+        var co = csv.Column("order_id");
+        csv.ForEach(row =>
+        {
+            if (suspects.Contains(Hash(row[co])))
+            {
+                var text = row.Text(co);
+                if (!firstSeen.TryAdd(text, row.Line))
+                {
+                    throw row.Error(co, $"order '{text}' appears again (first on line {firstSeen[text]})");
+                }
+            }
+        });
+    }
+
+    /// <summary>Reads refunds.csv (<c>refund_id,order_id,amount,refunded_at</c>) row by row into the ledger; a refund the ledger refuses is named by its row.</summary>
+    private static (long Refunded, Instant Latest) ApplyRefunds(string path, PayoutLedger ledger, Currency currency)
+    {
+        long refunded = 0;
+        var latest = NodaTime.Instant.MinValue;
+        using var csv = CsvInput.Open(path, "refund_id", "order_id", "amount", "refunded_at");
+        int cr = csv.Column("refund_id"), co = csv.Column("order_id"), ca = csv.Column("amount"), ct = csv.Column("refunded_at");
+        csv.ForEach(row =>
+        {
+            if (row[cr].IsEmpty || row[co].IsEmpty)
+            {
+                throw row.Error(row[cr].IsEmpty ? cr : co, $"{(row[cr].IsEmpty ? "refund_id" : "order_id")} must not be empty");
+            }
+
+            if (!Money.TryParse(row[ca], currency, out var amount))
+            {
+                throw row.Error(ca, $"'{row[ca]}' is not an amount in major units of {currency.Code}, such as 12.34");
+            }
+
+            var at = IsoInstant.TryParse(row[ct], out var t) ? t : throw row.Error(ct, NotAnInstant(row[ct]));
+            var result = ledger.Refund(new RefundId(row.Text(cr)), new OrderId(row.Text(co)), amount, at);
+            if (!result.Accepted)
+            {
+                var column = result.Code.Contains("order", StringComparison.Ordinal) ? co
+                    : result.Code.Contains("before", StringComparison.Ordinal) ? ct
+                    : result.Code.Contains("duplicate", StringComparison.Ordinal) ? cr : ca;
+                throw row.Error(column, $"{result.Message} [{result.Code}]");
+            }
+
+            refunded = checked(refunded + amount.MinorUnits);
+            latest = at > latest ? at : latest;
+        });
+        return (refunded, latest);
+    }
+
+    private static int KnownIndex(ReferralTree tree, CsvLine row, int column)
+    {
+        var id = row[column];
+        if (id.IsEmpty)
+        {
+            throw row.Error(column, "the member id must not be empty");
+        }
+
+        return tree.TryGetIndex(id, out var index) ? index : throw row.Error(column, $"unknown member '{id}' (not in the members file)");
+    }
+
+    /// <summary>FNV-1a over the id's characters, 64 bits.</summary>
+    private static long Hash(ReadOnlySpan<char> text)
+    {
+        var h = 14695981039346656037UL;
+        foreach (var c in text)
+        {
+            h = unchecked((h ^ c) * 1099511628211UL);
+        }
+
+        return unchecked((long)h);
+    }
+
+    /// <summary>How many line feeds a file has (an upper bound on its rows, for sizing columns).</summary>
+    private static int LineCount(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return 0;
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        var buffer = new byte[1 << 20];
+        long count = 1;
+        int read;
+        while ((read = stream.Read(buffer)) > 0)
+        {
+            count += buffer.AsSpan(0, read).Count((byte)'\n');
+        }
+
+        return (int)Math.Min(count, Array.MaxLength);
+    }
+
+    /// <summary>The first line whose field in <paramref name="column"/> is <paramref name="text"/> (for messages about a repeat).</summary>
+    private static int FirstLineOf(string path, int column, string text)
+    {
+        var line = 0;
+        using var csv = CsvInput.Open(path);
+        csv.ForEach(row =>
+        {
+            if (line == 0 && row[column].SequenceEqual(text))
+            {
+                line = row.Line;
+            }
+        });
+        return line;
+    }
+
+    /// <summary>The line of the data row at a position (for messages about an earlier row).</summary>
+    private static int LineOfRow(string path, int position)
+    {
+        var line = 0;
+        var k = 0;
+        using var csv = CsvInput.Open(path);
+        csv.ForEach(row =>
+        {
+            if (k++ == position)
+            {
+                line = row.Line;
+            }
+        });
+        return line;
+    }
+
+    /// <summary>An error at a field of the row on a given line (the file is read again to find the field's column).</summary>
+    private static InputException ErrorAtLine(string path, int line, int column, string message)
+    {
+        InputException? error = null;
+        using var csv = CsvInput.Open(path);
+        csv.ForEach(row =>
+        {
+            if (row.Line == line)
+            {
+                error ??= row.Error(column, message);
+            }
+        });
+        return error ?? new InputException(path, line, 1, message);
+    }
+}

@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text;
+
+namespace CommunityModel.Cli;
+
+/// <summary>
+/// An output file written to a temporary file in the target folder and renamed over the target only when
+/// <see cref="Commit"/> is called, so a failure (bad input found late, a full disk) leaves nothing partial.
+/// Disposing without committing deletes the temporary file.
+/// </summary>
+internal sealed class OutputFile : IDisposable
+{
+    private readonly string _target;
+    private readonly string _temp;
+    private StreamWriter? _writer;
+
+    private OutputFile(string target, string temp, StreamWriter writer)
+    {
+        _target = target;
+        _temp = temp;
+        _writer = writer;
+    }
+
+    /// <summary>Where the text goes until it is committed.</summary>
+    public TextWriter Writer => _writer ?? throw new ObjectDisposedException(nameof(OutputFile));
+
+    /// <summary>Checks, before any work is done, that a file can be written at <paramref name="path"/>.</summary>
+    /// <param name="path">The target.</param>
+    /// <param name="option">The option that named it, for the message.</param>
+    /// <exception cref="InputException">The folder does not exist, or the path is a folder.</exception>
+    public static void Check(string path, string option)
+    {
+        var full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+        {
+            throw new InputException(path, 0, 0, $"{option} names a folder; give a file name");
+        }
+
+        var folder = Path.GetDirectoryName(full);
+        if (folder is null || !Directory.Exists(folder))
+        {
+            throw new InputException(path, 0, 0, $"{option}: the folder {folder} does not exist");
+        }
+    }
+
+    /// <summary>Starts a file (UTF-8, no byte-order mark).</summary>
+    /// <param name="path">The target.</param>
+    /// <param name="option">The option that named it.</param>
+    /// <returns>The file, to write and commit.</returns>
+    public static OutputFile Create(string path, string option)
+    {
+        Check(path, option);
+        var full = Path.GetFullPath(path);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        try
+        {
+            return new OutputFile(full, temp, new StreamWriter(temp, append: false, new UTF8Encoding(false), bufferSize: 1 << 16) { NewLine = "\n" });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(path, 0, 0, $"{option}: cannot write here ({e.Message})");
+        }
+    }
+
+    /// <summary>Writes a whole text to a file, atomically.</summary>
+    public static void Write(string path, string option, string content)
+    {
+        using var file = Create(path, option);
+        file.Writer.Write(content);
+        file.Commit();
+    }
+
+    /// <summary>Finishes the file and puts it in place.</summary>
+    public void Commit()
+    {
+        try
+        {
+            _writer!.Dispose();
+            _writer = null;
+            File.Move(_temp, _target, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(_target, 0, 0, $"cannot write the file ({e.Message})");
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_writer is not null)
+        {
+            _writer.Dispose();
+            _writer = null;
+            File.Delete(_temp);
+        }
+    }
+}
