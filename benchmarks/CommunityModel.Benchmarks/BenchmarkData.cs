@@ -47,36 +47,7 @@ public sealed class BenchmarkData
     public static BenchmarkData Create(int members, int orders, int seed = 20261124)
     {
         var rng = new Random(seed);
-        var sponsor = new int[members];
-        var targets = new List<int>(members * 2);
-        sponsor[0] = -1;
-        targets.Add(0);
-        var chainsLeft = 0;
-        for (var i = 1; i < members; i++)
-        {
-            if (chainsLeft == 0 && rng.Next(2_000) == 0)
-            {
-                chainsLeft = rng.Next(1_000, 5_000); // a chain thousands deep
-            }
-
-            if (chainsLeft > 0)
-            {
-                sponsor[i] = i - 1;
-                chainsLeft--;
-            }
-            else
-            {
-                sponsor[i] = rng.Next(100) == 0 ? -1 : targets[rng.Next(targets.Count)];
-            }
-
-            if (sponsor[i] >= 0)
-            {
-                targets.Add(sponsor[i]);
-            }
-
-            targets.Add(i);
-        }
-
+        var sponsor = Sponsors(members, rng);
         var records = new JoinRecord[members];
         for (var i = 0; i < members; i++)
         {
@@ -108,6 +79,42 @@ public sealed class BenchmarkData
         }
 
         return new BenchmarkData(tree, parent, ranks, active, buyers, amounts, paid);
+    }
+
+    /// <summary>Sponsor per member in join order (-1 for a root): preferential attachment plus chains thousands deep.</summary>
+    public static int[] Sponsors(int members, Random rng)
+    {
+        var sponsor = new int[members];
+        var targets = new List<int>(members * 2);
+        sponsor[0] = -1;
+        targets.Add(0);
+        var chainsLeft = 0;
+        for (var i = 1; i < members; i++)
+        {
+            if (chainsLeft == 0 && rng.Next(2_000) == 0)
+            {
+                chainsLeft = rng.Next(1_000, 5_000); // a chain thousands deep
+            }
+
+            if (chainsLeft > 0)
+            {
+                sponsor[i] = i - 1;
+                chainsLeft--;
+            }
+            else
+            {
+                sponsor[i] = rng.Next(100) == 0 ? -1 : targets[rng.Next(targets.Count)];
+            }
+
+            if (sponsor[i] >= 0)
+            {
+                targets.Add(sponsor[i]);
+            }
+
+            targets.Add(i);
+        }
+
+        return sponsor;
     }
 
     public static string Id(int i) => "m" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);

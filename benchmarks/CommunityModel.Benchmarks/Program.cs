@@ -4,6 +4,27 @@ using BenchmarkDotNet.Running;
 Console.Error.WriteLine("Benchmarks must run in Release: dotnet run -c Release --project benchmarks/CommunityModel.Benchmarks -- --filter '*'");
 return 3;
 #else
+// Whole jobs as processes, for peak memory under /usr/bin/time -v (see benchmarks/README.md):
+//   payout-files N...                       makes the CSVs of the payout pipeline benchmark
+//   duckdb-payouts N totals|ledger OUT.csv  DuckDB's whole job from those CSVs
+//   cli-payouts N totals|ledger OUT.csv     the community CLI's whole job, in this process
+if (args is ["payout-files", .. var counts])
+{
+    CommunityModel.Benchmarks.PayoutFiles.Ensure([.. counts.Select(int.Parse)]);
+    return 0;
+}
+
+if (args is ["duckdb-payouts", var n, var mode, var output])
+{
+    CommunityModel.Benchmarks.PayoutFiles.DuckDb(int.Parse(n), mode == "ledger", output);
+    return 0;
+}
+
+if (args is ["cli-payouts", var cn, var cmode, var coutput])
+{
+    return CommunityModel.Cli.CliApp.Run(CommunityModel.Benchmarks.PayoutFiles.CliArgs(int.Parse(cn), cmode == "ledger", coutput), Console.Out, Console.Error);
+}
+
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(CommunityModel.Benchmarks.MoneyBenchmarks).Assembly).Run(args).ToList();
 if (args.Any(a => a is "--list" or "--help" or "-h" or "--info" or "--version"))
 {

@@ -41,13 +41,13 @@ public static partial class CliApp
         var plan = ReadPlan(planPath);
         var currency = plan.Currency;
         var tree = ReadTree(membersPath);
-        bar.Report(1);
+        bar.Report(1); Console.Error.WriteLine($"tree {clock.ElapsedMilliseconds}");
 
         var statuses = ReadStatuses(tree, plan, o.Optional("--ranks"), o.Optional("--inactive"));
         var refundsPath = o.Optional("--refunds");
         var detailed = linesPath is not null || refundsPath is not null || holding is not null;
         var (batch, latest) = ReadOrders(ordersPath, tree, currency, keepIds: detailed);
-        bar.Report(2);
+        bar.Report(2); Console.Error.WriteLine($"orders {clock.ElapsedMilliseconds}");
 
         var engine = new CommissionEngine(plan);
         var payouts = new List<(MemberId Earner, long Net, long Pending, long Available)>();
@@ -63,7 +63,7 @@ public static partial class CliApp
                 payouts.Add((earner, amount.MinorUnits, 0, 0));
             }
 
-            bar.Report(4);
+            bar.Report(4); Console.Error.WriteLine($"totals {clock.ElapsedMilliseconds}");
         }
         else
         {
@@ -131,7 +131,7 @@ public static partial class CliApp
             file.Commit();
         }
 
-        bar.Report(5);
+        bar.Report(5); Console.Error.WriteLine($"written {clock.ElapsedMilliseconds}");
         var paidMoney = Money.OfMinor(paid, currency);
         var refundedMoney = Money.OfMinor(refunded, currency);
         var company = sales - refundedMoney - paidMoney;
@@ -264,12 +264,17 @@ public static partial class CliApp
         var capacity = LineCount(path);
         var builder = new OrderBatchBuilder(tree, currency, Math.Max(0, capacity - 1));
         var hashes = keepIds ? [] : new long[Math.Max(0, capacity - 1)];
+        var count = 0;
         var latest = NodaTime.Instant.MinValue;
+        var products = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        var productLookup = products.GetAlternateLookup<ReadOnlySpan<char>>();
         using (var csv = CsvInput.Open(path, "order_id", "buyer_id", "product_id", "amount", "currency", "paid_at"))
         {
             int co = csv.Column("order_id"), cb = csv.Column("buyer_id"), cp = csv.Column("product_id"), ca = csv.Column("amount"), cc = csv.Column("currency"), ct = csv.Column("paid_at");
-            var count = 0;
-            csv.ForEach(row =>
+
+            // Rows are parsed and checked on every core; the batch is filled in file order, and the first bad row in
+            // file order is the one reported.
+            foreach (var (r, error) in csv.ParallelSelect(row =>
             {
                 var id = row[co];
                 if (id.IsEmpty)
@@ -277,7 +282,7 @@ public static partial class CliApp
                     throw row.Error(co, "order_id must not be empty");
                 }
 
-                var buyer = KnownIndex(tree, row, cb);
+                var buyer = KnownIndex(tree, row, cb, out var joinedAt);
                 if (!row[cc].SequenceEqual(currency.Code))
                 {
                     throw row.Error(cc, $"'{row[cc]}' is not the plan's currency {currency.Code}");
@@ -294,9 +299,9 @@ public static partial class CliApp
                 }
 
                 var paidAt = IsoInstant.TryParse(row[ct], out var t) ? t : throw row.Error(ct, NotAnInstant(row[ct]));
-                if (paidAt < tree.JoinedAtIndex(buyer))
+                if (paidAt < joinedAt)
                 {
-                    throw row.Error(ct, $"paid before the buyer joined ({tree.JoinedAtIndex(buyer)})");
+                    throw row.Error(ct, $"paid before the buyer joined ({joinedAt})");
                 }
 
                 var product = row[cp];
@@ -305,13 +310,27 @@ public static partial class CliApp
                     throw row.Error(cp, "product_id must not be empty");
                 }
 
-                latest = paidAt > latest ? paidAt : latest;
-                if (keepIds)
+                if (!productLookup.TryGetValue(product, out var productText))
                 {
-                    var orderId = new OrderId(row.Text(co));
-                    if (!builder.TryAdd(orderId, buyer, product, amount.MinorUnits, paidAt))
+                    var text = product.ToString();
+                    productText = products.GetOrAdd(text, text);
+                }
+
+                return new OrderRow(keepIds ? row.Text(co) : null, keepIds ? 0 : Hash(id), buyer, productText, amount.MinorUnits, paidAt, row.Line);
+            }))
+            {
+                if (error is not null)
+                {
+                    throw error;
+                }
+
+                latest = r.PaidAt > latest ? r.PaidAt : latest;
+                if (r.Id is not null)
+                {
+                    var orderId = new OrderId(r.Id);
+                    if (!builder.TryAdd(orderId, r.Buyer, r.Product, r.Amount, r.PaidAt))
                     {
-                        throw row.Error(co, $"order '{orderId}' appears again (first on line {LineOfRow(path, builder.IndexOf(orderId))})");
+                        throw ErrorAtLine(path, r.Line, co, $"order '{orderId}' appears again (first on line {LineOfRow(path, builder.IndexOf(orderId))})");
                     }
                 }
                 else
@@ -321,19 +340,22 @@ public static partial class CliApp
                         Array.Resize(ref hashes, Math.Max(16, count * 2));
                     }
 
-                    hashes[count++] = Hash(id);
-                    builder.Add(buyer, product, amount.MinorUnits, paidAt);
+                    hashes[count++] = r.Hash;
+                    builder.Add(r.Buyer, r.Product, r.Amount, r.PaidAt);
                 }
-            });
-
-            if (!keepIds)
-            {
-                FindRepeatedOrder(path, hashes, count);
             }
+        }
+
+        var sw0 = Stopwatch.StartNew();
+        if (!keepIds)
+        {
+            FindRepeatedOrder(path, hashes, count); Console.Error.WriteLine($"dedupe {sw0.ElapsedMilliseconds}");
         }
 
         return (builder.Build(), latest);
     }
+
+    private readonly record struct OrderRow(string? Id, long Hash, int Buyer, string Product, long Amount, Instant PaidAt, int Line);
 
     /// <summary>Looks for equal hashes among the order ids; for any, reads the file again to tell a repeated id (an error) from two ids that hash alike.</summary>
     private static void FindRepeatedOrder(string path, long[] hashes, int count)
@@ -404,7 +426,9 @@ public static partial class CliApp
         return (refunded, latest);
     }
 
-    private static int KnownIndex(ReferralTree tree, CsvLine row, int column)
+    private static int KnownIndex(ReferralTree tree, CsvLine row, int column) => KnownIndex(tree, row, column, out _);
+
+    private static int KnownIndex(ReferralTree tree, CsvLine row, int column, out Instant joinedAt)
     {
         var id = row[column];
         if (id.IsEmpty)
@@ -412,7 +436,7 @@ public static partial class CliApp
             throw row.Error(column, "the member id must not be empty");
         }
 
-        return tree.TryGetIndex(id, out var index) ? index : throw row.Error(column, $"unknown member '{id}' (not in the members file)");
+        return tree.TryGetIndex(id, out var index, out joinedAt) ? index : throw row.Error(column, $"unknown member '{id}' (not in the members file)");
     }
 
     /// <summary>FNV-1a over the id's characters, 64 bits.</summary>

@@ -69,6 +69,18 @@ public readonly ref struct CsvLine
 /// <param name="row">The row.</param>
 public delegate void CsvRowHandler(CsvLine row);
 
+/// <summary>Turns one row of a CSV file into a value (it may throw an <see cref="InputException"/>).</summary>
+/// <typeparam name="T">The value.</typeparam>
+/// <param name="row">The row.</param>
+/// <returns>The value.</returns>
+public delegate T CsvRowFunc<T>(CsvLine row);
+
+/// <summary>A row turned into a value, or the problem the row has.</summary>
+/// <typeparam name="T">The value.</typeparam>
+/// <param name="Value">The value (default when <paramref name="Error"/> is set).</param>
+/// <param name="Error">The problem, or null.</param>
+public readonly record struct CsvResult<T>(T Value, InputException? Error);
+
 /// <summary>
 /// CSV input on the Sep library: strict UTF-8 (a byte-order mark is allowed), a header row whose named columns
 /// must be there, RFC 4180 quoting, outer spaces trimmed, blank lines skipped. Large files are streamed row by
@@ -187,6 +199,70 @@ public sealed class CsvInput : IDisposable
             throw new InputException(Path, line, 1, e.Message);
         }
     }
+
+    /// <summary>
+    /// Turns every data row into a value on every core (Sep's parallel enumeration), in file order; blank lines are
+    /// skipped. A row whose <paramref name="select"/> throws an <see cref="InputException"/>, or whose field count is
+    /// wrong, comes back with its error, so the caller reports the first one in file order.
+    /// </summary>
+    /// <typeparam name="T">The value.</typeparam>
+    /// <param name="select">What to make of a row; called on several threads at once.</param>
+    /// <returns>The values, in file order.</returns>
+    public IEnumerable<CsvResult<T>> ParallelSelect<T>(CsvRowFunc<T> select)
+    {
+        ArgumentNullException.ThrowIfNull(select);
+        var columns = _header.Count;
+        var path = Path;
+        IEnumerable<(CsvResult<T> Result, bool Blank)> rows;
+        try
+        {
+            rows = _reader.ParallelEnumerate(row =>
+            {
+                if (row.ColCount != columns)
+                {
+                    return row.ColCount == 1 && row.Span.IsWhiteSpace()
+                        ? (default, true)
+                        : (new CsvResult<T>(default!, new InputException(path, row.LineNumberFrom, 1, $"{row.ColCount} field(s), the header has {columns}")), false);
+                }
+
+                try
+                {
+                    return (new CsvResult<T>(select(new CsvLine(row, path)), null), false);
+                }
+                catch (InputException e)
+                {
+                    return (new CsvResult<T>(default!, e), false);
+                }
+            });
+        }
+        catch (Exception e) when (Unwrap(e) is DecoderFallbackException)
+        {
+            throw new InputException(Path, 0, 0, "is not UTF-8 text (save it as UTF-8 CSV)");
+        }
+
+        using var each = rows.GetEnumerator();
+        while (true)
+        {
+            try
+            {
+                if (!each.MoveNext())
+                {
+                    yield break;
+                }
+            }
+            catch (Exception e) when (Unwrap(e) is DecoderFallbackException or InvalidDataException)
+            {
+                throw new InputException(Path, 0, 0, Unwrap(e) is DecoderFallbackException ? "is not UTF-8 text (save it as UTF-8 CSV)" : Unwrap(e).Message);
+            }
+
+            if (!each.Current.Blank)
+            {
+                yield return each.Current.Result;
+            }
+        }
+    }
+
+    private static Exception Unwrap(Exception e) => e is AggregateException { InnerExceptions.Count: > 0 } a ? Unwrap(a.InnerExceptions[0]) : e;
 
     /// <summary>Reads a whole (small) file whose header must contain the columns named.</summary>
     /// <param name="path">The file.</param>

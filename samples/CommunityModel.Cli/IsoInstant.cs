@@ -84,6 +84,10 @@ internal static class IsoInstant
         {
             offsetMinutes = (rest[0] == '-' ? -1 : 1) * ((oh * 60) + om);
         }
+        else if (rest.Length == 3 && (rest[0] == '+' || rest[0] == '-') && Digits(rest, 1, 2, out var hours) && hours <= 18)
+        {
+            offsetMinutes = (rest[0] == '-' ? -1 : 1) * hours * 60;
+        }
         else
         {
             return false;

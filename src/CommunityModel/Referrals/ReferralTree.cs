@@ -14,14 +14,14 @@ namespace CommunityModel.Referrals;
 public sealed class ReferralTree
 {
     private readonly MemberId[] _ids;
-    private readonly Dictionary<string, int> _index;
+    private readonly MemberIndex _index;
     private readonly int[] _joinParent;
     private readonly Instant[] _joined;
     private readonly Dictionary<int, TransferHistory> _history;
     private readonly SponsorTransfer[] _transfers;
     private TreeSnapshot? _latest;
 
-    private ReferralTree(MemberId[] ids, Dictionary<string, int> index, int[] joinParent, Instant[] joined, Dictionary<int, TransferHistory> history, SponsorTransfer[] transfers)
+    private ReferralTree(MemberId[] ids, MemberIndex index, int[] joinParent, Instant[] joined, Dictionary<int, TransferHistory> history, SponsorTransfer[] transfers)
     {
         _ids = ids;
         _index = index;
@@ -75,8 +75,8 @@ public sealed class ReferralTree
     }
 
     /// <summary>Makes a tree from the dense arrays a <see cref="ReferralTreeBuilder"/> worked out.</summary>
-    internal static ReferralTree FromDense(MemberId[] ids, Dictionary<string, int> index, int[] parent, Instant[] joined)
-        => new(ids, index, parent, joined, [], []);
+    internal static ReferralTree FromDense(MemberId[] ids, int[] parent, Instant[] joined)
+        => new(ids, new MemberIndex(ids, joined), parent, joined, [], []);
 
     /// <summary>
     /// Returns a new tree in which <paramref name="transfer"/> re-parents a member from its effective instant.
@@ -175,14 +175,34 @@ public sealed class ReferralTree
             return false;
         }
 
-        return _index.TryGetValue(member.Value, out index);
+        index = _index.Find(member.Value);
+        return index >= 0;
     }
 
     /// <summary>Looks up the dense index of a member by its key as text, without making a string (for readers of large files).</summary>
     /// <param name="member">The member's key.</param>
     /// <param name="index">The index when found.</param>
     /// <returns>True when the member is in the tree.</returns>
-    public bool TryGetIndex(ReadOnlySpan<char> member, out int index) => _index.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(member, out index);
+    public bool TryGetIndex(ReadOnlySpan<char> member, out int index)
+    {
+        index = _index.Find(member);
+        return index >= 0;
+    }
+
+    /// <summary>
+    /// Looks up the dense index and the join instant of a member by its key as text, without making a string; one
+    /// memory access for keys of up to 8 characters (for readers that check each order against its buyer's join).
+    /// </summary>
+    /// <param name="member">The member's key.</param>
+    /// <param name="index">The index when found.</param>
+    /// <param name="joinedAt">When the member joined, when found.</param>
+    /// <returns>True when the member is in the tree.</returns>
+    public bool TryGetIndex(ReadOnlySpan<char> member, out int index, out Instant joinedAt)
+    {
+        index = _index.Find(member, out var ticks);
+        joinedAt = Instant.FromUnixTimeTicks(ticks);
+        return index >= 0;
+    }
 
     /// <summary>True when the member is in the tree.</summary>
     /// <param name="member">The member.</param>

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using CommunityModel.Primitives;
 using NodaTime;
 
@@ -258,12 +257,6 @@ public sealed class ReferralTreeBuilder
             }
         }
 
-        // The interned keys become the tree's index: each key's value turns from its key number into its dense index.
-        for (var i = 0; i < n; i++)
-        {
-            CollectionsMarshal.GetValueRefOrNullRef(_keys, ids[i].Value) = i;
-        }
-
-        return ReferralTree.FromDense(ids, _keys, parent, joined);
+        return ReferralTree.FromDense(ids, parent, joined);
     }
 }
