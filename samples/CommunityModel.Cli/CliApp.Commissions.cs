@@ -41,13 +41,13 @@ public static partial class CliApp
         var plan = ReadPlan(planPath);
         var currency = plan.Currency;
         var tree = ReadTree(membersPath);
-        bar.Report(1); Console.Error.WriteLine($"tree {clock.ElapsedMilliseconds}");
+        bar.Report(1);
 
         var statuses = ReadStatuses(tree, plan, o.Optional("--ranks"), o.Optional("--inactive"));
         var refundsPath = o.Optional("--refunds");
         var detailed = linesPath is not null || refundsPath is not null || holding is not null;
         var (batch, latest) = ReadOrders(ordersPath, tree, currency, keepIds: detailed);
-        bar.Report(2); Console.Error.WriteLine($"orders {clock.ElapsedMilliseconds}");
+        bar.Report(2);
 
         var engine = new CommissionEngine(plan);
         var payouts = new List<(MemberId Earner, long Net, long Pending, long Available)>();
@@ -63,7 +63,7 @@ public static partial class CliApp
                 payouts.Add((earner, amount.MinorUnits, 0, 0));
             }
 
-            bar.Report(4); Console.Error.WriteLine($"totals {clock.ElapsedMilliseconds}");
+            bar.Report(4);
         }
         else
         {
@@ -131,7 +131,7 @@ public static partial class CliApp
             file.Commit();
         }
 
-        bar.Report(5); Console.Error.WriteLine($"written {clock.ElapsedMilliseconds}");
+        bar.Report(5);
         var paidMoney = Money.OfMinor(paid, currency);
         var refundedMoney = Money.OfMinor(refunded, currency);
         var company = sales - refundedMoney - paidMoney;
@@ -261,20 +261,66 @@ public static partial class CliApp
     /// </summary>
     private static (OrderBatch Batch, Instant Latest) ReadOrders(string path, ReferralTree tree, Currency currency, bool keepIds)
     {
-        var capacity = LineCount(path);
-        var builder = new OrderBatchBuilder(tree, currency, Math.Max(0, capacity - 1));
-        var hashes = keepIds ? [] : new long[Math.Max(0, capacity - 1)];
+        var required = new[] { "order_id", "buyer_id", "product_id", "amount", "currency", "paid_at" };
+        if (!File.Exists(path))
+        {
+            throw new InputException(path, 0, 0, Directory.Exists(path) ? "is a folder, not a file" : "file not found");
+        }
+
+        var (parts, feeds) = CsvInput.Split(path, Environment.ProcessorCount);
+        using var first = CsvInput.Open(path, parts.Count == 1 ? -1 : parts[0].End, required);
+        var results = new OrderPart[parts.Count];
+
+        // Each part of the file is read on its own thread into its own builder (the first one sized for the whole
+        // file, so joining copies each other part once) and its own slice of the id hashes, sorted there; the first
+        // bad row in file order is the one reported; the builders are joined in file order.
+        var hashes = keepIds ? [] : new long[feeds + 1];
+        Parallel.For(0, parts.Count, new ParallelOptions { MaxDegreeOfParallelism = parts.Count }, k =>
+        {
+            var (start, end, linesBefore) = parts[k];
+            using var part = k == 0 ? null : CsvInput.OpenPart(path, first, start, end, linesBefore);
+            var lines = (k + 1 < parts.Count ? parts[k + 1].LinesBefore : feeds + 1) - linesBefore;
+            var slice = keepIds ? default : new ArraySegment<long>(hashes, linesBefore, lines);
+            results[k] = ReadOrderPart(k == 0 ? first : part!, tree, currency, keepIds, k == 0 ? feeds : lines, slice);
+            if (!keepIds)
+            {
+                Array.Sort(hashes, linesBefore, results[k].Count);
+            }
+        });
+
+        if (results.Select(r => r.Error).FirstOrDefault(e => e is not null) is { } error)
+        {
+            throw error;
+        }
+
+        var builder = results[0].Builder;
+        for (var k = 1; k < results.Length; k++)
+        {
+            if (builder.Append(results[k].Builder) >= 0)
+            {
+                ReportRepeatedOrderId(path);
+            }
+        }
+
+        if (!keepIds)
+        {
+            FindRepeatedOrder(path, hashes, [.. parts.Select((p, k) => (p.LinesBefore, results[k].Count))]);
+        }
+
+        return (builder.Build(), results.Max(r => r.Latest));
+    }
+
+    private sealed record OrderPart(OrderBatchBuilder Builder, int Count, Instant Latest, InputException? Error);
+
+    private static OrderPart ReadOrderPart(CsvInput csv, ReferralTree tree, Currency currency, bool keepIds, int capacity, ArraySegment<long> hashes)
+    {
+        var builder = new OrderBatchBuilder(tree, currency, capacity);
         var count = 0;
         var latest = NodaTime.Instant.MinValue;
-        var products = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-        var productLookup = products.GetAlternateLookup<ReadOnlySpan<char>>();
-        using (var csv = CsvInput.Open(path, "order_id", "buyer_id", "product_id", "amount", "currency", "paid_at"))
+        int co = csv.Column("order_id"), cb = csv.Column("buyer_id"), cp = csv.Column("product_id"), ca = csv.Column("amount"), cc = csv.Column("currency"), ct = csv.Column("paid_at");
+        try
         {
-            int co = csv.Column("order_id"), cb = csv.Column("buyer_id"), cp = csv.Column("product_id"), ca = csv.Column("amount"), cc = csv.Column("currency"), ct = csv.Column("paid_at");
-
-            // Rows are parsed and checked on every core; the batch is filled in file order, and the first bad row in
-            // file order is the one reported.
-            foreach (var (r, error) in csv.ParallelSelect(row =>
+            csv.ForEach(row =>
             {
                 var id = row[co];
                 if (id.IsEmpty)
@@ -310,64 +356,81 @@ public static partial class CliApp
                     throw row.Error(cp, "product_id must not be empty");
                 }
 
-                if (!productLookup.TryGetValue(product, out var productText))
+                latest = paidAt > latest ? paidAt : latest;
+                if (keepIds)
                 {
-                    var text = product.ToString();
-                    productText = products.GetOrAdd(text, text);
-                }
-
-                return new OrderRow(keepIds ? row.Text(co) : null, keepIds ? 0 : Hash(id), buyer, productText, amount.MinorUnits, paidAt, row.Line);
-            }))
-            {
-                if (error is not null)
-                {
-                    throw error;
-                }
-
-                latest = r.PaidAt > latest ? r.PaidAt : latest;
-                if (r.Id is not null)
-                {
-                    var orderId = new OrderId(r.Id);
-                    if (!builder.TryAdd(orderId, r.Buyer, r.Product, r.Amount, r.PaidAt))
+                    var orderId = new OrderId(row.Text(co));
+                    if (!builder.TryAdd(orderId, buyer, product, amount.MinorUnits, paidAt))
                     {
-                        throw ErrorAtLine(path, r.Line, co, $"order '{orderId}' appears again (first on line {LineOfRow(path, builder.IndexOf(orderId))})");
+                        throw row.Error(co, $"order '{orderId}' appears again (first on line {FirstLineOf(csv.Path, co, orderId.Value)})");
                     }
                 }
                 else
                 {
-                    if (count == hashes.Length)
-                    {
-                        Array.Resize(ref hashes, Math.Max(16, count * 2));
-                    }
-
-                    hashes[count++] = r.Hash;
-                    builder.Add(r.Buyer, r.Product, r.Amount, r.PaidAt);
+                    hashes[count++] = Hash(id);
+                    builder.Add(buyer, product, amount.MinorUnits, paidAt);
                 }
-            }
+            });
         }
-
-        var sw0 = Stopwatch.StartNew();
-        if (!keepIds)
+        catch (InputException e)
         {
-            FindRepeatedOrder(path, hashes, count); Console.Error.WriteLine($"dedupe {sw0.ElapsedMilliseconds}");
+            return new OrderPart(builder, count, latest, e);
         }
 
-        return (builder.Build(), latest);
+        return new OrderPart(builder, count, latest, null);
     }
 
-    private readonly record struct OrderRow(string? Id, long Hash, int Buyer, string Product, long Amount, Instant PaidAt, int Line);
-
-    /// <summary>Looks for equal hashes among the order ids; for any, reads the file again to tell a repeated id (an error) from two ids that hash alike.</summary>
-    private static void FindRepeatedOrder(string path, long[] hashes, int count)
+    /// <summary>Reads the orders file again to find the first id that appears twice (only after a repeat was seen).</summary>
+    private static void ReportRepeatedOrderId(string path)
     {
-        Array.Sort(hashes, 0, count);
-        HashSet<long>? suspects = null;
-        for (var i = 1; i < count; i++)
+        var firstSeen = new Dictionary<string, int>(StringComparer.Ordinal);
+        using var csv = CsvInput.Open(path, "order_id");
+        var co = csv.Column("order_id");
+        csv.ForEach(row =>
         {
-            if (hashes[i] == hashes[i - 1])
+            var text = row.Text(co);
+            if (!firstSeen.TryAdd(text, row.Line))
             {
-                (suspects ??= []).Add(hashes[i]);
+                throw row.Error(co, $"order '{text}' appears again (first on line {firstSeen[text]})");
             }
+        });
+    }
+
+    /// <summary>
+    /// Looks for equal hashes among the order ids (each part's run of the array sorted, the runs merged); for any,
+    /// reads the file again to tell a repeated id (an error) from two ids that hash alike.
+    /// </summary>
+    private static void FindRepeatedOrder(string path, long[] hashes, (int Start, int Count)[] runs)
+    {
+        HashSet<long>? suspects = null;
+        var at = new int[runs.Length];
+        long previous = 0;
+        var any = false;
+        while (true)
+        {
+            // The smallest head among the runs: a k-way merge (k is the number of cores).
+            var best = -1;
+            for (var r = 0; r < runs.Length; r++)
+            {
+                if (at[r] < runs[r].Count && (best < 0 || hashes[runs[r].Start + at[r]] < hashes[runs[best].Start + at[best]]))
+                {
+                    best = r;
+                }
+            }
+
+            if (best < 0)
+            {
+                break;
+            }
+
+            var h = hashes[runs[best].Start + at[best]++];
+            if (any && h == previous)
+            {
+                (suspects ??= []).Add(h);
+            }
+
+            previous = h;
+            any = true;
         }
 
         if (suspects is null)
@@ -479,22 +542,6 @@ public static partial class CliApp
         csv.ForEach(row =>
         {
             if (line == 0 && row[column].SequenceEqual(text))
-            {
-                line = row.Line;
-            }
-        });
-        return line;
-    }
-
-    /// <summary>The line of the data row at a position (for messages about an earlier row).</summary>
-    private static int LineOfRow(string path, int position)
-    {
-        var line = 0;
-        var k = 0;
-        using var csv = CsvInput.Open(path);
-        csv.ForEach(row =>
-        {
-            if (k++ == position)
             {
                 line = row.Line;
             }

@@ -39,15 +39,17 @@ public readonly ref struct CsvLine
 {
     private readonly SepReader.Row _row;
     private readonly string _file;
+    private readonly int _lineOffset;
 
-    internal CsvLine(SepReader.Row row, string file)
+    internal CsvLine(SepReader.Row row, string file, int lineOffset)
     {
         _row = row;
         _file = file;
+        _lineOffset = lineOffset;
     }
 
     /// <summary>The 1-based line the row starts on.</summary>
-    public int Line => _row.LineNumberFrom;
+    public int Line => _row.LineNumberFrom + _lineOffset;
 
     /// <summary>A field's text (outer spaces trimmed).</summary>
     public ReadOnlySpan<char> this[int column] => _row[column].Span;
@@ -69,18 +71,6 @@ public readonly ref struct CsvLine
 /// <param name="row">The row.</param>
 public delegate void CsvRowHandler(CsvLine row);
 
-/// <summary>Turns one row of a CSV file into a value (it may throw an <see cref="InputException"/>).</summary>
-/// <typeparam name="T">The value.</typeparam>
-/// <param name="row">The row.</param>
-/// <returns>The value.</returns>
-public delegate T CsvRowFunc<T>(CsvLine row);
-
-/// <summary>A row turned into a value, or the problem the row has.</summary>
-/// <typeparam name="T">The value.</typeparam>
-/// <param name="Value">The value (default when <paramref name="Error"/> is set).</param>
-/// <param name="Error">The problem, or null.</param>
-public readonly record struct CsvResult<T>(T Value, InputException? Error);
-
 /// <summary>
 /// CSV input on the Sep library: strict UTF-8 (a byte-order mark is allowed), a header row whose named columns
 /// must be there, RFC 4180 quoting, outer spaces trimmed, blank lines skipped. Large files are streamed row by
@@ -90,31 +80,140 @@ public sealed class CsvInput : IDisposable
 {
     private readonly SepReader _reader;
     private readonly Dictionary<string, int> _header = new(StringComparer.Ordinal);
+    private readonly int _lineOffset;
 
-    private CsvInput(string path, SepReader reader)
+    private CsvInput(string path, SepReader reader, int lineOffset = 0)
     {
         Path = path;
         _reader = reader;
+        _lineOffset = lineOffset;
     }
 
     /// <summary>The file.</summary>
     public string Path { get; }
 
     /// <summary>The header's column names, in order.</summary>
-    public IReadOnlyList<string> Header => _reader.Header.ColNames;
+    public IReadOnlyList<string> Header => [.. _header.OrderBy(h => h.Value).Select(h => h.Key)];
+
+    /// <summary>
+    /// Splits a file into up to <paramref name="parts"/> byte ranges that start at a line, for reading on several
+    /// threads; a file with a double quote anywhere (a field may then span lines) is one part.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="parts">How many parts at most.</param>
+    /// <returns>Each part's start and end byte and the number of line feeds before it; and the file's line feeds.</returns>
+    public static (List<(long Start, long End, int LinesBefore)> Parts, int LineFeeds) Split(string path, int parts)
+    {
+        var length = new FileInfo(path).Length;
+        var cuts = new List<long> { 0 };
+        for (var k = 1; k < parts; k++)
+        {
+            cuts.Add(length * k / parts);
+        }
+
+        var result = new List<(long, long, int)>();
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        var buffer = new byte[1 << 20];
+        long position = 0;
+        var feeds = 0;
+        var quoted = false;
+        var next = 1;
+        var starts = new List<(long Start, int LinesBefore)> { (0, 0) };
+        int read;
+        while ((read = stream.Read(buffer)) > 0)
+        {
+            var span = buffer.AsSpan(0, read);
+            quoted |= span.Contains((byte)'"');
+            var at = 0;
+            while (next < cuts.Count && position + read > cuts[next])
+            {
+                // The part starts after the first line feed at or past the cut.
+                var from = (int)Math.Max(0, cuts[next] - position);
+                if (from < at)
+                {
+                    from = at;
+                }
+
+                var nl = span[from..].IndexOf((byte)'\n');
+                if (nl < 0)
+                {
+                    break;
+                }
+
+                feeds += span[at..(from + nl + 1)].Count((byte)'\n');
+                at = from + nl + 1;
+                starts.Add((position + at, feeds));
+                next++;
+            }
+
+            feeds += span[at..].Count((byte)'\n');
+            position += read;
+        }
+
+        if (quoted || length < (1 << 20))
+        {
+            starts = [(0, 0)];
+        }
+
+        for (var k = 0; k < starts.Count; k++)
+        {
+            var end = k + 1 < starts.Count ? starts[k + 1].Start : length;
+            if (end > starts[k].Start || k == 0)
+            {
+                result.Add((starts[k].Start, end, starts[k].LinesBefore));
+            }
+        }
+
+        return (result, feeds);
+    }
+
+    /// <summary>Opens a part of a file (see <see cref="Split"/>) after its first part: no header row; the columns are the whole file's.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="header">The whole file's header (from the input of its first part).</param>
+    /// <param name="start">The part's first byte.</param>
+    /// <param name="end">The byte after its last.</param>
+    /// <param name="linesBefore">Line feeds before the part.</param>
+    /// <returns>The input.</returns>
+    public static CsvInput OpenPart(string path, CsvInput header, long start, long end, int linesBefore)
+    {
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        stream.Seek(start, SeekOrigin.Begin);
+        var text = new StreamReader(new RangeStream(stream, end - start), new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
+        var reader = Sep.New(',').Reader(o => o with { HasHeader = false, Unescape = true, Trim = SepTrim.All, DisableColCountCheck = true }).From(text);
+        var input = new CsvInput(path, reader, linesBefore);
+        foreach (var (name, index) in header._header)
+        {
+            input._header[name] = index;
+        }
+
+        return input;
+    }
 
     /// <summary>Opens a file whose header must contain the columns named.</summary>
     /// <param name="path">The file.</param>
     /// <param name="required">The columns it must have.</param>
     /// <returns>The input, positioned after the header.</returns>
-    public static CsvInput Open(string path, params string[] required)
+    public static CsvInput Open(string path, params string[] required) => Open(path, -1, required);
+
+    /// <summary>Opens the first <paramref name="end"/> bytes of a file (all of it for -1), whose header must contain the columns named.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="end">Where to stop reading, or -1 for the end of the file.</param>
+    /// <param name="required">The columns it must have.</param>
+    /// <returns>The input, positioned after the header.</returns>
+    public static CsvInput Open(string path, long end, params string[] required)
     {
         if (!File.Exists(path))
         {
             throw new InputException(path, 0, 0, Directory.Exists(path) ? "is a folder, not a file" : "file not found");
         }
 
-        var text = new StreamReader(path, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        if (end >= 0)
+        {
+            stream = new RangeStream(stream, end);
+        }
+
+        var text = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         SepReader reader;
         try
         {
@@ -176,7 +275,7 @@ public sealed class CsvInput : IDisposable
         {
             foreach (var row in _reader)
             {
-                line = row.LineNumberFrom;
+                line = row.LineNumberFrom + _lineOffset;
                 if (row.ColCount != columns)
                 {
                     if (row.ColCount == 1 && row.Span.IsWhiteSpace())
@@ -187,7 +286,7 @@ public sealed class CsvInput : IDisposable
                     throw new InputException(Path, line, 1, $"{row.ColCount} field(s), the header has {columns}");
                 }
 
-                handle(new CsvLine(row, Path));
+                handle(new CsvLine(row, Path, _lineOffset));
             }
         }
         catch (DecoderFallbackException)
@@ -199,70 +298,6 @@ public sealed class CsvInput : IDisposable
             throw new InputException(Path, line, 1, e.Message);
         }
     }
-
-    /// <summary>
-    /// Turns every data row into a value on every core (Sep's parallel enumeration), in file order; blank lines are
-    /// skipped. A row whose <paramref name="select"/> throws an <see cref="InputException"/>, or whose field count is
-    /// wrong, comes back with its error, so the caller reports the first one in file order.
-    /// </summary>
-    /// <typeparam name="T">The value.</typeparam>
-    /// <param name="select">What to make of a row; called on several threads at once.</param>
-    /// <returns>The values, in file order.</returns>
-    public IEnumerable<CsvResult<T>> ParallelSelect<T>(CsvRowFunc<T> select)
-    {
-        ArgumentNullException.ThrowIfNull(select);
-        var columns = _header.Count;
-        var path = Path;
-        IEnumerable<(CsvResult<T> Result, bool Blank)> rows;
-        try
-        {
-            rows = _reader.ParallelEnumerate(row =>
-            {
-                if (row.ColCount != columns)
-                {
-                    return row.ColCount == 1 && row.Span.IsWhiteSpace()
-                        ? (default, true)
-                        : (new CsvResult<T>(default!, new InputException(path, row.LineNumberFrom, 1, $"{row.ColCount} field(s), the header has {columns}")), false);
-                }
-
-                try
-                {
-                    return (new CsvResult<T>(select(new CsvLine(row, path)), null), false);
-                }
-                catch (InputException e)
-                {
-                    return (new CsvResult<T>(default!, e), false);
-                }
-            });
-        }
-        catch (Exception e) when (Unwrap(e) is DecoderFallbackException)
-        {
-            throw new InputException(Path, 0, 0, "is not UTF-8 text (save it as UTF-8 CSV)");
-        }
-
-        using var each = rows.GetEnumerator();
-        while (true)
-        {
-            try
-            {
-                if (!each.MoveNext())
-                {
-                    yield break;
-                }
-            }
-            catch (Exception e) when (Unwrap(e) is DecoderFallbackException or InvalidDataException)
-            {
-                throw new InputException(Path, 0, 0, Unwrap(e) is DecoderFallbackException ? "is not UTF-8 text (save it as UTF-8 CSV)" : Unwrap(e).Message);
-            }
-
-            if (!each.Current.Blank)
-            {
-                yield return each.Current.Result;
-            }
-        }
-    }
-
-    private static Exception Unwrap(Exception e) => e is AggregateException { InnerExceptions.Count: > 0 } a ? Unwrap(a.InnerExceptions[0]) : e;
 
     /// <summary>Reads a whole (small) file whose header must contain the columns named.</summary>
     /// <param name="path">The file.</param>
@@ -301,4 +336,55 @@ public static class Csv
     /// <summary>Quotes a field when it needs it.</summary>
     public static string Field(string value) =>
         value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+}
+
+/// <summary>A stream over the first <c>length</c> bytes of another stream (which it owns).</summary>
+internal sealed class RangeStream(Stream inner, long length) : Stream
+{
+    private readonly long _length = length;
+    private long _left = length;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => _length;
+
+    public override long Position { get => _length - _left; set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (_left <= 0)
+        {
+            return 0;
+        }
+
+        var n = inner.Read(buffer[..(int)Math.Min(buffer.Length, _left)]);
+        _left -= n;
+        return n;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
 }

@@ -181,18 +181,31 @@ public sealed class CommissionTotals
     internal CommissionTotals WithZeroLines(IReadOnlySet<int> zeroLines)
         => new(Tree, Currency, _byIndex, TotalSales.MinorUnits, TotalPaid.MinorUnits, OrderCount, zeroLines);
 
-    private List<KeyValuePair<MemberId, Money>> Collect(bool includeZero)
+    private KeyValuePair<MemberId, Money>[] Collect(bool includeZero)
     {
-        var result = new List<KeyValuePair<MemberId, Money>>();
+        var count = 0;
         for (var i = 0; i < _byIndex.Length; i++)
         {
             if (_byIndex[i] != 0 || (includeZero && _zeroLines.Contains(i)))
             {
-                result.Add(new(Tree.MemberAt(i), new Money(_byIndex[i], Currency)));
+                count++;
             }
         }
 
-        result.Sort((a, b) => string.CompareOrdinal(a.Key.Value, b.Key.Value));
+        var keys = new string[count];
+        var result = new KeyValuePair<MemberId, Money>[count];
+        var k = 0;
+        for (var i = 0; i < _byIndex.Length; i++)
+        {
+            if (_byIndex[i] != 0 || (includeZero && _zeroLines.Contains(i)))
+            {
+                var member = Tree.MemberAt(i);
+                keys[k] = member.Value;
+                result[k++] = new(member, new Money(_byIndex[i], Currency));
+            }
+        }
+
+        Array.Sort(keys, result, StringComparer.Ordinal);
         return result;
     }
 }

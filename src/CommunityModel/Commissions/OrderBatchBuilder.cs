@@ -99,6 +99,95 @@ public sealed class OrderBatchBuilder
         return true;
     }
 
+    /// <summary>
+    /// Moves every order of <paramref name="other"/> (over the same tree and currency, with ids or without as
+    /// this one) to the end of this builder, in order: builders filled on several threads are joined this way.
+    /// With ids, stops at the first order whose id this builder already has and returns its position in
+    /// <paramref name="other"/> (the orders before it are moved); otherwise returns -1. <paramref name="other"/>
+    /// is emptied.
+    /// </summary>
+    /// <param name="other">The builder to take the orders of.</param>
+    /// <returns>-1, or the position in <paramref name="other"/> of the first repeated id.</returns>
+    /// <exception cref="ArgumentException">The builders are over different trees or currencies, or one has ids and the other not.</exception>
+    public int Append(OrderBatchBuilder other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (!ReferenceEquals(other._tree, _tree) || other._currency != _currency)
+        {
+            throw new ArgumentException("The builders must be over the same tree and currency.", nameof(other));
+        }
+
+        if (other._count == 0)
+        {
+            return -1;
+        }
+
+        if (_withIds is { } mine && other._withIds is { } theirs && mine != theirs)
+        {
+            throw new ArgumentException("One builder has ids and the other not.", nameof(other));
+        }
+
+        Mode(other._withIds ?? false);
+        var need = _count + other._count;
+        if (need > _buyer.Length)
+        {
+            Array.Resize(ref _buyer, need);
+            Array.Resize(ref _amount, need);
+            Array.Resize(ref _product, need);
+            Array.Resize(ref _quantity, need);
+            Array.Resize(ref _paid, need);
+        }
+
+        var productMap = new int[other._productTable.Count];
+        for (var p = 0; p < productMap.Length; p++)
+        {
+            productMap[p] = Intern(other._productTable[p].Value);
+        }
+
+        var moved = other._count;
+        if (other._ids is { } ids)
+        {
+            if (_ids!.Length < need)
+            {
+                Array.Resize(ref _ids, need);
+            }
+
+            _idTable ??= new IdTable(i => _ids![i].Value);
+            for (var k = 0; k < other._count; k++)
+            {
+                if (_idTable.Find(ids[k].Value) >= 0)
+                {
+                    moved = k;
+                    break;
+                }
+
+                _ids[_count + k] = ids[k];
+                _idTable.Add(_count + k);
+            }
+        }
+
+        Array.Copy(other._buyer, 0, _buyer, _count, moved);
+        Array.Copy(other._amount, 0, _amount, _count, moved);
+        Array.Copy(other._quantity, 0, _quantity, _count, moved);
+        Array.Copy(other._paid, 0, _paid, _count, moved);
+        for (var k = 0; k < moved; k++)
+        {
+            _product[_count + k] = productMap[other._product[k]];
+        }
+
+        _count += moved;
+        var repeated = moved < other._count ? moved : -1;
+        other._buyer = [];
+        other._amount = [];
+        other._paid = [];
+        other._product = [];
+        other._quantity = [];
+        other._ids = null;
+        other._idTable = null;
+        other._count = 0;
+        return repeated;
+    }
+
     /// <summary>The position of the order added with an id, or -1.</summary>
     /// <param name="id">The id.</param>
     /// <returns>Its position from 0, or -1.</returns>
@@ -147,6 +236,19 @@ public sealed class OrderBatchBuilder
         }
     }
 
+    private int Intern(ReadOnlySpan<char> product)
+    {
+        if (!_products.TryGetValue(product, out var p))
+        {
+            var text = product.ToString();
+            p = _productTable.Count;
+            _productIndex.Add(text, p);
+            _productTable.Add(new ProductId(text));
+        }
+
+        return p;
+    }
+
     private void Append(int buyerIndex, ReadOnlySpan<char> product, long amountMinor, Instant paidAt, int quantity)
     {
         if ((uint)buyerIndex >= (uint)_tree.Count)
@@ -161,13 +263,7 @@ public sealed class OrderBatchBuilder
             throw new ArgumentException("A product key must not be blank.", nameof(product));
         }
 
-        if (!_products.TryGetValue(product, out var p))
-        {
-            var text = product.ToString();
-            p = _productTable.Count;
-            _productIndex.Add(text, p);
-            _productTable.Add(new ProductId(text));
-        }
+        var p = Intern(product);
 
         if (_count == _buyer.Length)
         {
