@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Text;
+using CommunityModel.Cli;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using NodaTime;
+using NodaTime.Text;
+
+namespace CommunityModel.Tests.Cli;
+
+/// <summary>The payout pipeline through the CLI: streamed readers on big and bad files, which path runs, the payout contract, outputs that are whole or absent.</summary>
+public sealed class CliPayoutPipelineTests : IDisposable
+{
+    private const string OrdersHeader = "order_id,buyer_id,product_id,amount,currency,paid_at\n";
+    private readonly string _dir = Directory.CreateTempSubdirectory("community-pipeline-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = CliApp.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private string Temp(string name, string content)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    private string Plan() => Temp("plan.json", """{ "name": "2-level", "currency": "CNY", "levels": { "rates": ["10%", "5%"], "requireActive": false } }""");
+
+    private string Members() => Temp("members.csv", "member_id,sponsor_id,joined_at\nA,,2026-01-01T00:00:00+08:00\nB,A,2026-01-02T00:00:00+08:00\nC,B,2026-01-03T00:00:00+08:00\n");
+
+    /// <summary>Orders enough to make the file larger than a megabyte, so it is read in parts on several threads.</summary>
+    private static string ManyOrders(int count, Func<int, string>? row = null)
+    {
+        var sb = new StringBuilder(OrdersHeader);
+        for (var k = 0; k < count; k++)
+        {
+            sb.Append(row?.Invoke(k) ?? $"o{k},C,box,{1 + (k % 500)}.{k % 100:00},CNY,2026-03-01T10:00:00+08:00\n");
+        }
+
+        return sb.ToString();
+    }
+
+    private string[] Commissions(string orders, params string[] more) =>
+        ["commissions", "--plan", Plan(), "--members", Members(), "--orders", orders, "--out", Path.Combine(_dir, "payouts.csv"), .. more];
+
+    [Fact]
+    public void PayoutContract_AOneFenOrder_ListsBothUplinesAtZero_OnTheTotalsAndTheLedgerPath()
+    {
+        var orders = Temp("orders.csv", OrdersHeader + "o1,C,box,0.01,CNY,2026-03-01T10:00:00+08:00\n");
+        foreach (var extra in new[] { Array.Empty<string>(), ["--lines", Path.Combine(_dir, "lines.csv")], ["--holding", "P2M", "--as-of", "2026-03-02T00:00:00+08:00"] })
+        {
+            var (code, output, err) = Run(Commissions(orders, extra));
+            Assert.True(code == 0, err);
+            var expected = extra.Contains("--holding")
+                ? "earner_id,amount,pending,available,currency\nA,0.00,0.00,0.00,CNY\nB,0.00,0.00,0.00,CNY\n"
+                : "earner_id,amount,currency\nA,0.00,CNY\nB,0.00,CNY\n";
+            Assert.Equal(expected, File.ReadAllText(Path.Combine(_dir, "payouts.csv")));
+            Assert.Contains("paid to 2 earners CNY 0.00", output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void TotalsPathAndLedgerPath_GiveTheSamePayouts_OnAFileReadInParts()
+    {
+        var orders = Temp("orders.csv", ManyOrders(40_000));
+        Assert.True(new FileInfo(orders).Length > 1 << 20);
+        Assert.Equal(0, Run(Commissions(orders)).Code);
+        var totals = File.ReadAllText(Path.Combine(_dir, "payouts.csv"));
+        Assert.Equal(0, Run(Commissions(orders, "--lines", Path.Combine(_dir, "lines.csv"))).Code);
+        Assert.Equal(totals, File.ReadAllText(Path.Combine(_dir, "payouts.csv")));
+        Assert.Equal(2 * 40_000 + 1, File.ReadAllLines(Path.Combine(_dir, "lines.csv")).Length);
+
+        // Hand-computed: B earns floor(10% of each amount), A floor(5%).
+        long b = 0, a = 0;
+        for (var k = 0; k < 40_000; k++)
+        {
+            var minor = ((1 + (k % 500)) * 100L) + (k % 100);
+            b += minor * 10 / 100;
+            a += minor * 5 / 100;
+        }
+
+        Assert.Equal($"earner_id,amount,currency\nA,{a / 100}.{a % 100:00},CNY\nB,{b / 100}.{b % 100:00},CNY\n", totals);
+    }
+
+    [Theory]
+    [InlineData(35_000, "o35000,C,box,1.00,CNY,not-a-time\n", ":35002:23: 'not-a-time' is not an ISO 8601 instant")]
+    [InlineData(35_000, "o35000,nobody,box,1.00,CNY,2026-03-01T10:00:00+08:00\n", ":35002:8: unknown member 'nobody'")]
+    [InlineData(35_000, "o35000,C,box,1.00,CNY\n", ":35002:1: 5 field(s), the header has 6")]
+    [InlineData(35_000, "o7,C,box,1.00,CNY,2026-03-01T10:00:00+08:00\n", ":35002:1: order 'o7' appears again (first on line 9)")]
+    [InlineData(10, "o10,C,box,1.00,CNY,2026-03-01T10:00:00+08:00\n" + "o11,C,box,-1.00,CNY,2026-03-01T10:00:00+08:00\n", ":13:11: an order's amount must be positive")]
+    public void ABadRow_LateInABigFile_IsNamedByFileLineAndColumn_OnEveryPath(int before, string bad, string expected)
+    {
+        var good = ManyOrders(before);
+        var after = ManyOrders(before, k => $"p{k},C,box,2.00,CNY,2026-03-02T10:00:00+08:00\n")[OrdersHeader.Length..];
+        var orders = Temp("orders.csv", good + bad + after);
+        foreach (var extra in new[] { Array.Empty<string>(), ["--lines", Path.Combine(_dir, "lines.csv")] })
+        {
+            var (code, _, err) = Run(Commissions(orders, extra));
+            Assert.Equal(2, code);
+            Assert.Contains("orders.csv" + expected, err, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(_dir, "payouts.csv")));
+            Assert.False(File.Exists(Path.Combine(_dir, "lines.csv")));
+        }
+    }
+
+    [Fact]
+    public void BadOutputs_AreRefusedBeforeAnyWork_AndLeaveNothingBehind()
+    {
+        var orders = Temp("orders.csv", OrdersHeader + "o1,C,box,10.00,CNY,2026-03-01T10:00:00+08:00\n");
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "a-folder")).FullName;
+        var (code, _, err) = Run(["commissions", "--plan", Plan(), "--members", Members(), "--orders", orders, "--out", folder]);
+        Assert.Equal((2, true), (code, err.Contains("--out names a folder", StringComparison.Ordinal)));
+        (code, _, err) = Run(Commissions(orders, "--lines", Path.Combine(_dir, "missing", "lines.csv")));
+        Assert.Equal((2, true), (code, err.Contains("does not exist", StringComparison.Ordinal)));
+        Assert.False(File.Exists(Path.Combine(_dir, "payouts.csv")));
+        Assert.Empty(Directory.GetFiles(_dir, "*.tmp-*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(_dir, ".*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void NotUtf8_IsRefusedWithTheFileAndLine_NotReadAsReplacementCharacters()
+    {
+        var bytes = Encoding.UTF8.GetBytes("member_id,sponsor_id,joined_at\nA,,2026-01-01T00:00:00+08:00\n").Concat(new byte[] { 0xCD, 0xF5, 0x2C, 0x41, 0x2C }).Concat(Encoding.UTF8.GetBytes("2026-01-02T00:00:00+08:00\n")).ToArray();
+        var members = Path.Combine(_dir, "gbk-members.csv");
+        File.WriteAllBytes(members, bytes);
+        var orders = Temp("orders.csv", OrdersHeader + "o1,A,box,10.00,CNY,2026-03-01T10:00:00+08:00\n");
+        var (code, _, err) = Run(["commissions", "--plan", Plan(), "--members", members, "--orders", orders, "--out", Path.Combine(_dir, "payouts.csv")]);
+        Assert.Equal(2, code);
+        Assert.Contains("gbk-members.csv:", err, StringComparison.Ordinal);
+        Assert.Contains("is not UTF-8 text", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HoldingAndRefunds_GoThroughTheLedger_PendingAndAvailableAsOfTheGivenInstant()
+    {
+        var orders = Temp("orders.csv", OrdersHeader + "o1,C,box,100.00,CNY,2026-01-10T10:00:00+08:00\no2,C,box,200.00,CNY,2026-03-10T10:00:00+08:00\n");
+        var refunds = Temp("refunds.csv", "refund_id,order_id,amount,refunded_at\nr1,o2,50.00,2026-03-12T10:00:00+08:00\n");
+        var (code, _, err) = Run(Commissions(orders, "--refunds", refunds, "--holding", "P2M", "--as-of", "2026-04-01T00:00:00+08:00"));
+        Assert.True(code == 0, err);
+
+        // B: 10.00 on o1 (available since 2026-03-10) and 20.00 - 5.00 on o2 (pending until 2026-05-10); A: half of each.
+        Assert.Equal("earner_id,amount,pending,available,currency\nA,12.50,7.50,5.00,CNY\nB,25.00,15.00,10.00,CNY\n", File.ReadAllText(Path.Combine(_dir, "payouts.csv")));
+    }
+
+    [Property(MaxTest = 300)]
+    public Property IsoInstant_AgreesWithNodaTimesExtendedIsoPattern() =>
+        Prop.ForAll(Arb.From(from ticks in Gen.Choose(-2_000_000, 2_000_000)
+                             from seconds in Gen.Choose(0, 86_399)
+                             from fraction in Gen.Elements("", ".5", ".123", ".123456789", ".1234567891", ".")
+                             from offset in Gen.Elements("Z", "+08:00", "-05:30", "+14:00", "+08", "-18:00", "+19:00", "+0800", "")
+                             from mangle in Gen.Elements(0, 0, 0, 1, 2, 3)
+                             select (ticks, seconds, fraction, offset, mangle)), t =>
+        {
+            var date = new LocalDate(2026, 1, 1).PlusDays(t.ticks / 300);
+            var local = date.At(LocalTime.Midnight.PlusSeconds(t.seconds));
+            var text = LocalDateTimePattern.ExtendedIso.Format(local)[..19] + t.fraction + t.offset;
+            text = t.mangle switch
+            {
+                1 => text.Replace("-0", "-1", StringComparison.Ordinal),
+                2 => text.Replace("T", " ", StringComparison.Ordinal),
+                3 => text[..^1],
+                _ => text,
+            };
+            var expected = OffsetDateTimePattern.ExtendedIso.Parse(text);
+            Instant? noda = null;
+            try
+            {
+                noda = expected.Success ? expected.Value.ToInstant() : null;
+            }
+            catch (Exception e) when (e is ArgumentOutOfRangeException or OverflowException)
+            {
+                noda = null;
+            }
+
+            Instant? ours = IsoInstant.TryParse(text, out var parsed) ? parsed : null;
+            return (ours == noda).Label($"{text}: ours {ours?.ToString() ?? "refused"}, NodaTime {noda?.ToString() ?? "refused"}");
+        });
+}
