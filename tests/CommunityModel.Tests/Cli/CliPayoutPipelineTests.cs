@@ -156,7 +156,7 @@ public sealed class CliPayoutPipelineTests : IDisposable
         Prop.ForAll(Arb.From(from ticks in Gen.Choose(-2_000_000, 2_000_000)
                              from seconds in Gen.Choose(0, 86_399)
                              from fraction in Gen.Elements("", ".5", ".123", ".123456789", ".1234567891", ".")
-                             from offset in Gen.Elements("Z", "+08:00", "-05:30", "+14:00", "+08", "-18:00", "+19:00", "+0800", "")
+                             from offset in Gen.Elements("Z", "+08:00", "-05:30", "+14:00", "+08", "-05", "-18:00", "+19:00", "+0800", "")
                              from mangle in Gen.Elements(0, 0, 0, 1, 2, 3)
                              select (ticks, seconds, fraction, offset, mangle)), t =>
         {
