@@ -1,5 +1,6 @@
 using CommunityModel.Primitives;
 using NodaTime;
+using NodaTime.TimeZones;
 
 namespace CommunityModel.Commissions;
 
@@ -109,6 +110,14 @@ public sealed class PayoutLedger
     private readonly List<RefundFact> _refunds = [];
     private readonly List<PayoutFact> _payouts = [];
     private long _totalNet;
+
+    // The zone interval and the day shift last used by TryAvailableAt.
+    private ZoneInterval? _interval;
+    private long _intervalStart;
+    private long _intervalEnd;
+    private long _intervalOffset;
+    private long _shiftDay = long.MinValue;
+    private long _shiftDays;
 
     /// <summary>Creates a ledger.</summary>
     /// <param name="currency">The currency of every amount.</param>
@@ -619,7 +628,12 @@ public sealed class PayoutLedger
         return $"the holding period {HoldingPeriod} after {Instant.FromUnixTimeTicks(paidTicks)} ends outside the dates that can be represented";
     }
 
-    /// <summary>The end of the holding period (calendar arithmetic in the zone), or false when it cannot be represented.</summary>
+    /// <summary>
+    /// The end of the holding period (calendar arithmetic in the zone), or false when it cannot be represented.
+    /// For a period of whole days, months and years, the orders of one local day share the day's shift in days
+    /// while the zone keeps one offset well around both ends, so most orders cost no calendar work (the result
+    /// is the same: the local time of day is kept and the offset does not change).
+    /// </summary>
     private bool TryAvailableAt(long paidTicks, out long ticks)
     {
         if (HoldingPeriod.Equals(Period.Zero))
@@ -628,9 +642,43 @@ public sealed class PayoutLedger
             return true;
         }
 
+        if (!HoldingPeriod.HasTimeComponent && _interval is not null && paidTicks - NodaConstants.TicksPerDay >= _intervalStart && paidTicks < _intervalEnd)
+        {
+            var day = Math.DivRem(paidTicks + _intervalOffset, NodaConstants.TicksPerDay, out var rest) - (rest < 0 ? 1 : 0);
+            if (day != _shiftDay)
+            {
+                _shiftDay = day;
+                _shiftDays = -1;
+                var date = new LocalDate(1970, 1, 1).PlusDays((int)Math.Clamp(day, int.MinValue, int.MaxValue));
+                try
+                {
+                    _shiftDays = Period.DaysBetween(date, date + HoldingPeriod);
+                }
+                catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
+                {
+                    _shiftDays = -1;
+                }
+            }
+
+            if (_shiftDays >= 0)
+            {
+                var candidate = paidTicks + (_shiftDays * NodaConstants.TicksPerDay);
+                if (candidate + NodaConstants.TicksPerDay < _intervalEnd)
+                {
+                    ticks = candidate;
+                    return true;
+                }
+            }
+        }
+
         try
         {
             var paid = Instant.FromUnixTimeTicks(paidTicks);
+            if (!HoldingPeriod.HasTimeComponent)
+            {
+                Remember(Zone.GetZoneInterval(paid));
+            }
+
             ticks = (paid.InZone(Zone).LocalDateTime + HoldingPeriod).InZoneLeniently(Zone).ToInstant().ToUnixTimeTicks();
             return true;
         }
@@ -639,6 +687,15 @@ public sealed class PayoutLedger
             ticks = 0;
             return false;
         }
+    }
+
+    private void Remember(ZoneInterval interval)
+    {
+        _interval = interval;
+        _intervalStart = interval.HasStart ? interval.Start.ToUnixTimeTicks() : long.MinValue / 2;
+        _intervalEnd = interval.HasEnd ? interval.End.ToUnixTimeTicks() : long.MaxValue / 2;
+        _intervalOffset = interval.WallOffset.Ticks;
+        _shiftDay = long.MinValue;
     }
 
     private int AddOrder(OrderId id, long amount, long paidTicks, long hold)

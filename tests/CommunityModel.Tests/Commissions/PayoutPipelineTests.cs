@@ -155,4 +155,31 @@ public class PayoutPipelineTests
             return (withLines.SequenceEqual(fromRun) && withLines.SequenceEqual(fast) && withLines.SequenceEqual(split))
                 .Label($"lines: {string.Join(",", withLines)} run: {string.Join(",", fromRun)} fast: {string.Join(",", fast)} split: {string.Join(",", split)}");
         });
+
+    [Theory]
+    [InlineData("America/New_York", "P2M")]
+    [InlineData("America/New_York", "P1M10D")]
+    [InlineData("Europe/London", "P1Y")]
+    [InlineData("Asia/Shanghai", "P2M")]
+    [InlineData("Australia/Lord_Howe", "P7D")]
+    public void AvailableAt_EveryHalfHourOfTwoYears_IsTheCalendarArithmeticInTheZone(string zoneId, string period)
+    {
+        // The ledger shares the shift of one local day between orders; across transitions it must still be
+        // exactly the local date-time plus the period, mapped leniently.
+        var zone = DateTimeZoneProviders.Tzdb[zoneId];
+        var holding = NodaTime.Text.PeriodPattern.NormalizingIso.Parse(period).Value;
+        var ledger = new PayoutLedger(Currency.CNY, holding, zone);
+        var wrong = new List<string>();
+        for (var at = Instant.FromUtc(2025, 1, 1, 0, 0); at < Instant.FromUtc(2027, 1, 1, 0, 0); at += Duration.FromMinutes(30))
+        {
+            var expected = (at.InZone(zone).LocalDateTime + holding).InZoneLeniently(zone).ToInstant();
+            var actual = ledger.AvailableAt(at);
+            if (actual != expected && wrong.Count < 5)
+            {
+                wrong.Add($"{at}: {actual} instead of {expected}");
+            }
+        }
+
+        Assert.Empty(wrong);
+    }
 }

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The payout job as whole processes, alternating the community CLI and DuckDB on the same files, with wall
+# time and peak memory from /usr/bin/time. Usage: bash benchmarks/payout-pipeline.sh [ROUNDS] [ORDERS...]
+# (defaults: 3 rounds, 1000000 and 10000000 orders). Files: $COMMUNITYMODEL_BENCH_DATA or the temp folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}; shift || true
+sizes=("${@:-1000000 10000000}")
+[ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
+dotnet build benchmarks/CommunityModel.Benchmarks -c Release -v q -nologo > /dev/null
+bin=benchmarks/CommunityModel.Benchmarks/bin/Release/net10.0/CommunityModel.Benchmarks
+# shellcheck disable=SC2068
+"$bin" payout-files ${sizes[@]}
+out=$(mktemp -d)
+printf '%-10s %-7s %-7s %6s %10s %10s\n' orders path tool round seconds peak_MB
+for n in ${sizes[@]}; do
+  for mode in totals ledger; do
+    for round in $(seq 1 "$rounds"); do
+      for tool in cli duckdb; do
+        /usr/bin/time -f '%e %M' -o "$out/time" "$bin" "$tool-payouts" "$n" "$mode" "$out/$tool.csv" > /dev/null
+        read -r secs kb < "$out/time"
+        printf '%-10s %-7s %-7s %6s %10s %10s\n' "$n" "$mode" "$tool" "$round" "$secs" "$((kb / 1024))"
+      done
+      cmp -s "$out/cli.csv" "$out/duckdb.csv" || { echo "payout files differ for $n $mode" >&2; exit 1; }
+    done
+  done
+done
+rm -rf "$out"
