@@ -266,6 +266,7 @@ public sealed class CsvInput : IDisposable
 
     /// <summary>Hands every data row to <paramref name="handle"/>, in order; blank lines are skipped.</summary>
     /// <param name="handle">What to do with a row (it may throw an <see cref="InputException"/>).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ForEach(CsvRowHandler handle)
     {
         ArgumentNullException.ThrowIfNull(handle);

@@ -70,6 +70,7 @@ public sealed class CommissionEngine
     /// <param name="batch">The orders, over the same tree.</param>
     /// <param name="trace">Keep the uplines passed over, and why.</param>
     /// <returns>The run.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public CommissionRun Run(MemberStatuses statuses, OrderBatch batch, bool trace)
     {
         var calc = new Calculator(Plan, statuses, batch, trace);
@@ -145,6 +146,7 @@ public sealed class CommissionEngine
     /// <param name="statuses">Rank and active flag per member.</param>
     /// <param name="batch">The orders, over the same tree.</param>
     /// <returns>The totals.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public CommissionTotals RunTotals(MemberStatuses statuses, OrderBatch batch)
     {
         var calc = new Calculator(Plan, statuses, batch, trace: false);
@@ -497,6 +499,7 @@ public sealed class CommissionEngine
         /// </summary>
         /// <param name="threads">The most threads to use.</param>
         /// <param name="sliceOrders">Orders per slice claimed by a thread, when not the default (tests split small batches).</param>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public CommissionTotals TotalsOfPlainLevelsByOrder(int threads, int? sliceOrders)
         {
             var n = _statuses.Tree.Count;
@@ -559,6 +562,7 @@ public sealed class CommissionEngine
             return new CommissionTotals(_statuses.Tree, _plan.Currency, result, salesTotal, paidTotal, count);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void PlainLevelRows(int lo, int hi, int[] parent, ulong[] ppm, byte[] kinds, bool allByRate, long[] totals, out long sales, out long paid)
         {
             var buyers = _batch.Buyer;
@@ -656,6 +660,7 @@ public sealed class CommissionEngine
         /// <param name="rates">The possible rates, from <see cref="ByBuyerRates"/>.</param>
         /// <param name="threads">The most threads to use.</param>
         /// <param name="chunkOrders">Orders per chunk, when not chosen from the batch size.</param>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public CommissionTotals TotalsByBuyer(long[] rates, int threads, int? chunkOrders)
         {
             var n = _statuses.Tree.Count;
@@ -803,6 +808,7 @@ public sealed class CommissionEngine
         }
 
         /// <summary>Adds the first length elements of arrays 1..count-1 into array 0's, a range per worker.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void AddInto(long[] target, int length, long[][] arrays, int count)
         {
             if (count == 1)
@@ -855,6 +861,7 @@ public sealed class CommissionEngine
         }
 
         /// <summary>A fresh array of the element-wise sums of the first length elements of the arrays.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static long[] SumOf(long[][] arrays, int length)
         {
             var sum = GC.AllocateUninitializedArray<long>(length);
@@ -891,6 +898,7 @@ public sealed class CommissionEngine
         /// <param name="chunks">The number of chunks.</param>
         /// <param name="nextChunk">The last chunk claimed, shared by the workers.</param>
         /// <param name="rowOf">When given, the member whose row takes a buyer's orders (-1: none), else the buyer's own.</param>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private long SumChunks(long[] byBuyer, long[] rates, byte[] kinds, bool allByRate, int chunk, int chunks, ref int nextChunk, int[]? rowOf)
         {
             var buyers = _batch.Buyer;
@@ -970,6 +978,7 @@ public sealed class CommissionEngine
         /// The buyers lo..hi-1 of a level plan without compression (and no differential): the same lines
         /// <see cref="ApplyLevels{T}"/> makes, each paid the buyer's sum at its rate. Returns what was paid.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private long WalkPlainLevels(Links links, int lo, int hi, long[] rates, int[] slots, long[] byBuyer, long[] totals)
         {
             var parent = links.Parent;
@@ -1037,6 +1046,7 @@ public sealed class CommissionEngine
         /// The rows lo..hi-1 of a sums array, each walked with the order-by-order rules from a buyer: the row's
         /// own buyer, or (sums gathered by first upline) the representative buyer of the row. Returns what was paid.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private long WalkBuyers(Links links, int lo, int hi, long[] rates, long[] sums, int[]? representative, long[] totals)
         {
             var u = rates.Length;
@@ -1075,6 +1085,7 @@ public sealed class CommissionEngine
         /// for all of them. Returns, per gathering upline, one buyer who leads to it (when asked: the general
         /// walk starts from a buyer, the differential walk from the upline itself).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static int[]? GatherByFirstUpline(Links links, long[] rates, long[] byBuyer, long[] gathered, bool withRepresentatives)
         {
             var first = links.JumpDiff ?? links.JumpLevel!;
@@ -1116,6 +1127,7 @@ public sealed class CommissionEngine
         /// level rule, rows lo..hi-1: from each row's upline up, the lines <see cref="ApplyDifferential{T}"/>
         /// makes, each paid the row's sum at its rate. Returns what was paid.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private long WalkGatheredDifferential(Links links, int lo, int hi, long[] rates, long[] gathered, long[] totals)
         {
             var jump = links.JumpDiff!;
@@ -1189,6 +1201,7 @@ public sealed class CommissionEngine
         }
 
         /// <summary>The self-purchase rebates of the buyers lo..hi-1, paid from their sums. Returns what was paid.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private long Rebates(int lo, int hi, long[] rates, long[] byBuyer, long[] totals)
         {
             var slot = _plan.HasRebate ? Array.IndexOf(rates, _plan.RebatePpm) : -1;
@@ -1680,6 +1693,7 @@ public sealed class CommissionEngine
     /// <summary>The links in force in one epoch, with depth and compression jump pointers (built only when the plan needs them).</summary>
     private sealed class Links
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public Links(TreeSnapshot snapshot, CommissionPlan plan, int[] rank, bool[] active, bool[] diffEligibleRank, bool trace, bool depth)
         {
             Parent = snapshot.Parent;

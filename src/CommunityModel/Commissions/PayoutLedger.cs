@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CommunityModel.Primitives;
 using NodaTime;
 using NodaTime.TimeZones;
@@ -100,10 +101,7 @@ public sealed class PayoutLedger
     // Earners.
     private readonly Dictionary<MemberId, int> _earnerIndex = [];
     private readonly ChunkedColumn<MemberId> _earnerId = new();
-    private readonly ChunkedColumn<int> _lastEntry = new();
-    private readonly ChunkedColumn<long> _net = new();
-    private readonly ChunkedColumn<long> _paid = new();
-    private readonly ChunkedColumn<long> _unsettled = new();
+    private readonly ChunkedColumn<EarnerState> _state = new();
 
     // Refunds and payouts.
     private readonly Dictionary<RefundId, int> _refundIndex = [];
@@ -183,6 +181,7 @@ public sealed class PayoutLedger
     /// </summary>
     /// <param name="run">The run.</param>
     /// <returns>The result; its entries are the commissions written.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public LedgerResult Record(CommissionRun run)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -227,35 +226,8 @@ public sealed class PayoutLedger
             return LedgerResult.Reject("ledger.amount.overflow", $"The run's lines would take the ledger past {long.MaxValue} minor units; nothing was changed.");
         }
 
-        var tree = run.Statuses.Tree;
-        var earnerOf = new int[tree.Count];
-        Array.Fill(earnerOf, -1);
         var first = _flags.Count;
-        var cache = new DetailCache();
-        for (var row = 0; row < n; row++)
-        {
-            var order = AddOrder(batch.IdAt(row), batch.Amount[row], batch.PaidAtTicks[row], hold[row]);
-            var end = run.LineStarts[row + 1];
-            for (var k = run.LineStarts[row]; k < end; k++)
-            {
-                var amount = run.LineAmounts[k];
-                if (amount == 0)
-                {
-                    continue;
-                }
-
-                var m = run.LineEarners[k];
-                var earner = earnerOf[m];
-                if (earner < 0)
-                {
-                    earner = earnerOf[m] = EarnerOf(tree.MemberAt(m));
-                }
-
-                var detail = cache.Find(this, new LineDetail((CommissionRuleKind)run.LineRules[k], run.LineLevels[k], run.LineDistances[k], run.LinePpms[k]));
-                AppendCommission(earner, order, amount, detail, run.CapCutOf(k));
-            }
-        }
-
+        AppendRun(run, hold);
         return new LedgerResult(true, string.Empty, $"Recorded {n} order(s), {_flags.Count - first} line(s).", new EntryView(this, first, _flags.Count));
     }
 
@@ -357,6 +329,42 @@ public sealed class PayoutLedger
         return new LedgerResult(true, string.Empty, $"Recorded {list.Count} order(s), {_flags.Count - first} line(s).", new EntryView(this, first, _flags.Count));
     }
 
+    /// <summary>Appends a checked run's orders and lines (one long loop: fully optimised from the first call).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void AppendRun(CommissionRun run, long[] hold)
+    {
+        var batch = run.Batch;
+        var n = batch.Count;
+        var tree = run.Statuses.Tree;
+        var earnerOf = new int[tree.Count];
+        Array.Fill(earnerOf, -1);
+        var cache = new DetailCache();
+        for (var row = 0; row < n; row++)
+        {
+            var order = AddOrder(batch.IdAt(row), batch.Amount[row], batch.PaidAtTicks[row], hold[row]);
+            var end = run.LineStarts[row + 1];
+            for (var k = run.LineStarts[row]; k < end; k++)
+            {
+                var amount = run.LineAmounts[k];
+                if (amount == 0)
+                {
+                    continue;
+                }
+
+                var m = run.LineEarners[k];
+                var earner = earnerOf[m];
+                if (earner < 0)
+                {
+                    earner = earnerOf[m] = EarnerOf(tree.MemberAt(m));
+                }
+
+                var detail = cache.Find(this, new LineDetail((CommissionRuleKind)run.LineRules[k], run.LineLevels[k], run.LineDistances[k], run.LinePpms[k]));
+                AppendCommission(earner, order, amount, detail, run.CapCutOf(k));
+            }
+        }
+
+    }
+
     /// <summary>
     /// Refunds part or all of an order: reverses its lines in proportion (see the class remarks).
     /// Rejected, with nothing changed, when the refund id was seen before, the order is unknown, the amount is
@@ -421,11 +429,11 @@ public sealed class PayoutLedger
             }
 
             var earner = _earner[e];
-            _net[earner] -= delta;
+            _state[earner].Net -= delta;
             _totalNet -= delta;
             if ((_flags[e] & PaidFlag) != 0)
             {
-                _unsettled[earner] += delta;
+                _state[earner].Unsettled += delta;
                 Append(LedgerEntryKind.Clawback, earner, -delta, index);
             }
             else
@@ -454,7 +462,7 @@ public sealed class PayoutLedger
 
         var asOf = at.ToUnixTimeTicks();
         long lines = 0;
-        for (var e = _lastEntry[who]; e >= 0; e = _previousOfEarner[e])
+        for (var e = _state[who].LastEntry; e >= 0; e = _previousOfEarner[e])
         {
             if (_flags[e] == (byte)LedgerEntryKind.Commission && AvailableTicks(_subject[e]) <= asOf)
             {
@@ -462,14 +470,14 @@ public sealed class PayoutLedger
             }
         }
 
-        var settled = _unsettled[who];
+        var settled = _state[who].Unsettled;
         var net = lines - settled;
         if (net <= 0)
         {
             return LedgerResult.Reject("ledger.payout.nothing-available", $"{earner} has {new Money(net, Currency)} available at {at}; nothing was changed.");
         }
 
-        for (var e = _lastEntry[who]; e >= 0; e = _previousOfEarner[e])
+        for (var e = _state[who].LastEntry; e >= 0; e = _previousOfEarner[e])
         {
             if (_flags[e] == (byte)LedgerEntryKind.Commission && AvailableTicks(_subject[e]) <= asOf)
             {
@@ -477,8 +485,8 @@ public sealed class PayoutLedger
             }
         }
 
-        _unsettled[who] = 0;
-        _paid[who] += net;
+        _state[who].Unsettled = 0;
+        _state[who].Paid += net;
         _payouts.Add(new PayoutFact(asOf, lines, settled));
         var entry = Append(LedgerEntryKind.Payout, who, net, _payouts.Count - 1);
         var written = new EntryView(this, entry, entry + 1);
@@ -499,7 +507,7 @@ public sealed class PayoutLedger
 
         var ticks = asOf.ToUnixTimeTicks();
         long pending = 0, available = 0;
-        for (var e = _lastEntry[who]; e >= 0; e = _previousOfEarner[e])
+        for (var e = _state[who].LastEntry; e >= 0; e = _previousOfEarner[e])
         {
             if (_flags[e] == (byte)LedgerEntryKind.Commission)
             {
@@ -514,14 +522,14 @@ public sealed class PayoutLedger
             }
         }
 
-        return new EarnerBalance(earner, new Money(pending, Currency), new Money(available - _unsettled[who], Currency), new Money(_paid[who], Currency));
+        return new EarnerBalance(earner, new Money(pending, Currency), new Money(available - _state[who].Unsettled, Currency), new Money(_state[who].Paid, Currency));
     }
 
     /// <summary>What an earner has earned net of refunds (pending + available + paid), kept as a running total.</summary>
     /// <param name="earner">The earner.</param>
     /// <returns>The net (zero for an unknown earner).</returns>
     public Money NetOf(MemberId earner)
-        => new(earner.Value is not null && _earnerIndex.TryGetValue(earner, out var who) ? _net[who] : 0, Currency);
+        => new(earner.Value is not null && _earnerIndex.TryGetValue(earner, out var who) ? _state[who].Net : 0, Currency);
 
     /// <summary>
     /// Every earner's balances as of an instant, in one pass over the entries, sorted by earner id (ordinal):
@@ -529,6 +537,7 @@ public sealed class PayoutLedger
     /// </summary>
     /// <param name="asOf">The instant that decides pending against available.</param>
     /// <returns>One balance per earner with an entry.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public IReadOnlyList<EarnerBalance> Balances(Instant asOf)
     {
         var earners = _earnerId.Count;
@@ -562,7 +571,7 @@ public sealed class PayoutLedger
         for (var k = 0; k < earners; k++)
         {
             var i = order[k];
-            result[k] = new EarnerBalance(_earnerId[i], new Money(pending[i], Currency), new Money(available[i] - _unsettled[i], Currency), new Money(_paid[i], Currency));
+            result[k] = new EarnerBalance(_earnerId[i], new Money(pending[i], Currency), new Money(available[i] - _state[i].Unsettled, Currency), new Money(_state[i].Paid, Currency));
         }
 
         return result;
@@ -579,7 +588,7 @@ public sealed class PayoutLedger
         }
 
         var positions = new List<int>();
-        for (var e = _lastEntry[who]; e >= 0; e = _previousOfEarner[e])
+        for (var e = _state[who].LastEntry; e >= 0; e = _previousOfEarner[e])
         {
             positions.Add(e);
         }
@@ -598,7 +607,7 @@ public sealed class PayoutLedger
         _flags.AllocatedBytes + _earner.AllocatedBytes + _amount.AllocatedBytes + _subject.AllocatedBytes + _detail.AllocatedBytes
         + _previousOfEarner.AllocatedBytes + _orderId.AllocatedBytes + _orderAmount.AllocatedBytes + _orderPaidAt.AllocatedBytes
         + _orderHold.AllocatedBytes + _orderFirstEntry.AllocatedBytes + (_orderTable?.AllocatedBytes ?? 0) + _earnerId.AllocatedBytes
-        + _lastEntry.AllocatedBytes + _net.AllocatedBytes + _paid.AllocatedBytes + _unsettled.AllocatedBytes;
+        + _state.AllocatedBytes;
 
     private static long Reversed(long original, long refunded, long total)
         => refunded == 0 ? 0 : (long)((Int128)original * refunded / total);
@@ -737,10 +746,7 @@ public sealed class PayoutLedger
             index = _earnerId.Count;
             _earnerIndex[id] = index;
             _earnerId.Add(id);
-            _lastEntry.Add(-1);
-            _net.Add(0);
-            _paid.Add(0);
-            _unsettled.Add(0);
+            _state.Add(new EarnerState { LastEntry = -1 });
         }
 
         return index;
@@ -764,7 +770,6 @@ public sealed class PayoutLedger
             _capCut[e] = capCut;
         }
 
-        _net[earner] += amount;
         _totalNet += amount;
     }
 
@@ -776,8 +781,14 @@ public sealed class PayoutLedger
         _amount.Add(amount);
         _subject.Add(subject);
         _detail.Add(0);
-        _previousOfEarner.Add(_lastEntry[earner]);
-        _lastEntry[earner] = e;
+        ref var state = ref _state[earner];
+        _previousOfEarner.Add(state.LastEntry);
+        state.LastEntry = e;
+        if (kind == LedgerEntryKind.Commission)
+        {
+            state.Net += amount;
+        }
+
         return e;
     }
 
@@ -825,6 +836,15 @@ public sealed class PayoutLedger
 
     /// <summary>What a commission line's explanation needs beyond its amount: shared by many lines, so kept once.</summary>
     private readonly record struct LineDetail(CommissionRuleKind Rule, int Level, int Distance, long Ppm);
+
+    /// <summary>An earner's running columns, together so that a line touches one cache line of them.</summary>
+    private struct EarnerState
+    {
+        public long Net;
+        public long Paid;
+        public long Unsettled;
+        public int LastEntry;
+    }
 
     private readonly record struct RefundFact(RefundId Id, int Order, long Amount, long AtTicks);
 

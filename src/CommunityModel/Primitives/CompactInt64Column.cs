@@ -41,6 +41,21 @@ internal sealed class CompactInt64Column
     /// <param name="value">The value.</param>
     public void Add(long value)
     {
+        if (_scale == 1)
+        {
+            if (value > int.MinValue && value <= int.MaxValue)
+            {
+                _values.Add((int)value);
+            }
+            else
+            {
+                _spilled[_values.Count] = value;
+                _values.Add(Spilled);
+            }
+
+            return;
+        }
+
         var q = Math.DivRem(value, _scale, out var r);
         if (r == 0 && q > int.MinValue && q <= int.MaxValue)
         {

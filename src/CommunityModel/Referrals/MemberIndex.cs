@@ -20,6 +20,7 @@ internal sealed class MemberIndex
     private readonly MemberId[] _ids;
     private readonly int _mask;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public MemberIndex(MemberId[] ids, NodaTime.Instant[] joined)
     {
         _ids = ids;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CommunityModel.Primitives;
 using NodaTime;
 
@@ -76,6 +77,7 @@ public sealed class ReferralTreeBuilder
     /// <param name="problems">Every problem found, each with its record's position; empty on success.</param>
     /// <returns>True when built.</returns>
     /// <exception cref="InvalidOperationException">The tree was already built from this builder.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryBuild(out ReferralTree? tree, out IReadOnlyList<ReferralProblem> problems)
     {
         if (_built)
@@ -203,6 +205,7 @@ public sealed class ReferralTreeBuilder
     }
 
     /// <summary>Dense indices: members in (joined, id) order, each preceded by its not-yet-placed ancestors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ReferralTree Dense(int[] sponsorPos)
     {
         var n = sponsorPos.Length;
