@@ -80,6 +80,12 @@ public sealed class CommissionEngine
         var lines = new RunLines(batch.Count, trace);
         for (var row = 0; row < batch.Count; row++)
         {
+            if (row % Calculator.BlockSize == 0)
+            {
+                // As in totals mode: fetch the next block's uplines first, so their cache misses overlap.
+                calc.Warm(row, Math.Min(batch.Count, row + Calculator.BlockSize), totals);
+            }
+
             lines.Starts[row] = lines.Earner.Count;
             if (trace)
             {

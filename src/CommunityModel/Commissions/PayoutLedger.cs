@@ -75,6 +75,7 @@ public sealed record EarnerBalance(MemberId Earner, Money Pending, Money Availab
 public sealed class PayoutLedger
 {
     private const byte KindMask = 0b11;
+    private const int PrefetchAhead = 16;
     private const byte PaidFlag = 0b100;
 
     // Entries.
@@ -339,12 +340,25 @@ public sealed class PayoutLedger
         var earnerOf = new int[tree.Count];
         Array.Fill(earnerOf, -1);
         var cache = new DetailCache();
+        var lineCount = run.LineCount;
         for (var row = 0; row < n; row++)
         {
             var order = AddOrder(batch.IdAt(row), batch.Amount[row], batch.PaidAtTicks[row], hold[row]);
             var end = run.LineStarts[row + 1];
             for (var k = run.LineStarts[row]; k < end; k++)
             {
+                // Earners come in no order: fetch the state of the earner some lines ahead (and, further ahead,
+                // its number) so that the cache misses overlap instead of queueing.
+                if (k + (2 * PrefetchAhead) < lineCount)
+                {
+                    CacheHint.Prefetch(ref earnerOf[run.LineEarners[k + (2 * PrefetchAhead)]]);
+                    var ahead = earnerOf[run.LineEarners[k + PrefetchAhead]];
+                    if (ahead >= 0)
+                    {
+                        CacheHint.Prefetch(ref _state[ahead]);
+                    }
+                }
+
                 var amount = run.LineAmounts[k];
                 if (amount == 0)
                 {

@@ -17,6 +17,8 @@ internal sealed class ChunkedColumn<T>
     private const int ChunkSize = 1 << Shift;
     private const int Mask = ChunkSize - 1;
     private T[][] _chunks = [];
+    private T[] _tail = [];
+    private int _tailUsed;
     private int _count;
 
     /// <summary>How many values are stored.</summary>
@@ -43,13 +45,32 @@ internal sealed class ChunkedColumn<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(T value)
     {
+        // The common case touches only the last chunk: one bounds check and one store.
+        var tail = _tail;
+        var used = _tailUsed;
+        if ((uint)used < (uint)tail.Length)
+        {
+            tail[used] = value;
+            _tailUsed = used + 1;
+            _count++;
+            return;
+        }
+
+        AddSlow(value);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AddSlow(T value)
+    {
         var chunk = _count >> Shift;
         if (chunk == _chunks.Length || _chunks[chunk] is null || _chunks[chunk].Length <= (_count & Mask))
         {
             Grow(chunk);
         }
 
-        _chunks[chunk][_count & Mask] = value;
+        _tail = _chunks[chunk];
+        _tail[_count & Mask] = value;
+        _tailUsed = (_count & Mask) + 1;
         _count++;
     }
 
