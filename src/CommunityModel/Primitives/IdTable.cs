@@ -2,13 +2,15 @@ namespace CommunityModel.Primitives;
 
 /// <summary>
 /// Finds the position of a key among keys stored elsewhere (a column of ids), by open addressing over
-/// positions: 4 bytes a slot and at most 3 slots in 4 used, so millions of ids cost a few bytes each instead
-/// of a dictionary entry each. Positions are added in order from 0. Not thread-safe for writes.
+/// positions: each 8-byte slot holds the key's hash beside its position, at most 3 slots in 4 used, so millions
+/// of ids cost a few bytes each instead of a dictionary entry each, a key that is not there is answered without
+/// reading any stored key, and growing never hashes a key again. Positions are added in order from 0. Not
+/// thread-safe for writes.
 /// </summary>
 internal sealed class IdTable
 {
     private readonly Func<int, string> _keyOf;
-    private int[] _slots = new int[16];
+    private ulong[] _slots = new ulong[16];
     private int _count;
 
     /// <summary>Creates an empty table.</summary>
@@ -16,7 +18,7 @@ internal sealed class IdTable
     public IdTable(Func<int, string> keyOf) => _keyOf = keyOf;
 
     /// <summary>The bytes the slots occupy.</summary>
-    public long AllocatedBytes => _slots.Length * 4L;
+    public long AllocatedBytes => _slots.Length * 8L;
 
     /// <summary>A table over the positions 0..<paramref name="count"/>-1 (keys assumed distinct).</summary>
     /// <param name="count">How many positions.</param>
@@ -25,10 +27,10 @@ internal sealed class IdTable
     public static IdTable Over(int count, Func<int, string> keyOf)
     {
         var table = new IdTable(keyOf);
-        table.Resize(count);
+        table._slots = new ulong[SizeFor(count)];
         for (var i = 0; i < count; i++)
         {
-            table.Place(i);
+            Place(table._slots, Hash(keyOf(i)), i);
         }
 
         table._count = count;
@@ -38,43 +40,68 @@ internal sealed class IdTable
     /// <summary>The position holding a key, or -1.</summary>
     /// <param name="key">The key.</param>
     /// <returns>The position or -1.</returns>
-    public int Find(ReadOnlySpan<char> key)
+    public int Find(ReadOnlySpan<char> key) => Find(key, Hash(key));
+
+    /// <summary>Adds the next position (its key not in the table yet).</summary>
+    /// <param name="position">The position.</param>
+    public void Add(int position) => Add(position, Hash(_keyOf(position)));
+
+    /// <summary>Adds the next position unless its key is already there.</summary>
+    /// <param name="position">The position.</param>
+    /// <param name="key">Its key.</param>
+    /// <returns>-1 when added, else the position that already holds the key.</returns>
+    public int TryAdd(int position, ReadOnlySpan<char> key)
     {
-        var mask = _slots.Length - 1;
-        for (var slot = Slot(string.GetHashCode(key), mask); ; slot = (slot + 1) & mask)
+        var hash = Hash(key);
+        var found = Find(key, hash);
+        if (found < 0)
         {
-            var v = _slots[slot];
+            Add(position, hash);
+        }
+
+        return found;
+    }
+
+    private int Find(ReadOnlySpan<char> key, uint hash)
+    {
+        var slots = _slots;
+        var mask = slots.Length - 1;
+        for (var slot = Start(hash, mask); ; slot = (slot + 1) & mask)
+        {
+            var v = slots[slot];
             if (v == 0)
             {
                 return -1;
             }
 
-            if (key.SequenceEqual(_keyOf(v - 1)))
+            if (HashOf(v) == hash && key.SequenceEqual(_keyOf(PositionOf(v))))
             {
-                return v - 1;
+                return PositionOf(v);
             }
         }
     }
 
-    /// <summary>Adds the next position (its key not in the table yet).</summary>
-    /// <param name="position">The position.</param>
-    public void Add(int position)
+    private void Add(int position, uint hash)
     {
         if ((_count + 1) * 4L > _slots.Length * 3L)
         {
-            var count = _count;
-            Resize(count + 1);
-            for (var i = 0; i < count; i++)
+            var grown = new ulong[SizeFor(_count + 1)];
+            foreach (var v in _slots)
             {
-                Place(i);
+                if (v != 0)
+                {
+                    Place(grown, HashOf(v), PositionOf(v));
+                }
             }
+
+            _slots = grown;
         }
 
-        Place(position);
+        Place(_slots, hash, position);
         _count++;
     }
 
-    private void Resize(int count)
+    private static int SizeFor(int count)
     {
         var size = 16;
         while (size * 3L < count * 8L)
@@ -82,21 +109,27 @@ internal sealed class IdTable
             size *= 2;
         }
 
-        _slots = new int[size];
+        return size;
     }
 
-    private void Place(int position)
+    private static void Place(ulong[] slots, uint hash, int position)
     {
-        var mask = _slots.Length - 1;
-        for (var slot = Slot(string.GetHashCode(_keyOf(position)), mask); ; slot = (slot + 1) & mask)
+        var mask = slots.Length - 1;
+        for (var slot = Start(hash, mask); ; slot = (slot + 1) & mask)
         {
-            if (_slots[slot] == 0)
+            if (slots[slot] == 0)
             {
-                _slots[slot] = position + 1;
+                slots[slot] = ((ulong)hash << 32) | (uint)(position + 1);
                 return;
             }
         }
     }
 
-    private static int Slot(int hash, int mask) => unchecked((int)(((uint)hash * 0x9E3779B1u) >> 1)) & mask;
+    private static uint HashOf(ulong slot) => unchecked((uint)(slot >> 32));
+
+    private static int PositionOf(ulong slot) => unchecked((int)(uint)slot) - 1;
+
+    private static uint Hash(ReadOnlySpan<char> key) => unchecked((uint)string.GetHashCode(key));
+
+    private static int Start(uint hash, int mask) => unchecked((int)((hash * 0x9E3779B1u) >> 1)) & mask;
 }
