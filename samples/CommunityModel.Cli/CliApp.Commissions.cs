@@ -307,7 +307,15 @@ public static partial class CliApp
             FindRepeatedOrder(path, hashes, [.. parts.Select((p, k) => (p.LinesBefore, results[k].Count))]);
         }
 
-        return (builder.Build(), results.Max(r => r.Latest));
+        try
+        {
+            return (builder.Build(), results.Max(r => r.Latest));
+        }
+        catch (DomainRuleException e) when (e.Rule is OrderBatchMustBeValidRule)
+        {
+            ReportRepeatedOrderId(path);
+            throw;
+        }
     }
 
     private sealed record OrderPart(OrderBatchBuilder Builder, int Count, Instant Latest, InputException? Error);
@@ -359,11 +367,8 @@ public static partial class CliApp
                 latest = paidAt > latest ? paidAt : latest;
                 if (keepIds)
                 {
-                    var orderId = new OrderId(row.Text(co));
-                    if (!builder.TryAdd(orderId, buyer, product, amount.MinorUnits, paidAt))
-                    {
-                        throw row.Error(co, $"order '{orderId}' appears again (first on line {FirstLineOf(csv.Path, co, orderId.Value)})");
-                    }
+                    // Repeated ids are found when the batch is built (sorted hashes, no lookup per row).
+                    builder.AddWithId(new OrderId(row.Text(co)), buyer, product, amount.MinorUnits, paidAt);
                 }
                 else
                 {

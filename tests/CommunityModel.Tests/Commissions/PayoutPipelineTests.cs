@@ -182,4 +182,35 @@ public class PayoutPipelineTests
 
         Assert.Empty(wrong);
     }
+
+    [Fact]
+    public void OrderBatchBuilder_IdsCheckedAtOnceOrWhenBuilt_ReportTheRepeats_AndJoinedBuildersKeepFileOrder()
+    {
+        var tree = Chain("A", "B", "C");
+        var at = T0 + Duration.FromDays(1);
+        var now = new OrderBatchBuilder(tree, Currency.CNY);
+        Assert.True(now.TryAdd("o1", 2, "box", 100, at));
+        Assert.False(now.TryAdd("o1", 1, "box", 200, at));
+        Assert.Equal(1, now.Count);
+
+        var later = new OrderBatchBuilder(tree, Currency.CNY);
+        foreach (var id in new[] { "o1", "o2", "o1", "o3", "o2" })
+        {
+            later.AddWithId(id, 2, "box", 100, at);
+        }
+
+        var rule = Assert.IsType<OrderBatchMustBeValidRule>(Assert.Throws<DomainRuleException>(() => later.Build()).Rule);
+        Assert.Equal([(2, "o1"), (4, "o2")], rule.Problems.Select(p => (p.Row, p.Order!.Value.Value)));
+
+        var first = new OrderBatchBuilder(tree, Currency.CNY);
+        var second = new OrderBatchBuilder(tree, Currency.CNY);
+        first.AddWithId("a", 2, "box", 100, at);
+        second.AddWithId("b", 1, "gift", 50, at);
+        second.AddWithId("c", 2, "box", 70, at);
+        Assert.Equal(-1, first.Append(second));
+        var batch = first.Build();
+        Assert.Equal(["a", "b", "c"], Enumerable.Range(0, batch.Count).Select(r => batch.IdAt(r).Value));
+        var run = new CommissionEngine(CommissionScenarioTests.TwoLevelFenXiao()).Run(MemberStatuses.Uniform(tree), batch);
+        Assert.Equal(["box", "gift", "box"], run.Orders.Select(o => o.Product.Value));
+    }
 }
