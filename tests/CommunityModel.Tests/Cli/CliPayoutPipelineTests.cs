@@ -10,27 +10,9 @@ using NodaTime.Text;
 namespace CommunityModel.Tests.Cli;
 
 /// <summary>The payout pipeline through the CLI: streamed readers on big and bad files, which path runs, the payout contract, outputs that are whole or absent.</summary>
-public sealed class CliPayoutPipelineTests : IDisposable
+public sealed class CliPayoutPipelineTests() : CliTestBase("community-pipeline-")
 {
     private const string OrdersHeader = "order_id,buyer_id,product_id,amount,currency,paid_at\n";
-    private readonly string _dir = Directory.CreateTempSubdirectory("community-pipeline-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    private string Temp(string name, string content)
-    {
-        var path = Path.Combine(_dir, name);
-        File.WriteAllText(path, content);
-        return path;
-    }
 
     private string Plan() => Temp("plan.json", """{ "name": "2-level", "currency": "CNY", "levels": { "rates": ["10%", "5%"], "requireActive": false } }""");
 
@@ -49,20 +31,20 @@ public sealed class CliPayoutPipelineTests : IDisposable
     }
 
     private string[] Commissions(string orders, params string[] more) =>
-        ["commissions", "--plan", Plan(), "--members", Members(), "--orders", orders, "--out", Path.Combine(_dir, "payouts.csv"), .. more];
+        ["commissions", "--plan", Plan(), "--members", Members(), "--orders", orders, "--out", Path.Combine(Dir, "payouts.csv"), .. more];
 
     [Fact]
     public void PayoutContract_AOneFenOrder_ListsBothUplinesAtZero_OnTheTotalsAndTheLedgerPath()
     {
         var orders = Temp("orders.csv", OrdersHeader + "o1,C,box,0.01,CNY,2026-03-01T10:00:00+08:00\n");
-        foreach (var extra in new[] { Array.Empty<string>(), ["--lines", Path.Combine(_dir, "lines.csv")], ["--holding", "P2M", "--as-of", "2026-03-02T00:00:00+08:00"] })
+        foreach (var extra in new[] { Array.Empty<string>(), ["--lines", Path.Combine(Dir, "lines.csv")], ["--holding", "P2M", "--as-of", "2026-03-02T00:00:00+08:00"] })
         {
             var (code, output, err) = Run(Commissions(orders, extra));
             Assert.True(code == 0, err);
             var expected = extra.Contains("--holding")
                 ? "earner_id,amount,pending,available,currency\nA,0.00,0.00,0.00,CNY\nB,0.00,0.00,0.00,CNY\n"
                 : "earner_id,amount,currency\nA,0.00,CNY\nB,0.00,CNY\n";
-            Assert.Equal(expected, File.ReadAllText(Path.Combine(_dir, "payouts.csv")));
+            Assert.Equal(expected, File.ReadAllText(Path.Combine(Dir, "payouts.csv")));
             Assert.Contains("paid to 2 earners CNY 0.00", output, StringComparison.Ordinal);
         }
     }
@@ -73,10 +55,10 @@ public sealed class CliPayoutPipelineTests : IDisposable
         var orders = Temp("orders.csv", ManyOrders(40_000));
         Assert.True(new FileInfo(orders).Length > 1 << 20);
         Assert.Equal(0, Run(Commissions(orders)).Code);
-        var totals = File.ReadAllText(Path.Combine(_dir, "payouts.csv"));
-        Assert.Equal(0, Run(Commissions(orders, "--lines", Path.Combine(_dir, "lines.csv"))).Code);
-        Assert.Equal(totals, File.ReadAllText(Path.Combine(_dir, "payouts.csv")));
-        Assert.Equal(2 * 40_000 + 1, File.ReadAllLines(Path.Combine(_dir, "lines.csv")).Length);
+        var totals = File.ReadAllText(Path.Combine(Dir, "payouts.csv"));
+        Assert.Equal(0, Run(Commissions(orders, "--lines", Path.Combine(Dir, "lines.csv"))).Code);
+        Assert.Equal(totals, File.ReadAllText(Path.Combine(Dir, "payouts.csv")));
+        Assert.Equal(2 * 40_000 + 1, File.ReadAllLines(Path.Combine(Dir, "lines.csv")).Length);
 
         // Hand-computed: B earns floor(10% of each amount), A floor(5%).
         long b = 0, a = 0;
@@ -101,14 +83,14 @@ public sealed class CliPayoutPipelineTests : IDisposable
         var good = ManyOrders(before);
         var after = ManyOrders(before, k => $"p{k},C,box,2.00,CNY,2026-03-02T10:00:00+08:00\n")[OrdersHeader.Length..];
         var orders = Temp("orders.csv", good + bad + after);
-        foreach (var extra in new[] { Array.Empty<string>(), ["--lines", Path.Combine(_dir, "lines.csv")] })
+        foreach (var extra in new[] { Array.Empty<string>(), ["--lines", Path.Combine(Dir, "lines.csv")] })
         {
             var (code, _, err) = Run(Commissions(orders, extra));
             Assert.Equal(2, code);
             Assert.Contains("orders.csv" + expected, err, StringComparison.Ordinal);
             Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
-            Assert.False(File.Exists(Path.Combine(_dir, "payouts.csv")));
-            Assert.False(File.Exists(Path.Combine(_dir, "lines.csv")));
+            Assert.False(File.Exists(Path.Combine(Dir, "payouts.csv")));
+            Assert.False(File.Exists(Path.Combine(Dir, "lines.csv")));
         }
     }
 
@@ -116,24 +98,24 @@ public sealed class CliPayoutPipelineTests : IDisposable
     public void BadOutputs_AreRefusedBeforeAnyWork_AndLeaveNothingBehind()
     {
         var orders = Temp("orders.csv", OrdersHeader + "o1,C,box,10.00,CNY,2026-03-01T10:00:00+08:00\n");
-        var folder = Directory.CreateDirectory(Path.Combine(_dir, "a-folder")).FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(Dir, "a-folder")).FullName;
         var (code, _, err) = Run(["commissions", "--plan", Plan(), "--members", Members(), "--orders", orders, "--out", folder]);
         Assert.Equal((2, true), (code, err.Contains("--out names a folder", StringComparison.Ordinal)));
-        (code, _, err) = Run(Commissions(orders, "--lines", Path.Combine(_dir, "missing", "lines.csv")));
+        (code, _, err) = Run(Commissions(orders, "--lines", Path.Combine(Dir, "missing", "lines.csv")));
         Assert.Equal((2, true), (code, err.Contains("does not exist", StringComparison.Ordinal)));
-        Assert.False(File.Exists(Path.Combine(_dir, "payouts.csv")));
-        Assert.Empty(Directory.GetFiles(_dir, "*.tmp-*", SearchOption.AllDirectories));
-        Assert.Empty(Directory.GetFiles(_dir, ".*", SearchOption.AllDirectories));
+        Assert.False(File.Exists(Path.Combine(Dir, "payouts.csv")));
+        Assert.Empty(Directory.GetFiles(Dir, "*.tmp-*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(Dir, ".*", SearchOption.AllDirectories));
     }
 
     [Fact]
     public void NotUtf8_IsRefusedWithTheFileAndLine_NotReadAsReplacementCharacters()
     {
         var bytes = Encoding.UTF8.GetBytes("member_id,sponsor_id,joined_at\nA,,2026-01-01T00:00:00+08:00\n").Concat(new byte[] { 0xCD, 0xF5, 0x2C, 0x41, 0x2C }).Concat(Encoding.UTF8.GetBytes("2026-01-02T00:00:00+08:00\n")).ToArray();
-        var members = Path.Combine(_dir, "gbk-members.csv");
+        var members = Path.Combine(Dir, "gbk-members.csv");
         File.WriteAllBytes(members, bytes);
         var orders = Temp("orders.csv", OrdersHeader + "o1,A,box,10.00,CNY,2026-03-01T10:00:00+08:00\n");
-        var (code, _, err) = Run(["commissions", "--plan", Plan(), "--members", members, "--orders", orders, "--out", Path.Combine(_dir, "payouts.csv")]);
+        var (code, _, err) = Run(["commissions", "--plan", Plan(), "--members", members, "--orders", orders, "--out", Path.Combine(Dir, "payouts.csv")]);
         Assert.Equal(2, code);
         Assert.Contains("gbk-members.csv:", err, StringComparison.Ordinal);
         Assert.Contains("is not UTF-8 text", err, StringComparison.Ordinal);
@@ -148,7 +130,7 @@ public sealed class CliPayoutPipelineTests : IDisposable
         Assert.True(code == 0, err);
 
         // B: 10.00 on o1 (available since 2026-03-10) and 20.00 - 5.00 on o2 (pending until 2026-05-10); A: half of each.
-        Assert.Equal("earner_id,amount,pending,available,currency\nA,12.50,7.50,5.00,CNY\nB,25.00,15.00,10.00,CNY\n", File.ReadAllText(Path.Combine(_dir, "payouts.csv")));
+        Assert.Equal("earner_id,amount,pending,available,currency\nA,12.50,7.50,5.00,CNY\nB,25.00,15.00,10.00,CNY\n", File.ReadAllText(Path.Combine(Dir, "payouts.csv")));
     }
 
     [Property(MaxTest = 300)]

@@ -2,34 +2,15 @@ using CommunityModel.Cli;
 
 namespace CommunityModel.Tests.Cli;
 
-public sealed class CliTests : IDisposable
+public sealed class CliTests() : CliTestBase("community-cli-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("community-cli-").FullName;
-
     private static string Config(string name) => RepoRoot.SampleConfig(name);
-
-    private (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    private string Temp(string name, string content)
-    {
-        var path = Path.Combine(_dir, name);
-        File.WriteAllText(path, content);
-        return path;
-    }
 
     private string[] Commissions(string? members = null, string? orders = null, string? plan = null, string? ranks = null) =>
     [
         "commissions", "--plan", plan ?? Config("plan-two-level.json"), "--members", members ?? Config("members.csv"), "--orders", orders ?? Config("orders.csv"),
-        "--ranks", ranks ?? Config("ranks.csv"), "--refunds", Config("refunds.csv"), "--out", Path.Combine(_dir, "payouts.csv"), "--lines", Path.Combine(_dir, "lines.csv"),
+        "--ranks", ranks ?? Config("ranks.csv"), "--refunds", Config("refunds.csv"), "--out", Path.Combine(Dir, "payouts.csv"), "--lines", Path.Combine(Dir, "lines.csv"),
     ];
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
     public void Commissions_OnTheSampleFiles_HandComputed()
@@ -38,8 +19,8 @@ public sealed class CliTests : IDisposable
         Assert.Equal(0, code);
         // Chen earns 10% of Sun's 399.00 and gives back half after the half refund; Li and Wang earn on Zhao's and Zhang's orders;
         // Zhang (rank 1) is below the plan's minimum rank; the partner pack pays nothing.
-        Assert.Equal("earner_id,amount,currency\nchen,19.95,CNY\nli,16.89,CNY\nwang,8.44,CNY\n", File.ReadAllText(Path.Combine(_dir, "payouts.csv")));
-        var lines = File.ReadAllLines(Path.Combine(_dir, "lines.csv"));
+        Assert.Equal("earner_id,amount,currency\nchen,19.95,CNY\nli,16.89,CNY\nwang,8.44,CNY\n", File.ReadAllText(Path.Combine(Dir, "payouts.csv")));
+        var lines = File.ReadAllLines(Path.Combine(Dir, "lines.csv"));
         Assert.Equal("order_id,earner_id,rule,level,rate,amount,currency", lines[0]);
         Assert.Contains("2026-0302-002,wang,Level,2,5%,1.99,CNY", lines);
         Assert.Contains("sales CNY 4547.90, refunded CNY 199.50, paid to 3 earners CNY 45.28, company keeps CNY 4303.12", output, StringComparison.Ordinal);
@@ -80,8 +61,8 @@ public sealed class CliTests : IDisposable
             Assert.Contains("sponsor cycle a -> b -> a", err, StringComparison.Ordinal);
         }
 
-        Assert.False(File.Exists(Path.Combine(_dir, "payouts.csv")));
-        Assert.False(File.Exists(Path.Combine(_dir, "lines.csv")));
+        Assert.False(File.Exists(Path.Combine(Dir, "payouts.csv")));
+        Assert.False(File.Exists(Path.Combine(Dir, "lines.csv")));
     }
 
     [Fact]
@@ -90,7 +71,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, Run("nonsense").Code);
         Assert.Contains("--plan is required", Run("commissions", "--members", "m.csv").Err, StringComparison.Ordinal);
         Assert.Contains("unknown option '--colour'", Run("commissions", "--colour").Err, StringComparison.Ordinal);
-        Assert.Contains(":0:0: file not found", Run(Commissions(members: Path.Combine(_dir, "missing.csv"))).Err, StringComparison.Ordinal);
+        Assert.Contains(":0:0: file not found", Run(Commissions(members: Path.Combine(Dir, "missing.csv"))).Err, StringComparison.Ordinal);
         Assert.Equal(0, Run("--help").Code);
     }
 
@@ -112,7 +93,7 @@ public sealed class CliTests : IDisposable
     [SharedDataFact]
     public void ScoreBgNbd_OnTheCdnowSummary_ReproducesThePublishedFit()
     {
-        var outPath = Path.Combine(_dir, "scores.csv");
+        var outPath = Path.Combine(Dir, "scores.csv");
         var (code, output, _) = Run("score", "bgnbd", "--summary", SharedData.PathOf("cdnow/cdnow_customers_summary.csv"), "--out", outPath);
         Assert.Equal(0, code);
         using var doc = System.Text.Json.JsonDocument.Parse(output);
