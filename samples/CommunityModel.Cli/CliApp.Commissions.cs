@@ -267,21 +267,23 @@ public static partial class CliApp
             throw new InputException(path, 0, 0, Directory.Exists(path) ? "is a folder, not a file" : "file not found");
         }
 
-        var (parts, feeds) = CsvInput.Split(path, Environment.ProcessorCount);
+        var (parts, fileLines) = CsvInput.Split(path, Environment.ProcessorCount);
         using var first = CsvInput.Open(path, parts.Count == 1 ? -1 : parts[0].End, required);
         var results = new OrderPart[parts.Count];
 
         // Each part of the file is read on its own thread into its own builder (the first one sized for the whole
         // file, so joining copies each other part once) and its own slice of the id hashes, sorted there; the first
         // bad row in file order is the one reported; the builders are joined in file order.
-        var hashes = keepIds ? [] : new long[feeds + 1];
+        var hashes = keepIds ? [] : new long[fileLines + 1];
         Parallel.For(0, parts.Count, new ParallelOptions { MaxDegreeOfParallelism = parts.Count }, k =>
         {
             var (start, end, linesBefore) = parts[k];
             using var part = k == 0 ? null : CsvInput.OpenPart(path, first, start, end, linesBefore);
-            var lines = (k + 1 < parts.Count ? parts[k + 1].LinesBefore : feeds + 1) - linesBefore;
+            var lines = (k + 1 < parts.Count ? parts[k + 1].LinesBefore : fileLines) - linesBefore;
             var slice = keepIds ? default : new ArraySegment<long>(hashes, linesBefore, lines);
-            results[k] = ReadOrderPart(k == 0 ? first : part!, tree, currency, keepIds, k == 0 ? feeds : lines, slice);
+            // The first part's builder is sized for every row of the file (all lines but the header), so joining
+            // the others and building the batch copy nothing more.
+            results[k] = ReadOrderPart(k == 0 ? first : part!, tree, currency, keepIds, k == 0 ? Math.Max(0, fileLines - 1) : lines, slice);
             if (!keepIds)
             {
                 Array.Sort(hashes, linesBefore, results[k].Count);

@@ -101,8 +101,8 @@ public sealed class CsvInput : IDisposable
     /// </summary>
     /// <param name="path">The file.</param>
     /// <param name="parts">How many parts at most.</param>
-    /// <returns>Each part's start and end byte and the number of line feeds before it; and the file's line feeds.</returns>
-    public static (List<(long Start, long End, int LinesBefore)> Parts, int LineFeeds) Split(string path, int parts)
+    /// <returns>Each part's start and end byte and the number of line feeds before it; and the file's lines (a last line without a line feed counted).</returns>
+    public static (List<(long Start, long End, int LinesBefore)> Parts, int Lines) Split(string path, int parts)
     {
         var length = new FileInfo(path).Length;
         var cuts = new List<long> { 0 };
@@ -116,6 +116,7 @@ public sealed class CsvInput : IDisposable
         var buffer = new byte[1 << 20];
         long position = 0;
         var feeds = 0;
+        byte last = (byte)'\n';
         var quoted = false;
         var next = 1;
         var starts = new List<(long Start, int LinesBefore)> { (0, 0) };
@@ -148,6 +149,7 @@ public sealed class CsvInput : IDisposable
 
             feeds += span[at..].Count((byte)'\n');
             position += read;
+            last = span[^1];
         }
 
         if (quoted || length < (1 << 20))
@@ -164,7 +166,7 @@ public sealed class CsvInput : IDisposable
             }
         }
 
-        return (result, feeds);
+        return (result, feeds + (last == (byte)'\n' ? 0 : 1));
     }
 
     /// <summary>Opens a part of a file (see <see cref="Split"/>) after its first part: no header row; the columns are the whole file's.</summary>
