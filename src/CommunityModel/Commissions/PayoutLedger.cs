@@ -97,6 +97,7 @@ public sealed class PayoutLedger
     private readonly CompactInt64Column _orderHold = new(NodaConstants.TicksPerSecond);
     private readonly ChunkedColumn<int> _orderFirstEntry = new();
     private readonly Dictionary<int, long> _orderRefunded = [];
+    private readonly ChunkedColumn<ulong> _orderRefundedBits = new(); // one bit per order: has a refund
     private IdTable? _orderTable;
 
     // Earners.
@@ -161,7 +162,13 @@ public sealed class PayoutLedger
                 ids[i] = _earnerId[i];
             }
 
-            Array.Sort(ids, static (a, b) => string.CompareOrdinal(a.Value, b.Value));
+            var keys = new string[ids.Length];
+            for (var i = 0; i < ids.Length; i++)
+            {
+                keys[i] = ids[i].Value;
+            }
+
+            Array.Sort(keys, ids, StringComparer.Ordinal);
             return ids;
         }
     }
@@ -431,6 +438,7 @@ public sealed class PayoutLedger
         _refunds.Add(new RefundFact(refund, o, amount.MinorUnits, at.ToUnixTimeTicks()));
         var after = before + amount.MinorUnits;
         _orderRefunded[o] = after;
+        _orderRefundedBits[o >> 6] |= 1UL << (o & 63);
         var first = _flags.Count;
         var (start, end) = LinesOf(o);
         for (var e = start; e < end; e++)
@@ -558,29 +566,47 @@ public sealed class PayoutLedger
         var pending = new long[earners];
         var available = new long[earners];
         var ticks = asOf.ToUnixTimeTicks();
-        for (var e = 0; e < _flags.Count; e++)
+        for (var o = 0; o < _orderId.Count; o++)
         {
-            if (_flags[e] == (byte)LedgerEntryKind.Commission)
+            // An order's lines are contiguous: its holding end and its refunds are looked up once.
+            var (start, end) = LinesOf(o);
+            if (start == end)
             {
-                var who = _earner[e];
-                if (AvailableTicks(_subject[e]) > ticks)
+                continue;
+            }
+
+            var isPending = AvailableTicks(o) > ticks;
+            var refunded = (_orderRefundedBits[o >> 6] & (1UL << (o & 63))) != 0 ? _orderRefunded[o] : 0;
+            var total = refunded == 0 ? 0 : _orderAmount[o];
+            for (var e = start; e < end; e++)
+            {
+                if (_flags[e] != (byte)LedgerEntryKind.Commission)
                 {
-                    pending[who] += Left(e);
+                    continue; // paid
+                }
+
+                var original = _amount[e];
+                var left = refunded == 0 ? original : original - Reversed(original, refunded, total);
+                if (isPending)
+                {
+                    pending[_earner[e]] += left;
                 }
                 else
                 {
-                    available[who] += Left(e);
+                    available[_earner[e]] += left;
                 }
             }
         }
 
         var order = new int[earners];
+        var keys = new string[earners];
         for (var i = 0; i < earners; i++)
         {
             order[i] = i;
+            keys[i] = _earnerId[i].Value;
         }
 
-        Array.Sort(order, (a, b) => string.CompareOrdinal(_earnerId[a].Value, _earnerId[b].Value));
+        Array.Sort(keys, order, StringComparer.Ordinal);
         var result = new EarnerBalance[earners];
         for (var k = 0; k < earners; k++)
         {
@@ -631,7 +657,7 @@ public sealed class PayoutLedger
     {
         var original = _amount[entry];
         var order = _subject[entry];
-        return _orderRefunded.Count > 0 && _orderRefunded.TryGetValue(order, out var refunded)
+        return (_orderRefundedBits[order >> 6] & (1UL << (order & 63))) != 0 && _orderRefunded.TryGetValue(order, out var refunded)
             ? original - Reversed(original, refunded, _orderAmount[order])
             : original;
     }
@@ -729,6 +755,11 @@ public sealed class PayoutLedger
         _orderPaidAt.Add(paidTicks);
         _orderHold.Add(hold);
         _orderFirstEntry.Add(_flags.Count);
+        if ((index & 63) == 0)
+        {
+            _orderRefundedBits.Add(0);
+        }
+
         _orderTable?.Add(index);
 
         return index;
