@@ -328,56 +328,120 @@ public static partial class CliApp
         var count = 0;
         var latest = NodaTime.Instant.MinValue;
         int co = csv.Column("order_id"), cb = csv.Column("buyer_id"), cp = csv.Column("product_id"), ca = csv.Column("amount"), cc = csv.Column("currency"), ct = csv.Column("paid_at");
+        var products = new Dictionary<string, string>(StringComparer.Ordinal);
+        var productLookup = products.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        // Rows wait in a small batch until their buyers are looked up together (the lookups' cache misses then
+        // overlap); a bad row flushes the batch first, so the first bad row in the file is the one reported.
+        const int Batch = 256;
+        var pending = new PendingOrder[Batch];
+        var keys = new char[Batch * 16];
+        var ends = new int[Batch];
+        var indices = new int[Batch];
+        var joined = new long[Batch];
+        var waiting = 0;
+
+        void Flush()
+        {
+            tree.GetIndices(keys.AsSpan(0, waiting == 0 ? 0 : ends[waiting - 1]), ends.AsSpan(0, waiting), indices, joined);
+            for (var i = 0; i < waiting; i++)
+            {
+                ref var p = ref pending[i];
+                var buyer = keys.AsSpan((i == 0 ? 0 : ends[i - 1])..ends[i]);
+                if (indices[i] < 0)
+                {
+                    throw ErrorAtLine(csv.Path, p.Line, cb, $"unknown member '{buyer}' (not in the members file)");
+                }
+
+                var joinedAt = NodaTime.Instant.FromUnixTimeTicks(joined[i]);
+                if (p.PaidAt < joinedAt)
+                {
+                    throw ErrorAtLine(csv.Path, p.Line, ct, $"paid before the buyer joined ({joinedAt})");
+                }
+
+                latest = p.PaidAt > latest ? p.PaidAt : latest;
+                if (p.Id is not null)
+                {
+                    // Repeated ids are found when the batch is built (sorted hashes, no lookup per row).
+                    builder.AddWithId(new OrderId(p.Id), indices[i], p.Product, p.Amount, p.PaidAt);
+                }
+                else
+                {
+                    hashes[count++] = p.Hash;
+                    builder.Add(indices[i], p.Product, p.Amount, p.PaidAt);
+                }
+            }
+
+            waiting = 0;
+        }
+
         try
         {
             csv.ForEach(row =>
             {
-                var id = row[co];
-                if (id.IsEmpty)
+                try
                 {
-                    throw row.Error(co, "order_id must not be empty");
-                }
+                    var id = row[co];
+                    if (id.IsEmpty)
+                    {
+                        throw row.Error(co, "order_id must not be empty");
+                    }
 
-                var buyer = KnownIndex(tree, row, cb, out var joinedAt);
-                if (!row[cc].SequenceEqual(currency.Code))
-                {
-                    throw row.Error(cc, $"'{row[cc]}' is not the plan's currency {currency.Code}");
-                }
+                    var buyer = row[cb];
+                    if (buyer.IsEmpty)
+                    {
+                        throw row.Error(cb, "the member id must not be empty");
+                    }
 
-                if (!Money.TryParse(row[ca], currency, out var amount))
-                {
-                    throw row.Error(ca, $"'{row[ca]}' is not an amount in major units of {currency.Code}, such as 12.34");
-                }
+                    if (!row[cc].SequenceEqual(currency.Code))
+                    {
+                        throw row.Error(cc, $"'{row[cc]}' is not the plan's currency {currency.Code}");
+                    }
 
-                if (amount.MinorUnits <= 0)
-                {
-                    throw row.Error(ca, "an order's amount must be positive");
-                }
+                    if (!Money.TryParse(row[ca], currency, out var amount))
+                    {
+                        throw row.Error(ca, $"'{row[ca]}' is not an amount in major units of {currency.Code}, such as 12.34");
+                    }
 
-                var paidAt = IsoInstant.TryParse(row[ct], out var t) ? t : throw row.Error(ct, NotAnInstant(row[ct]));
-                if (paidAt < joinedAt)
-                {
-                    throw row.Error(ct, $"paid before the buyer joined ({joinedAt})");
-                }
+                    if (amount.MinorUnits <= 0)
+                    {
+                        throw row.Error(ca, "an order's amount must be positive");
+                    }
 
-                var product = row[cp];
-                if (product.IsEmpty)
-                {
-                    throw row.Error(cp, "product_id must not be empty");
-                }
+                    var paidAt = IsoInstant.TryParse(row[ct], out var t) ? t : throw row.Error(ct, NotAnInstant(row[ct]));
+                    var product = row[cp];
+                    if (product.IsEmpty)
+                    {
+                        throw row.Error(cp, "product_id must not be empty");
+                    }
 
-                latest = paidAt > latest ? paidAt : latest;
-                if (keepIds)
-                {
-                    // Repeated ids are found when the batch is built (sorted hashes, no lookup per row).
-                    builder.AddWithId(new OrderId(row.Text(co)), buyer, product, amount.MinorUnits, paidAt);
+                    if (!productLookup.TryGetValue(product, out var productText))
+                    {
+                        productText = product.ToString();
+                        products[productText] = productText;
+                    }
+
+                    var start = waiting == 0 ? 0 : ends[waiting - 1];
+                    if (start + buyer.Length > keys.Length)
+                    {
+                        Array.Resize(ref keys, Math.Max(keys.Length * 2, start + buyer.Length));
+                    }
+
+                    buyer.CopyTo(keys.AsSpan(start));
+                    ends[waiting] = start + buyer.Length;
+                    pending[waiting++] = new PendingOrder(keepIds ? row.Text(co) : null, keepIds ? 0 : Hash(id), productText, amount.MinorUnits, paidAt, row.Line);
+                    if (waiting == Batch)
+                    {
+                        Flush();
+                    }
                 }
-                else
+                catch (InputException)
                 {
-                    hashes[count++] = Hash(id);
-                    builder.Add(buyer, product, amount.MinorUnits, paidAt);
+                    Flush();
+                    throw;
                 }
             });
+            Flush();
         }
         catch (InputException e)
         {
@@ -386,6 +450,8 @@ public static partial class CliApp
 
         return new OrderPart(builder, count, latest, null);
     }
+
+    private readonly record struct PendingOrder(string? Id, long Hash, string Product, long Amount, Instant PaidAt, int Line);
 
     /// <summary>Reads the orders file again to find the first id that appears twice (only after a repeat was seen).</summary>
     private static void ReportRepeatedOrderId(string path)

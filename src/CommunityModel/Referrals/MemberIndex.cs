@@ -57,8 +57,46 @@ internal sealed class MemberIndex
     /// <summary>The dense index of a key and the member's join instant in ticks, or -1.</summary>
     public int Find(ReadOnlySpan<char> key, out long joinedTicks)
     {
-        joinedTicks = 0;
         var (c0, c1, tag) = Pack(key);
+        return Resolve(key, c0, c1, tag, out joinedTicks);
+    }
+
+    /// <summary>
+    /// Looks up many keys (concatenated in <paramref name="keys"/>, key i ending at <paramref name="ends"/>[i]):
+    /// first every key's slot is computed and fetched into the cache, then each is resolved, so the memory
+    /// accesses of the lookups overlap instead of queueing one after another.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void FindMany(ReadOnlySpan<char> keys, ReadOnlySpan<int> ends, Span<int> indices, Span<long> joinedTicks)
+    {
+        const int Block = 32;
+        Span<ulong> c0s = stackalloc ulong[Block];
+        Span<ulong> c1s = stackalloc ulong[Block];
+        Span<uint> tags = stackalloc uint[Block];
+        for (var first = 0; first < ends.Length; first += Block)
+        {
+            var last = Math.Min(ends.Length, first + Block);
+            for (var i = first; i < last; i++)
+            {
+                var key = keys[(i == 0 ? 0 : ends[i - 1])..ends[i]];
+                var (c0, c1, tag) = Pack(key);
+                c0s[i - first] = c0;
+                c1s[i - first] = c1;
+                tags[i - first] = tag;
+                CacheHint.Prefetch(ref _slots[(int)(tag >> 5) & _mask]);
+            }
+
+            for (var i = first; i < last; i++)
+            {
+                var key = keys[(i == 0 ? 0 : ends[i - 1])..ends[i]];
+                indices[i] = Resolve(key, c0s[i - first], c1s[i - first], tags[i - first], out joinedTicks[i]);
+            }
+        }
+    }
+
+    private int Resolve(ReadOnlySpan<char> key, ulong c0, ulong c1, uint tag, out long joinedTicks)
+    {
+        joinedTicks = 0;
         for (var s = (int)(tag >> 5) & _mask; ; s = (s + 1) & _mask)
         {
             ref var slot = ref _slots[s];
