@@ -395,6 +395,25 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
             return false;
         }
 
+        if (intPart.Length + currency.MinorDigits <= 18)
+        {
+            // At most 18 digits: the value fits in 64 bits, no overflow to check.
+            long small = 0;
+            foreach (var ch in intPart)
+            {
+                small = (small * 10) + (ch - '0');
+            }
+
+            for (var i = 0; i < currency.MinorDigits; i++)
+            {
+                small = (small * 10) + (i < fracPart.Length ? fracPart[i] - '0' : 0);
+            }
+
+            money = new Money(negative ? -small : small, currency);
+            error = string.Empty;
+            return true;
+        }
+
         Int128 limit = negative ? -(Int128)long.MinValue : long.MaxValue;
         Int128 value = 0;
         foreach (var ch in intPart)
