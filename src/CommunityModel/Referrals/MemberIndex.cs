@@ -32,16 +32,35 @@ internal sealed class MemberIndex
 
         _slots = new Slot[size];
         _mask = size - 1;
-        for (var i = 0; i < ids.Length; i++)
+
+        // In blocks: every id of the block is packed and its slot fetched first, then the block is placed, so the
+        // cache misses of the placements overlap.
+        const int Block = 32;
+        Span<ulong> c0s = stackalloc ulong[Block];
+        Span<ulong> c1s = stackalloc ulong[Block];
+        Span<uint> tags = stackalloc uint[Block];
+        for (var first = 0; first < ids.Length; first += Block)
         {
-            var key = ids[i].Value.AsSpan();
-            var (c0, c1, tag) = Pack(key);
-            for (var s = (int)(tag >> 5) & _mask; ; s = (s + 1) & _mask)
+            var last = Math.Min(ids.Length, first + Block);
+            for (var i = first; i < last; i++)
             {
-                if (_slots[s].Index == 0)
+                var (c0, c1, tag) = Pack(ids[i].Value);
+                c0s[i - first] = c0;
+                c1s[i - first] = c1;
+                tags[i - first] = tag;
+                CacheHint.Prefetch(ref _slots[(int)(tag >> 5) & _mask]);
+            }
+
+            for (var i = first; i < last; i++)
+            {
+                var tag = tags[i - first];
+                for (var s = (int)(tag >> 5) & _mask; ; s = (s + 1) & _mask)
                 {
-                    _slots[s] = new Slot(tag, i + 1, c0, c1, joined[i].ToUnixTimeTicks());
-                    break;
+                    if (_slots[s].Index == 0)
+                    {
+                        _slots[s] = new Slot(tag, i + 1, c0s[i - first], c1s[i - first], joined[i].ToUnixTimeTicks());
+                        break;
+                    }
                 }
             }
         }
