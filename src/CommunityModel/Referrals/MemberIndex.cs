@@ -44,11 +44,7 @@ internal sealed class MemberIndex
             var last = Math.Min(ids.Length, first + Block);
             for (var i = first; i < last; i++)
             {
-                var (c0, c1, tag) = Pack(ids[i].Value);
-                c0s[i - first] = c0;
-                c1s[i - first] = c1;
-                tags[i - first] = tag;
-                CacheHint.Prefetch(ref _slots[(int)(tag >> 5) & _mask]);
+                PackAndFetch(ids[i].Value, i - first, c0s, c1s, tags);
             }
 
             for (var i = first; i < last; i++)
@@ -97,12 +93,7 @@ internal sealed class MemberIndex
             var last = Math.Min(ends.Length, first + Block);
             for (var i = first; i < last; i++)
             {
-                var key = keys[(i == 0 ? 0 : ends[i - 1])..ends[i]];
-                var (c0, c1, tag) = Pack(key);
-                c0s[i - first] = c0;
-                c1s[i - first] = c1;
-                tags[i - first] = tag;
-                CacheHint.Prefetch(ref _slots[(int)(tag >> 5) & _mask]);
+                PackAndFetch(keys[(i == 0 ? 0 : ends[i - 1])..ends[i]], i - first, c0s, c1s, tags);
             }
 
             for (var i = first; i < last; i++)
@@ -111,6 +102,17 @@ internal sealed class MemberIndex
                 indices[i] = Resolve(key, c0s[i - first], c1s[i - first], tags[i - first], out joinedTicks[i]);
             }
         }
+    }
+
+    /// <summary>Packs a key into its place in a block and asks for its first slot to be fetched into the cache.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PackAndFetch(ReadOnlySpan<char> key, int at, Span<ulong> c0s, Span<ulong> c1s, Span<uint> tags)
+    {
+        var (c0, c1, tag) = Pack(key);
+        c0s[at] = c0;
+        c1s[at] = c1;
+        tags[at] = tag;
+        CacheHint.Prefetch(ref _slots[(int)(tag >> 5) & _mask]);
     }
 
     private int Resolve(ReadOnlySpan<char> key, ulong c0, ulong c1, uint tag, out long joinedTicks)
