@@ -72,6 +72,25 @@ public sealed class CliPayoutPipelineTests() : CliTestBase("community-pipeline-"
         Assert.Equal($"earner_id,amount,currency\nA,{a / 100}.{a % 100:00},CNY\nB,{b / 100}.{b % 100:00},CNY\n", totals);
     }
 
+    [Fact]
+    public void AFileReadInParts_WithCrLf_AByteOrderMark_BlankLines_AndNoLastLineFeed_GivesTheSamePayouts()
+    {
+        var lf = ManyOrders(40_000);
+        Assert.Equal(0, Run(Commissions(Temp("orders-lf.csv", lf))).Code);
+        var expected = File.ReadAllText(Path.Combine(Dir, "payouts.csv"));
+        var lines = lf.TrimEnd('\n').Split('\n').ToList();
+        lines.Insert(30_000, string.Empty);
+        lines.Insert(100, "   ");
+        var crlf = "\uFEFF" + string.Join("\r\n", lines);
+        foreach (var extra in new[] { Array.Empty<string>(), ["--lines", Path.Combine(Dir, "lines.csv")] })
+        {
+            var (code, output, err) = Run(Commissions(Temp("orders-crlf.csv", crlf), extra));
+            Assert.True(code == 0, err);
+            Assert.StartsWith("40000 orders", output, StringComparison.Ordinal);
+            Assert.Equal(expected, File.ReadAllText(Path.Combine(Dir, "payouts.csv")));
+        }
+    }
+
     [Theory]
     [InlineData(35_000, "o35000,C,box,1.00,CNY,not-a-time\n", ":35002:23: 'not-a-time' is not an ISO 8601 instant")]
     [InlineData(35_000, "o35000,nobody,box,1.00,CNY,2026-03-01T10:00:00+08:00\n", ":35002:8: unknown member 'nobody'")]
