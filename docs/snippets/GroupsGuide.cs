@@ -1,3 +1,4 @@
+using CommunityModel.Conditions;
 using CommunityModel.Groups;
 using CommunityModel.Primitives;
 using NodaTime;
@@ -19,7 +20,7 @@ public static class GroupsGuide
             Admission = new AdmissionRules
             {
                 Capacity = 500,
-                Screenings = [new Screening("customers-only", CandidateSpecifications.IsCustomer().And(CandidateSpecifications.NotBlocklisted()))],
+                Screenings = [new Screening("customers-only", new IsCustomer() & new NotBlocklisted())],
             },
             // Defaults: ads (links, phone numbers, 加微信 ...) warn then remove; more than 5 messages a minute is a flood;
             // the escalation ladder is warn, warn, warn, mute, remove, with strikes expiring after 30 days.

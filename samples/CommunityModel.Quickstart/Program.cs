@@ -1,3 +1,4 @@
+using CommunityModel.Conditions;
 using CommunityModel.Care;
 using CommunityModel.Commissions;
 using CommunityModel.Groups;
@@ -174,7 +175,7 @@ var groupPolicy = GroupPolicy.Create(new GroupPolicy
     Version = "store-group-v1",
     EffectiveFrom = weekStart,
     Theme = "mother and baby: feeding, sleep, diapers",
-    Admission = new AdmissionRules { Capacity = 500, Screenings = [new Screening("admission.customer", CandidateSpecifications.IsCustomer().And(CandidateSpecifications.NotBlocklisted()))] },
+    Admission = new AdmissionRules { Capacity = 500, Screenings = [new Screening("admission.customer", new IsCustomer() & new NotBlocklisted())] },
     RedPackets = new RedPacketRules { MinAmount = Money.Parse("CNY 1.00"), MaxAmount = Money.Parse("CNY 200.00"), DailyBudget = Money.Parse("CNY 300.00"), TimeWindows = [(new LocalTime(20, 0), new LocalTime(21, 0))] },
     Elimination = new EliminationRules { SilentDays = 5, GraceDays = 2 },
 });

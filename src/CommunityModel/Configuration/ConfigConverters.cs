@@ -1,10 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using System.Collections.Immutable;
 using CommunityModel.Commissions;
 using CommunityModel.Compliance;
 using CommunityModel.Groups;
 using CommunityModel.Ladders;
-using CommunityModel.Specifications;
+using CommunityModel.Conditions;
+using CommunityModel.Membership;
 using FluentValidation.Results;
 using NodaTime;
 using NodaTime.Text;
@@ -122,149 +125,89 @@ internal sealed class TimeWindowConverter : JsonConverter<(LocalTime Start, Loca
 }
 
 /// <summary>
-/// An admission screening condition: the named conditions of <see cref="CandidateSpecifications"/>
-/// (<c>{"type": "minPurchases", "purchases": 2}</c>) composed with <c>allOf</c>, <c>anyOf</c> and <c>not</c>.
-/// A specification written in code cannot be written.
+/// The operands of an <see cref="AllOf"/> or <see cref="AnyOf"/> read from a file: at most
+/// <see cref="Condition.MaxOperands"/>, refused as soon as the list passes it (a file cannot make the reader
+/// hold more).
 /// </summary>
-internal sealed class CandidateSpecificationConverter : JsonConverter<Specification<Candidate>>
+internal sealed class ConditionListConverter : JsonConverter<ImmutableArray<Condition>>
 {
-    private const int MaxDepth = 32;
-
-    public override Specification<Candidate> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    public override ImmutableArray<Condition> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        using var doc = JsonDocument.ParseValue(ref reader);
-        return Build(doc.RootElement, 0);
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new ConfigValueException("\"conditions\" must be an array of conditions.");
+        }
+
+        var items = ImmutableArray.CreateBuilder<Condition>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (items.Count == Condition.MaxOperands)
+            {
+                throw new ConfigValueException($"\"conditions\" holds more than {Condition.MaxOperands} conditions.");
+            }
+
+            items.Add(JsonSerializer.Deserialize<Condition>(ref reader, options)
+                ?? throw new ConfigValueException("A condition is null; write an object with a \"type\"."));
+        }
+
+        return items.ToImmutable();
     }
 
-    public override void Write(Utf8JsonWriter writer, Specification<Candidate> value, JsonSerializerOptions options) => WriteSpec(writer, value, 0);
-
-    private static Specification<Candidate> Build(JsonElement e, int depth)
+    public override void Write(Utf8JsonWriter writer, ImmutableArray<Condition> value, JsonSerializerOptions options)
     {
-        if (depth > MaxDepth)
+        writer.WriteStartArray();
+        foreach (var c in value.IsDefault ? [] : value)
         {
-            throw new ConfigValueException($"A screening condition may nest at most {MaxDepth} levels.");
+            JsonSerializer.Serialize(writer, c, options);
         }
 
-        if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("type", out var typeElement) || typeElement.ValueKind != JsonValueKind.String)
+        writer.WriteEndArray();
+    }
+}
+
+/// <summary>
+/// The JSON names of conditions: an object whose <c>type</c> names the condition, set on the serializer's type
+/// information (the domain types carry no JSON attributes).
+/// </summary>
+internal static class ConditionJson
+{
+    private static readonly (Type Type, string Name)[] Names =
+    [
+        (typeof(SpendAtLeast), "spendAtLeast"),
+        (typeof(OrdersAtLeast), "ordersAtLeast"),
+        (typeof(BoughtProduct), "boughtProduct"),
+        (typeof(BoughtRung), "boughtRung"),
+        (typeof(DirectReferralsWhoBought), "directReferralsWhoBought"),
+        (typeof(TeamSpendAtLeast), "teamSpendAtLeast"),
+        (typeof(HasPaidMembership), "hasPaidMembership"),
+        (typeof(GrantedManually), "grantedManually"),
+        (typeof(IsCustomer), "isCustomer"),
+        (typeof(MinPurchases), "minPurchases"),
+        (typeof(ApprovedByHost), "approved"),
+        (typeof(NotBlocklisted), "notBlocklisted"),
+        (typeof(AllOf), "allOf"),
+        (typeof(AnyOf), "anyOf"),
+        (typeof(Not), "not"),
+    ];
+
+    public static void Modify(JsonTypeInfo typeInfo)
+    {
+        if (typeInfo.Type != typeof(Condition))
         {
-            throw new ConfigValueException("A screening condition is an object with a \"type\": isCustomer, minPurchases, approved, notBlocklisted, allOf, anyOf or not.");
+            return;
         }
 
-        var type = typeElement.GetString();
-        string[] allowed = type switch
+        var polymorphism = new JsonPolymorphismOptions
         {
-            "minPurchases" => ["type", "purchases"],
-            "allOf" or "anyOf" => ["type", "conditions"],
-            "not" => ["type", "condition"],
-            _ => ["type"],
+            TypeDiscriminatorPropertyName = "type",
+            UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization,
+            IgnoreUnrecognizedTypeDiscriminators = false,
         };
-        foreach (var p in e.EnumerateObject())
+        foreach (var (type, name) in Names)
         {
-            if (Array.IndexOf(allowed, p.Name) < 0)
-            {
-                throw new ConfigValueException($"A '{type}' condition has no property '{p.Name}'.");
-            }
+            polymorphism.DerivedTypes.Add(new JsonDerivedType(type, name));
         }
 
-        switch (type)
-        {
-            case "isCustomer":
-                return CandidateSpecifications.IsCustomer();
-            case "approved":
-                return CandidateSpecifications.Approved();
-            case "notBlocklisted":
-                return CandidateSpecifications.NotBlocklisted();
-            case "minPurchases":
-                return e.TryGetProperty("purchases", out var n) && n.ValueKind == JsonValueKind.Number && n.TryGetInt32(out var purchases) && purchases >= 0
-                    ? CandidateSpecifications.MinPurchases(purchases)
-                    : throw new ConfigValueException("A minPurchases condition needs \"purchases\", a whole number of at least 0.");
-            case "not":
-                return e.TryGetProperty("condition", out var inner)
-                    ? Build(inner, depth + 1).Not()
-                    : throw new ConfigValueException("A not condition needs \"condition\".");
-            case "allOf":
-            case "anyOf":
-                if (!e.TryGetProperty("conditions", out var list) || list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
-                {
-                    throw new ConfigValueException($"An {type} condition needs a non-empty \"conditions\" array.");
-                }
-
-                Specification<Candidate>? result = null;
-                foreach (var item in list.EnumerateArray())
-                {
-                    var next = Build(item, depth + 1);
-                    result = result is null ? next : type == "allOf" ? result.And(next) : result.Or(next);
-                }
-
-                return result!;
-            default:
-                throw new ConfigValueException($"'{type}' is not a screening condition; use isCustomer, minPurchases, approved, notBlocklisted, allOf, anyOf or not.");
-        }
-    }
-
-    private static void WriteSpec(Utf8JsonWriter writer, Specification<Candidate> spec, int depth)
-    {
-        if (depth > MaxDepth)
-        {
-            throw new NotSupportedException($"A screening condition may nest at most {MaxDepth} levels.");
-        }
-
-        writer.WriteStartObject();
-        switch (spec)
-        {
-            case CandidateCondition c:
-                writer.WriteString("type", c.Name);
-                if (c.Argument is { } a)
-                {
-                    writer.WriteNumber("purchases", a);
-                }
-
-                break;
-            case CompositeSpecification<Candidate> { Kind: CompositeKind.Not } not:
-                writer.WriteString("type", "not");
-                writer.WritePropertyName("condition");
-                WriteSpec(writer, not.Left, depth + 1);
-                break;
-            case CompositeSpecification<Candidate> composite:
-                writer.WriteString("type", composite.Kind == CompositeKind.And ? "allOf" : "anyOf");
-                writer.WritePropertyName("conditions");
-                writer.WriteStartArray();
-                foreach (var operand in Operands(composite))
-                {
-                    WriteSpec(writer, operand, depth + 1);
-                }
-
-                writer.WriteEndArray();
-                break;
-            default:
-                throw new NotSupportedException(
-                    $"The screening condition {spec.GetType().Name} is written in code; JSON holds only the conditions of CandidateSpecifications and their compositions.");
-        }
-
-        writer.WriteEndObject();
-    }
-
-    // The operands of a chain of the same connective, in order: a and b and c is written as one allOf of three.
-    private static List<Specification<Candidate>> Operands(CompositeSpecification<Candidate> root)
-    {
-        var result = new List<Specification<Candidate>>();
-        var stack = new Stack<Specification<Candidate>>();
-        stack.Push(root.Right!);
-        stack.Push(root.Left);
-        while (stack.Count > 0)
-        {
-            var s = stack.Pop();
-            if (s is CompositeSpecification<Candidate> c && c.Kind == root.Kind)
-            {
-                stack.Push(c.Right!);
-                stack.Push(c.Left);
-            }
-            else
-            {
-                result.Add(s);
-            }
-        }
-
-        return result;
+        typeInfo.PolymorphismOptions = polymorphism;
     }
 }

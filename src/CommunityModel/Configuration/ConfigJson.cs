@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using CommunityModel.Commissions;
 using CommunityModel.Ladders;
 using CommunityModel.Primitives;
@@ -157,10 +158,10 @@ public static class ConfigJson
     /// <returns>Indented JSON.</returns>
     public static string Write(MembershipPolicy policy) => JsonSerializer.Serialize(policy, Options);
 
-    /// <summary>Writes a group policy. Screenings must be the conditions of <see cref="CandidateSpecifications"/> and their compositions.</summary>
+    /// <summary>Writes a group policy.</summary>
     /// <param name="policy">The policy.</param>
     /// <returns>Indented JSON.</returns>
-    /// <exception cref="NotSupportedException">A screening is a specification written in code.</exception>
+    /// <exception cref="NotSupportedException">A screening holds a condition type of the caller's own, which JSON cannot name.</exception>
     public static string Write(GroupPolicy policy) => JsonSerializer.Serialize(policy, Options);
 
     /// <summary>Writes simulator settings. The compliance profile must be a built-in one.</summary>
@@ -304,7 +305,8 @@ public static class ConfigJson
         o.Converters.Add(new CommissionPlanConverter());
         o.Converters.Add(new ComplianceProfileConverter());
         o.Converters.Add(new TimeWindowConverter());
-        o.Converters.Add(new CandidateSpecificationConverter());
+        o.Converters.Add(new ConditionListConverter());
+        o.TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { ConditionJson.Modify } };
         o.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb);
         o.MakeReadOnly(populateMissingResolver: true);
         return o;

@@ -1,5 +1,5 @@
+using CommunityModel.Conditions;
 using CommunityModel.Primitives;
-using CommunityModel.Specifications;
 using FluentValidation;
 using NodaTime;
 
@@ -92,7 +92,11 @@ public sealed record AdmissionRules
     /// <summary>Channels through which people may ask to join.</summary>
     public IReadOnlyList<JoinChannel> Channels { get; init; } = [JoinChannel.StoreQrScan, JoinChannel.StaffInvitation, JoinChannel.CustomerReferral];
 
-    /// <summary>Screening conditions, each a named specification every candidate must satisfy.</summary>
+    /// <summary>
+    /// Screening conditions every candidate must satisfy, each named by the rule id its rejections cite: built of
+    /// <see cref="IsCustomer"/>, <see cref="MinPurchases"/>, <see cref="ApprovedByHost"/> and <see cref="NotBlocklisted"/>,
+    /// composed with <see cref="AllOf"/>, <see cref="AnyOf"/> and <see cref="Not"/> (or <c>&amp;</c>, <c>|</c>, <c>!</c>).
+    /// </summary>
     public IReadOnlyList<Screening> Screenings { get; init; } = [];
 
     /// <summary>The most members (500: WeChat's group size).</summary>
@@ -105,7 +109,16 @@ public sealed record AdmissionRules
 /// <summary>A named screening condition.</summary>
 /// <param name="RuleId">The rule id decisions cite.</param>
 /// <param name="Condition">The condition.</param>
-public sealed record Screening(string RuleId, Specification<Candidate> Condition);
+public sealed record Screening(string RuleId, Condition Condition)
+{
+    /// <summary>
+    /// True when the candidate satisfies the condition. The condition must be a screening condition (what the
+    /// policy's validation accepts); a condition type of the caller's own throws <see cref="InvalidOperationException"/>.
+    /// </summary>
+    /// <param name="candidate">What is known of the person asking to join.</param>
+    /// <returns>Whether this screening lets the candidate through.</returns>
+    public bool Admits(Candidate candidate) => ScreeningRules.Holds(Condition, candidate ?? throw new ArgumentNullException(nameof(candidate)));
+}
 
 /// <summary>Content rules: ads, off-theme and prohibited messages, with allow-lists and exempt roles.</summary>
 public sealed record ContentRules
@@ -262,6 +275,17 @@ public sealed class GroupPolicyValidator : AbstractValidator<GroupPolicy>
         RuleFor(p => p.Admission.Channels).NotEmpty().WithErrorCode("group.channels.empty");
         RuleForEach(p => p.Admission.Screenings).Must(s => s is not null && !string.IsNullOrWhiteSpace(s.RuleId) && s.Condition is not null)
             .WithErrorCode("group.screening.invalid").WithMessage("A screening needs a rule id and a condition.");
+        RuleFor(p => p.Admission.Screenings).Custom((screenings, context) =>
+        {
+            for (var i = 0; i < screenings.Count; i++)
+            {
+                if (screenings[i]?.Condition is { } condition)
+                {
+                    ScreeningRules.Check(condition, $"Admission.Screenings[{i}].Condition", (path, code, message) =>
+                        context.AddFailure(new FluentValidation.Results.ValidationFailure(path, message) { ErrorCode = code }));
+                }
+            }
+        });
         RuleForEach(p => p.Content!.AdPatterns).Must(BeARegex).When(p => p.Content is not null)
             .WithErrorCode("group.pattern.invalid").WithMessage((p, pattern) => $"'{pattern}' is not a valid regular expression.");
         RuleFor(p => p.Escalation).SetValidator(new LadderValidator());
@@ -309,40 +333,4 @@ public sealed class GroupPolicyValidator : AbstractValidator<GroupPolicy>
             RuleFor(l => l.StrikeLifetime).Must(d => d > Duration.Zero).WithErrorCode("group.duration.nonpositive");
         }
     }
-}
-
-/// <summary>The common screening conditions of admission, as specifications that compose with And/Or/Not.</summary>
-public static class CandidateSpecifications
-{
-    /// <summary>Has bought from the store.</summary>
-    /// <returns>The specification.</returns>
-    public static Specification<Candidate> IsCustomer() => new CandidateCondition("isCustomer", null, c => c.IsCustomer);
-
-    /// <summary>Has at least <paramref name="purchases"/> purchases.</summary>
-    /// <param name="purchases">The least purchases.</param>
-    /// <returns>The specification.</returns>
-    public static Specification<Candidate> MinPurchases(int purchases) => new CandidateCondition("minPurchases", purchases, c => c.Purchases >= purchases);
-
-    /// <summary>Approved by a host.</summary>
-    /// <returns>The specification.</returns>
-    public static Specification<Candidate> Approved() => new CandidateCondition("approved", null, c => c.Approved);
-
-    /// <summary>Not on the blocklist.</summary>
-    /// <returns>The specification.</returns>
-    public static Specification<Candidate> NotBlocklisted() => new CandidateCondition("notBlocklisted", null, c => !c.Blocklisted);
-}
-
-/// <summary>One of the named conditions of <see cref="CandidateSpecifications"/>: its name and argument let JSON write it.</summary>
-internal sealed class CandidateCondition : Specification<Candidate>
-{
-    public CandidateCondition(string name, int? argument, System.Linq.Expressions.Expression<Func<Candidate, bool>> criteria)
-    {
-        Name = name;
-        Argument = argument;
-        Query.Where(criteria);
-    }
-
-    public string Name { get; }
-
-    public int? Argument { get; }
 }

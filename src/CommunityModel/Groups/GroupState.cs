@@ -276,7 +276,7 @@ public sealed class GroupState
 
         foreach (var s in admission.Screenings)
         {
-            if (!s.Condition.IsSatisfiedBy(j.Facts))
+            if (!ScreeningRules.Holds(s.Condition, j.Facts))
             {
                 return Decided(Reject(s.RuleId, $"screening '{s.RuleId}' not met by {j.Facts}"));
             }

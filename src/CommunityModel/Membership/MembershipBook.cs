@@ -1,3 +1,4 @@
+using CommunityModel.Conditions;
 using System.Collections.Immutable;
 using CommunityModel.Primitives;
 using CommunityModel.Referrals;
@@ -277,6 +278,27 @@ public sealed class MembershipBook
             outcome.PaidTier > 0 ? policy.Tiers[outcome.PaidTier].Id : null,
             outcome.PaidTier > 0 ? Instant.FromUnixTimeTicks(outcome.PaidEnd) : null,
             locked);
+    }
+
+    /// <summary>
+    /// Every member's standing after the evaluations recorded so far, in the order of the book's tree (tier ids,
+    /// grace ends and their arithmetic from the policy in force at <paramref name="at"/>). One pass over the
+    /// book's columns; the rows are new objects the caller owns.
+    /// </summary>
+    /// <param name="at">The instant whose policy names the tiers and measures the grace period.</param>
+    /// <returns>One standing per member of the book's tree.</returns>
+    public IReadOnlyList<MemberStanding> Standings(Instant at)
+    {
+        var policy = PolicyAt(at);
+        var result = new MemberStanding[_effective.Length];
+        for (var m = 0; m < result.Length; m++)
+        {
+            var rank = _effective[m];
+            var graceUntil = _graceFrom[m] != long.MinValue ? Plus(policy, Instant.FromUnixTimeTicks(_graceFrom[m]), policy.GracePeriod) : (Instant?)null;
+            result[m] = new MemberStanding(_tree.MemberAt(m), policy.Tiers[rank].Id, rank, Instant.FromUnixTimeTicks(_since[m]), graceUntil);
+        }
+
+        return result;
     }
 
     /// <summary>
@@ -698,7 +720,7 @@ public sealed class MembershipBook
 
         public ImmutableArray<CriterionResult>.Builder? Criteria { get; init; }
 
-        public readonly void Explain(TierEvaluator evaluator, TierCondition? condition, int m, int tier)
+        public readonly void Explain(TierEvaluator evaluator, Condition? condition, int m, int tier)
         {
             if (Criteria is not null && condition is not null)
             {

@@ -1,3 +1,4 @@
+using CommunityModel.Conditions;
 using System.Collections.Immutable;
 using CommunityModel.Ladders;
 using CommunityModel.Primitives;
@@ -42,11 +43,17 @@ public sealed record MembershipTier
     /// <summary>The name members see.</summary>
     public string Name { get; init; } = string.Empty;
 
-    /// <summary>What it takes to reach the tier; null only for the base tier (the first).</summary>
-    public TierCondition? Qualify { get; init; }
+    /// <summary>
+    /// What it takes to reach the tier; null only for the base tier (the first). A tier condition is built of
+    /// <see cref="SpendAtLeast"/>, <see cref="OrdersAtLeast"/>, <see cref="BoughtProduct"/>, <see cref="BoughtRung"/>,
+    /// <see cref="DirectReferralsWhoBought"/>, <see cref="TeamSpendAtLeast"/>, <see cref="HasPaidMembership"/> and
+    /// <see cref="GrantedManually"/>, composed with <see cref="AllOf"/> and <see cref="AnyOf"/>; each counts facts a
+    /// member can bring about, so no <see cref="Not"/> (code <c>membership.condition.not</c>).
+    /// </summary>
+    public Condition? Qualify { get; init; }
 
     /// <summary>What it takes to keep the tier at a period evaluation; null means the qualify conditions (保级 may be lower).</summary>
-    public TierCondition? Retain { get; init; }
+    public Condition? Retain { get; init; }
 
     /// <summary>The tier's privileges.</summary>
     public TierPrivileges Privileges { get; init; } = new();
@@ -181,7 +188,7 @@ public sealed record MembershipPolicy
     /// <summary>The conditions that qualify for a tier, with the ladder's unlocking rungs added.</summary>
     /// <param name="tierIndex">The tier.</param>
     /// <returns>The effective qualify condition, or null for the base tier.</returns>
-    public TierCondition? EffectiveQualify(int tierIndex)
+    public Condition? EffectiveQualify(int tierIndex)
     {
         var tier = Tiers[tierIndex];
         if (tierIndex == 0 || Ladder is null)
@@ -205,7 +212,7 @@ public sealed record MembershipPolicy
     /// <summary>The conditions that keep a tier: the retain conditions, or the effective qualify conditions.</summary>
     /// <param name="tierIndex">The tier.</param>
     /// <returns>The condition, or null for the base tier.</returns>
-    public TierCondition? EffectiveRetain(int tierIndex) => Tiers[tierIndex].Retain ?? EffectiveQualify(tierIndex);
+    public Condition? EffectiveRetain(int tierIndex) => Tiers[tierIndex].Retain ?? EffectiveQualify(tierIndex);
 }
 
 /// <summary>
@@ -342,29 +349,11 @@ public sealed class MembershipPolicyValidator : AbstractValidator<MembershipPoli
         }
     }
 
-    private static void CheckCondition(MembershipPolicy p, TierCondition? root, string rootPath, ValidationContext<MembershipPolicy> context)
-    {
-        if (root is null)
+    private static void CheckCondition(MembershipPolicy p, Condition? root, string rootPath, ValidationContext<MembershipPolicy> context) =>
+        ConditionWalk.Check(root, rootPath, "membership.condition", allowNot: false, (path, code, message) => Fail(context, path, code, message), (c, path) =>
         {
-            return;
-        }
-
-        var stack = new Stack<(TierCondition? Condition, string Path)>();
-        stack.Push((root, rootPath));
-        while (stack.Count > 0)
-        {
-            var (c, path) = stack.Pop();
             switch (c)
             {
-                case null:
-                    Fail(context, path, "membership.condition.null", "A condition is missing.");
-                    break;
-                case AllOf all:
-                    PushChildren(all.Conditions, path, stack, context);
-                    break;
-                case AnyOf any:
-                    PushChildren(any.Conditions, path, stack, context);
-                    break;
                 case SpendAtLeast s:
                     CheckAmount(p, s.Amount, path, context);
                     CheckWindow(s.Window, $"{path}.Window", context);
@@ -404,25 +393,13 @@ public sealed class MembershipPolicyValidator : AbstractValidator<MembershipPoli
                     }
 
                     break;
+                case GrantedManually:
+                    break;
                 default:
+                    Fail(context, path, "membership.condition.foreign", $"'{c.GetType().Name}' is not a tier condition; tiers take spendAtLeast, ordersAtLeast, boughtProduct, boughtRung, directReferralsWhoBought, teamSpendAtLeast, hasPaidMembership, grantedManually, allOf and anyOf.");
                     break;
             }
-        }
-    }
-
-    private static void PushChildren(ImmutableArray<TierCondition> children, string path, Stack<(TierCondition?, string)> stack, ValidationContext<MembershipPolicy> context)
-    {
-        if (children.IsDefaultOrEmpty)
-        {
-            Fail(context, path, "membership.condition.empty", "All-of and any-of need at least one condition.");
-            return;
-        }
-
-        for (var i = children.Length - 1; i >= 0; i--)
-        {
-            stack.Push((children[i], $"{path}.Conditions[{i}]"));
-        }
-    }
+        });
 
     private static void CheckAmount(MembershipPolicy p, Money amount, string path, ValidationContext<MembershipPolicy> context)
     {

@@ -1,3 +1,4 @@
+using CommunityModel.Conditions;
 using System.Collections.Immutable;
 using CommunityModel.Primitives;
 using NodaTime;
@@ -15,12 +16,12 @@ internal sealed class TierEvaluator
     private readonly long _asOf;
     private readonly Func<int, long> _since;
     private readonly IReadOnlyDictionary<int, List<TierGrant>> _grants;
-    private readonly Dictionary<TierCondition, long[]> _team = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<TierCondition, int[]> _direct = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<TierCondition, Func<int, bool>> _productTests = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Condition, long[]> _team = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Condition, int[]> _direct = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Condition, Func<int, bool>> _productTests = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<MembershipWindow, (long Start, long End)> _sharedWindows = new(ReferenceEqualityComparer.Instance);
-    private readonly TierCondition?[] _qualify;
-    private readonly TierCondition?[] _retain;
+    private readonly Condition?[] _qualify;
+    private readonly Condition?[] _retain;
     private readonly string?[] _qualifyText;
     private readonly string?[] _retainText;
     private readonly Dictionary<ProductId, int> _extraProducts = [];
@@ -40,8 +41,8 @@ internal sealed class TierEvaluator
         _since = since;
         _grants = grants;
         _isPaidProduct = _paidTierOfProduct.ContainsKey;
-        _qualify = new TierCondition?[policy.Tiers.Length];
-        _retain = new TierCondition?[policy.Tiers.Length];
+        _qualify = new Condition?[policy.Tiers.Length];
+        _retain = new Condition?[policy.Tiers.Length];
         _qualifyText = new string?[policy.Tiers.Length];
         _retainText = new string?[policy.Tiers.Length];
         for (var k = 0; k < policy.Tiers.Length; k++)
@@ -69,10 +70,10 @@ internal sealed class TierEvaluator
     public Instant AsOf { get; }
 
     /// <summary>The effective qualify condition of a tier (built once per evaluation).</summary>
-    public TierCondition? Qualify(int tier) => _qualify[tier];
+    public Condition? Qualify(int tier) => _qualify[tier];
 
     /// <summary>The effective retain condition of a tier (built once per evaluation).</summary>
-    public TierCondition? Retain(int tier) => _retain[tier];
+    public Condition? Retain(int tier) => _retain[tier];
 
     /// <summary>The qualify condition of a tier in words (described once per evaluation).</summary>
     public string QualifyText(int tier) => _qualifyText[tier] ??= _qualify[tier]?.Describe() ?? "none";
@@ -98,7 +99,7 @@ internal sealed class TierEvaluator
     private OrderView View(int member) => member == _overlayMember ? _overlay : _facts.ViewOf(member);
 
     /// <summary>Whether a condition holds for a member and tier; windows end at <paramref name="at"/> (the upgrade instant when re-checking after a refund).</summary>
-    public bool Holds(TierCondition? condition, int member, int tier, long at)
+    public bool Holds(Condition? condition, int member, int tier, long at)
     {
         switch (condition)
         {
@@ -131,7 +132,7 @@ internal sealed class TierEvaluator
     }
 
     /// <summary>Measures a leaf: the actual value and the value required.</summary>
-    public (long Actual, long Required) Measure(TierCondition leaf, int member, int tier, long at)
+    public (long Actual, long Required) Measure(Condition leaf, int member, int tier, long at)
     {
         switch (leaf)
         {
@@ -205,7 +206,7 @@ internal sealed class TierEvaluator
     }
 
     /// <summary>The measured criteria under a condition, and what is missing, in words (null when it holds).</summary>
-    public string? Explain(TierCondition? condition, int member, int tier, ImmutableArray<CriterionResult>.Builder into)
+    public string? Explain(Condition? condition, int member, int tier, ImmutableArray<CriterionResult>.Builder into)
     {
         switch (condition)
         {
@@ -256,7 +257,7 @@ internal sealed class TierEvaluator
         }
     }
 
-    private string Shortfall(TierCondition leaf, long missing) => leaf switch
+    private string Shortfall(Condition leaf, long missing) => leaf switch
     {
         SpendAtLeast s => $"spend {new Money(missing, _facts.Currency)} more {s.Window.Describe()}",
         OrdersAtLeast o => $"place {missing} more order(s) {o.Window.Describe()}",
@@ -311,7 +312,7 @@ internal sealed class TierEvaluator
         return (interval.HasStart ? interval.Start.ToUnixTimeTicks() : long.MinValue, at);
     }
 
-    private Func<int, bool> ProductTest(TierCondition leaf)
+    private Func<int, bool> ProductTest(Condition leaf)
     {
         if (_productTests.TryGetValue(leaf, out var test))
         {

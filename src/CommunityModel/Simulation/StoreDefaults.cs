@@ -1,3 +1,4 @@
+using CommunityModel.Conditions;
 using CommunityModel.Commissions;
 using CommunityModel.Groups;
 using CommunityModel.Ladders;
@@ -118,7 +119,7 @@ public static class StoreDefaults
         EffectiveFrom = effectiveFrom,
         ZoneId = ZoneId,
         Theme = "mother and baby: feeding, sleep, diapers",
-        Admission = new AdmissionRules { Capacity = 500, Screenings = [new Screening("admission.customer", CandidateSpecifications.IsCustomer().And(CandidateSpecifications.NotBlocklisted()))] },
+        Admission = new AdmissionRules { Capacity = 500, Screenings = [new Screening("admission.customer", new IsCustomer() & new NotBlocklisted())] },
         Elimination = new EliminationRules { SilentDays = 60, GraceDays = 7 },
     });
 }

@@ -1,3 +1,4 @@
+using CommunityModel.Conditions;
 using CommunityModel.Configuration;
 using CommunityModel.Groups;
 using CommunityModel.Membership;
@@ -76,9 +77,9 @@ public sealed class PolicyJsonTests
         var policy = ConfigJson.ReadGroupPolicy(Sample("group-policy.json")).Value!;
         var screening = Assert.Single(policy.Admission.Screenings);
         Assert.Equal("customers-only", screening.RuleId);
-        Assert.True(screening.Condition.IsSatisfiedBy(new Candidate(true, 1, false, false)));
-        Assert.False(screening.Condition.IsSatisfiedBy(new Candidate(false, 1, false, false)));
-        Assert.False(screening.Condition.IsSatisfiedBy(new Candidate(true, 1, false, true)));
+        Assert.True(screening.Admits(new Candidate(true, 1, false, false)));
+        Assert.False(screening.Admits(new Candidate(false, 1, false, false)));
+        Assert.False(screening.Admits(new Candidate(true, 1, false, true)));
         Assert.Equal((new LocalTime(20, 0), new LocalTime(21, 0)), Assert.Single(policy.RedPackets!.TimeWindows));
         Assert.Equal(Duration.FromDays(30), policy.Escalation.StrikeLifetime);
         Assert.Equal([EscalationAction.Warn, EscalationAction.Remove], policy.Content!.AdLadder.Steps);
@@ -96,16 +97,16 @@ public sealed class PolicyJsonTests
             """;
         var result = ConfigJson.ReadGroupPolicy(json);
         Assert.True(result.IsValid, string.Join("; ", result.Problems));
-        var condition = result.Value!.Admission.Screenings[0].Condition;
-        Assert.True(condition.IsSatisfiedBy(new Candidate(true, 0, true, false)));
-        Assert.True(condition.IsSatisfiedBy(new Candidate(false, 2, false, false)));
-        Assert.False(condition.IsSatisfiedBy(new Candidate(true, 2, false, false)));
-        Assert.False(condition.IsSatisfiedBy(new Candidate(false, 1, false, false)));
+        var condition = result.Value!.Admission.Screenings[0];
+        Assert.True(condition.Admits(new Candidate(true, 0, true, false)));
+        Assert.True(condition.Admits(new Candidate(false, 2, false, false)));
+        Assert.False(condition.Admits(new Candidate(true, 2, false, false)));
+        Assert.False(condition.Admits(new Candidate(false, 1, false, false)));
         var written = ConfigJson.Write(result.Value!);
         Assert.Equal(written, ConfigJson.Write(ConfigJson.ReadGroupPolicy(written).Value!));
 
         var bad = ConfigJson.ReadGroupPolicy("""{ "version": "v1", "effectiveFrom": "2026-01-01T00:00:00Z", "admission": { "screenings": [ { "ruleId": "r", "condition": { "type": "minPurchases", "purchases": -1 } } ] } }""");
-        Assert.Equal(("$.admission.screenings[0].condition", "json.value"), (bad.Problems.Single().Path, bad.Problems.Single().Code));
+        Assert.Equal(("$.admission.screenings[0].condition.purchases", "group.screening.range"), (bad.Problems.Single().Path, bad.Problems.Single().Code));
     }
 
     [Fact]
@@ -242,8 +243,8 @@ public sealed class PolicyJsonTests
         Assert.Equal("json.syntax", result.Problems[3].Code);
     }
 
-    private sealed class VipOnly : CommunityModel.Specifications.Specification<Candidate>
+    private sealed record VipOnly : Condition
     {
-        public VipOnly() => Query.Where(c => c.Purchases > 10);
+        public override string Describe() => "be a VIP";
     }
 }

@@ -1,3 +1,4 @@
+using CommunityModel.Conditions;
 using CommunityModel.Groups;
 using CommunityModel.Primitives;
 using FluentValidation;
@@ -25,7 +26,7 @@ public class GroupRuleTests
         Admission = new AdmissionRules
         {
             Capacity = 5,
-            Screenings = [new Screening("admission.blocklist", CandidateSpecifications.NotBlocklisted())],
+            Screenings = [new Screening("admission.blocklist", new NotBlocklisted())],
         },
         RedPackets = new RedPacketRules
         {
@@ -145,7 +146,7 @@ public class GroupRuleTests
     [Fact]
     public void Admission_ChannelScreeningCapacity_AndHostCheck()
     {
-        var policy = GroupPolicy.Create(StoreGroup() with { Admission = new AdmissionRules { Capacity = 2, WaitingList = false, Channels = [JoinChannel.StoreQrScan], Screenings = [new Screening("admission.customer", CandidateSpecifications.IsCustomer().And(CandidateSpecifications.NotBlocklisted()))] } });
+        var policy = GroupPolicy.Create(StoreGroup() with { Admission = new AdmissionRules { Capacity = 2, WaitingList = false, Channels = [JoinChannel.StoreQrScan], Screenings = [new Screening("admission.customer", new IsCustomer() & new NotBlocklisted())] } });
         var g = new GroupState(policy);
         Assert.Equal("admission.channel", g.Apply(new JoinRequested(T0, "a", JoinChannel.CustomerReferral, Customer)).Decisions[0].RuleId);
         Assert.Equal("admission.customer", g.Apply(new JoinRequested(T0, "b", JoinChannel.StoreQrScan, Customer with { IsCustomer = false })).Decisions[0].RuleId);

@@ -1,3 +1,4 @@
+using CommunityModel.Conditions;
 using System.Collections.Immutable;
 using System.Globalization;
 using CommunityModel.Membership;
@@ -38,16 +39,16 @@ public static class MembershipGens
     private static readonly MembershipWindow[] SharedWindows = [MembershipWindow.Lifetime, MembershipWindow.Month, MembershipWindow.Quarter, MembershipWindow.Year, MembershipWindow.Rolling(30)];
     private static readonly MembershipWindow[] AllWindows = [.. SharedWindows, MembershipWindow.SinceJoinAnniversary, MembershipWindow.SinceTierAnniversary];
 
-    public static Gen<TierCondition> Leaf { get; } = Gen.OneOf(
-        from a in Gen.Choose(1, 200_000) from w in Gen.Elements(AllWindows) select (TierCondition)new SpendAtLeast(Cny(a), w),
-        from n in Gen.Choose(1, 3) from w in Gen.Elements(AllWindows) select (TierCondition)new OrdersAtLeast(n, w),
-        from p in Gen.Elements<ProductId>("box", "gift") from w in Gen.Elements(AllWindows) select (TierCondition)new BoughtProduct(p, w),
-        from n in Gen.Choose(1, 2) from w in Gen.Elements(AllWindows) select (TierCondition)new DirectReferralsWhoBought(n, w),
-        from a in Gen.Choose(1, 100_000) from w in Gen.Elements(SharedWindows) select (TierCondition)new TeamSpendAtLeast(Cny(a), w),
-        Gen.Constant((TierCondition)new HasPaidMembership()),
-        Gen.Constant((TierCondition)new GrantedManually()));
+    public static Gen<Condition> Leaf { get; } = Gen.OneOf(
+        from a in Gen.Choose(1, 200_000) from w in Gen.Elements(AllWindows) select (Condition)new SpendAtLeast(Cny(a), w),
+        from n in Gen.Choose(1, 3) from w in Gen.Elements(AllWindows) select (Condition)new OrdersAtLeast(n, w),
+        from p in Gen.Elements<ProductId>("box", "gift") from w in Gen.Elements(AllWindows) select (Condition)new BoughtProduct(p, w),
+        from n in Gen.Choose(1, 2) from w in Gen.Elements(AllWindows) select (Condition)new DirectReferralsWhoBought(n, w),
+        from a in Gen.Choose(1, 100_000) from w in Gen.Elements(SharedWindows) select (Condition)new TeamSpendAtLeast(Cny(a), w),
+        Gen.Constant((Condition)new HasPaidMembership()),
+        Gen.Constant((Condition)new GrantedManually()));
 
-    public static Gen<TierCondition> Condition { get; } = Gen.Frequency(
+    public static Gen<Condition> Condition { get; } = Gen.Frequency(
         (3, Leaf),
         (1, from a in Leaf from b in Leaf select a & b),
         (1, from a in Leaf from b in Leaf select a | b));
@@ -55,7 +56,7 @@ public static class MembershipGens
     public static Gen<MembershipPolicy> Policy { get; } =
         from tierCount in Gen.Choose(2, 5)
         from qualify in Condition.ArrayOf(tierCount)
-        from retain in Gen.Frequency((1, Gen.Constant<TierCondition?>(null)), (2, Leaf.Select(l => (TierCondition?)l))).ArrayOf(tierCount)
+        from retain in Gen.Frequency((1, Gen.Constant<Condition?>(null)), (2, Leaf.Select(l => (Condition?)l))).ArrayOf(tierCount)
         from minimum in Gen.Elements(Period.Zero, Period.FromMonths(1))
         from grace in Gen.Elements(Period.Zero, Period.FromMonths(1))
         from mode in Gen.Elements(DowngradeMode.OneTierAtATime, DowngradeMode.StraightToSupported)
@@ -124,7 +125,7 @@ public class MembershipLawsTests
         });
 
     /// <summary>Adds facts that make a condition hold for a member at <see cref="ProgramCase.T"/>: one way to get there.</summary>
-    private static void Witness(TierCondition condition, MemberId member, List<JoinRecord> joins, List<Order> orders, List<MemberId> grants)
+    private static void Witness(Condition condition, MemberId member, List<JoinRecord> joins, List<Order> orders, List<MemberId> grants)
     {
         var at = T - Duration.FromHours(1);
         string Next(string prefix) => prefix + (orders.Count + joins.Count).ToString(CultureInfo.InvariantCulture);

@@ -1,3 +1,4 @@
+using CommunityModel.Conditions;
 using System.Collections.Immutable;
 using CommunityModel.Commissions;
 using CommunityModel.Membership;
