@@ -1,4 +1,4 @@
-using CommunityModel.Configuration;
+using CommunityModel.Serialization.Json;
 using CommunityModel.Groups;
 
 namespace CommunityModel.Docs;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using CommunityModel.Configuration;
+using CommunityModel.Serialization.Json;
 using CommunityModel.Groups;
 
 namespace CommunityModel.Cli;

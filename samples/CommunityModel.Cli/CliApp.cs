@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using CommunityModel.Commissions;
 using CommunityModel.Compliance;
-using CommunityModel.Configuration;
+using CommunityModel.Serialization.Json;
 using CommunityModel.Primitives;
 using CommunityModel.Referrals;
 using NodaTime;

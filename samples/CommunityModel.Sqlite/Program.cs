@@ -1,5 +1,5 @@
 using CommunityModel.Commissions;
-using CommunityModel.Configuration;
+using CommunityModel.Serialization.Json;
 using CommunityModel.Primitives;
 using CommunityModel.Referrals;
 using CommunityModel.Sqlite;

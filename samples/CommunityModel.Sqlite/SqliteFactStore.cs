@@ -1,5 +1,5 @@
 using CommunityModel.Commissions;
-using CommunityModel.Configuration;
+using CommunityModel.Serialization.Json;
 using CommunityModel.Groups;
 using CommunityModel.Primitives;
 using Microsoft.Data.Sqlite;

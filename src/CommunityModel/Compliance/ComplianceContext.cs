@@ -89,7 +89,7 @@ public sealed class ComplianceContextValidator : AbstractValidator<ComplianceCon
         RuleFor(c => c.Plan).NotNull().WithErrorCode("compliance.plan.missing");
         RuleFor(c => c.HoldingPeriod).Must(NotNegative).WithErrorCode("compliance.period.negative").WithMessage("The holding period must not be negative.");
         RuleFor(c => c.RefundWindow).Must(NotNegative).WithErrorCode("compliance.period.negative").WithMessage("The refund window must not be negative.");
-        RuleFor(c => c.PayoutInterval).Must(p => p is null || PeriodMath.MinDays(p) > 0).WithErrorCode("compliance.period.negative").WithMessage("The payout interval must be positive.");
+        RuleFor(c => c.PayoutInterval).Must(p => p is null || PeriodSpan.MinDays(p) > 0).WithErrorCode("compliance.period.negative").WithMessage("The payout interval must be positive.");
         RuleFor(c => c.StatedMargin).Must(m => m is null || (m.Value.PartsPerMillion > 0 && m.Value <= Rate.One))
             .WithErrorCode("compliance.margin.range").WithMessage("The stated margin must be above 0% and at most 100%.");
         RuleForEach(c => c.UnitPrices).Must((c, p) => c.Plan is null || p.Value.Currency == c.Plan.Currency)
@@ -98,7 +98,7 @@ public sealed class ComplianceContextValidator : AbstractValidator<ComplianceCon
             .WithErrorCode("compliance.price.positive").WithMessage((c, p) => $"The unit price of {p.Key} must be positive.");
     }
 
-    private static bool NotNegative(Period? p) => p is null || PeriodMath.MinDays(p) >= 0;
+    private static bool NotNegative(Period? p) => p is null || PeriodSpan.MinDays(p) >= 0;
 }
 
 /// <summary>
@@ -138,69 +138,5 @@ public sealed record RunEvidence(CommissionRun Run, MemberStatuses Statuses, int
         }
 
         return sales;
-    }
-}
-
-/// <summary>Day counts of NodaTime periods, for comparing periods of different units safely.</summary>
-internal static class PeriodMath
-{
-    private static readonly LocalDate[] Starts = BuildStarts();
-
-    /// <summary>The fewest days the period spans from any start day of a four-year cycle.</summary>
-    public static long MinDays(Period period) => Span(period, min: true);
-
-    /// <summary>The most days the period spans from any start day of a four-year cycle.</summary>
-    public static long MaxDays(Period period) => Span(period, min: false);
-
-    /// <summary>True when <paramref name="longer"/> is at least <paramref name="shorter"/> from every start day.</summary>
-    public static bool Covers(Period longer, Period shorter)
-    {
-        if (longer.Normalize().Equals(shorter.Normalize()))
-        {
-            return true;
-        }
-
-        foreach (var start in Starts)
-        {
-            if (start.PlusPeriodSafe(longer) < start.PlusPeriodSafe(shorter))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    public static string Describe(Period period) => period.ToString();
-
-    private static long Span(Period period, bool min)
-    {
-        var best = min ? long.MaxValue : long.MinValue;
-        foreach (var start in Starts)
-        {
-            var days = Period.Between(start, start.PlusPeriodSafe(period), PeriodUnits.Days).Days;
-            best = min ? Math.Min(best, days) : Math.Max(best, days);
-        }
-
-        return best;
-    }
-
-    private static LocalDate PlusPeriodSafe(this LocalDate date, Period period)
-    {
-        var dateOnly = Period.FromYears(period.Years) + Period.FromMonths(period.Months) + Period.FromWeeks(period.Weeks) + Period.FromDays(period.Days);
-        var extraDays = (period.Hours * 3600L + period.Minutes * 60L + period.Seconds) / 86_400L;
-        return date.Plus(dateOnly).PlusDays((int)extraDays);
-    }
-
-    private static LocalDate[] BuildStarts()
-    {
-        var first = new LocalDate(2024, 1, 1);
-        var starts = new LocalDate[1461];
-        for (var i = 0; i < starts.Length; i++)
-        {
-            starts[i] = first.PlusDays(i);
-        }
-
-        return starts;
     }
 }

@@ -193,7 +193,7 @@ public sealed record HoldingCoversRefundWindowRule : ComplianceRule
         }
 
         var measured = $"holding {context.HoldingPeriod}, refund window {context.RefundWindow}";
-        return PeriodMath.Covers(context.HoldingPeriod, context.RefundWindow)
+        return PeriodSpan.Covers(context.HoldingPeriod, context.RefundWindow)
             ? Pass(measured, "holding >= refund window", "A refund inside the window always finds its commissions still pending.")
             : Fail(measured, "holding >= refund window",
                 "Commissions can be paid out before the refund window closes, so refunds turn into clawbacks from earners.",
@@ -338,7 +338,7 @@ public sealed record PayoutIntervalRule(Period MaxInterval) : ComplianceRule
             return NotEvaluated($"at most {MaxInterval}", "set ComplianceContext.PayoutInterval");
         }
 
-        return PeriodMath.Covers(MaxInterval, context.PayoutInterval)
+        return PeriodSpan.Covers(MaxInterval, context.PayoutInterval)
             ? Pass($"paid out every {context.PayoutInterval}", $"at most {MaxInterval}", "Earners are paid often enough.")
             : Fail($"paid out every {context.PayoutInterval}", $"at most {MaxInterval}", "Payouts are less frequent than required.", $"Pay out at least every {MaxInterval}.");
     }
@@ -363,7 +363,7 @@ public sealed record MinimumRefundWindowRule(Period MinWindow) : ComplianceRule
             return NotEvaluated($"at least {MinWindow}", "set ComplianceContext.RefundWindow");
         }
 
-        return PeriodMath.Covers(context.RefundWindow, MinWindow)
+        return PeriodSpan.Covers(context.RefundWindow, MinWindow)
             ? Pass($"refund window {context.RefundWindow}", $"at least {MinWindow}", "Customers can return goods long enough.")
             : Fail($"refund window {context.RefundWindow}", $"at least {MinWindow}", "The refund window is shorter than required.", $"Promise returns for at least {MinWindow}.");
     }

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using CommunityModel.Primitives;
 using NodaTime;
 
@@ -10,16 +9,6 @@ namespace CommunityModel.Groups;
 /// <c>memberLeft</c>, <c>message</c>, <c>redPacket</c>, <c>checkIn</c>, <c>roleChanged</c>, <c>policyChanged</c>, <c>tick</c>.
 /// </summary>
 /// <param name="At">When.</param>
-[JsonPolymorphic(TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
-[JsonDerivedType(typeof(JoinRequested), "joinRequested")]
-[JsonDerivedType(typeof(MemberAdded), "memberAdded")]
-[JsonDerivedType(typeof(MemberLeft), "memberLeft")]
-[JsonDerivedType(typeof(MessagePosted), "message")]
-[JsonDerivedType(typeof(RedPacketSent), "redPacket")]
-[JsonDerivedType(typeof(CheckedIn), "checkIn")]
-[JsonDerivedType(typeof(RoleChanged), "roleChanged")]
-[JsonDerivedType(typeof(PolicyChanged), "policyChanged")]
-[JsonDerivedType(typeof(TimeTick), "tick")]
 public abstract record GroupEvent(Instant At);
 
 /// <summary>Someone asks to join through a channel; admission screens them.</summary>

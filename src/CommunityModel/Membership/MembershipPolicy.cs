@@ -117,7 +117,6 @@ public sealed record MembershipPolicy
     public MembershipWindow RungUnlockWindow { get; init; } = MembershipWindow.Rolling(365);
 
     /// <summary>The zone, resolved.</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
     public DateTimeZone Zone => DateTimeZoneProviders.Tzdb[ZoneId];
 
     /// <summary>Validates and returns the policy.</summary>

@@ -64,7 +64,6 @@ public sealed record MembershipWindow(WindowKind Kind, int Days = 0)
     public static MembershipWindow Rolling(int days) => new(WindowKind.RollingDays, days);
 
     /// <summary>True when the window is the same for every member (not an anniversary).</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsSharedByAllMembers => Kind is not (WindowKind.JoinAnniversary or WindowKind.TierAnniversary);
 
     /// <summary>The window as of an instant, as a half-open interval <c>[start, at)</c> (no start for a lifetime).</summary>

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using CommunityModel.Cli;
-using CommunityModel.Configuration;
+using CommunityModel.Serialization.Json;
 using CommunityModel.Simulation;
 
 namespace CommunityModel.Tests.Cli;

@@ -1,6 +1,6 @@
 using System.Text;
 using CommunityModel.Conditions;
-using CommunityModel.Configuration;
+using CommunityModel.Serialization.Json;
 using CommunityModel.Groups;
 using CommunityModel.Membership;
 using CommunityModel.Primitives;
@@ -82,7 +82,7 @@ public class ConditionTests
     [Fact]
     public void TierConditionsReadFromOneFile_AreEqual()
     {
-        var text = File.ReadAllText(CommunityModel.Tests.Configuration.PolicyJsonTests.SamplePath("membership.json"));
+        var text = File.ReadAllText(CommunityModel.Tests.Serialization.PolicyJsonTests.SamplePath("membership.json"));
         var a = ConfigJson.ReadMembershipPolicy(text).Value!;
         var b = ConfigJson.ReadMembershipPolicy(text).Value!;
         Assert.NotSame(a.Tiers[^1].Qualify, b.Tiers[^1].Qualify);

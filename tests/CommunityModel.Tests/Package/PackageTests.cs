@@ -12,13 +12,47 @@ public sealed class PackageTests
 {
     private static readonly Guid EmbeddedSource = new("0E8A571B-6926-466E-B4AD-8AB04611F5FE");
 
-    /// <summary>The library's package (not the tool's) with the extension, or null.</summary>
-    internal static string? Artifact(string extension)
+    /// <summary>The package <paramref name="id"/> (the core library by default) with the extension, or null.</summary>
+    internal static string? Artifact(string extension, string id = "CommunityModel")
     {
         var artifacts = RepoRoot.OrNull is { } root ? Path.Combine(root, "artifacts") : null;
         return artifacts is not null && Directory.Exists(artifacts)
-            ? Directory.GetFiles(artifacts, "CommunityModel.*" + extension).Where(f => char.IsDigit(Path.GetFileName(f)["CommunityModel.".Length])).OrderDescending().FirstOrDefault()
+            ? Directory.GetFiles(artifacts, id + ".*" + extension).Where(f => char.IsDigit(Path.GetFileName(f)[(id.Length + 1)..][0])).OrderDescending().FirstOrDefault()
             : null;
+    }
+
+    private static (HashSet<string> Names, XElement Metadata, XNamespace Ns, HashSet<string> Dependencies) Open(string id)
+    {
+        using var zip = ZipFile.OpenRead(Artifact(".nupkg", id) ?? throw new FileNotFoundException($"artifacts/{id}.*.nupkg"));
+        var names = zip.Entries.Select(e => e.FullName).ToHashSet();
+        using var nuspecStream = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open();
+        var nuspec = XDocument.Load(nuspecStream);
+        XNamespace ns = nuspec.Root!.GetDefaultNamespace();
+        var metadata = nuspec.Root.Element(ns + "metadata")!;
+        var dependencies = metadata.Descendants(ns + "dependency").Select(d => d.Attribute("id")!.Value).ToHashSet();
+        return (names, metadata, ns, dependencies);
+    }
+
+    [PackageFact]
+    public void ThePackages_FollowTheArrows_CoreHoldsNoJsonAndNoSimulator()
+    {
+        var core = Open("CommunityModel");
+        Assert.Equal(new HashSet<string> { "FluentValidation", "NodaTime", "Ardalis.Specification", "MathNet.Numerics" }, core.Dependencies);
+
+        var simulation = Open("CommunityModel.Simulation");
+        Assert.Contains("lib/net10.0/CommunityModel.Simulation.dll", simulation.Names);
+        Assert.Contains("lib/net10.0/CommunityModel.Simulation.xml", simulation.Names);
+        Assert.Equal(new HashSet<string> { "CommunityModel" }, simulation.Dependencies);
+
+        var json = Open("CommunityModel.Serialization.Json");
+        Assert.Contains("lib/net10.0/CommunityModel.Serialization.Json.dll", json.Names);
+        Assert.Equal(new HashSet<string> { "CommunityModel", "CommunityModel.Simulation", "NodaTime.Serialization.SystemTextJson" }, json.Dependencies);
+        Assert.Equal(core.Metadata.Element(core.Ns + "version")!.Value, json.Metadata.Element(json.Ns + "version")!.Value);
+
+        // The core assembly itself defines no JSON and no simulator type.
+        var coreTypes = typeof(CommunityModel.Primitives.Money).Assembly.GetTypes().Select(t => t.Namespace ?? "").ToHashSet();
+        Assert.DoesNotContain(coreTypes, n => n.StartsWith("CommunityModel.Simulation", StringComparison.Ordinal) || n.StartsWith("CommunityModel.Serialization", StringComparison.Ordinal));
+        Assert.DoesNotContain(typeof(CommunityModel.Primitives.Money).Assembly.GetReferencedAssemblies(), a => a.Name == "System.Text.Json" || a.Name == "NodaTime.Serialization.SystemTextJson");
     }
 
     [PackageFact]
@@ -40,14 +74,14 @@ public sealed class PackageTests
         Assert.Contains("commission", metadata.Element(ns + "tags")!.Value, StringComparison.Ordinal);
         Assert.NotNull(metadata.Element(ns + "repository")?.Attribute("commit"));
         var dependencies = metadata.Descendants(ns + "dependency").Select(d => d.Attribute("id")!.Value).ToHashSet();
-        Assert.Superset(new HashSet<string> { "FluentValidation", "NodaTime", "NodaTime.Serialization.SystemTextJson" }, dependencies);
+        Assert.Superset(new HashSet<string> { "FluentValidation", "NodaTime", "Ardalis.Specification" }, dependencies);
         Assert.DoesNotContain("Microsoft.CodeAnalysis.PublicApiAnalyzers", dependencies);
 
         // Every public member is documented: the XML docs name the main types.
         using var docs = zip.GetEntry("lib/net10.0/CommunityModel.xml")!.Open();
         var members = XDocument.Load(docs).Descendants("member").Select(m => m.Attribute("name")!.Value).ToHashSet();
         Assert.Contains("T:CommunityModel.Commissions.CommissionEngine", members);
-        Assert.Contains("T:CommunityModel.Configuration.ConfigJson", members);
+        Assert.Contains("T:CommunityModel.Queries.MembersAtOrAboveTier", members);
     }
 
     [PackageFact]

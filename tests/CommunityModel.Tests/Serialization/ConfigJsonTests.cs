@@ -1,11 +1,11 @@
 using CommunityModel.Commissions;
-using CommunityModel.Configuration;
+using CommunityModel.Serialization.Json;
 using CommunityModel.Tests.Generators;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 
-namespace CommunityModel.Tests.Configuration;
+namespace CommunityModel.Tests.Serialization;
 
 public sealed class ConfigJsonTests
 {

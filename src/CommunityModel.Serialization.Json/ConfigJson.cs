@@ -15,7 +15,7 @@ using FluentValidation.Results;
 using NodaTime;
 using NodaTime.Serialization.SystemTextJson;
 
-namespace CommunityModel.Configuration;
+namespace CommunityModel.Serialization.Json;
 
 /// <summary>One problem in a configuration text: where (JSON path, and line and column when known), which code, and what.</summary>
 /// <param name="Path">The JSON path, e.g. <c>$.levels.rates[1]</c>.</param>
@@ -306,7 +306,7 @@ public static class ConfigJson
         o.Converters.Add(new ComplianceProfileConverter());
         o.Converters.Add(new TimeWindowConverter());
         o.Converters.Add(new ConditionListConverter());
-        o.TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { ConditionJson.Modify } };
+        o.TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { ModelJson.Modify } };
         o.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb);
         o.MakeReadOnly(populateMissingResolver: true);
         return o;

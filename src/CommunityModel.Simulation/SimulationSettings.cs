@@ -138,9 +138,9 @@ public sealed class SimulationSettingsValidator : AbstractValidator<SimulationSe
             .WithErrorCode("sim.membership.ladder").WithMessage("A custom membership policy needs the settings' ladder as its ladder (set both).");
         RuleFor(s => s.Plan).Must((s, p) => p is null || p.Currency == (s.Ladder?.Currency ?? Currency.CNY))
             .WithErrorCode("sim.currency.mismatch").WithMessage("The plan's currency must be the ladder's.");
-        RuleFor(s => s.RefundWindow).Must(w => w is not null && PeriodMath.MinDays(w) >= 1 && PeriodMath.MaxDays(w) <= 366)
+        RuleFor(s => s.RefundWindow).Must(w => w is not null && PeriodSpan.MinDays(w) >= 1 && PeriodSpan.MaxDays(w) <= 366)
             .WithErrorCode("sim.refund-window.range").WithMessage("The refund window must be between one day and a year.");
-        RuleFor(s => s.HoldingPeriod).Must(h => h is null || PeriodMath.MinDays(h) >= 0).WithErrorCode("sim.refund-window.range");
+        RuleFor(s => s.HoldingPeriod).Must(h => h is null || PeriodSpan.MinDays(h) >= 0).WithErrorCode("sim.refund-window.range");
         RuleFor(s => s.PartnerRank).GreaterThanOrEqualTo(0).WithErrorCode("sim.partner-rank.range");
         RuleFor(s => s.KeyCustomers).InclusiveBetween(0, 10_000).WithErrorCode("sim.key-customers.range");
     }

@@ -1,12 +1,12 @@
 using CommunityModel.Conditions;
-using CommunityModel.Configuration;
+using CommunityModel.Serialization.Json;
 using CommunityModel.Groups;
 using CommunityModel.Membership;
 using CommunityModel.Primitives;
 using CommunityModel.Simulation;
 using NodaTime;
 
-namespace CommunityModel.Tests.Configuration;
+namespace CommunityModel.Tests.Serialization;
 
 public sealed class PolicyJsonTests
 {

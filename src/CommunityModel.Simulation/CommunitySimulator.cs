@@ -120,7 +120,7 @@ public static class CommunitySimulator
             _engine = new CommissionEngine(_plan);
             _groupPolicy = s.GroupPolicy ?? StoreDefaults.GroupPolicy(start);
             _ledger = new PayoutLedger(_currency, s.HoldingPeriod ?? s.RefundWindow, _zone);
-            _refundDays = (int)Math.Max(1, PeriodMath.MinDays(s.RefundWindow));
+            _refundDays = (int)Math.Max(1, PeriodSpan.MinDays(s.RefundWindow));
             _buyOn = NewSchedule(s.Days);
             _referOn = NewSchedule(s.Days);
             _refundOn = NewSchedule(s.Days);

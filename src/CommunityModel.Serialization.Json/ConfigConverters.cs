@@ -12,7 +12,7 @@ using FluentValidation.Results;
 using NodaTime;
 using NodaTime.Text;
 
-namespace CommunityModel.Configuration;
+namespace CommunityModel.Serialization.Json;
 
 /// <summary>A nested value (a ladder inside a policy, a plan inside simulator settings) failed its validator.</summary>
 internal sealed class ConfigValidationException : JsonException
@@ -166,12 +166,26 @@ internal sealed class ConditionListConverter : JsonConverter<ImmutableArray<Cond
 }
 
 /// <summary>
-/// The JSON names of conditions: an object whose <c>type</c> names the condition, set on the serializer's type
-/// information (the domain types carry no JSON attributes).
+/// The JSON shape of the model's types, set on the serializer's type information (the domain types carry no
+/// JSON attributes): conditions and group events are objects whose <c>type</c> names them; computed properties
+/// (<see cref="MembershipWindow.IsSharedByAllMembers"/>, <see cref="MembershipPolicy.Zone"/>) are not written.
 /// </summary>
-internal static class ConditionJson
+internal static class ModelJson
 {
-    private static readonly (Type Type, string Name)[] Names =
+    private static readonly (Type Type, string Name)[] EventNames =
+    [
+        (typeof(JoinRequested), "joinRequested"),
+        (typeof(MemberAdded), "memberAdded"),
+        (typeof(MemberLeft), "memberLeft"),
+        (typeof(MessagePosted), "message"),
+        (typeof(RedPacketSent), "redPacket"),
+        (typeof(CheckedIn), "checkIn"),
+        (typeof(RoleChanged), "roleChanged"),
+        (typeof(PolicyChanged), "policyChanged"),
+        (typeof(TimeTick), "tick"),
+    ];
+
+    private static readonly (Type Type, string Name)[] ConditionNames =
     [
         (typeof(SpendAtLeast), "spendAtLeast"),
         (typeof(OrdersAtLeast), "ordersAtLeast"),
@@ -192,22 +206,48 @@ internal static class ConditionJson
 
     public static void Modify(JsonTypeInfo typeInfo)
     {
-        if (typeInfo.Type != typeof(Condition))
+        if (typeInfo.Type == typeof(Condition))
         {
-            return;
+            typeInfo.PolymorphismOptions = ByType(ConditionNames);
         }
+        else if (typeInfo.Type == typeof(GroupEvent))
+        {
+            typeInfo.PolymorphismOptions = ByType(EventNames);
+        }
+        else if (typeInfo.Type == typeof(MembershipWindow))
+        {
+            Drop(typeInfo, nameof(MembershipWindow.IsSharedByAllMembers));
+        }
+        else if (typeInfo.Type == typeof(MembershipPolicy))
+        {
+            Drop(typeInfo, nameof(MembershipPolicy.Zone));
+        }
+    }
 
+    private static JsonPolymorphismOptions ByType((Type Type, string Name)[] names)
+    {
         var polymorphism = new JsonPolymorphismOptions
         {
             TypeDiscriminatorPropertyName = "type",
             UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization,
             IgnoreUnrecognizedTypeDiscriminators = false,
         };
-        foreach (var (type, name) in Names)
+        foreach (var (type, name) in names)
         {
             polymorphism.DerivedTypes.Add(new JsonDerivedType(type, name));
         }
 
-        typeInfo.PolymorphismOptions = polymorphism;
+        return polymorphism;
+    }
+
+    private static void Drop(JsonTypeInfo typeInfo, string clrName)
+    {
+        for (var i = typeInfo.Properties.Count - 1; i >= 0; i--)
+        {
+            if (typeInfo.Properties[i].AttributeProvider is System.Reflection.MemberInfo m && m.Name == clrName)
+            {
+                typeInfo.Properties.RemoveAt(i);
+            }
+        }
     }
 }
