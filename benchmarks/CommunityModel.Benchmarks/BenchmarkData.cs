@@ -42,7 +42,7 @@ public sealed class BenchmarkData
 
     public MemberStatuses Statuses() => MemberStatuses.FromArrays(Tree, Ranks, Active);
 
-    public OrderBatch Batch() => OrderBatch.FromColumns(Tree, Currency.CNY, "box", Buyers, Amounts, PaidAt);
+    public OrderBatch Batch() => OrderBatch.FromColumns(Tree, Currency.CNY, ProductId.From("box"), Buyers, Amounts, PaidAt);
 
     public static BenchmarkData Create(int members, int orders, int seed = 20261124)
     {
@@ -51,7 +51,7 @@ public sealed class BenchmarkData
         var records = new JoinRecord[members];
         for (var i = 0; i < members; i++)
         {
-            records[i] = new JoinRecord(Id(i), sponsor[i] < 0 ? (MemberId?)null : new MemberId(Id(sponsor[i])), Start + Duration.FromSeconds(i));
+            records[i] = new JoinRecord(MemberId.From(Id(i)), sponsor[i] < 0 ? (MemberId?)null : new MemberId(Id(sponsor[i])), Start + Duration.FromSeconds(i));
         }
 
         var tree = ReferralTree.Build(records);
@@ -60,8 +60,8 @@ public sealed class BenchmarkData
         var active = new bool[members];
         for (var i = 0; i < members; i++)
         {
-            var idx = tree.IndexOf(Id(i));
-            parent[idx] = sponsor[i] < 0 ? -1 : tree.IndexOf(Id(sponsor[i]));
+            var idx = tree.IndexOf(MemberId.From(Id(i)));
+            parent[idx] = sponsor[i] < 0 ? -1 : tree.IndexOf(MemberId.From(Id(sponsor[i])));
             var roll = rng.Next(100);
             ranks[idx] = roll < 60 ? 0 : roll < 80 ? 1 : roll < 90 ? 2 : roll < 96 ? 3 : 4;
             active[idx] = rng.Next(10) != 0;

@@ -73,10 +73,10 @@ public class GroupBenchmarks
         for (var g = 0; g < Groups; g++)
         {
             var s = new GroupState(_policy);
-            s.Apply(new MemberAdded(at, "host", GroupRole.Host));
+            s.Apply(new MemberAdded(at, MemberId.From("host"), GroupRole.Host));
             for (var m = 0; m < MembersPerGroup; m++)
             {
-                s.Apply(new MemberAdded(at, $"m{m}"));
+                s.Apply(new MemberAdded(at, MemberId.From($"m{m}")));
             }
 
             _states[g] = s;

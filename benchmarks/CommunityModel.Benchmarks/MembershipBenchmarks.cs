@@ -47,7 +47,7 @@ public class MembershipBenchmarks
         }
 
         _tree = ReferralTree.Build(joins);
-        ProductId[] products = ["diaper-trial", "member-card", "partner-pack", "wipes", "formula"];
+        ProductId[] products = [ProductId.From("diaper-trial"), ProductId.From("member-card"), ProductId.From("partner-pack"), ProductId.From("wipes"), ProductId.From("formula")];
         long[] prices = [1_990, 39_900, 398_000, 2_900, 25_800];
         int[] weights = [30, 3, 1, 40, 26];
         var span = (QuarterEnd - QuarterStart).TotalTicks;
@@ -63,7 +63,7 @@ public class MembershipBenchmarks
             }
 
             _orders[k] = new Order(
-                "o" + k.ToString(CultureInfo.InvariantCulture),
+                OrderId.From("o" + k.ToString(CultureInfo.InvariantCulture)),
                 ids[rng.NextInt32(members)],
                 products[p],
                 Money.OfMinor(prices[p], Currency.CNY),
@@ -72,9 +72,9 @@ public class MembershipBenchmarks
 
         _ladder = ProductLadder.Create(Currency.CNY,
         [
-            new Rung { Id = "trial", Role = RungRole.Trial, Products = ["diaper-trial"], Price = new PriceBand(Money.OfMinor(990, Currency.CNY), Money.OfMinor(3_900, Currency.CNY)) },
-            new Rung { Id = "membership", Role = RungRole.Membership, Products = ["member-card"], Price = new PriceBand(Money.OfMinor(39_900, Currency.CNY), Money.OfMinor(99_900, Currency.CNY)), UnlocksTier = "member" },
-            new Rung { Id = "partnership", Role = RungRole.Partnership, Products = ["partner-pack"], Price = new PriceBand(Money.OfMinor(398_000, Currency.CNY), Money.OfMinor(980_000, Currency.CNY)), UnlocksTier = "partner" },
+            new Rung { Id = "trial", Role = RungRole.Trial, Products = [ProductId.From("diaper-trial")], Price = new PriceBand(Money.OfMinor(990, Currency.CNY), Money.OfMinor(3_900, Currency.CNY)) },
+            new Rung { Id = "membership", Role = RungRole.Membership, Products = [ProductId.From("member-card")], Price = new PriceBand(Money.OfMinor(39_900, Currency.CNY), Money.OfMinor(99_900, Currency.CNY)), UnlocksTier = "member" },
+            new Rung { Id = "partnership", Role = RungRole.Partnership, Products = [ProductId.From("partner-pack")], Price = new PriceBand(Money.OfMinor(398_000, Currency.CNY), Money.OfMinor(980_000, Currency.CNY)), UnlocksTier = "partner" },
         ]);
         _policy = MembershipPolicy.Create(new MembershipPolicy
         {

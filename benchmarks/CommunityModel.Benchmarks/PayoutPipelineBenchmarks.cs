@@ -71,7 +71,7 @@ public class PayoutLedgerBenchmarks
         var orders = new OrderBatchBuilder(data.Tree, Currency.CNY, data.Buyers.Length);
         for (var k = 0; k < data.Buyers.Length; k++)
         {
-            orders.TryAdd("o" + k.ToString(System.Globalization.CultureInfo.InvariantCulture), data.Buyers[k], "box", data.Amounts[k], data.PaidAt[k]);
+            orders.TryAdd(OrderId.From("o" + k.ToString(System.Globalization.CultureInfo.InvariantCulture)), data.Buyers[k], "box", data.Amounts[k], data.PaidAt[k]);
         }
 
         _run = new CommissionEngine(BenchmarkData.TwoLevelPlan()).Run(data.Statuses(), orders.Build());

@@ -35,18 +35,18 @@ public class TeamBenchmarks
     {
         var customers = Customers == 0 ? Orders / 10 : Customers;
         var rng = new SeededRandom(9);
-        var accounts = Enumerable.Range(0, 200).Select(a => new StaffAccount { Id = "acct" + a.ToString(CultureInfo.InvariantCulture), Role = AccountRole.Sales, Capacity = 1_000_000 }).ToList();
+        var accounts = Enumerable.Range(0, 200).Select(a => new StaffAccount { Id = AccountId.From("acct" + a.ToString(CultureInfo.InvariantCulture)), Role = AccountRole.Sales, Capacity = 1_000_000 }).ToList();
         _matrix = AccountMatrix.Create(accounts);
         foreach (var a in accounts)
         {
-            _matrix.SetOperator(new OperatorChange(a.Id, "staff-" + a.Id.Value, Start));
+            _matrix.SetOperator(new OperatorChange(a.Id, StaffId.From("staff-" + a.Id.Value), Start));
         }
 
         var ids = new MemberId[customers];
         var first = new List<CustomerAssignment>(customers);
         for (var c = 0; c < customers; c++)
         {
-            ids[c] = "c" + c.ToString(CultureInfo.InvariantCulture);
+            ids[c] = MemberId.From("c" + c.ToString(CultureInfo.InvariantCulture));
             first.Add(new CustomerAssignment(ids[c], accounts[rng.NextInt32(200)].Id, Start, "first contact"));
         }
 
@@ -54,7 +54,7 @@ public class TeamBenchmarks
         var mid = Start + Duration.FromDays(45);
         foreach (var a in accounts)
         {
-            _matrix.SetOperator(new OperatorChange(a.Id, "next-" + a.Id.Value, mid));
+            _matrix.SetOperator(new OperatorChange(a.Id, StaffId.From("next-" + a.Id.Value), mid));
         }
 
         var moves = new List<CustomerAssignment>();

@@ -18,12 +18,12 @@ public static class CommissionsGuide
         // a sponsor who joined later) rejects the whole batch with every offender listed.
         var tree = ReferralTree.Build(
         [
-            new JoinRecord("wang", null, At(1, 5)),
-            new JoinRecord("li", "wang", At(1, 20)),
-            new JoinRecord("zhang", "li", At(2, 3)),
-            new JoinRecord("chen", "zhang", At(2, 14)),
-            new JoinRecord("zhao", "li", At(2, 20)),
-            new JoinRecord("sun", "chen", At(3, 1)),
+            new JoinRecord(MemberId.From("wang"), null, At(1, 5)),
+            new JoinRecord(MemberId.From("li"), MemberId.From("wang"), At(1, 20)),
+            new JoinRecord(MemberId.From("zhang"), MemberId.From("li"), At(2, 3)),
+            new JoinRecord(MemberId.From("chen"), MemberId.From("zhang"), At(2, 14)),
+            new JoinRecord(MemberId.From("zhao"), MemberId.From("li"), At(2, 20)),
+            new JoinRecord(MemberId.From("sun"), MemberId.From("chen"), At(3, 1)),
         ]);
         // tree.Upline("sun", 2) is [chen, zhang]; tree.DownlineSize("li") is 4.
         #endregion
@@ -35,13 +35,13 @@ public static class CommissionsGuide
             Name = "二级分销 10% / 5%",
             Currency = Currency.CNY,
             Levels = new LevelRule { Rates = [Rate.FromPercent(10), Rate.FromPercent(5)] },
-            Products = [new ProductRule { Product = "partner-pack", Commissionable = false }],
+            Products = [new ProductRule { Product = ProductId.From("partner-pack"), Commissionable = false }],
         });
         var statuses = MemberStatuses.Create(tree, ranks: null);
         Order[] orders =
         [
-            new("o-1", "sun", "diapers", Money.Parse("CNY 399.00"), At(3, 2)),
-            new("o-2", "zhao", "diaper-trial", Money.Parse("CNY 39.90"), At(3, 2)),
+            new(OrderId.From("o-1"), MemberId.From("sun"), ProductId.From("diapers"), Money.Parse("CNY 399.00"), At(3, 2)),
+            new(OrderId.From("o-2"), MemberId.From("zhao"), ProductId.From("diaper-trial"), Money.Parse("CNY 39.90"), At(3, 2)),
         ];
         var run = new CommissionEngine(plan).Run(statuses, orders);
         // o-1 pays chen 39.90 and zhang 19.95; o-2 pays li 3.99 and wang 1.99 (1.995 floored);
@@ -52,9 +52,9 @@ public static class CommissionsGuide
         // Commissions wait out the 2-month no-questions refund window before they can be paid.
         var ledger = new PayoutLedger(Currency.CNY, Period.FromMonths(2), shanghai);
         ledger.Record(run);
-        var refund = ledger.Refund("r-1", "o-1", Money.Parse("CNY 199.50"), At(3, 20));
+        var refund = ledger.Refund(RefundId.From("r-1"), OrderId.From("o-1"), Money.Parse("CNY 199.50"), At(3, 20));
         // Half of o-1 comes back: chen's and zhang's lines are cut by half, exactly to the fen.
-        var chen = ledger.BalanceOf("chen", At(6, 1)); // Available 19.95: the rest was reversed
+        var chen = ledger.BalanceOf(MemberId.From("chen"), At(6, 1)); // Available 19.95: the rest was reversed
         #endregion
 
         _ = chen;

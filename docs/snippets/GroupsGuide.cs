@@ -31,12 +31,12 @@ public static class GroupsGuide
         var customer = new Candidate(IsCustomer: true, Purchases: 1, Approved: false, Blocklisted: false);
         var events = new List<GroupEvent>
         {
-            new MemberAdded(start, "host-lin", GroupRole.Host),
-            new JoinRequested(start, "mum-chen", JoinChannel.StoreQrScan, customer),
-            new JoinRequested(start, "passer-by", JoinChannel.StoreQrScan, customer with { IsCustomer = false }),
-            new JoinRequested(start, "seller", JoinChannel.StoreQrScan, customer),
-            new MessagePosted(start + Duration.FromHours(1), "seller", "代购奶粉, 加微信 abc123"),
-            new MessagePosted(start + Duration.FromHours(2), "seller", "cheap formula www.example.cn"),
+            new MemberAdded(start, MemberId.From("host-lin"), GroupRole.Host),
+            new JoinRequested(start, MemberId.From("mum-chen"), JoinChannel.StoreQrScan, customer),
+            new JoinRequested(start, MemberId.From("passer-by"), JoinChannel.StoreQrScan, customer with { IsCustomer = false }),
+            new JoinRequested(start, MemberId.From("seller"), JoinChannel.StoreQrScan, customer),
+            new MessagePosted(start + Duration.FromHours(1), MemberId.From("seller"), "代购奶粉, 加微信 abc123"),
+            new MessagePosted(start + Duration.FromHours(2), MemberId.From("seller"), "cheap formula www.example.cn"),
         };
         var (steps, state) = GroupReplay.Replay(policy, events);
         // passer-by is rejected by "customers-only"; the seller is warned, then removed by content.ad.

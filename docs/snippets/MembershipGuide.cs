@@ -15,9 +15,9 @@ public static class MembershipGuide
         // 产品体系: a trial rung to meet the store, a membership rung, a partnership rung; prices rise along it.
         var ladder = ProductLadder.Create(Currency.CNY,
         [
-            new Rung { Id = "trial", Role = RungRole.Trial, Products = ["diaper-trial"], Price = new PriceBand(Money.Parse("CNY 9.90"), Money.Parse("CNY 39.00")) },
-            new Rung { Id = "membership", Role = RungRole.Membership, Products = ["member-card"], Price = new PriceBand(Money.Parse("CNY 399.00"), Money.Parse("CNY 399.00")), UnlocksTier = "member" },
-            new Rung { Id = "partnership", Role = RungRole.Partnership, Products = ["partner-pack"], Price = new PriceBand(Money.Parse("CNY 3980.00"), Money.Parse("CNY 3980.00")), UnlocksTier = "partner" },
+            new Rung { Id = "trial", Role = RungRole.Trial, Products = [ProductId.From("diaper-trial")], Price = new PriceBand(Money.Parse("CNY 9.90"), Money.Parse("CNY 39.00")) },
+            new Rung { Id = "membership", Role = RungRole.Membership, Products = [ProductId.From("member-card")], Price = new PriceBand(Money.Parse("CNY 399.00"), Money.Parse("CNY 399.00")), UnlocksTier = "member" },
+            new Rung { Id = "partnership", Role = RungRole.Partnership, Products = [ProductId.From("partner-pack")], Price = new PriceBand(Money.Parse("CNY 3980.00"), Money.Parse("CNY 3980.00")), UnlocksTier = "partner" },
         ]);
         #endregion
 
@@ -42,21 +42,21 @@ public static class MembershipGuide
         #region membership-evaluate
         var tree = ReferralTree.Build(
         [
-            new JoinRecord("li", null, start + Duration.FromDays(1)),
-            new JoinRecord("zhang", "li", start + Duration.FromDays(2)),
+            new JoinRecord(MemberId.From("li"), null, start + Duration.FromDays(1)),
+            new JoinRecord(MemberId.From("zhang"), MemberId.From("li"), start + Duration.FromDays(2)),
         ]);
         Order[] orders =
         [
-            new("s1", "li", "diaper-trial", Money.Parse("CNY 19.90"), start + Duration.FromDays(3)),
-            new("s2", "li", "member-card", Money.Parse("CNY 399.00"), start + Duration.FromDays(10)),
-            new("s3", "zhang", "diaper-trial", Money.Parse("CNY 19.90"), start + Duration.FromDays(11)),
+            new(OrderId.From("s1"), MemberId.From("li"), ProductId.From("diaper-trial"), Money.Parse("CNY 19.90"), start + Duration.FromDays(3)),
+            new(OrderId.From("s2"), MemberId.From("li"), ProductId.From("member-card"), Money.Parse("CNY 399.00"), start + Duration.FromDays(10)),
+            new(OrderId.From("s3"), MemberId.From("zhang"), ProductId.From("diaper-trial"), Money.Parse("CNY 19.90"), start + Duration.FromDays(11)),
         ];
         var book = MembershipBook.Create(tree, policy);
         var facts = MembershipFacts.Build(tree, Currency.CNY, orders);
         var asOf = start + Duration.FromDays(12);
         book.Evaluate(facts, asOf);
         // book.TierOf("li") is "member" (the card unlocked it); book.TierOf("zhang") is "customer".
-        var li = book.Explain(facts, "li", asOf); // li.DistanceToNext: what "partner" still needs
+        var li = book.Explain(facts, MemberId.From("li"), asOf); // li.DistanceToNext: what "partner" still needs
         var report = LadderMetrics.Compute(ladder, orders, tree: tree); // reach and conversion per rung
         #endregion
 

@@ -43,14 +43,14 @@ Console.WriteLine();
 // 2. The referral tree (推荐关系): who referred whom, as join records in any order.
 var tree = ReferralTree.Build(
 [
-    new JoinRecord("Wang (owner persona)", null, At(1, 5)),
-    new JoinRecord("Li", "Wang (owner persona)", At(1, 20)),
-    new JoinRecord("Zhang", "Li", At(2, 3)),
-    new JoinRecord("Chen", "Zhang", At(2, 14)),
-    new JoinRecord("Zhao", "Li", At(2, 20)),
-    new JoinRecord("Sun", "Chen", At(3, 1)),
+    new JoinRecord(MemberId.From("Wang (owner persona)"), null, At(1, 5)),
+    new JoinRecord(MemberId.From("Li"), MemberId.From("Wang (owner persona)"), At(1, 20)),
+    new JoinRecord(MemberId.From("Zhang"), MemberId.From("Li"), At(2, 3)),
+    new JoinRecord(MemberId.From("Chen"), MemberId.From("Zhang"), At(2, 14)),
+    new JoinRecord(MemberId.From("Zhao"), MemberId.From("Li"), At(2, 20)),
+    new JoinRecord(MemberId.From("Sun"), MemberId.From("Chen"), At(3, 1)),
 ]);
-Console.WriteLine($"Referral tree: {tree.Count} members; Sun's upline: {string.Join(" <- ", tree.Upline("Sun", 10))}; Li's downline: {tree.DownlineSize("Li")} people.");
+Console.WriteLine($"Referral tree: {tree.Count} members; Sun's upline: {string.Join(" <- ", tree.Upline(MemberId.From("Sun"), 10))}; Li's downline: {tree.DownlineSize(MemberId.From("Li"))} people.");
 Console.WriteLine();
 
 // 3. A common two-level plan (二级分销): 10% to the referrer, 5% to the referrer's referrer, floored to the fen.
@@ -60,14 +60,14 @@ var plan = CommissionPlan.Create(new CommissionPlanDefinition
     Name = "二级分销 10% / 5%",
     Currency = Currency.CNY,
     Levels = new LevelRule { Rates = [Rate.FromPercent(10), Rate.FromPercent(5)] },
-    Products = [new ProductRule { Product = "partner-pack", Commissionable = false }],
+    Products = [new ProductRule { Product = ProductId.From("partner-pack"), Commissionable = false }],
 });
-var statuses = MemberStatuses.Create(tree, ranks: null, inactive: ["Zhang"]);
+var statuses = MemberStatuses.Create(tree, ranks: null, inactive: [MemberId.From("Zhang")]);
 Order[] orders =
 [
-    new("2026-0301-001", "Sun", "diaper-box", box, At(3, 2)),
-    new("2026-0302-002", "Zhao", "formula-trial", Money.Parse("CNY 39.90"), At(3, 2, 15)),
-    new("2026-0303-003", "Chen", "partner-pack", Money.Parse("CNY 3980.00"), At(3, 3)),
+    new(OrderId.From("2026-0301-001"), MemberId.From("Sun"), ProductId.From("diaper-box"), box, At(3, 2)),
+    new(OrderId.From("2026-0302-002"), MemberId.From("Zhao"), ProductId.From("formula-trial"), Money.Parse("CNY 39.90"), At(3, 2, 15)),
+    new(OrderId.From("2026-0303-003"), MemberId.From("Chen"), ProductId.From("partner-pack"), Money.Parse("CNY 3980.00"), At(3, 3)),
 ];
 var run = new CommissionEngine(plan).Run(statuses, orders, trace: true); // the trace says who was passed over, and why
 Console.WriteLine($"Commission run under \"{plan.Name}\" (Zhang is inactive this month):");
@@ -87,7 +87,7 @@ Console.WriteLine();
 // 4. The payout ledger holds commissions for the 2-month no-questions refund window (seed 001).
 var ledger = new PayoutLedger(Currency.CNY, Period.FromMonths(2), shanghai);
 ledger.Record(run);
-var refund = ledger.Refund("refund-1", "2026-0301-001", Money.Parse("CNY 199.50"), At(3, 20));
+var refund = ledger.Refund(RefundId.From("refund-1"), OrderId.From("2026-0301-001"), Money.Parse("CNY 199.50"), At(3, 20));
 Console.WriteLine($"Sun returns half the diaper box inside the guarantee: {refund.Message}");
 foreach (var entry in refund.Entries)
 {
@@ -113,8 +113,8 @@ var differential = CommissionPlan.Create(new CommissionPlanDefinition
         PeerBonus = new PeerBonus(Rate.FromPercent(2)),
     },
 });
-var ranked = MemberStatuses.Create(tree, new Dictionary<MemberId, int> { ["Chen"] = 1, ["Zhang"] = 3, ["Li"] = 3, ["Wang (owner persona)"] = 4 });
-var diffRun = new CommissionEngine(differential).Run(ranked, [new Order("2026-0310-004", "Sun", "stroller", Money.Parse("CNY 1280.00"), At(3, 10))], trace: true);
+var ranked = MemberStatuses.Create(tree, new Dictionary<MemberId, int> { [MemberId.From("Chen")] = 1, [MemberId.From("Zhang")] = 3, [MemberId.From("Li")] = 3, [MemberId.From("Wang (owner persona)")] = 4 });
+var diffRun = new CommissionEngine(differential).Run(ranked, [new Order(OrderId.From("2026-0310-004"), MemberId.From("Sun"), ProductId.From("stroller"), Money.Parse("CNY 1280.00"), At(3, 10))], trace: true);
 Console.WriteLine($"Under \"{differential.Name}\":");
 Console.Write(diffRun.Orders[0].Explain());
 Console.WriteLine();
@@ -182,23 +182,23 @@ var groupPolicy = GroupPolicy.Create(new GroupPolicy
 var customer = new Candidate(IsCustomer: true, Purchases: 1, Approved: true, Blocklisted: false);
 var week = new List<GroupEvent>
 {
-    new MemberAdded(weekStart, "Wang (owner persona)", GroupRole.Host),
-    new JoinRequested(weekStart, "mama-li", JoinChannel.StoreQrScan, customer),
-    new JoinRequested(weekStart, "mama-zhao", JoinChannel.CustomerReferral, customer),
-    new JoinRequested(weekStart, "passer-by", JoinChannel.StoreQrScan, customer with { IsCustomer = false }),
-    new JoinRequested(Day(1, 10), "new-seller", JoinChannel.StoreQrScan, customer),
-    new MessagePosted(Day(1, 10, 5), "new-seller", "代购奶粉, 加微信 abc123"),
-    new MessagePosted(Day(1, 10, 6), "mama-li", "宝宝晚上总是醒, 怎么办?", MessageId: "q1"),
-    new MessagePosted(Day(1, 10, 9), "Wang (owner persona)", "试试睡前少喝一点, 我家也是这样过来的", MessageId: "a1", ReplyTo: "q1"),
-    new MessagePosted(Day(1, 10, 12), "new-seller", "cheap formula www.example.cn"),
+    new MemberAdded(weekStart, MemberId.From("Wang (owner persona)"), GroupRole.Host),
+    new JoinRequested(weekStart, MemberId.From("mama-li"), JoinChannel.StoreQrScan, customer),
+    new JoinRequested(weekStart, MemberId.From("mama-zhao"), JoinChannel.CustomerReferral, customer),
+    new JoinRequested(weekStart, MemberId.From("passer-by"), JoinChannel.StoreQrScan, customer with { IsCustomer = false }),
+    new JoinRequested(Day(1, 10), MemberId.From("new-seller"), JoinChannel.StoreQrScan, customer),
+    new MessagePosted(Day(1, 10, 5), MemberId.From("new-seller"), "代购奶粉, 加微信 abc123"),
+    new MessagePosted(Day(1, 10, 6), MemberId.From("mama-li"), "宝宝晚上总是醒, 怎么办?", MessageId: "q1"),
+    new MessagePosted(Day(1, 10, 9), MemberId.From("Wang (owner persona)"), "试试睡前少喝一点, 我家也是这样过来的", MessageId: "a1", ReplyTo: "q1"),
+    new MessagePosted(Day(1, 10, 12), MemberId.From("new-seller"), "cheap formula www.example.cn"),
 };
 for (var k = 0; k < 6; k++)
 {
-    week.Add(new MessagePosted(Day(2, 21, 0) + Duration.FromSeconds(k * 5), "mama-zhao", "哈哈哈"));
+    week.Add(new MessagePosted(Day(2, 21, 0) + Duration.FromSeconds(k * 5), MemberId.From("mama-zhao"), "哈哈哈"));
 }
 
-week.Add(new RedPacketSent(Day(3, 19, 30), "Wang (owner persona)", Money.Parse("CNY 50.00"), 10));
-week.Add(new RedPacketSent(Day(3, 20, 5), "Wang (owner persona)", Money.Parse("CNY 50.00"), 10));
+week.Add(new RedPacketSent(Day(3, 19, 30), MemberId.From("Wang (owner persona)"), Money.Parse("CNY 50.00"), 10));
+week.Add(new RedPacketSent(Day(3, 20, 5), MemberId.From("Wang (owner persona)"), Money.Parse("CNY 50.00"), 10));
 week.Add(new TimeTick(Day(7, 9)));
 var (replay, group) = GroupReplay.Replay(groupPolicy, week);
 Console.WriteLine($"A week of the store group under \"{groupPolicy.Version}\":");
@@ -219,9 +219,9 @@ Console.WriteLine();
 // 11. The product ladder (产品体系) and membership (会员体系): customers climb trial -> member -> partner (seed 002).
 var ladder = ProductLadder.Create(Currency.CNY,
 [
-    new Rung { Id = "trial", Role = RungRole.Trial, Products = ["diaper-trial"], Price = new PriceBand(Money.Parse("CNY 9.90"), Money.Parse("CNY 39.00")), Benefits = [new Benefit(BenefitKind.Relationship, "the mothers' group")] },
-    new Rung { Id = "membership", Role = RungRole.Membership, Products = ["member-card"], Price = new PriceBand(Money.Parse("CNY 399.00"), Money.Parse("CNY 999.00")), Benefits = [new Benefit(BenefitKind.Service, "a feeding advisor on call")], UnlocksTier = "member" },
-    new Rung { Id = "partnership", Role = RungRole.Partnership, Products = ["partner-pack"], Price = new PriceBand(Money.Parse("CNY 3980.00"), Money.Parse("CNY 9800.00")), UnlocksTier = "partner" },
+    new Rung { Id = "trial", Role = RungRole.Trial, Products = [ProductId.From("diaper-trial")], Price = new PriceBand(Money.Parse("CNY 9.90"), Money.Parse("CNY 39.00")), Benefits = [new Benefit(BenefitKind.Relationship, "the mothers' group")] },
+    new Rung { Id = "membership", Role = RungRole.Membership, Products = [ProductId.From("member-card")], Price = new PriceBand(Money.Parse("CNY 399.00"), Money.Parse("CNY 999.00")), Benefits = [new Benefit(BenefitKind.Service, "a feeding advisor on call")], UnlocksTier = "member" },
+    new Rung { Id = "partnership", Role = RungRole.Partnership, Products = [ProductId.From("partner-pack")], Price = new PriceBand(Money.Parse("CNY 3980.00"), Money.Parse("CNY 9800.00")), UnlocksTier = "partner" },
 ]);
 var membershipPolicy = new MembershipPolicy
 {
@@ -240,15 +240,15 @@ var membershipPolicy = new MembershipPolicy
 };
 var memberOrders = new List<Order>
 {
-    new("s1", "Li", "diaper-trial", Money.Parse("CNY 19.90"), At(1, 21)),
-    new("s2", "Li", "member-card", Money.Parse("CNY 399.00"), At(2, 1)),
-    new("s3", "Zhang", "diaper-trial", Money.Parse("CNY 19.90"), At(2, 4)),
-    new("s4", "Zhao", "diaper-trial", Money.Parse("CNY 19.90"), At(2, 21)),
-    new("s5", "Chen", "diaper-trial", Money.Parse("CNY 19.90"), At(2, 15)),
-    new("s6", "Chen", "member-card", Money.Parse("CNY 399.00"), At(3, 2)),
-    new("s7", "Sun", "diaper-trial", Money.Parse("CNY 19.90"), At(3, 3)),
+    new(OrderId.From("s1"), MemberId.From("Li"), ProductId.From("diaper-trial"), Money.Parse("CNY 19.90"), At(1, 21)),
+    new(OrderId.From("s2"), MemberId.From("Li"), ProductId.From("member-card"), Money.Parse("CNY 399.00"), At(2, 1)),
+    new(OrderId.From("s3"), MemberId.From("Zhang"), ProductId.From("diaper-trial"), Money.Parse("CNY 19.90"), At(2, 4)),
+    new(OrderId.From("s4"), MemberId.From("Zhao"), ProductId.From("diaper-trial"), Money.Parse("CNY 19.90"), At(2, 21)),
+    new(OrderId.From("s5"), MemberId.From("Chen"), ProductId.From("diaper-trial"), Money.Parse("CNY 19.90"), At(2, 15)),
+    new(OrderId.From("s6"), MemberId.From("Chen"), ProductId.From("member-card"), Money.Parse("CNY 399.00"), At(3, 2)),
+    new(OrderId.From("s7"), MemberId.From("Sun"), ProductId.From("diaper-trial"), Money.Parse("CNY 19.90"), At(3, 3)),
 };
-var memberRefunds = new List<Refund> { new("rf1", "s6", Money.Parse("CNY 399.00"), At(3, 20)) };
+var memberRefunds = new List<Refund> { new(RefundId.From("rf1"), OrderId.From("s6"), Money.Parse("CNY 399.00"), At(3, 20)) };
 var book = MembershipBook.Create(tree, membershipPolicy);
 // Upgrades are immediate: evaluate a minute after every order and refund, as a store would on each payment event.
 foreach (var day in memberOrders.Select(o => o.PaidAt).Concat(memberRefunds.Select(r => r.At)).Order().Select(t => t + Duration.FromMinutes(1)))
@@ -261,25 +261,25 @@ var allFacts = MembershipFacts.Build(tree, Currency.CNY, memberOrders, memberRef
 Console.WriteLine($"Membership under \"{membershipPolicy.Version}\" (tiers {string.Join(" -> ", membershipPolicy.Tiers.Select(t => t.Id))}):");
 foreach (var name in new[] { "Li", "Chen", "Zhang" })
 {
-    foreach (var change in book.History(name))
+    foreach (var change in book.History(MemberId.From(name)))
     {
         Console.WriteLine($"  {change.At.InZone(shanghai):MM-dd} {name,-6} {change.From,-9} -> {change.To,-9} {change.Cause,-10} {change.Evidence}");
     }
 
-    var explanation = book.Explain(allFacts, name, At(3, 22));
+    var explanation = book.Explain(allFacts, MemberId.From(name), At(3, 22));
     Console.WriteLine(explanation.NextTier is null
         ? $"  {"",5} {name,-6} now {explanation.CurrentTier}, the top tier; to keep it: {explanation.DistanceToKeep ?? "met"}"
         : $"  {"",5} {name,-6} now {explanation.CurrentTier}; to reach {explanation.NextTier}: {explanation.DistanceToNext}");
 }
 
-var quote = book.PolicyAt(At(3, 22)).PriceFor(book.RankOf("Li"), "diaper-trial", Money.Parse("CNY 19.90"));
+var quote = book.PolicyAt(At(3, 22)).PriceFor(book.RankOf(MemberId.From("Li")), ProductId.From("diaper-trial"), Money.Parse("CNY 19.90"));
 Console.WriteLine($"  Li pays {quote.Price} for the trial pack ({quote.Source} of tier {quote.TierId}); ranks for the commission engine: [{string.Join(", ", book.Ranks())}]");
 var ladderReport = LadderMetrics.Compute(ladder, memberOrders, memberRefunds, tree);
 Console.WriteLine($"  Ladder: {ladderReport.Rungs[0].CustomersReached} reached the trial rung, {ladderReport.Rungs[0].ConversionToNext:P0} went on to membership (median {ladderReport.Rungs[0].MedianTimeToNext?.Days} days); self-circulation share {ladderReport.SelfCirculationShare:P0}, member penetration {ladderReport.MemberPenetration:P0}.");
 var care = CareCalendar.Create(
 [
-    new KeyDate { Customer = "Li", Kind = KeyDateKind.ChildBirthday, Date = new LocalDate(2025, 4, 2), Recurring = true, LeadDays = 5, Note = "her baby turns one" },
-    new KeyDate { Customer = "Zhao", Kind = KeyDateKind.DecisionDay, Date = new LocalDate(2026, 3, 30), LeadDays = 1, Note = "said she would decide on the member card" },
+    new KeyDate { Customer = MemberId.From("Li"), Kind = KeyDateKind.ChildBirthday, Date = new LocalDate(2025, 4, 2), Recurring = true, LeadDays = 5, Note = "her baby turns one" },
+    new KeyDate { Customer = MemberId.From("Zhao"), Kind = KeyDateKind.DecisionDay, Date = new LocalDate(2026, 3, 30), LeadDays = 1, Note = "said she would decide on the member card" },
 ]);
 foreach (var r in care.DueBetween(At(3, 25, 0), At(4, 1, 0)))
 {

@@ -129,13 +129,13 @@ internal static class YearOfTheStore
     {
         AnsiConsole.Write(new Rule("[bold]14. Why the holding period must cover the refund window: a clawback[/]").LeftJustified());
         Instant At(int month, int day) => new LocalDateTime(2026, month, day, 10, 0).InZoneStrictly(shanghai).ToInstant();
-        var tree = Referrals.ReferralTree.Build([new("Li", null, At(1, 1)), new("Zhao", "Li", At(1, 2))]);
+        var tree = Referrals.ReferralTree.Build([new(MemberId.From("Li"), null, At(1, 1)), new(MemberId.From("Zhao"), MemberId.From("Li"), At(1, 2))]);
         var plan = CommissionPlan.Create(new CommissionPlanDefinition { Name = "one level 10%", Currency = Currency.CNY, Levels = new LevelRule { Rates = [Rate.FromPercent(10)] } });
-        var run = new CommissionEngine(plan).Run(MemberStatuses.Uniform(tree), [new Order("o-77", "Zhao", "diapers", Money.Parse("CNY 258.00"), At(3, 1))]);
+        var run = new CommissionEngine(plan).Run(MemberStatuses.Uniform(tree), [new Order(OrderId.From("o-77"), MemberId.From("Zhao"), ProductId.From("diapers"), Money.Parse("CNY 258.00"), At(3, 1))]);
         var ledger = new PayoutLedger(Currency.CNY, Period.FromMonths(1), shanghai);
         ledger.Record(run);
-        var payout = ledger.RecordPayout("Li", At(4, 2));
-        var refund = ledger.Refund("rf-77", "o-77", Money.Parse("CNY 258.00"), At(4, 20));
+        var payout = ledger.RecordPayout(MemberId.From("Li"), At(4, 2));
+        var refund = ledger.Refund(RefundId.From("rf-77"), OrderId.From("o-77"), Money.Parse("CNY 258.00"), At(4, 20));
         AnsiConsole.WriteLine($"A ledger holding only 1 month: {payout.Message}");
         AnsiConsole.WriteLine($"Zhao returns the box on 04-20, inside the 2-month guarantee: {refund.Message}");
         foreach (var e in refund.Entries)
@@ -143,7 +143,7 @@ internal static class YearOfTheStore
             AnsiConsole.WriteLine($"  {e.Earner}: {e.Amount} ({e.Kind}) - {e.Explanation}");
         }
 
-        AnsiConsole.WriteLine($"Li's balance now: {ledger.BalanceOf("Li", At(4, 21))}; the rule holding.covers-refund flags this set-up before it happens.");
+        AnsiConsole.WriteLine($"Li's balance now: {ledger.BalanceOf(MemberId.From("Li"), At(4, 21))}; the rule holding.covers-refund flags this set-up before it happens.");
         AnsiConsole.WriteLine();
     }
 }
@@ -157,16 +157,16 @@ internal static class TeamBehindTheAccounts
         var start = year.Settings.StartDate.AtStartOfDayInZone(shanghai).ToInstant();
         var matrix = Teams.AccountMatrix.Create(
         [
-            new Teams.StaffAccount { Id = "wang-mama", Role = Teams.AccountRole.Sales, Persona = "the owner persona: an independent mother who runs the store" },
-            new Teams.StaffAccount { Id = "service", Role = Teams.AccountRole.Service, Persona = "the feeding advisor" },
-            new Teams.StaffAccount { Id = "host", Role = Teams.AccountRole.Host, Persona = "the mothers' group host" },
+            new Teams.StaffAccount { Id = Teams.AccountId.From("wang-mama"), Role = Teams.AccountRole.Sales, Persona = "the owner persona: an independent mother who runs the store" },
+            new Teams.StaffAccount { Id = Teams.AccountId.From("service"), Role = Teams.AccountRole.Service, Persona = "the feeding advisor" },
+            new Teams.StaffAccount { Id = Teams.AccountId.From("host"), Role = Teams.AccountRole.Host, Persona = "the mothers' group host" },
         ]);
-        matrix.SetOperator(new Teams.OperatorChange("wang-mama", "wang", start));
-        matrix.SetOperator(new Teams.OperatorChange("service", "amy", start));
-        matrix.SetOperator(new Teams.OperatorChange("host", "lili", start));
+        matrix.SetOperator(new Teams.OperatorChange(Teams.AccountId.From("wang-mama"), Teams.StaffId.From("wang"), start));
+        matrix.SetOperator(new Teams.OperatorChange(Teams.AccountId.From("service"), Teams.StaffId.From("amy"), start));
+        matrix.SetOperator(new Teams.OperatorChange(Teams.AccountId.From("host"), Teams.StaffId.From("lili"), start));
         for (var g = 1; g <= year.Groups; g++)
         {
-            matrix.HostGroup(new Teams.GroupHosting("group " + g.ToString(CultureInfo.InvariantCulture), "host", start));
+            matrix.HostGroup(new Teams.GroupHosting("group " + g.ToString(CultureInfo.InvariantCulture), Teams.AccountId.From("host"), start));
         }
 
         // Each customer goes to an account on joining: referred customers to the owner persona, the rest by turns.
@@ -175,14 +175,14 @@ internal static class TeamBehindTheAccounts
         {
             var id = year.Tree.MemberAt(i);
             var account = year.Tree.SponsorOf(id) is not null ? "wang-mama" : i % 2 == 0 ? "service" : "host";
-            assignments.Add(new Teams.CustomerAssignment(id, account, year.Tree.JoinedAt(id), "first contact"));
+            assignments.Add(new Teams.CustomerAssignment(id, Teams.AccountId.From(account), year.Tree.JoinedAt(id), "first contact"));
         }
 
         // The matrix keeps one time line: the handover of 12-16 is recorded between the assignments before and after it.
         var december = new LocalDate(2026, 12, 1).AtStartOfDayInZone(shanghai).ToInstant();
         var handover = december + Duration.FromDays(15);
         matrix.AssignAll(assignments.Where(a => a.At < handover));
-        matrix.SetOperator(new Teams.OperatorChange("service", "bo", handover));
+        matrix.SetOperator(new Teams.OperatorChange(Teams.AccountId.From("service"), Teams.StaffId.From("bo"), handover));
         matrix.AssignAll(assignments.Where(a => a.At >= handover));
         var report = Teams.TeamReport.Build(matrix, new Teams.TeamReportInput
         {

@@ -14,8 +14,8 @@ Instant At(int month, int day) => new LocalDateTime(2026, month, day, 10, 0).InZ
 
 var tree = ReferralTree.Build(
 [
-    new JoinRecord("wang", null, At(1, 5)), new JoinRecord("li", "wang", At(1, 20)), new JoinRecord("zhang", "li", At(2, 3)),
-    new JoinRecord("chen", "zhang", At(2, 14)), new JoinRecord("zhao", "li", At(2, 20)), new JoinRecord("sun", "chen", At(3, 1)),
+    new JoinRecord(MemberId.From("wang"), null, At(1, 5)), new JoinRecord(MemberId.From("li"), MemberId.From("wang"), At(1, 20)), new JoinRecord(MemberId.From("zhang"), MemberId.From("li"), At(2, 3)),
+    new JoinRecord(MemberId.From("chen"), MemberId.From("zhang"), At(2, 14)), new JoinRecord(MemberId.From("zhao"), MemberId.From("li"), At(2, 20)), new JoinRecord(MemberId.From("sun"), MemberId.From("chen"), At(3, 1)),
 ]);
 var plan = CommissionPlan.Create(new CommissionPlanDefinition
 {
@@ -25,17 +25,17 @@ var plan = CommissionPlan.Create(new CommissionPlanDefinition
 });
 var run = new CommissionEngine(plan).Run(MemberStatuses.Create(tree, ranks: null),
 [
-    new Order("o-1", "sun", "diapers", Money.Parse("CNY 399.00"), At(3, 2)),
-    new Order("o-2", "zhao", "diaper-trial", Money.Parse("CNY 39.90"), At(3, 2)),
+    new Order(OrderId.From("o-1"), MemberId.From("sun"), ProductId.From("diapers"), Money.Parse("CNY 399.00"), At(3, 2)),
+    new Order(OrderId.From("o-2"), MemberId.From("zhao"), ProductId.From("diaper-trial"), Money.Parse("CNY 39.90"), At(3, 2)),
 ]);
 
 using (var store = File.Exists(path) ? SqliteFactStore.Open(path) : SqliteFactStore.Create(path, Currency.CNY, Period.FromMonths(2), shanghai))
 {
     Console.WriteLine($"Store: {path}");
     Console.WriteLine($"record run:  {store.Record(run).Message}");
-    Console.WriteLine($"refund:      {store.Refund("r-1", "o-1", Money.Parse("CNY 199.50"), At(3, 20)).Message}");
-    Console.WriteLine($"same again:  {store.Refund("r-1", "o-1", Money.Parse("CNY 199.50"), At(3, 20)).Message}");
-    Console.WriteLine($"payout li:   {store.RecordPayout("li", At(6, 1)).Message}");
+    Console.WriteLine($"refund:      {store.Refund(RefundId.From("r-1"), OrderId.From("o-1"), Money.Parse("CNY 199.50"), At(3, 20)).Message}");
+    Console.WriteLine($"same again:  {store.Refund(RefundId.From("r-1"), OrderId.From("o-1"), Money.Parse("CNY 199.50"), At(3, 20)).Message}");
+    Console.WriteLine($"payout li:   {store.RecordPayout(MemberId.From("li"), At(6, 1)).Message}");
 
     var policy = ConfigJson.ReadGroupPolicy(File.ReadAllText(Sample("group-policy.json"))).Value!;
     var events = ConfigJson.ReadGroupEvents(File.ReadAllText(Sample("events.jsonl"))).Value!;

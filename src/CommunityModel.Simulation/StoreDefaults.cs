@@ -20,16 +20,16 @@ public static class StoreDefaults
     public const string ZoneId = "Asia/Shanghai";
 
     /// <summary>The trial product: a small pack of diapers that draws fans.</summary>
-    public static ProductId TrialProduct { get; } = "diaper-trial";
+    public static ProductId TrialProduct { get; } = ProductId.From("diaper-trial");
 
     /// <summary>The everyday product bought again and again.</summary>
-    public static ProductId RepeatProduct { get; } = "diapers";
+    public static ProductId RepeatProduct { get; } = ProductId.From("diapers");
 
     /// <summary>The membership product: a member card.</summary>
-    public static ProductId MemberCard { get; } = "member-card";
+    public static ProductId MemberCard { get; } = ProductId.From("member-card");
 
     /// <summary>The partnership product: a partner pack.</summary>
-    public static ProductId PartnerPack { get; } = "partner-pack";
+    public static ProductId PartnerPack { get; } = ProductId.From("partner-pack");
 
     /// <summary>The tier index from which members count as partners (earners, participants).</summary>
     public const int PartnerRank = 3;

@@ -77,7 +77,7 @@ public sealed class OrderBatchBuilder
     /// <exception cref="ArgumentException">An argument is out of range, or orders without ids were added before.</exception>
     public bool TryAdd(OrderId id, int buyerIndex, ReadOnlySpan<char> product, long amountMinor, Instant paidAt, int quantity = 1)
     {
-        if (id.Value is null)
+        if (id.IsDefault)
         {
             throw new ArgumentException("An order id is required.", nameof(id));
         }
@@ -113,7 +113,7 @@ public sealed class OrderBatchBuilder
     /// <exception cref="ArgumentException">An argument is out of range, or orders without ids were added before.</exception>
     public void AddWithId(OrderId id, int buyerIndex, ReadOnlySpan<char> product, long amountMinor, Instant paidAt, int quantity = 1)
     {
-        if (id.Value is null)
+        if (id.IsDefault)
         {
             throw new ArgumentException("An order id is required.", nameof(id));
         }
@@ -231,7 +231,7 @@ public sealed class OrderBatchBuilder
     /// <summary>The position of the order added with an id, or -1.</summary>
     /// <param name="id">The id.</param>
     /// <returns>Its position from 0, or -1.</returns>
-    public int IndexOf(OrderId id) => id.Value is null || _idTable is null ? -1 : _idTable.Find(id.Value);
+    public int IndexOf(OrderId id) => id.IsDefault || _idTable is null ? -1 : _idTable.Find(id.Value);
 
     /// <summary>Builds the batch. The builder must not be used afterwards.</summary>
     /// <returns>The batch.</returns>

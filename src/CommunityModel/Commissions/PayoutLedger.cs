@@ -258,7 +258,7 @@ public sealed class PayoutLedger
         for (var i = 0; i < list.Count; i++)
         {
             var o = list[i];
-            if (o is null || o.Order.Value is null || o.Lines is null)
+            if (o is null || o.Order.IsDefault || o.Lines is null)
             {
                 return LedgerResult.Reject("ledger.order.invalid", $"Order outcome {i} is null or has no id or no lines; nothing was changed.");
             }
@@ -276,7 +276,7 @@ public sealed class PayoutLedger
             long sum = 0;
             foreach (var line in o.Lines)
             {
-                if (line is null || line.Earner.Value is null)
+                if (line is null || line.Earner.IsDefault)
                 {
                     return LedgerResult.Reject("ledger.line.earner-missing", $"Order {o.Order} has a line without an earner; nothing was changed.");
                 }
@@ -404,7 +404,7 @@ public sealed class PayoutLedger
         }
 
         EnsureOrderTable();
-        var o = order.Value is null ? -1 : FindOrder(order);
+        var o = order.IsDefault ? -1 : FindOrder(order);
         if (o < 0)
         {
             return LedgerResult.Reject("ledger.refund.unknown-order", $"Order {order} is not in the ledger; nothing was changed.");
@@ -477,7 +477,7 @@ public sealed class PayoutLedger
     /// <returns>The result; its single entry carries the amount paid.</returns>
     public LedgerResult RecordPayout(MemberId earner, Instant at)
     {
-        if (earner.Value is null || !_earnerIndex.TryGetValue(earner, out var who))
+        if (earner.IsDefault || !_earnerIndex.TryGetValue(earner, out var who))
         {
             return LedgerResult.Reject("ledger.payout.nothing-available", $"{earner} has no commissions; nothing was changed.");
         }
@@ -521,7 +521,7 @@ public sealed class PayoutLedger
     /// <returns>The balances (zero for an unknown earner).</returns>
     public EarnerBalance BalanceOf(MemberId earner, Instant asOf)
     {
-        if (earner.Value is null || !_earnerIndex.TryGetValue(earner, out var who))
+        if (earner.IsDefault || !_earnerIndex.TryGetValue(earner, out var who))
         {
             var zero = Money.Zero(Currency);
             return new EarnerBalance(earner, zero, zero, zero);
@@ -551,7 +551,7 @@ public sealed class PayoutLedger
     /// <param name="earner">The earner.</param>
     /// <returns>The net (zero for an unknown earner).</returns>
     public Money NetOf(MemberId earner)
-        => new(earner.Value is not null && _earnerIndex.TryGetValue(earner, out var who) ? _state[who].Net : 0, Currency);
+        => new(!earner.IsDefault && _earnerIndex.TryGetValue(earner, out var who) ? _state[who].Net : 0, Currency);
 
     /// <summary>
     /// Every earner's balances as of an instant, in one pass over the entries, sorted by earner id (ordinal):
@@ -622,7 +622,7 @@ public sealed class PayoutLedger
     /// <returns>The history.</returns>
     public IReadOnlyList<LedgerEntry> HistoryOf(MemberId earner)
     {
-        if (earner.Value is null || !_earnerIndex.TryGetValue(earner, out var who))
+        if (earner.IsDefault || !_earnerIndex.TryGetValue(earner, out var who))
         {
             return [];
         }

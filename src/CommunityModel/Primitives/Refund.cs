@@ -7,7 +7,14 @@ namespace CommunityModel.Primitives;
 /// <param name="Order">The order refunded.</param>
 /// <param name="Amount">The amount given back (positive, at most what remains of the order).</param>
 /// <param name="At">When it was refunded.</param>
-public sealed record Refund(RefundId Id, OrderId Order, Money Amount, Instant At);
+public sealed record Refund(RefundId Id, OrderId Order, Money Amount, Instant At)
+{
+    /// <summary>The refund's id; a <c>default</c> id is refused.</summary>
+    public RefundId Id { get; init; } = StringIds.Required(Id, nameof(Id));
+
+    /// <summary>The order refunded; a <c>default</c> id is refused.</summary>
+    public OrderId Order { get; init; } = StringIds.Required(Order, nameof(Order));
+}
 
 /// <summary>A refund names an order that is not in the stream.</summary>
 /// <param name="Refund">The refund.</param>

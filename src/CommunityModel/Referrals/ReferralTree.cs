@@ -62,7 +62,7 @@ public sealed class ReferralTree
         var i = 0;
         foreach (var r in records)
         {
-            if (r is null || r.Member.Value is null)
+            if (r is null || r.Member.IsDefault)
             {
                 throw new ArgumentException($"Join record {i} is null or has no member.", nameof(records));
             }
@@ -169,7 +169,7 @@ public sealed class ReferralTree
     /// <returns>True when the member is in the tree.</returns>
     public bool TryGetIndex(MemberId member, out int index)
     {
-        if (member.Value is null)
+        if (member.IsDefault)
         {
             index = -1;
             return false;

@@ -86,7 +86,7 @@ public sealed class AccountMatrix
                 failures.Add(new FluentValidation.Results.ValidationFailure($"Accounts[{i}].{f.PropertyName}", f.ErrorMessage) { ErrorCode = f.ErrorCode });
             }
 
-            if (list[i].Id.Value is not null && !seen.Add(list[i].Id))
+            if (!list[i].Id.IsDefault && !seen.Add(list[i].Id))
             {
                 failures.Add(new FluentValidation.Results.ValidationFailure($"Accounts[{i}].Id", $"Account {list[i].Id} appears more than once.") { ErrorCode = "account.id.duplicate" });
             }

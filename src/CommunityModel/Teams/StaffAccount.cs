@@ -3,44 +3,6 @@ using FluentValidation;
 
 namespace CommunityModel.Teams;
 
-/// <summary>Identifies a staff persona account (个人号) by the caller's own key.</summary>
-public readonly record struct AccountId
-{
-    /// <summary>Creates an id.</summary>
-    /// <param name="value">A non-blank key.</param>
-    public AccountId(string value) => Value = Preconditions.NotBlank(value);
-
-    /// <summary>The key.</summary>
-    public string Value { get; }
-
-    /// <summary>The key.</summary>
-    /// <returns>The key.</returns>
-    public override string ToString() => Value ?? string.Empty;
-
-    /// <summary>Wraps a key.</summary>
-    /// <param name="value">The key.</param>
-    public static implicit operator AccountId(string value) => new(value);
-}
-
-/// <summary>Identifies a staff member (an employee who operates accounts) by the caller's own key.</summary>
-public readonly record struct StaffId
-{
-    /// <summary>Creates an id.</summary>
-    /// <param name="value">A non-blank key.</param>
-    public StaffId(string value) => Value = Preconditions.NotBlank(value);
-
-    /// <summary>The key.</summary>
-    public string Value { get; }
-
-    /// <summary>The key.</summary>
-    /// <returns>The key.</returns>
-    public override string ToString() => Value ?? string.Empty;
-
-    /// <summary>Wraps a key.</summary>
-    /// <param name="value">The key.</param>
-    public static implicit operator StaffId(string value) => new(value);
-}
-
 /// <summary>The role an account plays for the customers it holds.</summary>
 public enum AccountRole
 {

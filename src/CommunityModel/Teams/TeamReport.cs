@@ -218,7 +218,7 @@ public sealed record TeamReport(
 
         foreach (var key in input.KeyCustomers)
         {
-            var owner = matrix.TryCustomerIndex(key, out var c) ? matrix.OwnerIndexAt(c, end.ToUnixTimeTicks()) : -1;
+            var owner = matrix.TryCustomerIndex(new MemberId(key), out var c) ? matrix.OwnerIndexAt(c, end.ToUnixTimeTicks()) : -1;
             Row(owner, Op(owner, end)).KeyCustomers++;
         }
 

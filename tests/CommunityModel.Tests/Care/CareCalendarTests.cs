@@ -20,10 +20,10 @@ public class CareCalendarTests
     {
         var calendar = CareCalendar.Create(
         [
-            new KeyDate { Customer = "mom-li", Kind = KeyDateKind.ChildBirthday, Date = new LocalDate(2024, 12, 3), Recurring = true, LeadDays = 5, Note = "Doudou turns 2" },
-            new KeyDate { Customer = "mr-zhao", Kind = KeyDateKind.InsuranceExpiry, Date = new LocalDate(2026, 12, 1), LeadDays = 7, Note = "car insurance" },
-            new KeyDate { Customer = "ms-chen", Kind = KeyDateKind.DecisionDay, Date = new LocalDate(2026, 11, 28), LeadDays = 0, ZoneId = "America/New_York" },
-            new KeyDate { Customer = "mom-li", Kind = KeyDateKind.Birthday, Date = new LocalDate(1992, 3, 8), Recurring = true },
+            new KeyDate { Customer = MemberId.From("mom-li"), Kind = KeyDateKind.ChildBirthday, Date = new LocalDate(2024, 12, 3), Recurring = true, LeadDays = 5, Note = "Doudou turns 2" },
+            new KeyDate { Customer = MemberId.From("mr-zhao"), Kind = KeyDateKind.InsuranceExpiry, Date = new LocalDate(2026, 12, 1), LeadDays = 7, Note = "car insurance" },
+            new KeyDate { Customer = MemberId.From("ms-chen"), Kind = KeyDateKind.DecisionDay, Date = new LocalDate(2026, 11, 28), LeadDays = 0, ZoneId = "America/New_York" },
+            new KeyDate { Customer = MemberId.From("mom-li"), Kind = KeyDateKind.Birthday, Date = new LocalDate(1992, 3, 8), Recurring = true },
         ]);
         var week = calendar.DueBetween(Sh(2026, 11, 24), Sh(2026, 12, 1));
         Assert.Equal(["mr-zhao", "mom-li", "ms-chen"], week.Select(r => r.Customer.Value));
@@ -39,7 +39,7 @@ public class CareCalendarTests
     [Fact]
     public void DueBetween_EdgesOfTheInterval_StartIncludedEndExcluded()
     {
-        var calendar = CareCalendar.Create([new KeyDate { Customer = "a", Kind = KeyDateKind.Other, Date = new LocalDate(2026, 5, 10), LeadDays = 0 }]);
+        var calendar = CareCalendar.Create([new KeyDate { Customer = MemberId.From("a"), Kind = KeyDateKind.Other, Date = new LocalDate(2026, 5, 10), LeadDays = 0 }]);
         var due = Sh(2026, 5, 10);
         Assert.Single(calendar.DueBetween(due, due + Duration.FromTicks(1)));
         Assert.Empty(calendar.DueBetween(due - Duration.FromHours(24), due));
@@ -50,7 +50,7 @@ public class CareCalendarTests
     [InlineData(LeapDayRule.March1, 3, 1)]
     public void DueBetween_LeapDayBirthday_FollowsTheRuleInCommonYears(LeapDayRule rule, int month, int day)
     {
-        var calendar = CareCalendar.Create([new KeyDate { Customer = "leap", Kind = KeyDateKind.Birthday, Date = new LocalDate(2000, 2, 29), Recurring = true, LeadDays = 0 }], rule);
+        var calendar = CareCalendar.Create([new KeyDate { Customer = MemberId.From("leap"), Kind = KeyDateKind.Birthday, Date = new LocalDate(2000, 2, 29), Recurring = true, LeadDays = 0 }], rule);
         var common = calendar.DueBetween(Sh(2027, 2, 1), Sh(2027, 4, 1)).Single();
         Assert.Equal(new LocalDate(2027, month, day), common.Occurrence);
         var leap = calendar.DueBetween(Sh(2028, 2, 1), Sh(2028, 4, 1)).Single();
@@ -63,8 +63,8 @@ public class CareCalendarTests
     {
         var ex = Assert.Throws<ValidationException>(() => CareCalendar.Create(
         [
-            new KeyDate { Customer = "a", Kind = KeyDateKind.Birthday, Date = new LocalDate(2000, 1, 1), LeadDays = -1, ZoneId = "Nowhere/City" },
-            new KeyDate { Customer = "b", Kind = (KeyDateKind)42, Date = new LocalDate(2000, 1, 1), LeadDays = 400 },
+            new KeyDate { Customer = MemberId.From("a"), Kind = KeyDateKind.Birthday, Date = new LocalDate(2000, 1, 1), LeadDays = -1, ZoneId = "Nowhere/City" },
+            new KeyDate { Customer = MemberId.From("b"), Kind = (KeyDateKind)42, Date = new LocalDate(2000, 1, 1), LeadDays = 400 },
         ]));
         Assert.Equal(["care.kind.unknown", "care.lead.range", "care.lead.range", "care.zone.unknown"], ex.Errors.Select(e => e.ErrorCode).Order(StringComparer.Ordinal));
         Assert.Contains(ex.Errors, e => e.PropertyName == "[0].ZoneId");
@@ -79,7 +79,7 @@ public class CareCalendarTests
             string[] zones = ["Asia/Shanghai", "America/New_York", "Europe/London", "Pacific/Auckland"];
             var dates = Enumerable.Range(0, 60).Select(i => new KeyDate
             {
-                Customer = "c" + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Customer = MemberId.From("c" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 Kind = (KeyDateKind)rng.NextInt32(6),
                 Date = new LocalDate(1990 + rng.NextInt32(40), 1 + rng.NextInt32(12), 1).PlusDays(rng.NextInt32(28) + (rng.NextInt32(50) == 0 ? 28 : 0)),
                 Recurring = rng.NextBool(0.5),

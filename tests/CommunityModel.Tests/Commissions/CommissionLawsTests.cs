@@ -48,7 +48,7 @@ public class CommissionLawsTests
             var diff = definition.Differential;
             return run.Orders.All(o =>
                 o.Paid.MinorUnits <= Rate.FromPartsPerMillion(capPpm).ApplyToMinor(o.Amount.MinorUnits)
-                && (o.Product != "membership" || o.Lines.Count == 0)
+                && (o.Product != ProductId.From("membership") || o.Lines.Count == 0)
                 && o.Lines.All(l => l.Rule switch
                 {
                     CommissionRuleKind.Level => statuses.RankOf(l.Earner) >= levels!.MinimumRank && (!levels.RequireActive || statuses.IsActive(l.Earner)),
@@ -143,7 +143,7 @@ public class CommissionLawsTests
             Name = "2-level with a fixed-amount product",
             Currency = Currency.CNY,
             Levels = new LevelRule { Rates = [Rate.FromPercent(10), Rate.FromPercent(5)], MinimumRank = 1 },
-            Products = [new ProductRule { Product = "gift", FixedPerUnitByLevel = [Money.OfMinor(100, Currency.CNY), Money.OfMinor(90, Currency.CNY)] }],
+            Products = [new ProductRule { Product = ProductId.From("gift"), FixedPerUnitByLevel = [Money.OfMinor(100, Currency.CNY), Money.OfMinor(90, Currency.CNY)] }],
         };
         Assert.False(UplineSafe(c, definition, 1));
     }
@@ -166,9 +166,9 @@ public class CommissionLawsTests
         // Buyer b -> d (rank 1) -> u (rank 2). Rates 0%, 10%, 15%. d reaching rank 2 cuts u's pay to zero.
         var tree = CommunityModel.Referrals.ReferralTree.Build(
         [
-            new("u", null, Community.Epoch),
-            new("d", "u", Community.Epoch + Duration.FromHours(1)),
-            new("b", "d", Community.Epoch + Duration.FromHours(2)),
+            new(MemberId.From("u"), null, Community.Epoch),
+            new(MemberId.From("d"), MemberId.From("u"), Community.Epoch + Duration.FromHours(1)),
+            new(MemberId.From("b"), MemberId.From("d"), Community.Epoch + Duration.FromHours(2)),
         ]);
         var plan = CommissionPlan.Create(new CommissionPlanDefinition
         {
@@ -177,14 +177,14 @@ public class CommissionLawsTests
             Differential = new DifferentialRule { RateByRank = [Rate.Zero, Rate.FromPercent(10), Rate.FromPercent(15)] },
         });
         var engine = new CommissionEngine(plan);
-        var order = new Order("o1", "b", "box", Money.Parse("CNY 100.00"), Community.Epoch + Duration.FromDays(1));
-        var before = MemberStatuses.Create(tree, new Dictionary<MemberId, int> { ["d"] = 1, ["u"] = 2 });
-        var after = before.WithRank("d", 2);
+        var order = new Order(OrderId.From("o1"), MemberId.From("b"), ProductId.From("box"), Money.Parse("CNY 100.00"), Community.Epoch + Duration.FromDays(1));
+        var before = MemberStatuses.Create(tree, new Dictionary<MemberId, int> { [MemberId.From("d")] = 1, [MemberId.From("u")] = 2 });
+        var after = before.WithRank(MemberId.From("d"), 2);
         var runBefore = engine.Run(before, [order]);
         var runAfter = engine.Run(after, [order], trace: true);
-        Assert.Equal(Money.Parse("CNY 5.00"), runBefore.Totals.EarningsOf("u"));
-        Assert.Equal(Money.Parse("CNY 0.00"), runAfter.Totals.EarningsOf("u"));
-        var skipped = Assert.Single(runAfter["o1"].Skipped);
+        Assert.Equal(Money.Parse("CNY 5.00"), runBefore.Totals.EarningsOf(MemberId.From("u")));
+        Assert.Equal(Money.Parse("CNY 0.00"), runAfter.Totals.EarningsOf(MemberId.From("u")));
+        var skipped = Assert.Single(runAfter[OrderId.From("o1")].Skipped);
         Assert.Equal(SkipReason.RateAlreadyPaidBelow, skipped.Reason);
         Assert.Equal("u", skipped.Member.Value);
         Assert.Contains("no peer bonus", skipped.Detail, StringComparison.Ordinal);
@@ -218,8 +218,8 @@ public class CommissionLawsTests
             };
             var tree = c.Tree();
             var engine = new CommissionEngine(CommissionPlan.Create(definition));
-            var raised = c.Statuses(tree).WithRank(Community.Id(n - 1), upRank);
-            var pay = engine.Run(raised, c.OrderList()).Totals.EarningsOf(Community.Id(n - 2));
+            var raised = c.Statuses(tree).WithRank(MemberId.From(Community.Id(n - 1)), upRank);
+            var pay = engine.Run(raised, c.OrderList()).Totals.EarningsOf(MemberId.From(Community.Id(n - 2)));
             return pay.MinorUnits == Rate.FromPartsPerMillion(peerPpm).ApplyToMinor(amount);
         });
 
@@ -237,7 +237,7 @@ public class CommissionLawsTests
             return true;
         }
 
-        var after = engine.RunTotals(statuses.WithRank(Community.Id(who), rank + 1), batch).ToArray();
+        var after = engine.RunTotals(statuses.WithRank(MemberId.From(Community.Id(who)), rank + 1), batch).ToArray();
         for (var i = 0; i < before.Length; i++)
         {
             if (i != who && after[i] < before[i])

@@ -27,10 +27,10 @@ public class CommissionParallelTests
         Assert.Equal(-1, new CommissionEngine(plan).MaxDegreeOfParallelism);
 
         // A <- B <- C, and D under A: 40 orders, enough for the by-buyer run, split into chunks of 3 orders.
-        var tree = ReferralTree.Build([new JoinRecord("A", null, T0), new JoinRecord("B", "A", T0 + Duration.FromHours(1)), new JoinRecord("C", "B", T0 + Duration.FromHours(2)), new JoinRecord("D", "A", T0 + Duration.FromHours(3))]);
+        var tree = ReferralTree.Build([new JoinRecord(MemberId.From("A"), null, T0), new JoinRecord(MemberId.From("B"), MemberId.From("A"), T0 + Duration.FromHours(1)), new JoinRecord(MemberId.From("C"), MemberId.From("B"), T0 + Duration.FromHours(2)), new JoinRecord(MemberId.From("D"), MemberId.From("A"), T0 + Duration.FromHours(3))]);
         var buyers = Enumerable.Range(0, 40).Select(i => i % 4).ToArray();
         var amounts = Enumerable.Range(0, 40).Select(i => 1_001L + (i * 37)).ToArray();
-        var batch = OrderBatch.FromColumns(tree, Currency.CNY, "box", buyers, amounts, Enumerable.Repeat(T0 + Duration.FromDays(1), 40).ToArray());
+        var batch = OrderBatch.FromColumns(tree, Currency.CNY, ProductId.From("box"), buyers, amounts, Enumerable.Repeat(T0 + Duration.FromDays(1), 40).ToArray());
         var statuses = MemberStatuses.Uniform(tree);
         var one = new CommissionEngine(plan) { MaxDegreeOfParallelism = 1 }.RunTotals(statuses, batch).ToArray();
         foreach (var threads in new[] { 2, 3, 8, 64 })
@@ -63,9 +63,9 @@ public class CommissionParallelTests
     {
         // Sales of 200,000 orders of CNY 900 billion pass the 64-bit range; whichever thread passes it, the caller sees OverflowException.
         var plan = CommissionScenarioTests.TwoLevelFenXiao();
-        var tree = ReferralTree.Build([new JoinRecord("A", null, T0), new JoinRecord("B", "A", T0 + Duration.FromHours(1))]);
+        var tree = ReferralTree.Build([new JoinRecord(MemberId.From("A"), null, T0), new JoinRecord(MemberId.From("B"), MemberId.From("A"), T0 + Duration.FromHours(1))]);
         const int n = 200_000;
-        var batch = OrderBatch.FromColumns(tree, Currency.CNY, "box", Enumerable.Repeat(1, n).ToArray(), Enumerable.Repeat(90_000_000_000_000L, n).ToArray(), Enumerable.Repeat(T0 + Duration.FromDays(1), n).ToArray());
+        var batch = OrderBatch.FromColumns(tree, Currency.CNY, ProductId.From("box"), Enumerable.Repeat(1, n).ToArray(), Enumerable.Repeat(90_000_000_000_000L, n).ToArray(), Enumerable.Repeat(T0 + Duration.FromDays(1), n).ToArray());
         var statuses = MemberStatuses.Uniform(tree);
         Assert.Throws<OverflowException>(() => new CommissionEngine(plan) { MaxDegreeOfParallelism = 2, ByBuyerChunkOrders = 1_000 }.RunTotals(statuses, batch));
         Assert.Throws<OverflowException>(() => new CommissionEngine(plan) { ForceOrderByOrder = true }.RunTotals(statuses, batch));
@@ -75,9 +75,9 @@ public class CommissionParallelTests
     public void AnEmptyBatch_AndAnEmptyTree_PayNothing()
     {
         var plan = CommissionScenarioTests.TwoLevelFenXiao();
-        foreach (var tree in new[] { ReferralTree.Build([]), ReferralTree.Build([new JoinRecord("A", null, T0)]) })
+        foreach (var tree in new[] { ReferralTree.Build([]), ReferralTree.Build([new JoinRecord(MemberId.From("A"), null, T0)]) })
         {
-            var batch = OrderBatch.FromColumns(tree, Currency.CNY, "box", [], [], []);
+            var batch = OrderBatch.FromColumns(tree, Currency.CNY, ProductId.From("box"), [], [], []);
             var totals = new CommissionEngine(plan) { MaxDegreeOfParallelism = 2 }.RunTotals(MemberStatuses.Uniform(tree), batch);
             Assert.Equal(new long[tree.Count], totals.ToArray());
             Assert.Equal(Money.Zero(Currency.CNY), totals.TotalPaid);

@@ -12,7 +12,7 @@ public class CommissionScenarioTests
 
     private static ReferralTree Chain(params string[] topDown)
     {
-        var records = topDown.Select((m, i) => new JoinRecord(m, i == 0 ? (MemberId?)null : new MemberId(topDown[i - 1]), T0 + Duration.FromHours(i)));
+        var records = topDown.Select((m, i) => new JoinRecord(MemberId.From(m), i == 0 ? (MemberId?)null : new MemberId(topDown[i - 1]), T0 + Duration.FromHours(i)));
         return ReferralTree.Build(records);
     }
 
@@ -30,13 +30,13 @@ public class CommissionScenarioTests
         // C (level 1): 10% of 9,999 = 999.9 -> 999 fen. B (level 2): 5% = 499.95 -> 499 fen. A: level 3, nothing.
         var tree = Chain("A", "B", "C", "D");
         var engine = new CommissionEngine(TwoLevelFenXiao());
-        var run = engine.Run(MemberStatuses.Uniform(tree), [new Order("o1", "D", "box", Money.Parse("CNY 99.99"), T0 + Duration.FromDays(2))]);
-        var order = run["o1"];
+        var run = engine.Run(MemberStatuses.Uniform(tree), [new Order(OrderId.From("o1"), MemberId.From("D"), ProductId.From("box"), Money.Parse("CNY 99.99"), T0 + Duration.FromDays(2))]);
+        var order = run[OrderId.From("o1")];
         Assert.Equal(2, order.Lines.Count);
         Assert.Equal(("C", 1, 999L), (order.Lines[0].Earner.Value, order.Lines[0].Level, order.Lines[0].Amount.MinorUnits));
         Assert.Equal(("B", 2, 499L), (order.Lines[1].Earner.Value, order.Lines[1].Level, order.Lines[1].Amount.MinorUnits));
         Assert.Equal(Money.Parse("CNY 85.01"), order.CompanyShare);
-        Assert.Equal(Money.Zero(Currency.CNY), run.Totals.EarningsOf("A"));
+        Assert.Equal(Money.Zero(Currency.CNY), run.Totals.EarningsOf(MemberId.From("A")));
         Assert.Contains("C earns CNY 9.99 on o1: level 1 at 10%, 1 hop(s) above the buyer", order.Explain(), StringComparison.Ordinal);
     }
 
@@ -44,13 +44,13 @@ public class CommissionScenarioTests
     public void TwoLevelPlan_InactiveSponsor_ShareGoesToTheCompanyAndTheTraceSaysWhy()
     {
         var tree = Chain("A", "B", "C", "D");
-        var statuses = MemberStatuses.Create(tree, null, inactive: ["C"]);
-        var run = new CommissionEngine(TwoLevelFenXiao()).Run(statuses, [new Order("o1", "D", "box", Money.Parse("CNY 100.00"), T0 + Duration.FromDays(2))], trace: true);
-        var line = Assert.Single(run["o1"].Lines);
+        var statuses = MemberStatuses.Create(tree, null, inactive: [MemberId.From("C")]);
+        var run = new CommissionEngine(TwoLevelFenXiao()).Run(statuses, [new Order(OrderId.From("o1"), MemberId.From("D"), ProductId.From("box"), Money.Parse("CNY 100.00"), T0 + Duration.FromDays(2))], trace: true);
+        var line = Assert.Single(run[OrderId.From("o1")].Lines);
         Assert.Equal(("B", 2, 500L), (line.Earner.Value, line.Level, line.Amount.MinorUnits));
         var skip = Assert.Single(line.Skipped);
         Assert.Equal((SkipReason.Inactive, "C"), (skip.Reason, skip.Member.Value));
-        Assert.Equal(Money.Parse("CNY 95.00"), run["o1"].CompanyShare);
+        Assert.Equal(Money.Parse("CNY 95.00"), run[OrderId.From("o1")].CompanyShare);
     }
 
     [Fact]
@@ -61,10 +61,10 @@ public class CommissionScenarioTests
         {
             Levels = TwoLevelFenXiao().Definition.Levels! with { Compression = Compression.Dynamic },
         });
-        var statuses = MemberStatuses.Create(tree, null, inactive: ["C"]);
-        var run = new CommissionEngine(plan).Run(statuses, [new Order("o1", "D", "box", Money.Parse("CNY 100.00"), T0 + Duration.FromDays(2))], trace: true);
-        Assert.Equal([("B", 1, 1000L), ("A", 2, 500L)], run["o1"].Lines.Select(l => (l.Earner.Value, l.Level, l.Amount.MinorUnits)));
-        Assert.Equal(SkipReason.Compressed, Assert.Single(run["o1"].Lines[0].Skipped).Reason);
+        var statuses = MemberStatuses.Create(tree, null, inactive: [MemberId.From("C")]);
+        var run = new CommissionEngine(plan).Run(statuses, [new Order(OrderId.From("o1"), MemberId.From("D"), ProductId.From("box"), Money.Parse("CNY 100.00"), T0 + Duration.FromDays(2))], trace: true);
+        Assert.Equal([("B", 1, 1000L), ("A", 2, 500L)], run[OrderId.From("o1")].Lines.Select(l => (l.Earner.Value, l.Level, l.Amount.MinorUnits)));
+        Assert.Equal(SkipReason.Compressed, Assert.Single(run[OrderId.From("o1")].Lines[0].Skipped).Reason);
     }
 
     public static CommissionPlan FiveRankDifferential(PeerBonus? peer) => CommissionPlan.Create(new CommissionPlanDefinition
@@ -76,7 +76,7 @@ public class CommissionScenarioTests
             RateByRank = [Rate.Zero, Rate.FromPercent(5), Rate.FromPercent(10), Rate.FromPercent(15), Rate.FromPercent(20)],
             PeerBonus = peer,
         },
-        Products = [new ProductRule { Product = "partner-pack", Commissionable = false }],
+        Products = [new ProductRule { Product = ProductId.From("partner-pack"), Commissionable = false }],
     });
 
     [Fact]
@@ -88,29 +88,29 @@ public class CommissionScenarioTests
         // u4: rank 3 = highest below -> peer 2% = 2,000. u5: rank 2 < 3 -> nothing.
         // u6: 20% - 15% = 5,000; top rate reached and the one peer bonus used -> u7 and root earn nothing.
         var tree = Chain("root", "u7", "u6", "u5", "u4", "u3", "u2", "u1", "x");
-        var ranks = new Dictionary<MemberId, int> { ["u1"] = 1, ["u2"] = 4, ["u3"] = 3, ["u4"] = 3, ["u5"] = 2, ["u6"] = 4, ["u7"] = 4 };
-        var statuses = MemberStatuses.Create(tree, ranks, inactive: ["u2"]);
+        var ranks = new Dictionary<MemberId, int> { [MemberId.From("u1")] = 1, [MemberId.From("u2")] = 4, [MemberId.From("u3")] = 3, [MemberId.From("u4")] = 3, [MemberId.From("u5")] = 2, [MemberId.From("u6")] = 4, [MemberId.From("u7")] = 4 };
+        var statuses = MemberStatuses.Create(tree, ranks, inactive: [MemberId.From("u2")]);
         var run = new CommissionEngine(FiveRankDifferential(new PeerBonus(Rate.FromPercent(2)))).Run(statuses,
-            [new Order("o1", "x", "box", Money.Parse("CNY 1000.00"), T0 + Duration.FromDays(1))], trace: true);
-        var o = run["o1"];
+            [new Order(OrderId.From("o1"), MemberId.From("x"), ProductId.From("box"), Money.Parse("CNY 1000.00"), T0 + Duration.FromDays(1))], trace: true);
+        var o = run[OrderId.From("o1")];
         Assert.Equal(
             [("u1", CommissionRuleKind.Differential, 5_000L, 1), ("u3", CommissionRuleKind.Differential, 10_000L, 3), ("u4", CommissionRuleKind.PeerBonus, 2_000L, 4), ("u6", CommissionRuleKind.Differential, 5_000L, 6)],
             o.Lines.Select(l => (l.Earner.Value, l.Rule, l.Amount.MinorUnits, l.Distance)));
         Assert.Equal(Rate.FromPercent(10), o.Lines[1].Rate);
         Assert.Equal(Money.Parse("CNY 780.00"), o.CompanyShare);
-        Assert.Contains(o.Skipped, s => s.Member == "u2" && s.Reason == SkipReason.Compressed);
-        Assert.Contains(o.Skipped, s => s.Member == "u5" && s.Reason == SkipReason.RateAlreadyPaidBelow);
-        Assert.Contains(o.Skipped, s => s.Member == "u7" && s.Reason == SkipReason.RateAlreadyPaidBelow && s.Count == 2);
+        Assert.Contains(o.Skipped, s => s.Member == MemberId.From("u2") && s.Reason == SkipReason.Compressed);
+        Assert.Contains(o.Skipped, s => s.Member == MemberId.From("u5") && s.Reason == SkipReason.RateAlreadyPaidBelow);
+        Assert.Contains(o.Skipped, s => s.Member == MemberId.From("u7") && s.Reason == SkipReason.RateAlreadyPaidBelow && s.Count == 2);
     }
 
     [Fact]
     public void NonCommissionableProduct_PaysNothing()
     {
         var tree = Chain("u", "x");
-        var statuses = MemberStatuses.Create(tree, new Dictionary<MemberId, int> { ["u"] = 4 });
-        var run = new CommissionEngine(FiveRankDifferential(null)).Run(statuses, [new Order("o1", "x", "partner-pack", Money.Parse("CNY 3980.00"), T0 + Duration.FromDays(1))], trace: true);
-        Assert.Empty(run["o1"].Lines);
-        Assert.Equal(SkipReason.NonCommissionableProduct, Assert.Single(run["o1"].Skipped).Reason);
+        var statuses = MemberStatuses.Create(tree, new Dictionary<MemberId, int> { [MemberId.From("u")] = 4 });
+        var run = new CommissionEngine(FiveRankDifferential(null)).Run(statuses, [new Order(OrderId.From("o1"), MemberId.From("x"), ProductId.From("partner-pack"), Money.Parse("CNY 3980.00"), T0 + Duration.FromDays(1))], trace: true);
+        Assert.Empty(run[OrderId.From("o1")].Lines);
+        Assert.Equal(SkipReason.NonCommissionableProduct, Assert.Single(run[OrderId.From("o1")].Skipped).Reason);
         Assert.Equal(Money.Parse("CNY 3980.00"), run.Totals.CompanyShare);
     }
 
@@ -119,12 +119,12 @@ public class CommissionScenarioTests
     {
         var plan = CommissionPlan.Create(TwoLevelFenXiao().Definition with
         {
-            Products = [new ProductRule { Product = "diapers", FixedPerUnitByLevel = [Money.Parse("CNY 3.00"), Money.Parse("CNY 1.50")] }],
+            Products = [new ProductRule { Product = ProductId.From("diapers"), FixedPerUnitByLevel = [Money.Parse("CNY 3.00"), Money.Parse("CNY 1.50")] }],
         });
         var tree = Chain("A", "B", "C");
-        var run = new CommissionEngine(plan).Run(MemberStatuses.Uniform(tree), [new Order("o1", "C", "diapers", Money.Parse("CNY 240.00"), T0 + Duration.FromDays(1), Quantity: 4)]);
-        Assert.Equal([("B", 1200L), ("A", 600L)], run["o1"].Lines.Select(l => (l.Earner.Value, l.Amount.MinorUnits)));
-        Assert.All(run["o1"].Lines, l => Assert.Null(l.Rate));
+        var run = new CommissionEngine(plan).Run(MemberStatuses.Uniform(tree), [new Order(OrderId.From("o1"), MemberId.From("C"), ProductId.From("diapers"), Money.Parse("CNY 240.00"), T0 + Duration.FromDays(1), Quantity: 4)]);
+        Assert.Equal([("B", 1200L), ("A", 600L)], run[OrderId.From("o1")].Lines.Select(l => (l.Earner.Value, l.Amount.MinorUnits)));
+        Assert.All(run[OrderId.From("o1")].Lines, l => Assert.Null(l.Rate));
     }
 
     [Theory]
@@ -136,20 +136,20 @@ public class CommissionScenarioTests
         // Deepest first: level 2 loses 3.00 of 5.00. Pro rata: cut 3.00 in proportion 10:5 -> 2.00 and 1.00.
         var plan = CommissionPlan.Create(TwoLevelFenXiao().Definition with { Cap = new OrderCap(Rate.FromPercent(12), policy) });
         var tree = Chain("A", "B", "C");
-        var run = new CommissionEngine(plan).Run(MemberStatuses.Uniform(tree), [new Order("o1", "C", "box", Money.Parse("CNY 100.00"), T0)]);
-        Assert.Equal([level1, level2], run["o1"].Lines.Select(l => l.Amount.MinorUnits));
-        Assert.Equal(Money.Parse("CNY 3.00"), run["o1"].CapCut);
-        Assert.Equal(Money.Parse("CNY 88.00"), run["o1"].CompanyShare);
+        var run = new CommissionEngine(plan).Run(MemberStatuses.Uniform(tree), [new Order(OrderId.From("o1"), MemberId.From("C"), ProductId.From("box"), Money.Parse("CNY 100.00"), T0)]);
+        Assert.Equal([level1, level2], run[OrderId.From("o1")].Lines.Select(l => l.Amount.MinorUnits));
+        Assert.Equal(Money.Parse("CNY 3.00"), run[OrderId.From("o1")].CapCut);
+        Assert.Equal(Money.Parse("CNY 88.00"), run[OrderId.From("o1")].CompanyShare);
     }
 
     [Fact]
     public void SelfPurchaseRebate_IsOffByDefaultAndPaysTheBuyerWhenOn()
     {
         var tree = Chain("A", "B");
-        var order = new Order("o1", "B", "box", Money.Parse("CNY 50.00"), T0);
-        Assert.DoesNotContain(new CommissionEngine(TwoLevelFenXiao()).Run(MemberStatuses.Uniform(tree), [order]).Lines, l => l.Earner == "B");
+        var order = new Order(OrderId.From("o1"), MemberId.From("B"), ProductId.From("box"), Money.Parse("CNY 50.00"), T0);
+        Assert.DoesNotContain(new CommissionEngine(TwoLevelFenXiao()).Run(MemberStatuses.Uniform(tree), [order]).Lines, l => l.Earner == MemberId.From("B"));
         var plan = CommissionPlan.Create(TwoLevelFenXiao().Definition with { SelfPurchaseRebate = Rate.FromPercent(3) });
-        var rebate = Assert.Single(new CommissionEngine(plan).Run(MemberStatuses.Uniform(tree), [order]).Lines, l => l.Earner == "B");
+        var rebate = Assert.Single(new CommissionEngine(plan).Run(MemberStatuses.Uniform(tree), [order]).Lines, l => l.Earner == MemberId.From("B"));
         Assert.Equal((CommissionRuleKind.SelfPurchaseRebate, 0, 150L), (rebate.Rule, rebate.Distance, rebate.Amount.MinorUnits));
     }
 
@@ -158,26 +158,26 @@ public class CommissionScenarioTests
     {
         var tree = ReferralTree.Build(
         [
-            new("A", null, T0),
-            new("B", null, T0),
-            new("C", "A", T0 + Duration.FromDays(1)),
-        ]).WithTransfer(new SponsorTransfer("C", "B", T0 + Duration.FromDays(10), "moved to the service account's team"));
+            new(MemberId.From("A"), null, T0),
+            new(MemberId.From("B"), null, T0),
+            new(MemberId.From("C"), MemberId.From("A"), T0 + Duration.FromDays(1)),
+        ]).WithTransfer(new SponsorTransfer(MemberId.From("C"), MemberId.From("B"), T0 + Duration.FromDays(10), "moved to the service account's team"));
         var engine = new CommissionEngine(TwoLevelFenXiao());
         var run = engine.Run(MemberStatuses.Uniform(tree),
         [
-            new Order("before", "C", "box", Money.Parse("CNY 10.00"), T0 + Duration.FromDays(9)),
-            new Order("after", "C", "box", Money.Parse("CNY 10.00"), T0 + Duration.FromDays(10)),
+            new Order(OrderId.From("before"), MemberId.From("C"), ProductId.From("box"), Money.Parse("CNY 10.00"), T0 + Duration.FromDays(9)),
+            new Order(OrderId.From("after"), MemberId.From("C"), ProductId.From("box"), Money.Parse("CNY 10.00"), T0 + Duration.FromDays(10)),
         ]);
-        Assert.Equal("A", Assert.Single(run["before"].Lines).Earner.Value);
-        Assert.Equal("B", Assert.Single(run["after"].Lines).Earner.Value);
+        Assert.Equal("A", Assert.Single(run[OrderId.From("before")].Lines).Earner.Value);
+        Assert.Equal("B", Assert.Single(run[OrderId.From("after")].Lines).Earner.Value);
     }
 
     [Fact]
     public void RanksOutsideThePlan_AreRejectedByName()
     {
         var tree = Chain("u", "x");
-        var statuses = MemberStatuses.Create(tree, new Dictionary<MemberId, int> { ["u"] = 9 });
-        var ex = Assert.Throws<DomainRuleException>(() => new CommissionEngine(FiveRankDifferential(null)).Run(statuses, [new Order("o1", "x", "box", Money.Parse("CNY 1.00"), T0)]));
+        var statuses = MemberStatuses.Create(tree, new Dictionary<MemberId, int> { [MemberId.From("u")] = 9 });
+        var ex = Assert.Throws<DomainRuleException>(() => new CommissionEngine(FiveRankDifferential(null)).Run(statuses, [new Order(OrderId.From("o1"), MemberId.From("x"), ProductId.From("box"), Money.Parse("CNY 1.00"), T0)]));
         Assert.IsType<RankMustBeDefinedByPlanRule>(ex.Rule);
         Assert.Contains("u (rank 9)", ex.Message, StringComparison.Ordinal);
     }
@@ -188,9 +188,9 @@ public class CommissionScenarioTests
         var tree = Chain("u", "x");
         var ex = Assert.Throws<DomainRuleException>(() => new CommissionEngine(TwoLevelFenXiao()).Run(MemberStatuses.Uniform(tree),
         [
-            new Order("o1", "ghost", "box", Money.Parse("CNY 1.00"), T0),
-            new Order("o1", "x", "box", Money.Parse("USD 1.00"), T0),
-            new Order("o3", "x", "box", Money.OfMinor(-5, Currency.CNY), T0, Quantity: 0),
+            new Order(OrderId.From("o1"), MemberId.From("ghost"), ProductId.From("box"), Money.Parse("CNY 1.00"), T0),
+            new Order(OrderId.From("o1"), MemberId.From("x"), ProductId.From("box"), Money.Parse("USD 1.00"), T0),
+            new Order(OrderId.From("o3"), MemberId.From("x"), ProductId.From("box"), Money.OfMinor(-5, Currency.CNY), T0, Quantity: 0),
         ]));
         var rule = Assert.IsType<OrderBatchMustBeValidRule>(ex.Rule);
         Assert.Equal(
@@ -208,7 +208,7 @@ public class CommissionScenarioTests
             Currency = Currency.CNY,
             Levels = new LevelRule { Rates = [Rate.FromPercent(60), Rate.FromPercent(50)], MinimumRank = -1 },
             Differential = new DifferentialRule { RateByRank = [Rate.FromPercent(10), Rate.FromPercent(5)], PeerBonus = new PeerBonus(Rate.FromPercent(1), 0) },
-            Products = [new ProductRule { Product = "p" }, new ProductRule { Product = "p", FixedPerUnitByLevel = [Money.Parse("USD 1.00")] }],
+            Products = [new ProductRule { Product = ProductId.From("p") }, new ProductRule { Product = ProductId.From("p"), FixedPerUnitByLevel = [Money.Parse("USD 1.00")] }],
         };
         var ex = Assert.Throws<ValidationException>(() => CommissionPlan.Create(bad));
         var codes = ex.Errors.Select(e => (e.PropertyName, e.ErrorCode)).ToHashSet();

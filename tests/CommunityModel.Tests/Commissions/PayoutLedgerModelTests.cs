@@ -85,18 +85,18 @@ public class PayoutLedgerModelTests
                     {
                         var o = orders[step.A % recorded];
                         var id = step.C % 11 == 0 && refunds > 0 ? "r" + (step.C % refunds).ToString(CultureInfo.InvariantCulture) : "r" + refunds++.ToString(CultureInfo.InvariantCulture);
-                        OrderId order = step.A % 13 == 0 ? "unknown" : o.Id;
+                        OrderId order = step.A % 13 == 0 ? OrderId.From("unknown") : o.Id;
                         var amount = o.Amount.MinorUnits == 0 ? 1 : 1 + (step.B * (o.Amount.MinorUnits / 3 + 1) / 1000);
                         var at = step.C % 17 == 0 ? o.PaidAt - Duration.FromDays(1) : o.PaidAt + Duration.FromDays(step.C % 120);
                         var money = Money.OfMinor(amount, Currency.CNY);
-                        Same("refund", ledger.Refund(id, order, money, at), model.Refund(id, order, money, at));
+                        Same("refund", ledger.Refund(RefundId.From(id), order, money, at), model.Refund(RefundId.From(id), order, money, at));
                         break;
                     }
 
                     case 2:
                     {
                         var earners = model.Earners;
-                        MemberId earner = earners.Count == 0 || step.A % 9 == 0 ? "nobody" : earners[step.A % earners.Count];
+                        MemberId earner = earners.Count == 0 || step.A % 9 == 0 ? MemberId.From("nobody") : earners[step.A % earners.Count];
                         var at = step.C % 3 == 0 && recorded > 0 ? model.AvailableAt(orders[step.B % recorded].PaidAt) : Community.Epoch + Duration.FromDays(step.B % 150);
                         Same("payout", ledger.RecordPayout(earner, at), model.RecordPayout(earner, at));
                         break;

@@ -21,12 +21,12 @@ public class PayoutLedgerTests
     {
         var tree = CommunityModel.Referrals.ReferralTree.Build(
         [
-            new("A", null, Paid - Duration.FromDays(30)),
-            new("B", "A", Paid - Duration.FromDays(20)),
-            new("C", "B", Paid - Duration.FromDays(10)),
+            new(MemberId.From("A"), null, Paid - Duration.FromDays(30)),
+            new(MemberId.From("B"), MemberId.From("A"), Paid - Duration.FromDays(20)),
+            new(MemberId.From("C"), MemberId.From("B"), Paid - Duration.FromDays(10)),
         ]);
         return new CommissionEngine(CommissionScenarioTests.TwoLevelFenXiao()).Run(MemberStatuses.Uniform(tree),
-            [new Order("o1", "C", "box", Money.Parse("CNY 399.00"), Paid)]);
+            [new Order(OrderId.From("o1"), MemberId.From("C"), ProductId.From("box"), Money.Parse("CNY 399.00"), Paid)]);
     }
 
     [Fact]
@@ -35,9 +35,9 @@ public class PayoutLedgerTests
         var ledger = NewLedger();
         Assert.Equal(Instant.FromUtc(2026, 5, 31, 16, 30), ledger.AvailableAt(Paid)); // 2026-06-01 00:30 Shanghai
         ledger.Record(TwoLevelRun());
-        var justBefore = ledger.BalanceOf("B", Instant.FromUtc(2026, 5, 31, 16, 30) - Duration.Epsilon);
+        var justBefore = ledger.BalanceOf(MemberId.From("B"), Instant.FromUtc(2026, 5, 31, 16, 30) - Duration.Epsilon);
         Assert.Equal(Money.Parse("CNY 39.90"), justBefore.Pending);
-        var atEnd = ledger.BalanceOf("B", Instant.FromUtc(2026, 5, 31, 16, 30));
+        var atEnd = ledger.BalanceOf(MemberId.From("B"), Instant.FromUtc(2026, 5, 31, 16, 30));
         Assert.Equal((Money.Parse("CNY 0.00"), Money.Parse("CNY 39.90")), (atEnd.Pending, atEnd.Available));
     }
 
@@ -46,11 +46,11 @@ public class PayoutLedgerTests
     {
         var ledger = NewLedger();
         ledger.Record(TwoLevelRun());
-        var refund = ledger.Refund("r1", "o1", Money.Parse("CNY 399.00"), Paid + Duration.FromDays(20));
+        var refund = ledger.Refund(RefundId.From("r1"), OrderId.From("o1"), Money.Parse("CNY 399.00"), Paid + Duration.FromDays(20));
         Assert.True(refund.Accepted);
         Assert.All(refund.Entries, e => Assert.Equal(LedgerEntryKind.Cancellation, e.Kind));
         Assert.Equal([-3990L, -1995L], refund.Entries.Select(e => e.Amount.MinorUnits));
-        foreach (var earner in new MemberId[] { "A", "B", "C" })
+        foreach (var earner in new MemberId[] { MemberId.From("A"), MemberId.From("B"), MemberId.From("C") })
         {
             Assert.Equal(Money.Zero(Currency.CNY), ledger.BalanceOf(earner, Paid + Duration.FromDays(100)).Net);
         }
@@ -62,23 +62,23 @@ public class PayoutLedgerTests
         var ledger = NewLedger();
         ledger.Record(TwoLevelRun());
         var payoutAt = Paid + Duration.FromDays(70);
-        var paid = ledger.RecordPayout("B", payoutAt);
+        var paid = ledger.RecordPayout(MemberId.From("B"), payoutAt);
         Assert.True(paid.Accepted);
         Assert.Equal(Money.Parse("CNY 39.90"), paid.Entries[0].Amount);
 
         // Partial refund of CNY 100.00 of 399.00: B's line 3,990 fen -> floor(3990*100/399) = 1,000 fen clawed back.
-        var refund = ledger.Refund("r1", "o1", Money.Parse("CNY 100.00"), payoutAt + Duration.FromDays(1));
-        var clawback = Assert.Single(refund.Entries, e => e.Earner == "B");
+        var refund = ledger.Refund(RefundId.From("r1"), OrderId.From("o1"), Money.Parse("CNY 100.00"), payoutAt + Duration.FromDays(1));
+        var clawback = Assert.Single(refund.Entries, e => e.Earner == MemberId.From("B"));
         Assert.Equal((LedgerEntryKind.Clawback, -1000L), (clawback.Kind, clawback.Amount.MinorUnits));
-        var balance = ledger.BalanceOf("B", payoutAt + Duration.FromDays(1));
+        var balance = ledger.BalanceOf(MemberId.From("B"), payoutAt + Duration.FromDays(1));
         Assert.Equal((Money.Parse("CNY -10.00"), Money.Parse("CNY 39.90"), Money.Parse("CNY 29.90")), (balance.Available, balance.Paid, balance.Net));
-        var nothing = ledger.RecordPayout("B", payoutAt + Duration.FromDays(2));
+        var nothing = ledger.RecordPayout(MemberId.From("B"), payoutAt + Duration.FromDays(2));
         Assert.False(nothing.Accepted);
         Assert.Equal("ledger.payout.nothing-available", nothing.Code);
 
         // A's line (1,995 fen) was never paid: it is cancelled in proportion, floor(1995*100/399) = 500 fen.
-        Assert.Equal(-500L, Assert.Single(refund.Entries, e => e.Earner == "A").Amount.MinorUnits);
-        Assert.Contains(ledger.HistoryOf("B"), e => e.Kind == LedgerEntryKind.Clawback && e.Explanation.Contains("claws back CNY 10.00", StringComparison.Ordinal));
+        Assert.Equal(-500L, Assert.Single(refund.Entries, e => e.Earner == MemberId.From("A")).Amount.MinorUnits);
+        Assert.Contains(ledger.HistoryOf(MemberId.From("B")), e => e.Kind == LedgerEntryKind.Clawback && e.Explanation.Contains("claws back CNY 10.00", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -93,15 +93,15 @@ public class PayoutLedgerTests
         Assert.Equal("ledger.order.duplicate", again.Code);
         Assert.Equal(count, ledger.Entries.Count);
 
-        Assert.True(ledger.Refund("r1", "o1", Money.Parse("CNY 1.00"), Paid).Accepted);
+        Assert.True(ledger.Refund(RefundId.From("r1"), OrderId.From("o1"), Money.Parse("CNY 1.00"), Paid).Accepted);
         count = ledger.Entries.Count;
-        var twice = ledger.Refund("r1", "o1", Money.Parse("CNY 1.00"), Paid);
+        var twice = ledger.Refund(RefundId.From("r1"), OrderId.From("o1"), Money.Parse("CNY 1.00"), Paid);
         Assert.Equal(("ledger.refund.duplicate", count), (twice.Code, ledger.Entries.Count));
-        var tooMuch = ledger.Refund("r2", "o1", Money.Parse("CNY 398.01"), Paid);
+        var tooMuch = ledger.Refund(RefundId.From("r2"), OrderId.From("o1"), Money.Parse("CNY 398.01"), Paid);
         Assert.Equal(("ledger.refund.exceeds-remaining", count), (tooMuch.Code, ledger.Entries.Count));
-        Assert.Equal("ledger.refund.unknown-order", ledger.Refund("r3", "nope", Money.Parse("CNY 1.00"), Paid).Code);
-        Assert.Equal("ledger.refund.not-positive", ledger.Refund("r4", "o1", Money.Parse("CNY 0.00"), Paid).Code);
-        Assert.True(ledger.Refund("r2", "o1", Money.Parse("CNY 398.00"), Paid).Accepted);
+        Assert.Equal("ledger.refund.unknown-order", ledger.Refund(RefundId.From("r3"), OrderId.From("nope"), Money.Parse("CNY 1.00"), Paid).Code);
+        Assert.Equal("ledger.refund.not-positive", ledger.Refund(RefundId.From("r4"), OrderId.From("o1"), Money.Parse("CNY 0.00"), Paid).Code);
+        Assert.True(ledger.Refund(RefundId.From("r2"), OrderId.From("o1"), Money.Parse("CNY 398.00"), Paid).Accepted);
     }
 
     [Property(MaxTest = 150)]
@@ -137,7 +137,7 @@ public class PayoutLedgerTests
                     foreach (var piece in pieces.Where(p => p.MinorUnits > 0))
                     {
                         refunded += piece.MinorUnits;
-                        var result = ledger.Refund("r" + k++, o.Order, piece, later + Duration.FromDays(1));
+                        var result = ledger.Refund(RefundId.From("r" + k++), o.Order, piece, later + Duration.FromDays(1));
                         proportional &= result.Accepted;
 
                         // Cumulative reversal of each line is floor(line * refunded / amount), exactly.

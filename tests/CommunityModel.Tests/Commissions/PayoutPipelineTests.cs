@@ -16,13 +16,13 @@ public class PayoutPipelineTests
     private static readonly DateTimeZone Shanghai = DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
 
     private static ReferralTree Chain(params string[] topDown) =>
-        ReferralTree.Build(topDown.Select((m, i) => new JoinRecord(m, i == 0 ? (MemberId?)null : new MemberId(topDown[i - 1]), T0 + Duration.FromHours(i))));
+        ReferralTree.Build(topDown.Select((m, i) => new JoinRecord(MemberId.From(m), i == 0 ? (MemberId?)null : new MemberId(topDown[i - 1]), T0 + Duration.FromHours(i))));
 
     private static OrderCommission Outcome(string order, long amount, params CommissionLine[] lines) =>
-        new(order, "C", "box", Money.OfMinor(amount, Currency.CNY), T0 + Duration.FromDays(1), lines, [], Money.OfMinor(amount - lines.Sum(l => l.Amount.MinorUnits), Currency.CNY), Money.Zero(Currency.CNY));
+        new(OrderId.From(order), MemberId.From("C"), ProductId.From("box"), Money.OfMinor(amount, Currency.CNY), T0 + Duration.FromDays(1), lines, [], Money.OfMinor(amount - lines.Sum(l => l.Amount.MinorUnits), Currency.CNY), Money.Zero(Currency.CNY));
 
     private static CommissionLine Line(string order, string earner, long amount, Currency? currency = null) =>
-        new(order, new MemberId(earner), CommissionRuleKind.Level, 1, 1, Rate.FromPercent(10), Money.OfMinor(amount, currency ?? Currency.CNY), Money.Zero(currency ?? Currency.CNY), []);
+        new(OrderId.From(order), new MemberId(earner), CommissionRuleKind.Level, 1, 1, Rate.FromPercent(10), Money.OfMinor(amount, currency ?? Currency.CNY), Money.Zero(currency ?? Currency.CNY), []);
 
     public static TheoryData<string, string> BadOutcomes => new()
     {
@@ -59,8 +59,8 @@ public class PayoutPipelineTests
         Assert.Empty(result.Entries);
         Assert.Equal(entries, ledger.Entries.Count);
         Assert.Equal(1, ledger.OrderCount);
-        Assert.Equal(Money.Zero(Currency.CNY), ledger.NetOf("B"));
-        Assert.Equal("ledger.refund.unknown-order", ledger.Refund("r1", "o1", Money.OfMinor(1, Currency.CNY), T0 + Duration.FromDays(2)).Code);
+        Assert.Equal(Money.Zero(Currency.CNY), ledger.NetOf(MemberId.From("B")));
+        Assert.Equal("ledger.refund.unknown-order", ledger.Refund(RefundId.From("r1"), OrderId.From("o1"), Money.OfMinor(1, Currency.CNY), T0 + Duration.FromDays(2)).Code);
         Assert.True(ledger.Record([good]).Accepted);
     }
 
@@ -69,7 +69,7 @@ public class PayoutPipelineTests
     {
         var tree = Chain("A", "B", "C");
         var run = new CommissionEngine(CommissionScenarioTests.TwoLevelFenXiao()).Run(MemberStatuses.Uniform(tree),
-            [new Order("o1", "C", "box", Money.Parse("CNY 100.00"), T0 + Duration.FromDays(1)), new Order("o2", "C", "box", Money.Parse("CNY 50.00"), T0 + Duration.FromDays(1))]);
+            [new Order(OrderId.From("o1"), MemberId.From("C"), ProductId.From("box"), Money.Parse("CNY 100.00"), T0 + Duration.FromDays(1)), new Order(OrderId.From("o2"), MemberId.From("C"), ProductId.From("box"), Money.Parse("CNY 50.00"), T0 + Duration.FromDays(1))]);
         var usd = new PayoutLedger(Currency.USD, Period.Zero, DateTimeZone.Utc);
         Assert.Equal("ledger.currency.mismatch", usd.Record(run).Code);
         Assert.Empty(usd.Entries);
@@ -86,15 +86,15 @@ public class PayoutPipelineTests
         // x <- u1(rank 1) <- u2(1) <- u3(1) <- u4(2) <- u5(2): u1 takes 10%; u2 and u3 earn nothing (one entry, count 2);
         // u4 takes the step to 20%, the top rate: u5 is the cut.
         var tree = Chain("u5", "u4", "u3", "u2", "u1", "x");
-        var ranks = new Dictionary<MemberId, int> { ["u1"] = 1, ["u2"] = 1, ["u3"] = 1, ["u4"] = 2, ["u5"] = 2 };
+        var ranks = new Dictionary<MemberId, int> { [MemberId.From("u1")] = 1, [MemberId.From("u2")] = 1, [MemberId.From("u3")] = 1, [MemberId.From("u4")] = 2, [MemberId.From("u5")] = 2 };
         var plan = CommissionPlan.Create(new CommissionPlanDefinition
         {
             Name = "3-rank differential",
             Currency = Currency.CNY,
             Differential = new DifferentialRule { RateByRank = [Rate.Zero, Rate.FromPercent(10), Rate.FromPercent(20)] },
         });
-        var run = new CommissionEngine(plan).Run(MemberStatuses.Create(tree, ranks), [new Order("o1", "x", "box", Money.Parse("CNY 100.00"), T0 + Duration.FromDays(1))], trace: true);
-        var o = run["o1"];
+        var run = new CommissionEngine(plan).Run(MemberStatuses.Create(tree, ranks), [new Order(OrderId.From("o1"), MemberId.From("x"), ProductId.From("box"), Money.Parse("CNY 100.00"), T0 + Duration.FromDays(1))], trace: true);
+        var o = run[OrderId.From("o1")];
         Assert.Equal([("u1", 1_000L), ("u4", 1_000L)], o.Lines.Select(l => (l.Earner.Value, l.Amount.MinorUnits)));
         var merged = Assert.Single(o.Lines[1].Skipped);
         Assert.Equal(("u2", 2, 2, SkipReason.RateAlreadyPaidBelow), (merged.Member.Value, merged.Distance, merged.Count, merged.Reason));
@@ -102,10 +102,10 @@ public class PayoutPipelineTests
         Assert.Equal(2, o.Skipped.Count);
         Assert.Contains("1 upline(s) from u5 up earn nothing: u4 below already took the top rate (rank 2)", o.Explain(), StringComparison.Ordinal);
 
-        var untraced = new CommissionEngine(plan).Run(MemberStatuses.Create(tree, ranks), [new Order("o1", "x", "box", Money.Parse("CNY 100.00"), T0 + Duration.FromDays(1))]);
+        var untraced = new CommissionEngine(plan).Run(MemberStatuses.Create(tree, ranks), [new Order(OrderId.From("o1"), MemberId.From("x"), ProductId.From("box"), Money.Parse("CNY 100.00"), T0 + Duration.FromDays(1))]);
         Assert.False(untraced.HasTrace);
-        Assert.Empty(untraced["o1"].Skipped);
-        Assert.Equal(o.Lines.Select(l => l with { Skipped = [] }), untraced["o1"].Lines.Select(l => l with { Skipped = [] }));
+        Assert.Empty(untraced[OrderId.From("o1")].Skipped);
+        Assert.Equal(o.Lines.Select(l => l with { Skipped = [] }), untraced[OrderId.From("o1")].Lines.Select(l => l with { Skipped = [] }));
     }
 
     [Fact]
@@ -118,11 +118,11 @@ public class PayoutPipelineTests
             Currency = Currency.CNY,
             Levels = new LevelRule { Rates = [Rate.FromPercent(10), Rate.FromPercent(5), Rate.FromPercent(3), Rate.FromPercent(2)] },
         });
-        var run = new CommissionEngine(plan).Run(MemberStatuses.Create(tree, null, ["D", "C"]), [new Order("o1", "E", "box", Money.Parse("CNY 100.00"), T0 + Duration.FromDays(1))], trace: true);
-        var skip = Assert.Single(run["o1"].Lines[0].Skipped);
+        var run = new CommissionEngine(plan).Run(MemberStatuses.Create(tree, null, [MemberId.From("D"), MemberId.From("C")]), [new Order(OrderId.From("o1"), MemberId.From("E"), ProductId.From("box"), Money.Parse("CNY 100.00"), T0 + Duration.FromDays(1))], trace: true);
+        var skip = Assert.Single(run[OrderId.From("o1")].Lines[0].Skipped);
         Assert.Equal(("D", 1, 2, SkipReason.Inactive), (skip.Member.Value, skip.Distance, skip.Count, skip.Reason));
         Assert.Equal("2 upline(s) from D at levels 1-2 are inactive; the company keeps their levels' shares", skip.Detail);
-        Assert.Equal([("B", 3), ("A", 4)], run["o1"].Lines.Select(l => (l.Earner.Value, l.Level)));
+        Assert.Equal([("B", 3), ("A", 4)], run[OrderId.From("o1")].Lines.Select(l => (l.Earner.Value, l.Level)));
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public class PayoutPipelineTests
         var tree = Chain("A", "B", "C");
         var engine = new CommissionEngine(CommissionScenarioTests.TwoLevelFenXiao());
         var statuses = MemberStatuses.Uniform(tree);
-        var batch = OrderBatch.Create(tree, Currency.CNY, [new Order("o1", "C", "box", Money.Parse("CNY 0.01"), T0 + Duration.FromDays(1))]);
+        var batch = OrderBatch.Create(tree, Currency.CNY, [new Order(OrderId.From("o1"), MemberId.From("C"), ProductId.From("box"), Money.Parse("CNY 0.01"), T0 + Duration.FromDays(1))]);
         var totals = engine.RunTotals(statuses, batch);
         Assert.Equal([("A", 0L), ("B", 0L)], totals.ByEarnerWithZeroLines().Select(e => (e.Key.Value, e.Value.MinorUnits)));
         Assert.Empty(totals.ByEarner());
@@ -189,14 +189,14 @@ public class PayoutPipelineTests
         var tree = Chain("A", "B", "C");
         var at = T0 + Duration.FromDays(1);
         var now = new OrderBatchBuilder(tree, Currency.CNY);
-        Assert.True(now.TryAdd("o1", 2, "box", 100, at));
-        Assert.False(now.TryAdd("o1", 1, "box", 200, at));
+        Assert.True(now.TryAdd(OrderId.From("o1"), 2, "box", 100, at));
+        Assert.False(now.TryAdd(OrderId.From("o1"), 1, "box", 200, at));
         Assert.Equal(1, now.Count);
 
         var later = new OrderBatchBuilder(tree, Currency.CNY);
         foreach (var id in new[] { "o1", "o2", "o1", "o3", "o2" })
         {
-            later.AddWithId(id, 2, "box", 100, at);
+            later.AddWithId(OrderId.From(id), 2, "box", 100, at);
         }
 
         var rule = Assert.IsType<OrderBatchMustBeValidRule>(Assert.Throws<DomainRuleException>(() => later.Build()).Rule);
@@ -204,9 +204,9 @@ public class PayoutPipelineTests
 
         var first = new OrderBatchBuilder(tree, Currency.CNY);
         var second = new OrderBatchBuilder(tree, Currency.CNY);
-        first.AddWithId("a", 2, "box", 100, at);
-        second.AddWithId("b", 1, "gift", 50, at);
-        second.AddWithId("c", 2, "box", 70, at);
+        first.AddWithId(OrderId.From("a"), 2, "box", 100, at);
+        second.AddWithId(OrderId.From("b"), 1, "gift", 50, at);
+        second.AddWithId(OrderId.From("c"), 2, "box", 70, at);
         Assert.Equal(-1, first.Append(second));
         var batch = first.Build();
         Assert.Equal(["a", "b", "c"], Enumerable.Range(0, batch.Count).Select(r => batch.IdAt(r).Value));

@@ -18,7 +18,7 @@ public sealed class ComplianceTests
         Name = $"{percents.Length}-level",
         Currency = Currency.CNY,
         Levels = new LevelRule { Rates = [.. percents.Select(Rate.FromPercent)] },
-        Products = [new ProductRule { Product = "member-card", Commissionable = false }, new ProductRule { Product = "partner-pack", Commissionable = false }],
+        Products = [new ProductRule { Product = ProductId.From("member-card"), Commissionable = false }, new ProductRule { Product = ProductId.From("partner-pack"), Commissionable = false }],
     });
 
     internal static CommissionPlan PlainDifferential() => CommissionPlan.Create(new CommissionPlanDefinition
@@ -26,7 +26,7 @@ public sealed class ComplianceTests
         Name = "plain differential",
         Currency = Currency.CNY,
         Differential = new DifferentialRule { RateByRank = [Rate.Zero, Rate.FromPercent(10), Rate.FromPercent(15), Rate.FromPercent(20)] },
-        Products = [new ProductRule { Product = "member-card", Commissionable = false }, new ProductRule { Product = "partner-pack", Commissionable = false }],
+        Products = [new ProductRule { Product = ProductId.From("member-card"), Commissionable = false }, new ProductRule { Product = ProductId.From("partner-pack"), Commissionable = false }],
     });
 
     private static ComplianceContext Operated(CommissionPlan plan) => new()
@@ -35,7 +35,7 @@ public sealed class ComplianceTests
         HoldingPeriod = Period.FromMonths(2),
         RefundWindow = Period.FromMonths(2),
         PayoutInterval = Period.FromMonths(1),
-        QualificationProducts = ["member-card", "partner-pack"],
+        QualificationProducts = [ProductId.From("member-card"), ProductId.From("partner-pack")],
     };
 
     private static ComplianceFinding Finding(ComplianceReport report, string id) => Assert.Single(report.Findings, f => f.RuleId == id);
@@ -123,20 +123,20 @@ public sealed class ComplianceTests
         // Li (partner, rank 1) referred two customers and one partner.
         var tree = ReferralTree.Build(
         [
-            new("Li", null, T0),
-            new("Wu", "Li", T0 + Duration.FromHours(1)),
-            new("Ma", "Li", T0 + Duration.FromHours(2)),
-            new("Qian", "Li", T0 + Duration.FromHours(3)),
+            new(MemberId.From("Li"), null, T0),
+            new(MemberId.From("Wu"), MemberId.From("Li"), T0 + Duration.FromHours(1)),
+            new(MemberId.From("Ma"), MemberId.From("Li"), T0 + Duration.FromHours(2)),
+            new(MemberId.From("Qian"), MemberId.From("Li"), T0 + Duration.FromHours(3)),
         ]);
-        var statuses = MemberStatuses.Create(tree, new Dictionary<MemberId, int> { ["Li"] = 1, ["Qian"] = 1 });
+        var statuses = MemberStatuses.Create(tree, new Dictionary<MemberId, int> { [MemberId.From("Li")] = 1, [MemberId.From("Qian")] = 1 });
         var orders = new List<Order>
         {
-            new("o1", "Wu", "box", Money.Parse("CNY 100.00"), T0 + Duration.FromDays(1)),
-            new("o2", "Ma", "box", Money.Parse("CNY 100.00"), T0 + Duration.FromDays(1)),
+            new(OrderId.From("o1"), MemberId.From("Wu"), ProductId.From("box"), Money.Parse("CNY 100.00"), T0 + Duration.FromDays(1)),
+            new(OrderId.From("o2"), MemberId.From("Ma"), ProductId.From("box"), Money.Parse("CNY 100.00"), T0 + Duration.FromDays(1)),
         };
         if (partnerBuys)
         {
-            orders.Add(new("o3", "Qian", "box", Money.Parse("CNY 800.00"), T0 + Duration.FromDays(2)));
+            orders.Add(new(OrderId.From("o3"), MemberId.From("Qian"), ProductId.From("box"), Money.Parse("CNY 800.00"), T0 + Duration.FromDays(2)));
         }
 
         return (new CommissionEngine(plan).Run(statuses, orders), statuses);
@@ -199,10 +199,10 @@ public sealed class ComplianceTests
 
         var gift = CommissionPlan.Create(Levels(10).Definition with
         {
-            Products = [new ProductRule { Product = "gift", FixedPerUnitByLevel = [Money.Parse("CNY 30.00")] }],
+            Products = [new ProductRule { Product = ProductId.From("gift"), FixedPerUnitByLevel = [Money.Parse("CNY 30.00")] }],
         });
         Assert.Equal(FindingStatus.Fail, new MaxPayoutShareRule().Evaluate(Operated(gift), null).Status);
-        var priced = Operated(gift) with { UnitPrices = ImmutableDictionary<ProductId, Money>.Empty.Add("gift", Money.Parse("CNY 40.00")) };
+        var priced = Operated(gift) with { UnitPrices = ImmutableDictionary<ProductId, Money>.Empty.Add(ProductId.From("gift"), Money.Parse("CNY 40.00")) };
         var share = new MaxPayoutShareRule(Rate.FromPercent(50)).Evaluate(priced, null);
         Assert.Equal(FindingStatus.Fail, share.Status);
         Assert.Equal("up to 75% of an order", share.Measured);
@@ -213,13 +213,13 @@ public sealed class ComplianceTests
     {
         var ladder = ProductLadder.Create(Currency.CNY,
         [
-            new Rung { Id = "trial", Role = RungRole.Trial, Products = ["diaper-trial"], Price = new PriceBand(Money.Parse("CNY 9.90"), Money.Parse("CNY 39.00")) },
-            new Rung { Id = "membership", Role = RungRole.Membership, Products = ["member-card"], Price = new PriceBand(Money.Parse("CNY 399.00"), Money.Parse("CNY 999.00")), UnlocksTier = "member" },
-            new Rung { Id = "partnership", Role = RungRole.Partnership, Products = ["partner-pack"], Price = new PriceBand(Money.Parse("CNY 3980.00"), Money.Parse("CNY 9800.00")) },
+            new Rung { Id = "trial", Role = RungRole.Trial, Products = [ProductId.From("diaper-trial")], Price = new PriceBand(Money.Parse("CNY 9.90"), Money.Parse("CNY 39.00")) },
+            new Rung { Id = "membership", Role = RungRole.Membership, Products = [ProductId.From("member-card")], Price = new PriceBand(Money.Parse("CNY 399.00"), Money.Parse("CNY 999.00")), UnlocksTier = "member" },
+            new Rung { Id = "partnership", Role = RungRole.Partnership, Products = [ProductId.From("partner-pack")], Price = new PriceBand(Money.Parse("CNY 3980.00"), Money.Parse("CNY 9800.00")) },
         ]);
         var context = ComplianceContext.ForPlan(Levels(10), ladder);
         Assert.Equal(new[] { "member-card", "partner-pack" }, context.QualificationProducts.Select(p => p.Value).Order(StringComparer.Ordinal));
-        Assert.Equal(Money.Parse("CNY 9.90"), context.UnitPrices["diaper-trial"]);
+        Assert.Equal(Money.Parse("CNY 9.90"), context.UnitPrices[ProductId.From("diaper-trial")]);
     }
 
     [Fact]
@@ -229,7 +229,7 @@ public sealed class ComplianceTests
         {
             HoldingPeriod = Period.FromDays(-3),
             StatedMargin = Rate.Zero,
-            UnitPrices = ImmutableDictionary<ProductId, Money>.Empty.Add("x", Money.Parse("USD 1.00")),
+            UnitPrices = ImmutableDictionary<ProductId, Money>.Empty.Add(ProductId.From("x"), Money.Parse("USD 1.00")),
         };
         var ex = Assert.Throws<ValidationException>(() => ComplianceProfiles.ChinaTwoLevel.Check(context));
         Assert.Equal(

@@ -56,11 +56,11 @@ public sealed class IncomeDisclosureTests
         var t0 = Instant.FromUtc(2026, 3, 1, 0, 0);
         var tree = ReferralTree.Build(
         [
-            new("a", null, t0), new("b", "a", t0 + Duration.FromHours(1)), new("c", "b", t0 + Duration.FromHours(2)), new("d", null, t0 + Duration.FromHours(3)),
+            new(MemberId.From("a"), null, t0), new(MemberId.From("b"), MemberId.From("a"), t0 + Duration.FromHours(1)), new(MemberId.From("c"), MemberId.From("b"), t0 + Duration.FromHours(2)), new(MemberId.From("d"), null, t0 + Duration.FromHours(3)),
         ]);
-        var statuses = MemberStatuses.Create(tree, new Dictionary<MemberId, int> { ["a"] = 1, ["b"] = 1, ["d"] = 1 });
+        var statuses = MemberStatuses.Create(tree, new Dictionary<MemberId, int> { [MemberId.From("a")] = 1, [MemberId.From("b")] = 1, [MemberId.From("d")] = 1 });
         var plan = ComplianceTests.Levels(10, 5);
-        var run = new CommissionEngine(plan).Run(statuses, [new Order("o1", "c", "box", Money.Parse("CNY 100.00"), t0 + Duration.FromDays(1))]);
+        var run = new CommissionEngine(plan).Run(statuses, [new Order(OrderId.From("o1"), MemberId.From("c"), ProductId.From("box"), Money.Parse("CNY 100.00"), t0 + Duration.FromDays(1))]);
         var report = IncomeDisclosure.FromRun(run.Totals, statuses, 1);
         Assert.Equal(3, report.AllPartners.People); // a, b, d; c is a customer
         Assert.Equal(2, report.AllPartners.Earners);

@@ -105,13 +105,13 @@ public sealed partial class DocsTests
         Assert.Equal(
             new[] { ("chen", "CNY 39.90"), ("li", "CNY 3.99"), ("wang", "CNY 1.99"), ("zhang", "CNY 19.95") },
             run.Totals.ByEarner().Select(kv => (kv.Key.Value, kv.Value.ToString())).OrderBy(x => x.Value, StringComparer.Ordinal));
-        Assert.Equal(Money.Parse("CNY 339.15"), run["o-1"].CompanyShare);
-        Assert.Equal(Money.Parse("CNY 33.92"), run["o-2"].CompanyShare);
+        Assert.Equal(Money.Parse("CNY 339.15"), run[OrderId.From("o-1")].CompanyShare);
+        Assert.Equal(Money.Parse("CNY 33.92"), run[OrderId.From("o-2")].CompanyShare);
         Assert.True(refund.Accepted);
         var shanghai = NodaTime.DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
         var june = new NodaTime.LocalDateTime(2026, 6, 1, 10, 0).InZoneStrictly(shanghai).ToInstant();
-        Assert.Equal(Money.Parse("CNY 19.95"), ledger.BalanceOf("chen", june).Available);
-        Assert.Contains("chen", run["o-1"].Explain(), StringComparison.Ordinal);
+        Assert.Equal(Money.Parse("CNY 19.95"), ledger.BalanceOf(MemberId.From("chen"), june).Available);
+        Assert.Contains("chen", run[OrderId.From("o-1")].Explain(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -165,8 +165,8 @@ public sealed partial class DocsTests
     public void MembershipGuide_ClimbsAsItSays()
     {
         var (book, li, ladder) = MembershipGuide.Climb();
-        Assert.Equal("member", book.TierOf("li"));
-        Assert.Equal("customer", book.TierOf("zhang"));
+        Assert.Equal("member", book.TierOf(MemberId.From("li")));
+        Assert.Equal("customer", book.TierOf(MemberId.From("zhang")));
         Assert.Equal("partner", li.NextTier);
         Assert.Equal(2, ladder.Rungs[0].CustomersReached);
     }

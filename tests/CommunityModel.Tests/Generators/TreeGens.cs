@@ -15,14 +15,14 @@ public sealed record Community(int[] Parent, int[] Ranks, bool[] Active, (int Bu
 
     public static string Id(int i) => "m" + i.ToString(CultureInfo.InvariantCulture);
 
-    public static readonly ProductId[] ProductIds = ["box", "membership", "gift"];
+    public static readonly ProductId[] ProductIds = [ProductId.From("box"), ProductId.From("membership"), ProductId.From("gift")];
 
     public ReferralTree Tree()
     {
         var records = new JoinRecord[Parent.Length];
         for (var i = 0; i < Parent.Length; i++)
         {
-            records[i] = new JoinRecord(Id(i), Parent[i] < 0 ? (MemberId?)null : new MemberId(Id(Parent[i])), Epoch + Duration.FromMinutes(i));
+            records[i] = new JoinRecord(MemberId.From(Id(i)), Parent[i] < 0 ? (MemberId?)null : new MemberId(Id(Parent[i])), Epoch + Duration.FromMinutes(i));
         }
 
         return ReferralTree.Build(records);
@@ -34,10 +34,10 @@ public sealed record Community(int[] Parent, int[] Ranks, bool[] Active, (int Bu
         var inactive = new List<MemberId>();
         for (var i = 0; i < Parent.Length; i++)
         {
-            ranks[Id(i)] = Ranks[i];
+            ranks[MemberId.From(Id(i))] = Ranks[i];
             if (!Active[i])
             {
-                inactive.Add(Id(i));
+                inactive.Add(MemberId.From(Id(i)));
             }
         }
 
@@ -46,8 +46,8 @@ public sealed record Community(int[] Parent, int[] Ranks, bool[] Active, (int Bu
 
     public List<Order> OrderList() =>
         Orders.Select((o, k) => new Order(
-            "o" + k.ToString(CultureInfo.InvariantCulture),
-            Id(o.Buyer),
+            OrderId.From("o" + k.ToString(CultureInfo.InvariantCulture)),
+            MemberId.From(Id(o.Buyer)),
             ProductIds[o.Product],
             Money.OfMinor(o.Amount, Currency.CNY),
             Epoch + Duration.FromDays(1) + Duration.FromMinutes(k),
@@ -120,10 +120,10 @@ public static class TreeGens
             } : null,
             Products =
             [
-                new ProductRule { Product = "membership", Commissionable = false },
+                new ProductRule { Product = ProductId.From("membership"), Commissionable = false },
                 new ProductRule
                 {
-                    Product = "gift",
+                    Product = ProductId.From("gift"),
                     FixedPerUnitByLevel = useLevel ? Enumerable.Range(0, levels).Select(k => Money.OfMinor(100 - (10 * k), Currency.CNY)).ToArray() : null,
                     FixedPerUnitByRank = useDiff ? Enumerable.Range(0, rankCount).Select(r => Money.OfMinor(r * 50, Currency.CNY)).ToArray() : null,
                 },

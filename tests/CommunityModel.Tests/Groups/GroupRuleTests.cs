@@ -43,10 +43,10 @@ public class GroupRuleTests
     private static GroupState WithMembers(GroupPolicy policy, params string[] members)
     {
         var g = new GroupState(policy);
-        Assert.Equal(GroupEventStatus.Decided, g.Apply(new MemberAdded(T0, "host-wang", GroupRole.Host)).Status);
+        Assert.Equal(GroupEventStatus.Decided, g.Apply(new MemberAdded(T0, MemberId.From("host-wang"), GroupRole.Host)).Status);
         foreach (var m in members)
         {
-            g.Apply(new JoinRequested(T0, m, JoinChannel.StoreQrScan, Customer));
+            g.Apply(new JoinRequested(T0, MemberId.From(m), JoinChannel.StoreQrScan, Customer));
         }
 
         return g;
@@ -56,19 +56,19 @@ public class GroupRuleTests
     public void AdByANewMember_IsWarnedThenRemoved()
     {
         var g = WithMembers(StoreGroup(), "newbie", "mama-li");
-        var first = g.Apply(new MessagePosted(At(1), "newbie", "代购奶粉, 加微信 abc123"));
+        var first = g.Apply(new MessagePosted(At(1), MemberId.From("newbie"), "代购奶粉, 加微信 abc123"));
         Assert.Equal([GroupDecisionKind.Reject, GroupDecisionKind.Warn], first.Decisions.Select(d => d.Kind));
         Assert.All(first.Decisions, d => Assert.Equal(("content.ad", "v1"), (d.RuleId, d.PolicyVersion)));
         Assert.Contains("代购", first.Decisions[0].Evidence, StringComparison.Ordinal);
 
-        var second = g.Apply(new MessagePosted(At(2), "newbie", "see https://example.cn/shop"));
+        var second = g.Apply(new MessagePosted(At(2), MemberId.From("newbie"), "see https://example.cn/shop"));
         Assert.Equal([GroupDecisionKind.Reject, GroupDecisionKind.Remove], second.Decisions.Select(d => d.Kind));
         Assert.Contains("https://example.cn", second.Decisions[0].Evidence, StringComparison.Ordinal);
-        Assert.False(g.Contains("newbie"));
+        Assert.False(g.Contains(MemberId.From("newbie")));
 
         // The host may post the store's link: hosts are exempt.
-        Assert.Equal(GroupEventStatus.Applied, g.Apply(new MessagePosted(At(3), "host-wang", "our shop: https://store.example.cn")).Status);
-        Assert.Equal(GroupEventStatus.Applied, g.Apply(new MessagePosted(At(4), "mama-li", "宝宝晚上总是醒, 怎么办?")).Status);
+        Assert.Equal(GroupEventStatus.Applied, g.Apply(new MessagePosted(At(3), MemberId.From("host-wang"), "our shop: https://store.example.cn")).Status);
+        Assert.Equal(GroupEventStatus.Applied, g.Apply(new MessagePosted(At(4), MemberId.From("mama-li"), "宝宝晚上总是醒, 怎么办?")).Status);
     }
 
     [Fact]
@@ -76,12 +76,12 @@ public class GroupRuleTests
     {
         var policy = StoreGroup() with { Content = new ContentRules { AdPatterns = [@"\bV\d{6}\b"], AllowList = ["store.example.cn"] } };
         var g = WithMembers(GroupPolicy.Create(policy), "a", "b", "c", "d");
-        Assert.Equal("content.ad", g.Apply(new MessagePosted(At(1), "a", "call 138-1234-5678 today")).Decisions[0].RuleId);
-        Assert.Equal("content.ad", g.Apply(new MessagePosted(At(2), "b", "look", ["qr-code"])).Decisions[0].RuleId);
-        Assert.Equal("content.ad", g.Apply(new MessagePosted(At(3), "c", "code V123456")).Decisions[0].RuleId);
-        Assert.Equal("content.prohibited", g.Apply(new MessagePosted(At(4), "d", "...", ["political"])).Decisions[0].RuleId);
-        Assert.Equal(GroupEventStatus.Applied, g.Apply(new MessagePosted(At(5), "d", "order at https://store.example.cn/diapers")).Status);
-        Assert.Equal(GroupEventStatus.Applied, g.Apply(new MessagePosted(At(6), "d", "my baby is 12345678901 days old? no: 2 months")).Status);
+        Assert.Equal("content.ad", g.Apply(new MessagePosted(At(1), MemberId.From("a"), "call 138-1234-5678 today")).Decisions[0].RuleId);
+        Assert.Equal("content.ad", g.Apply(new MessagePosted(At(2), MemberId.From("b"), "look", ["qr-code"])).Decisions[0].RuleId);
+        Assert.Equal("content.ad", g.Apply(new MessagePosted(At(3), MemberId.From("c"), "code V123456")).Decisions[0].RuleId);
+        Assert.Equal("content.prohibited", g.Apply(new MessagePosted(At(4), MemberId.From("d"), "...", ["political"])).Decisions[0].RuleId);
+        Assert.Equal(GroupEventStatus.Applied, g.Apply(new MessagePosted(At(5), MemberId.From("d"), "order at https://store.example.cn/diapers")).Status);
+        Assert.Equal(GroupEventStatus.Applied, g.Apply(new MessagePosted(At(6), MemberId.From("d"), "my baby is 12345678901 days old? no: 2 months")).Status);
     }
 
     [Fact]
@@ -90,11 +90,11 @@ public class GroupRuleTests
         var g = WithMembers(StoreGroup(), "fast");
         for (var i = 0; i < 5; i++)
         {
-            Assert.Equal(GroupEventStatus.Applied, g.Apply(new MessagePosted(At(i * 0.1), "fast", $"msg {i}")).Status);
+            Assert.Equal(GroupEventStatus.Applied, g.Apply(new MessagePosted(At(i * 0.1), MemberId.From("fast"), $"msg {i}")).Status);
         }
 
         // The sixth within the minute floods.
-        var flood = g.Apply(new MessagePosted(At(0.5), "fast", "msg 5"));
+        var flood = g.Apply(new MessagePosted(At(0.5), MemberId.From("fast"), "msg 5"));
         Assert.Equal("flood.window", flood.Decisions[0].RuleId);
         Assert.Contains("6 messages", flood.Decisions[0].Evidence, StringComparison.Ordinal);
 
@@ -102,11 +102,11 @@ public class GroupRuleTests
         var g2 = WithMembers(StoreGroup(), "x");
         for (var i = 0; i < 5; i++)
         {
-            g2.Apply(new MessagePosted(At(i * 0.1), "x", "m"));
+            g2.Apply(new MessagePosted(At(i * 0.1), MemberId.From("x"), "m"));
         }
 
-        Assert.Equal(GroupEventStatus.Applied, g2.Apply(new MessagePosted(At(1.0), "x", "at the edge")).Status);
-        Assert.Equal("flood.window", g2.Apply(new MessagePosted(At(1.0), "x", "one more")).Decisions[0].RuleId);
+        Assert.Equal(GroupEventStatus.Applied, g2.Apply(new MessagePosted(At(1.0), MemberId.From("x"), "at the edge")).Status);
+        Assert.Equal("flood.window", g2.Apply(new MessagePosted(At(1.0), MemberId.From("x"), "one more")).Decisions[0].RuleId);
     }
 
     [Fact]
@@ -114,13 +114,13 @@ public class GroupRuleTests
     {
         var g = WithMembers(StoreGroup(), "mama-li");
         Instant Evening(int minute) => new LocalDateTime(2026, 6, 1, 20, minute).InZoneStrictly(Shanghai).ToInstant();
-        Assert.Equal("redpacket.time", g.Apply(new RedPacketSent(Evening(0) - Duration.FromMinutes(1), "host-wang", Cny(500), 5)).Decisions[0].RuleId);
-        Assert.Equal("redpacket.sender", g.Apply(new RedPacketSent(Evening(0), "mama-li", Cny(500), 5)).Decisions[0].RuleId);
-        Assert.Equal(GroupDecisionKind.AllowRedPacket, g.Apply(new RedPacketSent(Evening(1), "host-wang", Cny(20_000), 20)).Decisions[0].Kind);
-        Assert.Equal("redpacket.amount", g.Apply(new RedPacketSent(Evening(2), "host-wang", Cny(20_001), 20)).Decisions[0].RuleId);
-        Assert.Equal("redpacket.budget", g.Apply(new RedPacketSent(Evening(3), "host-wang", Cny(10_001), 10)).Decisions[0].RuleId);
-        Assert.Equal(GroupDecisionKind.AllowRedPacket, g.Apply(new RedPacketSent(Evening(4), "host-wang", Cny(10_000), 10)).Decisions[0].Kind);
-        Assert.Equal("redpacket.time", g.Apply(new RedPacketSent(Evening(0) + Duration.FromHours(1), "host-wang", Cny(100), 1)).Decisions[0].RuleId);
+        Assert.Equal("redpacket.time", g.Apply(new RedPacketSent(Evening(0) - Duration.FromMinutes(1), MemberId.From("host-wang"), Cny(500), 5)).Decisions[0].RuleId);
+        Assert.Equal("redpacket.sender", g.Apply(new RedPacketSent(Evening(0), MemberId.From("mama-li"), Cny(500), 5)).Decisions[0].RuleId);
+        Assert.Equal(GroupDecisionKind.AllowRedPacket, g.Apply(new RedPacketSent(Evening(1), MemberId.From("host-wang"), Cny(20_000), 20)).Decisions[0].Kind);
+        Assert.Equal("redpacket.amount", g.Apply(new RedPacketSent(Evening(2), MemberId.From("host-wang"), Cny(20_001), 20)).Decisions[0].RuleId);
+        Assert.Equal("redpacket.budget", g.Apply(new RedPacketSent(Evening(3), MemberId.From("host-wang"), Cny(10_001), 10)).Decisions[0].RuleId);
+        Assert.Equal(GroupDecisionKind.AllowRedPacket, g.Apply(new RedPacketSent(Evening(4), MemberId.From("host-wang"), Cny(10_000), 10)).Decisions[0].Kind);
+        Assert.Equal("redpacket.time", g.Apply(new RedPacketSent(Evening(0) + Duration.FromHours(1), MemberId.From("host-wang"), Cny(100), 1)).Decisions[0].RuleId);
     }
 
     [Fact]
@@ -128,19 +128,19 @@ public class GroupRuleTests
     {
         var g = WithMembers(StoreGroup(), "quiet", "talker", "saved", "d");
         Assert.Equal(5, g.MemberCount);
-        Assert.Equal(GroupDecisionKind.WaitingList, g.Apply(new JoinRequested(At(1), "waiting", JoinChannel.CustomerReferral, Customer)).Decisions[0].Kind);
-        g.Apply(new MessagePosted(T0 + Duration.FromDays(3), "talker", "hello"));
-        g.Apply(new MessagePosted(T0 + Duration.FromDays(3), "d", "hi"));
+        Assert.Equal(GroupDecisionKind.WaitingList, g.Apply(new JoinRequested(At(1), MemberId.From("waiting"), JoinChannel.CustomerReferral, Customer)).Decisions[0].Kind);
+        g.Apply(new MessagePosted(T0 + Duration.FromDays(3), MemberId.From("talker"), "hello"));
+        g.Apply(new MessagePosted(T0 + Duration.FromDays(3), MemberId.From("d"), "hi"));
         var week = g.Apply(new TimeTick(T0 + Duration.FromDays(7)));
         Assert.Equal(["quiet", "saved"], week.Decisions.Where(d => d.RuleId == "elimination.notice").Select(d => d.Member!.Value.Value));
-        g.Apply(new MessagePosted(T0 + Duration.FromDays(8), "saved", "I'm here!"));
+        g.Apply(new MessagePosted(T0 + Duration.FromDays(8), MemberId.From("saved"), "I'm here!"));
         var later = g.Apply(new TimeTick(T0 + Duration.FromDays(9)));
         Assert.Equal(GroupDecisionKind.Remove, later.Decisions[0].Kind);
         Assert.Equal("quiet", later.Decisions[0].Member!.Value.Value);
         Assert.Equal(GroupDecisionKind.AdmitFromWaitingList, later.Decisions[^1].Kind);
-        Assert.True(g.Contains("waiting"));
-        Assert.True(g.Contains("host-wang")); // protected
-        Assert.True(g.Contains("saved"));
+        Assert.True(g.Contains(MemberId.From("waiting")));
+        Assert.True(g.Contains(MemberId.From("host-wang"))); // protected
+        Assert.True(g.Contains(MemberId.From("saved")));
     }
 
     [Fact]
@@ -148,11 +148,11 @@ public class GroupRuleTests
     {
         var policy = GroupPolicy.Create(StoreGroup() with { Admission = new AdmissionRules { Capacity = 2, WaitingList = false, Channels = [JoinChannel.StoreQrScan], Screenings = [new Screening("admission.customer", new IsCustomer() & new NotBlocklisted())] } });
         var g = new GroupState(policy);
-        Assert.Equal("admission.channel", g.Apply(new JoinRequested(T0, "a", JoinChannel.CustomerReferral, Customer)).Decisions[0].RuleId);
-        Assert.Equal("admission.customer", g.Apply(new JoinRequested(T0, "b", JoinChannel.StoreQrScan, Customer with { IsCustomer = false })).Decisions[0].RuleId);
-        Assert.Equal(GroupDecisionKind.Admit, g.Apply(new JoinRequested(T0, "c", JoinChannel.StoreQrScan, Customer)).Decisions[0].Kind);
-        Assert.Equal(GroupDecisionKind.Admit, g.Apply(new JoinRequested(T0, "d", JoinChannel.StoreQrScan, Customer)).Decisions[0].Kind);
-        Assert.Equal("admission.full", g.Apply(new JoinRequested(T0, "e", JoinChannel.StoreQrScan, Customer)).Decisions[0].RuleId);
+        Assert.Equal("admission.channel", g.Apply(new JoinRequested(T0, MemberId.From("a"), JoinChannel.CustomerReferral, Customer)).Decisions[0].RuleId);
+        Assert.Equal("admission.customer", g.Apply(new JoinRequested(T0, MemberId.From("b"), JoinChannel.StoreQrScan, Customer with { IsCustomer = false })).Decisions[0].RuleId);
+        Assert.Equal(GroupDecisionKind.Admit, g.Apply(new JoinRequested(T0, MemberId.From("c"), JoinChannel.StoreQrScan, Customer)).Decisions[0].Kind);
+        Assert.Equal(GroupDecisionKind.Admit, g.Apply(new JoinRequested(T0, MemberId.From("d"), JoinChannel.StoreQrScan, Customer)).Decisions[0].Kind);
+        Assert.Equal("admission.full", g.Apply(new JoinRequested(T0, MemberId.From("e"), JoinChannel.StoreQrScan, Customer)).Decisions[0].RuleId);
         Assert.Equal("group.host.missing", g.Apply(new TimeTick(At(1))).Decisions[0].RuleId);
         Assert.Empty(g.Apply(new TimeTick(At(2))).Decisions); // said once
     }
@@ -161,10 +161,10 @@ public class GroupRuleTests
     public void BadEvents_AreRejected_StateUnchanged()
     {
         var g = WithMembers(StoreGroup(), "a");
-        g.Apply(new MessagePosted(At(5), "a", "hi"));
+        g.Apply(new MessagePosted(At(5), MemberId.From("a"), "hi"));
         var before = (g.MemberCount, g.LastEventAt);
-        Assert.Equal(GroupEventStatus.Invalid, g.Apply(new MessagePosted(At(6), "stranger", "hi")).Status);
-        var late = g.Apply(new MessagePosted(At(1), "a", "back in time"));
+        Assert.Equal(GroupEventStatus.Invalid, g.Apply(new MessagePosted(At(6), MemberId.From("stranger"), "hi")).Status);
+        var late = g.Apply(new MessagePosted(At(1), MemberId.From("a"), "back in time"));
         Assert.Equal(GroupEventStatus.Invalid, late.Status);
         Assert.Contains("time order", late.Error, StringComparison.Ordinal);
         Assert.Equal(GroupEventStatus.Invalid, g.Apply(new PolicyChanged(At(7), StoreGroup() with { Version = "", ZoneId = "Mars/Base" })).Status);
@@ -192,10 +192,10 @@ public class GroupRuleTests
     {
         var events = new List<GroupEvent>
         {
-            new MemberAdded(T0, "host-wang", GroupRole.Host),
-            new JoinRequested(T0, "a", JoinChannel.StoreQrScan, Customer),
-            new MessagePosted(At(1), "a", "私聊我 cheap formula"),
-            new MessagePosted(At(2), "a", "what size diapers for 3 months?"),
+            new MemberAdded(T0, MemberId.From("host-wang"), GroupRole.Host),
+            new JoinRequested(T0, MemberId.From("a"), JoinChannel.StoreQrScan, Customer),
+            new MessagePosted(At(1), MemberId.From("a"), "私聊我 cheap formula"),
+            new MessagePosted(At(2), MemberId.From("a"), "what size diapers for 3 months?"),
         };
         var strict = StoreGroup() with { Version = "v2", Flood = new FloodRules { SlowMode = Duration.FromMinutes(5) } };
         var differences = GroupReplay.DryRun(StoreGroup(), events, GroupPolicy.Create(strict));
@@ -214,12 +214,12 @@ public class GroupRuleTests
 
     private static List<GroupEvent> Build(int[] steps, int[] who, double[] gaps)
     {
-        var events = new List<GroupEvent> { new MemberAdded(T0, "m0", GroupRole.Host) };
+        var events = new List<GroupEvent> { new MemberAdded(T0, MemberId.From("m0"), GroupRole.Host) };
         var t = T0;
         for (var i = 0; i < steps.Length; i++)
         {
             t += Duration.FromSeconds(gaps[i] * 60);
-            MemberId m = $"m{who[i]}";
+            MemberId m = MemberId.From($"m{who[i]}");
             events.Add(steps[i] switch
             {
                 0 => new JoinRequested(t, m, JoinChannel.StoreQrScan, Customer),
@@ -271,7 +271,7 @@ public class GroupRuleTests
                 }
 
                 // A member who is out of the group starts afresh if they come back.
-                foreach (var key in strikesSeen.Keys.Where(k => !g.Contains(k.Split('/')[0])).ToList())
+                foreach (var key in strikesSeen.Keys.Where(k => !g.Contains(MemberId.From(k.Split('/')[0]))).ToList())
                 {
                     strikesSeen.Remove(key);
                 }
@@ -285,10 +285,10 @@ public class GroupRuleTests
     {
         var policy = GroupPolicy.Create(StoreGroup() with { Content = new ContentRules { AdLadder = new EscalationLadder { Steps = [EscalationAction.Warn, EscalationAction.Remove], StrikeLifetime = Duration.FromDays(30) } } });
         var g = WithMembers(policy, "a");
-        g.Apply(new MessagePosted(T0, "a", "加微信"));
-        Assert.Equal(1, g.StrikesOf("a", T0 + Duration.FromDays(30) - Duration.Epsilon));
-        Assert.Equal(0, g.StrikesOf("a", T0 + Duration.FromDays(30)));
-        var again = g.Apply(new MessagePosted(T0 + Duration.FromDays(30), "a", "加微信"));
+        g.Apply(new MessagePosted(T0, MemberId.From("a"), "加微信"));
+        Assert.Equal(1, g.StrikesOf(MemberId.From("a"), T0 + Duration.FromDays(30) - Duration.Epsilon));
+        Assert.Equal(0, g.StrikesOf(MemberId.From("a"), T0 + Duration.FromDays(30)));
+        var again = g.Apply(new MessagePosted(T0 + Duration.FromDays(30), MemberId.From("a"), "加微信"));
         Assert.Equal(GroupDecisionKind.Warn, again.Decisions[1].Kind); // the first strike expired at that very instant
     }
 
@@ -343,15 +343,15 @@ public class GroupRuleTests
     [Fact]
     public void ActivityBand_SilentWeekSuggestsAMeans_FloodingIsFlagged()
     {
-        var quiet = new List<GroupEvent> { new MemberAdded(T0, "host-wang", GroupRole.Host) };
-        quiet.AddRange(Enumerable.Range(0, 30).Select(i => (GroupEvent)new JoinRequested(T0, $"m{i}", JoinChannel.StoreQrScan, Customer)));
+        var quiet = new List<GroupEvent> { new MemberAdded(T0, MemberId.From("host-wang"), GroupRole.Host) };
+        quiet.AddRange(Enumerable.Range(0, 30).Select(i => (GroupEvent)new JoinRequested(T0, MemberId.From($"m{i}"), JoinChannel.StoreQrScan, Customer)));
         var policy = StoreGroup() with { Admission = new AdmissionRules { Capacity = 500 } };
         var (steps, _) = GroupReplay.Replay(policy, quiet);
         var reading = ActivityBand.Measure(steps, Shanghai, new LocalDate(2026, 6, 1), 7);
         Assert.Equal((31, 0, ActivityLevel.Silent, ActivationMeans.RedPacket), (reading.Members, reading.Messages, reading.Level, reading.Suggestion));
 
         var busy = new List<GroupEvent>(quiet);
-        busy.AddRange(Enumerable.Range(0, 3000).Select(i => (GroupEvent)new MessagePosted(T0 + Duration.FromMinutes(i), "host-wang", $"msg {i}", MessageId: $"h{i}")));
+        busy.AddRange(Enumerable.Range(0, 3000).Select(i => (GroupEvent)new MessagePosted(T0 + Duration.FromMinutes(i), MemberId.From("host-wang"), $"msg {i}", MessageId: $"h{i}")));
         var (busySteps, _) = GroupReplay.Replay(policy, busy);
         Assert.Equal(ActivityLevel.Flooding, ActivityBand.Measure(busySteps, Shanghai, new LocalDate(2026, 6, 1), 1, new ActivityBounds(0.2, 5)).Level);
     }
@@ -360,7 +360,7 @@ public class GroupRuleTests
     public void Apply_AllowedMessage_AllocatesNothing()
     {
         var g = WithMembers(StoreGroup(), "mama-li", "mama-zhao");
-        var messages = Enumerable.Range(0, 400).Select(k => new MessagePosted(At(10 + (k * 0.5)), k % 2 == 0 ? "mama-li" : "mama-zhao", "宝宝3个月了, 今天睡了10个小时, 谢谢大家的建议 138-0013")).ToArray();
+        var messages = Enumerable.Range(0, 400).Select(k => new MessagePosted(At(10 + (k * 0.5)), MemberId.From(k % 2 == 0 ? "mama-li" : "mama-zhao"), "宝宝3个月了, 今天睡了10个小时, 谢谢大家的建议 138-0013")).ToArray();
         for (var k = 0; k < 200; k++)
         {
             Assert.Equal(GroupEventStatus.Applied, g.Apply(messages[k]).Status);    // warm up: rings and dictionaries sized

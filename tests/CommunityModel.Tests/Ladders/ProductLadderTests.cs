@@ -24,7 +24,7 @@ public class ProductLadderTests
         {
             Id = "trial",
             Role = RungRole.Trial,
-            Products = ["diaper-trial", "formula-sample"],
+            Products = [ProductId.From("diaper-trial"), ProductId.From("formula-sample")],
             Price = new PriceBand(Cny(990), Cny(3_900)),
             Benefits = [new Benefit(BenefitKind.Function, "try the diapers for a week"), new Benefit(BenefitKind.Relationship, "join the mothers' group")],
         },
@@ -32,7 +32,7 @@ public class ProductLadderTests
         {
             Id = "membership",
             Role = RungRole.Membership,
-            Products = ["member-card"],
+            Products = [ProductId.From("member-card")],
             Price = new PriceBand(Cny(39_900), Cny(99_900)),
             Benefits = [new Benefit(BenefitKind.Service, "a feeding advisor on call")],
             UnlocksTier = "member",
@@ -41,7 +41,7 @@ public class ProductLadderTests
         {
             Id = "partnership",
             Role = RungRole.Partnership,
-            Products = ["partner-pack"],
+            Products = [ProductId.From("partner-pack")],
             Price = new PriceBand(Cny(398_000), Cny(980_000)),
             UnlocksTier = "partner",
         },
@@ -52,9 +52,9 @@ public class ProductLadderTests
     {
         var ladder = BabyStore();
         Assert.Equal(3, ladder.Rungs.Length);
-        Assert.Equal("trial", ladder.RungOf("formula-sample")!.Id);
-        Assert.Equal(1, ladder.RungIndexOf("member-card"));
-        Assert.Equal(-1, ladder.RungIndexOf("stroller"));
+        Assert.Equal("trial", ladder.RungOf(ProductId.From("formula-sample"))!.Id);
+        Assert.Equal(1, ladder.RungIndexOf(ProductId.From("member-card")));
+        Assert.Equal(-1, ladder.RungIndexOf(ProductId.From("stroller")));
         Assert.Equal(2, ladder.IndexOf("partnership"));
         Assert.Equal("member", ladder.Rungs[1].UnlocksTier);
     }
@@ -64,8 +64,8 @@ public class ProductLadderTests
     {
         var ex = Assert.Throws<ValidationException>(() => ProductLadder.Create(Currency.CNY,
         [
-            new Rung { Id = "vip", Role = RungRole.Membership, Products = ["card", "box"], Price = new PriceBand(Cny(50_000), Cny(90_000)) },
-            new Rung { Id = "vip", Role = RungRole.Membership, Products = ["box"], Price = new PriceBand(Cny(10_000), Cny(20_000)) },
+            new Rung { Id = "vip", Role = RungRole.Membership, Products = [ProductId.From("card"), ProductId.From("box")], Price = new PriceBand(Cny(50_000), Cny(90_000)) },
+            new Rung { Id = "vip", Role = RungRole.Membership, Products = [ProductId.From("box")], Price = new PriceBand(Cny(10_000), Cny(20_000)) },
             new Rung { Id = "entry", Role = RungRole.Trial, Products = [], Price = new PriceBand(Money.OfMinor(100, Currency.USD), Money.OfMinor(200, Currency.USD)) },
         ]));
         var codes = ex.Errors.Select(e => e.ErrorCode).ToHashSet();
@@ -78,7 +78,7 @@ public class ProductLadderTests
         Assert.Contains(ex.Errors, e => e.PropertyName == "Rungs[1].Id");
 
         var noTrial = Assert.Throws<ValidationException>(() => ProductLadder.Create(Currency.CNY,
-            [new Rung { Id = "vip", Role = RungRole.Membership, Products = ["card"], Price = new PriceBand(Cny(500), Cny(100)) }]));
+            [new Rung { Id = "vip", Role = RungRole.Membership, Products = [ProductId.From("card")], Price = new PriceBand(Cny(500), Cny(100)) }]));
         Assert.Contains(noTrial.Errors, e => e.ErrorCode == "ladder.trial.missing");
         Assert.Contains(noTrial.Errors, e => e.ErrorCode == "ladder.price.band");
         Assert.Contains(Assert.Throws<ValidationException>(() => ProductLadder.Create(Currency.CNY, [])).Errors, e => e.ErrorCode == "ladder.rungs.empty");
@@ -89,25 +89,25 @@ public class ProductLadderTests
         var joined = Day(1, 1) - Duration.FromDays(30);
         var tree = ReferralTree.Build(
         [
-            new JoinRecord("A", null, joined),
-            new JoinRecord("B", "A", joined),
-            new JoinRecord("C", "A", joined),
-            new JoinRecord("D", "B", joined),
-            new JoinRecord("E", null, joined),
+            new JoinRecord(MemberId.From("A"), null, joined),
+            new JoinRecord(MemberId.From("B"), MemberId.From("A"), joined),
+            new JoinRecord(MemberId.From("C"), MemberId.From("A"), joined),
+            new JoinRecord(MemberId.From("D"), MemberId.From("B"), joined),
+            new JoinRecord(MemberId.From("E"), null, joined),
         ]);
         var orders = new List<Order>
         {
-            new("a1", "A", "diaper-trial", Cny(1_990), Day(1, 1)),
-            new("a2", "A", "member-card", Cny(39_900), Day(1, 11)),
-            new("a3", "A", "partner-pack", Cny(398_000), Day(2, 10)),
-            new("b1", "B", "diaper-trial", Cny(1_990), Day(1, 2)),
-            new("b2", "B", "diaper-trial", Cny(1_990), Day(1, 20)),
-            new("c1", "C", "member-card", Cny(39_900), Day(1, 3)),
-            new("d1", "D", "diaper-trial", Cny(1_990), Day(1, 4)),
-            new("d2", "D", "member-card", Cny(39_900), Day(1, 24)),
-            new("e1", "E", "stroller", Cny(120_000), Day(1, 5)),
+            new(OrderId.From("a1"), MemberId.From("A"), ProductId.From("diaper-trial"), Cny(1_990), Day(1, 1)),
+            new(OrderId.From("a2"), MemberId.From("A"), ProductId.From("member-card"), Cny(39_900), Day(1, 11)),
+            new(OrderId.From("a3"), MemberId.From("A"), ProductId.From("partner-pack"), Cny(398_000), Day(2, 10)),
+            new(OrderId.From("b1"), MemberId.From("B"), ProductId.From("diaper-trial"), Cny(1_990), Day(1, 2)),
+            new(OrderId.From("b2"), MemberId.From("B"), ProductId.From("diaper-trial"), Cny(1_990), Day(1, 20)),
+            new(OrderId.From("c1"), MemberId.From("C"), ProductId.From("member-card"), Cny(39_900), Day(1, 3)),
+            new(OrderId.From("d1"), MemberId.From("D"), ProductId.From("diaper-trial"), Cny(1_990), Day(1, 4)),
+            new(OrderId.From("d2"), MemberId.From("D"), ProductId.From("member-card"), Cny(39_900), Day(1, 24)),
+            new(OrderId.From("e1"), MemberId.From("E"), ProductId.From("stroller"), Cny(120_000), Day(1, 5)),
         };
-        var refunds = new List<Refund> { new("r1", "d2", Cny(20_000), Day(1, 30)), new("r2", "d2", Cny(19_900), Day(2, 1)) };
+        var refunds = new List<Refund> { new(RefundId.From("r1"), OrderId.From("d2"), Cny(20_000), Day(1, 30)), new(RefundId.From("r2"), OrderId.From("d2"), Cny(19_900), Day(2, 1)) };
         return (orders, refunds, tree);
     }
 
@@ -169,11 +169,11 @@ public class ProductLadderTests
     public void Compute_BadRefund_IsRejectedByNamedRule()
     {
         var (orders, _, _) = SmallStore();
-        var over = Assert.Throws<DomainRuleException>(() => LadderMetrics.Compute(BabyStore(), orders, [new Refund("r9", "a1", Cny(1_991), Day(1, 2))]));
+        var over = Assert.Throws<DomainRuleException>(() => LadderMetrics.Compute(BabyStore(), orders, [new Refund(RefundId.From("r9"), OrderId.From("a1"), Cny(1_991), Day(1, 2))]));
         Assert.Equal("refund.amount.invalid", over.Code);
-        var unknown = Assert.Throws<DomainRuleException>(() => LadderMetrics.Compute(BabyStore(), orders, [new Refund("r9", "zz", Cny(1), Day(1, 2))]));
+        var unknown = Assert.Throws<DomainRuleException>(() => LadderMetrics.Compute(BabyStore(), orders, [new Refund(RefundId.From("r9"), OrderId.From("zz"), Cny(1), Day(1, 2))]));
         Assert.Equal("refund.order.unknown", unknown.Code);
-        var currency = Assert.Throws<DomainRuleException>(() => LadderMetrics.Compute(BabyStore(), [new Order("x", "A", "diaper-trial", Money.OfMinor(1, Currency.USD), Day(1, 1))]));
+        var currency = Assert.Throws<DomainRuleException>(() => LadderMetrics.Compute(BabyStore(), [new Order(OrderId.From("x"), MemberId.From("A"), ProductId.From("diaper-trial"), Money.OfMinor(1, Currency.USD), Day(1, 1))]));
         Assert.Equal("money.currency.mismatch", currency.Code);
     }
 
@@ -219,14 +219,14 @@ public class ProductLadderTests
     {
         var rng = new SeededRandom((ulong)seed);
         string[] buyers = ["A", "B", "C", "D", "E"];
-        ProductId[] products = ["diaper-trial", "member-card", "partner-pack", "stroller"];
+        ProductId[] products = [ProductId.From("diaper-trial"), ProductId.From("member-card"), ProductId.From("partner-pack"), ProductId.From("stroller")];
         long[] prices = [1_990, 39_900, 398_000, 120_000];
         var list = new List<Order>();
         for (var k = 0; k < count; k++)
         {
             var p = rng.NextInt32(products.Length);
             // equal instants on purpose: ties are broken by order id
-            list.Add(new Order($"x{k}", buyers[rng.NextInt32(buyers.Length)], products[p], Cny(prices[p]), Day(3, 1 + rng.NextInt32(5))));
+            list.Add(new Order(OrderId.From($"x{k}"), MemberId.From(buyers[rng.NextInt32(buyers.Length)]), products[p], Cny(prices[p]), Day(3, 1 + rng.NextInt32(5))));
         }
 
         return list;

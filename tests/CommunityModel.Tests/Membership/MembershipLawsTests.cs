@@ -18,15 +18,15 @@ public sealed record ProgramCase(MembershipPolicy Policy, int[] Parent, (int Buy
     public static readonly DateTimeZone Shanghai = DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
     public static readonly Instant Epoch = new LocalDateTime(2026, 1, 1, 0, 0).InZoneStrictly(Shanghai).ToInstant();
     public static readonly Instant T = new LocalDateTime(2026, 6, 15, 12, 0).InZoneStrictly(Shanghai).ToInstant();
-    public static readonly ProductId[] Products = ["box", "gift", "vip"];
+    public static readonly ProductId[] Products = [ProductId.From("box"), ProductId.From("gift"), ProductId.From("vip")];
 
     public static string Id(int i) => "m" + i.ToString(CultureInfo.InvariantCulture);
 
     public List<JoinRecord> Joins() =>
-        Parent.Select((p, i) => new JoinRecord(Id(i), p < 0 ? (MemberId?)null : new MemberId(Id(p)), Epoch + Duration.FromMinutes(i))).ToList();
+        Parent.Select((p, i) => new JoinRecord(MemberId.From(Id(i)), p < 0 ? (MemberId?)null : new MemberId(Id(p)), Epoch + Duration.FromMinutes(i))).ToList();
 
     public List<Order> OrderList() =>
-        Orders.Select((o, k) => new Order("o" + k.ToString(CultureInfo.InvariantCulture), Id(o.Buyer), Products[o.Product], Money.OfMinor(o.Amount, Currency.CNY), Epoch + Duration.FromDays(o.Day) + Duration.FromMinutes(k))).ToList();
+        Orders.Select((o, k) => new Order(OrderId.From("o" + k.ToString(CultureInfo.InvariantCulture)), MemberId.From(Id(o.Buyer)), Products[o.Product], Money.OfMinor(o.Amount, Currency.CNY), Epoch + Duration.FromDays(o.Day) + Duration.FromMinutes(k))).ToList();
 
     public override string ToString() =>
         $"tiers=[{string.Join("; ", Policy.Tiers.Select(t => $"{t.Id}: {t.Qualify?.Describe()} / keep {t.Retain?.Describe()}"))}] min={Policy.MinimumTierDuration} grace={Policy.GracePeriod} mode={Policy.Downgrade} parent=[{string.Join(",", Parent)}] orders=[{string.Join(",", Orders.Select(o => $"{o.Buyer}:{o.Amount}:{o.Product}@{o.Day}"))}]";
@@ -42,7 +42,7 @@ public static class MembershipGens
     public static Gen<Condition> Leaf { get; } = Gen.OneOf(
         from a in Gen.Choose(1, 200_000) from w in Gen.Elements(AllWindows) select (Condition)new SpendAtLeast(Cny(a), w),
         from n in Gen.Choose(1, 3) from w in Gen.Elements(AllWindows) select (Condition)new OrdersAtLeast(n, w),
-        from p in Gen.Elements<ProductId>("box", "gift") from w in Gen.Elements(AllWindows) select (Condition)new BoughtProduct(p, w),
+        from p in Gen.Elements<ProductId>(ProductId.From("box"), ProductId.From("gift")) from w in Gen.Elements(AllWindows) select (Condition)new BoughtProduct(p, w),
         from n in Gen.Choose(1, 2) from w in Gen.Elements(AllWindows) select (Condition)new DirectReferralsWhoBought(n, w),
         from a in Gen.Choose(1, 100_000) from w in Gen.Elements(SharedWindows) select (Condition)new TeamSpendAtLeast(Cny(a), w),
         Gen.Constant((Condition)new HasPaidMembership()),
@@ -68,7 +68,7 @@ public static class MembershipGens
             MinimumTierDuration = minimum,
             GracePeriod = grace,
             Downgrade = mode,
-            PaidPlans = [new PaidMembershipPlan("vip", "t1", Period.FromMonths(3))],
+            PaidPlans = [new PaidMembershipPlan(ProductId.From("vip"), "t1", Period.FromMonths(3))],
             Tiers = Enumerable.Range(0, tierCount).Select(i => i == 0
                 ? new MembershipTier { Id = "t0" }
                 : new MembershipTier { Id = "t" + i.ToString(CultureInfo.InvariantCulture), Qualify = qualify[i], Retain = retain[i] }).ToImmutableArray(),
@@ -110,7 +110,7 @@ public class MembershipLawsTests
             var top = p.Policy.Tiers.Length - 1;
             foreach (var m in targets)
             {
-                Witness(p.Policy.Tiers[top].Qualify!, ProgramCase.Id(m), joins, orders, grants);
+                Witness(p.Policy.Tiers[top].Qualify!, MemberId.From(ProgramCase.Id(m)), joins, orders, grants);
             }
 
             var tree = ReferralTree.Build(joins);
@@ -121,7 +121,7 @@ public class MembershipLawsTests
             }
 
             book.Evaluate(MembershipFacts.Build(tree, Currency.CNY, orders), T);
-            return targets.All(m => book.RankOf(ProgramCase.Id(m)) == top).Label($"targets {string.Join(",", targets)}");
+            return targets.All(m => book.RankOf(MemberId.From(ProgramCase.Id(m))) == top).Label($"targets {string.Join(",", targets)}");
         });
 
     /// <summary>Adds facts that make a condition hold for a member at <see cref="ProgramCase.T"/>: one way to get there.</summary>
@@ -142,34 +142,34 @@ public class MembershipLawsTests
                 Witness(any.Conditions[0], member, joins, orders, grants);
                 break;
             case SpendAtLeast s:
-                orders.Add(new Order(Next("w"), member, "box", s.Amount, at));
+                orders.Add(new Order(OrderId.From(Next("w")), member, ProductId.From("box"), s.Amount, at));
                 break;
             case OrdersAtLeast o:
                 for (var k = 0; k < o.Count; k++)
                 {
-                    orders.Add(new Order(Next("w"), member, "box", Money.OfMinor(1, Currency.CNY), at));
+                    orders.Add(new Order(OrderId.From(Next("w")), member, ProductId.From("box"), Money.OfMinor(1, Currency.CNY), at));
                 }
 
                 break;
             case BoughtProduct b:
-                orders.Add(new Order(Next("w"), member, b.Product, Money.OfMinor(1, Currency.CNY), at));
+                orders.Add(new Order(OrderId.From(Next("w")), member, b.Product, Money.OfMinor(1, Currency.CNY), at));
                 break;
             case DirectReferralsWhoBought d:
                 for (var k = 0; k < d.Count; k++)
                 {
                     var friend = Next("f");
-                    joins.Add(new JoinRecord(friend, member, at - Duration.FromHours(1)));
-                    orders.Add(new Order(Next("w"), friend, "box", Money.OfMinor(1, Currency.CNY), at));
+                    joins.Add(new JoinRecord(MemberId.From(friend), member, at - Duration.FromHours(1)));
+                    orders.Add(new Order(OrderId.From(Next("w")), MemberId.From(friend), ProductId.From("box"), Money.OfMinor(1, Currency.CNY), at));
                 }
 
                 break;
             case TeamSpendAtLeast t:
                 var teammate = Next("f");
-                joins.Add(new JoinRecord(teammate, member, at - Duration.FromHours(1)));
-                orders.Add(new Order(Next("w"), teammate, "box", t.Amount, at));
+                joins.Add(new JoinRecord(MemberId.From(teammate), member, at - Duration.FromHours(1)));
+                orders.Add(new Order(OrderId.From(Next("w")), MemberId.From(teammate), ProductId.From("box"), t.Amount, at));
                 break;
             case HasPaidMembership:
-                orders.Add(new Order(Next("w"), member, "vip", Money.OfMinor(1, Currency.CNY), at));
+                orders.Add(new Order(OrderId.From(Next("w")), member, ProductId.From("vip"), Money.OfMinor(1, Currency.CNY), at));
                 break;
             case GrantedManually:
                 grants.Add(member);
@@ -186,13 +186,13 @@ public class MembershipLawsTests
             var (book, facts) = Run(p);
             var x = pick % p.Parent.Length;
             var before = book.Ranks();
-            var links = Enumerable.Range(0, p.Parent.Length).Select(i => book.Tree.SponsorOf(ProgramCase.Id(i))).ToArray();
-            book.Lock(ProgramCase.Id(x), p.Policy.Tiers[^1].Id, "law", "test", T);
+            var links = Enumerable.Range(0, p.Parent.Length).Select(i => book.Tree.SponsorOf(MemberId.From(ProgramCase.Id(i)))).ToArray();
+            book.Lock(MemberId.From(ProgramCase.Id(x)), p.Policy.Tiers[^1].Id, "law", "test", T);
             book.Evaluate(facts, T + Duration.FromMinutes(1));
             var after = book.Ranks();
             return Enumerable.Range(0, before.Length).All(i => i == x || before[i] == after[i])
                 && after[x] == p.Policy.Tiers.Length - 1
-                && Enumerable.Range(0, p.Parent.Length).All(i => book.Tree.SponsorOf(ProgramCase.Id(i)) == links[i]);
+                && Enumerable.Range(0, p.Parent.Length).All(i => book.Tree.SponsorOf(MemberId.From(ProgramCase.Id(i))) == links[i]);
         });
 
     [Property(MaxTest = 150)]
@@ -202,7 +202,7 @@ public class MembershipLawsTests
             var x = pick % p.Parent.Length;
             var (before, _) = Run(p);
             var more = p.OrderList();
-            more.Add(new Order("extra", ProgramCase.Id(x), "box", Money.OfMinor(amount, Currency.CNY), T - Duration.FromMinutes(5)));
+            more.Add(new Order(OrderId.From("extra"), MemberId.From(ProgramCase.Id(x)), ProductId.From("box"), Money.OfMinor(amount, Currency.CNY), T - Duration.FromMinutes(5)));
             var (after, _) = Run(p, more);
             var a = before.Ranks();
             var b = after.Ranks();
@@ -231,9 +231,9 @@ public class MembershipLawsTests
             var (twin, _) = Run(p);
             var member = ProgramCase.Id(pick % p.Parent.Length);
             var later = T + Duration.FromDays(75);
-            var whatIf = book.WhatIf(facts, member, later, [], kind);
-            var more = book.WhatIf(facts, member, later, [new Order("h", member, "box", Money.OfMinor(150_000, Currency.CNY), later - Duration.FromDays(1))], kind);
-            var real = twin.EvaluateMember(facts, member, later, kind);
+            var whatIf = book.WhatIf(facts, MemberId.From(member), later, [], kind);
+            var more = book.WhatIf(facts, MemberId.From(member), later, [new Order(OrderId.From("h"), MemberId.From(member), ProductId.From("box"), Money.OfMinor(150_000, Currency.CNY), later - Duration.FromDays(1))], kind);
+            var real = twin.EvaluateMember(facts, MemberId.From(member), later, kind);
             var policy = p.Policy;
             return (whatIf == real).Label($"what-if {whatIf} vs real {real}")
                 .And((policy.IndexOf(more.To) >= policy.IndexOf(whatIf.To)).Label($"more spend gave {more.To}, none {whatIf.To}"));
@@ -247,7 +247,7 @@ public class MembershipLawsTests
             var again = book.Evaluate(facts, T);
             var allAtLeastQualified = Enumerable.Range(0, p.Parent.Length).All(i =>
             {
-                var e = book.Explain(facts, ProgramCase.Id(i), T);
+                var e = book.Explain(facts, MemberId.From(ProgramCase.Id(i)), T);
                 return e.NextTier is null || e.DistanceToNext is not null;    // no one is left below a tier they qualify for
             });
             return again.Changes.IsEmpty && allAtLeastQualified;
@@ -257,13 +257,13 @@ public class MembershipLawsTests
     public Property NoDowngrade_InsideTheMinimumDuration_NorBeforeAPaidTermEnds() =>
         Prop.ForAll(MembershipGens.Case().ToArbitrary(), p =>
         {
-            var policy = p.Policy with { MinimumTierDuration = Period.FromMonths(2), PaidPlans = [new PaidMembershipPlan("vip", "t1", Period.FromYears(1))] };
+            var policy = p.Policy with { MinimumTierDuration = Period.FromMonths(2), PaidPlans = [new PaidMembershipPlan(ProductId.From("vip"), "t1", Period.FromYears(1))] };
             var q = p with { Policy = policy };
             var (book, facts) = Run(q);
             var before = book.Ranks();
             book.Evaluate(facts, T + Duration.FromDays(40), EvaluationKind.Period);     // inside two months of every upgrade made at T
             var after = book.Ranks();
-            var vipBuyers = q.OrderList().Where(o => o.Product == "vip" && o.PaidAt < T).Select(o => book.Tree.IndexOf(o.Buyer)).ToHashSet();
+            var vipBuyers = q.OrderList().Where(o => o.Product == ProductId.From("vip") && o.PaidAt < T).Select(o => book.Tree.IndexOf(o.Buyer)).ToHashSet();
             return Enumerable.Range(0, before.Length).All(i => after[i] >= before[i])
                 && vipBuyers.All(i => after[i] >= 1);
         });
@@ -274,12 +274,12 @@ public class MembershipLawsTests
         {
             var (book, facts) = Run(p);
             var x = ProgramCase.Id(pick % p.Parent.Length);
-            book.Lock(x, "t0", "probation", "test", T, T + Duration.FromDays(200));
+            book.Lock(MemberId.From(x), "t0", "probation", "test", T, T + Duration.FromDays(200));
             var ok = true;
             for (var month = 1; month <= 6; month++)
             {
                 book.Evaluate(facts, T + Duration.FromDays(30 * month), EvaluationKind.Period);
-                ok &= book.RankOf(x) == 0;
+                ok &= book.RankOf(MemberId.From(x)) == 0;
             }
 
             return ok;

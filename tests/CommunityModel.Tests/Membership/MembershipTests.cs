@@ -44,7 +44,7 @@ public class MembershipTests
                 Name = "会员",
                 Qualify = new SpendAtLeast(Cny(100_000), MembershipWindow.Quarter),
                 Retain = new SpendAtLeast(Cny(30_000), MembershipWindow.Quarter),
-                Privileges = new TierPrivileges { Discount = Rate.FromPercent(10), MemberPrices = new Dictionary<ProductId, Money> { ["diaper-trial"] = Cny(1_500) }.ToImmutableDictionary(), ServiceLevel = "feeding advisor on call" },
+                Privileges = new TierPrivileges { Discount = Rate.FromPercent(10), MemberPrices = new Dictionary<ProductId, Money> { [ProductId.From("diaper-trial")] = Cny(1_500) }.ToImmutableDictionary(), ServiceLevel = "feeding advisor on call" },
             },
             new MembershipTier
             {
@@ -64,9 +64,9 @@ public class MembershipTests
     };
 
     private static ReferralTree Tree(params (string Member, string? Sponsor)[] members) =>
-        ReferralTree.Build(members.Select((m, i) => new JoinRecord(m.Member, m.Sponsor is null ? (MemberId?)null : new MemberId(m.Sponsor), Start + Duration.FromMinutes(i))));
+        ReferralTree.Build(members.Select((m, i) => new JoinRecord(MemberId.From(m.Member), m.Sponsor is null ? (MemberId?)null : new MemberId(m.Sponsor), Start + Duration.FromMinutes(i))));
 
-    private static Order Buy(string id, string buyer, ProductId product, long minor, Instant at) => new(id, buyer, product, Cny(minor), at);
+    private static Order Buy(string id, string buyer, ProductId product, long minor, Instant at) => new(OrderId.From(id), MemberId.From(buyer), product, Cny(minor), at);
 
     [Fact]
     public void Create_BadPolicy_ReportsEveryProblemWithPathAndCode()
@@ -76,7 +76,7 @@ public class MembershipTests
             Version = "",
             ZoneId = "Mars/Olympus",
             MinimumTierDuration = Period.FromDays(-1),
-            PaidPlans = [new PaidMembershipPlan("vip", "nobody", Period.Zero), new PaidMembershipPlan("vip", "member", Period.FromYears(1))],
+            PaidPlans = [new PaidMembershipPlan(ProductId.From("vip"), "nobody", Period.Zero), new PaidMembershipPlan(ProductId.From("vip"), "member", Period.FromYears(1))],
             Tiers =
             [
                 new MembershipTier { Id = "fan", Qualify = new OrdersAtLeast(1, MembershipWindow.Lifetime) },
@@ -110,41 +110,41 @@ public class MembershipTests
     public void Evaluate_SeedMotherAndBabyStore_CustomerClimbsToPartnerWithReasons()
     {
         var tree = Tree(("mom-li", null), ("f1", "mom-li"), ("f2", "mom-li"), ("f3", "mom-li"), ("mom-zhao", null));
-        var orders = new List<Order> { Buy("o1", "mom-li", "diaper-trial", 1_990, Day(1, 2)) };
+        var orders = new List<Order> { Buy("o1", "mom-li", ProductId.From("diaper-trial"), 1_990, Day(1, 2)) };
         var book = MembershipBook.Create(tree, BabyStorePolicy());
         var policy = book.PolicyAt(Day(1, 2));
 
-        var first = book.EvaluateMember(MembershipFacts.Build(tree, Currency.CNY, orders), "mom-li", Day(1, 2) + Duration.FromMinutes(1));
+        var first = book.EvaluateMember(MembershipFacts.Build(tree, Currency.CNY, orders), MemberId.From("mom-li"), Day(1, 2) + Duration.FromMinutes(1));
         Assert.Equal(("fan", "customer", TierChangeCause.Evaluation), (first.From, first.To, first.Cause));
         Assert.Contains("place at least 1 order(s) in total", first.Reason, StringComparison.Ordinal);
 
-        orders.Add(Buy("o2", "mom-li", "member-card", 39_900, Day(1, 10)));
+        orders.Add(Buy("o2", "mom-li", ProductId.From("member-card"), 39_900, Day(1, 10)));
         var second = book.Evaluate(MembershipFacts.Build(tree, Currency.CNY, orders), Day(1, 10) + Duration.FromMinutes(1));
         Assert.Equal(1, second.Upgrades);
-        Assert.Equal("member", book.TierOf("mom-li"));
+        Assert.Equal("member", book.TierOf(MemberId.From("mom-li")));
         Assert.Contains("buy a product of rung 'membership' in the last 365 days", second.Changes[0].Evidence, StringComparison.Ordinal);
 
-        orders.Add(Buy("o3", "f1", "diaper-trial", 1_990, Day(2, 1)));
-        orders.Add(Buy("o4", "f2", "diaper-trial", 1_990, Day(2, 2)));
+        orders.Add(Buy("o3", "f1", ProductId.From("diaper-trial"), 1_990, Day(2, 1)));
+        orders.Add(Buy("o4", "f2", ProductId.From("diaper-trial"), 1_990, Day(2, 2)));
         var facts = MembershipFacts.Build(tree, Currency.CNY, orders);
-        var explanation = book.Explain(facts, "mom-li", Day(2, 3));
+        var explanation = book.Explain(facts, MemberId.From("mom-li"), Day(2, 3));
         Assert.Equal("partner", explanation.NextTier);
         Assert.Equal("refer 1 more buyer(s) in total or buy a product of rung 'partnership' in the last 365 days", explanation.DistanceToNext);
         Assert.Contains(explanation.NextTierCriteria, c => !c.Met && c.Actual == 2 && c.Required == 3);
 
-        orders.Add(Buy("o5", "f3", "formula-sample", 990, Day(2, 3)));
+        orders.Add(Buy("o5", "f3", ProductId.From("formula-sample"), 990, Day(2, 3)));
         facts = MembershipFacts.Build(tree, Currency.CNY, orders);
         book.Evaluate(facts, Day(2, 3) + Duration.FromMinutes(1));
-        Assert.Equal("partner", book.TierOf("mom-li"));
-        Assert.Equal(3, book.RankOf("mom-li"));
-        Assert.Equal(["customer", "member", "partner"], book.History("mom-li").Select(c => c.To));
-        Assert.All(book.History("mom-li"), c => Assert.Equal("2026-01", c.PolicyVersion));
-        Assert.Equal("customer", book.TierOf("f3"));
-        Assert.Equal("fan", book.TierOf("mom-zhao"));
+        Assert.Equal("partner", book.TierOf(MemberId.From("mom-li")));
+        Assert.Equal(3, book.RankOf(MemberId.From("mom-li")));
+        Assert.Equal(["customer", "member", "partner"], book.History(MemberId.From("mom-li")).Select(c => c.To));
+        Assert.All(book.History(MemberId.From("mom-li")), c => Assert.Equal("2026-01", c.PolicyVersion));
+        Assert.Equal("customer", book.TierOf(MemberId.From("f3")));
+        Assert.Equal("fan", book.TierOf(MemberId.From("mom-zhao")));
 
         // ranks feed the commission engine as plain integers
         var statuses = MemberStatuses.FromArrays(tree, book.Ranks(), Enumerable.Repeat(true, tree.Count).ToArray());
-        Assert.Equal(3, statuses.RankOf("mom-li"));
+        Assert.Equal(3, statuses.RankOf(MemberId.From("mom-li")));
         Assert.Equal(5, policy.Tiers.Length);
     }
 
@@ -163,36 +163,36 @@ public class MembershipTests
             ],
         };
         var tree = Tree(("wang", null), ("friend", "wang"));
-        var orders = new List<Order> { Buy("o1", "wang", "box", 88_000, Day(3, 5)), Buy("o2", "friend", "box", 9_900, Day(3, 6)) };
+        var orders = new List<Order> { Buy("o1", "wang", ProductId.From("box"), 88_000, Day(3, 5)), Buy("o2", "friend", ProductId.From("box"), 9_900, Day(3, 6)) };
         var book = MembershipBook.Create(tree, policy);
-        var e = book.Explain(MembershipFacts.Build(tree, Currency.CNY, orders), "wang", Day(3, 7));
+        var e = book.Explain(MembershipFacts.Build(tree, Currency.CNY, orders), MemberId.From("wang"), Day(3, 7));
         Assert.Equal("customer", e.CurrentTier);
         Assert.Equal("spend CNY 120.00 more this calendar month or refer 1 more buyer(s) in total", e.DistanceToNext);
         Assert.Equal(2, e.NextTierCriteria.Length);
         Assert.False(e.Decision.Changed);
 
-        var whatIf = book.WhatIf(MembershipFacts.Build(tree, Currency.CNY, orders), "wang", Day(3, 7), [Buy("h1", "wang", "box", 12_000, Day(3, 6))]);
+        var whatIf = book.WhatIf(MembershipFacts.Build(tree, Currency.CNY, orders), MemberId.From("wang"), Day(3, 7), [Buy("h1", "wang", ProductId.From("box"), 12_000, Day(3, 6))]);
         Assert.Equal("member", whatIf.To);
-        Assert.Equal("customer", book.TierOf("wang"));    // pure: nothing changed
+        Assert.Equal("customer", book.TierOf(MemberId.From("wang")));    // pure: nothing changed
     }
 
     [Fact]
     public void Evaluate_SeedRefundInsideTwoMonthGuarantee_UndoesTheUpgrade()
     {
         var tree = Tree(("mom-li", null));
-        var orders = new List<Order> { Buy("o1", "mom-li", "diaper-trial", 1_990, Day(1, 2)), Buy("o2", "mom-li", "member-card", 39_900, Day(1, 10)) };
+        var orders = new List<Order> { Buy("o1", "mom-li", ProductId.From("diaper-trial"), 1_990, Day(1, 2)), Buy("o2", "mom-li", ProductId.From("member-card"), 39_900, Day(1, 10)) };
         var book = MembershipBook.Create(tree, BabyStorePolicy(minimum: Period.FromMonths(3)));
         book.Evaluate(MembershipFacts.Build(tree, Currency.CNY, orders), Day(1, 10) + Duration.FromMinutes(1));
-        Assert.Equal("member", book.TierOf("mom-li"));
+        Assert.Equal("member", book.TierOf(MemberId.From("mom-li")));
 
         // 2个月包退: refunded in full on 20 February, inside the guarantee and inside the minimum duration
-        var refunds = new List<Refund> { new("r1", "o2", Cny(39_900), Day(2, 20)) };
+        var refunds = new List<Refund> { new(RefundId.From("r1"), OrderId.From("o2"), Cny(39_900), Day(2, 20)) };
         var facts = MembershipFacts.Build(tree, Currency.CNY, orders, refunds);
-        var before = book.WhatIf(facts, "mom-li", Day(2, 20), []);
+        var before = book.WhatIf(facts, MemberId.From("mom-li"), Day(2, 20), []);
         Assert.False(before.Changed);                             // the refund is not seen before it happens
-        var decision = book.EvaluateMember(facts, "mom-li", Day(2, 20) + Duration.FromMinutes(1));
+        var decision = book.EvaluateMember(facts, MemberId.From("mom-li"), Day(2, 20) + Duration.FromMinutes(1));
         Assert.Equal(("member", "customer", TierChangeCause.Refund), (decision.From, decision.To, decision.Cause));
-        var last = book.History("mom-li")[^1];
+        var last = book.History(MemberId.From("mom-li"))[^1];
         Assert.Equal(TierChangeCause.Refund, last.Cause);
         Assert.Contains("refund", last.Evidence, StringComparison.Ordinal);
     }
@@ -201,31 +201,31 @@ public class MembershipTests
     public void Evaluate_PartialRefundThatKeepsTheThreshold_DoesNotUndo()
     {
         var tree = Tree(("a", null));
-        var orders = new List<Order> { Buy("o1", "a", "box", 120_000, Day(1, 2)) };
+        var orders = new List<Order> { Buy("o1", "a", ProductId.From("box"), 120_000, Day(1, 2)) };
         var book = MembershipBook.Create(tree, BabyStorePolicy());
         book.Evaluate(MembershipFacts.Build(tree, Currency.CNY, orders), Day(1, 3));
-        Assert.Equal("member", book.TierOf("a"));
-        var refunds = new List<Refund> { new("r1", "o1", Cny(20_000), Day(1, 20)) };
+        Assert.Equal("member", book.TierOf(MemberId.From("a")));
+        var refunds = new List<Refund> { new(RefundId.From("r1"), OrderId.From("o1"), Cny(20_000), Day(1, 20)) };
         book.Evaluate(MembershipFacts.Build(tree, Currency.CNY, orders, refunds), Day(1, 21));
-        Assert.Equal("member", book.TierOf("a"));
-        var refunds2 = new List<Refund> { new("r1", "o1", Cny(20_000), Day(1, 20)), new("r2", "o1", Cny(1), Day(1, 25)) };
+        Assert.Equal("member", book.TierOf(MemberId.From("a")));
+        var refunds2 = new List<Refund> { new(RefundId.From("r1"), OrderId.From("o1"), Cny(20_000), Day(1, 20)), new(RefundId.From("r2"), OrderId.From("o1"), Cny(1), Day(1, 25)) };
         book.Evaluate(MembershipFacts.Build(tree, Currency.CNY, orders, refunds2), Day(1, 26));
-        Assert.Equal("customer", book.TierOf("a"));
+        Assert.Equal("customer", book.TierOf(MemberId.From("a")));
     }
 
     [Fact]
     public void Evaluate_Downgrades_OnlyAtPeriodEvaluationsAfterTheMinimumDuration()
     {
         var tree = Tree(("a", null));
-        var orders = new List<Order> { Buy("o1", "a", "box", 100_000, Day(1, 10)) };
+        var orders = new List<Order> { Buy("o1", "a", ProductId.From("box"), 100_000, Day(1, 10)) };
         var facts = MembershipFacts.Build(tree, Currency.CNY, orders);
         var book = MembershipBook.Create(tree, BabyStorePolicy(minimum: Period.FromMonths(6)));
         book.Evaluate(facts, Day(1, 10) + Duration.FromHours(1));
-        Assert.Equal("member", book.TierOf("a"));
+        Assert.Equal("member", book.TierOf(MemberId.From("a")));
 
         Assert.Empty(book.Evaluate(facts, Local(2026, 4, 1), EvaluationKind.Period).Changes);     // Q1 spend 1,000 >= 300
         Assert.Empty(book.Evaluate(facts, Local(2026, 7, 1), EvaluationKind.UpgradesOnly).Changes); // never downgrades
-        var kept = book.EvaluateMember(facts, "a", Local(2026, 7, 1), EvaluationKind.Period);        // Q2 spend 0, but protected until 10 July
+        var kept = book.EvaluateMember(facts, MemberId.From("a"), Local(2026, 7, 1), EvaluationKind.Period);        // Q2 spend 0, but protected until 10 July
         Assert.False(kept.Changed);
         Assert.Contains("minimum duration", kept.Reason, StringComparison.Ordinal);
         var down = book.Evaluate(facts, Local(2026, 8, 1), EvaluationKind.Period);
@@ -237,16 +237,16 @@ public class MembershipTests
     public void Evaluate_GracePeriod_DelaysTheDowngradeAndEndsWhenTheMemberRecovers()
     {
         var tree = Tree(("a", null), ("b", null));
-        var orders = new List<Order> { Buy("o1", "a", "box", 100_000, Day(1, 10)), Buy("o2", "b", "box", 100_000, Day(1, 10)), Buy("o3", "b", "box", 30_000, Local(2026, 7, 15)) };
+        var orders = new List<Order> { Buy("o1", "a", ProductId.From("box"), 100_000, Day(1, 10)), Buy("o2", "b", ProductId.From("box"), 100_000, Day(1, 10)), Buy("o3", "b", ProductId.From("box"), 30_000, Local(2026, 7, 15)) };
         var facts = MembershipFacts.Build(tree, Currency.CNY, orders);
         var book = MembershipBook.Create(tree, BabyStorePolicy(minimum: Period.Zero, grace: Period.FromMonths(1)));
         book.Evaluate(facts, Day(1, 11));
         var july = book.Evaluate(facts, Local(2026, 7, 1), EvaluationKind.Period);
         Assert.Empty(july.Changes);
-        Assert.Contains("grace", book.Explain(facts, "a", Local(2026, 7, 1)).GraceUntil is null ? string.Empty : "grace", StringComparison.Ordinal);
+        Assert.Contains("grace", book.Explain(facts, MemberId.From("a"), Local(2026, 7, 1)).GraceUntil is null ? string.Empty : "grace", StringComparison.Ordinal);
         var august = book.Evaluate(facts, Local(2026, 8, 1), EvaluationKind.Period);
         Assert.Equal(["a"], august.Changes.Select(c => c.Member.Value));                         // b spent 300 in Q3: kept
-        Assert.Equal("member", book.TierOf("b"));
+        Assert.Equal("member", book.TierOf(MemberId.From("b")));
     }
 
     [Theory]
@@ -255,48 +255,48 @@ public class MembershipTests
     public void Evaluate_DowngradeMode_GoesOneTierOrStraightToWhatTheFactsSupport(DowngradeMode mode, string expected)
     {
         var tree = Tree(("p", null), ("x", "p"), ("y", "p"), ("z", "p"));
-        var orders = new List<Order> { Buy("o0", "p", "box", 990, Day(1, 1)), Buy("o1", "x", "box", 990, Day(1, 2)), Buy("o2", "y", "box", 990, Day(1, 3)), Buy("o3", "z", "box", 990, Day(1, 4)) };
-        var refunds = new List<Refund> { new("r1", "o1", Cny(990), Day(4, 1)), new("r2", "o2", Cny(990), Day(4, 1)), new("r3", "o3", Cny(990), Day(4, 1)) };
+        var orders = new List<Order> { Buy("o0", "p", ProductId.From("box"), 990, Day(1, 1)), Buy("o1", "x", ProductId.From("box"), 990, Day(1, 2)), Buy("o2", "y", ProductId.From("box"), 990, Day(1, 3)), Buy("o3", "z", ProductId.From("box"), 990, Day(1, 4)) };
+        var refunds = new List<Refund> { new(RefundId.From("r1"), OrderId.From("o1"), Cny(990), Day(4, 1)), new(RefundId.From("r2"), OrderId.From("o2"), Cny(990), Day(4, 1)), new(RefundId.From("r3"), OrderId.From("o3"), Cny(990), Day(4, 1)) };
         var book = MembershipBook.Create(tree, BabyStorePolicy(minimum: Period.Zero, mode: mode));
         book.Evaluate(MembershipFacts.Build(tree, Currency.CNY, orders), Day(1, 5));
-        Assert.Equal("partner", book.TierOf("p"));
+        Assert.Equal("partner", book.TierOf(MemberId.From("p")));
         // Refunds long after the upgrade; the retain condition (1 referred buyer this year) fails at the next year.
         var facts = MembershipFacts.Build(tree, Currency.CNY, orders, refunds);
         book.Evaluate(facts, Local(2027, 1, 1), EvaluationKind.Period);
-        Assert.Equal(expected, book.TierOf("p"));
+        Assert.Equal(expected, book.TierOf(MemberId.From("p")));
     }
 
     [Fact]
     public void Evaluate_PaidMembership_IsNeverCutBeforeItsEndAndExpiresThen()
     {
-        var policy = BabyStorePolicy(minimum: Period.Zero) with { PaidPlans = [new PaidMembershipPlan("vip-year", "member", Period.FromYears(1))] };
+        var policy = BabyStorePolicy(minimum: Period.Zero) with { PaidPlans = [new PaidMembershipPlan(ProductId.From("vip-year"), "member", Period.FromYears(1))] };
         var tree = Tree(("a", null));
-        var orders = new List<Order> { Buy("o1", "a", "vip-year", 19_900, Day(1, 10)) };
+        var orders = new List<Order> { Buy("o1", "a", ProductId.From("vip-year"), 19_900, Day(1, 10)) };
         var facts = MembershipFacts.Build(tree, Currency.CNY, orders);
         var book = MembershipBook.Create(tree, policy);
-        var start = book.EvaluateMember(facts, "a", Day(1, 10) + Duration.FromMinutes(1));
+        var start = book.EvaluateMember(facts, MemberId.From("a"), Day(1, 10) + Duration.FromMinutes(1));
         Assert.Equal(("fan", "member", TierChangeCause.Paid), (start.From, start.To, start.Cause));
         foreach (var month in Enumerable.Range(2, 11))
         {
             book.Evaluate(facts, Local(2026, month, 1), EvaluationKind.Period);
-            Assert.Equal("member", book.TierOf("a"));
+            Assert.Equal("member", book.TierOf(MemberId.From("a")));
         }
 
-        var explanation = book.Explain(facts, "a", Local(2026, 12, 31));
+        var explanation = book.Explain(facts, MemberId.From("a"), Local(2026, 12, 31));
         Assert.Equal(("member", Local(2027, 1, 10, 10)), (explanation.PaidTier, explanation.PaidUntil));
         book.Evaluate(facts, Local(2027, 2, 1), EvaluationKind.Period);
-        var last = book.History("a")[^1];
+        var last = book.History(MemberId.From("a"))[^1];
         Assert.Equal(("member", "customer", TierChangeCause.Expiry, Local(2027, 1, 10, 10)), (last.From, last.To, last.Cause, last.At));
     }
 
     [Fact]
     public void Evaluate_PaidMembershipBoughtAgain_RunsOnFromTheEndOfTheTerm()
     {
-        var policy = BabyStorePolicy() with { PaidPlans = [new PaidMembershipPlan("vip-year", "member", Period.FromYears(1))] };
+        var policy = BabyStorePolicy() with { PaidPlans = [new PaidMembershipPlan(ProductId.From("vip-year"), "member", Period.FromYears(1))] };
         var tree = Tree(("a", null));
-        var orders = new List<Order> { Buy("o1", "a", "vip-year", 19_900, Day(1, 10)), Buy("o2", "a", "vip-year", 19_900, Local(2026, 12, 1)) };
+        var orders = new List<Order> { Buy("o1", "a", ProductId.From("vip-year"), 19_900, Day(1, 10)), Buy("o2", "a", ProductId.From("vip-year"), 19_900, Local(2026, 12, 1)) };
         var book = MembershipBook.Create(tree, policy);
-        var e = book.Explain(MembershipFacts.Build(tree, Currency.CNY, orders), "a", Local(2027, 3, 1));
+        var e = book.Explain(MembershipFacts.Build(tree, Currency.CNY, orders), MemberId.From("a"), Local(2027, 3, 1));
         Assert.Equal(Local(2028, 1, 10, 10), e.PaidUntil);
     }
 
@@ -304,22 +304,22 @@ public class MembershipTests
     public void Lock_BeatsEvaluationUntilItExpires()
     {
         var tree = Tree(("a", null));
-        var orders = new List<Order> { Buy("o1", "a", "box", 990, Day(1, 2)) };
+        var orders = new List<Order> { Buy("o1", "a", ProductId.From("box"), 990, Day(1, 2)) };
         var facts = MembershipFacts.Build(tree, Currency.CNY, orders);
         var book = MembershipBook.Create(tree, BabyStorePolicy());
-        Assert.Equal("membership.manual.reason", Assert.Throws<DomainRuleException>(() => book.Lock("a", "partner", " ", "owner", Day(1, 3))).Code);
-        Assert.Equal("membership.tier.unknown", Assert.Throws<DomainRuleException>(() => book.Lock("a", "king", "x", "owner", Day(1, 3))).Code);
-        Assert.Equal("membership.member.unknown", Assert.Throws<DomainRuleException>(() => book.Lock("nobody", "partner", "x", "owner", Day(1, 3))).Code);
+        Assert.Equal("membership.manual.reason", Assert.Throws<DomainRuleException>(() => book.Lock(MemberId.From("a"), "partner", " ", "owner", Day(1, 3))).Code);
+        Assert.Equal("membership.tier.unknown", Assert.Throws<DomainRuleException>(() => book.Lock(MemberId.From("a"), "king", "x", "owner", Day(1, 3))).Code);
+        Assert.Equal("membership.member.unknown", Assert.Throws<DomainRuleException>(() => book.Lock(MemberId.From("nobody"), "partner", "x", "owner", Day(1, 3))).Code);
 
-        var locked = book.Lock("a", "partner", "launch ambassador", "store-owner", Day(1, 3), Local(2026, 3, 1));
+        var locked = book.Lock(MemberId.From("a"), "partner", "launch ambassador", "store-owner", Day(1, 3), Local(2026, 3, 1));
         Assert.Equal(("fan", "partner", TierChangeCause.Manual), (locked!.From, locked.To, locked.Cause));
         book.Evaluate(facts, Local(2026, 2, 1), EvaluationKind.Period);
-        Assert.Equal("partner", book.TierOf("a"));
+        Assert.Equal("partner", book.TierOf(MemberId.From("a")));
         book.Evaluate(facts, Local(2026, 3, 2), EvaluationKind.Period);
-        Assert.Equal("customer", book.TierOf("a"));
-        var last = book.History("a")[^1];
+        Assert.Equal("customer", book.TierOf(MemberId.From("a")));
+        var last = book.History(MemberId.From("a"))[^1];
         Assert.Equal((TierChangeCause.Expiry, Local(2026, 3, 1)), (last.Cause, last.At));
-        Assert.Null(book.LockOf("a"));
+        Assert.Null(book.LockOf(MemberId.From("a")));
     }
 
     [Fact]
@@ -328,8 +328,8 @@ public class MembershipTests
         var tree = Tree(("a", null));
         var facts = MembershipFacts.Build(tree, Currency.CNY, []);
         var book = MembershipBook.Create(tree, BabyStorePolicy());
-        book.Grant("a", "senior-partner", "founding partner", "store-owner", Day(1, 1));
-        var d = book.EvaluateMember(facts, "a", Day(1, 2));
+        book.Grant(MemberId.From("a"), "senior-partner", "founding partner", "store-owner", Day(1, 1));
+        var d = book.EvaluateMember(facts, MemberId.From("a"), Day(1, 2));
         Assert.Equal("senior-partner", d.To);
         Assert.Contains(d.Criteria, c => c.Criterion == "be granted the tier by hand" && c.Met);
     }
@@ -338,15 +338,15 @@ public class MembershipTests
     public void PriceFor_SeveralPrivileges_TheBestPriceWinsAndSaysWhich()
     {
         var policy = MembershipPolicy.Create(BabyStorePolicy());
-        var memberTrial = policy.PriceFor(policy.IndexOf("member"), "diaper-trial", Cny(1_990));
+        var memberTrial = policy.PriceFor(policy.IndexOf("member"), ProductId.From("diaper-trial"), Cny(1_990));
         Assert.Equal((Cny(1_500), "member", "member price"), (memberTrial.Price, memberTrial.TierId, memberTrial.Source));
-        var partnerTrial = policy.PriceFor(policy.IndexOf("partner"), "diaper-trial", Cny(1_990));
+        var partnerTrial = policy.PriceFor(policy.IndexOf("partner"), ProductId.From("diaper-trial"), Cny(1_990));
         Assert.Equal((Cny(1_500), "member"), (partnerTrial.Price, partnerTrial.TierId));       // 20% off 19.90 = 15.92 > 15.00
-        var partnerCard = policy.PriceFor(policy.IndexOf("partner"), "member-card", Cny(39_900));
+        var partnerCard = policy.PriceFor(policy.IndexOf("partner"), ProductId.From("member-card"), Cny(39_900));
         Assert.Equal((Cny(31_920), "partner", "discount 20%"), (partnerCard.Price, partnerCard.TierId, partnerCard.Source));
-        var fan = policy.PriceFor(0, "member-card", Cny(39_999));
+        var fan = policy.PriceFor(0, ProductId.From("member-card"), Cny(39_999));
         Assert.Equal((Cny(39_999), null, "list price"), (fan.Price, fan.TierId, fan.Source));
-        var odd = policy.PriceFor(policy.IndexOf("member"), "box", Cny(999));                     // 10% of 9.99 = 0.999 -> 0.99 off
+        var odd = policy.PriceFor(policy.IndexOf("member"), ProductId.From("box"), Cny(999));                     // 10% of 9.99 = 0.999 -> 0.99 off
         Assert.Equal(Cny(900), odd.Price);
     }
 
@@ -361,16 +361,16 @@ public class MembershipTests
             Tiers = v1.Tiers.SetItem(2, v1.Tiers[2] with { Qualify = new SpendAtLeast(Cny(200_000), MembershipWindow.Quarter) }),
         };
         var tree = Tree(("march", null), ("april", null));
-        var orders = new List<Order> { Buy("o1", "march", "box", 150_000, Local(2026, 3, 10)), Buy("o2", "april", "box", 150_000, Local(2026, 4, 10)) };
+        var orders = new List<Order> { Buy("o1", "march", ProductId.From("box"), 150_000, Local(2026, 3, 10)), Buy("o2", "april", ProductId.From("box"), 150_000, Local(2026, 4, 10)) };
         var book = MembershipBook.Create(tree, v2, v1);
         book.Evaluate(MembershipFacts.Build(tree, Currency.CNY, orders.Take(1).ToList()), Local(2026, 3, 11));
-        var history = book.History("march").ToList();
+        var history = book.History(MemberId.From("march")).ToList();
         book.Evaluate(MembershipFacts.Build(tree, Currency.CNY, orders), Local(2026, 4, 11));
-        Assert.Equal("member", book.TierOf("march"));
-        Assert.Equal("customer", book.TierOf("april"));
-        Assert.Equal(history, book.History("march"));
-        Assert.Equal("v1", book.History("march")[^1].PolicyVersion);
-        Assert.Equal("v2", book.History("april")[^1].PolicyVersion);
+        Assert.Equal("member", book.TierOf(MemberId.From("march")));
+        Assert.Equal("customer", book.TierOf(MemberId.From("april")));
+        Assert.Equal(history, book.History(MemberId.From("march")));
+        Assert.Equal("v1", book.History(MemberId.From("march"))[^1].PolicyVersion);
+        Assert.Equal("v2", book.History(MemberId.From("april"))[^1].PolicyVersion);
         Assert.Equal("membership.versions.tiers", Assert.Throws<DomainRuleException>(() => MembershipBook.Create(tree, v1, v2 with { Tiers = v1.Tiers.RemoveAt(4) })).Code);
     }
 
@@ -387,13 +387,13 @@ public class MembershipTests
             Tiers = [new MembershipTier { Id = "customer" }, new MembershipTier { Id = "member", Qualify = new SpendAtLeast(Cny(100_000), MembershipWindow.Month) }],
         };
         var tree = Tree(("early", null), ("late", null));
-        var orders = new List<Order> { Buy("o1", "early", "box", 100_000, boundary - tick), Buy("o2", "late", "box", 100_000, boundary) };
+        var orders = new List<Order> { Buy("o1", "early", ProductId.From("box"), 100_000, boundary - tick), Buy("o2", "late", ProductId.From("box"), 100_000, boundary) };
         var facts = MembershipFacts.Build(tree, Currency.CNY, orders);
         var book = MembershipBook.Create(tree, policy);
         book.Evaluate(facts, boundary, EvaluationKind.Period);
-        Assert.Equal(("member", "customer"), (book.TierOf("early"), book.TierOf("late")));
+        Assert.Equal(("member", "customer"), (book.TierOf(MemberId.From("early")), book.TierOf(MemberId.From("late"))));
         book.Evaluate(facts, boundary + tick);
-        Assert.Equal("member", book.TierOf("late"));
+        Assert.Equal("member", book.TierOf(MemberId.From("late")));
 
         var january = MembershipWindow.Month.Resolve(boundary, Shanghai, Start, Start);
         Assert.Equal((Local(2026, 1, 1), boundary), (january.Start, january.End));
@@ -435,12 +435,12 @@ public class MembershipTests
     public void Build_UnknownBuyerOrBadRefund_IsRejectedByNamedRule()
     {
         var tree = Tree(("a", null));
-        Assert.Equal("order.buyer.unknown", Assert.Throws<DomainRuleException>(() => MembershipFacts.Build(tree, Currency.CNY, [Buy("o1", "stranger", "box", 1, Day(1, 1))])).Code);
-        var orders = new List<Order> { Buy("o1", "a", "box", 100, Day(1, 1)) };
+        Assert.Equal("order.buyer.unknown", Assert.Throws<DomainRuleException>(() => MembershipFacts.Build(tree, Currency.CNY, [Buy("o1", "stranger", ProductId.From("box"), 1, Day(1, 1))])).Code);
+        var orders = new List<Order> { Buy("o1", "a", ProductId.From("box"), 100, Day(1, 1)) };
         Assert.Equal("refund.amount.invalid", Assert.Throws<DomainRuleException>(() =>
-            MembershipFacts.Build(tree, Currency.CNY, orders, [new Refund("r1", "o1", Cny(60), Day(1, 2)), new Refund("r2", "o1", Cny(41), Day(1, 3))])).Code);
+            MembershipFacts.Build(tree, Currency.CNY, orders, [new Refund(RefundId.From("r1"), OrderId.From("o1"), Cny(60), Day(1, 2)), new Refund(RefundId.From("r2"), OrderId.From("o1"), Cny(41), Day(1, 3))])).Code);
         Assert.Equal("refund.order.unknown", Assert.Throws<DomainRuleException>(() =>
-            MembershipFacts.Build(tree, Currency.CNY, orders, [new Refund("r1", "o9", Cny(1), Day(1, 2))])).Code);
+            MembershipFacts.Build(tree, Currency.CNY, orders, [new Refund(RefundId.From("r1"), OrderId.From("o9"), Cny(1), Day(1, 2))])).Code);
     }
 
     [Theory]
@@ -449,7 +449,7 @@ public class MembershipTests
     public void Build_OrdersInAnyOrder_GiveTheSameTimeOrderedFacts(int count)
     {
         var tree = Tree(("a", null), ("b", null));
-        var orders = Enumerable.Range(0, count).Select(k => Buy("o" + k.ToString("D4", System.Globalization.CultureInfo.InvariantCulture), k % 3 == 0 ? "b" : "a", k % 2 == 0 ? "box" : "gift", 100 + k, Day(1, 1) + Duration.FromHours(k / 4))).ToList();
+        var orders = Enumerable.Range(0, count).Select(k => Buy("o" + k.ToString("D4", System.Globalization.CultureInfo.InvariantCulture), k % 3 == 0 ? "b" : "a", ProductId.From(k % 2 == 0 ? "box" : "gift"), 100 + k, Day(1, 1) + Duration.FromHours(k / 4))).ToList();
         var shuffled = orders.ToArray();
         new SeededRandom(99).Shuffle(shuffled);
         var sorted = MembershipFacts.Build(tree, Currency.CNY, orders);

@@ -71,12 +71,12 @@ public class QuerySpecificationTests
         // Seed 002's store: a and b reach "member" with CNY 1,000 each in January; neither spends the CNY 300 of
         // the second quarter that keeping it takes, so the July period evaluation puts both in a month's grace.
         var start = Local(2025, 12, 1);
-        var tree = ReferralTree.Build([new JoinRecord("a", null, start), new JoinRecord("b", null, start + Duration.FromMinutes(1)), new JoinRecord("c", "a", start + Duration.FromMinutes(2))]);
+        var tree = ReferralTree.Build([new JoinRecord(MemberId.From("a"), null, start), new JoinRecord(MemberId.From("b"), null, start + Duration.FromMinutes(1)), new JoinRecord(MemberId.From("c"), MemberId.From("a"), start + Duration.FromMinutes(2))]);
         var orders = new List<Order>
         {
-            new("o1", "a", "box", Cny(100_000), Local(2026, 1, 10)),
-            new("o2", "b", "box", Cny(100_000), Local(2026, 1, 10)),
-            new("o3", "c", "box", Cny(990), Local(2026, 1, 11)),
+            new(OrderId.From("o1"), MemberId.From("a"), ProductId.From("box"), Cny(100_000), Local(2026, 1, 10)),
+            new(OrderId.From("o2"), MemberId.From("b"), ProductId.From("box"), Cny(100_000), Local(2026, 1, 10)),
+            new(OrderId.From("o3"), MemberId.From("c"), ProductId.From("box"), Cny(990), Local(2026, 1, 11)),
         };
         var policy = MembershipTests.BabyStorePolicy(minimum: Period.Zero, grace: Period.FromMonths(1));
         var facts = MembershipFacts.Build(tree, Currency.CNY, orders);
@@ -111,12 +111,12 @@ public class QuerySpecificationTests
         var t = Local(2026, 7, 1);
         var rows = new List<MemberStanding>
         {
-            new("zhao", "partner", 3, t, Local(2026, 7, 20)),
-            new("li", "partner", 3, t, Local(2026, 7, 10)),
-            new("wang", "senior-partner", 4, t, Local(2026, 7, 20)),
-            new("chen", "member", 2, t, Local(2026, 7, 5)),
-            new("sun", "partner", 3, t, null),
-            new("zhou", "partner", 3, t, Local(2026, 8, 2)),
+            new(MemberId.From("zhao"), "partner", 3, t, Local(2026, 7, 20)),
+            new(MemberId.From("li"), "partner", 3, t, Local(2026, 7, 10)),
+            new(MemberId.From("wang"), "senior-partner", 4, t, Local(2026, 7, 20)),
+            new(MemberId.From("chen"), "member", 2, t, Local(2026, 7, 5)),
+            new(MemberId.From("sun"), "partner", 3, t, null),
+            new(MemberId.From("zhou"), "partner", 3, t, Local(2026, 8, 2)),
         };
         Assert.Equal(["li", "wang", "zhao"], BothWays(new DueForDowngradeReview(3, Local(2026, 7, 31)), rows).Select(s => s.Member.Value));
     }
@@ -126,11 +126,11 @@ public class QuerySpecificationTests
     {
         var rows = new List<EarnerBalance>
         {
-            new("li", Cny(500), Cny(99), Cny(0)),
-            new("wang", Cny(0), Cny(100), Cny(1_000)),
-            new("zhao", Cny(2_000), Cny(12_345), Cny(0)),
-            new("chen", Cny(500), Cny(0), Cny(0)),
-            new("ann", Money.OfMinor(0, Currency.USD), Money.OfMinor(5_000, Currency.USD), Money.OfMinor(0, Currency.USD)),
+            new(MemberId.From("li"), Cny(500), Cny(99), Cny(0)),
+            new(MemberId.From("wang"), Cny(0), Cny(100), Cny(1_000)),
+            new(MemberId.From("zhao"), Cny(2_000), Cny(12_345), Cny(0)),
+            new(MemberId.From("chen"), Cny(500), Cny(0), Cny(0)),
+            new(MemberId.From("ann"), Money.OfMinor(0, Currency.USD), Money.OfMinor(5_000, Currency.USD), Money.OfMinor(0, Currency.USD)),
         };
         Assert.Equal(["zhao", "chen", "li"], BothWays(new EarnersWithPendingBalance(), rows).Select(b => b.Earner.Value));
         Assert.Equal(["wang", "zhao"], BothWays(new EarnersDueAPayout(Cny(100)), rows).Select(b => b.Earner.Value));

@@ -12,7 +12,7 @@ public class ReferralTreeTests
 {
     private static readonly Instant T0 = Instant.FromUtc(2026, 1, 1, 0, 0);
 
-    private static JoinRecord J(string m, string? s, int minutes) => new(m, s is null ? (MemberId?)null : new MemberId(s), T0 + Duration.FromMinutes(minutes));
+    private static JoinRecord J(string m, string? s, int minutes) => new(MemberId.From(m), s is null ? (MemberId?)null : new MemberId(s), T0 + Duration.FromMinutes(minutes));
 
     [Fact]
     public void Build_AnyInputOrder_GivesTheSameLinksAndSponsorBeforeMember()
@@ -22,20 +22,20 @@ public class ReferralTreeTests
         var t2 = ReferralTree.Build(records.Reverse());
         foreach (var m in new[] { "a", "b", "c", "d" })
         {
-            Assert.Equal(t1.SponsorOf(m), t2.SponsorOf(m));
-            Assert.Equal(t1.IndexOf(m), t2.IndexOf(m));
-            if (t1.SponsorOf(m) is { } s)
+            Assert.Equal(t1.SponsorOf(MemberId.From(m)), t2.SponsorOf(MemberId.From(m)));
+            Assert.Equal(t1.IndexOf(MemberId.From(m)), t2.IndexOf(MemberId.From(m)));
+            if (t1.SponsorOf(MemberId.From(m)) is { } s)
             {
-                Assert.True(t1.IndexOf(s) < t1.IndexOf(m));
+                Assert.True(t1.IndexOf(s) < t1.IndexOf(MemberId.From(m)));
             }
         }
 
-        Assert.Equal(["b", "a"], t1.Upline("c", 5).Select(x => x.Value));
-        Assert.Equal(["b"], t1.Upline("c", 1).Select(x => x.Value));
-        Assert.Equal(2, t1.Depth("c"));
-        Assert.Equal(["b", "d"], t1.DirectReferrals("a").Select(x => x.Value).Order(StringComparer.Ordinal));
-        Assert.Equal(3, t1.DownlineSize("a"));
-        Assert.Equal(0, t1.DownlineSize("c"));
+        Assert.Equal(["b", "a"], t1.Upline(MemberId.From("c"), 5).Select(x => x.Value));
+        Assert.Equal(["b"], t1.Upline(MemberId.From("c"), 1).Select(x => x.Value));
+        Assert.Equal(2, t1.Depth(MemberId.From("c")));
+        Assert.Equal(["b", "d"], t1.DirectReferrals(MemberId.From("a")).Select(x => x.Value).Order(StringComparer.Ordinal));
+        Assert.Equal(3, t1.DownlineSize(MemberId.From("a")));
+        Assert.Equal(0, t1.DownlineSize(MemberId.From("c")));
     }
 
     [Fact]
@@ -69,21 +69,21 @@ public class ReferralTreeTests
     public void Transfer_IsEffectiveDatedAndValidated()
     {
         var tree = ReferralTree.Build([J("a", null, 0), J("b", "a", 1), J("c", "b", 2), J("d", null, 3)]);
-        var moved = tree.WithTransfer(new SponsorTransfer("c", "d", T0 + Duration.FromDays(5), "customer asked to join the Pudong team"));
-        Assert.Equal("b", tree.SponsorOf("c")!.Value.Value);
-        Assert.Equal("b", moved.SponsorOf("c", T0 + Duration.FromDays(5) - Duration.Epsilon)!.Value.Value);
-        Assert.Equal("d", moved.SponsorOf("c", T0 + Duration.FromDays(5))!.Value.Value);
-        Assert.Equal("d", moved.SponsorOf("c")!.Value.Value);
-        Assert.Equal(1, moved.DownlineSize("d"));
-        Assert.Equal(2, moved.DownlineSize("a", T0 + Duration.FromDays(1)));
-        Assert.Equal(1, moved.DownlineSize("a"));
+        var moved = tree.WithTransfer(new SponsorTransfer(MemberId.From("c"), MemberId.From("d"), T0 + Duration.FromDays(5), "customer asked to join the Pudong team"));
+        Assert.Equal("b", tree.SponsorOf(MemberId.From("c"))!.Value.Value);
+        Assert.Equal("b", moved.SponsorOf(MemberId.From("c"), T0 + Duration.FromDays(5) - Duration.Epsilon)!.Value.Value);
+        Assert.Equal("d", moved.SponsorOf(MemberId.From("c"), T0 + Duration.FromDays(5))!.Value.Value);
+        Assert.Equal("d", moved.SponsorOf(MemberId.From("c"))!.Value.Value);
+        Assert.Equal(1, moved.DownlineSize(MemberId.From("d")));
+        Assert.Equal(2, moved.DownlineSize(MemberId.From("a"), T0 + Duration.FromDays(1)));
+        Assert.Equal(1, moved.DownlineSize(MemberId.From("a")));
 
         DomainRuleException Reject(SponsorTransfer t) => Assert.Throws<DomainRuleException>(() => moved.WithTransfer(t));
-        Assert.Contains(ReferralProblemKind.TransferIntoOwnDownline, Kinds(Reject(new SponsorTransfer("d", "c", T0 + Duration.FromDays(6), "x"))));
-        Assert.Contains(ReferralProblemKind.TransferOutOfOrder, Kinds(Reject(new SponsorTransfer("b", "d", T0 + Duration.FromDays(4), "x"))));
-        Assert.Contains(ReferralProblemKind.MissingReason, Kinds(Reject(new SponsorTransfer("b", "d", T0 + Duration.FromDays(6), " "))));
-        Assert.Contains(ReferralProblemKind.UnknownSponsor, Kinds(Reject(new SponsorTransfer("b", "ghost", T0 + Duration.FromDays(6), "x"))));
-        Assert.Contains(ReferralProblemKind.SelfSponsorship, Kinds(Reject(new SponsorTransfer("b", "b", T0 + Duration.FromDays(6), "x"))));
+        Assert.Contains(ReferralProblemKind.TransferIntoOwnDownline, Kinds(Reject(new SponsorTransfer(MemberId.From("d"), MemberId.From("c"), T0 + Duration.FromDays(6), "x"))));
+        Assert.Contains(ReferralProblemKind.TransferOutOfOrder, Kinds(Reject(new SponsorTransfer(MemberId.From("b"), MemberId.From("d"), T0 + Duration.FromDays(4), "x"))));
+        Assert.Contains(ReferralProblemKind.MissingReason, Kinds(Reject(new SponsorTransfer(MemberId.From("b"), MemberId.From("d"), T0 + Duration.FromDays(6), " "))));
+        Assert.Contains(ReferralProblemKind.UnknownSponsor, Kinds(Reject(new SponsorTransfer(MemberId.From("b"), MemberId.From("ghost"), T0 + Duration.FromDays(6), "x"))));
+        Assert.Contains(ReferralProblemKind.SelfSponsorship, Kinds(Reject(new SponsorTransfer(MemberId.From("b"), MemberId.From("b"), T0 + Duration.FromDays(6), "x"))));
     }
 
     [Fact]
@@ -91,14 +91,14 @@ public class ReferralTreeTests
     {
         // b (index 1) moves under c (index 2): the sponsor now has the larger index.
         var tree = ReferralTree.Build([J("a", null, 0), J("b", null, 1), J("c", "a", 2), J("d", "b", 3)])
-            .WithTransfer(new SponsorTransfer("b", "c", T0 + Duration.FromDays(1), "merged teams"));
+            .WithTransfer(new SponsorTransfer(MemberId.From("b"), MemberId.From("c"), T0 + Duration.FromDays(1), "merged teams"));
         var sizes = tree.DownlineSizes();
-        Assert.Equal(3, sizes[tree.IndexOf("a")]);
-        Assert.Equal(2, sizes[tree.IndexOf("c")]);
-        Assert.Equal(3, tree.Depths()[tree.IndexOf("d")]);
-        var volumes = tree.SubtreeVolumes([tree.IndexOf("d")], [5L]);
-        Assert.Equal(5L, volumes[tree.IndexOf("a")]);
-        Assert.Equal(1, tree.DownlineSizes(T0)[tree.IndexOf("a")]);
+        Assert.Equal(3, sizes[tree.IndexOf(MemberId.From("a"))]);
+        Assert.Equal(2, sizes[tree.IndexOf(MemberId.From("c"))]);
+        Assert.Equal(3, tree.Depths()[tree.IndexOf(MemberId.From("d"))]);
+        var volumes = tree.SubtreeVolumes([tree.IndexOf(MemberId.From("d"))], [5L]);
+        Assert.Equal(5L, volumes[tree.IndexOf(MemberId.From("a"))]);
+        Assert.Equal(1, tree.DownlineSizes(T0)[tree.IndexOf(MemberId.From("a"))]);
     }
 
     private static IEnumerable<ReferralProblemKind> Kinds(DomainRuleException ex) => ((ReferralTreeMustBeConsistentRule)ex.Rule).Problems.Select(p => p.Kind);
@@ -110,24 +110,24 @@ public class ReferralTreeTests
         var records = new JoinRecord[n];
         for (var i = 0; i < n; i++)
         {
-            records[i] = new JoinRecord("m" + i, i == 0 ? (MemberId?)null : new MemberId("m" + (i - 1)), T0 + Duration.FromSeconds(i));
+            records[i] = new JoinRecord(MemberId.From("m" + i), i == 0 ? (MemberId?)null : new MemberId("m" + (i - 1)), T0 + Duration.FromSeconds(i));
         }
 
         Array.Reverse(records);
         var tree = ReferralTree.Build(records);
         var last = "m" + (n - 1);
-        Assert.Equal(n - 1, tree.Depth(last));
-        Assert.Equal(n - 1, tree.DownlineSize("m0"));
-        Assert.Equal(n - 1, tree.DownlineSizes()[tree.IndexOf("m0")]);
-        Assert.Equal(n - 1, tree.Depths()[tree.IndexOf(last)]);
-        Assert.Equal(3, tree.Upline(last, 3).Count);
-        var volumes = tree.SubtreeVolumes([tree.IndexOf(last)], [7L]);
-        Assert.Equal(7L, volumes[tree.IndexOf("m0")]);
-        var ex = Assert.Throws<DomainRuleException>(() => tree.WithTransfer(new SponsorTransfer("m10", last, T0 + Duration.FromDays(30), "test")));
+        Assert.Equal(n - 1, tree.Depth(MemberId.From(last)));
+        Assert.Equal(n - 1, tree.DownlineSize(MemberId.From("m0")));
+        Assert.Equal(n - 1, tree.DownlineSizes()[tree.IndexOf(MemberId.From("m0"))]);
+        Assert.Equal(n - 1, tree.Depths()[tree.IndexOf(MemberId.From(last))]);
+        Assert.Equal(3, tree.Upline(MemberId.From(last), 3).Count);
+        var volumes = tree.SubtreeVolumes([tree.IndexOf(MemberId.From(last))], [7L]);
+        Assert.Equal(7L, volumes[tree.IndexOf(MemberId.From("m0"))]);
+        var ex = Assert.Throws<DomainRuleException>(() => tree.WithTransfer(new SponsorTransfer(MemberId.From("m10"), MemberId.From(last), T0 + Duration.FromDays(30), "test")));
         Assert.Contains(ReferralProblemKind.TransferIntoOwnDownline, Kinds(ex));
-        var moved = tree.WithTransfer(new SponsorTransfer(last, "m0", T0 + Duration.FromDays(30), "test"));
-        Assert.Equal(1, moved.Depth(last));
-        Assert.Equal(n - 2, moved.Depths()[tree.IndexOf("m" + (n - 2))]);
+        var moved = tree.WithTransfer(new SponsorTransfer(MemberId.From(last), MemberId.From("m0"), T0 + Duration.FromDays(30), "test"));
+        Assert.Equal(1, moved.Depth(MemberId.From(last)));
+        Assert.Equal(n - 2, moved.Depths()[tree.IndexOf(MemberId.From("m" + (n - 2)))]);
     }
 
     [Property(MaxTest = 100)]
@@ -142,7 +142,7 @@ public class ReferralTreeTests
             for (var i = 0; i < parent.Length; i++)
             {
                 var id = Community.Id(i);
-                var idx = tree.IndexOf(id);
+                var idx = tree.IndexOf(MemberId.From(id));
                 var naiveDepth = 0;
                 for (var p = parent[i]; p >= 0; p = parent[p])
                 {
@@ -161,8 +161,8 @@ public class ReferralTreeTests
 
                     return false;
                 });
-                ok &= depths[idx] == naiveDepth && tree.Depth(id) == naiveDepth && sizes[idx] == naiveSize && tree.DownlineSize(id) == naiveSize
-                    && tree.DirectReferrals(id).Count == parent.Count(p => p == i);
+                ok &= depths[idx] == naiveDepth && tree.Depth(MemberId.From(id)) == naiveDepth && sizes[idx] == naiveSize && tree.DownlineSize(MemberId.From(id)) == naiveSize
+                    && tree.DirectReferrals(MemberId.From(id)).Count == parent.Count(p => p == i);
             }
 
             return ok;

@@ -116,11 +116,11 @@ public class KeyCustomerTests
     {
         Instant At(int month, int day) => new LocalDateTime(2026, month, day, 9, 0).InZoneStrictly(Shanghai).ToInstant();
         var tree = ReferralTree.Build([
-            new JoinRecord("A", null, At(1, 1)),
-            new JoinRecord("B", "A", At(2, 1)),
-            new JoinRecord("C", "A", At(3, 1)),
-            new JoinRecord("D", "B", At(3, 5)),
-            new JoinRecord("E", "A", At(7, 5)), // joins after the as-of day: not a customer yet
+            new JoinRecord(MemberId.From("A"), null, At(1, 1)),
+            new JoinRecord(MemberId.From("B"), MemberId.From("A"), At(2, 1)),
+            new JoinRecord(MemberId.From("C"), MemberId.From("A"), At(3, 1)),
+            new JoinRecord(MemberId.From("D"), MemberId.From("B"), At(3, 5)),
+            new JoinRecord(MemberId.From("E"), MemberId.From("A"), At(7, 5)), // joins after the as-of day: not a customer yet
         ]);
         var purchases = new[]
         {

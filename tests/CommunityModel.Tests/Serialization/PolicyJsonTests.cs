@@ -211,7 +211,7 @@ public sealed class PolicyJsonTests
         Assert.True(result.IsValid, string.Join("; ", result.Problems));
         var events = result.Value!;
         Assert.Equal(22, events.Count);
-        Assert.Equal(new MemberAdded(Instant.FromUtc(2026, 3, 2, 1, 0), "host-lin", GroupRole.Host), events[0]);
+        Assert.Equal(new MemberAdded(Instant.FromUtc(2026, 3, 2, 1, 0), MemberId.From("host-lin"), GroupRole.Host), events[0]);
         var join = Assert.IsType<JoinRequested>(events[2]);
         Assert.Equal(new Candidate(true, 1, false, false), join.Facts);
         Assert.Equal(Money.Parse("CNY 88.00"), Assert.IsType<RedPacketSent>(events[19]).Amount);

@@ -33,14 +33,14 @@ public sealed class SqliteFactStoreTests : IDisposable
     {
         var tree = ReferralTree.Build(
         [
-            new JoinRecord("wang", null, At(1, 5)), new JoinRecord("li", "wang", At(1, 20)), new JoinRecord("zhang", "li", At(2, 3)),
-            new JoinRecord("chen", "zhang", At(2, 14)), new JoinRecord("zhao", "li", At(2, 20)), new JoinRecord("sun", "chen", At(3, 1)),
+            new JoinRecord(MemberId.From("wang"), null, At(1, 5)), new JoinRecord(MemberId.From("li"), MemberId.From("wang"), At(1, 20)), new JoinRecord(MemberId.From("zhang"), MemberId.From("li"), At(2, 3)),
+            new JoinRecord(MemberId.From("chen"), MemberId.From("zhang"), At(2, 14)), new JoinRecord(MemberId.From("zhao"), MemberId.From("li"), At(2, 20)), new JoinRecord(MemberId.From("sun"), MemberId.From("chen"), At(3, 1)),
         ]);
         var plan = StoreDefaults().TwoLevel;
         return new CommissionEngine(plan).Run(MemberStatuses.Create(tree, ranks: null),
         [
-            new Order("o-1", "sun", "diapers", Money.Parse("CNY 399.00"), At(3, 2)),
-            new Order("o-2", "zhao", "diaper-trial", Money.Parse("CNY 39.90"), At(3, 2)),
+            new Order(OrderId.From("o-1"), MemberId.From("sun"), ProductId.From("diapers"), Money.Parse("CNY 399.00"), At(3, 2)),
+            new Order(OrderId.From("o-2"), MemberId.From("zhao"), ProductId.From("diaper-trial"), Money.Parse("CNY 39.90"), At(3, 2)),
         ]);
     }
 
@@ -70,17 +70,17 @@ public sealed class SqliteFactStoreTests : IDisposable
         using (var store = SqliteFactStore.Create(path, Currency.CNY, Period.FromMonths(2), Shanghai))
         {
             Assert.True(store.Record(SampleRun()).Accepted);
-            Assert.True(store.Refund("r-1", "o-1", Money.Parse("CNY 199.50"), At(3, 20)).Accepted);
-            Assert.True(store.RecordPayout("li", At(6, 1)).Accepted);
+            Assert.True(store.Refund(RefundId.From("r-1"), OrderId.From("o-1"), Money.Parse("CNY 199.50"), At(3, 20)).Accepted);
+            Assert.True(store.RecordPayout(MemberId.From("li"), At(6, 1)).Accepted);
             before = store.Ledger;
         }
 
         using var reopened = SqliteFactStore.Open(path);
         AssertSameLedger(before, reopened.Ledger, At(3, 3), At(5, 1), At(6, 2));
         // chen: 39.90 less half back; zhang: 19.95 less 9.97 (the refund's remainder rule); li paid 3.99; wang 1.99 available.
-        Assert.Equal(new EarnerBalance("chen", Money.Parse("CNY 0.00"), Money.Parse("CNY 19.95"), Money.Parse("CNY 0.00")), reopened.Ledger.BalanceOf("chen", At(6, 2)));
-        Assert.Equal(Money.Parse("CNY 3.99"), reopened.Ledger.BalanceOf("li", At(6, 2)).Paid);
-        Assert.Equal(Money.Parse("CNY 1.99"), reopened.Ledger.BalanceOf("wang", At(6, 2)).Available);
+        Assert.Equal(new EarnerBalance(MemberId.From("chen"), Money.Parse("CNY 0.00"), Money.Parse("CNY 19.95"), Money.Parse("CNY 0.00")), reopened.Ledger.BalanceOf(MemberId.From("chen"), At(6, 2)));
+        Assert.Equal(Money.Parse("CNY 3.99"), reopened.Ledger.BalanceOf(MemberId.From("li"), At(6, 2)).Paid);
+        Assert.Equal(Money.Parse("CNY 1.99"), reopened.Ledger.BalanceOf(MemberId.From("wang"), At(6, 2)).Available);
     }
 
     [Fact]
@@ -90,18 +90,18 @@ public sealed class SqliteFactStoreTests : IDisposable
         using (var store = SqliteFactStore.Create(path, Currency.CNY, Period.FromMonths(2), Shanghai))
         {
             store.Record(SampleRun());
-            store.Refund("r-1", "o-1", Money.Parse("CNY 100.00"), At(3, 20));
+            store.Refund(RefundId.From("r-1"), OrderId.From("o-1"), Money.Parse("CNY 100.00"), At(3, 20));
             var count = store.Ledger.Entries.Count;
-            Assert.False(store.Refund("r-1", "o-1", Money.Parse("CNY 100.00"), At(3, 20)).Accepted);
-            Assert.False(store.Refund("r-2", "o-1", Money.Parse("CNY 300.00"), At(3, 21)).Accepted); // more than remains
+            Assert.False(store.Refund(RefundId.From("r-1"), OrderId.From("o-1"), Money.Parse("CNY 100.00"), At(3, 20)).Accepted);
+            Assert.False(store.Refund(RefundId.From("r-2"), OrderId.From("o-1"), Money.Parse("CNY 300.00"), At(3, 21)).Accepted); // more than remains
             Assert.False(store.Record(SampleRun()).Accepted);
-            Assert.False(store.RecordPayout("chen", At(3, 21)).Accepted); // still held
+            Assert.False(store.RecordPayout(MemberId.From("chen"), At(3, 21)).Accepted); // still held
             Assert.Equal(count, store.Ledger.Entries.Count);
         }
 
         using var reopened = SqliteFactStore.Open(path);
         Assert.Equal(4 + 2, reopened.Ledger.Entries.Count);
-        Assert.Equal("ledger.refund.duplicate", reopened.Refund("r-1", "o-1", Money.Parse("CNY 100.00"), At(3, 20)).Code);
+        Assert.Equal("ledger.refund.duplicate", reopened.Refund(RefundId.From("r-1"), OrderId.From("o-1"), Money.Parse("CNY 100.00"), At(3, 20)).Code);
     }
 
     [Theory]
@@ -116,7 +116,7 @@ public sealed class SqliteFactStoreTests : IDisposable
         using (var store = SqliteFactStore.Create(path, Currency.CNY, Period.FromMonths(2), Shanghai))
         {
             store.Record(SampleRun());
-            store.Refund("r-1", "o-1", Money.Parse("CNY 199.50"), At(3, 20));
+            store.Refund(RefundId.From("r-1"), OrderId.From("o-1"), Money.Parse("CNY 199.50"), At(3, 20));
         }
 
         using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
@@ -177,7 +177,7 @@ public sealed class SqliteFactStoreTests : IDisposable
                 {
                     var o = orders[refundSeeds[k] % orders.Count];
                     var amount = Money.OfMinor(1 + (refundSeeds[k] % Math.Max(1, o.Amount.MinorUnits)), Currency.CNY);
-                    store.Refund("r" + k.ToString(System.Globalization.CultureInfo.InvariantCulture), o.Order, amount, o.PaidAt + Duration.FromDays(k * 10));
+                    store.Refund(RefundId.From("r" + k.ToString(System.Globalization.CultureInfo.InvariantCulture)), o.Order, amount, o.PaidAt + Duration.FromDays(k * 10));
                     if (k == 3)
                     {
                         foreach (var earner in store.Ledger.Earners)

@@ -27,7 +27,7 @@ public sealed class TeamLawsTests
 
     private static (AccountMatrix Matrix, List<(int Customer, int Account, long Minute)> Accepted) Play(Script s)
     {
-        var m = AccountMatrix.Create(AccountIds.Select(id => new StaffAccount { Id = id, Role = AccountRole.Sales, Capacity = s.Capacity }));
+        var m = AccountMatrix.Create(AccountIds.Select(id => new StaffAccount { Id = AccountId.From(id), Role = AccountRole.Sales, Capacity = s.Capacity }));
         var accepted = new List<(int, int, long)>();
         long minute = 0;
         var handovers = s.Handovers.OrderBy(h => h.Minute).ToList();
@@ -38,12 +38,12 @@ public sealed class TeamLawsTests
             while (next < handovers.Count && handovers[next].Minute <= minute)
             {
                 var h = handovers[next++];
-                m.SetOperator(new OperatorChange(AccountIds[h.Account], "s" + h.Staff, T0 + Duration.FromMinutes(Math.Max(h.Minute, 0))));
+                m.SetOperator(new OperatorChange(AccountId.From(AccountIds[h.Account]), StaffId.From("s" + h.Staff), T0 + Duration.FromMinutes(Math.Max(h.Minute, 0))));
             }
 
             try
             {
-                if (m.Assign(new CustomerAssignment("c" + c, a < 0 ? (AccountId?)null : AccountIds[a], T0 + Duration.FromMinutes(minute), "step")))
+                if (m.Assign(new CustomerAssignment(MemberId.From("c" + c), a < 0 ? null : AccountId.From(AccountIds[a]), T0 + Duration.FromMinutes(minute), "step")))
                 {
                     accepted.Add((c, a, minute));
                 }
@@ -58,7 +58,7 @@ public sealed class TeamLawsTests
             var h = handovers[next++];
             if (T0 + Duration.FromMinutes(h.Minute) >= T0 + Duration.FromMinutes(minute))
             {
-                m.SetOperator(new OperatorChange(AccountIds[h.Account], "s" + h.Staff, T0 + Duration.FromMinutes(h.Minute)));
+                m.SetOperator(new OperatorChange(AccountId.From(AccountIds[h.Account]), StaffId.From("s" + h.Staff), T0 + Duration.FromMinutes(h.Minute)));
             }
         }
 
@@ -88,14 +88,14 @@ public sealed class TeamLawsTests
             var ok = customers.Count == m.Customers.Count;
             foreach (var c in customers)
             {
-                var history = m.History("c" + c);
+                var history = m.History(MemberId.From("c" + c));
                 ok &= history.Count == accepted.Count(x => x.Customer == c);
                 // At every assignment's instant, and just before it, the matrix and the model agree on the one owner.
                 foreach (var h in history)
                 {
                     var minute = (long)(h.At - T0).TotalMinutes;
-                    ok &= (m.OwnerAt("c" + c, h.At)?.Value ?? "-") == (ModelOwner(accepted, c, minute) is var o && o >= 0 ? AccountIds[o] : "-");
-                    ok &= (m.OwnerAt("c" + c, h.At - Duration.Epsilon)?.Value ?? "-") == (ModelOwner(accepted, c, minute - 1) is var p && p >= 0 ? AccountIds[p] : "-");
+                    ok &= (m.OwnerAt(MemberId.From("c" + c), h.At)?.Value ?? "-") == (ModelOwner(accepted, c, minute) is var o && o >= 0 ? AccountIds[o] : "-");
+                    ok &= (m.OwnerAt(MemberId.From("c" + c), h.At - Duration.Epsilon)?.Value ?? "-") == (ModelOwner(accepted, c, minute - 1) is var p && p >= 0 ? AccountIds[p] : "-");
                 }
             }
 
@@ -108,8 +108,8 @@ public sealed class TeamLawsTests
         {
             var (m, accepted) = Play(s);
             var last = accepted.Count == 0 ? 0 : accepted[^1].Minute;
-            return AccountIds.All(a => m.CustomerCount(a) <= 3
-                && m.CustomerCount(a) == m.Customers.Count(c => m.OwnerAt(c, T0 + Duration.FromMinutes(last))?.Value == a));
+            return AccountIds.All(a => m.CustomerCount(AccountId.From(a)) <= 3
+                && m.CustomerCount(AccountId.From(a)) == m.Customers.Count(c => m.OwnerAt(c, T0 + Duration.FromMinutes(last))?.Value == a));
         });
 
     [Property(MaxTest = 200)]
@@ -117,7 +117,7 @@ public sealed class TeamLawsTests
         Prop.ForAll(Scripts(5_000), s =>
         {
             var (m, accepted) = Play(s);
-            var orders = s.Orders.Select((o, i) => new Order("o" + i, "c" + o.Customer, "p", Money.OfMinor(o.Amount, Currency.CNY), T0 + Duration.FromMinutes(o.Minute))).ToList();
+            var orders = s.Orders.Select((o, i) => new Order(OrderId.From("o" + i), MemberId.From("c" + o.Customer), ProductId.From("p"), Money.OfMinor(o.Amount, Currency.CNY), T0 + Duration.FromMinutes(o.Minute))).ToList();
             var attribution = Attribution.Attribute(m, orders);
             var ok = attribution.OrdersPerAccount().Sum() == orders.Count;
             for (var i = 0; i < orders.Count; i++)

@@ -18,20 +18,20 @@ public sealed class TeamTests
     {
         var m = AccountMatrix.Create(
         [
-            new StaffAccount { Id = "wang-mama", Role = AccountRole.Sales, Persona = "an independent mother who runs a baby store" },
-            new StaffAccount { Id = "service", Role = AccountRole.Service, Persona = "the feeding advisor" },
-            new StaffAccount { Id = "host", Role = AccountRole.Host, Persona = "the mothers' group host" },
+            new StaffAccount { Id = AccountId.From("wang-mama"), Role = AccountRole.Sales, Persona = "an independent mother who runs a baby store" },
+            new StaffAccount { Id = AccountId.From("service"), Role = AccountRole.Service, Persona = "the feeding advisor" },
+            new StaffAccount { Id = AccountId.From("host"), Role = AccountRole.Host, Persona = "the mothers' group host" },
         ]);
-        m.SetOperator(new OperatorChange("wang-mama", "wang", At(3, 1, 0)));
-        m.SetOperator(new OperatorChange("service", "amy", At(3, 1, 0)));
-        m.SetOperator(new OperatorChange("host", "lili", At(3, 1, 0)));
-        m.HostGroup(new GroupHosting("mothers-1", "host", At(3, 1, 0)));
+        m.SetOperator(new OperatorChange(AccountId.From("wang-mama"), StaffId.From("wang"), At(3, 1, 0)));
+        m.SetOperator(new OperatorChange(AccountId.From("service"), StaffId.From("amy"), At(3, 1, 0)));
+        m.SetOperator(new OperatorChange(AccountId.From("host"), StaffId.From("lili"), At(3, 1, 0)));
+        m.HostGroup(new GroupHosting("mothers-1", AccountId.From("host"), At(3, 1, 0)));
         m.AssignAll(
         [
-            new("Li", "wang-mama", At(3, 1, 1), "first contact"),
-            new("Zhang", "wang-mama", At(3, 1, 1), "first contact"),
-            new("Chen", "service", At(3, 1, 1), "came with a question"),
-            new("Zhao", "host", At(3, 1, 1), "joined from the group"),
+            new(MemberId.From("Li"), AccountId.From("wang-mama"), At(3, 1, 1), "first contact"),
+            new(MemberId.From("Zhang"), AccountId.From("wang-mama"), At(3, 1, 1), "first contact"),
+            new(MemberId.From("Chen"), AccountId.From("service"), At(3, 1, 1), "came with a question"),
+            new(MemberId.From("Zhao"), AccountId.From("host"), At(3, 1, 1), "joined from the group"),
         ]);
         return m;
     }
@@ -42,14 +42,14 @@ public sealed class TeamTests
         var m = Store();
         var tree = ReferralTree.Build(
         [
-            new("Li", null, At(2, 1)), new("Zhang", "Li", At(2, 2)), new("Chen", null, At(2, 3)), new("Zhao", "Li", At(2, 4)), new("Sun", "Chen", At(3, 5)),
+            new(MemberId.From("Li"), null, At(2, 1)), new(MemberId.From("Zhang"), MemberId.From("Li"), At(2, 2)), new(MemberId.From("Chen"), null, At(2, 3)), new(MemberId.From("Zhao"), MemberId.From("Li"), At(2, 4)), new(MemberId.From("Sun"), MemberId.From("Chen"), At(3, 5)),
         ]);
         // Sun arrives on 03-05 and goes to service; Zhang is handed to service on 03-10; service changes operator (amy -> bo) on 03-15.
-        m.Assign(new CustomerAssignment("Sun", "service", At(3, 5), "referred by Chen"));
-        m.Assign(new CustomerAssignment("Zhang", "service", At(3, 10), "rebalancing"));
-        m.SetOperator(new OperatorChange("service", "bo", At(3, 15)));
+        m.Assign(new CustomerAssignment(MemberId.From("Sun"), AccountId.From("service"), At(3, 5), "referred by Chen"));
+        m.Assign(new CustomerAssignment(MemberId.From("Zhang"), AccountId.From("service"), At(3, 10), "rebalancing"));
+        m.SetOperator(new OperatorChange(AccountId.From("service"), StaffId.From("bo"), At(3, 15)));
 
-        Order O(string id, string buyer, string product, string amount, Instant at) => new(id, buyer, product, Money.Parse("CNY " + amount), at);
+        Order O(string id, string buyer, string product, string amount, Instant at) => new(OrderId.From(id), MemberId.From(buyer), ProductId.From(product), Money.Parse("CNY " + amount), at);
         Order[] orders =
         [
             O("f1", "Li", "diaper-trial", "19.90", At(2, 20)),         // before the month: makes Li's March orders repeats
@@ -64,14 +64,14 @@ public sealed class TeamTests
         ];
         var changes = new[]
         {
-            new TierChange("Chen", "customer", "member", At(3, 15, 11), TierChangeCause.Evaluation, "v1", "bought the card"),
-            new TierChange("Li", "member", "partner", At(3, 25), TierChangeCause.Evaluation, "v1", "3 referred buyers"),
+            new TierChange(MemberId.From("Chen"), "customer", "member", At(3, 15, 11), TierChangeCause.Evaluation, "v1", "bought the card"),
+            new TierChange(MemberId.From("Li"), "member", "partner", At(3, 25), TierChangeCause.Evaluation, "v1", "3 referred buyers"),
         };
         ServiceContact[] contacts =
         [
-            new("Chen", "service", At(3, 14), ServiceContactKind.Answer),
-            new("Sun", "service", At(3, 16), ServiceContactKind.Answer),
-            new("Zhao", "host", At(3, 18), ServiceContactKind.Message),
+            new(MemberId.From("Chen"), AccountId.From("service"), At(3, 14), ServiceContactKind.Answer),
+            new(MemberId.From("Sun"), AccountId.From("service"), At(3, 16), ServiceContactKind.Answer),
+            new(MemberId.From("Zhao"), AccountId.From("host"), At(3, 18), ServiceContactKind.Message),
         ];
         var report = TeamReport.Build(m, new TeamReportInput
         {
@@ -103,8 +103,8 @@ public sealed class TeamTests
         Assert.Equal(0, host.QuestionsAnswered); // a message is not an answer
 
         // The handover keeps amy's and bo's results apart, split exactly at 03-15 10:00.
-        var amy = report.ByAccountAndOperator.Single(r => r.Account == "service" && r.Staff == "amy");
-        var bo = report.ByAccountAndOperator.Single(r => r.Account == "service" && r.Staff == "bo");
+        var amy = report.ByAccountAndOperator.Single(r => r.Account == AccountId.From("service") && r.Staff == StaffId.From("amy"));
+        var bo = report.ByAccountAndOperator.Single(r => r.Account == AccountId.From("service") && r.Staff == StaffId.From("bo"));
         Assert.Equal(Money.Parse("CNY 148.90"), amy.Revenue);
         Assert.Equal(Money.Parse("CNY 399.00"), bo.Revenue);
         Assert.Equal(1, amy.QuestionsAnswered);
@@ -124,45 +124,45 @@ public sealed class TeamTests
     public void Assignments_TakeEffectAtTheirInstant_AndKeepHistory()
     {
         var m = Store();
-        m.Assign(new CustomerAssignment("Li", "service", At(3, 10), "handover"));
-        Assert.Equal("wang-mama", m.OwnerAt("Li", At(3, 10) - Duration.Epsilon)!.Value.Value);
-        Assert.Equal("service", m.OwnerAt("Li", At(3, 10))!.Value.Value);
-        Assert.Null(m.OwnerAt("Li", At(3, 1, 0)));
-        Assert.Null(m.OwnerAt("nobody", At(3, 10)));
-        Assert.False(m.Assign(new CustomerAssignment("Li", "service", At(3, 11), "again")));
-        Assert.True(m.Assign(new CustomerAssignment("Li", null, At(3, 12), "left the store")));
-        Assert.Null(m.OwnerAt("Li", At(3, 13)));
-        Assert.Equal(["first contact", "handover", "left the store"], m.History("Li").Select(h => h.Reason));
-        Assert.Equal(1, m.CustomerCount("wang-mama"));
-        Assert.Equal(1, m.CustomerCount("service")); // Chen; Li left
-        Assert.Equal("amy", m.OperatorAt("service", At(3, 5))!.Value.Value);
+        m.Assign(new CustomerAssignment(MemberId.From("Li"), AccountId.From("service"), At(3, 10), "handover"));
+        Assert.Equal("wang-mama", m.OwnerAt(MemberId.From("Li"), At(3, 10) - Duration.Epsilon)!.Value.Value);
+        Assert.Equal("service", m.OwnerAt(MemberId.From("Li"), At(3, 10))!.Value.Value);
+        Assert.Null(m.OwnerAt(MemberId.From("Li"), At(3, 1, 0)));
+        Assert.Null(m.OwnerAt(MemberId.From("nobody"), At(3, 10)));
+        Assert.False(m.Assign(new CustomerAssignment(MemberId.From("Li"), AccountId.From("service"), At(3, 11), "again")));
+        Assert.True(m.Assign(new CustomerAssignment(MemberId.From("Li"), null, At(3, 12), "left the store")));
+        Assert.Null(m.OwnerAt(MemberId.From("Li"), At(3, 13)));
+        Assert.Equal(["first contact", "handover", "left the store"], m.History(MemberId.From("Li")).Select(h => h.Reason));
+        Assert.Equal(1, m.CustomerCount(AccountId.From("wang-mama")));
+        Assert.Equal(1, m.CustomerCount(AccountId.From("service"))); // Chen; Li left
+        Assert.Equal("amy", m.OperatorAt(AccountId.From("service"), At(3, 5))!.Value.Value);
         Assert.Equal("host", m.HostOf("mothers-1", At(3, 2))!.Value.Value);
     }
 
     [Fact]
     public void Capacity_TimeOrderAndUnknownAccounts_AreRejectedTogether_AndNothingChanges()
     {
-        var m = AccountMatrix.Create([new StaffAccount { Id = "small", Role = AccountRole.Sales, Capacity = 2 }, new StaffAccount { Id = "other", Role = AccountRole.Service }]);
-        m.AssignAll([new("a", "small", At(3, 1), "x"), new("b", "small", At(3, 1), "x")]);
-        var one = Assert.Throws<DomainRuleException>(() => m.Assign(new CustomerAssignment("c", "small", At(3, 2), "x")));
+        var m = AccountMatrix.Create([new StaffAccount { Id = AccountId.From("small"), Role = AccountRole.Sales, Capacity = 2 }, new StaffAccount { Id = AccountId.From("other"), Role = AccountRole.Service }]);
+        m.AssignAll([new(MemberId.From("a"), AccountId.From("small"), At(3, 1), "x"), new(MemberId.From("b"), AccountId.From("small"), At(3, 1), "x")]);
+        var one = Assert.Throws<DomainRuleException>(() => m.Assign(new CustomerAssignment(MemberId.From("c"), AccountId.From("small"), At(3, 2), "x")));
         Assert.IsType<AccountOverCapacityRule>(one.Rule);
         Assert.Contains("already holds its 2 customers", one.Message, StringComparison.Ordinal);
 
         var all = Assert.Throws<DomainRuleException>(() => m.AssignAll(
         [
-            new("d", "other", At(3, 3), "fine on its own"),
-            new("c", "small", At(3, 3), "full"),
-            new("e", "ghost", At(3, 3), "unknown"),
-            new("f", "other", At(2, 1), "too early"),
+            new(MemberId.From("d"), AccountId.From("other"), At(3, 3), "fine on its own"),
+            new(MemberId.From("c"), AccountId.From("small"), At(3, 3), "full"),
+            new(MemberId.From("e"), AccountId.From("ghost"), At(3, 3), "unknown"),
+            new(MemberId.From("f"), AccountId.From("other"), At(2, 1), "too early"),
         ]));
         var rule = Assert.IsType<AssignmentsMustBeValidRule>(all.Rule);
         Assert.Equal([typeof(AccountOverCapacityRule), typeof(AccountMustExistRule), typeof(AssignmentsInTimeOrderRule)], rule.Problems.Select(p => p.GetType()));
-        Assert.Null(m.OwnerAt("d", At(3, 4)));
+        Assert.Null(m.OwnerAt(MemberId.From("d"), At(3, 4)));
         Assert.Equal(2, m.AssignmentCount);
 
         // Moving a customer out frees the place.
-        m.Assign(new CustomerAssignment("a", "other", At(3, 5), "moved"));
-        Assert.True(m.Assign(new CustomerAssignment("c", "small", At(3, 5), "now fits")));
+        m.Assign(new CustomerAssignment(MemberId.From("a"), AccountId.From("other"), At(3, 5), "moved"));
+        Assert.True(m.Assign(new CustomerAssignment(MemberId.From("c"), AccountId.From("small"), At(3, 5), "now fits")));
     }
 
     [Fact]
@@ -170,8 +170,8 @@ public sealed class TeamTests
     {
         var ex = Assert.Throws<ValidationException>(() => AccountMatrix.Create(
         [
-            new StaffAccount { Id = "a", Role = AccountRole.Custom },
-            new StaffAccount { Id = "a", Role = AccountRole.Sales, Capacity = 0 },
+            new StaffAccount { Id = AccountId.From("a"), Role = AccountRole.Custom },
+            new StaffAccount { Id = AccountId.From("a"), Role = AccountRole.Sales, Capacity = 0 },
         ]));
         Assert.Equal(
             new[] { ("Accounts[0].CustomRole", "account.custom-role.missing"), ("Accounts[1].Capacity", "account.capacity.range"), ("Accounts[1].Id", "account.id.duplicate") },
@@ -183,8 +183,8 @@ public sealed class TeamTests
     public void LastServedBefore_CreditsTheAccountThatServedTheBuyer()
     {
         var m = Store();
-        Order[] orders = [new("o1", "Li", "diapers", Money.Parse("CNY 129.00"), At(3, 10)), new("o2", "Li", "diapers", Money.Parse("CNY 129.00"), At(3, 12))];
-        ServiceContact[] contacts = [new("Li", "service", At(3, 10)), new("Li", "host", At(3, 11))];
+        Order[] orders = [new(OrderId.From("o1"), MemberId.From("Li"), ProductId.From("diapers"), Money.Parse("CNY 129.00"), At(3, 10)), new(OrderId.From("o2"), MemberId.From("Li"), ProductId.From("diapers"), Money.Parse("CNY 129.00"), At(3, 12))];
+        ServiceContact[] contacts = [new(MemberId.From("Li"), AccountId.From("service"), At(3, 10)), new(MemberId.From("Li"), AccountId.From("host"), At(3, 11))];
         var owner = Attribution.Attribute(m, orders);
         var served = Attribution.Attribute(m, orders, AttributionRule.LastServedBefore, contacts: contacts);
         Assert.Equal(["wang-mama", "wang-mama"], Enumerable.Range(0, 2).Select(i => owner.AccountOf(i)!.Value.Value));
@@ -214,8 +214,8 @@ public sealed class TeamTests
     {
         var ladder = ProductLadder.Create(Currency.CNY,
         [
-            new Rung { Id = "trial", Role = RungRole.Trial, Products = ["diaper-trial"], Price = new PriceBand(Money.Parse("CNY 9.90"), Money.Parse("CNY 39.00")) },
-            new Rung { Id = "membership", Role = RungRole.Membership, Products = ["member-card"], Price = new PriceBand(Money.Parse("CNY 399.00"), Money.Parse("CNY 399.00")) },
+            new Rung { Id = "trial", Role = RungRole.Trial, Products = [ProductId.From("diaper-trial")], Price = new PriceBand(Money.Parse("CNY 9.90"), Money.Parse("CNY 39.00")) },
+            new Rung { Id = "membership", Role = RungRole.Membership, Products = [ProductId.From("member-card")], Price = new PriceBand(Money.Parse("CNY 399.00"), Money.Parse("CNY 399.00")) },
         ]);
         var asOf = At(6, 1, 0);
         List<Order> Orders(int before, int now)
@@ -223,13 +223,13 @@ public sealed class TeamTests
             var list = new List<Order>();
             for (var i = 0; i < before; i++)
             {
-                list.Add(new($"b{i}", $"old{i}", "diaper-trial", Money.Parse("CNY 19.90"), asOf - Duration.FromDays(45)));
+                list.Add(new(OrderId.From($"b{i}"), MemberId.From($"old{i}"), ProductId.From("diaper-trial"), Money.Parse("CNY 19.90"), asOf - Duration.FromDays(45)));
             }
 
             for (var i = 0; i < now; i++)
             {
-                list.Add(new($"n{i}", $"new{i}", "diaper-trial", Money.Parse("CNY 19.90"), asOf - Duration.FromDays(10)));
-                list.Add(new($"c{i}", $"new{i}", "member-card", Money.Parse("CNY 399.00"), asOf - Duration.FromDays(9)));
+                list.Add(new(OrderId.From($"n{i}"), MemberId.From($"new{i}"), ProductId.From("diaper-trial"), Money.Parse("CNY 19.90"), asOf - Duration.FromDays(10)));
+                list.Add(new(OrderId.From($"c{i}"), MemberId.From($"new{i}"), ProductId.From("member-card"), Money.Parse("CNY 399.00"), asOf - Duration.FromDays(9)));
             }
 
             return list;
