@@ -313,7 +313,7 @@ public static partial class CliApp
         {
             return (builder.Build(), results.Max(r => r.Latest));
         }
-        catch (DomainRuleException e) when (e.Rule is OrderBatchMustBeValidRule)
+        catch (InvalidInputException e) when (e.Rule is OrderBatchMustBeValidRule)
         {
             ReportRepeatedOrderId(path);
             throw;

@@ -252,10 +252,10 @@ public static partial class CliApp
             Plan = o.Optional("--plan") is { } planPath ? ReadPlan(planPath) : settings.Plan,
             Compliance = o.Optional("--profile") is { } name ? ComplianceProfiles.Find(name) ?? throw new UsageException($"unknown profile '{name}'") : settings.Compliance,
         };
-        var problems = new Simulation.SimulationSettingsValidator().Validate(settings);
-        if (!problems.IsValid)
+        var problems = settings.Validate();
+        if (problems.Count > 0)
         {
-            throw new UsageException(string.Join("; ", problems.Errors.Select(e => $"{ConfigJson.ToJsonPath(e.PropertyName)}: {e.ErrorMessage} [{e.ErrorCode}]")));
+            throw new UsageException(string.Join("; ", problems.Select(e => $"{ConfigJson.ToJsonPath(e.Path)}: {e.Message} [{e.Code}]")));
         }
 
         var clock = Stopwatch.StartNew();

@@ -8,7 +8,7 @@ using CommunityModel.Groups;
 using CommunityModel.Ladders;
 using CommunityModel.Conditions;
 using CommunityModel.Membership;
-using FluentValidation.Results;
+using CommunityModel.Primitives;
 using NodaTime;
 using NodaTime.Text;
 
@@ -17,10 +17,10 @@ namespace CommunityModel.Serialization.Json;
 /// <summary>A nested value (a ladder inside a policy, a plan inside simulator settings) failed its validator.</summary>
 internal sealed class ConfigValidationException : JsonException
 {
-    public ConfigValidationException(IReadOnlyList<ValidationFailure> failures)
-        : base("The nested configuration is not valid.") => Failures = failures;
+    public ConfigValidationException(IReadOnlyList<Problem> problems)
+        : base("The nested configuration is not valid.") => Problems = problems;
 
-    public IReadOnlyList<ValidationFailure> Failures { get; }
+    public IReadOnlyList<Problem> Problems { get; }
 }
 
 /// <summary>A product ladder, written as its definition and built (validated) when read.</summary>
@@ -30,8 +30,7 @@ internal sealed class ProductLadderConverter : JsonConverter<ProductLadder>
     {
         var definition = JsonSerializer.Deserialize<ProductLadderDefinition>(ref reader, options)
             ?? throw new ConfigValueException("A ladder must be an object.");
-        var result = new ProductLadderValidator().Validate(definition);
-        return result.IsValid ? ProductLadder.Create(definition.Currency, definition.Rungs) : throw new ConfigValidationException(result.Errors);
+        return ProductLadder.TryCreate(definition, out var ladder, out var problems) ? ladder : throw new ConfigValidationException(problems);
     }
 
     public override void Write(Utf8JsonWriter writer, ProductLadder value, JsonSerializerOptions options) =>
@@ -45,7 +44,7 @@ internal sealed class CommissionPlanConverter : JsonConverter<CommissionPlan>
     {
         var definition = JsonSerializer.Deserialize<CommissionPlanDefinition>(ref reader, options)
             ?? throw new ConfigValueException("A plan must be an object.");
-        return CommissionPlan.TryCreate(definition, out var plan, out var errors) ? plan! : throw new ConfigValidationException(errors);
+        return CommissionPlan.TryCreate(definition, out var plan, out var problems) ? plan : throw new ConfigValidationException(problems);
     }
 
     public override void Write(Utf8JsonWriter writer, CommissionPlan value, JsonSerializerOptions options) =>

@@ -10,8 +10,6 @@ using CommunityModel.Primitives;
 using CommunityModel.Groups;
 using CommunityModel.Membership;
 using CommunityModel.Simulation;
-using FluentValidation;
-using FluentValidation.Results;
 using NodaTime;
 using NodaTime.Serialization.SystemTextJson;
 
@@ -57,35 +55,35 @@ public static class ConfigJson
     /// <summary>The same options, writing without indentation (one value per line).</summary>
     public static JsonSerializerOptions CompactOptions { get; } = CreateOptions(indented: false);
 
-    /// <summary>Reads a commission plan definition and validates it with <see cref="CommissionPlanValidator"/>.</summary>
+    /// <summary>Reads a commission plan definition and validates it (<see cref="CommissionPlanDefinition.Validate"/>).</summary>
     /// <param name="json">The JSON text.</param>
     /// <returns>The definition, or every problem.</returns>
-    public static ConfigResult<CommissionPlanDefinition> ReadPlan(string json) => Read(json, new CommissionPlanValidator());
+    public static ConfigResult<CommissionPlanDefinition> ReadPlan(string json) => Read<CommissionPlanDefinition>(json, d => d.Validate());
 
-    /// <summary>Reads a product ladder definition and validates it with <see cref="ProductLadderValidator"/>.</summary>
+    /// <summary>Reads a product ladder definition and validates it (<see cref="ProductLadderDefinition.Validate"/>).</summary>
     /// <param name="json">The JSON text.</param>
     /// <returns>The definition, or every problem.</returns>
-    public static ConfigResult<ProductLadderDefinition> ReadLadder(string json) => Read(json, new ProductLadderValidator());
+    public static ConfigResult<ProductLadderDefinition> ReadLadder(string json) => Read<ProductLadderDefinition>(json, d => d.Validate());
 
-    /// <summary>Reads a membership policy (tiers, conditions, privileges, paid plans) and validates it with <see cref="MembershipPolicyValidator"/>.</summary>
+    /// <summary>Reads a membership policy (tiers, conditions, privileges, paid plans) and validates it (<see cref="MembershipPolicy.Validate"/>).</summary>
     /// <param name="json">The JSON text.</param>
     /// <returns>The policy, or every problem.</returns>
-    public static ConfigResult<MembershipPolicy> ReadMembershipPolicy(string json) => Read(json, new MembershipPolicyValidator());
+    public static ConfigResult<MembershipPolicy> ReadMembershipPolicy(string json) => Read<MembershipPolicy>(json, p => p.Validate());
 
-    /// <summary>Reads a group policy (admission, content, flood, escalation, red packets, elimination) and validates it with <see cref="GroupPolicyValidator"/>.</summary>
+    /// <summary>Reads a group policy (admission, content, flood, escalation, red packets, elimination) and validates it (<see cref="GroupPolicy.Validate"/>).</summary>
     /// <param name="json">The JSON text.</param>
     /// <returns>The policy, or every problem.</returns>
-    public static ConfigResult<GroupPolicy> ReadGroupPolicy(string json) => Read(json, new GroupPolicyValidator());
+    public static ConfigResult<GroupPolicy> ReadGroupPolicy(string json) => Read<GroupPolicy>(json, p => p.Validate());
 
     /// <summary>
-    /// Reads simulator settings and validates them with <see cref="SimulationSettingsValidator"/>, and the membership and
+    /// Reads simulator settings and validates them (<see cref="SimulationSettings.Validate"/>), and the membership and
     /// group policies inside them with theirs. A membership policy inside settings takes the settings' ladder: leave its
     /// own <c>ladder</c> out. The compliance profile is named (<c>"two-level"</c>, <c>"wechat"</c>, ...).
     /// </summary>
     /// <param name="json">The JSON text.</param>
     /// <returns>The settings, or every problem.</returns>
     public static ConfigResult<SimulationSettings> ReadSimulationSettings(string json) =>
-        Read(json, new SimulationSettingsJsonValidator(), s => s.Membership is { Ladder: null } m && s.Ladder is not null ? s with { Membership = m with { Ladder = s.Ladder } } : s);
+        Read<SimulationSettings>(json, ValidateSettings, s => s.Membership is { Ladder: null } m && s.Ladder is not null ? s with { Membership = m with { Ladder = s.Ladder } } : s);
 
     /// <summary>
     /// Reads group events, one JSON object per line (JSON Lines); blank lines and lines starting with <c>//</c> are skipped.
@@ -99,7 +97,6 @@ public static class ConfigJson
         ArgumentNullException.ThrowIfNull(jsonLines);
         var events = new List<GroupEvent>();
         var problems = ImmutableArray.CreateBuilder<ConfigProblem>();
-        var groupValidator = new GroupPolicyValidator();
         var lineNumber = 0;
         foreach (var raw in jsonLines.Split('\n'))
         {
@@ -110,7 +107,7 @@ public static class ConfigJson
                 continue;
             }
 
-            var one = Read(line, new InlineValidator<GroupEvent>(), null);
+            var one = Read<GroupEvent>(line, _ => [], null);
             foreach (var p in one.Problems)
             {
                 problems.Add(p with { Line = lineNumber, Column = p.Column });
@@ -118,9 +115,9 @@ public static class ConfigJson
 
             if (one.Value is PolicyChanged changed)
             {
-                foreach (var f in groupValidator.Validate(changed.Policy).Errors)
+                foreach (var f in changed.Policy.Validate())
                 {
-                    problems.Add(new ConfigProblem("$.policy" + ToJsonPath(f.PropertyName)[1..], f.ErrorCode, f.ErrorMessage, lineNumber));
+                    problems.Add(new ConfigProblem("$.policy" + ToJsonPath(f.Path)[1..], f.Code, f.Message, lineNumber));
                 }
             }
 
@@ -188,16 +185,16 @@ public static class ConfigJson
     /// <summary>Reads any configuration type and validates it.</summary>
     /// <typeparam name="T">The type.</typeparam>
     /// <param name="json">The JSON text.</param>
-    /// <param name="validator">The validator.</param>
+    /// <param name="validate">The check of the value read: every problem, empty when valid (for example <c>o =&gt; o.Validate()</c>).</param>
     /// <returns>The value, or every problem.</returns>
-    public static ConfigResult<T> Read<T>(string json, IValidator<T> validator)
-        where T : class => Read(json, validator, null);
+    public static ConfigResult<T> Read<T>(string json, Func<T, IReadOnlyList<Problem>> validate)
+        where T : class => Read(json, validate, null);
 
-    private static ConfigResult<T> Read<T>(string json, IValidator<T> validator, Func<T, T>? complete)
+    private static ConfigResult<T> Read<T>(string json, Func<T, IReadOnlyList<Problem>> validate, Func<T, T>? complete)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(json);
-        ArgumentNullException.ThrowIfNull(validator);
+        ArgumentNullException.ThrowIfNull(validate);
         T? value;
         try
         {
@@ -206,7 +203,7 @@ public static class ConfigJson
         catch (ConfigValidationException e)
         {
             var at = e.Path ?? "$";
-            return new ConfigResult<T>(null, [.. e.Failures.Select(f => new ConfigProblem(at + ToJsonPath(f.PropertyName)[1..], f.ErrorCode, f.ErrorMessage))]);
+            return new ConfigResult<T>(null, [.. e.Problems.Select(f => new ConfigProblem(at + ToJsonPath(f.Path)[1..], f.Code, f.Message))]);
         }
         catch (JsonException e)
         {
@@ -236,10 +233,10 @@ public static class ConfigJson
             value = complete(value);
         }
 
-        var result = validator.Validate(value);
-        if (!result.IsValid)
+        var problems = validate(value);
+        if (problems.Count > 0)
         {
-            return new ConfigResult<T>(null, [.. result.Errors.Select(f => new ConfigProblem(ToJsonPath(f.PropertyName), f.ErrorCode, f.ErrorMessage))]);
+            return new ConfigResult<T>(null, [.. problems.Select(f => new ConfigProblem(ToJsonPath(f.Path), f.Code, f.Message))]);
         }
 
         return new ConfigResult<T>(value, []);
@@ -264,14 +261,20 @@ public static class ConfigJson
         return sb.ToString();
     }
 
-    private sealed class SimulationSettingsJsonValidator : AbstractValidator<SimulationSettings>
+    private static List<Problem> ValidateSettings(SimulationSettings settings)
     {
-        public SimulationSettingsJsonValidator()
+        var problems = new List<Problem>(settings.Validate());
+        if (settings.Membership is { } membership)
         {
-            Include(new SimulationSettingsValidator());
-            RuleFor(s => s.Membership!).SetValidator(new MembershipPolicyValidator()).When(s => s.Membership is not null);
-            RuleFor(s => s.GroupPolicy!).SetValidator(new GroupPolicyValidator()).When(s => s.GroupPolicy is not null);
+            problems.AddRange(membership.Validate().Select(p => p with { Path = "Membership." + p.Path }));
         }
+
+        if (settings.GroupPolicy is { } group)
+        {
+            problems.AddRange(group.Validate().Select(p => p with { Path = "GroupPolicy." + p.Path }));
+        }
+
+        return problems;
     }
 
     private static string Shorten(string message)

@@ -37,11 +37,11 @@ public static class CommunitySimulator
     /// <param name="settings">The settings; defaults when null.</param>
     /// <param name="daysDone">Told the number of days completed after each day (1 to <see cref="SimulationSettings.Days"/>); null for none. The result does not depend on it.</param>
     /// <returns>The result.</returns>
-    /// <exception cref="ValidationException">The settings are invalid; every problem is listed.</exception>
+    /// <exception cref="InvalidInputException">The settings are invalid; every problem is listed.</exception>
     public static SimulationResult Run(SimulationSettings? settings = null, IProgress<int>? daysDone = null)
     {
         settings ??= new SimulationSettings();
-        new SimulationSettingsValidator().ValidateAndThrow(settings);
+        SimulationValidation.Check(new SimulationSettingsValidator(), settings);
         return new Simulation(settings).Execute(daysDone);
     }
 

@@ -18,6 +18,13 @@ namespace CommunityModel.Simulation;
 /// </summary>
 public sealed record SimulationSettings
 {
+    /// <summary>
+    /// Every problem of this SimulationSettings (each with its code and property path), in the order found; empty when it is
+    /// valid. The same check the calls that take it make before they throw <see cref="InvalidInputException"/>.
+    /// </summary>
+    /// <returns>The problems; empty when valid.</returns>
+    public IReadOnlyList<Problem> Validate() => SimulationValidation.Problems(new SimulationSettingsValidator(), this);
+
     /// <summary>The seed; equal settings give equal results.</summary>
     public ulong Seed { get; init; } = 2026;
 
@@ -112,7 +119,7 @@ public sealed record SimulationSettings
 /// <c>sim.distribution.positive</c>, <c>sim.shares.sum</c>, <c>sim.membership.ladder</c>, <c>sim.currency.mismatch</c>,
 /// <c>sim.refund-window.range</c>, <c>sim.partner-rank.range</c>, <c>sim.key-customers.range</c>.
 /// </summary>
-public sealed class SimulationSettingsValidator : AbstractValidator<SimulationSettings>
+internal sealed class SimulationSettingsValidator : AbstractValidator<SimulationSettings>
 {
     /// <summary>Creates the validator.</summary>
     public SimulationSettingsValidator()

@@ -13,6 +13,13 @@ namespace CommunityModel.Simulation;
 /// </summary>
 public sealed record SyntheticStoreOptions
 {
+    /// <summary>
+    /// Every problem of this SyntheticStoreOptions (each with its code and property path), in the order found; empty when it is
+    /// valid. The same check the calls that take it make before they throw <see cref="InvalidInputException"/>.
+    /// </summary>
+    /// <returns>The problems; empty when valid.</returns>
+    public IReadOnlyList<Problem> Validate() => SimulationValidation.Problems(new SyntheticStoreOptionsValidator(), this);
+
     /// <summary>The seed; equal seeds give equal stores.</summary>
     public ulong Seed { get; init; } = 2026;
 
@@ -48,7 +55,7 @@ public sealed record SyntheticStoreOptions
 /// Validates <see cref="SyntheticStoreOptions"/>. Error codes: <c>store.customers.range</c>,
 /// <c>store.planted.range</c>, <c>store.days.range</c>, <c>store.zone.unknown</c>, <c>store.share.range</c>.
 /// </summary>
-public sealed class SyntheticStoreOptionsValidator : AbstractValidator<SyntheticStoreOptions>
+internal sealed class SyntheticStoreOptionsValidator : AbstractValidator<SyntheticStoreOptions>
 {
     /// <summary>Creates the validator.</summary>
     public SyntheticStoreOptionsValidator()
@@ -106,11 +113,11 @@ public sealed class SyntheticStore
     /// <summary>Generates a store.</summary>
     /// <param name="options">The options.</param>
     /// <returns>The store.</returns>
-    /// <exception cref="ValidationException">Every problem of the options.</exception>
+    /// <exception cref="InvalidInputException">Every problem of the options.</exception>
     public static SyntheticStore Generate(SyntheticStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        new SyntheticStoreOptionsValidator().ValidateAndThrow(options);
+        SimulationValidation.Check(new SyntheticStoreOptionsValidator(), options);
         var zone = DateTimeZoneProviders.Tzdb[options.ZoneId];
         var rng = new SeededRandom(options.Seed);
         var n = options.Customers;

@@ -97,7 +97,7 @@ public sealed class CareCalendar
     /// <param name="dates">The key dates.</param>
     /// <param name="leapDay">Where 29 February falls in common years.</param>
     /// <returns>The calendar.</returns>
-    /// <exception cref="ValidationException">Every problem, with its path and code (<c>care.zone.unknown</c>, <c>care.lead.range</c>, <c>care.kind.unknown</c>, <c>care.date.missing</c>).</exception>
+    /// <exception cref="InvalidInputException">Every problem, with its path and code (<c>care.zone.unknown</c>, <c>care.lead.range</c>, <c>care.kind.unknown</c>, <c>care.date.missing</c>).</exception>
     public static CareCalendar Create(IEnumerable<KeyDate> dates, LeapDayRule leapDay = LeapDayRule.February28)
     {
         ArgumentNullException.ThrowIfNull(dates);
@@ -137,7 +137,7 @@ public sealed class CareCalendar
 
         if (failures.Count > 0)
         {
-            throw new ValidationException(failures);
+            throw new InvalidInputException(Validation.ToProblems(failures));
         }
 
         return new CareCalendar(built.ToImmutable(), leapDay);

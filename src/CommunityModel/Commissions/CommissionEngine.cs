@@ -318,7 +318,7 @@ public sealed class CommissionEngine
 
             if (batch.Currency != plan.Currency)
             {
-                throw new DomainRuleException(new CurrencyMismatchRule(plan.Currency, batch.Currency));
+                throw new InvalidInputException(new CurrencyMismatchRule(plan.Currency, batch.Currency));
             }
 
             _plan = plan;
@@ -338,7 +338,7 @@ public sealed class CommissionEngine
 
             if (offenders.Count > 0)
             {
-                throw new DomainRuleException(new RankMustBeDefinedByPlanRule(offenders, plan.RankCount));
+                throw new InvalidInputException(new RankMustBeDefinedByPlanRule(offenders, plan.RankCount));
             }
 
             _productRule = batch.ProductTable.Select(plan.ProductRuleIndex).ToArray();

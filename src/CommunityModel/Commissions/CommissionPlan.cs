@@ -177,26 +177,25 @@ public sealed class CommissionPlan
     /// <summary>Validates a definition and builds the plan.</summary>
     /// <param name="definition">The definition.</param>
     /// <returns>The plan.</returns>
-    /// <exception cref="ValidationException">Every problem, with its property path and error code.</exception>
+    /// <exception cref="InvalidInputException">Every problem, with its property path and error code.</exception>
     public static CommissionPlan Create(CommissionPlanDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        new CommissionPlanValidator().ValidateAndThrow(definition);
+        Validation.Check(new CommissionPlanValidator(), definition);
         return new CommissionPlan(definition);
     }
 
-    /// <summary>Validates a definition and builds the plan, or returns every problem.</summary>
+    /// <summary>Validates a definition and builds the plan, or returns every problem without throwing.</summary>
     /// <param name="definition">The definition.</param>
-    /// <param name="plan">The plan when valid.</param>
-    /// <param name="errors">Every problem; empty when valid.</param>
-    /// <returns>True when valid.</returns>
-    public static bool TryCreate(CommissionPlanDefinition definition, out CommissionPlan? plan, out IReadOnlyList<FluentValidation.Results.ValidationFailure> errors)
+    /// <param name="plan">The plan when the definition is valid; otherwise null.</param>
+    /// <param name="problems">Every problem (codes <c>plan.*</c>, with property paths); empty when valid.</param>
+    /// <returns>True when the plan was built.</returns>
+    public static bool TryCreate(CommissionPlanDefinition definition, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CommissionPlan? plan, out IReadOnlyList<Problem> problems)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        var result = new CommissionPlanValidator().Validate(definition);
-        errors = result.Errors;
-        plan = result.IsValid ? new CommissionPlan(definition) : null;
-        return result.IsValid;
+        problems = definition.Validate();
+        plan = problems.Count == 0 ? new CommissionPlan(definition) : null;
+        return plan is not null;
     }
 
     /// <summary>The index of a product's rule, or -1 when the product has none.</summary>

@@ -14,7 +14,7 @@ namespace CommunityModel.Commissions;
 /// <c>plan.products.fixed.negative</c>, <c>plan.products.fixed.length</c>,
 /// <c>plan.cap.over-100-percent</c>, <c>plan.cap.policy.unknown</c>, <c>plan.payout.over-100-percent</c>.
 /// </summary>
-public sealed class CommissionPlanValidator : AbstractValidator<CommissionPlanDefinition>
+internal sealed class CommissionPlanValidator : AbstractValidator<CommissionPlanDefinition>
 {
     /// <summary>The deepest level rule accepted.</summary>
     public const int MaxLevels = 64;

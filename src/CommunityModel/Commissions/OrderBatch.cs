@@ -90,7 +90,7 @@ public sealed class OrderBatch
     /// <param name="currency">The currency every order must be in.</param>
     /// <param name="orders">The orders.</param>
     /// <returns>The batch.</returns>
-    /// <exception cref="DomainRuleException">With <see cref="OrderBatchMustBeValidRule"/>.</exception>
+    /// <exception cref="InvalidInputException">With <see cref="OrderBatchMustBeValidRule"/>.</exception>
     public static OrderBatch Create(ReferralTree tree, Currency currency, IEnumerable<Order> orders)
     {
         ArgumentNullException.ThrowIfNull(tree);
@@ -154,7 +154,7 @@ public sealed class OrderBatch
 
         if (problems.Count > 0)
         {
-            throw new DomainRuleException(new OrderBatchMustBeValidRule(problems));
+            throw new InvalidInputException(new OrderBatchMustBeValidRule(problems));
         }
 
         return new OrderBatch(tree, currency, ids, buyer, amount, product, [.. products], quantity, paid);
@@ -203,7 +203,7 @@ public sealed class OrderBatch
 
         if (problems.Count > 0)
         {
-            throw new DomainRuleException(new OrderBatchMustBeValidRule(problems));
+            throw new InvalidInputException(new OrderBatchMustBeValidRule(problems));
         }
 
         var quantity = new int[buyerIndex.Length];

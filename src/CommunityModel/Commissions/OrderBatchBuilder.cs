@@ -235,12 +235,12 @@ public sealed class OrderBatchBuilder
 
     /// <summary>Builds the batch. The builder must not be used afterwards.</summary>
     /// <returns>The batch.</returns>
-    /// <exception cref="DomainRuleException">With <see cref="OrderBatchMustBeValidRule"/> listing every repeated id added with <see cref="AddWithId"/>.</exception>
+    /// <exception cref="InvalidInputException">With <see cref="OrderBatchMustBeValidRule"/> listing every repeated id added with <see cref="AddWithId"/>.</exception>
     public OrderBatch Build()
     {
         if (_checkAtBuild && RepeatedIds() is { Count: > 0 } problems)
         {
-            throw new DomainRuleException(new OrderBatchMustBeValidRule(problems));
+            throw new InvalidInputException(new OrderBatchMustBeValidRule(problems));
         }
 
         if (_buyer.Length != _count)

@@ -108,6 +108,13 @@ public sealed record OrderCap(Rate MaxShare, CapPolicy Policy = CapPolicy.Deepes
 /// </summary>
 public sealed record CommissionPlanDefinition
 {
+    /// <summary>
+    /// Every problem of this CommissionPlanDefinition (each with its code and property path), in the order found; empty when it is
+    /// valid. The same check the calls that take it make before they throw <see cref="InvalidInputException"/>.
+    /// </summary>
+    /// <returns>The problems; empty when valid.</returns>
+    public IReadOnlyList<Problem> Validate() => Validation.Problems(new CommissionPlanValidator(), this);
+
     /// <summary>The plan's name.</summary>
     public required string Name { get; init; }
 

@@ -15,6 +15,13 @@ namespace CommunityModel.Compliance;
 /// </summary>
 public sealed record ComplianceContext
 {
+    /// <summary>
+    /// Every problem of this ComplianceContext (each with its code and property path), in the order found; empty when it is
+    /// valid. The same check the calls that take it make before they throw <see cref="InvalidInputException"/>.
+    /// </summary>
+    /// <returns>The problems; empty when valid.</returns>
+    public IReadOnlyList<Problem> Validate() => Validation.Problems(new ComplianceContextValidator(), this);
+
     /// <summary>The plan to check.</summary>
     public required CommissionPlan Plan { get; init; }
 
@@ -81,7 +88,7 @@ public sealed record ComplianceContext
 /// Validates a <see cref="ComplianceContext"/>. Error codes: <c>compliance.period.negative</c>,
 /// <c>compliance.margin.range</c>, <c>compliance.price.currency</c>, <c>compliance.price.positive</c>.
 /// </summary>
-public sealed class ComplianceContextValidator : AbstractValidator<ComplianceContext>
+internal sealed class ComplianceContextValidator : AbstractValidator<ComplianceContext>
 {
     /// <summary>Creates the validator.</summary>
     public ComplianceContextValidator()

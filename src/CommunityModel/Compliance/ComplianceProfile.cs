@@ -69,11 +69,11 @@ public sealed class ComplianceProfile
     /// <param name="context">The plan and how it is operated.</param>
     /// <param name="run">A run for the rules that need data.</param>
     /// <returns>One finding per rule.</returns>
-    /// <exception cref="ValidationException">The context is invalid; every problem is listed.</exception>
+    /// <exception cref="InvalidInputException">The context is invalid; every problem is listed.</exception>
     public ComplianceReport Check(ComplianceContext context, RunEvidence? run = null)
     {
         ArgumentNullException.ThrowIfNull(context);
-        new ComplianceContextValidator().ValidateAndThrow(context);
+        Validation.Check(new ComplianceContextValidator(), context);
         if (run is not null && run.Run.Plan != context.Plan)
         {
             throw new ArgumentException("The run was made with another plan than the one being checked.", nameof(run));

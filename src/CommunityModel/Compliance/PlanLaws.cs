@@ -32,6 +32,13 @@ public enum PlanLaw
 /// </summary>
 public sealed record PlanLawOptions
 {
+    /// <summary>
+    /// Every problem of this PlanLawOptions (each with its code and property path), in the order found; empty when it is
+    /// valid. The same check the calls that take it make before they throw <see cref="InvalidInputException"/>.
+    /// </summary>
+    /// <returns>The problems; empty when valid.</returns>
+    public IReadOnlyList<Problem> Validate() => Validation.Problems(new PlanLawOptionsValidator(), this);
+
     /// <summary>The seed; the same seed gives the same search and the same answer.</summary>
     public ulong Seed { get; init; } = 20_261_201;
 
@@ -55,7 +62,7 @@ public sealed record PlanLawOptions
 }
 
 /// <summary>Validates <see cref="PlanLawOptions"/>. Error codes: <c>laws.cases.range</c>, <c>laws.members.range</c>, <c>laws.orders.range</c>, <c>laws.laws.empty</c>, <c>laws.budget.positive</c>.</summary>
-public sealed class PlanLawOptionsValidator : AbstractValidator<PlanLawOptions>
+internal sealed class PlanLawOptionsValidator : AbstractValidator<PlanLawOptions>
 {
     /// <summary>Creates the validator.</summary>
     public PlanLawOptionsValidator()
@@ -178,12 +185,12 @@ public static class PlanLaws
     /// <param name="plan">The plan.</param>
     /// <param name="options">The search; defaults when null.</param>
     /// <returns>The report.</returns>
-    /// <exception cref="ValidationException">The options are invalid.</exception>
+    /// <exception cref="InvalidInputException">The options are invalid.</exception>
     public static PlanLawReport Check(CommissionPlan plan, PlanLawOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         options ??= new PlanLawOptions();
-        new PlanLawOptionsValidator().ValidateAndThrow(options);
+        Validation.Check(new PlanLawOptionsValidator(), options);
         var laws = options.Laws.Distinct().Order().ToImmutableArray();
         var search = new Search(plan);
         var rng = new SeededRandom(options.Seed);

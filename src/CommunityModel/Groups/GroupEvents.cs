@@ -122,9 +122,15 @@ public enum GroupEventStatus
 /// <summary>The outcome of one event.</summary>
 /// <param name="Status">How the event was taken.</param>
 /// <param name="Decisions">The decisions (empty for an allowed message).</param>
-/// <param name="Error">Why the event is invalid, for <see cref="GroupEventStatus.Invalid"/>.</param>
-public readonly record struct GroupOutcome(GroupEventStatus Status, IReadOnlyList<GroupDecision> Decisions, string? Error)
+/// <param name="Error">Why the event is invalid, in words, for <see cref="GroupEventStatus.Invalid"/>; otherwise null.</param>
+/// <param name="ErrorCode">
+/// The stable code of an invalid event, for <see cref="GroupEventStatus.Invalid"/>: <c>group.event.out-of-order</c>,
+/// <c>group.event.not-a-member</c>, <c>group.event.already-a-member</c>, <c>group.event.message-id-repeated</c>,
+/// <c>group.event.red-packet-shares</c>, <c>group.event.no-facts</c>, <c>group.event.policy-invalid</c>,
+/// <c>group.event.policy-same-version</c>, <c>group.event.policy-backdated</c>; otherwise null.
+/// </param>
+public readonly record struct GroupOutcome(GroupEventStatus Status, IReadOnlyList<GroupDecision> Decisions, string? Error, string? ErrorCode)
 {
     /// <summary>The outcome of an event applied with no decision.</summary>
-    public static GroupOutcome Applied { get; } = new(GroupEventStatus.Applied, [], null);
+    public static GroupOutcome Applied { get; } = new(GroupEventStatus.Applied, [], null, null);
 }

@@ -211,6 +211,13 @@ public sealed record EliminationRules
 /// </summary>
 public sealed record GroupPolicy
 {
+    /// <summary>
+    /// Every problem of this GroupPolicy (each with its code and property path), in the order found; empty when it is
+    /// valid. The same check the calls that take it make before they throw <see cref="InvalidInputException"/>.
+    /// </summary>
+    /// <returns>The problems; empty when valid.</returns>
+    public IReadOnlyList<Problem> Validate() => Validation.Problems(new GroupPolicyValidator(), this);
+
     /// <summary>The version decisions cite.</summary>
     public required string Version { get; init; }
 
@@ -247,12 +254,25 @@ public sealed record GroupPolicy
     /// <summary>Validates and returns the policy.</summary>
     /// <param name="policy">The policy.</param>
     /// <returns>The same policy.</returns>
-    /// <exception cref="ValidationException">Every problem, with its property path and code.</exception>
+    /// <exception cref="InvalidInputException">Every problem, with its property path and code.</exception>
     public static GroupPolicy Create(GroupPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        new GroupPolicyValidator().ValidateAndThrow(policy);
+        Validation.Check(new GroupPolicyValidator(), policy);
         return policy;
+    }
+
+    /// <summary>Validates a policy without throwing: the policy itself when valid, or every problem.</summary>
+    /// <param name="policy">The policy.</param>
+    /// <param name="valid">The policy when it is valid; otherwise null.</param>
+    /// <param name="problems">Every problem (codes <c>group.*</c>); empty when valid.</param>
+    /// <returns>True when the policy is valid.</returns>
+    public static bool TryCreate(GroupPolicy policy, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out GroupPolicy? valid, out IReadOnlyList<Problem> problems)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        problems = policy.Validate();
+        valid = problems.Count == 0 ? policy : null;
+        return valid is not null;
     }
 }
 
@@ -263,7 +283,7 @@ public sealed record GroupPolicy
 /// <c>group.flood.range</c>, <c>group.redpacket.range</c>, <c>group.redpacket.currency</c>,
 /// <c>group.elimination.range</c>.
 /// </summary>
-public sealed class GroupPolicyValidator : AbstractValidator<GroupPolicy>
+internal sealed class GroupPolicyValidator : AbstractValidator<GroupPolicy>
 {
     /// <summary>Creates the validator.</summary>
     public GroupPolicyValidator()

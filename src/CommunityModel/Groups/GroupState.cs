@@ -83,7 +83,7 @@ public sealed class GroupState
         ArgumentNullException.ThrowIfNull(e);
         if (_last is { } last && e.At < last)
         {
-            return Invalid($"event at {e.At} is before the last event at {last}: events must come in time order");
+            return Invalid("group.event.out-of-order", $"event at {e.At} is before the last event at {last}: events must come in time order");
         }
 
         if (e is MessagePosted message)
@@ -92,22 +92,21 @@ public sealed class GroupState
             ArgumentNullException.ThrowIfNull(message.Text);
             if (!_members.TryGetValue(message.Author, out var author))
             {
-                return Invalid($"'{message.Author}' is not a member of the group");
+                return Invalid("group.event.not-a-member", $"'{message.Author}' is not a member of the group");
             }
 
             if (message.MessageId is { } messageId && _messageAuthors.ContainsKey(messageId))
             {
-                return Invalid($"message id '{messageId}' was used before");
+                return Invalid("group.event.message-id-repeated", $"message id '{messageId}' was used before");
             }
 
             _last = e.At;
             return OnMessage(message, author);
         }
 
-        var error = Check(e);
-        if (error is not null)
+        if (Check(e) is { } error)
         {
-            return Invalid(error);
+            return Invalid(error.Code, error.Message);
         }
 
         _last = e.At;
@@ -125,35 +124,35 @@ public sealed class GroupState
         };
     }
 
-    private static GroupOutcome Invalid(string error) => new(GroupEventStatus.Invalid, [], error);
+    private static GroupOutcome Invalid(string code, string error) => new(GroupEventStatus.Invalid, [], error, code);
 
-    private static GroupOutcome Decided(params GroupDecision[] decisions) => new(GroupEventStatus.Decided, decisions, null);
+    private static GroupOutcome Decided(params GroupDecision[] decisions) => new(GroupEventStatus.Decided, decisions, null, null);
 
-    private string? Check(GroupEvent e)
+    private (string Code, string Message)? Check(GroupEvent e)
     {
-        string? NotMember(MemberId id) => _members.ContainsKey(id) ? null : $"'{id}' is not a member of the group";
+        (string, string)? NotMember(MemberId id) => _members.ContainsKey(id) ? null : ("group.event.not-a-member", $"'{id}' is not a member of the group");
         switch (e)
         {
             case MessagePosted m:
                 ArgumentNullException.ThrowIfNull(m.Text);
-                return NotMember(m.Author) ?? (m.MessageId is { } id && _messageAuthors.ContainsKey(id) ? $"message id '{id}' was used before" : null);
+                return NotMember(m.Author) ?? (m.MessageId is { } id && _messageAuthors.ContainsKey(id) ? ("group.event.message-id-repeated", $"message id '{id}' was used before") : null);
             case MemberLeft l: return NotMember(l.Member);
-            case RedPacketSent r: return NotMember(r.Sender) ?? (r.Count < 1 ? $"a red packet needs at least one share; got {r.Count}" : null);
+            case RedPacketSent r: return NotMember(r.Sender) ?? (r.Count < 1 ? ("group.event.red-packet-shares", $"a red packet needs at least one share; got {r.Count}") : null);
             case CheckedIn c: return NotMember(c.Member);
             case RoleChanged rc: return NotMember(rc.Member);
-            case MemberAdded a: return _members.ContainsKey(a.Member) ? $"'{a.Member}' is already a member" : null;
-            case JoinRequested j: return j.Facts is null ? "a join request needs the candidate's facts" : null;
+            case MemberAdded a: return _members.ContainsKey(a.Member) ? ("group.event.already-a-member", $"'{a.Member}' is already a member") : null;
+            case JoinRequested j: return j.Facts is null ? ("group.event.no-facts", "a join request needs the candidate's facts") : null;
             case PolicyChanged pc:
                 ArgumentNullException.ThrowIfNull(pc.Policy);
-                var problems = new GroupPolicyValidator().Validate(pc.Policy);
-                if (!problems.IsValid)
+                var problems = pc.Policy.Validate();
+                if (problems.Count > 0)
                 {
-                    return "the new policy is invalid: " + string.Join("; ", problems.Errors.Select(x => $"{x.PropertyName} ({x.ErrorCode}): {x.ErrorMessage}"));
+                    return ("group.event.policy-invalid", "the new policy is invalid: " + string.Join("; ", problems.Select(x => $"{x.Path} ({x.Code}): {x.Message}")));
                 }
 
                 var latest = _policies[^1];
-                return latest.Policy.Version == pc.Policy.Version ? $"policy version '{pc.Policy.Version}' is already in force"
-                    : Max(pc.Policy.EffectiveFrom, pc.At) < latest.From ? "a policy cannot take effect before the latest one" : null;
+                return latest.Policy.Version == pc.Policy.Version ? ("group.event.policy-same-version", $"policy version '{pc.Policy.Version}' is already in force")
+                    : Max(pc.Policy.EffectiveFrom, pc.At) < latest.From ? ("group.event.policy-backdated", "a policy cannot take effect before the latest one") : null;
             default: return null;
         }
     }

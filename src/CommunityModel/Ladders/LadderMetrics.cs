@@ -79,7 +79,7 @@ public static class LadderMetrics
     /// <param name="refunds">Refunds of those orders, or null.</param>
     /// <param name="tree">The referral tree, or null: with it, a buyer's first order counts as referred when the buyer had a sponsor at that instant.</param>
     /// <returns>The report.</returns>
-    /// <exception cref="DomainRuleException">An order or refund is in another currency, or a refund names an unknown order or exceeds it.</exception>
+    /// <exception cref="InvalidInputException">An order or refund is in another currency, or a refund names an unknown order or exceeds it.</exception>
     public static LadderReport Compute(ProductLadder ladder, IReadOnlyList<Order> orders, IReadOnlyList<Refund>? refunds = null, ReferralTree? tree = null)
     {
         ArgumentNullException.ThrowIfNull(ladder);
@@ -93,7 +93,7 @@ public static class LadderMetrics
             var o = orders[i];
             if (o.Amount.Currency != currency)
             {
-                throw new DomainRuleException(new CurrencyMismatchRule(currency, o.Amount.Currency));
+                throw new InvalidInputException(new CurrencyMismatchRule(currency, o.Amount.Currency));
             }
 
             net[i] = o.Amount.MinorUnits;
@@ -106,17 +106,17 @@ public static class LadderMetrics
             {
                 if (r.Amount.Currency != currency)
                 {
-                    throw new DomainRuleException(new CurrencyMismatchRule(currency, r.Amount.Currency));
+                    throw new InvalidInputException(new CurrencyMismatchRule(currency, r.Amount.Currency));
                 }
 
                 if (!orderIndex.TryGetValue(r.Order, out var oi))
                 {
-                    throw new DomainRuleException(new RefundForUnknownOrderRule(r.Id, r.Order));
+                    throw new InvalidInputException(new RefundForUnknownOrderRule(r.Id, r.Order));
                 }
 
                 if (r.Amount.MinorUnits <= 0 || r.Amount.MinorUnits > net[oi])
                 {
-                    throw new DomainRuleException(new RefundMustNotExceedOrderRule(r.Id, r.Order, r.Amount, new Money(net[oi], currency)));
+                    throw new InvalidInputException(new RefundMustNotExceedOrderRule(r.Id, r.Order, r.Amount, new Money(net[oi], currency)));
                 }
 
                 net[oi] -= r.Amount.MinorUnits;

@@ -99,13 +99,26 @@ public sealed class ProductLadder
     /// <param name="currency">The currency of every price.</param>
     /// <param name="rungs">The rungs, lowest first.</param>
     /// <returns>The ladder.</returns>
-    /// <exception cref="ValidationException">Every problem, with its property path and code.</exception>
+    /// <exception cref="InvalidInputException">Every problem, with its property path and code.</exception>
     public static ProductLadder Create(Currency currency, IEnumerable<Rung> rungs)
     {
         ArgumentNullException.ThrowIfNull(rungs);
         var definition = new ProductLadderDefinition(currency, [.. rungs]);
-        new ProductLadderValidator().ValidateAndThrow(definition);
+        Validation.Check(new ProductLadderValidator(), definition);
         return new ProductLadder(currency, definition.Rungs);
+    }
+
+    /// <summary>Validates a ladder definition and builds the ladder, or returns every problem without throwing.</summary>
+    /// <param name="definition">The currency and the rungs, bottom first.</param>
+    /// <param name="ladder">The ladder when the definition is valid; otherwise null.</param>
+    /// <param name="problems">Every problem (codes <c>ladder.*</c>); empty when valid.</param>
+    /// <returns>True when the ladder was built.</returns>
+    public static bool TryCreate(ProductLadderDefinition definition, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ProductLadder? ladder, out IReadOnlyList<Problem> problems)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        problems = definition.Validate();
+        ladder = problems.Count == 0 ? new ProductLadder(definition.Currency, definition.Rungs) : null;
+        return ladder is not null;
     }
 
     /// <summary>The index of the rung a product is on, or -1 when it is not on the ladder.</summary>
@@ -138,7 +151,15 @@ public sealed class ProductLadder
 /// <summary>The input a <see cref="ProductLadder"/> is built from, as validated.</summary>
 /// <param name="Currency">The currency of every price.</param>
 /// <param name="Rungs">The rungs, lowest first.</param>
-public sealed record ProductLadderDefinition(Currency Currency, ImmutableArray<Rung> Rungs);
+public sealed record ProductLadderDefinition(Currency Currency, ImmutableArray<Rung> Rungs)
+{
+    /// <summary>
+    /// Every problem of this ProductLadderDefinition (each with its code and property path), in the order found; empty when it is
+    /// valid. The same check the calls that take it make before they throw <see cref="InvalidInputException"/>.
+    /// </summary>
+    /// <returns>The problems; empty when valid.</returns>
+    public IReadOnlyList<Problem> Validate() => Validation.Problems(new ProductLadderValidator(), this);
+}
 
 /// <summary>
 /// Validates a ladder. Error codes: <c>ladder.rungs.empty</c>, <c>ladder.trial.missing</c>,
@@ -146,7 +167,7 @@ public sealed record ProductLadderDefinition(Currency Currency, ImmutableArray<R
 /// <c>ladder.roles.order</c>, <c>ladder.price.currency</c>, <c>ladder.price.band</c>,
 /// <c>ladder.price.not-rising</c>, <c>ladder.product.duplicate</c>.
 /// </summary>
-public sealed class ProductLadderValidator : AbstractValidator<ProductLadderDefinition>
+internal sealed class ProductLadderValidator : AbstractValidator<ProductLadderDefinition>
 {
     /// <summary>Creates the validator.</summary>
     public ProductLadderValidator()

@@ -75,8 +75,8 @@ public sealed class MembershipBook
     /// <param name="tree">The members.</param>
     /// <param name="versions">The policy versions.</param>
     /// <returns>The book.</returns>
-    /// <exception cref="FluentValidation.ValidationException">A version is invalid (every problem listed).</exception>
-    /// <exception cref="DomainRuleException">Versions differ in their tiers, or none was given.</exception>
+    /// <exception cref="InvalidInputException">A version is invalid (every problem listed).</exception>
+    /// <exception cref="InvalidInputException">Versions differ in their tiers, or none was given.</exception>
     public static MembershipBook Create(ReferralTree tree, params IEnumerable<MembershipPolicy> versions)
     {
         ArgumentNullException.ThrowIfNull(tree);
@@ -91,7 +91,7 @@ public sealed class MembershipBook
         {
             if (!v.Tiers.Select(t => t.Id).SequenceEqual(list[0].Tiers.Select(t => t.Id), StringComparer.Ordinal))
             {
-                throw new DomainRuleException(new PolicyVersionsMustShareTiersRule(v.Version));
+                throw new InvalidInputException(new PolicyVersionsMustShareTiersRule(v.Version));
             }
         }
 
@@ -319,12 +319,12 @@ public sealed class MembershipBook
         var tier = policy.IndexOf(tierId);
         if (tier < 0)
         {
-            throw new DomainRuleException(new TierMustExistRule(tierId));
+            throw new InvalidInputException(new TierMustExistRule(tierId));
         }
 
         if (string.IsNullOrWhiteSpace(reason) || string.IsNullOrWhiteSpace(actor))
         {
-            throw new DomainRuleException(new ManualChangeNeedsReasonRule(member));
+            throw new InvalidInputException(new ManualChangeNeedsReasonRule(member));
         }
 
         if (until is { } u && u <= at)
@@ -347,7 +347,7 @@ public sealed class MembershipBook
         var m = Index(member);
         if (string.IsNullOrWhiteSpace(reason) || string.IsNullOrWhiteSpace(actor))
         {
-            throw new DomainRuleException(new ManualChangeNeedsReasonRule(member));
+            throw new InvalidInputException(new ManualChangeNeedsReasonRule(member));
         }
 
         if (!_locks.Remove(m))
@@ -374,12 +374,12 @@ public sealed class MembershipBook
         var m = Index(member);
         if (PolicyAt(from).IndexOf(tierId) < 0)
         {
-            throw new DomainRuleException(new TierMustExistRule(tierId));
+            throw new InvalidInputException(new TierMustExistRule(tierId));
         }
 
         if (string.IsNullOrWhiteSpace(reason) || string.IsNullOrWhiteSpace(actor))
         {
-            throw new DomainRuleException(new ManualChangeNeedsReasonRule(member));
+            throw new InvalidInputException(new ManualChangeNeedsReasonRule(member));
         }
 
         if (!_grants.TryGetValue(m, out var list))
@@ -399,7 +399,7 @@ public sealed class MembershipBook
         ArgumentNullException.ThrowIfNull(facts);
         if (facts.Currency != policy.Currency)
         {
-            throw new DomainRuleException(new CurrencyMismatchRule(policy.Currency, facts.Currency));
+            throw new InvalidInputException(new CurrencyMismatchRule(policy.Currency, facts.Currency));
         }
 
         var since = _since;
@@ -620,13 +620,13 @@ public sealed class MembershipBook
         o.Criteria?.ToImmutable() ?? []);
 
     private int Index(MemberId member) =>
-        _tree.TryGetIndex(member, out var i) ? i : throw new DomainRuleException(new MemberMustBeKnownRule(member));
+        _tree.TryGetIndex(member, out var i) ? i : throw new InvalidInputException(new MemberMustBeKnownRule(member));
 
     private int IndexIn(ReferralTree tree, MemberId member)
     {
         if (!tree.TryGetIndex(member, out var i))
         {
-            throw new DomainRuleException(new MemberMustBeKnownRule(member));
+            throw new InvalidInputException(new MemberMustBeKnownRule(member));
         }
 
         if (i >= _earned.Length && !ReferenceEquals(tree, _tree))

@@ -74,7 +74,7 @@ public sealed class MembershipFacts
     /// <param name="orders">The orders, in any order.</param>
     /// <param name="refunds">The refunds, or null.</param>
     /// <returns>The facts.</returns>
-    /// <exception cref="DomainRuleException">A buyer is not a member, a currency differs, or a refund is invalid.</exception>
+    /// <exception cref="InvalidInputException">A buyer is not a member, a currency differs, or a refund is invalid.</exception>
     public static MembershipFacts Build(ReferralTree tree, Currency currency, IReadOnlyList<Order> orders, IReadOnlyList<Refund>? refunds = null)
     {
         ArgumentNullException.ThrowIfNull(tree);
@@ -88,12 +88,12 @@ public sealed class MembershipFacts
             var o = orders[i];
             if (!tree.TryGetIndex(o.Buyer, out var b))
             {
-                throw new DomainRuleException(new BuyerMustBeAMemberRule(o.Id, o.Buyer));
+                throw new InvalidInputException(new BuyerMustBeAMemberRule(o.Id, o.Buyer));
             }
 
             if (o.Amount.Currency != currency)
             {
-                throw new DomainRuleException(new CurrencyMismatchRule(currency, o.Amount.Currency));
+                throw new InvalidInputException(new CurrencyMismatchRule(currency, o.Amount.Currency));
             }
 
             buyer[i] = b;
@@ -149,18 +149,18 @@ public sealed class MembershipFacts
                 var r = sorted[k];
                 if (r.Amount.Currency != currency)
                 {
-                    throw new DomainRuleException(new CurrencyMismatchRule(currency, r.Amount.Currency));
+                    throw new InvalidInputException(new CurrencyMismatchRule(currency, r.Amount.Currency));
                 }
 
                 if (!positionOf.TryGetValue(r.Order, out var pos))
                 {
-                    throw new DomainRuleException(new RefundForUnknownOrderRule(r.Id, r.Order));
+                    throw new InvalidInputException(new RefundForUnknownOrderRule(r.Id, r.Order));
                 }
 
                 refunded.TryGetValue(pos, out var before);
                 if (r.Amount.MinorUnits <= 0 || r.Amount.MinorUnits > amounts[pos] - before)
                 {
-                    throw new DomainRuleException(new RefundMustNotExceedOrderRule(r.Id, r.Order, r.Amount, new Money(amounts[pos] - before, currency)));
+                    throw new InvalidInputException(new RefundMustNotExceedOrderRule(r.Id, r.Order, r.Amount, new Money(amounts[pos] - before, currency)));
                 }
 
                 refunded[pos] = before + r.Amount.MinorUnits;
@@ -230,7 +230,7 @@ public sealed class MembershipFacts
         {
             if (o.Amount.Currency != Currency)
             {
-                throw new DomainRuleException(new CurrencyMismatchRule(Currency, o.Amount.Currency));
+                throw new InvalidInputException(new CurrencyMismatchRule(Currency, o.Amount.Currency));
             }
 
             var p = ProductIndexOf(o.Product);

@@ -79,6 +79,13 @@ public sealed record PriceQuote(Money Price, Money ListPrice, string? TierId, st
 /// </summary>
 public sealed record MembershipPolicy
 {
+    /// <summary>
+    /// Every problem of this MembershipPolicy (each with its code and property path), in the order found; empty when it is
+    /// valid. The same check the calls that take it make before they throw <see cref="InvalidInputException"/>.
+    /// </summary>
+    /// <returns>The problems; empty when valid.</returns>
+    public IReadOnlyList<Problem> Validate() => Validation.Problems(new MembershipPolicyValidator(), this);
+
     /// <summary>The version tier changes cite.</summary>
     public required string Version { get; init; }
 
@@ -122,12 +129,25 @@ public sealed record MembershipPolicy
     /// <summary>Validates and returns the policy.</summary>
     /// <param name="policy">The policy.</param>
     /// <returns>The same policy.</returns>
-    /// <exception cref="ValidationException">Every problem, with its property path and code.</exception>
+    /// <exception cref="InvalidInputException">Every problem, with its property path and code.</exception>
     public static MembershipPolicy Create(MembershipPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        new MembershipPolicyValidator().ValidateAndThrow(policy);
+        Validation.Check(new MembershipPolicyValidator(), policy);
         return policy;
+    }
+
+    /// <summary>Validates a policy without throwing: the policy itself when valid, or every problem.</summary>
+    /// <param name="policy">The policy.</param>
+    /// <param name="valid">The policy when it is valid; otherwise null.</param>
+    /// <param name="problems">Every problem (codes <c>membership.*</c>); empty when valid.</param>
+    /// <returns>True when the policy is valid.</returns>
+    public static bool TryCreate(MembershipPolicy policy, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out MembershipPolicy? valid, out IReadOnlyList<Problem> problems)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        problems = policy.Validate();
+        valid = problems.Count == 0 ? policy : null;
+        return valid is not null;
     }
 
     /// <summary>The index of a tier, or -1.</summary>
@@ -224,7 +244,7 @@ public sealed record MembershipPolicy
 /// <c>membership.paid.term</c>, <c>membership.paid.duplicate</c>, <c>membership.privilege.range</c>,
 /// <c>membership.privilege.currency</c>, <c>membership.ladder.currency</c>.
 /// </summary>
-public sealed class MembershipPolicyValidator : AbstractValidator<MembershipPolicy>
+internal sealed class MembershipPolicyValidator : AbstractValidator<MembershipPolicy>
 {
     /// <summary>Creates the validator.</summary>
     public MembershipPolicyValidator()

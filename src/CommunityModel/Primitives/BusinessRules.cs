@@ -1,8 +1,9 @@
 namespace CommunityModel.Primitives;
 
 /// <summary>
-/// A business rule that can be broken at run time. Each rule is a named type so that
-/// callers and tests can tell exactly which rule broke.
+/// A business rule that can be broken at run time. Each rule is a named type so that callers and tests can
+/// tell exactly which rule broke: it is thrown inside an <see cref="InvalidInputException"/>
+/// (<see cref="InvalidInputException.Rule"/>), its code and message being the exception's one problem.
 /// </summary>
 public interface IBusinessRule
 {
@@ -11,24 +12,6 @@ public interface IBusinessRule
 
     /// <summary>A human-readable description of what was broken, with the values involved.</summary>
     string Message { get; }
-}
-
-/// <summary>The single exception type of the domain: thrown when an operation would break a business rule.</summary>
-public sealed class DomainRuleException : Exception
-{
-    /// <summary>Creates the exception for a broken rule.</summary>
-    /// <param name="rule">The rule that was broken.</param>
-    public DomainRuleException(IBusinessRule rule)
-        : base(Preconditions.NotNull(rule).Message)
-    {
-        Rule = rule;
-    }
-
-    /// <summary>The rule that was broken.</summary>
-    public IBusinessRule Rule { get; }
-
-    /// <summary>The code of the rule that was broken.</summary>
-    public string Code => Rule.Code;
 }
 
 /// <summary>Two amounts of different currencies were combined.</summary>

@@ -5,13 +5,21 @@ namespace CommunityModel.Primitives;
 /// <summary>A currency as people write it in configuration; validated by <see cref="CurrencyDefinitionValidator"/>.</summary>
 /// <param name="Code">Three upper-case ASCII letters.</param>
 /// <param name="MinorDigits">Digits of the minor unit.</param>
-public sealed record CurrencyDefinition(string? Code, int MinorDigits);
+public sealed record CurrencyDefinition(string? Code, int MinorDigits)
+{
+    /// <summary>
+    /// Every problem of this CurrencyDefinition (each with its code and property path), in the order found; empty when it is
+    /// valid. The same check the calls that take it make before they throw <see cref="InvalidInputException"/>.
+    /// </summary>
+    /// <returns>The problems; empty when valid.</returns>
+    public IReadOnlyList<Problem> Validate() => Validation.Problems(new CurrencyDefinitionValidator(), this);
+}
 
 /// <summary>
 /// Validates a <see cref="CurrencyDefinition"/>. Error codes: <c>currency.code.empty</c>,
 /// <c>currency.code.format</c>, <c>currency.digits.range</c>, <c>currency.digits.conflict</c>.
 /// </summary>
-public sealed class CurrencyDefinitionValidator : AbstractValidator<CurrencyDefinition>
+internal sealed class CurrencyDefinitionValidator : AbstractValidator<CurrencyDefinition>
 {
     /// <summary>Creates the validator.</summary>
     public CurrencyDefinitionValidator()

@@ -5,7 +5,7 @@ namespace CommunityModel.Primitives;
 
 /// <summary>
 /// An exact amount of one currency in whole minor units (fen, cents). Arithmetic is checked:
-/// overflow and mixing currencies throw <see cref="DomainRuleException"/> with a named rule.
+/// overflow and mixing currencies throw <see cref="InvalidInputException"/> with a named rule.
 /// Text form is <c>"CNY 12.34"</c> (invariant culture, '.' as the decimal separator).
 /// </summary>
 /// <param name="MinorUnits">The amount in minor units.</param>
@@ -38,7 +38,7 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
 
         if (scaled > long.MaxValue || scaled < long.MinValue)
         {
-            throw new DomainRuleException(new MoneyOverflowRule("OfMajor"));
+            throw new InvalidInputException(new MoneyOverflowRule("OfMajor"));
         }
 
         return new Money((long)scaled, currency);
@@ -69,7 +69,7 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
     /// <param name="a">An amount.</param>
     /// <returns>The negated amount.</returns>
     public static Money operator -(Money a)
-        => a.MinorUnits == long.MinValue ? throw new DomainRuleException(new MoneyOverflowRule("negation")) : new(-a.MinorUnits, a.Currency);
+        => a.MinorUnits == long.MinValue ? throw new InvalidInputException(new MoneyOverflowRule("negation")) : new(-a.MinorUnits, a.Currency);
 
     /// <summary>Multiplies an amount by a whole quantity.</summary>
     /// <param name="a">An amount.</param>
@@ -80,7 +80,7 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
         var p = (Int128)a.MinorUnits * quantity;
         if (p > long.MaxValue || p < long.MinValue)
         {
-            throw new DomainRuleException(new MoneyOverflowRule("multiplication"));
+            throw new InvalidInputException(new MoneyOverflowRule("multiplication"));
         }
 
         return new((long)p, a.Currency);
@@ -459,7 +459,7 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
     {
         if (a.Currency != b.Currency)
         {
-            throw new DomainRuleException(new CurrencyMismatchRule(a.Currency, b.Currency));
+            throw new InvalidInputException(new CurrencyMismatchRule(a.Currency, b.Currency));
         }
 
         return a.Currency;
@@ -470,7 +470,7 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
         var r = add ? (Int128)a + b : (Int128)a - b;
         if (r > long.MaxValue || r < long.MinValue)
         {
-            throw new DomainRuleException(new MoneyOverflowRule(add ? "addition" : "subtraction"));
+            throw new InvalidInputException(new MoneyOverflowRule(add ? "addition" : "subtraction"));
         }
 
         return (long)r;

@@ -12,12 +12,19 @@ namespace CommunityModel.Primitives;
 /// <param name="Currency">The currency code, e.g. <c>"CNY"</c>.</param>
 public sealed record MoneyDefinition(string? Amount, string? Currency)
 {
+    /// <summary>
+    /// Every problem of this MoneyDefinition (each with its code and property path), in the order found; empty when it is
+    /// valid. The same check the calls that take it make before they throw <see cref="InvalidInputException"/>.
+    /// </summary>
+    /// <returns>The problems; empty when valid.</returns>
+    public IReadOnlyList<Problem> Validate() => Validation.Problems(new MoneyDefinitionValidator(), this);
+
     /// <summary>Validates and builds the amount.</summary>
     /// <returns>The amount.</returns>
-    /// <exception cref="ValidationException">Every problem, with path and code.</exception>
+    /// <exception cref="InvalidInputException">Every problem, with path and code.</exception>
     public Money ToMoney()
     {
-        new MoneyDefinitionValidator().ValidateAndThrow(this);
+        Validation.Check(new MoneyDefinitionValidator(), this);
         return Money.Parse(Amount!, Primitives.Currency.FromCode(Currency!));
     }
 }
@@ -26,7 +33,7 @@ public sealed record MoneyDefinition(string? Amount, string? Currency)
 /// Validates a <see cref="MoneyDefinition"/>. Codes: <c>money.amount.empty</c>,
 /// <c>money.amount.format</c>, <c>money.currency.empty</c>, <c>money.currency.unknown</c>.
 /// </summary>
-public sealed class MoneyDefinitionValidator : AbstractValidator<MoneyDefinition>
+internal sealed class MoneyDefinitionValidator : AbstractValidator<MoneyDefinition>
 {
     /// <summary>Creates the validator.</summary>
     public MoneyDefinitionValidator()

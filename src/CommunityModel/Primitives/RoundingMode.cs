@@ -85,7 +85,7 @@ public static class ExactMath
         var q = Divide(numerator, denominator, mode);
         if (q > long.MaxValue || q < long.MinValue)
         {
-            throw new DomainRuleException(new MoneyOverflowRule("a rounded division"));
+            throw new InvalidInputException(new MoneyOverflowRule("a rounded division"));
         }
 
         return (long)q;

@@ -46,9 +46,9 @@ public sealed class ReferralTree
     /// </summary>
     /// <param name="records">The join records.</param>
     /// <returns>The tree.</returns>
-    /// <exception cref="DomainRuleException">With <see cref="ReferralTreeMustBeConsistentRule"/> listing every problem.</exception>
+    /// <exception cref="InvalidInputException">With <see cref="ReferralTreeMustBeConsistentRule"/> listing every problem.</exception>
     public static ReferralTree Build(IEnumerable<JoinRecord> records)
-        => TryBuild(records, out var tree, out var problems) ? tree! : throw new DomainRuleException(new ReferralTreeMustBeConsistentRule(problems));
+        => TryBuild(records, out var tree, out var problems) ? tree! : throw new InvalidInputException(new ReferralTreeMustBeConsistentRule(problems));
 
     /// <summary>Builds a tree, or returns every problem without building anything.</summary>
     /// <param name="records">The join records.</param>
@@ -85,7 +85,7 @@ public sealed class ReferralTree
     /// </summary>
     /// <param name="transfer">The transfer.</param>
     /// <returns>The new tree; this one is unchanged.</returns>
-    /// <exception cref="DomainRuleException">With <see cref="ReferralTreeMustBeConsistentRule"/> naming the problem.</exception>
+    /// <exception cref="InvalidInputException">With <see cref="ReferralTreeMustBeConsistentRule"/> naming the problem.</exception>
     public ReferralTree WithTransfer(SponsorTransfer transfer)
     {
         ArgumentNullException.ThrowIfNull(transfer);
@@ -143,7 +143,7 @@ public sealed class ReferralTree
 
         if (problems.Count > 0)
         {
-            throw new DomainRuleException(new ReferralTreeMustBeConsistentRule(problems));
+            throw new InvalidInputException(new ReferralTreeMustBeConsistentRule(problems));
         }
 
         var history = new Dictionary<int, TransferHistory>(_history);
@@ -403,7 +403,7 @@ public sealed class ReferralTree
         {
             if (list[k].Amount.Currency != currency)
             {
-                throw new DomainRuleException(new CurrencyMismatchRule(currency, list[k].Amount.Currency));
+                throw new InvalidInputException(new CurrencyMismatchRule(currency, list[k].Amount.Currency));
             }
 
             idx[k] = IndexOf(list[k].Buyer);

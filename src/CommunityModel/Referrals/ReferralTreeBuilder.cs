@@ -143,9 +143,9 @@ public sealed class ReferralTreeBuilder
 
     /// <summary>Builds the tree.</summary>
     /// <returns>The tree.</returns>
-    /// <exception cref="DomainRuleException">With <see cref="ReferralTreeMustBeConsistentRule"/> listing every problem.</exception>
+    /// <exception cref="InvalidInputException">With <see cref="ReferralTreeMustBeConsistentRule"/> listing every problem.</exception>
     public ReferralTree Build()
-        => TryBuild(out var tree, out var problems) ? tree! : throw new DomainRuleException(new ReferralTreeMustBeConsistentRule(problems));
+        => TryBuild(out var tree, out var problems) ? tree! : throw new InvalidInputException(new ReferralTreeMustBeConsistentRule(problems));
 
     private int Intern(ReadOnlySpan<char> key)
     {

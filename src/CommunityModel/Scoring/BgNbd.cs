@@ -1,3 +1,4 @@
+using CommunityModel.Primitives;
 using MathNet.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -13,21 +14,6 @@ namespace CommunityModel.Scoring;
 /// <param name="Recency">t_x: time from the first to the last purchase (0 when x = 0).</param>
 /// <param name="Age">T: time from the first purchase to the end of the calibration period.</param>
 public sealed record RepeatSummary(string CustomerId, int Frequency, double Recency, double Age);
-
-/// <summary>A summary was rejected; every offender is listed.</summary>
-public sealed class RepeatSummaryException : ArgumentException
-{
-    /// <summary>Creates the exception.</summary>
-    /// <param name="problems">Every problem, one per offending customer and rule.</param>
-    public RepeatSummaryException(IReadOnlyList<string> problems)
-        : base($"The repeat-purchase summaries have {problems.Count} problem(s): " + string.Join("; ", problems.Take(20)) + (problems.Count > 20 ? $"; and {problems.Count - 20} more" : string.Empty))
-    {
-        Problems = problems;
-    }
-
-    /// <summary>Every problem found.</summary>
-    public IReadOnlyList<string> Problems { get; }
-}
 
 /// <summary>BG/NBD parameters (Fader, Hardie and Lee 2005): purchase rates ~ Gamma(r, alpha), dropout ~ Beta(a, b).</summary>
 /// <param name="R">Shape of the purchase-rate gamma.</param>
@@ -52,41 +38,41 @@ public static class BgNbd
 {
     /// <summary>Checks summaries: at least one; no negative or non-finite time; recency not beyond age; zero frequency has zero recency.</summary>
     /// <param name="summaries">The summaries.</param>
-    /// <exception cref="RepeatSummaryException">Every problem found.</exception>
+    /// <exception cref="InvalidInputException">Every problem found.</exception>
     public static void Validate(IReadOnlyList<RepeatSummary> summaries)
     {
         ArgumentNullException.ThrowIfNull(summaries);
-        var problems = new List<string>();
+        var problems = new List<Problem>();
         if (summaries.Count == 0)
         {
-            problems.Add("no customers to fit");
+            problems.Add(new Problem("scoring.summary.empty", string.Empty, "no customers to fit"));
         }
 
         foreach (var s in summaries)
         {
             if (s.Frequency < 0)
             {
-                problems.Add($"{s.CustomerId}: frequency {s.Frequency} is negative");
+                problems.Add(new Problem("scoring.summary.frequency", s.CustomerId, $"{s.CustomerId}: frequency {s.Frequency} is negative"));
             }
 
             if (!double.IsFinite(s.Recency) || !double.IsFinite(s.Age) || s.Recency < 0 || s.Age < 0)
             {
-                problems.Add($"{s.CustomerId}: times must be finite and not negative (recency {s.Recency}, age {s.Age})");
+                problems.Add(new Problem("scoring.summary.times", s.CustomerId, $"{s.CustomerId}: times must be finite and not negative (recency {s.Recency}, age {s.Age})"));
             }
             else if (s.Recency > s.Age)
             {
-                problems.Add($"{s.CustomerId}: recency {s.Recency} is beyond age {s.Age}");
+                problems.Add(new Problem("scoring.summary.recency", s.CustomerId, $"{s.CustomerId}: recency {s.Recency} is beyond age {s.Age}"));
             }
 
             if (s.Frequency == 0 && s.Recency > 0)
             {
-                problems.Add($"{s.CustomerId}: no repeat purchase but recency {s.Recency} > 0");
+                problems.Add(new Problem("scoring.summary.recency", s.CustomerId, $"{s.CustomerId}: no repeat purchase but recency {s.Recency} > 0"));
             }
         }
 
         if (problems.Count > 0)
         {
-            throw new RepeatSummaryException(problems);
+            throw new InvalidInputException(problems);
         }
     }
 
@@ -140,7 +126,7 @@ public static class BgNbd
     /// <param name="tolerance">The optimizer's convergence tolerance on the objective.</param>
     /// <param name="maxIterations">The optimizer's iteration limit.</param>
     /// <returns>The fit, which says whether it converged.</returns>
-    /// <exception cref="RepeatSummaryException">Bad summaries, every problem listed.</exception>
+    /// <exception cref="InvalidInputException">Bad summaries, every problem listed.</exception>
     public static BgNbdFit Fit(IReadOnlyList<RepeatSummary> summaries, double tolerance = 1e-10, int maxIterations = 10_000)
     {
         Validate(summaries);

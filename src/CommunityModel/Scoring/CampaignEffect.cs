@@ -104,7 +104,7 @@ public static class CampaignEffect
             var (before, after) = customers[i];
             if (before.Currency != currency || after.Currency != currency)
             {
-                throw new DomainRuleException(new CurrencyMismatchRule(currency, before.Currency != currency ? before.Currency : after.Currency));
+                throw new InvalidInputException(new CurrencyMismatchRule(currency, before.Currency != currency ? before.Currency : after.Currency));
             }
 
             d[i] = checked(after.MinorUnits - before.MinorUnits);
@@ -156,7 +156,7 @@ public static class CampaignEffect
         {
             if (values[i].Currency != currency)
             {
-                throw new DomainRuleException(new CurrencyMismatchRule(currency, values[i].Currency));
+                throw new InvalidInputException(new CurrencyMismatchRule(currency, values[i].Currency));
             }
 
             a[i] = values[i].MinorUnits;

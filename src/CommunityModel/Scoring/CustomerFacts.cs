@@ -4,21 +4,6 @@ using NodaTime;
 
 namespace CommunityModel.Scoring;
 
-/// <summary>Scoring input was rejected; every problem is listed.</summary>
-public sealed class ScoringInputException : ArgumentException
-{
-    /// <summary>Creates the exception.</summary>
-    /// <param name="problems">Every problem found.</param>
-    public ScoringInputException(IReadOnlyList<string> problems)
-        : base($"The scoring input has {problems.Count} problem(s): " + string.Join("; ", problems.Take(20)) + (problems.Count > 20 ? $"; and {problems.Count - 20} more" : string.Empty))
-    {
-        Problems = problems;
-    }
-
-    /// <summary>Every problem found.</summary>
-    public IReadOnlyList<string> Problems { get; }
-}
-
 /// <summary>
 /// Everything the key-customer scorer knows about one customer as of a day: purchases, referrals and
 /// the recorded interactions, all facts. Build them with <see cref="CustomerFacts.Build"/> or fill them
@@ -85,14 +70,14 @@ public sealed record CustomerFacts
 
     /// <summary>The problems of these facts (negative counts, purchases after the as-of day, mixed currencies); empty when sound.</summary>
     /// <returns>The problems.</returns>
-    public IReadOnlyList<string> Problems()
+    public IReadOnlyList<Problem> Problems()
     {
-        var problems = new List<string>();
+        var problems = new List<Problem>();
         void Check(bool ok, string what)
         {
             if (!ok)
             {
-                problems.Add($"{CustomerId}: {what}");
+                problems.Add(new Problem("scoring.facts.invalid", CustomerId, $"{CustomerId}: {what}"));
             }
         }
 
@@ -124,7 +109,7 @@ public sealed record CustomerFacts
     /// <param name="tree">The referral tree, or null.</param>
     /// <param name="zone">The store's zone, to read join instants as days (required with a tree).</param>
     /// <returns>The facts, one per customer.</returns>
-    /// <exception cref="ScoringInputException">Every bad purchase listed (other currency, quantity below 1).</exception>
+    /// <exception cref="InvalidInputException">Every bad purchase listed (other currency, quantity below 1).</exception>
     public static IReadOnlyList<CustomerFacts> Build(
         IEnumerable<Purchase> purchases,
         IEnumerable<Interaction> interactions,
@@ -154,14 +139,14 @@ public sealed record CustomerFacts
             return i;
         }
 
-        var problems = new List<string>();
+        var problems = new List<Problem>();
         var dayKeys = new List<long>();
         foreach (var p in purchases)
         {
             ArgumentNullException.ThrowIfNull(p);
             if (p.Value.Currency != currency || p.Quantity < 1 || string.IsNullOrWhiteSpace(p.CustomerId))
             {
-                problems.Add($"purchase by '{p.CustomerId}' on {p.Date}: needs a customer, quantity at least 1 and {currency.Code} (got {p.Value}, quantity {p.Quantity})");
+                problems.Add(new Problem("scoring.purchase.invalid", p.CustomerId, $"purchase by '{p.CustomerId}' on {p.Date}: needs a customer, quantity at least 1 and {currency.Code} (got {p.Value}, quantity {p.Quantity})"));
                 continue;
             }
 
@@ -177,7 +162,7 @@ public sealed record CustomerFacts
 
         if (problems.Count > 0)
         {
-            throw new ScoringInputException(problems);
+            throw new InvalidInputException(problems);
         }
 
         var keys = dayKeys.ToArray();

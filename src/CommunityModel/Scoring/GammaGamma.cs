@@ -1,3 +1,4 @@
+using CommunityModel.Primitives;
 using MathNet.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -47,22 +48,22 @@ public static class GammaGamma
     /// <param name="summaries">The repeat buyers.</param>
     /// <param name="tolerance">The optimizer's tolerance.</param>
     /// <returns>The fit.</returns>
-    /// <exception cref="RepeatSummaryException">Every bad summary listed.</exception>
+    /// <exception cref="InvalidInputException">Every bad summary listed.</exception>
     public static GammaGammaFit Fit(IReadOnlyList<SpendSummary> summaries, double tolerance = 1e-10)
     {
         ArgumentNullException.ThrowIfNull(summaries);
-        var problems = summaries.Count == 0 ? ["no repeat buyers to fit"] : new List<string>();
+        var problems = summaries.Count == 0 ? [new Problem("scoring.summary.empty", string.Empty, "no repeat buyers to fit")] : new List<Problem>();
         foreach (var s in summaries)
         {
             if (s.Frequency < 1 || !double.IsFinite(s.MeanValue) || s.MeanValue <= 0)
             {
-                problems.Add($"{s.CustomerId}: needs at least one repeat purchase and a positive mean value (x {s.Frequency}, mean {s.MeanValue})");
+                problems.Add(new Problem("scoring.spend.invalid", s.CustomerId, $"{s.CustomerId}: needs at least one repeat purchase and a positive mean value (x {s.Frequency}, mean {s.MeanValue})"));
             }
         }
 
         if (problems.Count > 0)
         {
-            throw new RepeatSummaryException(problems);
+            throw new InvalidInputException(problems);
         }
 
         double Objective(Vector<double> v)

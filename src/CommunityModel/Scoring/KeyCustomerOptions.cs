@@ -1,3 +1,4 @@
+using CommunityModel.Primitives;
 using FluentValidation;
 
 namespace CommunityModel.Scoring;
@@ -29,6 +30,13 @@ public enum RepurchaseSignal
 /// </summary>
 public sealed record KeyCustomerOptions
 {
+    /// <summary>
+    /// Every problem of this KeyCustomerOptions (each with its code and property path), in the order found; empty when it is
+    /// valid. The same check the calls that take it make before they throw <see cref="InvalidInputException"/>.
+    /// </summary>
+    /// <returns>The problems; empty when valid.</returns>
+    public IReadOnlyList<Problem> Validate() => Validation.Problems(new KeyCustomerOptionsValidator(), this);
+
     /// <summary>Weight of readiness to buy again.</summary>
     public double RepurchaseWeight { get; init; } = 0.35;
 
@@ -98,7 +106,7 @@ public sealed record KeyCustomerOptions
 /// <c>scoring.weight.none</c>, <c>scoring.half.nonpositive</c>, <c>scoring.bgnbd.missing</c>,
 /// <c>scoring.bgnbd.invalid</c>, <c>scoring.horizon.nonpositive</c>, <c>scoring.threshold.negative</c>.
 /// </summary>
-public sealed class KeyCustomerOptionsValidator : AbstractValidator<KeyCustomerOptions>
+internal sealed class KeyCustomerOptionsValidator : AbstractValidator<KeyCustomerOptions>
 {
     /// <summary>Creates the validator.</summary>
     public KeyCustomerOptionsValidator()

@@ -57,11 +57,11 @@ public sealed class KeyCustomerScorer
 
     /// <summary>Creates a scorer.</summary>
     /// <param name="options">The options.</param>
-    /// <exception cref="ValidationException">Every problem of the options, with its property and error code.</exception>
+    /// <exception cref="InvalidInputException">Every problem of the options, with its property and error code.</exception>
     public KeyCustomerScorer(KeyCustomerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        new KeyCustomerOptionsValidator().ValidateAndThrow(options);
+        Validation.Check(new KeyCustomerOptionsValidator(), options);
         Options = options;
     }
 
@@ -71,12 +71,12 @@ public sealed class KeyCustomerScorer
     /// <summary>Scores every customer.</summary>
     /// <param name="facts">The customers' facts (unique ids, one currency).</param>
     /// <returns>The scoreboard.</returns>
-    /// <exception cref="ScoringInputException">Every bad fact listed (negative counts, duplicates, mixed currencies).</exception>
+    /// <exception cref="InvalidInputException">Every bad fact listed (negative counts, duplicates, mixed currencies).</exception>
     public KeyCustomerScoreboard Score(IReadOnlyList<CustomerFacts> facts)
     {
         ArgumentNullException.ThrowIfNull(facts);
         var n = facts.Count;
-        var problems = new List<string>();
+        var problems = new List<Problem>();
         var seen = new HashSet<string>(n, StringComparer.Ordinal);
         Currency? currency = null;
         for (var i = 0; i < n; i++)
@@ -85,19 +85,19 @@ public sealed class KeyCustomerScorer
             problems.AddRange(f.Problems());
             if (!seen.Add(f.CustomerId))
             {
-                problems.Add($"{f.CustomerId}: listed twice");
+                problems.Add(new Problem("scoring.customer.duplicate", f.CustomerId, $"{f.CustomerId}: listed twice"));
             }
 
             currency ??= f.TotalSpend.Currency;
             if (f.TotalSpend.Currency != currency)
             {
-                problems.Add($"{f.CustomerId}: spend in {f.TotalSpend.Currency.Code}, others in {currency.Value.Code}");
+                problems.Add(new Problem("scoring.currency.mismatch", f.CustomerId, $"{f.CustomerId}: spend in {f.TotalSpend.Currency.Code}, others in {currency.Value.Code}"));
             }
         }
 
         if (problems.Count > 0)
         {
-            throw new ScoringInputException(problems);
+            throw new InvalidInputException(problems);
         }
 
         var o = Options;

@@ -31,6 +31,13 @@ public enum ProductFitVerdict
 /// <summary>Thresholds of the product-fit verdict. Validated by <see cref="ProductFitOptionsValidator"/>.</summary>
 public sealed record ProductFitOptions
 {
+    /// <summary>
+    /// Every problem of this ProductFitOptions (each with its code and property path), in the order found; empty when it is
+    /// valid. The same check the calls that take it make before they throw <see cref="InvalidInputException"/>.
+    /// </summary>
+    /// <returns>The problems; empty when valid.</returns>
+    public IReadOnlyList<Problem> Validate() => Validation.Problems(new ProductFitOptionsValidator(), this);
+
     /// <summary>The longest median repurchase cycle, in days, that fits ("about monthly or shorter").</summary>
     public int MaxCycleDays { get; init; } = 35;
 
@@ -48,7 +55,7 @@ public sealed record ProductFitOptions
 }
 
 /// <summary>Validates <see cref="ProductFitOptions"/>. Error code: <c>fit.option.range</c>.</summary>
-public sealed class ProductFitOptionsValidator : AbstractValidator<ProductFitOptions>
+internal sealed class ProductFitOptionsValidator : AbstractValidator<ProductFitOptions>
 {
     /// <summary>Creates the validator.</summary>
     public ProductFitOptionsValidator()
@@ -82,21 +89,21 @@ public static class ProductFit
     /// <param name="purchases">The product's purchases, in any order, in one currency.</param>
     /// <param name="options">The thresholds, or null for the defaults.</param>
     /// <returns>The report.</returns>
-    /// <exception cref="ValidationException">The options are invalid.</exception>
-    /// <exception cref="ScoringInputException">Every bad purchase listed.</exception>
+    /// <exception cref="InvalidInputException">The options are invalid.</exception>
+    /// <exception cref="InvalidInputException">Every bad purchase listed.</exception>
     public static ProductFitReport Assess(IEnumerable<PricedPurchase> purchases, ProductFitOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(purchases);
         options ??= new ProductFitOptions();
-        new ProductFitOptionsValidator().ValidateAndThrow(options);
-        var problems = new List<string>();
+        Validation.Check(new ProductFitOptionsValidator(), options);
+        var problems = new List<Problem>();
         var byCustomer = new Dictionary<string, SortedDictionary<LocalDate, bool>>(StringComparer.Ordinal);
         foreach (var p in purchases)
         {
             ArgumentNullException.ThrowIfNull(p);
             if (p.UnitPrice.Currency != p.ListPrice.Currency || p.UnitPrice.IsNegative || p.ListPrice.MinorUnits <= 0)
             {
-                problems.Add($"purchase by {p.CustomerId} on {p.Date}: needs a positive list price and a non-negative price in one currency (got {p.UnitPrice}, list {p.ListPrice})");
+                problems.Add(new Problem("scoring.purchase.invalid", p.CustomerId, $"purchase by {p.CustomerId} on {p.Date}: needs a positive list price and a non-negative price in one currency (got {p.UnitPrice}, list {p.ListPrice})"));
                 continue;
             }
 
@@ -115,7 +122,7 @@ public static class ProductFit
 
         if (problems.Count > 0)
         {
-            throw new ScoringInputException(problems);
+            throw new InvalidInputException(problems);
         }
 
         var gaps = new List<int>();

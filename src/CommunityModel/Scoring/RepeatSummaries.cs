@@ -51,7 +51,7 @@ public static class RepeatSummaries
             currency ??= p.Value.Currency;
             if (p.Value.Currency != currency)
             {
-                throw new DomainRuleException(new CurrencyMismatchRule(currency.Value, p.Value.Currency));
+                throw new InvalidInputException(new CurrencyMismatchRule(currency.Value, p.Value.Currency));
             }
 
             if (!byCustomer.TryGetValue(p.CustomerId, out var days))

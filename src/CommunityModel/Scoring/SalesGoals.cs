@@ -63,7 +63,7 @@ public static class SalesGoals
     /// <param name="end">The last day (inclusive, not before start).</param>
     /// <param name="currency">The currency of the purchases.</param>
     /// <returns>The report.</returns>
-    /// <exception cref="ScoringInputException">Every bad input listed.</exception>
+    /// <exception cref="InvalidInputException">Every bad input listed.</exception>
     public static SalesGoalReport Measure(IEnumerable<Contact> contacts, IEnumerable<Purchase> purchases, LocalDate start, LocalDate end, Currency currency)
     {
         ArgumentNullException.ThrowIfNull(contacts);
@@ -73,14 +73,14 @@ public static class SalesGoals
             throw new ArgumentException($"The period ends ({end}) before it starts ({start}).", nameof(end));
         }
 
-        var problems = new List<string>();
+        var problems = new List<Problem>();
         var contactOf = new Dictionary<string, Contact>(StringComparer.Ordinal);
         foreach (var c in contacts)
         {
             ArgumentNullException.ThrowIfNull(c);
             if (!contactOf.TryAdd(c.CustomerId, c))
             {
-                problems.Add($"contact {c.CustomerId}: listed twice");
+                problems.Add(new Problem("scoring.contact.duplicate", c.CustomerId, $"contact {c.CustomerId}: listed twice"));
             }
         }
 
@@ -90,7 +90,7 @@ public static class SalesGoals
             ArgumentNullException.ThrowIfNull(p);
             if (p.Value.Currency != currency || p.Quantity < 1 || p.Value.IsNegative)
             {
-                problems.Add($"purchase by {p.CustomerId} on {p.Date}: needs a non-negative {currency.Code} amount and quantity at least 1 (got {p.Value}, {p.Quantity})");
+                problems.Add(new Problem("scoring.purchase.invalid", p.CustomerId, $"purchase by {p.CustomerId} on {p.Date}: needs a non-negative {currency.Code} amount and quantity at least 1 (got {p.Value}, {p.Quantity})"));
             }
 
             all.Add(p);
@@ -98,7 +98,7 @@ public static class SalesGoals
 
         if (problems.Count > 0)
         {
-            throw new ScoringInputException(problems);
+            throw new InvalidInputException(problems);
         }
 
         var length = Period.DaysBetween(start, end) + 1;

@@ -1,3 +1,4 @@
+using CommunityModel.Primitives;
 using FluentValidation;
 using NodaTime;
 
@@ -45,6 +46,13 @@ public enum TroubleTrend
 /// </summary>
 public sealed record TroubleSignalOptions
 {
+    /// <summary>
+    /// Every problem of this TroubleSignalOptions (each with its code and property path), in the order found; empty when it is
+    /// valid. The same check the calls that take it make before they throw <see cref="InvalidInputException"/>.
+    /// </summary>
+    /// <returns>The problems; empty when valid.</returns>
+    public IReadOnlyList<Problem> Validate() => Validation.Problems(new TroubleSignalOptionsValidator(), this);
+
     /// <summary>Days per window.</summary>
     public int WindowDays { get; init; } = 7;
 
@@ -62,7 +70,7 @@ public sealed record TroubleSignalOptions
 }
 
 /// <summary>Validates <see cref="TroubleSignalOptions"/>. Error code: <c>trouble.option.range</c>.</summary>
-public sealed class TroubleSignalOptionsValidator : AbstractValidator<TroubleSignalOptions>
+internal sealed class TroubleSignalOptionsValidator : AbstractValidator<TroubleSignalOptions>
 {
     /// <summary>Creates the validator.</summary>
     public TroubleSignalOptionsValidator()
@@ -97,12 +105,12 @@ public static class TroubleSignal
     /// <param name="asOf">The last day of the current window.</param>
     /// <param name="options">The settings, or null for the defaults.</param>
     /// <returns>One reading per segment.</returns>
-    /// <exception cref="ValidationException">The options are invalid.</exception>
+    /// <exception cref="InvalidInputException">The options are invalid.</exception>
     public static IReadOnlyList<TroubleReading> Read(IEnumerable<TroubleEvent> events, LocalDate asOf, TroubleSignalOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(events);
         options ??= new TroubleSignalOptions();
-        new TroubleSignalOptionsValidator().ValidateAndThrow(options);
+        Validation.Check(new TroubleSignalOptionsValidator(), options);
         var windows = options.BaselineWindows + 1;
         var earliest = asOf.PlusDays(-(options.WindowDays * windows) + 1);
         var counts = new SortedDictionary<string, (int[] Questions, int[] Complaints)>(StringComparer.Ordinal);

@@ -71,7 +71,7 @@ public sealed class AccountMatrix
     /// <summary>Creates a matrix of accounts, each validated; every problem is reported at once.</summary>
     /// <param name="accounts">The accounts (unique ids).</param>
     /// <returns>The matrix, with no customers yet.</returns>
-    /// <exception cref="ValidationException">Every problem, with the account's position in the path.</exception>
+    /// <exception cref="InvalidInputException">Every problem, with the account's position in the path.</exception>
     public static AccountMatrix Create(IEnumerable<StaffAccount> accounts)
     {
         ArgumentNullException.ThrowIfNull(accounts);
@@ -99,7 +99,7 @@ public sealed class AccountMatrix
 
         if (failures.Count > 0)
         {
-            throw new ValidationException(failures);
+            throw new InvalidInputException(Validation.ToProblems(failures));
         }
 
         var m = new AccountMatrix();
@@ -117,7 +117,7 @@ public sealed class AccountMatrix
     /// <summary>An account by id.</summary>
     /// <param name="account">The id.</param>
     /// <returns>The account.</returns>
-    /// <exception cref="DomainRuleException">With <see cref="AccountMustExistRule"/>.</exception>
+    /// <exception cref="InvalidInputException">With <see cref="AccountMustExistRule"/>.</exception>
     public StaffAccount this[AccountId account] => _accounts[AccountIndex(account)];
 
     /// <summary>How many customers an account holds now.</summary>
@@ -128,14 +128,14 @@ public sealed class AccountMatrix
     /// <summary>Assigns one customer (see <see cref="AssignAll"/>).</summary>
     /// <param name="assignment">The assignment.</param>
     /// <returns>True when it changed the customer's owner; false when the customer already had that owner.</returns>
-    /// <exception cref="DomainRuleException">The rule broken; nothing changed.</exception>
+    /// <exception cref="InvalidInputException">The rule broken; nothing changed.</exception>
     public bool Assign(CustomerAssignment assignment)
     {
         ArgumentNullException.ThrowIfNull(assignment);
         var problems = Check([assignment], out var changes);
         if (problems.Count > 0)
         {
-            throw new DomainRuleException(problems[0]);
+            throw new InvalidInputException(problems[0]);
         }
 
         Apply(changes);
@@ -149,14 +149,14 @@ public sealed class AccountMatrix
     /// </summary>
     /// <param name="assignments">The assignments.</param>
     /// <returns>How many changed an owner (re-assigning the same owner is a no-op).</returns>
-    /// <exception cref="DomainRuleException">With <see cref="AssignmentsMustBeValidRule"/> listing every problem.</exception>
+    /// <exception cref="InvalidInputException">With <see cref="AssignmentsMustBeValidRule"/> listing every problem.</exception>
     public int AssignAll(IEnumerable<CustomerAssignment> assignments)
     {
         ArgumentNullException.ThrowIfNull(assignments);
         var problems = Check(assignments, out var changes);
         if (problems.Count > 0)
         {
-            throw new DomainRuleException(new AssignmentsMustBeValidRule(problems));
+            throw new InvalidInputException(new AssignmentsMustBeValidRule(problems));
         }
 
         Apply(changes);
@@ -200,7 +200,7 @@ public sealed class AccountMatrix
 
     /// <summary>Records who operates an account from an instant on (a handover when it changes).</summary>
     /// <param name="change">The change.</param>
-    /// <exception cref="DomainRuleException">Unknown account, or dated before the matrix's latest change.</exception>
+    /// <exception cref="InvalidInputException">Unknown account, or dated before the matrix's latest change.</exception>
     public void SetOperator(OperatorChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
@@ -208,7 +208,7 @@ public sealed class AccountMatrix
         var ticks = change.From.ToUnixTimeTicks();
         if (ticks < _latest)
         {
-            throw new DomainRuleException(new AssignmentsInTimeOrderRule($"Operator change of {change.Account}", change.From, Instant.FromUnixTimeTicks(_latest)));
+            throw new InvalidInputException(new AssignmentsInTimeOrderRule($"Operator change of {change.Account}", change.From, Instant.FromUnixTimeTicks(_latest)));
         }
 
         _operators[a].Add((ticks, change.Staff));
@@ -234,7 +234,7 @@ public sealed class AccountMatrix
 
     /// <summary>Records that an account hosts a group from an instant on (replacing an earlier host of that group).</summary>
     /// <param name="hosting">The hosting.</param>
-    /// <exception cref="DomainRuleException">Unknown account, or dated before the matrix's latest change.</exception>
+    /// <exception cref="InvalidInputException">Unknown account, or dated before the matrix's latest change.</exception>
     public void HostGroup(GroupHosting hosting)
     {
         ArgumentNullException.ThrowIfNull(hosting);
@@ -243,7 +243,7 @@ public sealed class AccountMatrix
         var ticks = hosting.From.ToUnixTimeTicks();
         if (ticks < _latest)
         {
-            throw new DomainRuleException(new AssignmentsInTimeOrderRule($"Hosting of {hosting.Group}", hosting.From, Instant.FromUnixTimeTicks(_latest)));
+            throw new InvalidInputException(new AssignmentsInTimeOrderRule($"Hosting of {hosting.Group}", hosting.From, Instant.FromUnixTimeTicks(_latest)));
         }
 
         _hosting.Add(hosting);
@@ -276,7 +276,7 @@ public sealed class AccountMatrix
         _hosting.Select(h => h.Group).Distinct().Where(g => HostOf(g, at) == account).Order(StringComparer.Ordinal).ToList();
 
     internal int AccountIndex(AccountId account) =>
-        _accountIndex.TryGetValue(account, out var a) ? a : throw new DomainRuleException(new AccountMustExistRule(account));
+        _accountIndex.TryGetValue(account, out var a) ? a : throw new InvalidInputException(new AccountMustExistRule(account));
 
     internal bool TryCustomerIndex(MemberId customer, out int index) => _customerIndex.TryGetValue(customer, out index);
 

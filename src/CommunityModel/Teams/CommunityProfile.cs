@@ -44,6 +44,13 @@ public sealed record CommunityFacts(NetWorthBand NetWorth, int DecisionCycleDays
 /// <summary>Thresholds of the community profile. Validated by <see cref="CommunityProfileOptionsValidator"/>.</summary>
 public sealed record CommunityProfileOptions
 {
+    /// <summary>
+    /// Every problem of this CommunityProfileOptions (each with its code and property path), in the order found; empty when it is
+    /// valid. The same check the calls that take it make before they throw <see cref="InvalidInputException"/>.
+    /// </summary>
+    /// <returns>The problems; empty when valid.</returns>
+    public IReadOnlyList<Problem> Validate() => Validation.Problems(new CommunityProfileOptionsValidator(), this);
+
     /// <summary>A decision cycle this long or longer counts as long.</summary>
     public int LongDecisionDays { get; init; } = 30;
 
@@ -55,7 +62,7 @@ public sealed record CommunityProfileOptions
 }
 
 /// <summary>Validates <see cref="CommunityProfileOptions"/>. Error codes: <c>profile.decision-days.range</c>, <c>profile.price.positive</c>, <c>profile.traits.range</c>.</summary>
-public sealed class CommunityProfileOptionsValidator : AbstractValidator<CommunityProfileOptions>
+internal sealed class CommunityProfileOptionsValidator : AbstractValidator<CommunityProfileOptions>
 {
     /// <summary>Creates the validator.</summary>
     public CommunityProfileOptionsValidator()
@@ -93,12 +100,12 @@ public static class CommunityProfile
     /// <param name="facts">The facts.</param>
     /// <param name="options">The thresholds; defaults when null.</param>
     /// <returns>The verdict and reasons.</returns>
-    /// <exception cref="ValidationException">The options are invalid.</exception>
+    /// <exception cref="InvalidInputException">The options are invalid.</exception>
     public static CommunityProfileReading Classify(CommunityFacts facts, CommunityProfileOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(facts);
         options ??= new CommunityProfileOptions();
-        new CommunityProfileOptionsValidator().ValidateAndThrow(options);
+        Validation.Check(new CommunityProfileOptionsValidator(), options);
         var reasons = ImmutableArray.CreateBuilder<string>();
         var traits = 0;
         void Trait(bool shown, string yes, string no)
@@ -120,6 +127,13 @@ public static class CommunityProfile
 /// <summary>Thresholds of the sharing-community readiness check. Validated by <see cref="SharingReadinessOptionsValidator"/>.</summary>
 public sealed record SharingReadinessOptions
 {
+    /// <summary>
+    /// Every problem of this SharingReadinessOptions (each with its code and property path), in the order found; empty when it is
+    /// valid. The same check the calls that take it make before they throw <see cref="InvalidInputException"/>.
+    /// </summary>
+    /// <returns>The problems; empty when valid.</returns>
+    public IReadOnlyList<Problem> Validate() => Validation.Problems(new SharingReadinessOptionsValidator(), this);
+
     /// <summary>The window's length in days; growth compares it with the window before.</summary>
     public int WindowDays { get; init; } = 30;
 
@@ -131,7 +145,7 @@ public sealed record SharingReadinessOptions
 }
 
 /// <summary>Validates <see cref="SharingReadinessOptions"/>. Error codes: <c>sharing.window.range</c>, <c>sharing.buyers.range</c>.</summary>
-public sealed class SharingReadinessOptionsValidator : AbstractValidator<SharingReadinessOptions>
+internal sealed class SharingReadinessOptionsValidator : AbstractValidator<SharingReadinessOptions>
 {
     /// <summary>Creates the validator.</summary>
     public SharingReadinessOptionsValidator()
@@ -163,7 +177,7 @@ public static class SharingCommunity
         ArgumentNullException.ThrowIfNull(orders);
         ArgumentNullException.ThrowIfNull(ladder);
         options ??= new SharingReadinessOptions();
-        new SharingReadinessOptionsValidator().ValidateAndThrow(options);
+        Validation.Check(new SharingReadinessOptionsValidator(), options);
         var window = Duration.FromDays(options.WindowDays);
         var start = asOf - window;
         var before = start - window;

@@ -29,6 +29,13 @@ public enum AccountRole
 /// </summary>
 public sealed record StaffAccount
 {
+    /// <summary>
+    /// Every problem of this StaffAccount (each with its code and property path), in the order found; empty when it is
+    /// valid. The same check the calls that take it make before they throw <see cref="InvalidInputException"/>.
+    /// </summary>
+    /// <returns>The problems; empty when valid.</returns>
+    public IReadOnlyList<Problem> Validate() => Validation.Problems(new StaffAccountValidator(), this);
+
     /// <summary>The default contact capacity of a personal account.</summary>
     public const int DefaultCapacity = 5_000;
 
@@ -52,7 +59,7 @@ public sealed record StaffAccount
 /// Validates a <see cref="StaffAccount"/>. Error codes: <c>account.id.missing</c>, <c>account.role.unknown</c>,
 /// <c>account.custom-role.missing</c>, <c>account.capacity.range</c>.
 /// </summary>
-public sealed class StaffAccountValidator : AbstractValidator<StaffAccount>
+internal sealed class StaffAccountValidator : AbstractValidator<StaffAccount>
 {
     /// <summary>Creates the validator.</summary>
     public StaffAccountValidator()

@@ -153,7 +153,7 @@ public sealed record TeamReport(
 
             if (o.Amount.Currency != input.Currency)
             {
-                throw new DomainRuleException(new CurrencyMismatchRule(input.Currency, o.Amount.Currency));
+                throw new InvalidInputException(new CurrencyMismatchRule(input.Currency, o.Amount.Currency));
             }
 
             var a = attribution.AccountIndex[i];

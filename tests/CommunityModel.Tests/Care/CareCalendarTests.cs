@@ -61,14 +61,14 @@ public class CareCalendarTests
     [Fact]
     public void Create_BadDates_ReportsEveryProblem()
     {
-        var ex = Assert.Throws<ValidationException>(() => CareCalendar.Create(
+        var ex = Assert.Throws<InvalidInputException>(() => CareCalendar.Create(
         [
             new KeyDate { Customer = MemberId.From("a"), Kind = KeyDateKind.Birthday, Date = new LocalDate(2000, 1, 1), LeadDays = -1, ZoneId = "Nowhere/City" },
             new KeyDate { Customer = MemberId.From("b"), Kind = (KeyDateKind)42, Date = new LocalDate(2000, 1, 1), LeadDays = 400 },
         ]));
-        Assert.Equal(["care.kind.unknown", "care.lead.range", "care.lead.range", "care.zone.unknown"], ex.Errors.Select(e => e.ErrorCode).Order(StringComparer.Ordinal));
-        Assert.Contains(ex.Errors, e => e.PropertyName == "[0].ZoneId");
-        Assert.Contains(ex.Errors, e => e.PropertyName == "[1].LeadDays");
+        Assert.Equal(["care.kind.unknown", "care.lead.range", "care.lead.range", "care.zone.unknown"], ex.Problems.Select(e => e.Code).Order(StringComparer.Ordinal));
+        Assert.Contains(ex.Problems, e => e.Path == "[0].ZoneId");
+        Assert.Contains(ex.Problems, e => e.Path == "[1].LeadDays");
     }
 
     [Property(MaxTest = 200)]

@@ -177,7 +177,7 @@ public class CommissionScenarioTests
     {
         var tree = Chain("u", "x");
         var statuses = MemberStatuses.Create(tree, new Dictionary<MemberId, int> { [MemberId.From("u")] = 9 });
-        var ex = Assert.Throws<DomainRuleException>(() => new CommissionEngine(FiveRankDifferential(null)).Run(statuses, [new Order(OrderId.From("o1"), MemberId.From("x"), ProductId.From("box"), Money.Parse("CNY 1.00"), T0)]));
+        var ex = Assert.Throws<InvalidInputException>(() => new CommissionEngine(FiveRankDifferential(null)).Run(statuses, [new Order(OrderId.From("o1"), MemberId.From("x"), ProductId.From("box"), Money.Parse("CNY 1.00"), T0)]));
         Assert.IsType<RankMustBeDefinedByPlanRule>(ex.Rule);
         Assert.Contains("u (rank 9)", ex.Message, StringComparison.Ordinal);
     }
@@ -186,7 +186,7 @@ public class CommissionScenarioTests
     public void BadOrders_AreAllReportedAndNothingIsComputed()
     {
         var tree = Chain("u", "x");
-        var ex = Assert.Throws<DomainRuleException>(() => new CommissionEngine(TwoLevelFenXiao()).Run(MemberStatuses.Uniform(tree),
+        var ex = Assert.Throws<InvalidInputException>(() => new CommissionEngine(TwoLevelFenXiao()).Run(MemberStatuses.Uniform(tree),
         [
             new Order(OrderId.From("o1"), MemberId.From("ghost"), ProductId.From("box"), Money.Parse("CNY 1.00"), T0),
             new Order(OrderId.From("o1"), MemberId.From("x"), ProductId.From("box"), Money.Parse("USD 1.00"), T0),
@@ -210,8 +210,8 @@ public class CommissionScenarioTests
             Differential = new DifferentialRule { RateByRank = [Rate.FromPercent(10), Rate.FromPercent(5)], PeerBonus = new PeerBonus(Rate.FromPercent(1), 0) },
             Products = [new ProductRule { Product = ProductId.From("p") }, new ProductRule { Product = ProductId.From("p"), FixedPerUnitByLevel = [Money.Parse("USD 1.00")] }],
         };
-        var ex = Assert.Throws<ValidationException>(() => CommissionPlan.Create(bad));
-        var codes = ex.Errors.Select(e => (e.PropertyName, e.ErrorCode)).ToHashSet();
+        var ex = Assert.Throws<InvalidInputException>(() => CommissionPlan.Create(bad));
+        var codes = ex.Problems.Select(e => (e.Path, e.Code)).ToHashSet();
         Assert.Contains(("Name", "plan.name.empty"), codes);
         Assert.Contains(("Levels.MinimumRank", "plan.levels.minimum-rank"), codes);
         Assert.Contains(("Differential.RateByRank", "plan.differential.decreasing"), codes);

@@ -199,7 +199,7 @@ public class PayoutPipelineTests
             later.AddWithId(OrderId.From(id), 2, "box", 100, at);
         }
 
-        var rule = Assert.IsType<OrderBatchMustBeValidRule>(Assert.Throws<DomainRuleException>(() => later.Build()).Rule);
+        var rule = Assert.IsType<OrderBatchMustBeValidRule>(Assert.Throws<InvalidInputException>(() => later.Build()).Rule);
         Assert.Equal([(2, "o1"), (4, "o2")], rule.Problems.Select(p => (p.Row, p.Order!.Value.Value)));
 
         var first = new OrderBatchBuilder(tree, Currency.CNY);

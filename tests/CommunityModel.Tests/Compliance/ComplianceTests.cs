@@ -231,11 +231,11 @@ public sealed class ComplianceTests
             StatedMargin = Rate.Zero,
             UnitPrices = ImmutableDictionary<ProductId, Money>.Empty.Add(ProductId.From("x"), Money.Parse("USD 1.00")),
         };
-        var ex = Assert.Throws<ValidationException>(() => ComplianceProfiles.ChinaTwoLevel.Check(context));
+        var ex = Assert.Throws<InvalidInputException>(() => ComplianceProfiles.ChinaTwoLevel.Check(context));
         Assert.Equal(
             new[] { "compliance.margin.range", "compliance.period.negative", "compliance.price.currency" },
-            ex.Errors.Select(e => e.ErrorCode).Order(StringComparer.Ordinal));
-        Assert.Contains(ex.Errors, e => e.PropertyName == "HoldingPeriod");
+            ex.Problems.Select(e => e.Code).Order(StringComparer.Ordinal));
+        Assert.Contains(ex.Problems, e => e.Path == "HoldingPeriod");
     }
 
     [Fact]

@@ -91,7 +91,7 @@ public sealed class PlanLawsTests
     [Fact]
     public void Options_AreValidatedWithEveryProblem()
     {
-        var ex = Assert.Throws<ValidationException>(() => PlanLaws.Check(ComplianceTests.Levels(10), new PlanLawOptions { MaxCases = 0, MaxMembers = 1, Laws = [], TimeBudget = Duration.Zero }));
-        Assert.Equal(new[] { "laws.budget.positive", "laws.cases.range", "laws.laws.empty", "laws.members.range" }, ex.Errors.Select(e => e.ErrorCode).Order(StringComparer.Ordinal));
+        var ex = Assert.Throws<InvalidInputException>(() => PlanLaws.Check(ComplianceTests.Levels(10), new PlanLawOptions { MaxCases = 0, MaxMembers = 1, Laws = [], TimeBudget = Duration.Zero }));
+        Assert.Equal(new[] { "laws.budget.positive", "laws.cases.range", "laws.laws.empty", "laws.members.range" }, ex.Problems.Select(e => e.Code).Order(StringComparer.Ordinal));
     }
 }

@@ -94,28 +94,28 @@ public class ConditionTests
     {
         var tiers = MembershipTests.BabyStorePolicy();
         var withNot = tiers with { Tiers = tiers.Tiers.SetItem(1, tiers.Tiers[1] with { Qualify = !new OrdersAtLeast(1, MembershipWindow.Lifetime) }) };
-        var e = Assert.Throws<FluentValidation.ValidationException>(() => MembershipPolicy.Create(withNot));
-        Assert.Equal(("Tiers[1].Qualify", "membership.condition.not"), (e.Errors.Single().PropertyName, e.Errors.Single().ErrorCode));
+        var e = Assert.Throws<InvalidInputException>(() => MembershipPolicy.Create(withNot));
+        Assert.Equal(("Tiers[1].Qualify", "membership.condition.not"), (e.Problems.Single().Path, e.Problems.Single().Code));
 
         var withScreeningLeaf = tiers with { Tiers = tiers.Tiers.SetItem(1, tiers.Tiers[1] with { Qualify = new OrdersAtLeast(1, MembershipWindow.Lifetime) & new IsCustomer() }) };
-        e = Assert.Throws<FluentValidation.ValidationException>(() => MembershipPolicy.Create(withScreeningLeaf));
-        Assert.Equal(("Tiers[1].Qualify.Conditions[1]", "membership.condition.foreign"), (e.Errors.Single().PropertyName, e.Errors.Single().ErrorCode));
+        e = Assert.Throws<InvalidInputException>(() => MembershipPolicy.Create(withScreeningLeaf));
+        Assert.Equal(("Tiers[1].Qualify.Conditions[1]", "membership.condition.foreign"), (e.Problems.Single().Path, e.Problems.Single().Code));
 
-        e = Assert.Throws<FluentValidation.ValidationException>(() => GroupPolicy.Create(WithScreening(new IsCustomer() | new OrdersAtLeast(1, MembershipWindow.Lifetime))));
-        Assert.Equal(("Admission.Screenings[0].Condition.Conditions[1]", "group.screening.foreign"), (e.Errors.Single().PropertyName, e.Errors.Single().ErrorCode));
+        e = Assert.Throws<InvalidInputException>(() => GroupPolicy.Create(WithScreening(new IsCustomer() | new OrdersAtLeast(1, MembershipWindow.Lifetime))));
+        Assert.Equal(("Admission.Screenings[0].Condition.Conditions[1]", "group.screening.foreign"), (e.Problems.Single().Path, e.Problems.Single().Code));
 
-        e = Assert.Throws<FluentValidation.ValidationException>(() => GroupPolicy.Create(WithScreening(!new MinPurchases(-1) & new AllOf([]))));
+        e = Assert.Throws<InvalidInputException>(() => GroupPolicy.Create(WithScreening(!new MinPurchases(-1) & new AllOf([]))));
         Assert.Equal(
             [("Admission.Screenings[0].Condition.Conditions[0].Condition.Purchases", "group.screening.range"), ("Admission.Screenings[0].Condition.Conditions[1]", "group.screening.empty")],
-            e.Errors.Select(x => (x.PropertyName, x.ErrorCode)));
+            e.Problems.Select(x => (x.Path, x.Code)));
     }
 
     [Fact]
     public void Limits_HoldInCode_AndInFiles()
     {
         var wide = new AnyOf([.. Enumerable.Range(0, Condition.MaxOperands + 1).Select(i => (Condition)new MinPurchases(i))]);
-        var e = Assert.Throws<FluentValidation.ValidationException>(() => GroupPolicy.Create(WithScreening(wide)));
-        Assert.Equal("group.screening.too-many", e.Errors.Single().ErrorCode);
+        var e = Assert.Throws<InvalidInputException>(() => GroupPolicy.Create(WithScreening(wide)));
+        Assert.Equal("group.screening.too-many", e.Problems.Single().Code);
         GroupPolicy.Create(WithScreening(new AnyOf([.. wide.Conditions.Take(Condition.MaxOperands)])));
 
         Condition deep = new IsCustomer();
@@ -124,8 +124,8 @@ public class ConditionTests
             deep = new AllOf([deep]);
         }
 
-        e = Assert.Throws<FluentValidation.ValidationException>(() => GroupPolicy.Create(WithScreening(deep)));
-        Assert.Equal("group.screening.too-deep", e.Errors.Single().ErrorCode);
+        e = Assert.Throws<InvalidInputException>(() => GroupPolicy.Create(WithScreening(deep)));
+        Assert.Equal("group.screening.too-deep", e.Problems.Single().Code);
 
         // A file with 20,000 operands is refused while it is read, at the 101st.
         var json = new StringBuilder("""{ "version": "v1", "effectiveFrom": "2026-01-01T00:00:00Z", "admission": { "screenings": [ { "ruleId": "r", "condition": { "type": "anyOf", "conditions": [""");

@@ -182,8 +182,8 @@ public class GroupRuleTests
             Content = new ContentRules { AdPatterns = ["(unclosed"] },
             Flood = new FloodRules { MaxMessages = 0, Window = Duration.Zero },
         };
-        var ex = Assert.Throws<ValidationException>(() => GroupPolicy.Create(bad));
-        var codes = ex.Errors.Select(e => e.ErrorCode).ToHashSet();
+        var ex = Assert.Throws<InvalidInputException>(() => GroupPolicy.Create(bad));
+        var codes = ex.Problems.Select(e => e.Code).ToHashSet();
         Assert.Superset(new HashSet<string> { "group.version.empty", "group.zone.unknown", "group.capacity.range", "group.channels.empty", "group.pattern.invalid", "group.flood.range", "group.duration.nonpositive" }, codes);
     }
 

@@ -62,26 +62,26 @@ public class ProductLadderTests
     [Fact]
     public void Create_BadLadder_ReportsEveryProblemAtOnce()
     {
-        var ex = Assert.Throws<ValidationException>(() => ProductLadder.Create(Currency.CNY,
+        var ex = Assert.Throws<InvalidInputException>(() => ProductLadder.Create(Currency.CNY,
         [
             new Rung { Id = "vip", Role = RungRole.Membership, Products = [ProductId.From("card"), ProductId.From("box")], Price = new PriceBand(Cny(50_000), Cny(90_000)) },
             new Rung { Id = "vip", Role = RungRole.Membership, Products = [ProductId.From("box")], Price = new PriceBand(Cny(10_000), Cny(20_000)) },
             new Rung { Id = "entry", Role = RungRole.Trial, Products = [], Price = new PriceBand(Money.OfMinor(100, Currency.USD), Money.OfMinor(200, Currency.USD)) },
         ]));
-        var codes = ex.Errors.Select(e => e.ErrorCode).ToHashSet();
+        var codes = ex.Problems.Select(e => e.Code).ToHashSet();
         Assert.Contains("ladder.rung.id-duplicate", codes);
         Assert.Contains("ladder.product.duplicate", codes);
         Assert.Contains("ladder.price.not-rising", codes);
         Assert.Contains("ladder.roles.order", codes);
         Assert.Contains("ladder.rung.products-empty", codes);
         Assert.Contains("ladder.price.currency", codes);
-        Assert.Contains(ex.Errors, e => e.PropertyName == "Rungs[1].Id");
+        Assert.Contains(ex.Problems, e => e.Path == "Rungs[1].Id");
 
-        var noTrial = Assert.Throws<ValidationException>(() => ProductLadder.Create(Currency.CNY,
+        var noTrial = Assert.Throws<InvalidInputException>(() => ProductLadder.Create(Currency.CNY,
             [new Rung { Id = "vip", Role = RungRole.Membership, Products = [ProductId.From("card")], Price = new PriceBand(Cny(500), Cny(100)) }]));
-        Assert.Contains(noTrial.Errors, e => e.ErrorCode == "ladder.trial.missing");
-        Assert.Contains(noTrial.Errors, e => e.ErrorCode == "ladder.price.band");
-        Assert.Contains(Assert.Throws<ValidationException>(() => ProductLadder.Create(Currency.CNY, [])).Errors, e => e.ErrorCode == "ladder.rungs.empty");
+        Assert.Contains(noTrial.Problems, e => e.Code == "ladder.trial.missing");
+        Assert.Contains(noTrial.Problems, e => e.Code == "ladder.price.band");
+        Assert.Contains(Assert.Throws<InvalidInputException>(() => ProductLadder.Create(Currency.CNY, [])).Problems, e => e.Code == "ladder.rungs.empty");
     }
 
     internal static (List<Order> Orders, List<Refund> Refunds, ReferralTree Tree) SmallStore()
@@ -169,11 +169,11 @@ public class ProductLadderTests
     public void Compute_BadRefund_IsRejectedByNamedRule()
     {
         var (orders, _, _) = SmallStore();
-        var over = Assert.Throws<DomainRuleException>(() => LadderMetrics.Compute(BabyStore(), orders, [new Refund(RefundId.From("r9"), OrderId.From("a1"), Cny(1_991), Day(1, 2))]));
+        var over = Assert.Throws<InvalidInputException>(() => LadderMetrics.Compute(BabyStore(), orders, [new Refund(RefundId.From("r9"), OrderId.From("a1"), Cny(1_991), Day(1, 2))]));
         Assert.Equal("refund.amount.invalid", over.Code);
-        var unknown = Assert.Throws<DomainRuleException>(() => LadderMetrics.Compute(BabyStore(), orders, [new Refund(RefundId.From("r9"), OrderId.From("zz"), Cny(1), Day(1, 2))]));
+        var unknown = Assert.Throws<InvalidInputException>(() => LadderMetrics.Compute(BabyStore(), orders, [new Refund(RefundId.From("r9"), OrderId.From("zz"), Cny(1), Day(1, 2))]));
         Assert.Equal("refund.order.unknown", unknown.Code);
-        var currency = Assert.Throws<DomainRuleException>(() => LadderMetrics.Compute(BabyStore(), [new Order(OrderId.From("x"), MemberId.From("A"), ProductId.From("diaper-trial"), Money.OfMinor(1, Currency.USD), Day(1, 1))]));
+        var currency = Assert.Throws<InvalidInputException>(() => LadderMetrics.Compute(BabyStore(), [new Order(OrderId.From("x"), MemberId.From("A"), ProductId.From("diaper-trial"), Money.OfMinor(1, Currency.USD), Day(1, 1))]));
         Assert.Equal("money.currency.mismatch", currency.Code);
     }
 

@@ -86,8 +86,8 @@ public class MembershipTests
                 new MembershipTier { Id = "extra" },
             ],
         };
-        var ex = Assert.Throws<ValidationException>(() => MembershipPolicy.Create(bad));
-        var errors = ex.Errors.Select(e => (e.PropertyName, e.ErrorCode)).ToList();
+        var ex = Assert.Throws<InvalidInputException>(() => MembershipPolicy.Create(bad));
+        var errors = ex.Problems.Select(e => (e.Path, e.Code)).ToList();
         Assert.Contains(("Version", "membership.version.empty"), errors);
         Assert.Contains(("ZoneId", "membership.zone.unknown"), errors);
         Assert.Contains(("MinimumTierDuration", "membership.duration.negative"), errors);
@@ -307,9 +307,9 @@ public class MembershipTests
         var orders = new List<Order> { Buy("o1", "a", ProductId.From("box"), 990, Day(1, 2)) };
         var facts = MembershipFacts.Build(tree, Currency.CNY, orders);
         var book = MembershipBook.Create(tree, BabyStorePolicy());
-        Assert.Equal("membership.manual.reason", Assert.Throws<DomainRuleException>(() => book.Lock(MemberId.From("a"), "partner", " ", "owner", Day(1, 3))).Code);
-        Assert.Equal("membership.tier.unknown", Assert.Throws<DomainRuleException>(() => book.Lock(MemberId.From("a"), "king", "x", "owner", Day(1, 3))).Code);
-        Assert.Equal("membership.member.unknown", Assert.Throws<DomainRuleException>(() => book.Lock(MemberId.From("nobody"), "partner", "x", "owner", Day(1, 3))).Code);
+        Assert.Equal("membership.manual.reason", Assert.Throws<InvalidInputException>(() => book.Lock(MemberId.From("a"), "partner", " ", "owner", Day(1, 3))).Code);
+        Assert.Equal("membership.tier.unknown", Assert.Throws<InvalidInputException>(() => book.Lock(MemberId.From("a"), "king", "x", "owner", Day(1, 3))).Code);
+        Assert.Equal("membership.member.unknown", Assert.Throws<InvalidInputException>(() => book.Lock(MemberId.From("nobody"), "partner", "x", "owner", Day(1, 3))).Code);
 
         var locked = book.Lock(MemberId.From("a"), "partner", "launch ambassador", "store-owner", Day(1, 3), Local(2026, 3, 1));
         Assert.Equal(("fan", "partner", TierChangeCause.Manual), (locked!.From, locked.To, locked.Cause));
@@ -371,7 +371,7 @@ public class MembershipTests
         Assert.Equal(history, book.History(MemberId.From("march")));
         Assert.Equal("v1", book.History(MemberId.From("march"))[^1].PolicyVersion);
         Assert.Equal("v2", book.History(MemberId.From("april"))[^1].PolicyVersion);
-        Assert.Equal("membership.versions.tiers", Assert.Throws<DomainRuleException>(() => MembershipBook.Create(tree, v1, v2 with { Tiers = v1.Tiers.RemoveAt(4) })).Code);
+        Assert.Equal("membership.versions.tiers", Assert.Throws<InvalidInputException>(() => MembershipBook.Create(tree, v1, v2 with { Tiers = v1.Tiers.RemoveAt(4) })).Code);
     }
 
     [Fact]
@@ -435,11 +435,11 @@ public class MembershipTests
     public void Build_UnknownBuyerOrBadRefund_IsRejectedByNamedRule()
     {
         var tree = Tree(("a", null));
-        Assert.Equal("order.buyer.unknown", Assert.Throws<DomainRuleException>(() => MembershipFacts.Build(tree, Currency.CNY, [Buy("o1", "stranger", ProductId.From("box"), 1, Day(1, 1))])).Code);
+        Assert.Equal("order.buyer.unknown", Assert.Throws<InvalidInputException>(() => MembershipFacts.Build(tree, Currency.CNY, [Buy("o1", "stranger", ProductId.From("box"), 1, Day(1, 1))])).Code);
         var orders = new List<Order> { Buy("o1", "a", ProductId.From("box"), 100, Day(1, 1)) };
-        Assert.Equal("refund.amount.invalid", Assert.Throws<DomainRuleException>(() =>
+        Assert.Equal("refund.amount.invalid", Assert.Throws<InvalidInputException>(() =>
             MembershipFacts.Build(tree, Currency.CNY, orders, [new Refund(RefundId.From("r1"), OrderId.From("o1"), Cny(60), Day(1, 2)), new Refund(RefundId.From("r2"), OrderId.From("o1"), Cny(41), Day(1, 3))])).Code);
-        Assert.Equal("refund.order.unknown", Assert.Throws<DomainRuleException>(() =>
+        Assert.Equal("refund.order.unknown", Assert.Throws<InvalidInputException>(() =>
             MembershipFacts.Build(tree, Currency.CNY, orders, [new Refund(RefundId.From("r1"), OrderId.From("o9"), Cny(1), Day(1, 2))])).Code);
     }
 

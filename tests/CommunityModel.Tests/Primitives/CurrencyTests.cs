@@ -50,9 +50,9 @@ public class ValidationConventionTests
     [Fact]
     public void CurrencyDefinition_ReportsEveryProblemInOnePass()
     {
-        var result = new CurrencyDefinitionValidator().Validate(new CurrencyDefinition("cn", 9));
-        Assert.False(result.IsValid);
-        var codes = result.Errors.Select(e => (e.PropertyName, e.ErrorCode)).ToHashSet();
+        var result = new CurrencyDefinition("cn", 9).Validate();
+        Assert.NotEmpty(result);
+        var codes = result.Select(e => (e.Path, e.Code)).ToHashSet();
         Assert.Contains(("Code", "currency.code.format"), codes);
         Assert.Contains(("MinorDigits", "currency.digits.range"), codes);
     }
@@ -60,8 +60,8 @@ public class ValidationConventionTests
     [Fact]
     public void MoneyDefinition_ReportsEveryProblemWithPathAndCode()
     {
-        var result = new MoneyDefinitionValidator().Validate(new MoneyDefinition("", "ZZZ"));
-        var codes = result.Errors.Select(e => (e.PropertyName, e.ErrorCode)).ToHashSet();
+        var result = new MoneyDefinition("", "ZZZ").Validate();
+        var codes = result.Select(e => (e.Path, e.Code)).ToHashSet();
         Assert.Equal(2, codes.Count);
         Assert.Contains(("Currency", "money.currency.unknown"), codes);
         Assert.Contains(("Amount", "money.amount.empty"), codes);
@@ -70,17 +70,17 @@ public class ValidationConventionTests
     [Fact]
     public void MoneyDefinition_BadAmount_IsNamed()
     {
-        var result = new MoneyDefinitionValidator().Validate(new MoneyDefinition("1.234", "CNY"));
-        var error = Assert.Single(result.Errors);
-        Assert.Equal("Amount", error.PropertyName);
-        Assert.Equal("money.amount.format", error.ErrorCode);
+        var result = new MoneyDefinition("1.234", "CNY").Validate();
+        var error = Assert.Single(result);
+        Assert.Equal("Amount", error.Path);
+        Assert.Equal("money.amount.format", error.Code);
     }
 
     [Fact]
     public void MoneyDefinition_ToMoney_BuildsOrThrowsWithAllErrors()
     {
         Assert.Equal(Money.OfMinor(1234, Currency.CNY), new MoneyDefinition("12.34", "CNY").ToMoney());
-        var ex = Assert.Throws<ValidationException>(() => new MoneyDefinition(null, null).ToMoney());
-        Assert.Equal(2, ex.Errors.Count());
+        var ex = Assert.Throws<InvalidInputException>(() => new MoneyDefinition(null, null).ToMoney());
+        Assert.Equal(2, ex.Problems.Length);
     }
 }

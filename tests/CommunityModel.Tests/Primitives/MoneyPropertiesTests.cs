@@ -85,23 +85,23 @@ public class MoneyPropertiesTests
     public void Addition_Overflow_ThrowsNamedRule()
     {
         var big = Money.OfMinor(long.MaxValue, Currency.CNY);
-        var ex = Assert.Throws<DomainRuleException>(() => big + Money.OfMinor(1, Currency.CNY));
+        var ex = Assert.Throws<InvalidInputException>(() => big + Money.OfMinor(1, Currency.CNY));
         Assert.IsType<MoneyOverflowRule>(ex.Rule);
-        Assert.Throws<DomainRuleException>(() => Money.OfMinor(long.MinValue, Currency.CNY) - Money.OfMinor(1, Currency.CNY));
-        Assert.Throws<DomainRuleException>(() => -Money.OfMinor(long.MinValue, Currency.CNY));
-        Assert.Throws<DomainRuleException>(() => big * 2);
+        Assert.Throws<InvalidInputException>(() => Money.OfMinor(long.MinValue, Currency.CNY) - Money.OfMinor(1, Currency.CNY));
+        Assert.Throws<InvalidInputException>(() => -Money.OfMinor(long.MinValue, Currency.CNY));
+        Assert.Throws<InvalidInputException>(() => big * 2);
     }
 
     [Fact]
     public void MixingCurrencies_ThrowsClearError()
     {
-        var ex = Assert.Throws<DomainRuleException>(() => Money.OfMinor(1, Currency.CNY) + Money.OfMinor(1, Currency.USD));
+        var ex = Assert.Throws<InvalidInputException>(() => Money.OfMinor(1, Currency.CNY) + Money.OfMinor(1, Currency.USD));
         var rule = Assert.IsType<CurrencyMismatchRule>(ex.Rule);
         Assert.Equal("money.currency.mismatch", ex.Code);
         Assert.Contains("CNY", ex.Message, StringComparison.Ordinal);
         Assert.Contains("USD", ex.Message, StringComparison.Ordinal);
         Assert.Equal(Currency.CNY, rule.Left);
-        Assert.Throws<DomainRuleException>(() => Money.OfMinor(1, Currency.CNY) < Money.OfMinor(2, Currency.USD));
+        Assert.Throws<InvalidInputException>(() => Money.OfMinor(1, Currency.CNY) < Money.OfMinor(2, Currency.USD));
     }
 
     [Fact]

@@ -60,7 +60,7 @@ public class ReferralTreeTests
         Assert.Contains(("x", ReferralProblemKind.Cycle), found);
         Assert.Contains(("y", ReferralProblemKind.Cycle), found);
         Assert.Contains(("z", ReferralProblemKind.Cycle), found);
-        var ex = Assert.Throws<DomainRuleException>(() => ReferralTree.Build(records));
+        var ex = Assert.Throws<InvalidInputException>(() => ReferralTree.Build(records));
         Assert.IsType<ReferralTreeMustBeConsistentRule>(ex.Rule);
         Assert.Contains("orphan: UnknownSponsor", ex.Message, StringComparison.Ordinal);
     }
@@ -78,7 +78,7 @@ public class ReferralTreeTests
         Assert.Equal(2, moved.DownlineSize(MemberId.From("a"), T0 + Duration.FromDays(1)));
         Assert.Equal(1, moved.DownlineSize(MemberId.From("a")));
 
-        DomainRuleException Reject(SponsorTransfer t) => Assert.Throws<DomainRuleException>(() => moved.WithTransfer(t));
+        InvalidInputException Reject(SponsorTransfer t) => Assert.Throws<InvalidInputException>(() => moved.WithTransfer(t));
         Assert.Contains(ReferralProblemKind.TransferIntoOwnDownline, Kinds(Reject(new SponsorTransfer(MemberId.From("d"), MemberId.From("c"), T0 + Duration.FromDays(6), "x"))));
         Assert.Contains(ReferralProblemKind.TransferOutOfOrder, Kinds(Reject(new SponsorTransfer(MemberId.From("b"), MemberId.From("d"), T0 + Duration.FromDays(4), "x"))));
         Assert.Contains(ReferralProblemKind.MissingReason, Kinds(Reject(new SponsorTransfer(MemberId.From("b"), MemberId.From("d"), T0 + Duration.FromDays(6), " "))));
@@ -101,7 +101,7 @@ public class ReferralTreeTests
         Assert.Equal(1, tree.DownlineSizes(T0)[tree.IndexOf(MemberId.From("a"))]);
     }
 
-    private static IEnumerable<ReferralProblemKind> Kinds(DomainRuleException ex) => ((ReferralTreeMustBeConsistentRule)ex.Rule).Problems.Select(p => p.Kind);
+    private static IEnumerable<ReferralProblemKind> Kinds(InvalidInputException ex) => ((ReferralTreeMustBeConsistentRule)ex.Rule!).Problems.Select(p => p.Kind);
 
     [Fact]
     public void MillionLevelChain_EveryOperationWorksWithoutRecursion()
@@ -123,7 +123,7 @@ public class ReferralTreeTests
         Assert.Equal(3, tree.Upline(MemberId.From(last), 3).Count);
         var volumes = tree.SubtreeVolumes([tree.IndexOf(MemberId.From(last))], [7L]);
         Assert.Equal(7L, volumes[tree.IndexOf(MemberId.From("m0"))]);
-        var ex = Assert.Throws<DomainRuleException>(() => tree.WithTransfer(new SponsorTransfer(MemberId.From("m10"), MemberId.From(last), T0 + Duration.FromDays(30), "test")));
+        var ex = Assert.Throws<InvalidInputException>(() => tree.WithTransfer(new SponsorTransfer(MemberId.From("m10"), MemberId.From(last), T0 + Duration.FromDays(30), "test")));
         Assert.Contains(ReferralProblemKind.TransferIntoOwnDownline, Kinds(ex));
         var moved = tree.WithTransfer(new SponsorTransfer(MemberId.From(last), MemberId.From("m0"), T0 + Duration.FromDays(30), "test"));
         Assert.Equal(1, moved.Depth(MemberId.From(last)));

@@ -1,3 +1,4 @@
+using CommunityModel.Primitives;
 using System.Globalization;
 using CommunityModel.Scoring;
 using FsCheck;
@@ -63,15 +64,15 @@ public class BgNbdTests
     [Fact]
     public void BadSummaries_AreAllReported()
     {
-        var ex = Assert.Throws<RepeatSummaryException>(() => BgNbd.Fit(
+        var ex = Assert.Throws<InvalidInputException>(() => BgNbd.Fit(
         [
             new RepeatSummary("neg", 1, -1, 5),
             new RepeatSummary("beyond", 2, 9, 5),
             new RepeatSummary("ghost", 0, 3, 5),
             new RepeatSummary("nan", 1, double.NaN, 5),
         ]));
-        Assert.Equal(4, ex.Problems.Count);
-        Assert.Throws<RepeatSummaryException>(() => BgNbd.Fit([]));
+        Assert.Equal(4, ex.Problems.Length);
+        Assert.Throws<InvalidInputException>(() => BgNbd.Fit([]));
     }
 
     [Property(MaxTest = 300)]
@@ -124,7 +125,7 @@ public class GammaGammaTests
         var one = GammaGamma.ConditionalExpectedValue(p, 1, 100);
         var many = GammaGamma.ConditionalExpectedValue(p, 20, 100);
         Assert.True(population < one && one < many && many < 100);
-        Assert.Throws<RepeatSummaryException>(() => GammaGamma.Fit([new SpendSummary("z", 0, 5)]));
+        Assert.Throws<InvalidInputException>(() => GammaGamma.Fit([new SpendSummary("z", 0, 5)]));
     }
 }
 

@@ -88,8 +88,8 @@ public class KeyCustomerTests
     public void Options_EveryProblemReportedWithItsCode()
     {
         var bad = new KeyCustomerOptions { RepurchaseWeight = -1, RepeatHalf = 0, Repurchase = RepurchaseSignal.BgNbdExpectedPurchases, LoyalMinRepeats = -2 };
-        var ex = Assert.Throws<ValidationException>(() => new KeyCustomerScorer(bad));
-        var codes = ex.Errors.Select(e => (e.PropertyName, e.ErrorCode)).ToList();
+        var ex = Assert.Throws<InvalidInputException>(() => new KeyCustomerScorer(bad));
+        var codes = ex.Problems.Select(e => (e.Path, e.Code)).ToList();
         Assert.Contains(("RepurchaseWeight", "scoring.weight.negative"), codes);
         Assert.Contains(("RepeatHalf", "scoring.half.nonpositive"), codes);
         Assert.Contains(("BgNbd", "scoring.bgnbd.missing"), codes);
@@ -99,16 +99,16 @@ public class KeyCustomerTests
     [Fact]
     public void BadFacts_AllListed_NothingScored()
     {
-        var ex = Assert.Throws<ScoringInputException>(() => new KeyCustomerScorer().Score([
+        var ex = Assert.Throws<InvalidInputException>(() => new KeyCustomerScorer().Score([
             Facts("a", days: 1) with { Shares = -1 },
             Facts("a"),
             Facts("b", days: 3, sinceFirst: 1, sinceLast: 0),
             Facts("c") with { TotalSpend = Money.OfMinor(1, Currency.USD), ReferredSpend = Money.OfMinor(0, Currency.USD) },
         ]));
-        Assert.Contains(ex.Problems, p => p.StartsWith("a: a count is negative", StringComparison.Ordinal));
-        Assert.Contains("a: listed twice", ex.Problems);
-        Assert.Contains("b: more purchase days than days between first and last purchase", ex.Problems);
-        Assert.Contains(ex.Problems, p => p.StartsWith("c: spend in USD", StringComparison.Ordinal));
+        Assert.Contains(ex.Problems, p => p.Message.StartsWith("a: a count is negative", StringComparison.Ordinal));
+        Assert.Contains("a: listed twice", ex.Problems.Select(p => p.Message));
+        Assert.Contains("b: more purchase days than days between first and last purchase", ex.Problems.Select(p => p.Message));
+        Assert.Contains(ex.Problems, p => p.Message.StartsWith("c: spend in USD", StringComparison.Ordinal));
     }
 
     [Fact]

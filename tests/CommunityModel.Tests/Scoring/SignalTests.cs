@@ -53,9 +53,9 @@ public class SignalTests
         var opts = new TroubleSignalOptions { WindowDays = 7, BaselineWindows = 1 };
         var r = TroubleSignal.Read([new("s", AsOf.PlusDays(-6), TroubleKind.Question), new("s", AsOf.PlusDays(-7), TroubleKind.Complaint), new("s", AsOf.PlusDays(-14), TroubleKind.Complaint)], AsOf, opts).Single();
         Assert.Equal((1, 0, 1.0), (r.Questions, r.Complaints, r.Baseline));
-        var ex = Assert.Throws<ValidationException>(() => TroubleSignal.Read([], AsOf, new TroubleSignalOptions { WindowDays = 0, Threshold = -1 }));
-        Assert.Equal(2, ex.Errors.Count());
-        Assert.All(ex.Errors, e => Assert.Equal("trouble.option.range", e.ErrorCode));
+        var ex = Assert.Throws<InvalidInputException>(() => TroubleSignal.Read([], AsOf, new TroubleSignalOptions { WindowDays = 0, Threshold = -1 }));
+        Assert.Equal(2, ex.Problems.Length);
+        Assert.All(ex.Problems, e => Assert.Equal("trouble.option.range", e.Code));
     }
 
     [Fact]
@@ -212,6 +212,6 @@ public class SignalTests
         Assert.Equal(1.0, driven.DiscountedRepeatShare);
 
         Assert.Equal(ProductFitVerdict.NotEnoughData, ProductFit.Assess(Buys("only", 0, 30, 5, 100, 100)).Verdict);
-        Assert.Throws<ScoringInputException>(() => ProductFit.Assess([new PricedPurchase("x", AsOf, Cny(1), Cny(0))]));
+        Assert.Throws<InvalidInputException>(() => ProductFit.Assess([new PricedPurchase("x", AsOf, Cny(1), Cny(0))]));
     }
 }

@@ -123,9 +123,9 @@ public sealed class CommunitySimulatorTests
     public void BadSettings_EveryProblemAtOnce_AndNothingRuns()
     {
         var bad = new SimulationSettings { Days = 0, ZoneId = "Mars/Olympus", RefundProbability = 1.5, SpreaderShare = 0.7, SilentShare = 0.5, PurchaseRateShape = 0, Membership = StoreDefaults.Membership(Instant.FromUtc(2026, 1, 1, 0, 0), StoreDefaults.Ladder()) };
-        var ex = Assert.Throws<ValidationException>(() => CommunitySimulator.Run(bad));
-        var codes = ex.Errors.Select(e => e.ErrorCode).ToHashSet();
+        var ex = Assert.Throws<InvalidInputException>(() => CommunitySimulator.Run(bad));
+        var codes = ex.Problems.Select(e => e.Code).ToHashSet();
         Assert.Superset(new HashSet<string> { "sim.days.range", "sim.zone.unknown", "sim.probability.range", "sim.shares.sum", "sim.distribution.positive", "sim.membership.ladder" }, codes);
-        Assert.Contains(ex.Errors, e => e.PropertyName == "RefundProbability");
+        Assert.Contains(ex.Problems, e => e.Path == "RefundProbability");
     }
 }

@@ -48,7 +48,7 @@ public sealed class TeamLawsTests
                     accepted.Add((c, a, minute));
                 }
             }
-            catch (DomainRuleException e) when (e.Rule is AccountOverCapacityRule)
+            catch (InvalidInputException e) when (e.Rule is AccountOverCapacityRule)
             {
             }
         }

@@ -144,11 +144,11 @@ public sealed class TeamTests
     {
         var m = AccountMatrix.Create([new StaffAccount { Id = AccountId.From("small"), Role = AccountRole.Sales, Capacity = 2 }, new StaffAccount { Id = AccountId.From("other"), Role = AccountRole.Service }]);
         m.AssignAll([new(MemberId.From("a"), AccountId.From("small"), At(3, 1), "x"), new(MemberId.From("b"), AccountId.From("small"), At(3, 1), "x")]);
-        var one = Assert.Throws<DomainRuleException>(() => m.Assign(new CustomerAssignment(MemberId.From("c"), AccountId.From("small"), At(3, 2), "x")));
+        var one = Assert.Throws<InvalidInputException>(() => m.Assign(new CustomerAssignment(MemberId.From("c"), AccountId.From("small"), At(3, 2), "x")));
         Assert.IsType<AccountOverCapacityRule>(one.Rule);
         Assert.Contains("already holds its 2 customers", one.Message, StringComparison.Ordinal);
 
-        var all = Assert.Throws<DomainRuleException>(() => m.AssignAll(
+        var all = Assert.Throws<InvalidInputException>(() => m.AssignAll(
         [
             new(MemberId.From("d"), AccountId.From("other"), At(3, 3), "fine on its own"),
             new(MemberId.From("c"), AccountId.From("small"), At(3, 3), "full"),
@@ -168,15 +168,15 @@ public sealed class TeamTests
     [Fact]
     public void BadAccounts_EveryProblemWithPathAndCode()
     {
-        var ex = Assert.Throws<ValidationException>(() => AccountMatrix.Create(
+        var ex = Assert.Throws<InvalidInputException>(() => AccountMatrix.Create(
         [
             new StaffAccount { Id = AccountId.From("a"), Role = AccountRole.Custom },
             new StaffAccount { Id = AccountId.From("a"), Role = AccountRole.Sales, Capacity = 0 },
         ]));
         Assert.Equal(
             new[] { ("Accounts[0].CustomRole", "account.custom-role.missing"), ("Accounts[1].Capacity", "account.capacity.range"), ("Accounts[1].Id", "account.id.duplicate") },
-            ex.Errors.Select(e => (e.PropertyName, e.ErrorCode)).Order());
-        Assert.Throws<ValidationException>(() => AccountMatrix.Create([]));
+            ex.Problems.Select(e => (e.Path, e.Code)).Order());
+        Assert.Throws<InvalidInputException>(() => AccountMatrix.Create([]));
     }
 
     [Fact]
@@ -205,8 +205,8 @@ public sealed class TeamTests
         Assert.Contains("decisions take 3 days (short)", babyStore.Reasons);
         var edge = CommunityProfile.Classify(new CommunityFacts(NetWorthBand.Affluent, 30, Degree.Low, Money.Parse("CNY 10000.00"), Degree.Low));
         Assert.Equal(3, edge.Traits); // 30 days and CNY 10,000.00 are at the thresholds, which count
-        var ex = Assert.Throws<ValidationException>(() => CommunityProfile.Classify(entrepreneurs is null ? null! : new CommunityFacts(NetWorthBand.Mass, 1, Degree.High, Money.Parse("CNY 1.00"), Degree.Low), new CommunityProfileOptions { LongDecisionDays = 0, TraitsForCollaboration = 6 }));
-        Assert.Equal(2, ex.Errors.Count());
+        var ex = Assert.Throws<InvalidInputException>(() => CommunityProfile.Classify(entrepreneurs is null ? null! : new CommunityFacts(NetWorthBand.Mass, 1, Degree.High, Money.Parse("CNY 1.00"), Degree.Low), new CommunityProfileOptions { LongDecisionDays = 0, TraitsForCollaboration = 6 }));
+        Assert.Equal(2, ex.Problems.Length);
     }
 
     [Fact]
