@@ -12,8 +12,10 @@ public sealed class CommissionPlan
 {
     private readonly FrozenDictionary<ProductId, int> _productIndex;
 
-    private CommissionPlan(CommissionPlanDefinition definition)
+    private CommissionPlan(CommissionPlanDefinition source)
     {
+        // A deep copy: lists the caller passed in and changes later cannot change the plan.
+        var definition = Copy(source);
         Definition = definition;
         var levels = definition.Levels;
         var diff = definition.Differential;
@@ -75,7 +77,7 @@ public sealed class CommissionPlan
         DifferentialRankCount = DifferentialPpm is null ? 0 : rankCount;
     }
 
-    /// <summary>The definition the plan was built from.</summary>
+    /// <summary>A deep copy of the definition the plan was built from: changing the lists that were passed in later does not change the plan.</summary>
     public CommissionPlanDefinition Definition { get; }
 
     /// <summary>The plan's name.</summary>
@@ -169,10 +171,20 @@ public sealed class CommissionPlan
         }
     }
 
-    /// <summary>The level rates (ppm) that apply to an earner of a rank.</summary>
-    /// <param name="rank">The earner's rank.</param>
-    /// <returns>One rate per level.</returns>
-    internal long[] LevelPpmFor(int rank) => rank < LevelPpmByRank.Length ? LevelPpmByRank[rank] : LevelDefaultPpm;
+    private static CommissionPlanDefinition Copy(CommissionPlanDefinition d) => d with
+    {
+        Levels = d.Levels is { } l ? l with
+        {
+            Rates = [.. l.Rates],
+            RatesByRank = l.RatesByRank.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Rate>)[.. kv.Value]).AsReadOnly(),
+        } : null,
+        Differential = d.Differential is { } diff ? diff with { RateByRank = [.. diff.RateByRank] } : null,
+        Products = [.. d.Products.Select(p => p with
+        {
+            FixedPerUnitByLevel = p.FixedPerUnitByLevel is { } byLevel ? [.. byLevel] : null,
+            FixedPerUnitByRank = p.FixedPerUnitByRank is { } byRank ? [.. byRank] : null,
+        })],
+    };
 
     /// <summary>Validates a definition and builds the plan.</summary>
     /// <param name="definition">The definition.</param>

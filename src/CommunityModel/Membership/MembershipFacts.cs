@@ -23,7 +23,6 @@ public sealed class MembershipFacts
     private readonly long[] _refundTicks;
     private readonly long[] _refundAmounts;
     private readonly Dictionary<ProductId, int> _productIndex;
-    private readonly ProductId[] _productIds;
 
     private MembershipFacts(ReferralTree tree, Currency currency, int[] offsets, long[] ticks, long[] amounts, int[] products, int[] refundOffsets, int[] refundPosition, long[] refundTicks, long[] refundAmounts, Dictionary<ProductId, int> productIndex)
     {
@@ -38,11 +37,6 @@ public sealed class MembershipFacts
         _refundTicks = refundTicks;
         _refundAmounts = refundAmounts;
         _productIndex = productIndex;
-        _productIds = new ProductId[productIndex.Count];
-        foreach (var (p, i) in productIndex)
-        {
-            _productIds[i] = p;
-        }
 
         _prefix = new long[ticks.Length + 1];
         for (var i = 0; i < amounts.Length; i++)
@@ -62,8 +56,6 @@ public sealed class MembershipFacts
 
     /// <summary>The number of refunds.</summary>
     public int RefundCount => _refundTicks.Length;
-
-    internal int ProductCount => _productIds.Length;
 
     /// <summary>
     /// Builds the facts. Every buyer must be a member of the tree; every order and refund in the one currency;
@@ -190,9 +182,6 @@ public sealed class MembershipFacts
 
     /// <summary>The index of a product among those bought, or -1.</summary>
     internal int ProductIndexOf(ProductId product) => _productIndex.TryGetValue(product, out var i) ? i : -1;
-
-    /// <summary>The product at an index.</summary>
-    internal ProductId ProductAt(int index) => _productIds[index];
 
     /// <summary>A member's orders and refunds as a view.</summary>
     internal OrderView ViewOf(int member) =>

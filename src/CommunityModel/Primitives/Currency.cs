@@ -117,6 +117,4 @@ public readonly record struct Currency
     /// <summary>The ISO code.</summary>
     /// <returns>The code, or an empty string for the default value.</returns>
     public override string ToString() => Code ?? string.Empty;
-
-    internal static long Pow10(int digits) => Powers[digits];
 }

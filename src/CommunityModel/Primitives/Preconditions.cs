@@ -65,16 +65,4 @@ internal static class Preconditions
 
         return value;
     }
-
-    /// <summary>Throws <see cref="ArgumentException"/> with <paramref name="message"/> when <paramref name="condition"/> is false.</summary>
-    /// <param name="condition">The condition that must hold.</param>
-    /// <param name="message">What is wrong when it does not.</param>
-    /// <param name="paramName">The parameter the condition is about.</param>
-    public static void Require(bool condition, string message, string paramName)
-    {
-        if (!condition)
-        {
-            throw new ArgumentException(message, paramName);
-        }
-    }
 }

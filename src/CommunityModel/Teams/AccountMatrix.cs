@@ -280,8 +280,6 @@ public sealed class AccountMatrix
 
     internal bool TryCustomerIndex(MemberId customer, out int index) => _customerIndex.TryGetValue(customer, out index);
 
-    internal int CustomerIndexCount => _customers.Count;
-
     internal int OwnerIndexAt(int customer, long ticks)
     {
         for (var k = _last[customer]; k >= 0; k = _aPrevious[k])

@@ -323,6 +323,30 @@ public class MembershipTests
     }
 
     [Fact]
+    public void Unlock_ReturnsTheMemberToTheEarnedTier_AndNeedsAReason()
+    {
+        var tree = Tree(("a", null));
+        var orders = new List<Order> { Buy("o1", "a", ProductId.From("box"), 990, Day(1, 2)) };
+        var facts = MembershipFacts.Build(tree, Currency.CNY, orders);
+        var book = MembershipBook.Create(tree, BabyStorePolicy());
+        book.Lock(MemberId.From("a"), "partner", "launch ambassador", "store-owner", Day(1, 3));
+        book.Evaluate(facts, Day(1, 4));
+        Assert.Equal("partner", book.TierOf(MemberId.From("a")));
+
+        Assert.Equal("membership.manual.reason", Assert.Throws<InvalidInputException>(() => book.Unlock(MemberId.From("a"), " ", "store-owner", Day(1, 5))).Code);
+        Assert.Equal("membership.member.unknown", Assert.Throws<InvalidInputException>(() => book.Unlock(MemberId.From("nobody"), "x", "store-owner", Day(1, 5))).Code);
+        Assert.Equal("partner", book.TierOf(MemberId.From("a")));
+
+        var change = book.Unlock(MemberId.From("a"), "campaign over", "store-owner", Day(1, 5));
+        Assert.Equal(("partner", "customer", TierChangeCause.Manual, Day(1, 5)), (change!.From, change.To, change.Cause, change.At));
+        Assert.Contains("unlocked by store-owner: campaign over", change.Evidence, StringComparison.Ordinal);
+        Assert.Equal("customer", book.TierOf(MemberId.From("a")));
+        Assert.Null(book.LockOf(MemberId.From("a")));
+        Assert.Null(book.Unlock(MemberId.From("a"), "again", "store-owner", Day(1, 6)));
+        Assert.Equal(change, book.History(MemberId.From("a"))[^1]);
+    }
+
+    [Fact]
     public void Grant_MakesTheManualConditionHold()
     {
         var tree = Tree(("a", null));
