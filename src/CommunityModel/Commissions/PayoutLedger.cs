@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using CommunityModel.Kernels;
 using CommunityModel.Primitives;
 using NodaTime;
 using NodaTime.TimeZones;

@@ -96,12 +96,12 @@ public class CommissionLawsTests
             var statuses = c.Statuses(tree);
             var batch = OrderBatch.Create(tree, Currency.CNY, c.OrderList());
             var byBuyer = new CommissionEngine(plan!).RunTotals(statuses, batch);
-            var byOrder = new CommissionEngine(plan!) { ForceOrderByOrder = true }.RunTotals(statuses, batch);
+            var byOrder = new CommissionEngine(plan!).RunTotals(statuses, batch, new CommissionRunOptions { ForceOrderByOrder = true });
             var detailed = new CommissionEngine(plan!).Run(statuses, batch).Totals;
 
             // Split between threads in chunks of a few orders: the per-thread sums and totals must add up to the same.
             var threads = 2 + (rebatePpm % 3);
-            var split = new CommissionEngine(plan!) { MaxDegreeOfParallelism = threads, ByBuyerChunkOrders = 1 + (rebatePpm % 5) }.RunTotals(statuses, batch);
+            var split = new CommissionEngine(plan!).RunTotals(statuses, batch, new CommissionRunOptions { MaxDegreeOfParallelism = threads, ByBuyerChunkOrders = 1 + (rebatePpm % 5) });
             return byBuyer.ToArray().SequenceEqual(byOrder.ToArray())
                 && split.ToArray().SequenceEqual(byOrder.ToArray())
                 && split.TotalPaid == byOrder.TotalPaid

@@ -16,7 +16,7 @@ public class CommissionParallelTests
     public void MaxDegreeOfParallelism_RefusesZeroAndBelowMinusOne(int value)
     {
         var plan = CommissionScenarioTests.TwoLevelFenXiao();
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new CommissionEngine(plan) { MaxDegreeOfParallelism = value });
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new CommissionRunOptions { MaxDegreeOfParallelism = value });
         Assert.Contains("MaxDegreeOfParallelism", e.Message, StringComparison.Ordinal);
     }
 
@@ -24,7 +24,7 @@ public class CommissionParallelTests
     public void MaxDegreeOfParallelism_DefaultsToOnePerProcessor_AndNeverChangesTheTotals()
     {
         var plan = CommissionScenarioTests.TwoLevelFenXiao();
-        Assert.Equal(-1, new CommissionEngine(plan).MaxDegreeOfParallelism);
+        Assert.Equal(-1, CommissionRunOptions.Default.MaxDegreeOfParallelism);
 
         // A <- B <- C, and D under A: 40 orders, enough for the by-buyer run, split into chunks of 3 orders.
         var tree = ReferralTree.Build([new JoinRecord(MemberId.From("A"), null, T0), new JoinRecord(MemberId.From("B"), MemberId.From("A"), T0 + Duration.FromHours(1)), new JoinRecord(MemberId.From("C"), MemberId.From("B"), T0 + Duration.FromHours(2)), new JoinRecord(MemberId.From("D"), MemberId.From("A"), T0 + Duration.FromHours(3))]);
@@ -32,10 +32,10 @@ public class CommissionParallelTests
         var amounts = Enumerable.Range(0, 40).Select(i => 1_001L + (i * 37)).ToArray();
         var batch = OrderBatch.FromColumns(tree, Currency.CNY, ProductId.From("box"), buyers, amounts, Enumerable.Repeat(T0 + Duration.FromDays(1), 40).ToArray());
         var statuses = MemberStatuses.Uniform(tree);
-        var one = new CommissionEngine(plan) { MaxDegreeOfParallelism = 1 }.RunTotals(statuses, batch).ToArray();
+        var one = new CommissionEngine(plan).RunTotals(statuses, batch, new CommissionRunOptions { MaxDegreeOfParallelism = 1 }).ToArray();
         foreach (var threads in new[] { 2, 3, 8, 64 })
         {
-            var split = new CommissionEngine(plan) { MaxDegreeOfParallelism = threads, ByBuyerChunkOrders = 3 }.RunTotals(statuses, batch);
+            var split = new CommissionEngine(plan).RunTotals(statuses, batch, new CommissionRunOptions { MaxDegreeOfParallelism = threads, ByBuyerChunkOrders = 3 });
             Assert.Equal(one, split.ToArray());
         }
 
@@ -67,8 +67,8 @@ public class CommissionParallelTests
         const int n = 200_000;
         var batch = OrderBatch.FromColumns(tree, Currency.CNY, ProductId.From("box"), Enumerable.Repeat(1, n).ToArray(), Enumerable.Repeat(90_000_000_000_000L, n).ToArray(), Enumerable.Repeat(T0 + Duration.FromDays(1), n).ToArray());
         var statuses = MemberStatuses.Uniform(tree);
-        Assert.Throws<OverflowException>(() => new CommissionEngine(plan) { MaxDegreeOfParallelism = 2, ByBuyerChunkOrders = 1_000 }.RunTotals(statuses, batch));
-        Assert.Throws<OverflowException>(() => new CommissionEngine(plan) { ForceOrderByOrder = true }.RunTotals(statuses, batch));
+        Assert.Throws<OverflowException>(() => new CommissionEngine(plan).RunTotals(statuses, batch, new CommissionRunOptions { MaxDegreeOfParallelism = 2, ByBuyerChunkOrders = 1_000 }));
+        Assert.Throws<OverflowException>(() => new CommissionEngine(plan).RunTotals(statuses, batch, new CommissionRunOptions { ForceOrderByOrder = true }));
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public class CommissionParallelTests
         foreach (var tree in new[] { ReferralTree.Build([]), ReferralTree.Build([new JoinRecord(MemberId.From("A"), null, T0)]) })
         {
             var batch = OrderBatch.FromColumns(tree, Currency.CNY, ProductId.From("box"), [], [], []);
-            var totals = new CommissionEngine(plan) { MaxDegreeOfParallelism = 2 }.RunTotals(MemberStatuses.Uniform(tree), batch);
+            var totals = new CommissionEngine(plan).RunTotals(MemberStatuses.Uniform(tree), batch, new CommissionRunOptions { MaxDegreeOfParallelism = 2 });
             Assert.Equal(new long[tree.Count], totals.ToArray());
             Assert.Equal(Money.Zero(Currency.CNY), totals.TotalPaid);
         }

@@ -151,7 +151,7 @@ public class PayoutPipelineTests
             var withLines = run.Lines.Select(l => l.Earner.Value).Distinct().Order(StringComparer.Ordinal).ToList();
             var fromRun = run.Totals.ByEarnerWithZeroLines().Select(e => e.Key.Value).ToList();
             var fast = engine.RunTotals(statuses, batch).ByEarnerWithZeroLines().Select(e => e.Key.Value).ToList();
-            var split = new CommissionEngine(CommissionPlan.Create(definition)) { ByBuyerChunkOrders = 2 }.RunTotals(statuses, batch).ByEarnerWithZeroLines().Select(e => e.Key.Value).ToList();
+            var split = new CommissionEngine(CommissionPlan.Create(definition)).RunTotals(statuses, batch, new CommissionRunOptions { ByBuyerChunkOrders = 2 }).ByEarnerWithZeroLines().Select(e => e.Key.Value).ToList();
             return (withLines.SequenceEqual(fromRun) && withLines.SequenceEqual(fast) && withLines.SequenceEqual(split))
                 .Label($"lines: {string.Join(",", withLines)} run: {string.Join(",", fromRun)} fast: {string.Join(",", fast)} split: {string.Join(",", split)}");
         });

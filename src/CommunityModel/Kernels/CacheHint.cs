@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 
-namespace CommunityModel.Primitives;
+namespace CommunityModel.Kernels;
 
 /// <summary>Hints to the processor about memory a hot loop will need soon. Never changes a result.</summary>
 internal static class CacheHint
