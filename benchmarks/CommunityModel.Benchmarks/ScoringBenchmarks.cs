@@ -74,7 +74,7 @@ public class ScoringBenchmarks
         }
 
         return File.ReadLines(path).Skip(1).Select(l => l.Split(','))
-            .Select(f => new RepeatSummary(f[0], int.Parse(f[1], CultureInfo.InvariantCulture), double.Parse(f[2], CultureInfo.InvariantCulture), double.Parse(f[3], CultureInfo.InvariantCulture)))
+            .Select(f => new RepeatSummary(MemberId.From(f[0]), int.Parse(f[1], CultureInfo.InvariantCulture), double.Parse(f[2], CultureInfo.InvariantCulture), double.Parse(f[3], CultureInfo.InvariantCulture)))
             .ToList();
     }
 
@@ -125,7 +125,7 @@ public class ScoringBenchmarks
                 }
             }
 
-            result[i] = new RepeatSummary(i.ToString(CultureInfo.InvariantCulture), x, x == 0 ? 0 : Math.Min(last, age), age);
+            result[i] = new RepeatSummary(MemberId.From(i.ToString(CultureInfo.InvariantCulture)), x, x == 0 ? 0 : Math.Min(last, age), age);
         }
 
         return result;

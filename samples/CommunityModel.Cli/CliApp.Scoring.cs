@@ -64,7 +64,7 @@ public static partial class CliApp
                 throw r.Error("amount", "an order's amount must be positive");
             }
 
-            purchases.Add(new Purchase(buyer.Value, Instant(r, "paid_at").InZone(zone).Date, amount, NonBlank(r, "product_id")));
+            purchases.Add(new Purchase(buyer, Instant(r, "paid_at").InZone(zone).Date, amount, ProductId.From(NonBlank(r, "product_id"))));
         }
 
         var interactions = new List<Interaction>();
@@ -87,7 +87,7 @@ public static partial class CliApp
                 }
 
                 var subject = r.Has("subject") ? r["subject"].Trim() : "";
-                interactions.Add(new Interaction(who.Value, date.Value, InteractionNames[kind].Kind, subject.Length == 0 ? null : subject));
+                interactions.Add(new Interaction(who, date.Value, InteractionNames[kind].Kind, subject.Length == 0 ? null : subject));
             }
         }
 
@@ -103,8 +103,8 @@ public static partial class CliApp
             var sb = new StringBuilder("customer_id,score,repurchase,influence,spreading,rfm,rfm_cell,archetypes\n");
             foreach (var f in facts)
             {
-                var s = board.ScoreOf(f.CustomerId);
-                sb.Append(Csv.Field(s.CustomerId)).Append(',').Append(F(s.Score));
+                var s = board.ScoreOf(f.CustomerId.Value);
+                sb.Append(Csv.Field(s.CustomerId.Value)).Append(',').Append(F(s.Score));
                 foreach (var c in s.Breakdown)
                 {
                     sb.Append(',').Append(F(c.Value));
@@ -129,7 +129,7 @@ public static partial class CliApp
                 customers = board.Count,
                 top = best.Select((s, i) => new
                 {
-                    rank = i + 1, customer = s.CustomerId, score = Math.Round(s.Score, 6), rfm = s.Rfm.ToString(), archetypes = s.Archetypes.ToString(),
+                    rank = i + 1, customer = s.CustomerId.Value, score = Math.Round(s.Score, 6), rfm = s.Rfm.ToString(), archetypes = s.Archetypes.ToString(),
                     breakdown = s.Breakdown.ToDictionary(c => c.Name, c => new { value = Math.Round(c.Value, 6), contribution = Math.Round(c.Contribution, 6), evidence = c.Evidence }),
                     reasons = s.Reasons,
                 }),

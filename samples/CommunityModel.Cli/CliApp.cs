@@ -162,7 +162,7 @@ public static partial class CliApp
         foreach (var r in Csv.Read(path, "customer_id", "date"))
         {
             var day = ParseDay(r["date"].Trim()) ?? throw r.Error("date", $"'{r["date"]}' is not a date such as 1997-01-01 or 19970101");
-            purchases.Add(new Scoring.Purchase(NonBlank(r, "customer_id"), day, Money.Zero(Currency.CNY)));
+            purchases.Add(new Scoring.Purchase(MemberId.From(NonBlank(r, "customer_id")), day, Money.Zero(Currency.CNY)));
         }
 
         return Scoring.RepeatSummaries.FromPurchases(purchases, end).Select(c => c.Summary);
@@ -201,7 +201,7 @@ public static partial class CliApp
                 throw r.Error("recency", $"recency {recency.ToString(CultureInfo.InvariantCulture)} is after the customer's age T {age.ToString(CultureInfo.InvariantCulture)}");
             }
 
-            summaries.Add(new Scoring.RepeatSummary(NonBlank(r, "ID"), (int)frequency, recency, age));
+            summaries.Add(new Scoring.RepeatSummary(MemberId.From(NonBlank(r, "ID")), (int)frequency, recency, age));
         }
 
         return summaries;
@@ -216,7 +216,7 @@ public static partial class CliApp
             var sb = new StringBuilder("ID,p_alive,expected_purchases_next_t\n");
             foreach (var s in summaries)
             {
-                sb.Append(Csv.Field(s.CustomerId)).Append(',')
+                sb.Append(Csv.Field(s.CustomerId.Value)).Append(',')
                   .Append(Scoring.BgNbd.ProbabilityAlive(p, s.Frequency, s.Recency, s.Age).ToString("0.######", CultureInfo.InvariantCulture)).Append(',')
                   .Append(Scoring.BgNbd.ConditionalExpectedPurchases(p, s.Age, s.Frequency, s.Recency, s.Age).ToString("0.######", CultureInfo.InvariantCulture)).Append('\n');
             }

@@ -153,7 +153,7 @@ Console.WriteLine($"{best.CustomerId}: {best.Frequency} repeat purchases, P(aliv
 // 8. Does the strategy pay? Key customers' spend in the last quarter against the year's other repeat buyers, with a seeded bootstrap.
 var quarterStart = store.EndDate.PlusDays(-90);
 var spendByCustomer = store.Purchases.Where(x => x.Date > quarterStart).GroupBy(x => x.CustomerId).ToDictionary(g => g.Key, g => g.Aggregate(Money.Zero(Currency.CNY), (sum, x) => sum + x.Value));
-Money SpendOf(string id) => spendByCustomer.GetValueOrDefault(id, Money.Zero(Currency.CNY));
+Money SpendOf(MemberId id) => spendByCustomer.GetValueOrDefault(id, Money.Zero(Currency.CNY));
 var treated = top.Select(k => SpendOf(k.CustomerId)).ToList();
 var topIds = top.Select(k => k.CustomerId).ToHashSet();
 var control = facts.Where(f => f.RepeatPurchases > 0 && !topIds.Contains(f.CustomerId)).Select(f => SpendOf(f.CustomerId)).ToList();
@@ -162,7 +162,7 @@ Console.WriteLine($"Caring for the 30 (cost CNY 3000.00, margin 40%): lift {effe
 Console.WriteLine("  (a comparison with ordinary repeat buyers, not a randomised control: it shows the method, not a causal effect)");
 
 // 9. Does a product suit the strategy at all? Its inter-purchase times and the part discounts play decide.
-var diapers = store.Purchases.Where(x => x.ProductId == "diapers").Select(x => new PricedPurchase(x.CustomerId, x.Date, x.Value, x.Value));
+var diapers = store.Purchases.Where(x => x.ProductId == ProductId.From("diapers")).Select(x => new PricedPurchase(x.CustomerId, x.Date, x.Value, x.Value));
 var fit = ProductFit.Assess(diapers);
 Console.WriteLine($"Product fit of diapers: {fit.Verdict} ({string.Join("; ", fit.Reasons)}).");
 Console.WriteLine();

@@ -92,7 +92,7 @@ internal static class YearOfTheStore
         for (var i = 0; i < Math.Min(5, result.KeyCustomers.Count); i++)
         {
             var k = result.KeyCustomers[i];
-            keys.AddRow((i + 1).ToString(CultureInfo.InvariantCulture), k.CustomerId, k.Score.ToString("0.000", CultureInfo.InvariantCulture), Markup.Escape(string.Join("; ", k.Reasons)));
+            keys.AddRow((i + 1).ToString(CultureInfo.InvariantCulture), k.CustomerId.Value, k.Score.ToString("0.000", CultureInfo.InvariantCulture), Markup.Escape(string.Join("; ", k.Reasons)));
         }
 
         AnsiConsole.Write(keys);

@@ -302,8 +302,7 @@ public static class ConfigJson
         o.Converters.Add(new CurrencyConverter());
         o.Converters.Add(new MoneyConverter());
         o.Converters.Add(new RateConverter());
-        o.Converters.Add(new ProductIdConverter());
-        o.Converters.Add(new MemberIdConverter());
+        o.Converters.Add(new StringIdConverterFactory());
         o.Converters.Add(new ProductLadderConverter());
         o.Converters.Add(new CommissionPlanConverter());
         o.Converters.Add(new ComplianceProfileConverter());
@@ -365,34 +364,34 @@ public static class ConfigJson
             writer.WriteStringValue(value.Percent.ToString("0.####", CultureInfo.InvariantCulture) + "%");
     }
 
-    private sealed class MemberIdConverter : JsonConverter<MemberId>
+    /// <summary>Every id of the library (<see cref="IStringId{TSelf}"/>) as a JSON string; a blank or missing key is refused.</summary>
+    private sealed class StringIdConverterFactory : JsonConverterFactory
     {
-        public override MemberId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-        {
-            var text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-            return string.IsNullOrWhiteSpace(text) ? throw new ConfigValueException("A member id must be a non-blank string.") : new MemberId(text);
-        }
+        public override bool CanConvert(Type typeToConvert) =>
+            typeToConvert.IsValueType && typeToConvert.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IStringId<>) && i.GetGenericArguments()[0] == typeToConvert);
 
-        public override void Write(Utf8JsonWriter writer, MemberId value, JsonSerializerOptions options) => writer.WriteStringValue(value.Value);
+        public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+            (JsonConverter)Activator.CreateInstance(typeof(StringIdConverter<>).MakeGenericType(typeToConvert))!;
     }
 
-    private sealed class ProductIdConverter : JsonConverter<ProductId>
+    private sealed class StringIdConverter<T> : JsonConverter<T>
+        where T : struct, IStringId<T>
     {
-        public override ProductId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             var text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-            return string.IsNullOrWhiteSpace(text) ? throw new ConfigValueException("A product id must be a non-blank string.") : new ProductId(text);
+            return string.IsNullOrWhiteSpace(text) ? throw new ConfigValueException($"A {typeof(T).Name} must be a non-blank string.") : T.From(text);
         }
 
-        public override void Write(Utf8JsonWriter writer, ProductId value, JsonSerializerOptions options) => writer.WriteStringValue(value.Value);
+        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => writer.WriteStringValue(value.Value);
 
-        public override ProductId ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        public override T ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             var text = reader.GetString();
-            return string.IsNullOrWhiteSpace(text) ? throw new ConfigValueException("A product id must be a non-blank string.") : new ProductId(text);
+            return string.IsNullOrWhiteSpace(text) ? throw new ConfigValueException($"A {typeof(T).Name} key must be a non-blank string.") : T.From(text);
         }
 
-        public override void WriteAsPropertyName(Utf8JsonWriter writer, ProductId value, JsonSerializerOptions options) => writer.WritePropertyName(value.Value);
+        public override void WriteAsPropertyName(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => writer.WritePropertyName(value.Value);
     }
 }
 

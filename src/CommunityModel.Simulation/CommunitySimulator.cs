@@ -159,7 +159,7 @@ public static class CommunitySimulator
                     }
 
                     _refunds.Add(new Refund(new RefundId("r" + o.ToString("D7", CultureInfo.InvariantCulture)), order.Id, order.Amount, at));
-                    _interactions.Add(new Interaction(order.Buyer.Value, date, InteractionKind.Complained, order.Product.Value));
+                    _interactions.Add(new Interaction(MemberId.From(order.Buyer.Value), date, InteractionKind.Complained, order.Product.Value));
                     refunded += order.Amount.MinorUnits;
                 }
 
@@ -258,16 +258,16 @@ public static class CommunitySimulator
                 var date = _s.StartDate.PlusDays(d);
                 if (kind == Spreader)
                 {
-                    _interactions.Add(new Interaction(id.Value, date, InteractionKind.SharedPost));
+                    _interactions.Add(new Interaction(MemberId.From(id.Value), date, InteractionKind.SharedPost));
                 }
                 else if (kind == Promiser && _rng.NextBool(0.6))
                 {
-                    _interactions.Add(new Interaction(id.Value, date, InteractionKind.PromisedReferral));
+                    _interactions.Add(new Interaction(MemberId.From(id.Value), date, InteractionKind.PromisedReferral));
                 }
 
                 if (_rng.NextBool(0.3))
                 {
-                    _interactions.Add(new Interaction(id.Value, date, _rng.NextBool(0.5) ? InteractionKind.AskedPrice : InteractionKind.AskedQuestion));
+                    _interactions.Add(new Interaction(MemberId.From(id.Value), date, _rng.NextBool(0.5) ? InteractionKind.AskedPrice : InteractionKind.AskedQuestion));
                 }
 
                 Buy(c, d, joined + Duration.FromMinutes(10), first: true);
@@ -306,11 +306,11 @@ public static class CommunitySimulator
             var order = new Order(new OrderId("o" + (o + 1).ToString("D7", CultureInfo.InvariantCulture)), _ids[c], product, price, at);
             _orders.Add(order);
             _sources.Add(!first ? RevenueSource.Repeat : _joins[c].Sponsor is null ? RevenueSource.PaidTraffic : RevenueSource.Referral);
-            _purchases.Add(new Purchase(_ids[c].Value, _s.StartDate.PlusDays(day), price, product.Value));
+            _purchases.Add(new Purchase(MemberId.From(_ids[c].Value), _s.StartDate.PlusDays(day), price, ProductId.From(product.Value)));
             _gross += price.MinorUnits;
             if (!first && _rng.NextBool(0.1))
             {
-                _interactions.Add(new Interaction(_ids[c].Value, _s.StartDate.PlusDays(day), _rng.NextBool(0.5) ? InteractionKind.AskedQuestion : InteractionKind.AskedValidityOrGifts));
+                _interactions.Add(new Interaction(MemberId.From(_ids[c].Value), _s.StartDate.PlusDays(day), _rng.NextBool(0.5) ? InteractionKind.AskedQuestion : InteractionKind.AskedValidityOrGifts));
             }
 
             _lastPurchaseTicks[c] = at.ToUnixTimeTicks();
@@ -444,7 +444,7 @@ public static class CommunitySimulator
                             Count(_groups[g].Apply(new MessagePosted(at, _ids[c], text, MessageId: id, ReplyTo: reply)));
                             if (reply is not null)
                             {
-                                _interactions.Add(new Interaction(_ids[c].Value, date, InteractionKind.RepliedInGroup));
+                                _interactions.Add(new Interaction(MemberId.From(_ids[c].Value), date, InteractionKind.RepliedInGroup));
                             }
 
                             lastMessage = id;

@@ -86,7 +86,7 @@ public sealed class SyntheticStore
         Joins = joins;
         Purchases = purchases;
         Interactions = interactions;
-        PlantedKeyCustomers = planted;
+        PlantedKeyCustomers = [.. planted.Select(MemberId.From)];
     }
 
     /// <summary>The options the store was generated from.</summary>
@@ -108,7 +108,7 @@ public sealed class SyntheticStore
     public IReadOnlyList<Interaction> Interactions { get; }
 
     /// <summary>The planted key customers' ids.</summary>
-    public IReadOnlyList<string> PlantedKeyCustomers { get; }
+    public IReadOnlyList<MemberId> PlantedKeyCustomers { get; }
 
     /// <summary>Generates a store.</summary>
     /// <param name="options">The options.</param>
@@ -218,7 +218,7 @@ public sealed class SyntheticStore
             {
                 var product = products[rng.NextInt32(products.Length)];
                 var amount = Money.OfMinor(rng.NextInt64(49, 499) * 100, options.Currency);
-                purchases.Add(new Purchase(ids[i], start.PlusDays(d), amount, product, 1 + rng.NextInt32(3)));
+                purchases.Add(new Purchase(MemberId.From(ids[i]), start.PlusDays(d), amount, ProductId.From(product), 1 + rng.NextInt32(3)));
             }
         }
 
@@ -230,7 +230,7 @@ public sealed class SyntheticStore
             {
                 for (var t = 0; t < times; t++)
                 {
-                    interactions.Add(new Interaction(ids[i], Day(), kind));
+                    interactions.Add(new Interaction(MemberId.From(ids[i]), Day(), kind));
                 }
             }
 

@@ -24,7 +24,7 @@ public sealed class TopKeyCustomers : Specification<KeyCustomerScore>
 
         Count = count;
         MinimumScore = minimumScore;
-        Query.Where(s => s.Score >= minimumScore).OrderByDescending(s => s.Score).ThenBy(s => s.CustomerId).Take(count);
+        Query.Where(s => s.Score >= minimumScore).OrderByDescending(s => s.Score).ThenBy(s => s.CustomerId.Value).Take(count);
     }
 
     /// <summary>How many customers at most.</summary>

@@ -13,7 +13,7 @@ namespace CommunityModel.Scoring;
 /// <param name="Frequency">Repeat purchases x (purchases after the first).</param>
 /// <param name="Recency">t_x: time from the first to the last purchase (0 when x = 0).</param>
 /// <param name="Age">T: time from the first purchase to the end of the calibration period.</param>
-public sealed record RepeatSummary(string CustomerId, int Frequency, double Recency, double Age);
+public sealed record RepeatSummary(MemberId CustomerId, int Frequency, double Recency, double Age);
 
 /// <summary>BG/NBD parameters (Fader, Hardie and Lee 2005): purchase rates ~ Gamma(r, alpha), dropout ~ Beta(a, b).</summary>
 /// <param name="R">Shape of the purchase-rate gamma.</param>
@@ -52,21 +52,21 @@ public static class BgNbd
         {
             if (s.Frequency < 0)
             {
-                problems.Add(new Problem("scoring.summary.frequency", s.CustomerId, $"{s.CustomerId}: frequency {s.Frequency} is negative"));
+                problems.Add(new Problem("scoring.summary.frequency", s.CustomerId.ToString(), $"{s.CustomerId}: frequency {s.Frequency} is negative"));
             }
 
             if (!double.IsFinite(s.Recency) || !double.IsFinite(s.Age) || s.Recency < 0 || s.Age < 0)
             {
-                problems.Add(new Problem("scoring.summary.times", s.CustomerId, $"{s.CustomerId}: times must be finite and not negative (recency {s.Recency}, age {s.Age})"));
+                problems.Add(new Problem("scoring.summary.times", s.CustomerId.ToString(), $"{s.CustomerId}: times must be finite and not negative (recency {s.Recency}, age {s.Age})"));
             }
             else if (s.Recency > s.Age)
             {
-                problems.Add(new Problem("scoring.summary.recency", s.CustomerId, $"{s.CustomerId}: recency {s.Recency} is beyond age {s.Age}"));
+                problems.Add(new Problem("scoring.summary.recency", s.CustomerId.ToString(), $"{s.CustomerId}: recency {s.Recency} is beyond age {s.Age}"));
             }
 
             if (s.Frequency == 0 && s.Recency > 0)
             {
-                problems.Add(new Problem("scoring.summary.recency", s.CustomerId, $"{s.CustomerId}: no repeat purchase but recency {s.Recency} > 0"));
+                problems.Add(new Problem("scoring.summary.recency", s.CustomerId.ToString(), $"{s.CustomerId}: no repeat purchase but recency {s.Recency} > 0"));
             }
         }
 

@@ -1,3 +1,4 @@
+using CommunityModel.Primitives;
 using MathNet.Numerics;
 
 namespace CommunityModel.Scoring;

@@ -1,14 +1,37 @@
+using CommunityModel.Groups;
+using CommunityModel.Primitives;
 using NodaTime;
 
 namespace CommunityModel.Scoring;
 
-/// <summary>A message in a group, as community health reads it.</summary>
+/// <summary>
+/// A message in a group, as community health reads it across many groups: the group's
+/// <see cref="MessagePosted"/> event with the group it was posted in (<see cref="FromEvent"/>). An immutable
+/// record, safe to share between threads.
+/// </summary>
 /// <param name="MessageId">The message's unique id.</param>
 /// <param name="GroupId">The group.</param>
 /// <param name="AuthorId">Who sent it.</param>
 /// <param name="SentAt">When.</param>
 /// <param name="ReplyTo">The id of the message it answers, if any.</param>
-public sealed record GroupMessage(string MessageId, string GroupId, string AuthorId, Instant SentAt, string? ReplyTo = null);
+public sealed record GroupMessage(string MessageId, GroupId GroupId, MemberId AuthorId, Instant SentAt, string? ReplyTo = null)
+{
+    /// <summary>The message a group event posted, in the group it was posted in.</summary>
+    /// <param name="group">The group.</param>
+    /// <param name="message">The event; it must carry a message id (health links replies by id).</param>
+    /// <returns>The message.</returns>
+    /// <exception cref="ArgumentException">The event has no message id.</exception>
+    public static GroupMessage FromEvent(GroupId group, MessagePosted message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return new GroupMessage(
+            message.MessageId ?? throw new ArgumentException("Community health links replies by message id; this message has none.", nameof(message)),
+            group,
+            message.Author,
+            message.At,
+            message.ReplyTo);
+    }
+}
 
 /// <summary>
 /// One group's health over one period: dialogue, not content volume.
@@ -23,7 +46,7 @@ public sealed record GroupMessage(string MessageId, string GroupId, string Autho
 /// <param name="Threads">Threads started (messages that answer nothing).</param>
 /// <param name="MeanThreadDepth">Mean length of the longest reply chain per thread started in the period (a lone message is 1).</param>
 /// <param name="MaxThreadDepth">The longest reply chain of those threads.</param>
-public sealed record HealthReading(string GroupId, LocalDate PeriodStart, int Messages, int DistinctSpeakers, int RepliesToOthers, double DialogueRatio, int ConversingPairs, int Threads, double MeanThreadDepth, int MaxThreadDepth);
+public sealed record HealthReading(GroupId GroupId, LocalDate PeriodStart, int Messages, int DistinctSpeakers, int RepliesToOthers, double DialogueRatio, int ConversingPairs, int Threads, double MeanThreadDepth, int MaxThreadDepth);
 
 /// <summary>Measures community health per group and period from its messages.</summary>
 public static class CommunityHealth
@@ -86,7 +109,7 @@ public static class CommunityHealth
         for (var i = 0; i < all.Length; i++)
         {
             var m = all[i];
-            if (!groups.TryGetValue(m.GroupId, out var accs))
+            if (!groups.TryGetValue(m.GroupId.Value, out var accs))
             {
                 accs = new Accumulator[periods];
                 for (var p = 0; p < periods; p++)
@@ -94,7 +117,7 @@ public static class CommunityHealth
                     accs[p] = new Accumulator();
                 }
 
-                groups[m.GroupId] = accs;
+                groups[m.GroupId.Value] = accs;
             }
 
             if (period[i] < 0 || period[i] >= periods)
@@ -104,7 +127,7 @@ public static class CommunityHealth
 
             var a = accs[period[i]];
             a.Messages++;
-            a.Speakers.Add(m.AuthorId);
+            a.Speakers.Add(m.AuthorId.Value);
             if (root[i] == i && m.ReplyTo is null)
             {
                 a.Threads++;
@@ -114,8 +137,8 @@ public static class CommunityHealth
             else if (m.ReplyTo is { } parentId && byId.TryGetValue(parentId, out var parent) && all[parent].AuthorId != m.AuthorId)
             {
                 a.RepliesToOthers++;
-                var (x, y) = string.CompareOrdinal(m.AuthorId, all[parent].AuthorId) < 0 ? (m.AuthorId, all[parent].AuthorId) : (all[parent].AuthorId, m.AuthorId);
-                a.Pairs.Add((x, y));
+                var (x, y) = string.CompareOrdinal(m.AuthorId.Value, all[parent].AuthorId.Value) < 0 ? (m.AuthorId, all[parent].AuthorId) : (all[parent].AuthorId, m.AuthorId);
+                a.Pairs.Add((x.Value, y.Value));
             }
         }
 
@@ -126,7 +149,7 @@ public static class CommunityHealth
             {
                 var a = accs[p];
                 readings.Add(new HealthReading(
-                    group,
+                    GroupId.From(group),
                     start.PlusDays(p * periodDays),
                     a.Messages,
                     a.Speakers.Count,

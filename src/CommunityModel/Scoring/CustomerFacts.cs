@@ -12,7 +12,7 @@ namespace CommunityModel.Scoring;
 public sealed record CustomerFacts
 {
     /// <summary>The customer's key.</summary>
-    public required string CustomerId { get; init; }
+    public required MemberId CustomerId { get; init; }
 
     /// <summary>The day the facts are taken at (inclusive).</summary>
     public required LocalDate AsOf { get; init; }
@@ -77,11 +77,11 @@ public sealed record CustomerFacts
         {
             if (!ok)
             {
-                problems.Add(new Problem("scoring.facts.invalid", CustomerId, $"{CustomerId}: {what}"));
+                problems.Add(new Problem("scoring.facts.invalid", CustomerId.ToString(), $"{CustomerId}: {what}"));
             }
         }
 
-        Check(!string.IsNullOrWhiteSpace(CustomerId), "the customer id is blank");
+        Check(!CustomerId.IsDefault, "the customer id is missing");
         Check(PurchaseDays >= 0 && ReferredBuyers >= 0 && DownlineSize >= 0 && Shares >= 0 && GroupReplies >= 0 && PromisedReferrals >= 0
             && PriceQuestions >= 0 && ValidityOrGiftQuestions >= 0 && Questions >= 0 && Complaints >= 0, "a count is negative");
         Check(TotalSpend.MinorUnits >= 0 && ReferredSpend.MinorUnits >= 0, "a spend is negative");
@@ -144,9 +144,9 @@ public sealed record CustomerFacts
         foreach (var p in purchases)
         {
             ArgumentNullException.ThrowIfNull(p);
-            if (p.Value.Currency != currency || p.Quantity < 1 || string.IsNullOrWhiteSpace(p.CustomerId))
+            if (p.Value.Currency != currency || p.Quantity < 1 || p.CustomerId.IsDefault)
             {
-                problems.Add(new Problem("scoring.purchase.invalid", p.CustomerId, $"purchase by '{p.CustomerId}' on {p.Date}: needs a customer, quantity at least 1 and {currency.Code} (got {p.Value}, quantity {p.Quantity})"));
+                problems.Add(new Problem("scoring.purchase.invalid", p.CustomerId.ToString(), $"purchase by '{p.CustomerId}' on {p.Date}: needs a customer, quantity at least 1 and {currency.Code} (got {p.Value}, quantity {p.Quantity})"));
                 continue;
             }
 
@@ -155,7 +155,7 @@ public sealed record CustomerFacts
                 continue;
             }
 
-            var i = Slot(p.CustomerId);
+            var i = Slot(p.CustomerId.Value);
             acc[i].Spend = checked(acc[i].Spend + p.Value.MinorUnits);
             dayKeys.Add(((long)i << 32) | (uint)p.Date.ToDateOnly().DayNumber);
         }
@@ -195,7 +195,7 @@ public sealed record CustomerFacts
                 continue;
             }
 
-            var a = acc[Slot(x.CustomerId)];
+            var a = acc[Slot(x.CustomerId.Value)];
             switch (x.Kind)
             {
                 case InteractionKind.AskedPrice: a.Price++; break;
@@ -206,7 +206,7 @@ public sealed record CustomerFacts
                 case InteractionKind.RepliedInGroup: a.Replies++; break;
                 case InteractionKind.PromisedReferral: a.Promises++; break;
                 case InteractionKind.ReferredBuyer:
-                    if (tree is null && x.Subject is { } s && referredSubjects.Add((index[x.CustomerId], s)))
+                    if (tree is null && x.Subject is { } s && referredSubjects.Add((index[x.CustomerId.Value], s)))
                     {
                         a.Referred++;
                         if (index.TryGetValue(s, out var si))
@@ -273,7 +273,7 @@ public sealed record CustomerFacts
             var a = acc[i];
             result[i] = new CustomerFacts
             {
-                CustomerId = a.Id,
+                CustomerId = MemberId.From(a.Id),
                 AsOf = asOf,
                 PurchaseDays = a.Days,
                 FirstPurchase = a.First,
@@ -293,7 +293,7 @@ public sealed record CustomerFacts
             };
         }
 
-        Array.Sort(result, (x, y) => string.CompareOrdinal(x.CustomerId, y.CustomerId));
+        Array.Sort(result, (x, y) => string.CompareOrdinal(x.CustomerId.Value, y.CustomerId.Value));
         return result;
     }
 

@@ -12,7 +12,7 @@ namespace CommunityModel.Scoring;
 /// <param name="CustomerId">The customer's key.</param>
 /// <param name="Frequency">Repeat purchases x (at least 1).</param>
 /// <param name="MeanValue">The mean value of the repeat purchases (positive).</param>
-public sealed record SpendSummary(string CustomerId, int Frequency, double MeanValue);
+public sealed record SpendSummary(MemberId CustomerId, int Frequency, double MeanValue);
 
 /// <summary>Gamma-Gamma parameters (Fader, Hardie and Lee 2005, "RFM and CLV").</summary>
 /// <param name="P">Shape of the per-transaction value gamma.</param>
@@ -57,7 +57,7 @@ public static class GammaGamma
         {
             if (s.Frequency < 1 || !double.IsFinite(s.MeanValue) || s.MeanValue <= 0)
             {
-                problems.Add(new Problem("scoring.spend.invalid", s.CustomerId, $"{s.CustomerId}: needs at least one repeat purchase and a positive mean value (x {s.Frequency}, mean {s.MeanValue})"));
+                problems.Add(new Problem("scoring.spend.invalid", s.CustomerId.ToString(), $"{s.CustomerId}: needs at least one repeat purchase and a positive mean value (x {s.Frequency}, mean {s.MeanValue})"));
             }
         }
 

@@ -1,3 +1,4 @@
+using CommunityModel.Primitives;
 using NodaTime;
 
 namespace CommunityModel.Scoring;
@@ -38,4 +39,4 @@ public enum InteractionKind
 /// <param name="Date">Which day, in the store's zone.</param>
 /// <param name="Kind">What happened.</param>
 /// <param name="Subject">An optional subject: the product asked about, the customer referred.</param>
-public sealed record Interaction(string CustomerId, LocalDate Date, InteractionKind Kind, string? Subject = null);
+public sealed record Interaction(MemberId CustomerId, LocalDate Date, InteractionKind Kind, string? Subject = null);

@@ -40,7 +40,7 @@ public sealed record ScoreComponent(string Name, double Value, double Weight, do
 /// <param name="Archetypes">The archetypes the facts show.</param>
 /// <param name="Breakdown">The four components; their contributions add up to the score.</param>
 /// <param name="Reasons">The archetypes' evidence and the strongest facts, in words.</param>
-public sealed record KeyCustomerScore(string CustomerId, double Score, RfmCell Rfm, CustomerArchetype Archetypes, IReadOnlyList<ScoreComponent> Breakdown, IReadOnlyList<string> Reasons);
+public sealed record KeyCustomerScore(MemberId CustomerId, double Score, RfmCell Rfm, CustomerArchetype Archetypes, IReadOnlyList<ScoreComponent> Breakdown, IReadOnlyList<string> Reasons);
 
 /// <summary>
 /// Scores customers as key customers: readiness to buy again, influence on new customers, spreading, and
@@ -83,15 +83,15 @@ public sealed class KeyCustomerScorer
         {
             var f = facts[i] ?? throw new ArgumentException($"facts[{i}] is null.", nameof(facts));
             problems.AddRange(f.Problems());
-            if (!seen.Add(f.CustomerId))
+            if (!seen.Add(f.CustomerId.Value))
             {
-                problems.Add(new Problem("scoring.customer.duplicate", f.CustomerId, $"{f.CustomerId}: listed twice"));
+                problems.Add(new Problem("scoring.customer.duplicate", f.CustomerId.ToString(), $"{f.CustomerId}: listed twice"));
             }
 
             currency ??= f.TotalSpend.Currency;
             if (f.TotalSpend.Currency != currency)
             {
-                problems.Add(new Problem("scoring.currency.mismatch", f.CustomerId, $"{f.CustomerId}: spend in {f.TotalSpend.Currency.Code}, others in {currency.Value.Code}"));
+                problems.Add(new Problem("scoring.currency.mismatch", f.CustomerId.ToString(), $"{f.CustomerId}: spend in {f.TotalSpend.Currency.Code}, others in {currency.Value.Code}"));
             }
         }
 
@@ -320,7 +320,7 @@ public sealed class KeyCustomerScoreboard
     private int Better(int a, int b)
     {
         var c = _scores[b].CompareTo(_scores[a]);
-        return c != 0 ? c : string.CompareOrdinal(_facts[a].CustomerId, _facts[b].CustomerId);
+        return c != 0 ? c : string.CompareOrdinal(_facts[a].CustomerId.Value, _facts[b].CustomerId.Value);
     }
 
     private Dictionary<string, int> BuildIndex()
@@ -328,7 +328,7 @@ public sealed class KeyCustomerScoreboard
         var index = new Dictionary<string, int>(Count, StringComparer.Ordinal);
         for (var i = 0; i < Count; i++)
         {
-            index[_facts[i].CustomerId] = i;
+            index[_facts[i].CustomerId.Value] = i;
         }
 
         return index;

@@ -1,3 +1,4 @@
+using CommunityModel.Primitives;
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.Optimization;
 

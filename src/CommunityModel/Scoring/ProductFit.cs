@@ -10,7 +10,7 @@ namespace CommunityModel.Scoring;
 /// <param name="Date">The day.</param>
 /// <param name="UnitPrice">The price paid per unit.</param>
 /// <param name="ListPrice">The list price per unit.</param>
-public sealed record PricedPurchase(string CustomerId, LocalDate Date, Money UnitPrice, Money ListPrice);
+public sealed record PricedPurchase(MemberId CustomerId, LocalDate Date, Money UnitPrice, Money ListPrice);
 
 /// <summary>Whether a product suits the old-customer strategy.</summary>
 public enum ProductFitVerdict
@@ -103,17 +103,17 @@ public static class ProductFit
             ArgumentNullException.ThrowIfNull(p);
             if (p.UnitPrice.Currency != p.ListPrice.Currency || p.UnitPrice.IsNegative || p.ListPrice.MinorUnits <= 0)
             {
-                problems.Add(new Problem("scoring.purchase.invalid", p.CustomerId, $"purchase by {p.CustomerId} on {p.Date}: needs a positive list price and a non-negative price in one currency (got {p.UnitPrice}, list {p.ListPrice})"));
+                problems.Add(new Problem("scoring.purchase.invalid", p.CustomerId.ToString(), $"purchase by {p.CustomerId} on {p.Date}: needs a positive list price and a non-negative price in one currency (got {p.UnitPrice}, list {p.ListPrice})"));
                 continue;
             }
 
             // Discounted when the price is at or below list price less the threshold.
             var floor = p.ListPrice - options.DiscountThreshold.Apply(p.ListPrice, RoundingMode.Floor);
             var discounted = p.UnitPrice.MinorUnits <= floor.MinorUnits && options.DiscountThreshold.PartsPerMillion > 0;
-            if (!byCustomer.TryGetValue(p.CustomerId, out var days))
+            if (!byCustomer.TryGetValue(p.CustomerId.Value, out var days))
             {
                 days = [];
-                byCustomer[p.CustomerId] = days;
+                byCustomer[p.CustomerId.Value] = days;
             }
 
             // One purchase day is discounted if any purchase that day was.

@@ -3,13 +3,30 @@ using NodaTime;
 
 namespace CommunityModel.Scoring;
 
-/// <summary>One purchase as the scoring models read it: who, which day (in the store's zone), how much.</summary>
-/// <param name="CustomerId">The customer's key.</param>
+/// <summary>
+/// One purchase as the scoring models read it: who, which day (in the store's zone), how much. The scoring
+/// models work by day and need no order id (published data such as CDNOW's has none), so this is the
+/// day-grain view of an <see cref="Order"/>: make it with <see cref="FromOrder"/> from the orders the rest of
+/// the library takes. An immutable record, safe to share between threads.
+/// </summary>
+/// <param name="CustomerId">The customer.</param>
 /// <param name="Date">The purchase day.</param>
 /// <param name="Value">The amount paid.</param>
 /// <param name="ProductId">The product bought, when known (variety and product-fit measures use it).</param>
 /// <param name="Quantity">Units bought (at least 1).</param>
-public sealed record Purchase(string CustomerId, LocalDate Date, Money Value, string? ProductId = null, int Quantity = 1);
+public sealed record Purchase(MemberId CustomerId, LocalDate Date, Money Value, ProductId? ProductId = null, int Quantity = 1)
+{
+    /// <summary>The purchase an order records: its buyer, its day in the store's zone, its amount, product and quantity.</summary>
+    /// <param name="order">The order.</param>
+    /// <param name="zone">The store's time zone, which decides the day of the order's instant.</param>
+    /// <returns>The purchase.</returns>
+    public static Purchase FromOrder(Order order, DateTimeZone zone)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        ArgumentNullException.ThrowIfNull(zone);
+        return new Purchase(order.Buyer, order.PaidAt.InZone(zone).Date, order.Amount, order.Product, order.Quantity);
+    }
+}
 
 /// <summary>A customer's calibration summary, with the spend and holdout figures built alongside it.</summary>
 /// <param name="Summary">Repeat purchases, recency and age for BG/NBD.</param>
@@ -54,10 +71,10 @@ public static class RepeatSummaries
                 throw new InvalidInputException(new CurrencyMismatchRule(currency.Value, p.Value.Currency));
             }
 
-            if (!byCustomer.TryGetValue(p.CustomerId, out var days))
+            if (!byCustomer.TryGetValue(p.CustomerId.Value, out var days))
             {
                 days = [];
-                byCustomer[p.CustomerId] = days;
+                byCustomer[p.CustomerId.Value] = days;
             }
 
             days[p.Date] = checked(days.GetValueOrDefault(p.Date) + p.Value.MinorUnits);
@@ -95,7 +112,7 @@ public static class RepeatSummaries
 
             double Units(LocalDate from, LocalDate to) => Period.DaysBetween(from, to) / (double)daysPerUnit;
             var mean = repeats == 0 ? 0.0 : (double)repeatValue / repeats / currency!.Value.MinorPerMajor;
-            result.Add(new CalibrationSummary(new RepeatSummary(customer, repeats, Units(first, last), Units(first, calibrationEnd)), first, mean, holdout));
+            result.Add(new CalibrationSummary(new RepeatSummary(MemberId.From(customer), repeats, Units(first, last), Units(first, calibrationEnd)), first, mean, holdout));
         }
 
         return result;

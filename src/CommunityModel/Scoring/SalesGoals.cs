@@ -7,7 +7,7 @@ namespace CommunityModel.Scoring;
 /// <param name="CustomerId">The customer.</param>
 /// <param name="FirstContact">The day of first contact.</param>
 /// <param name="ReferredBy">The referrer, for a customer who came through a referral.</param>
-public sealed record Contact(string CustomerId, LocalDate FirstContact, string? ReferredBy = null);
+public sealed record Contact(MemberId CustomerId, LocalDate FirstContact, MemberId? ReferredBy = null);
 
 /// <summary>The five measures of a kind of purchase (people, frequency, quantity, variety, amount).</summary>
 /// <param name="People">Distinct customers who bought.</param>
@@ -78,9 +78,9 @@ public static class SalesGoals
         foreach (var c in contacts)
         {
             ArgumentNullException.ThrowIfNull(c);
-            if (!contactOf.TryAdd(c.CustomerId, c))
+            if (!contactOf.TryAdd(c.CustomerId.Value, c))
             {
-                problems.Add(new Problem("scoring.contact.duplicate", c.CustomerId, $"contact {c.CustomerId}: listed twice"));
+                problems.Add(new Problem("scoring.contact.duplicate", c.CustomerId.ToString(), $"contact {c.CustomerId}: listed twice"));
             }
         }
 
@@ -90,7 +90,7 @@ public static class SalesGoals
             ArgumentNullException.ThrowIfNull(p);
             if (p.Value.Currency != currency || p.Quantity < 1 || p.Value.IsNegative)
             {
-                problems.Add(new Problem("scoring.purchase.invalid", p.CustomerId, $"purchase by {p.CustomerId} on {p.Date}: needs a non-negative {currency.Code} amount and quantity at least 1 (got {p.Value}, {p.Quantity})"));
+                problems.Add(new Problem("scoring.purchase.invalid", p.CustomerId.ToString(), $"purchase by {p.CustomerId} on {p.Date}: needs a non-negative {currency.Code} amount and quantity at least 1 (got {p.Value}, {p.Quantity})"));
             }
 
             all.Add(p);
@@ -108,18 +108,18 @@ public static class SalesGoals
         var activeNow = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in all)
         {
-            if (!firstPurchase.TryGetValue(p.CustomerId, out var f) || p.Date < f)
+            if (!firstPurchase.TryGetValue(p.CustomerId.Value, out var f) || p.Date < f)
             {
-                firstPurchase[p.CustomerId] = p.Date;
+                firstPurchase[p.CustomerId.Value] = p.Date;
             }
 
             if (p.Date >= previousStart && p.Date < start)
             {
-                activeBefore.Add(p.CustomerId);
+                activeBefore.Add(p.CustomerId.Value);
             }
             else if (p.Date >= start && p.Date <= end)
             {
-                activeNow.Add(p.CustomerId);
+                activeNow.Add(p.CustomerId.Value);
             }
         }
 
@@ -148,7 +148,7 @@ public static class SalesGoals
             if (c.FirstContact >= start && c.FirstContact <= end)
             {
                 reached++;
-                if (firstPurchase.TryGetValue(c.CustomerId, out var f) && f <= end)
+                if (firstPurchase.TryGetValue(c.CustomerId.Value, out var f) && f <= end)
                 {
                     converted++;
                 }
@@ -164,12 +164,12 @@ public static class SalesGoals
                 continue;
             }
 
-            if (firstPurchase[p.CustomerId] < start)
+            if (firstPurchase[p.CustomerId.Value] < start)
             {
                 repeat.Add(p);
             }
 
-            if (contactOf.TryGetValue(p.CustomerId, out var c) && c.ReferredBy is not null)
+            if (contactOf.TryGetValue(p.CustomerId.Value, out var c) && c.ReferredBy is not null)
             {
                 referral.Add(p);
             }
@@ -201,10 +201,10 @@ public static class SalesGoals
 
         public void Add(Purchase p)
         {
-            _people.Add(p.CustomerId);
+            _people.Add(p.CustomerId.Value);
             if (p.ProductId is { } product)
             {
-                _products.Add(product);
+                _products.Add(product.Value);
             }
 
             _purchases++;

@@ -190,7 +190,7 @@ public static class TroubleSignal
                     InteractionKind.Complained => TroubleKind.Complaint,
                     _ => null,
                 };
-                if (kind is { } k && segmentOf(x.CustomerId) is { } segment)
+                if (kind is { } k && segmentOf(x.CustomerId.Value) is { } segment)
                 {
                     yield return new TroubleEvent(segment, x.Date, k);
                 }

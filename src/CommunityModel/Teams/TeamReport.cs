@@ -46,7 +46,7 @@ public sealed record TeamReportInput
     public IReadOnlyDictionary<string, ActivityReading> GroupActivity { get; init; } = ImmutableDictionary<string, ActivityReading>.Empty;
 
     /// <summary>The key customers (ids), counted by their owner at the period's end.</summary>
-    public IReadOnlySet<string> KeyCustomers { get; init; } = ImmutableHashSet<string>.Empty;
+    public IReadOnlySet<MemberId> KeyCustomers { get; init; } = ImmutableHashSet<MemberId>.Empty;
 }
 
 /// <summary>The results tied to one account, one staff member, or one account under one operator.</summary>
@@ -218,7 +218,7 @@ public sealed record TeamReport(
 
         foreach (var key in input.KeyCustomers)
         {
-            var owner = matrix.TryCustomerIndex(new MemberId(key), out var c) ? matrix.OwnerIndexAt(c, end.ToUnixTimeTicks()) : -1;
+            var owner = matrix.TryCustomerIndex(key, out var c) ? matrix.OwnerIndexAt(c, end.ToUnixTimeTicks()) : -1;
             Row(owner, Op(owner, end)).KeyCustomers++;
         }
 

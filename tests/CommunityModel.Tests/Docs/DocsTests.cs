@@ -144,7 +144,7 @@ public sealed partial class DocsTests
     public void ScoringGuide_RanksAsItSays()
     {
         var (top, fit) = ScoringGuide.KeyCustomers();
-        Assert.Equal("mum-li", top[0].CustomerId);
+        Assert.Equal("mum-li", top[0].CustomerId.Value);
         Assert.Equal(4, top[0].Breakdown.Count);
         Assert.Equal(top[0].Score, top[0].Breakdown.Sum(c => c.Contribution), 9);
         Assert.True(fit.Converged);

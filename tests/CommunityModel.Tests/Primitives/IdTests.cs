@@ -51,3 +51,21 @@ public class IdTests
         Assert.Equal(OrderId.From("o1"), new Refund(RefundId.From("r1"), OrderId.From("o1"), amount, at).Order);
     }
 }
+
+/// <summary>Scoring reads the facts the rest of the library takes.</summary>
+public class ScoringFactsTests
+{
+    [Fact]
+    public void OrdersAndGroupEvents_BecomeScoringFacts_InTheStoresZone()
+    {
+        var shanghai = DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
+        var order = new Order(OrderId.From("o1"), MemberId.From("li"), ProductId.From("box"), Money.Parse("CNY 99.00"), Instant.FromUtc(2026, 3, 1, 17, 30), Quantity: 2);
+        var purchase = CommunityModel.Scoring.Purchase.FromOrder(order, shanghai);
+        Assert.Equal(new CommunityModel.Scoring.Purchase(MemberId.From("li"), new LocalDate(2026, 3, 2), Money.Parse("CNY 99.00"), ProductId.From("box"), 2), purchase);
+
+        var posted = new CommunityModel.Groups.MessagePosted(Instant.FromUtc(2026, 3, 1, 12, 0), MemberId.From("li"), "谢谢", MessageId: "m2", ReplyTo: "m1");
+        var message = CommunityModel.Scoring.GroupMessage.FromEvent(GroupId.From("mothers"), posted);
+        Assert.Equal(new CommunityModel.Scoring.GroupMessage("m2", GroupId.From("mothers"), MemberId.From("li"), posted.At, "m1"), message);
+        Assert.Throws<ArgumentException>(() => CommunityModel.Scoring.GroupMessage.FromEvent(GroupId.From("mothers"), posted with { MessageId = null }));
+    }
+}

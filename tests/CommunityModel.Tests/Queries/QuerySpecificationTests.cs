@@ -141,10 +141,10 @@ public class QuerySpecificationTests
     [Fact]
     public void TopKeyCustomers_TakesTheBestScoresAboveTheFloor_TiesById()
     {
-        static KeyCustomerScore Score(string id, double score) => new(id, score, new RfmCell(3, 3, 3), CustomerArchetype.None, [], []);
+        static KeyCustomerScore Score(string id, double score) => new(MemberId.From(id), score, new RfmCell(3, 3, 3), CustomerArchetype.None, [], []);
         var rows = new List<KeyCustomerScore> { Score("d", 0.40), Score("b", 0.90), Score("a", 0.90), Score("c", 0.75), Score("e", 0.10) };
-        Assert.Equal(["a", "b", "c"], BothWays(new TopKeyCustomers(3), rows).Select(s => s.CustomerId));
-        Assert.Equal(["a", "b", "c", "d"], BothWays(new TopKeyCustomers(10, minimumScore: 0.4), rows).Select(s => s.CustomerId));
+        Assert.Equal(["a", "b", "c"], BothWays(new TopKeyCustomers(3), rows).Select(s => s.CustomerId.Value));
+        Assert.Equal(["a", "b", "c", "d"], BothWays(new TopKeyCustomers(10, minimumScore: 0.4), rows).Select(s => s.CustomerId.Value));
         Assert.Empty(BothWays(new TopKeyCustomers(0), rows));
         Assert.Throws<ArgumentOutOfRangeException>(() => new TopKeyCustomers(3, minimumScore: 1.5));
         Assert.Throws<ArgumentOutOfRangeException>(() => new TopKeyCustomers(3, minimumScore: double.NaN));

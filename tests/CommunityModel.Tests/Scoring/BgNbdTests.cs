@@ -14,7 +14,7 @@ public class BgNbdTests
     private static List<RepeatSummary> CdnowSummary() =>
         File.ReadLines(SharedData.PathOf("cdnow/cdnow_customers_summary.csv")).Skip(1)
             .Select(l => l.Split(','))
-            .Select(f => new RepeatSummary(f[0], int.Parse(f[1], CultureInfo.InvariantCulture), double.Parse(f[2], CultureInfo.InvariantCulture), double.Parse(f[3], CultureInfo.InvariantCulture)))
+            .Select(f => new RepeatSummary(MemberId.From(f[0]), int.Parse(f[1], CultureInfo.InvariantCulture), double.Parse(f[2], CultureInfo.InvariantCulture), double.Parse(f[3], CultureInfo.InvariantCulture)))
             .ToList();
 
     [SharedDataFact]
@@ -43,7 +43,7 @@ public class BgNbdTests
             Gen.Choose(-150, 150).Select(v => v / 100.0).ArrayOf(4).ToArbitrary(),
             theta =>
             {
-                var data = new List<RepeatSummary> { new("a", 0, 0, 30), new("b", 2, 20, 35), new("c", 5, 10, 38), new("d", 1, 1, 2), new("e", 14, 37.5, 38) };
+                var data = new List<RepeatSummary> { new(MemberId.From("a"), 0, 0, 30), new(MemberId.From("b"), 2, 20, 35), new(MemberId.From("c"), 5, 10, 38), new(MemberId.From("d"), 1, 1, 2), new(MemberId.From("e"), 14, 37.5, 38) };
                 var likelihood = new BgNbdLikelihood(data);
                 var gradient = new double[4];
                 var f0 = likelihood.Evaluate(theta, gradient);
@@ -66,10 +66,10 @@ public class BgNbdTests
     {
         var ex = Assert.Throws<InvalidInputException>(() => BgNbd.Fit(
         [
-            new RepeatSummary("neg", 1, -1, 5),
-            new RepeatSummary("beyond", 2, 9, 5),
-            new RepeatSummary("ghost", 0, 3, 5),
-            new RepeatSummary("nan", 1, double.NaN, 5),
+            new RepeatSummary(MemberId.From("neg"), 1, -1, 5),
+            new RepeatSummary(MemberId.From("beyond"), 2, 9, 5),
+            new RepeatSummary(MemberId.From("ghost"), 0, 3, 5),
+            new RepeatSummary(MemberId.From("nan"), 1, double.NaN, 5),
         ]));
         Assert.Equal(4, ex.Problems.Length);
         Assert.Throws<InvalidInputException>(() => BgNbd.Fit([]));
@@ -101,7 +101,7 @@ public class GammaGammaTests
     {
         var buyers = File.ReadLines(SharedData.PathOf("cdnow/cdnow_customers_summary_with_transactions.csv")).Skip(1)
             .Select(l => l.Split(','))
-            .Select(f => new SpendSummary(f[0], int.Parse(f[1], CultureInfo.InvariantCulture), double.Parse(f[4], CultureInfo.InvariantCulture)))
+            .Select(f => new SpendSummary(MemberId.From(f[0]), int.Parse(f[1], CultureInfo.InvariantCulture), double.Parse(f[4], CultureInfo.InvariantCulture)))
             .Where(s => s.Frequency > 0)
             .ToList();
         Assert.Equal(946, buyers.Count);
@@ -125,7 +125,7 @@ public class GammaGammaTests
         var one = GammaGamma.ConditionalExpectedValue(p, 1, 100);
         var many = GammaGamma.ConditionalExpectedValue(p, 20, 100);
         Assert.True(population < one && one < many && many < 100);
-        Assert.Throws<InvalidInputException>(() => GammaGamma.Fit([new SpendSummary("z", 0, 5)]));
+        Assert.Throws<InvalidInputException>(() => GammaGamma.Fit([new SpendSummary(MemberId.From("z"), 0, 5)]));
     }
 }
 
@@ -164,7 +164,7 @@ public class RepeatSummariesTests
         var purchases = File.ReadLines(SharedData.PathOf("cdnow/CDNOW_sample.txt"))
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Select(f => new Purchase(
-                int.Parse(f[1], CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
+                MemberId.From(int.Parse(f[1], CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture)),
                 NodaTime.Text.LocalDatePattern.CreateWithInvariantCulture("yyyyMMdd").Parse(f[2]).Value,
                 CommunityModel.Primitives.Money.Parse(f[4], CommunityModel.Primitives.Currency.USD)))
             .ToList();
@@ -174,7 +174,7 @@ public class RepeatSummariesTests
         Assert.Equal(expected.Count, built.Count);
         foreach (var f in expected)
         {
-            var s = built[f[0]];
+            var s = built[MemberId.From(f[0])];
             Assert.Equal(int.Parse(f[1], CultureInfo.InvariantCulture), s.Summary.Frequency);
             Assert.Equal(double.Parse(f[2], CultureInfo.InvariantCulture), Math.Round(s.Summary.Recency, 2));
             Assert.Equal(double.Parse(f[3], CultureInfo.InvariantCulture), Math.Round(s.Summary.Age, 2));
@@ -190,11 +190,11 @@ public class RepeatSummariesTests
         var d = new NodaTime.LocalDate(2026, 1, 1);
         var built = RepeatSummaries.FromPurchases(
         [
-            new Purchase("a", d, CommunityModel.Primitives.Money.OfMinor(100, usd)),
-            new Purchase("a", d.PlusDays(7), CommunityModel.Primitives.Money.OfMinor(300, usd)),
-            new Purchase("a", d.PlusDays(7), CommunityModel.Primitives.Money.OfMinor(100, usd)),
-            new Purchase("a", d.PlusDays(30), CommunityModel.Primitives.Money.OfMinor(100, usd)),
-            new Purchase("b", d.PlusDays(20), CommunityModel.Primitives.Money.OfMinor(100, usd)),
+            new Purchase(MemberId.From("a"), d, CommunityModel.Primitives.Money.OfMinor(100, usd)),
+            new Purchase(MemberId.From("a"), d.PlusDays(7), CommunityModel.Primitives.Money.OfMinor(300, usd)),
+            new Purchase(MemberId.From("a"), d.PlusDays(7), CommunityModel.Primitives.Money.OfMinor(100, usd)),
+            new Purchase(MemberId.From("a"), d.PlusDays(30), CommunityModel.Primitives.Money.OfMinor(100, usd)),
+            new Purchase(MemberId.From("b"), d.PlusDays(20), CommunityModel.Primitives.Money.OfMinor(100, usd)),
         ], d.PlusDays(14), d.PlusDays(60));
         var a = Assert.Single(built);
         Assert.Equal((1, 1.0, 2.0, 4.0, 1), (a.Summary.Frequency, a.Summary.Recency, a.Summary.Age, a.MeanRepeatValue, a.HoldoutPurchases));

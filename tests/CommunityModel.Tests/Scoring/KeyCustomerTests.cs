@@ -20,7 +20,7 @@ public class KeyCustomerTests
     private static CustomerFacts Facts(string id, int days = 0, int sinceFirst = 0, int sinceLast = 0, long spend = 0, int referred = 0, long referredSpend = 0,
         double? conversion = null, int downline = 0, int shares = 0, int replies = 0, int promises = 0, int questions = 0) => new()
     {
-        CustomerId = id,
+        CustomerId = MemberId.From(id),
         AsOf = AsOf,
         PurchaseDays = days,
         FirstPurchase = days == 0 ? null : AsOf.PlusDays(-sinceFirst),
@@ -43,7 +43,7 @@ public class KeyCustomerTests
         var facts = CustomerFacts.Build(store.Purchases, store.Interactions, store.EndDate, Currency.CNY, store.BuildTree(), store.Zone);
         Assert.Equal(2_000, facts.Count);
         var top = new KeyCustomerScorer().Score(facts).Top(30);
-        Assert.Equal(store.PlantedKeyCustomers.Order(StringComparer.Ordinal), top.Select(t => t.CustomerId).Order(StringComparer.Ordinal));
+        Assert.Equal(store.PlantedKeyCustomers.Select(k => k.Value).Order(StringComparer.Ordinal), top.Select(t => t.CustomerId.Value).Order(StringComparer.Ordinal));
         Assert.All(top, t => Assert.NotEmpty(t.Reasons));
         Assert.Contains(top, t => t.Archetypes.HasFlag(CustomerArchetype.HelpfulSpreader));
     }
@@ -124,24 +124,24 @@ public class KeyCustomerTests
         ]);
         var purchases = new[]
         {
-            new Purchase("A", new LocalDate(2026, 1, 2), Cny(1_000)),
-            new Purchase("A", new LocalDate(2026, 1, 2), Cny(500)), // same day: one purchase day
-            new Purchase("A", new LocalDate(2026, 5, 1), Cny(2_000)),
-            new Purchase("A", new LocalDate(2026, 7, 1), Cny(9_999)), // after the as-of day
-            new Purchase("B", new LocalDate(2026, 2, 11), Cny(3_000)), // 10 days after joining
-            new Purchase("C", new LocalDate(2026, 3, 31), Cny(4_000)), // 30 days after joining
-            new Purchase("D", new LocalDate(2026, 3, 5), Cny(700)),
+            new Purchase(MemberId.From("A"), new LocalDate(2026, 1, 2), Cny(1_000)),
+            new Purchase(MemberId.From("A"), new LocalDate(2026, 1, 2), Cny(500)), // same day: one purchase day
+            new Purchase(MemberId.From("A"), new LocalDate(2026, 5, 1), Cny(2_000)),
+            new Purchase(MemberId.From("A"), new LocalDate(2026, 7, 1), Cny(9_999)), // after the as-of day
+            new Purchase(MemberId.From("B"), new LocalDate(2026, 2, 11), Cny(3_000)), // 10 days after joining
+            new Purchase(MemberId.From("C"), new LocalDate(2026, 3, 31), Cny(4_000)), // 30 days after joining
+            new Purchase(MemberId.From("D"), new LocalDate(2026, 3, 5), Cny(700)),
         };
         var interactions = new[]
         {
-            new Interaction("A", new LocalDate(2026, 2, 1), InteractionKind.SharedPost),
-            new Interaction("A", new LocalDate(2026, 2, 2), InteractionKind.RepliedInGroup),
-            new Interaction("A", new LocalDate(2026, 7, 2), InteractionKind.SharedPost),
-            new Interaction("F", new LocalDate(2026, 2, 2), InteractionKind.AskedPrice),
+            new Interaction(MemberId.From("A"), new LocalDate(2026, 2, 1), InteractionKind.SharedPost),
+            new Interaction(MemberId.From("A"), new LocalDate(2026, 2, 2), InteractionKind.RepliedInGroup),
+            new Interaction(MemberId.From("A"), new LocalDate(2026, 7, 2), InteractionKind.SharedPost),
+            new Interaction(MemberId.From("F"), new LocalDate(2026, 2, 2), InteractionKind.AskedPrice),
         };
         var facts = CustomerFacts.Build(purchases, interactions, AsOf, Currency.CNY, tree, Shanghai).ToDictionary(f => f.CustomerId);
-        Assert.Equal(["A", "B", "C", "D", "F"], facts.Keys.Order(StringComparer.Ordinal));
-        var a = facts["A"];
+        Assert.Equal(["A", "B", "C", "D", "F"], facts.Keys.Select(k => k.Value).Order(StringComparer.Ordinal));
+        var a = facts[MemberId.From("A")];
         Assert.Equal(2, a.PurchaseDays);
         Assert.Equal(Cny(3_500), a.TotalSpend);
         Assert.Equal(new LocalDate(2026, 5, 1), a.LastPurchase);
@@ -150,9 +150,9 @@ public class KeyCustomerTests
         Assert.Equal(20.0, a.ReferralConversionDays);
         Assert.Equal(3, a.DownlineSize);
         Assert.Equal((1, 1), (a.Shares, a.GroupReplies));
-        Assert.Equal(1, facts["B"].ReferredBuyers);
-        Assert.Equal(0.0, facts["B"].ReferralConversionDays);
-        Assert.Equal(1, facts["F"].PriceQuestions);
+        Assert.Equal(1, facts[MemberId.From("B")].ReferredBuyers);
+        Assert.Equal(0.0, facts[MemberId.From("B")].ReferralConversionDays);
+        Assert.Equal(1, facts[MemberId.From("F")].PriceQuestions);
         Assert.All(facts.Values, f => Assert.Empty(f.Problems()));
     }
 
@@ -195,7 +195,7 @@ public class KeyCustomerTests
     private static Gen<CustomerFacts[]> Population =>
         from n in Gen.Choose(1, 300)
         from facts in FactsGen("c").ArrayOf(n)
-        select facts.Select((f, i) => f with { CustomerId = $"c{i:D3}" }).ToArray();
+        select facts.Select((f, i) => f with { CustomerId = MemberId.From($"c{i:D3}") }).ToArray();
 
     [Property(MaxTest = 60)]
     public Property Ranking_IsDeterministic_AndIndependentOfInputOrder() =>

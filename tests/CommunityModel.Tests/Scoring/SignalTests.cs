@@ -63,10 +63,10 @@ public class SignalTests
     {
         var events = TroubleSignal.EventsFrom(
             [
-                new Interaction("a", AsOf, InteractionKind.AskedPrice),
-                new Interaction("a", AsOf, InteractionKind.Complained),
-                new Interaction("a", AsOf, InteractionKind.SharedPost),
-                new Interaction("b", AsOf, InteractionKind.AskedQuestion),
+                new Interaction(MemberId.From("a"), AsOf, InteractionKind.AskedPrice),
+                new Interaction(MemberId.From("a"), AsOf, InteractionKind.Complained),
+                new Interaction(MemberId.From("a"), AsOf, InteractionKind.SharedPost),
+                new Interaction(MemberId.From("b"), AsOf, InteractionKind.AskedQuestion),
             ],
             c => c == "a" ? "team-1" : null).ToList();
         Assert.Equal([new TroubleEvent("team-1", AsOf, TroubleKind.Question), new TroubleEvent("team-1", AsOf, TroubleKind.Complaint)], events);
@@ -79,18 +79,18 @@ public class SignalTests
     {
         GroupMessage[] messages =
         [
-            new("m1", "g", "a", At(1, 0)),
-            new("m2", "g", "b", At(1, 1), "m1"),
-            new("m3", "g", "a", At(1, 2), "m2"),
-            new("m4", "g", "a", At(1, 3), "m3"), // a self-reply: deepens the thread, not dialogue
-            new("m5", "g", "c", At(2, 0)),
-            new("m6", "g", "b", At(8, 0), "m1"), // a late reply, in the second week
-            new("x1", "h", "z", At(3, 0)),
+            new("m1", GroupId.From("g"), MemberId.From("a"), At(1, 0)),
+            new("m2", GroupId.From("g"), MemberId.From("b"), At(1, 1), "m1"),
+            new("m3", GroupId.From("g"), MemberId.From("a"), At(1, 2), "m2"),
+            new("m4", GroupId.From("g"), MemberId.From("a"), At(1, 3), "m3"), // a self-reply: deepens the thread, not dialogue
+            new("m5", GroupId.From("g"), MemberId.From("c"), At(2, 0)),
+            new("m6", GroupId.From("g"), MemberId.From("b"), At(8, 0), "m1"), // a late reply, in the second week
+            new("x1", GroupId.From("h"), MemberId.From("z"), At(3, 0)),
         ];
         var r = CommunityHealth.Measure(messages.Reverse(), Shanghai, new LocalDate(2026, 6, 1), 7, 2);
         Assert.Equal(4, r.Count);
         var w1 = r[0];
-        Assert.Equal(("g", new LocalDate(2026, 6, 1)), (w1.GroupId, w1.PeriodStart));
+        Assert.Equal((GroupId.From("g"), new LocalDate(2026, 6, 1)), (w1.GroupId, w1.PeriodStart));
         Assert.Equal((5, 3, 2, 1, 2), (w1.Messages, w1.DistinctSpeakers, w1.RepliesToOthers, w1.ConversingPairs, w1.Threads));
         Assert.Equal(0.4, w1.DialogueRatio, 12);
         Assert.Equal((2.5, 4), (w1.MeanThreadDepth, w1.MaxThreadDepth));
@@ -105,7 +105,7 @@ public class SignalTests
     {
         const int n = 200_000;
         var start = Instant.FromUtc(2026, 6, 1, 0, 0);
-        var messages = Enumerable.Range(0, n).Select(i => new GroupMessage($"m{i}", "g", i % 2 == 0 ? "a" : "b", start + Duration.FromSeconds(i), i == 0 ? null : $"m{i - 1}"));
+        var messages = Enumerable.Range(0, n).Select(i => new GroupMessage($"m{i}", GroupId.From("g"), MemberId.From(i % 2 == 0 ? "a" : "b"), start + Duration.FromSeconds(i), i == 0 ? null : $"m{i - 1}"));
         var r = CommunityHealth.Measure(messages, DateTimeZone.Utc, new LocalDate(2026, 6, 1), 30, 1).Single();
         Assert.Equal((n, n - 1, 1, n), (r.Messages, r.RepliesToOthers, r.Threads, r.MaxThreadDepth));
     }
@@ -162,22 +162,22 @@ public class SignalTests
         var end = new LocalDate(2026, 6, 30);
         Contact[] contacts =
         [
-            new("old1", new LocalDate(2026, 1, 1)),
-            new("old2", new LocalDate(2026, 1, 1)),
-            new("new1", new LocalDate(2026, 6, 1)),
-            new("new2", new LocalDate(2026, 5, 20), ReferredBy: "old1"),
-            new("lead", new LocalDate(2026, 6, 10)),
+            new(MemberId.From("old1"), new LocalDate(2026, 1, 1)),
+            new(MemberId.From("old2"), new LocalDate(2026, 1, 1)),
+            new(MemberId.From("new1"), new LocalDate(2026, 6, 1)),
+            new(MemberId.From("new2"), new LocalDate(2026, 5, 20), ReferredBy: MemberId.From("old1")),
+            new(MemberId.From("lead"), new LocalDate(2026, 6, 10)),
         ];
         Purchase[] purchases =
         [
-            new("old1", new LocalDate(2026, 5, 5), Cny(100), "diapers"),
-            new("old2", new LocalDate(2026, 5, 6), Cny(100), "diapers"),
-            new("old1", new LocalDate(2026, 6, 3), Cny(300), "diapers", 3),
-            new("old1", new LocalDate(2026, 6, 20), Cny(200), "wipes", 2),
-            new("new1", new LocalDate(2026, 6, 11), Cny(500), "formula"),
-            new("new2", new LocalDate(2026, 6, 1), Cny(700), "formula", 1),
-            new("new2", new LocalDate(2026, 6, 15), Cny(100), "wipes", 1),
-            new("new2", new LocalDate(2026, 7, 2), Cny(999), "wipes", 1), // after the period
+            new(MemberId.From("old1"), new LocalDate(2026, 5, 5), Cny(100), ProductId.From("diapers")),
+            new(MemberId.From("old2"), new LocalDate(2026, 5, 6), Cny(100), ProductId.From("diapers")),
+            new(MemberId.From("old1"), new LocalDate(2026, 6, 3), Cny(300), ProductId.From("diapers"), 3),
+            new(MemberId.From("old1"), new LocalDate(2026, 6, 20), Cny(200), ProductId.From("wipes"), 2),
+            new(MemberId.From("new1"), new LocalDate(2026, 6, 11), Cny(500), ProductId.From("formula")),
+            new(MemberId.From("new2"), new LocalDate(2026, 6, 1), Cny(700), ProductId.From("formula"), 1),
+            new(MemberId.From("new2"), new LocalDate(2026, 6, 15), Cny(100), ProductId.From("wipes"), 1),
+            new(MemberId.From("new2"), new LocalDate(2026, 7, 2), Cny(999), ProductId.From("wipes"), 1), // after the period
         ];
         var r = SalesGoals.Measure(contacts, purchases, start, end, Currency.CNY);
         Assert.Equal(2, r.NewCustomers);
@@ -189,7 +189,7 @@ public class SignalTests
     }
 
     private static IEnumerable<PricedPurchase> Buys(string customer, int first, int every, int times, long price, long list) =>
-        Enumerable.Range(0, times).Select(k => new PricedPurchase(customer, new LocalDate(2025, 1, 1).PlusDays(first + (k * every)), Cny(price), Cny(list)));
+        Enumerable.Range(0, times).Select(k => new PricedPurchase(MemberId.From(customer), new LocalDate(2025, 1, 1).PlusDays(first + (k * every)), Cny(price), Cny(list)));
 
     [Fact]
     public void ProductFit_MonthlyFits_DurablesDoNot_DiscountsDrive()
@@ -212,6 +212,6 @@ public class SignalTests
         Assert.Equal(1.0, driven.DiscountedRepeatShare);
 
         Assert.Equal(ProductFitVerdict.NotEnoughData, ProductFit.Assess(Buys("only", 0, 30, 5, 100, 100)).Verdict);
-        Assert.Throws<InvalidInputException>(() => ProductFit.Assess([new PricedPurchase("x", AsOf, Cny(1), Cny(0))]));
+        Assert.Throws<InvalidInputException>(() => ProductFit.Assess([new PricedPurchase(MemberId.From("x"), AsOf, Cny(1), Cny(0))]));
     }
 }

@@ -76,7 +76,7 @@ public sealed class TeamTests
         var report = TeamReport.Build(m, new TeamReportInput
         {
             From = At(3, 1, 0), To = At(4, 1, 0), Orders = orders, Currency = Currency.CNY, Tree = tree,
-            Contacts = contacts, TierChanges = changes, KeyCustomers = new HashSet<string> { "Li", "Chen" },
+            Contacts = contacts, TierChanges = changes, KeyCustomers = new HashSet<MemberId> { MemberId.From("Li"), MemberId.From("Chen") },
         });
 
         var wang = report.Accounts[0];
