@@ -16,6 +16,7 @@ using NodaTime.Serialization.SystemTextJson;
 namespace CommunityModel.Serialization.Json;
 
 /// <summary>One problem in a configuration text: where (JSON path, and line and column when known), which code, and what.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Path">The JSON path, e.g. <c>$.levels.rates[1]</c>.</param>
 /// <param name="Code">A stable error code (<c>json.syntax</c>, <c>json.value</c>, <c>json.required</c>, <c>json.unknown-property</c>, or the validator's code).</param>
 /// <param name="Message">What is wrong.</param>
@@ -30,6 +31,7 @@ public sealed record ConfigProblem(string Path, string Code, string Message, lon
 }
 
 /// <summary>The result of reading a configuration: the value when it is valid, else every problem.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <typeparam name="T">The configuration's type.</typeparam>
 /// <param name="Value">The value; null when there are problems.</param>
 /// <param name="Problems">Every problem; empty when valid.</param>
@@ -47,6 +49,7 @@ public sealed record ConfigResult<T>(T? Value, ImmutableArray<ConfigProblem> Pro
 /// FluentValidation validator, and reports every problem with its JSON path and code; saving then reading
 /// gives an equal value. Pure: text in, text out.
 /// </summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class ConfigJson
 {
     /// <summary>The serializer options used for every configuration.</summary>
@@ -396,6 +399,7 @@ public static class ConfigJson
 }
 
 /// <summary>A value in a configuration text that cannot be what its place asks for (a rate, an amount, a currency).</summary>
+/// <remarks>Immutable once built; safe to read from many threads at once (a cache built on first use is built the same way by any thread).</remarks>
 public sealed class ConfigValueException : JsonException
 {
     /// <summary>Creates the exception.</summary>

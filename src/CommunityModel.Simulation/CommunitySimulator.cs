@@ -20,6 +20,7 @@ namespace CommunityModel.Simulation;
 /// engine, the payout ledger with holding and refunds, the group rules, ladder metrics, income disclosure,
 /// compliance and key-customer scoring. Same settings, same result.
 /// </summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class CommunitySimulator
 {
     private const byte Ordinary = 0;

@@ -25,6 +25,7 @@ public enum RevenueSource
 }
 
 /// <summary>One simulated day.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Date">The day.</param>
 /// <param name="Customers">Customers who had joined by the day's end.</param>
 /// <param name="MembersByTier">Customers per tier (tier order), as of the last membership evaluation.</param>
@@ -48,6 +49,7 @@ public sealed record SimulationDay(
 }
 
 /// <summary>One closed period (a calendar month in the store's zone): membership evaluated, commissions run and recorded, refunds reversed, payouts made.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="End">The period's last day.</param>
 /// <param name="Customers">Customers by then.</param>
 /// <param name="MembersByTier">Customers per tier after the evaluation.</param>
@@ -75,6 +77,7 @@ public sealed record SimulationPeriod(
 /// The laws: <c>GrossSales = CommissionsEarned + CompanyShareOfSales</c>;
 /// <c>EarnersNet = CommissionsEarned - CommissionsReversed</c>; <c>GrossSales = Refunds + EarnersNet + CompanyNet</c>.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="GrossSales">Everything buyers paid (sum of orders).</param>
 /// <param name="Refunds">Everything paid back to buyers.</param>
 /// <param name="CommissionsEarned">Commission lines of all runs.</param>
@@ -90,6 +93,7 @@ public sealed record MoneyFlows(Money GrossSales, Money Refunds, Money Commissio
 }
 
 /// <summary>What a simulation produced: daily and monthly series, money flows, and the end-of-run reports, all made by the library's own code.</summary>
+/// <remarks>Immutable once built; safe to read from many threads at once (a cache built on first use is built the same way by any thread).</remarks>
 public sealed class SimulationResult
 {
     internal SimulationResult(

@@ -16,6 +16,7 @@ namespace CommunityModel.Simulation;
 /// (ladder, membership policy, commission plan, group policy). Null store parts mean <see cref="StoreDefaults"/>.
 /// Validated by <see cref="SimulationSettingsValidator"/>.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record SimulationSettings
 {
     /// <summary>

@@ -14,6 +14,7 @@ namespace CommunityModel.Simulation;
 /// two-level plan (10% / 5%, partners earn, qualification products pay nothing) and a store group policy.
 /// Every value here is ordinary library configuration; the simulator and the Quickstart use it.
 /// </summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class StoreDefaults
 {
     /// <summary>The store's zone id.</summary>

@@ -11,6 +11,7 @@ namespace CommunityModel.Simulation;
 /// customers (who buy again often, refer buyers who convert fast, share and talk). Validated by
 /// <see cref="SyntheticStoreOptionsValidator"/>.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record SyntheticStoreOptions
 {
     /// <summary>
@@ -77,6 +78,7 @@ internal sealed class SyntheticStoreOptionsValidator : AbstractValidator<Synthet
 /// referral), their purchases and their recorded interactions, with a known set of planted key customers.
 /// Generated from a seed, so the same options always give the same store.
 /// </summary>
+/// <remarks>Immutable once built; safe to read from many threads at once (a cache built on first use is built the same way by any thread).</remarks>
 public sealed class SyntheticStore
 {
     private SyntheticStore(SyntheticStoreOptions options, DateTimeZone zone, IReadOnlyList<JoinRecord> joins, IReadOnlyList<Purchase> purchases, IReadOnlyList<Interaction> interactions, IReadOnlyList<string> planted)

@@ -39,6 +39,7 @@ public enum LeapDayRule
 }
 
 /// <summary>A customer's key date.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record KeyDate
 {
     /// <summary>The customer.</summary>
@@ -64,6 +65,7 @@ public sealed record KeyDate
 }
 
 /// <summary>A reminder that a key date is coming.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Customer">The customer.</param>
 /// <param name="KeyDate">The key date.</param>
 /// <param name="Occurrence">The date it falls on this time.</param>
@@ -77,6 +79,7 @@ public sealed record CareReminder(MemberId Customer, KeyDate KeyDate, LocalDate 
 /// many customers"). Answers "what is due between two instants" for any number of customers, each in their own
 /// zone. Recurring dates of 29 February follow the calendar's <see cref="LeapDayRule"/> in common years.
 /// </summary>
+/// <remarks>Immutable once built; safe to read from many threads at once (a cache built on first use is built the same way by any thread).</remarks>
 public sealed class CareCalendar
 {
     private readonly ImmutableArray<(KeyDate Date, DateTimeZone Zone)> _dates;

@@ -9,6 +9,7 @@ using NodaTime;
 namespace CommunityModel.Commissions;
 
 /// <summary>A member's rank is not defined by the plan.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Offenders">Each offending member with its rank (at most 20 listed).</param>
 /// <param name="RankCount">The plan's number of ranks.</param>
 public sealed record RankMustBeDefinedByPlanRule(IReadOnlyList<(MemberId Member, int Rank)> Offenders, int RankCount) : IBusinessRule
@@ -26,6 +27,7 @@ public sealed record RankMustBeDefinedByPlanRule(IReadOnlyList<(MemberId Member,
 /// not depend on the other orders or their sequence. Two modes share one computation: <see cref="Run(MemberStatuses, OrderBatch)"/>
 /// gives every line with its trace, <see cref="RunTotals(MemberStatuses, OrderBatch)"/> only the totals and allocates nothing per order.
 /// </summary>
+/// <remarks>Immutable (it holds only its plan): runs may go on from many threads at once; each run owns its scratch space.</remarks>
 public sealed partial class CommissionEngine
 {
     private const long Million = Rate.OneInPartsPerMillion;

@@ -8,6 +8,7 @@ namespace CommunityModel.Commissions;
 /// An immutable, validated commission plan compiled into flat arrays for the engine. Create it from a
 /// <see cref="CommissionPlanDefinition"/> with <see cref="Create"/> or <see cref="TryCreate"/>.
 /// </summary>
+/// <remarks>Immutable once built; safe to read from many threads at once (a cache built on first use is built the same way by any thread).</remarks>
 public sealed class CommissionPlan
 {
     private readonly FrozenDictionary<ProductId, int> _productIndex;

@@ -32,6 +32,7 @@ public enum SkipReason
 }
 
 /// <summary>An upline (or a run of them) that earned nothing from a rule, and why.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Rule">The rule.</param>
 /// <param name="Member">The upline (the nearest one of the run when <paramref name="Count"/> is above 1).</param>
 /// <param name="Distance">Hops from the buyer (1 = sponsor).</param>
@@ -41,6 +42,7 @@ public enum SkipReason
 public sealed record SkippedUpline(CommissionRuleKind Rule, MemberId Member, int Distance, SkipReason Reason, int Count, string Detail);
 
 /// <summary>One commission paid to one earner on one order.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Order">The order.</param>
 /// <param name="Earner">Who earns.</param>
 /// <param name="Rule">Which rule paid.</param>
@@ -70,6 +72,7 @@ public sealed record CommissionLine(OrderId Order, MemberId Earner, CommissionRu
 }
 
 /// <summary>The outcome of one order: its lines, what the company keeps, and the full trace.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Order">The order.</param>
 /// <param name="Buyer">The buyer.</param>
 /// <param name="Product">The product.</param>
@@ -117,6 +120,7 @@ public sealed record OrderCommission(OrderId Order, MemberId Buyer, ProductId Pr
 }
 
 /// <summary>Totals of a commission run: per earner, paid, and what the company keeps. Immutable.</summary>
+/// <remarks>Immutable once built; safe to read from many threads at once (a cache built on first use is built the same way by any thread).</remarks>
 public sealed class CommissionTotals
 {
     private readonly long[] _byIndex;

@@ -7,6 +7,7 @@ namespace CommunityModel.Commissions;
 /// The rank and active flag of every member of a referral tree, as flat arrays by the tree's dense
 /// index: the plain input the commission engine takes (it does not depend on how ranks were decided).
 /// </summary>
+/// <remarks>Immutable once built; safe to read from many threads at once (a cache built on first use is built the same way by any thread).</remarks>
 public sealed class MemberStatuses
 {
     private readonly int[] _rank;

@@ -5,6 +5,7 @@ using NodaTime;
 namespace CommunityModel.Commissions;
 
 /// <summary>What is wrong with one order of a batch.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Row">The order's position in the input.</param>
 /// <param name="Order">The order's id, when it has one.</param>
 /// <param name="Code">A stable code, e.g. <c>order.buyer.unknown</c>.</param>
@@ -12,6 +13,7 @@ namespace CommunityModel.Commissions;
 public sealed record OrderProblem(int Row, OrderId? Order, string Code, string Detail);
 
 /// <summary>A batch of orders was rejected; every offender is listed and nothing was computed.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Problems">Every problem found.</param>
 public sealed record OrderBatchMustBeValidRule(IReadOnlyList<OrderProblem> Problems) : IBusinessRule
 {
@@ -30,6 +32,7 @@ public sealed record OrderBatchMustBeValidRule(IReadOnlyList<OrderProblem> Probl
 /// <see cref="Order"/> records with <see cref="Create"/>, or from raw columns with <see cref="FromColumns"/>
 /// for very large runs.
 /// </summary>
+/// <remarks>Immutable once built; safe to read from many threads at once (a cache built on first use is built the same way by any thread).</remarks>
 public sealed class OrderBatch
 {
     private OrderBatch(ReferralTree tree, Currency currency, OrderId[]? ids, int[] buyer, long[] amount, int[] product, ProductId[] products, int[] quantity, long[] paidAtTicks)

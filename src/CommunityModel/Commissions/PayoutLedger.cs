@@ -23,6 +23,7 @@ public enum LedgerEntryKind
 }
 
 /// <summary>One entry of the payout ledger, with its explanation (made from the ledger's columns when read).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Sequence">Position in the ledger, from 1.</param>
 /// <param name="Kind">What the entry records.</param>
 /// <param name="Earner">Whose balance it moves.</param>
@@ -35,6 +36,7 @@ public enum LedgerEntryKind
 public sealed record LedgerEntry(long Sequence, LedgerEntryKind Kind, MemberId Earner, OrderId? Order, RefundId? Refund, Money Amount, Instant At, Instant? AvailableAt, string Explanation);
 
 /// <summary>The outcome of a ledger operation: accepted with the entries it wrote, or rejected with nothing changed.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Accepted">True when the operation was applied.</param>
 /// <param name="Code">For a rejection, a stable code such as <c>ledger.refund.duplicate</c>; empty when accepted.</param>
 /// <param name="Message">What happened, in a sentence.</param>
@@ -45,6 +47,7 @@ public sealed record LedgerResult(bool Accepted, string Code, string Message, IR
 }
 
 /// <summary>An earner's balances as of an instant.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Earner">The earner.</param>
 /// <param name="Pending">Earned, still inside the holding period.</param>
 /// <param name="Available">Past the holding period and not yet paid, less clawbacks not yet netted.</param>
@@ -71,7 +74,9 @@ public sealed record EarnerBalance(MemberId Earner, Money Pending, Money Availab
 /// and every earner's running net, paid and unsettled clawbacks, so recording millions of lines costs a
 /// few tens of bytes per line. <see cref="LedgerEntry"/> values, with their explanations, are made when
 /// they are read (from <see cref="Entries"/>, <see cref="HistoryOf"/> or a result) and never stored.
-/// Not thread-safe: one writer at a time, and no reads during a write.
+/// Mutable and not thread-safe: every call reads or changes the ledger, so one instance serves one thread at a time and
+/// no read runs during a write. A store keeps one ledger and sends it its commands in order (one lock around every
+/// call, or one actor or grain per store); concurrent calls without that can lose entries.
 /// </remarks>
 public sealed class PayoutLedger
 {

@@ -41,6 +41,7 @@ public enum CommissionRuleKind
 /// <summary>
 /// The level (unilevel) rule: upline level k (1 = the buyer's sponsor) earns rate k of the order.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record LevelRule
 {
     /// <summary>The rate per upline level, level 1 first.</summary>
@@ -60,6 +61,7 @@ public sealed record LevelRule
 }
 
 /// <summary>The peer bonus (平级奖) of a differential rule.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Rate">The rate of the order paid to each peer.</param>
 /// <param name="MaxUplines">How many peers at most are paid per order: the first ones up the chain.</param>
 public sealed record PeerBonus(Rate Rate, int MaxUplines = 1);
@@ -69,6 +71,7 @@ public sealed record PeerBonus(Rate Rate, int MaxUplines = 1);
 /// already paid below it on the chain. With a <see cref="PeerBonus"/>, an upline whose rank equals the
 /// highest rank paid below earns the peer rate, for the first <see cref="PeerBonus.MaxUplines"/> such uplines.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record DifferentialRule
 {
     /// <summary>The rate of each rank, rank 0 first; must not decrease with rank.</summary>
@@ -82,6 +85,7 @@ public sealed record DifferentialRule
 }
 
 /// <summary>How one product pays commissions.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record ProductRule
 {
     /// <summary>The product.</summary>
@@ -98,6 +102,7 @@ public sealed record ProductRule
 }
 
 /// <summary>A cap on what one order may pay in total.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="MaxShare">The largest share of the order amount paid out in total.</param>
 /// <param name="Policy">How lines are cut when the cap binds.</param>
 public sealed record OrderCap(Rate MaxShare, CapPolicy Policy = CapPolicy.DeepestFirst);
@@ -106,6 +111,7 @@ public sealed record OrderCap(Rate MaxShare, CapPolicy Policy = CapPolicy.Deepes
 /// A commission plan as people write it. Build the immutable, validated <see cref="CommissionPlan"/>
 /// with <see cref="CommissionPlan.Create"/>; <see cref="CommissionPlanValidator"/> reports every problem at once.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record CommissionPlanDefinition
 {
     /// <summary>

@@ -13,6 +13,7 @@ namespace CommunityModel.Compliance;
 /// margin the business states, and which products are qualification purchases (sign-up, upgrade, entry).
 /// Validated by <see cref="ComplianceContextValidator"/>.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record ComplianceContext
 {
     /// <summary>
@@ -112,6 +113,7 @@ internal sealed class ComplianceContextValidator : AbstractValidator<ComplianceC
 /// A commission run to check against the rules that need data: what each earner was paid and what each
 /// earner sold directly to consumers.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Run">The detailed run.</param>
 /// <param name="Statuses">The ranks and active flags the run used.</param>
 /// <param name="ParticipantMinimumRank">

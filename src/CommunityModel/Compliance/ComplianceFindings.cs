@@ -33,6 +33,7 @@ public enum FindingStatus
 /// The result of one compliance rule: which rule, how serious a failure is, what was measured against
 /// which limit, what to change, and the source the rule comes from. Not legal advice.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="RuleId">The rule's stable id, e.g. <c>depth.max-hops</c>.</param>
 /// <param name="Title">A short title of the rule.</param>
 /// <param name="Severity">How serious a failure of this rule is in the profile.</param>
@@ -62,6 +63,7 @@ public sealed record ComplianceFinding(
 }
 
 /// <summary>The findings of one profile on one plan (and, where given, one run).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Profile">The profile's name.</param>
 /// <param name="Plan">The plan's name.</param>
 /// <param name="Findings">One finding per rule of the profile, in the profile's order.</param>

@@ -10,6 +10,7 @@ namespace CommunityModel.Compliance;
 /// <see cref="ComplianceProfiles"/> or compose your own with <see cref="Custom"/> or <see cref="With"/>.
 /// The profiles summarise public rules for plan designers; they are not legal advice.
 /// </summary>
+/// <remarks>Immutable once built; safe to read from many threads at once (a cache built on first use is built the same way by any thread).</remarks>
 public sealed class ComplianceProfile
 {
     private ComplianceProfile(string name, string description, ImmutableArray<ComplianceRule> rules)
@@ -91,6 +92,7 @@ public sealed class ComplianceProfile
 /// The built-in compliance profiles. Each rule cites its source; the citations point plan designers to the
 /// texts, they are not legal advice.
 /// </summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class ComplianceProfiles
 {
     /// <summary>WeChat's external-link content rules (微信外部链接内容管理规范) on induced sharing and multi-level distribution.</summary>

@@ -9,6 +9,7 @@ namespace CommunityModel.Compliance;
 /// One compliance rule: it reads a plan (and, where it needs data, a run) and returns a finding. Rules are
 /// immutable; a profile is a list of them. Severity and source can be set per profile.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public abstract record ComplianceRule
 {
     /// <summary>The rule's stable id.</summary>
@@ -67,6 +68,7 @@ public abstract record ComplianceRule
 }
 
 /// <summary>At most <see cref="MaxHops"/> upline hops from the buyer may be paid (<c>depth.max-hops</c>).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="MaxHops">The most hops allowed (1: only the direct referrer).</param>
 public sealed record MaxPaidDepthRule(int MaxHops) : ComplianceRule
 {
@@ -98,6 +100,7 @@ public sealed record MaxPaidDepthRule(int MaxHops) : ComplianceRule
 }
 
 /// <summary>No commission on sign-up, upgrade or qualification purchases: no pay for head count, 拉人头 (<c>recruitment.no-pay</c>).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record NoPayForRecruitmentRule : ComplianceRule
 {
     /// <inheritdoc/>
@@ -129,6 +132,7 @@ public sealed record NoPayForRecruitmentRule : ComplianceRule
 }
 
 /// <summary>No entry fee or required purchase to gain the right to earn or recruit, 入门费 (<c>recruitment.no-entry-fee</c>).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record NoEntryFeeRule : ComplianceRule
 {
     /// <inheritdoc/>
@@ -150,6 +154,7 @@ public sealed record NoEntryFeeRule : ComplianceRule
 }
 
 /// <summary>A warning when uplines are paid from their downline's sales beyond the direct referrer, 团队计酬 (<c>pyramid.team-pay</c>).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record TeamPayRule : ComplianceRule
 {
     /// <summary>Creates the rule with severity warning.</summary>
@@ -175,6 +180,7 @@ public sealed record TeamPayRule : ComplianceRule
 }
 
 /// <summary>The holding period is at least the refund window, so a refund never pays out first (<c>holding.covers-refund</c>).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record HoldingCoversRefundWindowRule : ComplianceRule
 {
     /// <inheritdoc/>
@@ -202,6 +208,7 @@ public sealed record HoldingCoversRefundWindowRule : ComplianceRule
 }
 
 /// <summary>An order never pays more than 100% of its amount, nor more than the stated margin or a set limit (<c>payout.max-share</c>).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Limit">An extra limit on the share of an order paid out; null for none.</param>
 public sealed record MaxPayoutShareRule(Rate? Limit = null) : ComplianceRule
 {
@@ -248,6 +255,7 @@ public sealed record MaxPayoutShareRule(Rate? Limit = null) : ComplianceRule
 /// An earner's total pay is at most a share (30% in China's direct selling rules) of the earner's own direct
 /// sales to consumers, and pay is computed from those sales only (<c>earner.own-sales-cap</c>).
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="MaxShare">The largest share of own direct sales an earner may be paid.</param>
 public sealed record OwnSalesCapRule(Rate MaxShare) : ComplianceRule
 {
@@ -320,6 +328,7 @@ public sealed record OwnSalesCapRule(Rate MaxShare) : ComplianceRule
 }
 
 /// <summary>Earned pay is paid out at least every <see cref="MaxInterval"/> (<c>payout.interval</c>).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="MaxInterval">The longest allowed interval between payouts.</param>
 public sealed record PayoutIntervalRule(Period MaxInterval) : ComplianceRule
 {
@@ -345,6 +354,7 @@ public sealed record PayoutIntervalRule(Period MaxInterval) : ComplianceRule
 }
 
 /// <summary>Customers can return goods for at least <see cref="MinWindow"/> (<c>refund.window</c>).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="MinWindow">The shortest allowed refund window.</param>
 public sealed record MinimumRefundWindowRule(Period MinWindow) : ComplianceRule
 {
@@ -373,6 +383,7 @@ public sealed record MinimumRefundWindowRule(Period MinWindow) : ComplianceRule
 /// At least <see cref="MinShare"/> of the sales volume is bought by non-participants (real users, not
 /// distributors buying to qualify) (<c>retail.share</c>). Needs a run.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="MinShare">The smallest share of volume bought by customers below the participant rank.</param>
 public sealed record RetailShareRule(Rate MinShare) : ComplianceRule
 {

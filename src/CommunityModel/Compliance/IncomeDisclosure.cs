@@ -7,12 +7,14 @@ using CommunityModel.Primitives;
 namespace CommunityModel.Compliance;
 
 /// <summary>The share of people who earned more than a threshold.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Threshold">The threshold.</param>
 /// <param name="People">How many earned more than it.</param>
 /// <param name="Share">Their share of everyone in the group (0 to 1).</param>
 public sealed record ThresholdShare(Money Threshold, int People, double Share);
 
 /// <summary>A percentile of earnings (nearest-rank method: the smallest amount at or above which p% of people fall).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Percentile">The percentile, 1 to 100.</param>
 /// <param name="Amount">The earnings at it.</param>
 public sealed record EarningsPercentile(int Percentile, Money Amount);
@@ -22,6 +24,7 @@ public sealed record EarningsPercentile(int Percentile, Money Amount);
 /// the mean is rounded half to even to the minor unit; percentiles use the nearest-rank method on the sorted
 /// amounts, so every percentile is an amount someone actually earned.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Group">The group's name (all partners, or a rank).</param>
 /// <param name="People">How many people the group has.</param>
 /// <param name="Earners">How many earned more than zero.</param>
@@ -61,6 +64,7 @@ public sealed record EarningsDistribution(
 /// An income disclosure statement: earnings over all partners, non-earners included, and per rank, the
 /// statement regulators ask multi-level sellers to publish.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Currency">The currency.</param>
 /// <param name="AllPartners">Every partner.</param>
 /// <param name="ByRank">One distribution per rank that has partners, lowest rank first.</param>
@@ -83,6 +87,7 @@ public sealed record IncomeDisclosureReport(Currency Currency, EarningsDistribut
 }
 
 /// <summary>Builds income disclosure statements from a commission run's totals or from earnings arrays.</summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class IncomeDisclosure
 {
     /// <summary>The percentiles reported by default.</summary>

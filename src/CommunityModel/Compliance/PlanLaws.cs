@@ -30,6 +30,7 @@ public enum PlanLaw
 /// budget read from the clock you give (the library reads no clock of its own). Validated by
 /// <see cref="PlanLawOptionsValidator"/>.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record PlanLawOptions
 {
     /// <summary>
@@ -76,6 +77,7 @@ internal sealed class PlanLawOptionsValidator : AbstractValidator<PlanLawOptions
 }
 
 /// <summary>A generated community: members with sponsors, ranks, active flags and orders.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Members">The join records (sponsors before members).</param>
 /// <param name="Ranks">The rank of each member, in member order.</param>
 /// <param name="Active">Whether each member is active, in member order.</param>
@@ -116,12 +118,14 @@ public sealed record PlanLawCase(ImmutableArray<JoinRecord> Members, ImmutableAr
 }
 
 /// <summary>How one member's pay changed between two runs.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Member">The member.</param>
 /// <param name="Before">Pay before the change.</param>
 /// <param name="After">Pay after it.</param>
 public sealed record PayChange(MemberId Member, Money Before, Money After);
 
 /// <summary>A violation of a plan law, with the (shrunk) case that shows it.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Law">The law broken.</param>
 /// <param name="Description">What happened, in words and numbers.</param>
 /// <param name="Case">The case.</param>
@@ -133,6 +137,7 @@ public sealed record PayChange(MemberId Member, Money Before, Money After);
 public sealed record PlanLawViolation(PlanLaw Law, string Description, PlanLawCase Case, MemberId? RaisedMember, int? FromRank, int? ToRank, ImmutableArray<PayChange> Losers, OrderId? Order);
 
 /// <summary>What the search found: at most one violation per law (the smallest found), and how much it tried.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Plan">The plan's name.</param>
 /// <param name="CasesTried">How many generated cases were run.</param>
 /// <param name="StoppedByTime">True when the time budget ended the search early.</param>
@@ -177,6 +182,7 @@ public sealed record PlanLawReport(string Plan, int CasesTried, bool StoppedByTi
 /// first counterexample of each law to a small one. Seeded and bounded, so the same options give the same
 /// answer; the same search the library's own tests use, offered to plan designers before a plan is used.
 /// </summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class PlanLaws
 {
     private static readonly Instant Epoch = Instant.FromUtc(2026, 1, 1, 0, 0);

@@ -8,6 +8,7 @@ namespace CommunityModel.Compliance;
 /// What a plan can pay, read off its definition: how many upline hops it pays at most, the largest share of
 /// one order it can pay, and whether any of it depends on a downline's sales beyond the direct referrer.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="MaxPaidHops">The most upline hops from the buyer that can earn; null when unbounded (differential rules and dynamic compression).</param>
 /// <param name="MaxRateShare">The largest share of an order the rates can pay, after the cap (fixed amounts excluded).</param>
 /// <param name="MaxShareWithFixed">The largest share including fixed per-unit amounts at the known unit prices; null when a fixed amount has no known price and no cap bounds it.</param>

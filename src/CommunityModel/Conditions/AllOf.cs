@@ -6,6 +6,7 @@ namespace CommunityModel.Conditions;
 /// Holds when every one of its conditions holds. Equality compares the conditions in order (two
 /// <see cref="AllOf"/>s read from the same text are equal).
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Conditions">The conditions: at least one and at most <see cref="Condition.MaxOperands"/>.</param>
 public sealed record AllOf(ImmutableArray<Condition> Conditions) : Condition
 {

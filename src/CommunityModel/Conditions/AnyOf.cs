@@ -5,6 +5,7 @@ namespace CommunityModel.Conditions;
 /// <summary>
 /// Holds when at least one of its conditions holds. Equality compares the conditions in order.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Conditions">The conditions: at least one and at most <see cref="Condition.MaxOperands"/>.</param>
 public sealed record AnyOf(ImmutableArray<Condition> Conditions) : Condition
 {

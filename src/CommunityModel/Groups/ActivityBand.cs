@@ -4,6 +4,7 @@ using NodaTime;
 namespace CommunityModel.Groups;
 
 /// <summary>The bounds of a healthy group: messages per member per day between them.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Lower">Below this the group is silent (死寂).</param>
 /// <param name="Upper">Above this the group is flooding (刷屏).</param>
 public sealed record ActivityBounds(double Lower = 0.2, double Upper = 10);
@@ -41,6 +42,7 @@ public enum ActivityLevel
 }
 
 /// <summary>A group's activity over a period.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Start">The first day.</param>
 /// <param name="Days">Days in the period.</param>
 /// <param name="Members">Members counted (at the end of the period).</param>
@@ -57,6 +59,7 @@ public enum ActivityLevel
 public sealed record ActivityReading(LocalDate Start, int Days, int Members, int Messages, double MessagesPerMemberPerDay, int DistinctSpeakers, double DialogueRatio, int CheckIns, int LongestCheckInStreak, int RedPackets, ActivityLevel Level, ActivationMeans? Suggestion, string Reason);
 
 /// <summary>Measures a group's activity band from its events.</summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class ActivityBand
 {
     /// <summary>

@@ -8,10 +8,12 @@ namespace CommunityModel.Groups;
 /// in a <c>.jsonl</c> file) an event is an object whose <c>type</c> names it: <c>joinRequested</c>, <c>memberAdded</c>,
 /// <c>memberLeft</c>, <c>message</c>, <c>redPacket</c>, <c>checkIn</c>, <c>roleChanged</c>, <c>policyChanged</c>, <c>tick</c>.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="At">When.</param>
 public abstract record GroupEvent(Instant At);
 
 /// <summary>Someone asks to join through a channel; admission screens them.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="At">When.</param>
 /// <param name="Member">Who.</param>
 /// <param name="Channel">Through which channel.</param>
@@ -19,17 +21,20 @@ public abstract record GroupEvent(Instant At);
 public sealed record JoinRequested(Instant At, MemberId Member, JoinChannel Channel, Candidate Facts) : GroupEvent(At);
 
 /// <summary>Someone is added directly (by the owner or staff), with a role; capacity still applies.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="At">When.</param>
 /// <param name="Member">Who.</param>
 /// <param name="Role">Their role.</param>
 public sealed record MemberAdded(Instant At, MemberId Member, GroupRole Role = GroupRole.Member) : GroupEvent(At);
 
 /// <summary>A member leaves.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="At">When.</param>
 /// <param name="Member">Who.</param>
 public sealed record MemberLeft(Instant At, MemberId Member) : GroupEvent(At);
 
 /// <summary>A member posts a message.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="At">When.</param>
 /// <param name="Author">Who.</param>
 /// <param name="Text">The text.</param>
@@ -39,6 +44,7 @@ public sealed record MemberLeft(Instant At, MemberId Member) : GroupEvent(At);
 public sealed record MessagePosted(Instant At, MemberId Author, string Text, IReadOnlyList<string>? Labels = null, string? MessageId = null, string? ReplyTo = null) : GroupEvent(At);
 
 /// <summary>A member sends a red packet.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="At">When.</param>
 /// <param name="Sender">Who.</param>
 /// <param name="Amount">The packet's amount.</param>
@@ -46,22 +52,26 @@ public sealed record MessagePosted(Instant At, MemberId Author, string Text, IRe
 public sealed record RedPacketSent(Instant At, MemberId Sender, Money Amount, int Count) : GroupEvent(At);
 
 /// <summary>A member checks in (打卡).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="At">When.</param>
 /// <param name="Member">Who.</param>
 public sealed record CheckedIn(Instant At, MemberId Member) : GroupEvent(At);
 
 /// <summary>A member's role changes.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="At">When.</param>
 /// <param name="Member">Who.</param>
 /// <param name="Role">The new role.</param>
 public sealed record RoleChanged(Instant At, MemberId Member, GroupRole Role) : GroupEvent(At);
 
 /// <summary>A new policy version is adopted; it applies from max(its effective instant, this event's instant).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="At">When.</param>
 /// <param name="Policy">The new version.</param>
 public sealed record PolicyChanged(Instant At, GroupPolicy Policy) : GroupEvent(At);
 
 /// <summary>Time passes: elimination and the host check run.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="At">When.</param>
 public sealed record TimeTick(Instant At) : GroupEvent(At);
 
@@ -97,6 +107,7 @@ public enum GroupDecisionKind
 }
 
 /// <summary>A decision, with the rule that made it, the policy version, and the evidence.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Kind">What was decided.</param>
 /// <param name="Member">Whom it concerns, if anyone.</param>
 /// <param name="RuleId">The rule, e.g. <c>content.ad</c>, <c>flood.window</c>, <c>elimination.silent</c>.</param>
@@ -120,6 +131,7 @@ public enum GroupEventStatus
 }
 
 /// <summary>The outcome of one event.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Status">How the event was taken.</param>
 /// <param name="Decisions">The decisions (empty for an allowed message).</param>
 /// <param name="Error">Why the event is invalid, in words, for <see cref="GroupEventStatus.Invalid"/>; otherwise null.</param>

@@ -51,6 +51,7 @@ public enum GroupRole
 }
 
 /// <summary>The facts screening conditions read about someone who asks to join.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="IsCustomer">Has bought from the store.</param>
 /// <param name="Purchases">How many purchases.</param>
 /// <param name="Approved">Approved by a host.</param>
@@ -74,6 +75,7 @@ public enum EscalationAction
 /// An escalation ladder: the n-th unexpired strike of a member takes the n-th step (the last step repeats).
 /// Strikes expire <see cref="StrikeLifetime"/> after they were given.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record EscalationLadder
 {
     /// <summary>The steps, in order.</summary>
@@ -87,6 +89,7 @@ public sealed record EscalationLadder
 }
 
 /// <summary>Admission (门槛): channels, screening, capacity and the waiting list.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record AdmissionRules
 {
     /// <summary>Channels through which people may ask to join.</summary>
@@ -107,6 +110,7 @@ public sealed record AdmissionRules
 }
 
 /// <summary>A named screening condition.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="RuleId">The rule id decisions cite.</param>
 /// <param name="Condition">The condition.</param>
 public sealed record Screening(string RuleId, Condition Condition)
@@ -121,6 +125,7 @@ public sealed record Screening(string RuleId, Condition Condition)
 }
 
 /// <summary>Content rules: ads, off-theme and prohibited messages, with allow-lists and exempt roles.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record ContentRules
 {
     /// <summary>Links (http://, https://, www.) count as ads.</summary>
@@ -155,6 +160,7 @@ public sealed record ContentRules
 }
 
 /// <summary>Flood (刷屏): a member's message count in a sliding window, and slow mode.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record FloodRules
 {
     /// <summary>The most messages one member may send in <see cref="Window"/>.</summary>
@@ -171,6 +177,7 @@ public sealed record FloodRules
 }
 
 /// <summary>Red packets (红包): who may send, when, how much, how many, and a daily budget.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record RedPacketRules
 {
     /// <summary>Roles that may send red packets.</summary>
@@ -193,6 +200,7 @@ public sealed record RedPacketRules
 }
 
 /// <summary>Elimination (淘汰制): silent members get a notice, then are removed after a grace period unless they speak.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record EliminationRules
 {
     /// <summary>Days of silence (since joining or the last message) before the notice.</summary>
@@ -209,6 +217,7 @@ public sealed record EliminationRules
 /// A group policy, versioned with the instant it takes effect. Validated by <see cref="GroupPolicyValidator"/>;
 /// build with <see cref="GroupPolicy.Create"/>.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record GroupPolicy
 {
     /// <summary>

@@ -1,12 +1,14 @@
 namespace CommunityModel.Groups;
 
 /// <summary>One event's outcome in a replay.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Index">The event's position in the input.</param>
 /// <param name="Event">The event.</param>
 /// <param name="Outcome">Its outcome.</param>
 public sealed record ReplayStep(int Index, GroupEvent Event, GroupOutcome Outcome);
 
 /// <summary>An event whose decisions differ under a new policy.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Index">The event's position in the input.</param>
 /// <param name="Event">The event.</param>
 /// <param name="Before">The outcome under the policies in force.</param>
@@ -14,6 +16,7 @@ public sealed record ReplayStep(int Index, GroupEvent Event, GroupOutcome Outcom
 public sealed record DecisionDifference(int Index, GroupEvent Event, GroupOutcome Before, GroupOutcome After);
 
 /// <summary>Replays a group's events, and tries a new policy on past events before it is enforced.</summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class GroupReplay
 {
     /// <summary>Replays events from an empty group under a policy.</summary>

@@ -11,6 +11,7 @@ namespace CommunityModel.Groups;
 /// rejected and leaves the state unchanged. Replaying the same events from the same start gives the same
 /// decisions. An allowed message allocates nothing.
 /// </summary>
+/// <remarks>Mutable and not thread-safe: each event changes the group, so one instance serves one thread at a time, its events in time order (one actor or grain per group; many groups may be replayed in parallel, each on its own instance).</remarks>
 public sealed class GroupState
 {
     private readonly List<CompiledPolicy> _policies = [];

@@ -6,6 +6,7 @@ namespace CommunityModel.Groups;
 /// Splits a red packet (红包) into shares, exactly: the shares always add up to the total and every share
 /// is at least one minor unit. Randomness comes from a seeded generator, so a seed replays a split.
 /// </summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class RedPacketSplitter
 {
     /// <summary>

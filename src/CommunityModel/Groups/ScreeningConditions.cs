@@ -6,6 +6,7 @@ namespace CommunityModel.Groups;
 // compose them. In JSON: isCustomer, minPurchases, approved, notBlocklisted, allOf, anyOf, not.
 
 /// <summary>The candidate has bought from the store (<see cref="Candidate.IsCustomer"/>).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record IsCustomer : Condition
 {
     /// <inheritdoc />
@@ -13,6 +14,7 @@ public sealed record IsCustomer : Condition
 }
 
 /// <summary>The candidate has made at least <see cref="Purchases"/> purchases.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Purchases">The least number of purchases (0 or more).</param>
 public sealed record MinPurchases(int Purchases) : Condition
 {
@@ -21,6 +23,7 @@ public sealed record MinPurchases(int Purchases) : Condition
 }
 
 /// <summary>A host of the group approved the candidate (<see cref="Candidate.Approved"/>).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record ApprovedByHost : Condition
 {
     /// <inheritdoc />
@@ -28,6 +31,7 @@ public sealed record ApprovedByHost : Condition
 }
 
 /// <summary>The candidate is not on the store's blocklist (<see cref="Candidate.Blocklisted"/>).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record NotBlocklisted : Condition
 {
     /// <inheritdoc />

@@ -6,6 +6,7 @@ using NodaTime;
 namespace CommunityModel.Ladders;
 
 /// <summary>How customers moved on one rung and from it to the next.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Rung">The rung.</param>
 /// <param name="CustomersReached">Customers who bought a product on this rung (an order not fully refunded).</param>
 /// <param name="ConvertedToNext">Customers who reached this rung and later (or at the same instant) the next one; 0 on the top rung.</param>
@@ -29,6 +30,7 @@ public sealed record RungMetrics(
 /// <summary>
 /// Ladder metrics over an order stream (see <see cref="LadderMetrics.Compute"/> for every formula).
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Rungs">Per-rung metrics, lowest rung first.</param>
 /// <param name="Buyers">Customers with at least one order not fully refunded.</param>
 /// <param name="Orders">Orders not fully refunded.</param>
@@ -71,6 +73,7 @@ public sealed record LadderReport(
 /// not depend on input order. Refunds reduce an order's net amount; an order refunded in full no longer counts
 /// as a purchase (it reaches no rung and is nobody's first order).
 /// </summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class LadderMetrics
 {
     /// <summary>Computes the ladder metrics.</summary>

@@ -31,16 +31,19 @@ public enum BenefitKind
 }
 
 /// <summary>A benefit a rung carries.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Kind">Function, service or relationship.</param>
 /// <param name="Description">What the customer gets, in words.</param>
 public sealed record Benefit(BenefitKind Kind, string Description);
 
 /// <summary>The price band of a rung: every product on it sells between <see cref="Min"/> and <see cref="Max"/>.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Min">The lowest price.</param>
 /// <param name="Max">The highest price.</param>
 public readonly record struct PriceBand(Money Min, Money Max);
 
 /// <summary>One rung of a product ladder.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record Rung
 {
     /// <summary>The rung's key, e.g. <c>trial</c>.</summary>
@@ -71,6 +74,7 @@ public sealed record Rung
 /// A product ladder (产品体系): rungs in order from trial to partnership, prices rising along it. Build with
 /// <see cref="Create"/>, which validates with <see cref="ProductLadderValidator"/> and reports every problem.
 /// </summary>
+/// <remarks>Immutable once built; safe to read from many threads at once (a cache built on first use is built the same way by any thread).</remarks>
 public sealed class ProductLadder
 {
     private readonly Dictionary<ProductId, int> _rungOfProduct;
@@ -149,6 +153,7 @@ public sealed class ProductLadder
 }
 
 /// <summary>The input a <see cref="ProductLadder"/> is built from, as validated.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Currency">The currency of every price.</param>
 /// <param name="Rungs">The rungs, lowest first.</param>
 public sealed record ProductLadderDefinition(Currency Currency, ImmutableArray<Rung> Rungs)

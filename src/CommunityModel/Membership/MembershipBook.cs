@@ -28,6 +28,9 @@ namespace CommunityModel.Membership;
 /// from the purchase or from the end of the running term; a full refund removes it. An evaluation never takes
 /// a paid tier away before its end.</para>
 /// <para>A member's change never touches another member's tier, nor any sponsor link.</para>
+/// <para>Mutable and not thread-safe: evaluations, locks and grants change the book, so one instance serves one
+/// thread at a time (guard every call, reads included, with one lock, or keep one book per actor). Explain and
+/// WhatIf change nothing but must not run during a change.</para>
 /// </remarks>
 public sealed class MembershipBook
 {

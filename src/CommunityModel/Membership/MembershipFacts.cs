@@ -11,6 +11,7 @@ namespace CommunityModel.Membership;
 /// order); an evaluation at any instant sees only the orders paid and refunds made before it. Instants are
 /// kept to the tick (100 ns), NodaTime's Unix-ticks resolution.
 /// </summary>
+/// <remarks>Immutable once built; safe to read from many threads at once (a cache built on first use is built the same way by any thread).</remarks>
 public sealed class MembershipFacts
 {
     private readonly int[] _offsets;

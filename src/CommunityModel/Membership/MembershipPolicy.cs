@@ -22,6 +22,7 @@ public enum DowngradeMode
 /// The privileges of a tier. A member enjoys the privileges of their tier and of every tier below it; when
 /// several give a price for a product, the lowest price wins (see <see cref="MembershipPolicy.PriceFor"/>).
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record TierPrivileges
 {
     /// <summary>A discount off the list price of every product (zero for none).</summary>
@@ -35,6 +36,7 @@ public sealed record TierPrivileges
 }
 
 /// <summary>One tier of a membership program.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record MembershipTier
 {
     /// <summary>The tier's key, e.g. <c>member</c>.</summary>
@@ -60,12 +62,14 @@ public sealed record MembershipTier
 }
 
 /// <summary>A paid membership: buying <see cref="Product"/> grants <see cref="TierId"/> for <see cref="Term"/>.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Product">The product that is the membership fee.</param>
 /// <param name="TierId">The tier it grants.</param>
 /// <param name="Term">How long, from the purchase or from the end of the running term when bought again (in the program's zone).</param>
 public sealed record PaidMembershipPlan(ProductId Product, string TierId, Period Term);
 
 /// <summary>A price and the privilege that gave it.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Price">The price the member pays.</param>
 /// <param name="ListPrice">The list price.</param>
 /// <param name="TierId">The tier whose privilege gave the price, or null for the list price.</param>
@@ -77,6 +81,7 @@ public sealed record PriceQuote(Money Price, Money ListPrice, string? TierId, st
 /// downgrades, paid memberships, and the program's zone. Versioned by <see cref="EffectiveFrom"/>; a new
 /// version applies from its date and never rewrites history. Build with <see cref="Create"/>.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record MembershipPolicy
 {
     /// <summary>

@@ -36,6 +36,7 @@ public enum WindowKind
 /// fixed offset, so months and days follow daylight-saving changes.
 /// Anniversaries of 29 February fall on 28 February in common years (NodaTime's <see cref="LocalDate.PlusYears"/>).
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Kind">The kind of window.</param>
 /// <param name="Days">For <see cref="WindowKind.RollingDays"/>, the number of days (1..3660); otherwise 0.</param>
 public sealed record MembershipWindow(WindowKind Kind, int Days = 0)

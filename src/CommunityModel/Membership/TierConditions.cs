@@ -7,6 +7,7 @@ namespace CommunityModel.Membership;
 // in a MembershipWindow; AllOf and AnyOf compose them (no Not: a tier must be reachable). Validated in MembershipPolicy.
 
 /// <summary>The member's own net spend (orders minus refunds) in the window is at least <see cref="Amount"/>.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Amount">The least spend.</param>
 /// <param name="Window">The window.</param>
 public sealed record SpendAtLeast(Money Amount, MembershipWindow Window) : Condition
@@ -16,6 +17,7 @@ public sealed record SpendAtLeast(Money Amount, MembershipWindow Window) : Condi
 }
 
 /// <summary>The member placed at least <see cref="Count"/> orders (not fully refunded) in the window.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Count">The least number of orders.</param>
 /// <param name="Window">The window.</param>
 public sealed record OrdersAtLeast(int Count, MembershipWindow Window) : Condition
@@ -25,6 +27,7 @@ public sealed record OrdersAtLeast(int Count, MembershipWindow Window) : Conditi
 }
 
 /// <summary>The member bought the product (an order not fully refunded) in the window.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Product">The product.</param>
 /// <param name="Window">The window.</param>
 public sealed record BoughtProduct(ProductId Product, MembershipWindow Window) : Condition
@@ -34,6 +37,7 @@ public sealed record BoughtProduct(ProductId Product, MembershipWindow Window) :
 }
 
 /// <summary>The member bought a product of the ladder rung (an order not fully refunded) in the window.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="RungId">The rung's id on the policy's ladder.</param>
 /// <param name="Window">The window.</param>
 public sealed record BoughtRung(string RungId, MembershipWindow Window) : Condition
@@ -46,6 +50,7 @@ public sealed record BoughtRung(string RungId, MembershipWindow Window) : Condit
 /// At least <see cref="Count"/> of the member's direct referrals (sponsor as of the evaluation instant) placed
 /// an order (not fully refunded) in the window.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Count">The least number of referred buyers.</param>
 /// <param name="Window">The window (the sponsor's window when it is an anniversary).</param>
 public sealed record DirectReferralsWhoBought(int Count, MembershipWindow Window) : Condition
@@ -59,6 +64,7 @@ public sealed record DirectReferralsWhoBought(int Count, MembershipWindow Window
 /// excluded) in the window is at least <see cref="Amount"/>. The window must be the same for all members
 /// (not an anniversary).
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Amount">The least team spend.</param>
 /// <param name="Window">The window.</param>
 public sealed record TeamSpendAtLeast(Money Amount, MembershipWindow Window) : Condition
@@ -68,6 +74,7 @@ public sealed record TeamSpendAtLeast(Money Amount, MembershipWindow Window) : C
 }
 
 /// <summary>The member holds a paid membership in force (for the named tier, or any tier when null).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="TierId">The paid tier, or null for any.</param>
 public sealed record HasPaidMembership(string? TierId = null) : Condition
 {
@@ -76,6 +83,7 @@ public sealed record HasPaidMembership(string? TierId = null) : Condition
 }
 
 /// <summary>A manual grant of the tier being evaluated is in force (see <see cref="MembershipBook.Grant"/>).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record GrantedManually : Condition
 {
     /// <inheritdoc />

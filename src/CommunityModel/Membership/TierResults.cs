@@ -34,6 +34,7 @@ public enum EvaluationKind
 }
 
 /// <summary>One criterion, as measured.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Criterion">The criterion in words.</param>
 /// <param name="Met">Whether it holds.</param>
 /// <param name="Actual">The measured value (minor units for money, a count, or 1/0 for yes/no).</param>
@@ -42,6 +43,7 @@ public enum EvaluationKind
 public sealed record CriterionResult(string Criterion, bool Met, long Actual, long Required, string? Shortfall);
 
 /// <summary>One change of a member's tier, as kept in the append-only history.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Member">The member.</param>
 /// <param name="From">The tier before.</param>
 /// <param name="To">The tier after.</param>
@@ -52,6 +54,7 @@ public sealed record CriterionResult(string Criterion, bool Met, long Actual, lo
 public sealed record TierChange(MemberId Member, string From, string To, Instant At, TierChangeCause Cause, string PolicyVersion, string Evidence);
 
 /// <summary>The decision of an evaluation for one member.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Member">The member.</param>
 /// <param name="At">The evaluation instant.</param>
 /// <param name="From">The tier before (what the member held).</param>
@@ -80,6 +83,7 @@ public sealed record TierDecision(MemberId Member, Instant At, string From, stri
 }
 
 /// <summary>Where a member stands: the tier, what the next one takes, and what keeping this one takes.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Member">The member.</param>
 /// <param name="At">The instant.</param>
 /// <param name="CurrentTier">The tier held.</param>
@@ -111,6 +115,7 @@ public sealed record TierExplanation(
     Instant? LockedUntil);
 
 /// <summary>A manual lock of a member's tier: while it is in force, evaluations do not move the member.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="TierId">The tier held.</param>
 /// <param name="Reason">Why.</param>
 /// <param name="Actor">Who.</param>
@@ -119,6 +124,7 @@ public sealed record TierExplanation(
 public sealed record TierLock(string TierId, string Reason, string Actor, Instant From, Instant? Until);
 
 /// <summary>A manual grant: makes <see cref="GrantedManually"/> hold for the tier while in force.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="TierId">The tier granted.</param>
 /// <param name="Reason">Why.</param>
 /// <param name="Actor">Who.</param>
@@ -127,6 +133,7 @@ public sealed record TierLock(string TierId, string Reason, string Actor, Instan
 public sealed record TierGrant(string TierId, string Reason, string Actor, Instant From, Instant? Until);
 
 /// <summary>What one evaluation over all members did.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="At">The evaluation instant.</param>
 /// <param name="Kind">Upgrades only, or a period evaluation.</param>
 /// <param name="PolicyVersion">The policy version used.</param>
@@ -137,6 +144,7 @@ public sealed record TierGrant(string TierId, string Reason, string Actor, Insta
 public sealed record EvaluationSummary(Instant At, EvaluationKind Kind, string PolicyVersion, int Evaluated, int Upgrades, int Downgrades, ImmutableArray<TierChange> Changes);
 
 /// <summary>A tier id is not in the policy.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="TierId">The id.</param>
 public sealed record TierMustExistRule(string TierId) : IBusinessRule
 {
@@ -148,6 +156,7 @@ public sealed record TierMustExistRule(string TierId) : IBusinessRule
 }
 
 /// <summary>A manual change needs a reason and an actor.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Member">The member.</param>
 public sealed record ManualChangeNeedsReasonRule(MemberId Member) : IBusinessRule
 {
@@ -159,6 +168,7 @@ public sealed record ManualChangeNeedsReasonRule(MemberId Member) : IBusinessRul
 }
 
 /// <summary>A member is not in the program's referral tree.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Member">The member.</param>
 public sealed record MemberMustBeKnownRule(MemberId Member) : IBusinessRule
 {
@@ -170,6 +180,7 @@ public sealed record MemberMustBeKnownRule(MemberId Member) : IBusinessRule
 }
 
 /// <summary>The policy versions of one program must share their tiers.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Version">The version that differs.</param>
 public sealed record PolicyVersionsMustShareTiersRule(string Version) : IBusinessRule
 {

@@ -15,6 +15,7 @@ public interface IBusinessRule
 }
 
 /// <summary>Two amounts of different currencies were combined.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Left">The currency of the left operand.</param>
 /// <param name="Right">The currency of the right operand.</param>
 public sealed record CurrencyMismatchRule(Currency Left, Currency Right) : IBusinessRule
@@ -27,6 +28,7 @@ public sealed record CurrencyMismatchRule(Currency Left, Currency Right) : IBusi
 }
 
 /// <summary>An arithmetic result does not fit in 64-bit minor units.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Operation">The operation that overflowed.</param>
 public sealed record MoneyOverflowRule(string Operation) : IBusinessRule
 {

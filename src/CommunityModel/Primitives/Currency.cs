@@ -7,6 +7,7 @@ namespace CommunityModel.Primitives;
 /// (2 for CNY fen, 0 for JPY). Use the well-known instances (<see cref="CNY"/>, ...),
 /// <see cref="FromCode"/> for the built-in ISO list, or <see cref="Define"/> for another.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public readonly record struct Currency
 {
     /// <summary>The largest supported number of minor-unit digits.</summary>

@@ -3,6 +3,7 @@ using FluentValidation;
 namespace CommunityModel.Primitives;
 
 /// <summary>A currency as people write it in configuration; validated by <see cref="CurrencyDefinitionValidator"/>.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Code">Three upper-case ASCII letters.</param>
 /// <param name="MinorDigits">Digits of the minor unit.</param>
 public sealed record CurrencyDefinition(string? Code, int MinorDigits)

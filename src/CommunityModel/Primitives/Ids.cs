@@ -51,6 +51,7 @@ internal static class StringIds
 }
 
 /// <summary>Identifies a member (any customer, member or partner) by the caller's own key.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public readonly record struct MemberId : IStringId<MemberId>
 {
     private readonly string? _value;
@@ -78,6 +79,7 @@ public readonly record struct MemberId : IStringId<MemberId>
 }
 
 /// <summary>Identifies an order by the caller's own key.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public readonly record struct OrderId : IStringId<OrderId>
 {
     private readonly string? _value;
@@ -105,6 +107,7 @@ public readonly record struct OrderId : IStringId<OrderId>
 }
 
 /// <summary>Identifies a product (SKU) by the caller's own key.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public readonly record struct ProductId : IStringId<ProductId>
 {
     private readonly string? _value;
@@ -132,6 +135,7 @@ public readonly record struct ProductId : IStringId<ProductId>
 }
 
 /// <summary>Identifies a group (a WeChat group, a community) by the caller's own key.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public readonly record struct GroupId : IStringId<GroupId>
 {
     private readonly string? _value;
@@ -159,6 +163,7 @@ public readonly record struct GroupId : IStringId<GroupId>
 }
 
 /// <summary>Identifies a refund by the caller's own key.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public readonly record struct RefundId : IStringId<RefundId>
 {
     private readonly string? _value;

@@ -11,6 +11,7 @@ namespace CommunityModel.Primitives;
 /// path and message; nothing was changed by the call that threw it. Where a non-throwing form exists
 /// (<c>TryCreate</c>, <c>Validate</c>) it returns the same problems.
 /// </summary>
+/// <remarks>Immutable once built; safe to read from many threads at once (a cache built on first use is built the same way by any thread).</remarks>
 public sealed class InvalidInputException : ArgumentException
 {
     /// <summary>The exception for a set of problems.</summary>

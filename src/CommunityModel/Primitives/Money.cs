@@ -8,6 +8,7 @@ namespace CommunityModel.Primitives;
 /// overflow and mixing currencies throw <see cref="InvalidInputException"/> with a named rule.
 /// Text form is <c>"CNY 12.34"</c> (invariant culture, '.' as the decimal separator).
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="MinorUnits">The amount in minor units.</param>
 /// <param name="Currency">The currency.</param>
 public readonly record struct Money(long MinorUnits, Currency Currency) : IComparable<Money>

@@ -8,6 +8,7 @@ namespace CommunityModel.Primitives;
 /// definition type, a FluentValidation validator that reports every problem at once with a
 /// property path and an error code, and a <c>ToX()</c> that builds the always-valid value.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Amount">The amount in major units, e.g. <c>"12.34"</c>.</param>
 /// <param name="Currency">The currency code, e.g. <c>"CNY"</c>.</param>
 public sealed record MoneyDefinition(string? Amount, string? Currency)

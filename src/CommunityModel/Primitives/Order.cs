@@ -3,6 +3,7 @@ using NodaTime;
 namespace CommunityModel.Primitives;
 
 /// <summary>A paid order: the fact commissions, ladders and scoring are computed from.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Id">The order's key.</param>
 /// <param name="Buyer">Who bought.</param>
 /// <param name="Product">What was bought.</param>

@@ -7,6 +7,7 @@ namespace CommunityModel.Primitives;
 /// for commission and discount rates. Applying a rate to money is exact in 128-bit
 /// arithmetic and rounds once, with an explicit <see cref="RoundingMode"/>.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public readonly record struct Rate : IComparable<Rate>
 {
     /// <summary>Parts per million in one whole (100%).</summary>

@@ -3,6 +3,7 @@ using NodaTime;
 namespace CommunityModel.Primitives;
 
 /// <summary>A refund of part or all of an order: it reverses the spend the order brought.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Id">The refund's key.</param>
 /// <param name="Order">The order refunded.</param>
 /// <param name="Amount">The amount given back (positive, at most what remains of the order).</param>
@@ -17,6 +18,7 @@ public sealed record Refund(RefundId Id, OrderId Order, Money Amount, Instant At
 }
 
 /// <summary>A refund names an order that is not in the stream.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Refund">The refund.</param>
 /// <param name="Order">The order it names.</param>
 public sealed record RefundForUnknownOrderRule(RefundId Refund, OrderId Order) : IBusinessRule
@@ -29,6 +31,7 @@ public sealed record RefundForUnknownOrderRule(RefundId Refund, OrderId Order) :
 }
 
 /// <summary>A refund is not positive or takes back more than remains of its order.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Refund">The refund.</param>
 /// <param name="Order">The order.</param>
 /// <param name="Amount">The refund's amount.</param>
@@ -43,6 +46,7 @@ public sealed record RefundMustNotExceedOrderRule(RefundId Refund, OrderId Order
 }
 
 /// <summary>An order's buyer is not a member of the referral tree.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Order">The order.</param>
 /// <param name="Buyer">Its buyer.</param>
 public sealed record BuyerMustBeAMemberRule(OrderId Order, MemberId Buyer) : IBusinessRule

@@ -17,6 +17,7 @@ public enum RoundingMode
 }
 
 /// <summary>Exact integer division with an explicit rounding mode.</summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class ExactMath
 {
     /// <summary>Divides <paramref name="numerator"/> by a positive <paramref name="denominator"/> and rounds the exact quotient.</summary>

@@ -6,6 +6,7 @@ namespace CommunityModel.Primitives;
 /// randomness: every random choice (bootstrap resamples, red-packet draws, simulations) takes one of
 /// these, so the same seed always gives the same result. Not for cryptography.
 /// </summary>
+/// <remarks>Mutable and not thread-safe: each draw advances its state, so give each thread its own generator (seeded from the run's seed) to keep results reproducible.</remarks>
 public sealed class SeededRandom
 {
     private ulong _s0, _s1, _s2, _s3;

@@ -4,12 +4,14 @@ using NodaTime;
 namespace CommunityModel.Referrals;
 
 /// <summary>A member joining, with the sponsor who referred them (none for a root) and when.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Member">The member who joined.</param>
 /// <param name="Sponsor">The referrer (推荐人), or null for a root.</param>
 /// <param name="JoinedAt">When the member joined; the sponsor link is made at this instant.</param>
 public sealed record JoinRecord(MemberId Member, MemberId? Sponsor, Instant JoinedAt);
 
 /// <summary>A re-parenting of a member: the only way a locked sponsor link (推荐关系锁定) changes.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Member">The member whose sponsor changes.</param>
 /// <param name="NewSponsor">The new sponsor.</param>
 /// <param name="EffectiveAt">From when the new sponsor applies (orders at or after this instant use it).</param>
@@ -48,6 +50,7 @@ public enum ReferralProblemKind
 }
 
 /// <summary>One offender in a rejected referral input.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Member">The member concerned.</param>
 /// <param name="Kind">What is wrong.</param>
 /// <param name="Detail">A sentence with the values involved.</param>
@@ -58,6 +61,7 @@ public sealed record ReferralProblem(MemberId Member, ReferralProblemKind Kind, 
 }
 
 /// <summary>The referral input was rejected; <see cref="Problems"/> lists every offender and nothing was built.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Problems">Every problem found.</param>
 public sealed record ReferralTreeMustBeConsistentRule(IReadOnlyList<ReferralProblem> Problems) : IBusinessRule
 {

@@ -11,6 +11,7 @@ namespace CommunityModel.Referrals;
 /// <see cref="SponsorTransfer"/>, and the tree answers who the sponsor was as of any instant.
 /// The tree is immutable: <see cref="WithTransfer"/> returns a new tree.
 /// </summary>
+/// <remarks>Immutable once built; safe to read from many threads at once (a cache built on first use is built the same way by any thread).</remarks>
 public sealed class ReferralTree
 {
     private readonly MemberId[] _ids;

@@ -9,6 +9,7 @@ namespace CommunityModel.Scoring;
 /// choice (weeks for CDNOW): repeat purchases, the time of the last purchase after the first, and the
 /// time from the first purchase to the end of the period.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="CustomerId">The customer's key.</param>
 /// <param name="Frequency">Repeat purchases x (purchases after the first).</param>
 /// <param name="Recency">t_x: time from the first to the last purchase (0 when x = 0).</param>
@@ -16,6 +17,7 @@ namespace CommunityModel.Scoring;
 public sealed record RepeatSummary(MemberId CustomerId, int Frequency, double Recency, double Age);
 
 /// <summary>BG/NBD parameters (Fader, Hardie and Lee 2005): purchase rates ~ Gamma(r, alpha), dropout ~ Beta(a, b).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="R">Shape of the purchase-rate gamma.</param>
 /// <param name="Alpha">Scale of the purchase-rate gamma.</param>
 /// <param name="A">First beta parameter of the dropout probability.</param>
@@ -23,6 +25,7 @@ public sealed record RepeatSummary(MemberId CustomerId, int Frequency, double Re
 public sealed record BgNbdParameters(double R, double Alpha, double A, double B);
 
 /// <summary>The result of fitting BG/NBD by maximum likelihood.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Parameters">The fitted parameters.</param>
 /// <param name="LogLikelihood">The log-likelihood at the parameters, summed over customers.</param>
 /// <param name="Converged">Whether the optimizer met its tolerance; when false, do not use the parameters blindly.</param>
@@ -34,6 +37,7 @@ public sealed record BgNbdFit(BgNbdParameters Parameters, double LogLikelihood, 
 /// The BG/NBD repeat-purchase model: fit, probability alive and expected purchases. Times are in the
 /// unit the summaries use. Every function is pure and checks its input.
 /// </summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class BgNbd
 {
     /// <summary>Checks summaries: at least one; no negative or non-finite time; recency not beyond age; zero frequency has zero recency.</summary>

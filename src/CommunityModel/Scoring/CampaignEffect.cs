@@ -20,6 +20,7 @@ public enum CampaignVerdict
 /// The measured effect of a campaign (such as the old-customer strategy). Amounts are estimates rounded
 /// half-to-even to the minor unit from exact sums.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="LiftPerCustomer">Estimated extra spend per treated customer (treated mean minus control mean, or mean of after minus before).</param>
 /// <param name="IncrementalRevenue">Lift times treated customers.</param>
 /// <param name="IncrementalRevenueLow">The low end of the bootstrap confidence interval of the incremental revenue.</param>
@@ -51,6 +52,7 @@ public sealed record CampaignEffectResult(
 /// after, a percentile bootstrap confidence interval from a seeded generator (same seed, same interval),
 /// cost, return on cost and a plain verdict.
 /// </summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class CampaignEffect
 {
     /// <summary>Treated against control: each list holds one spend per customer over the same period.</summary>

@@ -49,6 +49,7 @@ public sealed record GroupMessage(string MessageId, GroupId GroupId, MemberId Au
 public sealed record HealthReading(GroupId GroupId, LocalDate PeriodStart, int Messages, int DistinctSpeakers, int RepliesToOthers, double DialogueRatio, int ConversingPairs, int Threads, double MeanThreadDepth, int MaxThreadDepth);
 
 /// <summary>Measures community health per group and period from its messages.</summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class CommunityHealth
 {
     /// <summary>

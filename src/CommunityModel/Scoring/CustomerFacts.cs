@@ -9,6 +9,7 @@ namespace CommunityModel.Scoring;
 /// the recorded interactions, all facts. Build them with <see cref="CustomerFacts.Build"/> or fill them
 /// from a store of your own.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record CustomerFacts
 {
     /// <summary>The customer's key.</summary>

@@ -9,18 +9,21 @@ namespace CommunityModel.Scoring;
 /// The mean is a statistical input in major units (a model estimate, not a booked amount; amounts stay
 /// <see cref="Primitives.Money"/> everywhere else).
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="CustomerId">The customer's key.</param>
 /// <param name="Frequency">Repeat purchases x (at least 1).</param>
 /// <param name="MeanValue">The mean value of the repeat purchases (positive).</param>
 public sealed record SpendSummary(MemberId CustomerId, int Frequency, double MeanValue);
 
 /// <summary>Gamma-Gamma parameters (Fader, Hardie and Lee 2005, "RFM and CLV").</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="P">Shape of the per-transaction value gamma.</param>
 /// <param name="Q">Shape of the gamma over customers' scale.</param>
 /// <param name="Gamma">Scale of the gamma over customers' scale.</param>
 public sealed record GammaGammaParameters(double P, double Q, double Gamma);
 
 /// <summary>The result of fitting Gamma-Gamma.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Parameters">The parameters.</param>
 /// <param name="LogLikelihood">The log-likelihood at the parameters.</param>
 /// <param name="Converged">Whether the optimizer converged.</param>
@@ -28,6 +31,7 @@ public sealed record GammaGammaParameters(double P, double Q, double Gamma);
 public sealed record GammaGammaFit(GammaGammaParameters Parameters, double LogLikelihood, bool Converged, int Customers);
 
 /// <summary>The Gamma-Gamma spend model: fit by maximum likelihood and conditional expected mean value.</summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class GammaGamma
 {
     /// <summary>The log-likelihood of one repeat buyer's mean value.</summary>

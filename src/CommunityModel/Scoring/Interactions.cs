@@ -35,6 +35,7 @@ public enum InteractionKind
 }
 
 /// <summary>One recorded interaction.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="CustomerId">Who.</param>
 /// <param name="Date">Which day, in the store's zone.</param>
 /// <param name="Kind">What happened.</param>

@@ -28,6 +28,7 @@ public enum RepurchaseSignal
 /// score is the weighted mean of the components. Counts are scaled by saturation, v / (v + half): the
 /// half point is where a count earns half of the component. Validated by <see cref="KeyCustomerOptionsValidator"/>.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record KeyCustomerOptions
 {
     /// <summary>

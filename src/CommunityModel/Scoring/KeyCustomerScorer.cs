@@ -26,6 +26,7 @@ public enum CustomerArchetype
 }
 
 /// <summary>One component of a key-customer score.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Name">Repurchase, Influence, Spreading or Rfm.</param>
 /// <param name="Value">The component scaled to [0, 1].</param>
 /// <param name="Weight">Its weight.</param>
@@ -34,6 +35,7 @@ public enum CustomerArchetype
 public sealed record ScoreComponent(string Name, double Value, double Weight, double Contribution, string Evidence);
 
 /// <summary>A customer's key-customer score with its breakdown.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="CustomerId">The customer.</param>
 /// <param name="Score">The score in [0, 1].</param>
 /// <param name="Rfm">The RFM cell.</param>
@@ -47,6 +49,7 @@ public sealed record KeyCustomerScore(MemberId CustomerId, double Score, RfmCell
 /// RFM, weighted as the options say. Scores are deterministic, independent of input order, and every
 /// score comes with its breakdown.
 /// </summary>
+/// <remarks>Immutable once built; safe to read from many threads at once (a cache built on first use is built the same way by any thread).</remarks>
 public sealed class KeyCustomerScorer
 {
     /// <summary>Creates a scorer with the default options.</summary>
@@ -217,6 +220,7 @@ public sealed class KeyCustomerScorer
 }
 
 /// <summary>The scores of a population of customers, with breakdowns and a stable top-k.</summary>
+/// <remarks>Immutable once built; safe to read from many threads at once (a cache built on first use is built the same way by any thread).</remarks>
 public sealed class KeyCustomerScoreboard
 {
     private readonly KeyCustomerScorer _scorer;

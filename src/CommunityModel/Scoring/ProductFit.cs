@@ -6,6 +6,7 @@ using NodaTime;
 namespace CommunityModel.Scoring;
 
 /// <summary>One purchase of a product with the price paid and the list price, per unit.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="CustomerId">The buyer.</param>
 /// <param name="Date">The day.</param>
 /// <param name="UnitPrice">The price paid per unit.</param>
@@ -29,6 +30,7 @@ public enum ProductFitVerdict
 }
 
 /// <summary>Thresholds of the product-fit verdict. Validated by <see cref="ProductFitOptionsValidator"/>.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record ProductFitOptions
 {
     /// <summary>
@@ -69,6 +71,7 @@ internal sealed class ProductFitOptionsValidator : AbstractValidator<ProductFitO
 }
 
 /// <summary>The product-fit assessment.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Buyers">Distinct buyers.</param>
 /// <param name="RepeatBuyers">Buyers who bought on more than one day.</param>
 /// <param name="RepeatBuyerShare">Repeat buyers over buyers.</param>
@@ -83,6 +86,7 @@ public sealed record ProductFitReport(int Buyers, int RepeatBuyers, double Repea
 /// Does a product suit the old-customer strategy? Its repurchase cycle from inter-purchase times and the
 /// part discounts play in repeat buying decide, with the reasons given.
 /// </summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class ProductFit
 {
     /// <summary>Assesses one product from its purchases.</summary>

@@ -29,6 +29,7 @@ public sealed record Purchase(MemberId CustomerId, LocalDate Date, Money Value, 
 }
 
 /// <summary>A customer's calibration summary, with the spend and holdout figures built alongside it.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Summary">Repeat purchases, recency and age for BG/NBD.</param>
 /// <param name="FirstPurchase">The day of the first purchase.</param>
 /// <param name="MeanRepeatValue">The mean value of the repeat purchase days in the calibration period, in major units (0 with no repeat); the Gamma-Gamma input.</param>
@@ -36,6 +37,7 @@ public sealed record Purchase(MemberId CustomerId, LocalDate Date, Money Value, 
 public sealed record CalibrationSummary(RepeatSummary Summary, LocalDate FirstPurchase, double MeanRepeatValue, int HoldoutPurchases);
 
 /// <summary>Builds repeat-purchase summaries from purchases.</summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class RepeatSummaries
 {
     /// <summary>

@@ -4,6 +4,7 @@ namespace CommunityModel.Scoring;
 /// A customer's RFM cell: recency, frequency and monetary quintiles, each 1 (lowest fifth) to 5 (highest).
 /// Recency 5 means the most recent buyers.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Recency">Recency quintile, 1..5.</param>
 /// <param name="Frequency">Frequency quintile, 1..5.</param>
 /// <param name="Monetary">Monetary quintile, 1..5.</param>
@@ -25,6 +26,7 @@ public readonly record struct RfmCell(int Recency, int Frequency, int Monetary)
 /// lower: equal values always share a cell, the result does not depend on input order, and raising one
 /// customer's value never lowers their cell.
 /// </summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class Rfm
 {
     /// <summary>

@@ -4,12 +4,14 @@ using NodaTime;
 namespace CommunityModel.Scoring;
 
 /// <summary>A customer as the sales goals see them: when the store first reached them, and who referred them.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="CustomerId">The customer.</param>
 /// <param name="FirstContact">The day of first contact.</param>
 /// <param name="ReferredBy">The referrer, for a customer who came through a referral.</param>
 public sealed record Contact(MemberId CustomerId, LocalDate FirstContact, MemberId? ReferredBy = null);
 
 /// <summary>The five measures of a kind of purchase (people, frequency, quantity, variety, amount).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="People">Distinct customers who bought.</param>
 /// <param name="Purchases">Purchases (frequency).</param>
 /// <param name="Quantity">Units bought.</param>
@@ -27,6 +29,7 @@ public sealed record PurchaseMeasures(int People, int Purchases, long Quantity, 
 /// churn = customers who bought in the previous period of the same length but not in this one, over those who
 /// bought in the previous period.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Start">The first day.</param>
 /// <param name="End">The last day.</param>
 /// <param name="NewCustomers">Goal 1: new customers.</param>
@@ -54,6 +57,7 @@ public sealed record SalesGoalReport(
     double? ChurnRate);
 
 /// <summary>The six sales goals of the old-customer strategy, measured from contacts and purchases.</summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class SalesGoals
 {
     /// <summary>Measures the six goals over a period.</summary>

@@ -15,6 +15,7 @@ public enum TroubleKind
 }
 
 /// <summary>One question or complaint, in a segment (a team, a region or a group).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Segment">The segment it belongs to.</param>
 /// <param name="Date">The day, in the store's zone.</param>
 /// <param name="Kind">Question or complaint.</param>
@@ -44,6 +45,7 @@ public enum TroubleTrend
 /// as-of day; the baseline is the mean of the <see cref="BaselineWindows"/> windows before it. Validated by
 /// <see cref="TroubleSignalOptionsValidator"/>.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record TroubleSignalOptions
 {
     /// <summary>
@@ -84,6 +86,7 @@ internal sealed class TroubleSignalOptionsValidator : AbstractValidator<TroubleS
 }
 
 /// <summary>A segment's trouble reading.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Segment">The segment.</param>
 /// <param name="Questions">Questions in the current window.</param>
 /// <param name="Complaints">Complaints in the current window.</param>
@@ -98,6 +101,7 @@ public sealed record TroubleReading(string Segment, int Questions, int Complaint
 /// Trouble is a signal: segments with more questions and complaints than their own baseline are alive and
 /// growing; segments where trouble falls to nothing are going quiet. Reads counts over rolling windows.
 /// </summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class TroubleSignal
 {
     /// <summary>Reads every segment seen in the events, ordered by segment (ordinal).</summary>

@@ -6,6 +6,7 @@ using NodaTime;
 namespace CommunityModel.Teams;
 
 /// <summary>One effective-dated assignment of a customer to an account, or away from every account (<see cref="Account"/> null).</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Customer">The customer.</param>
 /// <param name="Account">The account that holds the customer from <paramref name="At"/>, or null when the customer leaves the matrix.</param>
 /// <param name="At">When it takes effect.</param>
@@ -13,12 +14,14 @@ namespace CommunityModel.Teams;
 public sealed record CustomerAssignment(MemberId Customer, AccountId? Account, Instant At, string Reason);
 
 /// <summary>Who operates an account from an instant on.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Account">The account.</param>
 /// <param name="Staff">The staff member.</param>
 /// <param name="From">From when.</param>
 public sealed record OperatorChange(AccountId Account, StaffId Staff, Instant From);
 
 /// <summary>An account hosts a group from an instant on.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Group">The group's id.</param>
 /// <param name="Account">The hosting account.</param>
 /// <param name="From">From when.</param>
@@ -30,6 +33,7 @@ public sealed record GroupHosting(string Group, AccountId Account, Instant From)
 /// each hosts. History is append-only: every change is dated at or after the latest one, so "who owned this
 /// customer at t" and "who operated this account at t" always have one answer.
 /// </summary>
+/// <remarks>Mutable and not thread-safe: assignments and operator changes change it, so one instance serves one thread at a time (guard every call, reads included, with one lock).</remarks>
 public sealed class AccountMatrix
 {
     private readonly List<StaffAccount> _accounts = [];

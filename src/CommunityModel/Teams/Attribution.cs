@@ -32,6 +32,7 @@ public enum ServiceContactKind
 }
 
 /// <summary>An account served a customer.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Customer">The customer.</param>
 /// <param name="Account">The account.</param>
 /// <param name="At">When.</param>
@@ -44,6 +45,7 @@ public sealed record ServiceContact(MemberId Customer, AccountId Account, Instan
 /// a referral credit to the account that held the buyer's sponsor at the order's instant. Team totals count
 /// each order once, by its account; referral credit is reported beside them and never added in.
 /// </summary>
+/// <remarks>Immutable once built; safe to read from many threads at once (a cache built on first use is built the same way by any thread).</remarks>
 public sealed class OrderAttribution
 {
     internal OrderAttribution(AccountMatrix matrix, AttributionRule rule, int[] account, int[] operatorIndex, int[] referralAccount)
@@ -100,6 +102,7 @@ public sealed class OrderAttribution
 }
 
 /// <summary>Attributes orders to accounts (see <see cref="AttributionRule"/>). One pass over the orders, linear in their number.</summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class Attribution
 {
     /// <summary>Attributes orders.</summary>

@@ -34,6 +34,7 @@ public enum NetWorthBand
 }
 
 /// <summary>Facts about a community's customers and products.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="NetWorth">The customers' wealth band.</param>
 /// <param name="DecisionCycleDays">The typical days from first contact to first purchase.</param>
 /// <param name="Standardisation">How standardised the products and service are.</param>
@@ -42,6 +43,7 @@ public enum NetWorthBand
 public sealed record CommunityFacts(NetWorthBand NetWorth, int DecisionCycleDays, Degree Standardisation, Money TypicalPrice, Degree DerivedValue);
 
 /// <summary>Thresholds of the community profile. Validated by <see cref="CommunityProfileOptionsValidator"/>.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record CommunityProfileOptions
 {
     /// <summary>
@@ -84,6 +86,7 @@ public enum CommunityVerdict
 }
 
 /// <summary>The profile's verdict with its reasons.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Verdict">The verdict.</param>
 /// <param name="Traits">How many of the five traits the community shows.</param>
 /// <param name="Reasons">One line per trait, shown or not.</param>
@@ -94,6 +97,7 @@ public sealed record CommunityProfileReading(CommunityVerdict Verdict, int Trait
 /// hard to standardise, high-priced and rich in derived value, sales and operations must merge; otherwise the
 /// community can largely run itself.
 /// </summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class CommunityProfile
 {
     /// <summary>Classifies.</summary>
@@ -125,6 +129,7 @@ public static class CommunityProfile
 }
 
 /// <summary>Thresholds of the sharing-community readiness check. Validated by <see cref="SharingReadinessOptionsValidator"/>.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record SharingReadinessOptions
 {
     /// <summary>
@@ -156,6 +161,7 @@ internal sealed class SharingReadinessOptionsValidator : AbstractValidator<Shari
 }
 
 /// <summary>Whether to open a sharing community now, and why.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Ready">Yes (true) or not yet.</param>
 /// <param name="TrialBuyers">Distinct trial buyers in the window.</param>
 /// <param name="PreviousTrialBuyers">Distinct trial buyers in the window before.</param>
@@ -164,6 +170,7 @@ internal sealed class SharingReadinessOptionsValidator : AbstractValidator<Shari
 public sealed record SharingReadiness(bool Ready, int TrialBuyers, int PreviousTrialBuyers, double? Growth, string Reason);
 
 /// <summary>Seed 000: open a sharing community once trial users grow. Reads trial-rung buyers over two windows.</summary>
+/// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class SharingCommunity
 {
     /// <summary>Assesses readiness as of an instant: the window is <c>[asOf - WindowDays, asOf)</c>.</summary>

@@ -27,6 +27,7 @@ public enum AccountRole
 /// a role, a persona line (the seeds' "independent mother" of a baby-store owner), and a contact capacity.
 /// Who operates it is effective-dated in the <see cref="AccountMatrix"/>. Validated by <see cref="StaffAccountValidator"/>.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record StaffAccount
 {
     /// <summary>
@@ -73,6 +74,7 @@ internal sealed class StaffAccountValidator : AbstractValidator<StaffAccount>
 }
 
 /// <summary>The account named is not in the matrix.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Account">The account.</param>
 public sealed record AccountMustExistRule(AccountId Account) : IBusinessRule
 {
@@ -84,6 +86,7 @@ public sealed record AccountMustExistRule(AccountId Account) : IBusinessRule
 }
 
 /// <summary>An assignment would take an account over its contact capacity.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Account">The account.</param>
 /// <param name="Capacity">Its capacity.</param>
 /// <param name="Customer">The customer who did not fit.</param>
@@ -97,6 +100,7 @@ public sealed record AccountOverCapacityRule(AccountId Account, int Capacity, Me
 }
 
 /// <summary>Changes must come in time order: nothing may be dated before the matrix's latest change.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="What">What was dated too early.</param>
 /// <param name="At">Its instant.</param>
 /// <param name="Latest">The latest change already in the matrix.</param>
@@ -110,6 +114,7 @@ public sealed record AssignmentsInTimeOrderRule(string What, NodaTime.Instant At
 }
 
 /// <summary>Several assignments were refused; nothing was changed.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Problems">Every broken rule, in input order.</param>
 public sealed record AssignmentsMustBeValidRule(IReadOnlyList<IBusinessRule> Problems) : IBusinessRule
 {

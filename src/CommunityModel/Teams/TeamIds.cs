@@ -3,6 +3,7 @@ using CommunityModel.Primitives;
 namespace CommunityModel.Teams;
 
 /// <summary>Identifies a staff persona account (个人号) by the caller's own key.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public readonly record struct AccountId : IStringId<AccountId>
 {
     private readonly string? _value;
@@ -30,6 +31,7 @@ public readonly record struct AccountId : IStringId<AccountId>
 }
 
 /// <summary>Identifies a staff member (an employee who operates accounts) by the caller's own key.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public readonly record struct StaffId : IStringId<StaffId>
 {
     private readonly string? _value;

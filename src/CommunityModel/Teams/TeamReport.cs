@@ -10,6 +10,7 @@ using NodaTime;
 namespace CommunityModel.Teams;
 
 /// <summary>What a team report reads: the period, the orders, and the facts that tie results to accounts.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record TeamReportInput
 {
     /// <summary>The period's start (inclusive).</summary>
@@ -50,6 +51,7 @@ public sealed record TeamReportInput
 }
 
 /// <summary>The results tied to one account, one staff member, or one account under one operator.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Name">What the row is ("account wang", "staff li", "wang under li", "team", "unassigned").</param>
 /// <param name="Account">The account, when the row is of one.</param>
 /// <param name="Staff">The staff member, when the row is of one.</param>
@@ -97,6 +99,7 @@ public sealed record TeamPerformance(
 /// account under each operator (a handover keeps the results before and after apart, split exactly at the
 /// instant), with the team total, which equals the sum of the accounts and the unassigned row.
 /// </summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="From">The period's start.</param>
 /// <param name="To">The period's end (exclusive).</param>
 /// <param name="Accounts">One row per account, matrix order.</param>
