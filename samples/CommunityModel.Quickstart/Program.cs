@@ -162,7 +162,7 @@ Console.WriteLine($"Caring for the 30 (cost CNY 3000.00, margin 40%): lift {effe
 Console.WriteLine("  (a comparison with ordinary repeat buyers, not a randomised control: it shows the method, not a causal effect)");
 
 // 9. Does a product suit the strategy at all? Its inter-purchase times and the part discounts play decide.
-var diapers = store.Purchases.Where(x => x.ProductId == ProductId.From("diapers")).Select(x => new PricedPurchase(x.CustomerId, x.Date, x.Value, x.Value));
+var diapers = store.Purchases.Where(x => x.ProductId == ProductId.From("diapers"));
 var fit = ProductFit.Assess(diapers);
 Console.WriteLine($"Product fit of diapers: {fit.Verdict} ({string.Join("; ", fit.Reasons)}).");
 Console.WriteLine();

@@ -93,7 +93,7 @@ public static class ConfigJson
     /// Every bad line is reported with its line number, and the path and column within it. Policies inside
     /// <c>policyChanged</c> events are validated too.
     /// </summary>
-    /// <param name="jsonLines">The text.</param>
+    /// <param name="jsonLines">The whole file's text, one JSON object per line (LF or CRLF).</param>
     /// <returns>The events in file order, or every problem.</returns>
     public static ConfigResult<IReadOnlyList<GroupEvent>> ReadGroupEvents(string jsonLines)
     {
@@ -139,7 +139,7 @@ public static class ConfigJson
     }
 
     /// <summary>Writes group events as JSON Lines, one compact object per line, readable by <see cref="ReadGroupEvents"/>.</summary>
-    /// <param name="events">The events.</param>
+    /// <param name="events">The events, written one per line in the order given.</param>
     /// <returns>The text, each line ending in a newline.</returns>
     public static string WriteGroupEvents(IEnumerable<GroupEvent> events)
     {
@@ -154,18 +154,18 @@ public static class ConfigJson
     }
 
     /// <summary>Writes a membership policy.</summary>
-    /// <param name="policy">The policy.</param>
+    /// <param name="policy">A policy built in code or read earlier; written so that reading it back gives an equal policy.</param>
     /// <returns>Indented JSON.</returns>
     public static string Write(MembershipPolicy policy) => JsonSerializer.Serialize(policy, Options);
 
     /// <summary>Writes a group policy.</summary>
-    /// <param name="policy">The policy.</param>
+    /// <param name="policy">A policy built in code or read earlier; written so that reading it back gives an equal policy.</param>
     /// <returns>Indented JSON.</returns>
     /// <exception cref="NotSupportedException">A screening holds a condition type of the caller's own, which JSON cannot name.</exception>
     public static string Write(GroupPolicy policy) => JsonSerializer.Serialize(policy, Options);
 
     /// <summary>Writes simulator settings. The compliance profile must be a built-in one.</summary>
-    /// <param name="settings">The settings.</param>
+    /// <param name="settings">Settings whose compliance profile is one of the built-in ones.</param>
     /// <returns>Indented JSON.</returns>
     /// <exception cref="NotSupportedException">The compliance profile or a screening is built in code.</exception>
     public static string Write(SimulationSettings settings)
@@ -176,12 +176,12 @@ public static class ConfigJson
     }
 
     /// <summary>Writes a commission plan definition.</summary>
-    /// <param name="plan">The definition.</param>
+    /// <param name="plan">The definition, written as it is (valid or not).</param>
     /// <returns>Indented JSON.</returns>
     public static string Write(CommissionPlanDefinition plan) => JsonSerializer.Serialize(plan, Options);
 
     /// <summary>Writes a product ladder definition.</summary>
-    /// <param name="ladder">The definition.</param>
+    /// <param name="ladder">The definition, written as it is (valid or not).</param>
     /// <returns>Indented JSON.</returns>
     public static string Write(ProductLadderDefinition ladder) => JsonSerializer.Serialize(ladder, Options);
 
@@ -395,30 +395,5 @@ public static class ConfigJson
         }
 
         public override void WriteAsPropertyName(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => writer.WritePropertyName(value.Value);
-    }
-}
-
-/// <summary>A value in a configuration text that cannot be what its place asks for (a rate, an amount, a currency).</summary>
-/// <remarks>Immutable once built; safe to read from many threads at once (a cache built on first use is built the same way by any thread).</remarks>
-public sealed class ConfigValueException : JsonException
-{
-    /// <summary>Creates the exception.</summary>
-    public ConfigValueException()
-    {
-    }
-
-    /// <summary>Creates the exception.</summary>
-    /// <param name="message">What is wrong.</param>
-    public ConfigValueException(string message)
-        : base(message)
-    {
-    }
-
-    /// <summary>Creates the exception.</summary>
-    /// <param name="message">What is wrong.</param>
-    /// <param name="innerException">The cause.</param>
-    public ConfigValueException(string message, Exception innerException)
-        : base(message, innerException)
-    {
     }
 }

@@ -33,21 +33,21 @@ public sealed partial class CommissionEngine
     private const long Million = Rate.OneInPartsPerMillion;
 
     /// <summary>Creates an engine for a plan.</summary>
-    /// <param name="plan">The plan.</param>
+    /// <param name="plan">The plan the engine applies; built by <see cref="CommissionPlan.Create"/>, so valid.</param>
     public CommissionEngine(CommissionPlan plan) => Plan = Preconditions.NotNull(plan);
 
-    /// <summary>The plan.</summary>
+    /// <summary>The plan the engine applies to every run.</summary>
     public CommissionPlan Plan { get; }
 
     /// <summary>Computes every line and the totals, without the trace (see <see cref="Run(MemberStatuses, OrderBatch, bool)"/>).</summary>
     /// <param name="statuses">Rank and active flag per member (carries the tree).</param>
-    /// <param name="orders">The orders.</param>
+    /// <param name="orders">The orders, in the plan's currency, each bought by a member of the statuses' tree.</param>
     /// <returns>The run.</returns>
     public CommissionRun Run(MemberStatuses statuses, IEnumerable<Order> orders) => Run(statuses, orders, trace: false);
 
     /// <summary>Computes every line and the totals; with <paramref name="trace"/>, also the uplines passed over and why.</summary>
     /// <param name="statuses">Rank and active flag per member (carries the tree).</param>
-    /// <param name="orders">The orders.</param>
+    /// <param name="orders">The orders, in the plan's currency, each bought by a member of the statuses' tree.</param>
     /// <param name="trace">Keep the trace (see <see cref="Run(MemberStatuses, OrderBatch, bool)"/>).</param>
     /// <returns>The run.</returns>
     public CommissionRun Run(MemberStatuses statuses, IEnumerable<Order> orders, bool trace)

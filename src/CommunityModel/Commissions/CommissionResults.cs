@@ -33,7 +33,7 @@ public enum SkipReason
 
 /// <summary>An upline (or a run of them) that earned nothing from a rule, and why.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Rule">The rule.</param>
+/// <param name="Rule">The plan rule that paid or passed over (level, differential, peer bonus, rebate).</param>
 /// <param name="Member">The upline (the nearest one of the run when <paramref name="Count"/> is above 1).</param>
 /// <param name="Distance">Hops from the buyer (1 = sponsor).</param>
 /// <param name="Reason">Why.</param>
@@ -43,7 +43,7 @@ public sealed record SkippedUpline(CommissionRuleKind Rule, MemberId Member, int
 
 /// <summary>One commission paid to one earner on one order.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Order">The order.</param>
+/// <param name="Order">The order the lines were paid on.</param>
 /// <param name="Earner">Who earns.</param>
 /// <param name="Rule">Which rule paid.</param>
 /// <param name="Level">The level whose rate applied (level rule, after compression), or the distance for other rules; 0 for the buyer's rebate.</param>
@@ -73,9 +73,9 @@ public sealed record CommissionLine(OrderId Order, MemberId Earner, CommissionRu
 
 /// <summary>The outcome of one order: its lines, what the company keeps, and the full trace.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Order">The order.</param>
-/// <param name="Buyer">The buyer.</param>
-/// <param name="Product">The product.</param>
+/// <param name="Order">The order the lines were paid on.</param>
+/// <param name="Buyer">The member who bought.</param>
+/// <param name="Product">The product bought (its product rule applied).</param>
 /// <param name="Amount">The order amount.</param>
 /// <param name="PaidAt">When it was paid (the sponsor links as of this instant were used).</param>
 /// <param name="Lines">The lines, in rule then distance order.</param>
@@ -116,268 +116,6 @@ public sealed record OrderCommission(OrderId Order, MemberId Buyer, ProductId Pr
         }
 
         return sb.ToString();
-    }
-}
-
-/// <summary>Totals of a commission run: per earner, paid, and what the company keeps. Immutable.</summary>
-/// <remarks>Immutable once built; safe to read from many threads at once (a cache built on first use is built the same way by any thread).</remarks>
-public sealed class CommissionTotals
-{
-    private readonly long[] _byIndex;
-    private readonly IReadOnlySet<int> _zeroLines;
-
-    internal CommissionTotals(ReferralTree tree, Currency currency, long[] byIndex, long sales, long paid, int orders, IReadOnlySet<int>? zeroLines = null)
-    {
-        Tree = tree;
-        Currency = currency;
-        _byIndex = byIndex;
-        _zeroLines = zeroLines ?? new HashSet<int>();
-        TotalSales = new Money(sales, currency);
-        TotalPaid = new Money(paid, currency);
-        CompanyShare = new Money(checked(sales - paid), currency);
-        OrderCount = orders;
-    }
-
-    /// <summary>The tree the run used.</summary>
-    public ReferralTree Tree { get; }
-
-    /// <summary>The currency.</summary>
-    public Currency Currency { get; }
-
-    /// <summary>How many orders were computed.</summary>
-    public int OrderCount { get; }
-
-    /// <summary>The sum of the order amounts.</summary>
-    public Money TotalSales { get; }
-
-    /// <summary>The sum of all lines.</summary>
-    public Money TotalPaid { get; }
-
-    /// <summary>What the company keeps: sales minus paid, exactly.</summary>
-    public Money CompanyShare { get; }
-
-    /// <summary>What one member earned.</summary>
-    /// <param name="member">The member.</param>
-    /// <returns>The earnings (zero when none).</returns>
-    public Money EarningsOf(MemberId member) => new(_byIndex[Tree.IndexOf(member)], Currency);
-
-    /// <summary>Earnings by dense index (a copy).</summary>
-    /// <returns>One amount in minor units per member.</returns>
-    public long[] ToArray() => (long[])_byIndex.Clone();
-
-    /// <summary>Whether the member at a dense index has at least one line in the run (a line that came to zero counts).</summary>
-    /// <param name="index">The member's dense index in <see cref="Tree"/>.</param>
-    /// <returns>True for an earner.</returns>
-    public bool HasLineAt(int index) => _byIndex[index] != 0 || _zeroLines.Contains(index);
-
-    /// <summary>Every member who earned something, sorted by member id (ordinal).</summary>
-    /// <returns>Earner and amount.</returns>
-    public IReadOnlyList<KeyValuePair<MemberId, Money>> ByEarner() => Collect(includeZero: false);
-
-    /// <summary>
-    /// Every member with at least one line in the run, sorted by member id (ordinal), including those whose
-    /// lines all came to zero (an order of one fen under a 10% / 5% plan gives two earners of 0.00): the rows
-    /// of a payout file.
-    /// </summary>
-    /// <returns>Earner and amount.</returns>
-    public IReadOnlyList<KeyValuePair<MemberId, Money>> ByEarnerWithZeroLines() => Collect(includeZero: true);
-
-    internal CommissionTotals WithZeroLines(IReadOnlySet<int> zeroLines)
-        => new(Tree, Currency, _byIndex, TotalSales.MinorUnits, TotalPaid.MinorUnits, OrderCount, zeroLines);
-
-    private KeyValuePair<MemberId, Money>[] Collect(bool includeZero)
-    {
-        var count = 0;
-        for (var i = 0; i < _byIndex.Length; i++)
-        {
-            if (_byIndex[i] != 0 || (includeZero && _zeroLines.Contains(i)))
-            {
-                count++;
-            }
-        }
-
-        var keys = new string[count];
-        var result = new KeyValuePair<MemberId, Money>[count];
-        var k = 0;
-        for (var i = 0; i < _byIndex.Length; i++)
-        {
-            if (_byIndex[i] != 0 || (includeZero && _zeroLines.Contains(i)))
-            {
-                var member = Tree.MemberAt(i);
-                keys[k] = member.Value;
-                result[k++] = new(member, new Money(_byIndex[i], Currency));
-            }
-        }
-
-        Array.Sort(keys, result, StringComparer.Ordinal);
-        return result;
-    }
-}
-
-/// <summary>
-/// A detailed commission run: every order's lines with their rule, level and rate, the totals, and (when
-/// asked for) the trace of the uplines passed over. Lines and skips are kept as columns;
-/// <see cref="OrderCommission"/>, <see cref="CommissionLine"/> and <see cref="SkippedUpline"/> values, with their
-/// texts, are made when read. Immutable; safe to read from several threads.
-/// </summary>
-public sealed class CommissionRun
-{
-    private Dictionary<OrderId, int>? _rowOf;
-
-    internal CommissionRun(CommissionPlan plan, MemberStatuses statuses, OrderBatch batch, CommissionTotals totals, RunLines lines)
-    {
-        Plan = plan;
-        Statuses = statuses;
-        Batch = batch;
-        Totals = totals;
-        Columns = lines;
-        Orders = new OrderView(this);
-    }
-
-    /// <summary>The plan.</summary>
-    public CommissionPlan Plan { get; }
-
-    /// <summary>The totals (the same as the totals-only mode gives).</summary>
-    public CommissionTotals Totals { get; }
-
-    /// <summary>Whether the run kept the trace: the uplines passed over, and why (see <see cref="CommissionEngine.Run(MemberStatuses, OrderBatch, bool)"/>).</summary>
-    public bool HasTrace => Columns.SkipStarts is not null;
-
-    /// <summary>How many lines the run made (lines that came to zero included).</summary>
-    public int LineCount => Columns.Earner.Count;
-
-    /// <summary>Every order's outcome, in input order (each made when read).</summary>
-    public IReadOnlyList<OrderCommission> Orders { get; }
-
-    /// <summary>Every line of every order, in order (each made when read).</summary>
-    public IEnumerable<CommissionLine> Lines
-    {
-        get
-        {
-            for (var row = 0; row < Batch.Count; row++)
-            {
-                var end = Columns.Starts[row + 1];
-                for (var k = Columns.Starts[row]; k < end; k++)
-                {
-                    yield return LineAt(row, k, withSkips: HasTrace);
-                }
-            }
-        }
-    }
-
-    internal MemberStatuses Statuses { get; }
-
-    internal OrderBatch Batch { get; }
-
-    internal RunLines Columns { get; }
-
-    internal int[] LineStarts => Columns.Starts;
-
-    internal ChunkedColumn<int> LineEarners => Columns.Earner;
-
-    internal ChunkedColumn<long> LineAmounts => Columns.Amount;
-
-    internal ChunkedColumn<byte> LineRules => Columns.Rule;
-
-    internal ChunkedColumn<int> LineLevels => Columns.Level;
-
-    internal ChunkedColumn<int> LineDistances => Columns.Distance;
-
-    internal ChunkedColumn<long> LinePpms => Columns.Ppm;
-
-    /// <summary>The outcome of one order.</summary>
-    /// <param name="order">The order id.</param>
-    /// <returns>The outcome.</returns>
-    /// <exception cref="KeyNotFoundException">The order is not in the run.</exception>
-    public OrderCommission this[OrderId order]
-    {
-        get
-        {
-            var rows = LazyInitializer.EnsureInitialized(ref _rowOf, () =>
-            {
-                var map = new Dictionary<OrderId, int>(Batch.Count);
-                for (var row = 0; row < Batch.Count; row++)
-                {
-                    map[Batch.IdAt(row)] = row;
-                }
-
-                return map;
-            });
-            return rows.TryGetValue(order, out var r) ? OrderAt(r) : throw new KeyNotFoundException($"Order {order} is not in the run.");
-        }
-    }
-
-    internal long CapCutOf(int line) => Columns.CapCut.GetValueOrDefault(line);
-
-    private OrderCommission OrderAt(int row)
-    {
-        var currency = Plan.Currency;
-        var start = Columns.Starts[row];
-        var end = Columns.Starts[row + 1];
-        var lines = new CommissionLine[end - start];
-        long paid = 0, cut = 0;
-        for (var k = start; k < end; k++)
-        {
-            lines[k - start] = LineAt(row, k, withSkips: HasTrace);
-            paid += Columns.Amount[k];
-            cut += CapCutOf(k);
-        }
-
-        IReadOnlyList<SkippedUpline> skipped = [];
-        if (Columns.SkipStarts is { } skipStarts)
-        {
-            skipped = Skips(row, skipStarts[row], skipStarts[row + 1]);
-        }
-
-        var amount = Batch.Amount[row];
-        return new OrderCommission(Batch.IdAt(row), Statuses.Tree.MemberAt(Batch.Buyer[row]), Batch.ProductTable[Batch.Product[row]], new Money(amount, currency),
-            Batch.PaidAtOf(row), lines, skipped, new Money(amount - paid, currency), new Money(cut, currency));
-    }
-
-    private CommissionLine LineAt(int row, int k, bool withSkips)
-    {
-        var currency = Plan.Currency;
-        IReadOnlyList<SkippedUpline> skipped = [];
-        if (withSkips)
-        {
-            var from = k == Columns.Starts[row] ? Columns.SkipStarts![row] : Columns.SkipEnds![k - 1];
-            skipped = Skips(row, from, Columns.SkipEnds![k]);
-        }
-
-        var ppm = Columns.Ppm[k];
-        return new CommissionLine(Batch.IdAt(row), Statuses.Tree.MemberAt(Columns.Earner[k]), (CommissionRuleKind)Columns.Rule[k], Columns.Level[k], Columns.Distance[k],
-            ppm < 0 ? null : Rate.FromPartsPerMillion(ppm), new Money(Columns.Amount[k], currency), new Money(CapCutOf(k), currency), skipped);
-    }
-
-    private SkippedUpline[] Skips(int row, int from, int to)
-    {
-        var result = new SkippedUpline[to - from];
-        for (var s = from; s < to; s++)
-        {
-            result[s - from] = Columns.Skips![s].Describe(this, row);
-        }
-
-        return result;
-    }
-
-    /// <summary>The orders, each made when read.</summary>
-    private sealed class OrderView(CommissionRun run) : IReadOnlyList<OrderCommission>
-    {
-        public int Count => run.Batch.Count;
-
-        public OrderCommission this[int index] => (uint)index < (uint)Count
-            ? run.OrderAt(index)
-            : throw new ArgumentOutOfRangeException(nameof(index), index, $"The run has {Count} orders.");
-
-        public IEnumerator<OrderCommission> GetEnumerator()
-        {
-            for (var i = 0; i < Count; i++)
-            {
-                yield return run.OrderAt(i);
-            }
-        }
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }
 
@@ -427,7 +165,7 @@ internal sealed class RunLines
 /// One entry of a trace, as numbers: the text is made when read. Consecutive uplines passed over for one
 /// reason are one fact with a count.
 /// </summary>
-/// <param name="Rule">The rule.</param>
+/// <param name="Rule">The plan rule that paid or passed over (level, differential, peer bonus, rebate).</param>
 /// <param name="Reason">Why.</param>
 /// <param name="Cut">True for the cut above the top rate (everyone above earns nothing).</param>
 /// <param name="Member">The nearest upline of the run (dense index).</param>

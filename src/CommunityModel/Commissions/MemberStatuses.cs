@@ -112,7 +112,7 @@ public sealed class MemberStatuses
     }
 
     /// <summary>A copy with one member's rank changed.</summary>
-    /// <param name="member">The member.</param>
+    /// <param name="member">A member of the tree these statuses cover (another id: <see cref="KeyNotFoundException"/>).</param>
     /// <param name="rank">The new rank.</param>
     /// <returns>The new statuses.</returns>
     public MemberStatuses WithRank(MemberId member, int rank)
@@ -124,7 +124,7 @@ public sealed class MemberStatuses
     }
 
     /// <summary>A copy with one member's active flag changed.</summary>
-    /// <param name="member">The member.</param>
+    /// <param name="member">A member of the tree these statuses cover (another id: <see cref="KeyNotFoundException"/>).</param>
     /// <param name="active">The new flag.</param>
     /// <returns>The new statuses.</returns>
     public MemberStatuses WithActive(MemberId member, bool active)
@@ -135,12 +135,12 @@ public sealed class MemberStatuses
     }
 
     /// <summary>A member's rank.</summary>
-    /// <param name="member">The member.</param>
+    /// <param name="member">A member of the tree these statuses cover (another id: <see cref="KeyNotFoundException"/>).</param>
     /// <returns>The rank.</returns>
     public int RankOf(MemberId member) => _rank[Tree.IndexOf(member)];
 
     /// <summary>Whether a member is active.</summary>
-    /// <param name="member">The member.</param>
+    /// <param name="member">A member of the tree these statuses cover (another id: <see cref="KeyNotFoundException"/>).</param>
     /// <returns>The flag.</returns>
     public bool IsActive(MemberId member) => _active[Tree.IndexOf(member)];
 }

@@ -48,7 +48,7 @@ public sealed record LedgerResult(bool Accepted, string Code, string Message, IR
 
 /// <summary>An earner's balances as of an instant.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Earner">The earner.</param>
+/// <param name="Earner">The member the balance belongs to.</param>
 /// <param name="Pending">Earned, still inside the holding period.</param>
 /// <param name="Available">Past the holding period and not yet paid, less clawbacks not yet netted.</param>
 /// <param name="Paid">Paid out so far.</param>
@@ -142,7 +142,7 @@ public sealed class PayoutLedger
         Entries = new EntryView(this, 0, -1);
     }
 
-    /// <summary>The currency.</summary>
+    /// <summary>The one currency of every amount the ledger records; lines and refunds in another are refused.</summary>
     public Currency Currency { get; }
 
     /// <summary>The holding period.</summary>
@@ -193,7 +193,7 @@ public sealed class PayoutLedger
     /// currency, an order is already recorded, or an order's holding period ends outside the representable dates.
     /// Reads the run's columns directly; lines of zero are not recorded.
     /// </summary>
-    /// <param name="run">The run.</param>
+    /// <param name="run">A detailed run (<see cref="CommissionEngine.Run(MemberStatuses, OrderBatch, bool)"/>) in the ledger's currency, none of whose orders is recorded yet.</param>
     /// <returns>The result; its entries are the commissions written.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public LedgerResult Record(CommissionRun run)
@@ -478,7 +478,7 @@ public sealed class PayoutLedger
     /// Pays an earner everything available as of <paramref name="at"/>, net of clawbacks not yet settled.
     /// Rejected, with nothing changed, when that net is not positive.
     /// </summary>
-    /// <param name="earner">The earner.</param>
+    /// <param name="earner">A member who earned in a recorded run; one the ledger has never seen has nothing.</param>
     /// <param name="at">When the payout is made.</param>
     /// <returns>The result; its single entry carries the amount paid.</returns>
     public LedgerResult RecordPayout(MemberId earner, Instant at)
@@ -522,7 +522,7 @@ public sealed class PayoutLedger
     }
 
     /// <summary>An earner's balances as of an instant.</summary>
-    /// <param name="earner">The earner.</param>
+    /// <param name="earner">A member who earned in a recorded run; one the ledger has never seen has nothing.</param>
     /// <param name="asOf">The instant that decides pending against available.</param>
     /// <returns>The balances (zero for an unknown earner).</returns>
     public EarnerBalance BalanceOf(MemberId earner, Instant asOf)
@@ -554,7 +554,7 @@ public sealed class PayoutLedger
     }
 
     /// <summary>What an earner has earned net of refunds (pending + available + paid), kept as a running total.</summary>
-    /// <param name="earner">The earner.</param>
+    /// <param name="earner">A member who earned in a recorded run; one the ledger has never seen has nothing.</param>
     /// <returns>The net (zero for an unknown earner).</returns>
     public Money NetOf(MemberId earner)
         => new(!earner.IsDefault && _earnerIndex.TryGetValue(earner, out var who) ? _state[who].Net : 0, Currency);
@@ -624,7 +624,7 @@ public sealed class PayoutLedger
     }
 
     /// <summary>Every entry that moved one earner's balance, in order, each with its explanation.</summary>
-    /// <param name="earner">The earner.</param>
+    /// <param name="earner">A member who earned in a recorded run; one the ledger has never seen has nothing.</param>
     /// <returns>The history.</returns>
     public IReadOnlyList<LedgerEntry> HistoryOf(MemberId earner)
     {

@@ -55,7 +55,7 @@ public sealed record ComplianceContext
     /// products of every rung that unlocks a tier or has the partnership role are qualification products,
     /// and each product's unit price is its rung's lowest price.
     /// </summary>
-    /// <param name="plan">The plan.</param>
+    /// <param name="plan">A plan built by <see cref="CommissionPlan.Create"/> (so already valid).</param>
     /// <param name="ladder">The ladder.</param>
     /// <returns>The context; set the periods and margin with <c>with</c>.</returns>
     public static ComplianceContext ForPlan(CommissionPlan plan, ProductLadder? ladder = null)

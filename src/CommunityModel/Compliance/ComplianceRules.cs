@@ -32,7 +32,7 @@ public abstract record ComplianceRule
 
     /// <summary>A passing finding.</summary>
     /// <param name="measured">What was measured.</param>
-    /// <param name="limit">The limit.</param>
+    /// <param name="limit">The limit the rule holds the plan to, in words (e.g. <c>at most 3 paid levels</c>).</param>
     /// <param name="message">What it means.</param>
     /// <returns>The finding.</returns>
     protected ComplianceFinding Pass(string measured, string limit, string message) =>
@@ -40,7 +40,7 @@ public abstract record ComplianceRule
 
     /// <summary>A failing finding.</summary>
     /// <param name="measured">What was measured.</param>
-    /// <param name="limit">The limit.</param>
+    /// <param name="limit">The limit the rule holds the plan to, in words (e.g. <c>at most 3 paid levels</c>).</param>
     /// <param name="message">What it means.</param>
     /// <param name="fix">What to change.</param>
     /// <returns>The finding.</returns>
@@ -48,7 +48,7 @@ public abstract record ComplianceRule
         new(Id, Title, Severity, FindingStatus.Fail, measured, limit, message, fix, Source);
 
     /// <summary>A finding for a rule that lacked its data.</summary>
-    /// <param name="limit">The limit.</param>
+    /// <param name="limit">The limit the rule holds the plan to, in words (e.g. <c>at most 3 paid levels</c>).</param>
     /// <param name="missing">What was missing.</param>
     /// <returns>The finding.</returns>
     protected ComplianceFinding NotEvaluated(string limit, string missing) =>

@@ -81,7 +81,7 @@ internal sealed class PlanLawOptionsValidator : AbstractValidator<PlanLawOptions
 /// <param name="Members">The join records (sponsors before members).</param>
 /// <param name="Ranks">The rank of each member, in member order.</param>
 /// <param name="Active">Whether each member is active, in member order.</param>
-/// <param name="Orders">The orders.</param>
+/// <param name="Orders">The orders of the case, each by a member of its tree.</param>
 public sealed record PlanLawCase(ImmutableArray<JoinRecord> Members, ImmutableArray<int> Ranks, ImmutableArray<bool> Active, ImmutableArray<Order> Orders)
 {
     /// <summary>The case in a few lines: each member with sponsor, rank and activity, then the orders.</summary>
@@ -119,7 +119,7 @@ public sealed record PlanLawCase(ImmutableArray<JoinRecord> Members, ImmutableAr
 
 /// <summary>How one member's pay changed between two runs.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Member">The member.</param>
+/// <param name="Member">The member whose pay changed.</param>
 /// <param name="Before">Pay before the change.</param>
 /// <param name="After">Pay after it.</param>
 public sealed record PayChange(MemberId Member, Money Before, Money After);
@@ -128,7 +128,7 @@ public sealed record PayChange(MemberId Member, Money Before, Money After);
 /// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Law">The law broken.</param>
 /// <param name="Description">What happened, in words and numbers.</param>
-/// <param name="Case">The case.</param>
+/// <param name="Case">The smallest case found that breaks the law, to replay with <see cref="PlanLaws.CheckCase"/>.</param>
 /// <param name="RaisedMember">For upline safety: whose rank was raised.</param>
 /// <param name="FromRank">For upline safety: the rank before.</param>
 /// <param name="ToRank">For upline safety: the rank after.</param>
@@ -149,7 +149,7 @@ public sealed record PlanLawReport(string Plan, int CasesTried, bool StoppedByTi
     public bool NoViolationFound => Violations.IsEmpty;
 
     /// <summary>The violation of a law, or null.</summary>
-    /// <param name="law">The law.</param>
+    /// <param name="law">Which law to check.</param>
     /// <returns>The violation or null.</returns>
     public PlanLawViolation? ViolationOf(PlanLaw law) => Violations.FirstOrDefault(v => v.Law == law);
 
@@ -188,7 +188,7 @@ public static class PlanLaws
     private static readonly Instant Epoch = Instant.FromUtc(2026, 1, 1, 0, 0);
 
     /// <summary>Searches for violations.</summary>
-    /// <param name="plan">The plan.</param>
+    /// <param name="plan">A plan built by <see cref="CommissionPlan.Create"/> (so already valid).</param>
     /// <param name="options">The search; defaults when null.</param>
     /// <returns>The report.</returns>
     /// <exception cref="InvalidInputException">The options are invalid.</exception>
@@ -229,9 +229,9 @@ public static class PlanLaws
     }
 
     /// <summary>Checks one law on one given case (for example a counterexample from a report).</summary>
-    /// <param name="plan">The plan.</param>
-    /// <param name="law">The law.</param>
-    /// <param name="case">The case.</param>
+    /// <param name="plan">A plan built by <see cref="CommissionPlan.Create"/> (so already valid).</param>
+    /// <param name="law">Which law to check.</param>
+    /// <param name="case">A tree, ranks and orders to check the law on.</param>
     /// <returns>The violation, or null when the law holds on the case.</returns>
     public static PlanLawViolation? CheckCase(CommissionPlan plan, PlanLaw law, PlanLawCase @case)
     {

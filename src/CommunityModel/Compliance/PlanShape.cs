@@ -24,7 +24,7 @@ public sealed record PlanShape(
     bool PaysSelfRebate)
 {
     /// <summary>Reads the shape of a plan.</summary>
-    /// <param name="plan">The plan.</param>
+    /// <param name="plan">A plan built by <see cref="CommissionPlan.Create"/> (so already valid).</param>
     /// <param name="unitPrices">Unit prices for products with fixed amounts.</param>
     /// <returns>The shape.</returns>
     public static PlanShape Of(CommissionPlan plan, IReadOnlyDictionary<ProductId, Money>? unitPrices = null)

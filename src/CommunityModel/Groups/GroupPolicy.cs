@@ -261,7 +261,7 @@ public sealed record GroupPolicy
     public EliminationRules? Elimination { get; init; }
 
     /// <summary>Validates and returns the policy.</summary>
-    /// <param name="policy">The policy.</param>
+    /// <param name="policy">The policy to check; returned as it is when valid (it is an immutable record).</param>
     /// <returns>The same policy.</returns>
     /// <exception cref="InvalidInputException">Every problem, with its property path and code.</exception>
     public static GroupPolicy Create(GroupPolicy policy)
@@ -272,7 +272,7 @@ public sealed record GroupPolicy
     }
 
     /// <summary>Validates a policy without throwing: the policy itself when valid, or every problem.</summary>
-    /// <param name="policy">The policy.</param>
+    /// <param name="policy">The policy to check; returned as it is when valid (it is an immutable record).</param>
     /// <param name="valid">The policy when it is valid; otherwise null.</param>
     /// <param name="problems">Every problem (codes <c>group.*</c>); empty when valid.</param>
     /// <returns>True when the policy is valid.</returns>

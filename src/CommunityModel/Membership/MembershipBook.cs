@@ -75,7 +75,7 @@ public sealed class MembershipBook
     /// Opens a book with one or more policy versions (each validated; all with the same tiers). Every member
     /// starts in the base tier.
     /// </summary>
-    /// <param name="tree">The members.</param>
+    /// <param name="tree">The referral tree of the program's members; the book holds one tier per member of it.</param>
     /// <param name="versions">The policy versions.</param>
     /// <returns>The book.</returns>
     /// <exception cref="InvalidInputException">A version is invalid (every problem listed).</exception>
@@ -102,7 +102,7 @@ public sealed class MembershipBook
     }
 
     /// <summary>The policy version in effect at an instant (the first version before it takes effect).</summary>
-    /// <param name="at">The instant.</param>
+    /// <param name="at">The instant of the evaluation: the policy in force then applies, and windows end there.</param>
     /// <returns>The version.</returns>
     public MembershipPolicy PolicyAt(Instant at)
     {
@@ -119,12 +119,12 @@ public sealed class MembershipBook
     }
 
     /// <summary>The tier a member holds.</summary>
-    /// <param name="member">The member.</param>
+    /// <param name="member">A member of the book's tree; any other id throws <see cref="InvalidInputException"/> (<c>membership.member.unknown</c>).</param>
     /// <returns>The tier id.</returns>
     public string TierOf(MemberId member) => _policies[0].Tiers[_effective[Index(member)]].Id;
 
     /// <summary>The rank of a member: the index of the tier held (0 is the base tier), as the commission engine reads it.</summary>
-    /// <param name="member">The member.</param>
+    /// <param name="member">A member of the book's tree; any other id throws <see cref="InvalidInputException"/> (<c>membership.member.unknown</c>).</param>
     /// <returns>The rank.</returns>
     public int RankOf(MemberId member) => _effective[Index(member)];
 
@@ -133,7 +133,7 @@ public sealed class MembershipBook
     public int[] Ranks() => (int[])_effective.Clone();
 
     /// <summary>A member's tier changes, oldest first.</summary>
-    /// <param name="member">The member.</param>
+    /// <param name="member">A member of the book's tree; any other id throws <see cref="InvalidInputException"/> (<c>membership.member.unknown</c>).</param>
     /// <returns>The changes.</returns>
     public IReadOnlyList<TierChange> History(MemberId member)
     {
@@ -148,7 +148,7 @@ public sealed class MembershipBook
     }
 
     /// <summary>The lock in force or scheduled for a member, or null.</summary>
-    /// <param name="member">The member.</param>
+    /// <param name="member">A member of the book's tree; any other id throws <see cref="InvalidInputException"/> (<c>membership.member.unknown</c>).</param>
     /// <returns>The lock.</returns>
     public TierLock? LockOf(MemberId member) => _locks.GetValueOrDefault(Index(member));
 
@@ -195,8 +195,8 @@ public sealed class MembershipBook
     }
 
     /// <summary>Evaluates one member and records the change, if any.</summary>
-    /// <param name="facts">The facts.</param>
-    /// <param name="member">The member.</param>
+    /// <param name="facts">The members' orders and refunds, built over the same tree (<see cref="MembershipFacts.Build"/>).</param>
+    /// <param name="member">A member of the book's tree; any other id throws <see cref="InvalidInputException"/> (<c>membership.member.unknown</c>).</param>
     /// <param name="at">The evaluation instant.</param>
     /// <param name="kind">Upgrades only, or a period evaluation.</param>
     /// <returns>The decision with its criteria.</returns>
@@ -215,8 +215,8 @@ public sealed class MembershipBook
     /// The decision an evaluation would take if the given orders were added to the member's facts. Pure: the
     /// book does not change. With no hypothetical orders it equals the decision <see cref="EvaluateMember"/> would take.
     /// </summary>
-    /// <param name="facts">The facts.</param>
-    /// <param name="member">The member.</param>
+    /// <param name="facts">The members' orders and refunds, built over the same tree (<see cref="MembershipFacts.Build"/>).</param>
+    /// <param name="member">A member of the book's tree; any other id throws <see cref="InvalidInputException"/> (<c>membership.member.unknown</c>).</param>
     /// <param name="at">The evaluation instant.</param>
     /// <param name="hypotheticalOrders">Orders of this member to imagine (their buyer is ignored).</param>
     /// <param name="kind">Upgrades only, or a period evaluation.</param>
@@ -238,9 +238,9 @@ public sealed class MembershipBook
     }
 
     /// <summary>Where a member stands now: the decision an evaluation would take, the next tier's criteria and distance, and what keeping the tier takes. Pure.</summary>
-    /// <param name="facts">The facts.</param>
-    /// <param name="member">The member.</param>
-    /// <param name="at">The instant.</param>
+    /// <param name="facts">The members' orders and refunds, built over the same tree (<see cref="MembershipFacts.Build"/>).</param>
+    /// <param name="member">A member of the book's tree; any other id throws <see cref="InvalidInputException"/> (<c>membership.member.unknown</c>).</param>
+    /// <param name="at">The instant of the evaluation: the policy in force then applies, and windows end there.</param>
     /// <returns>The explanation.</returns>
     public TierExplanation Explain(MembershipFacts facts, MemberId member, Instant at)
     {
@@ -308,7 +308,7 @@ public sealed class MembershipBook
     /// Locks a member's tier by hand from <paramref name="at"/> until <paramref name="until"/> (open-ended when
     /// null): evaluations keep the member there while it is in force. Recorded with the reason and the actor.
     /// </summary>
-    /// <param name="member">The member.</param>
+    /// <param name="member">A member of the book's tree; any other id throws <see cref="InvalidInputException"/> (<c>membership.member.unknown</c>).</param>
     /// <param name="tierId">The tier to hold.</param>
     /// <param name="reason">Why.</param>
     /// <param name="actor">Who.</param>
@@ -340,7 +340,7 @@ public sealed class MembershipBook
     }
 
     /// <summary>Ends a member's lock; the member returns to the higher of the earned and paid tracks.</summary>
-    /// <param name="member">The member.</param>
+    /// <param name="member">A member of the book's tree; any other id throws <see cref="InvalidInputException"/> (<c>membership.member.unknown</c>).</param>
     /// <param name="reason">Why.</param>
     /// <param name="actor">Who.</param>
     /// <param name="at">When.</param>
@@ -366,8 +366,8 @@ public sealed class MembershipBook
     /// Grants a member a tier by hand: <see cref="GrantedManually"/> holds for that tier while the grant is in
     /// force; the next evaluation applies it.
     /// </summary>
-    /// <param name="member">The member.</param>
-    /// <param name="tierId">The tier.</param>
+    /// <param name="member">A member of the book's tree; any other id throws <see cref="InvalidInputException"/> (<c>membership.member.unknown</c>).</param>
+    /// <param name="tierId">The id of a tier of the policy in force, e.g. <c>partner</c>.</param>
     /// <param name="reason">Why.</param>
     /// <param name="actor">Who.</param>
     /// <param name="from">From when.</param>

@@ -63,7 +63,7 @@ public sealed class MembershipFacts
     /// a refund must name a known order, be positive, and with the earlier refunds of that order not exceed it.
     /// </summary>
     /// <param name="tree">The members.</param>
-    /// <param name="currency">The currency.</param>
+    /// <param name="currency">The one currency every amount must be in; an amount in another is refused.</param>
     /// <param name="orders">The orders, in any order.</param>
     /// <param name="refunds">The refunds, or null.</param>
     /// <returns>The facts.</returns>

@@ -132,7 +132,7 @@ public sealed record MembershipPolicy
     public DateTimeZone Zone => DateTimeZoneProviders.Tzdb[ZoneId];
 
     /// <summary>Validates and returns the policy.</summary>
-    /// <param name="policy">The policy.</param>
+    /// <param name="policy">The policy to check; returned as it is when valid (it is an immutable record).</param>
     /// <returns>The same policy.</returns>
     /// <exception cref="InvalidInputException">Every problem, with its property path and code.</exception>
     public static MembershipPolicy Create(MembershipPolicy policy)
@@ -143,7 +143,7 @@ public sealed record MembershipPolicy
     }
 
     /// <summary>Validates a policy without throwing: the policy itself when valid, or every problem.</summary>
-    /// <param name="policy">The policy.</param>
+    /// <param name="policy">The policy to check; returned as it is when valid (it is an immutable record).</param>
     /// <param name="valid">The policy when it is valid; otherwise null.</param>
     /// <param name="problems">Every problem (codes <c>membership.*</c>); empty when valid.</param>
     /// <returns>True when the policy is valid.</returns>

@@ -9,7 +9,7 @@ namespace CommunityModel.Membership;
 /// <summary>The member's own net spend (orders minus refunds) in the window is at least <see cref="Amount"/>.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Amount">The least spend.</param>
-/// <param name="Window">The window.</param>
+/// <param name="Window">The window the facts are counted in, ending at the evaluation instant (<c>[start, t)</c> in the program's zone).</param>
 public sealed record SpendAtLeast(Money Amount, MembershipWindow Window) : Condition
 {
     /// <inheritdoc />
@@ -19,7 +19,7 @@ public sealed record SpendAtLeast(Money Amount, MembershipWindow Window) : Condi
 /// <summary>The member placed at least <see cref="Count"/> orders (not fully refunded) in the window.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Count">The least number of orders.</param>
-/// <param name="Window">The window.</param>
+/// <param name="Window">The window the facts are counted in, ending at the evaluation instant (<c>[start, t)</c> in the program's zone).</param>
 public sealed record OrdersAtLeast(int Count, MembershipWindow Window) : Condition
 {
     /// <inheritdoc />
@@ -29,7 +29,7 @@ public sealed record OrdersAtLeast(int Count, MembershipWindow Window) : Conditi
 /// <summary>The member bought the product (an order not fully refunded) in the window.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Product">The product.</param>
-/// <param name="Window">The window.</param>
+/// <param name="Window">The window the facts are counted in, ending at the evaluation instant (<c>[start, t)</c> in the program's zone).</param>
 public sealed record BoughtProduct(ProductId Product, MembershipWindow Window) : Condition
 {
     /// <inheritdoc />
@@ -39,7 +39,7 @@ public sealed record BoughtProduct(ProductId Product, MembershipWindow Window) :
 /// <summary>The member bought a product of the ladder rung (an order not fully refunded) in the window.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="RungId">The rung's id on the policy's ladder.</param>
-/// <param name="Window">The window.</param>
+/// <param name="Window">The window the facts are counted in, ending at the evaluation instant (<c>[start, t)</c> in the program's zone).</param>
 public sealed record BoughtRung(string RungId, MembershipWindow Window) : Condition
 {
     /// <inheritdoc />
@@ -66,7 +66,7 @@ public sealed record DirectReferralsWhoBought(int Count, MembershipWindow Window
 /// </summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Amount">The least team spend.</param>
-/// <param name="Window">The window.</param>
+/// <param name="Window">The window the facts are counted in, ending at the evaluation instant (<c>[start, t)</c> in the program's zone).</param>
 public sealed record TeamSpendAtLeast(Money Amount, MembershipWindow Window) : Condition
 {
     /// <inheritdoc />

@@ -44,7 +44,7 @@ public sealed record CriterionResult(string Criterion, bool Met, long Actual, lo
 
 /// <summary>One change of a member's tier, as kept in the append-only history.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Member">The member.</param>
+/// <param name="Member">The member concerned.</param>
 /// <param name="From">The tier before.</param>
 /// <param name="To">The tier after.</param>
 /// <param name="At">When it took effect.</param>
@@ -55,7 +55,7 @@ public sealed record TierChange(MemberId Member, string From, string To, Instant
 
 /// <summary>The decision of an evaluation for one member.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Member">The member.</param>
+/// <param name="Member">The member concerned.</param>
 /// <param name="At">The evaluation instant.</param>
 /// <param name="From">The tier before (what the member held).</param>
 /// <param name="To">The tier after.</param>
@@ -84,8 +84,8 @@ public sealed record TierDecision(MemberId Member, Instant At, string From, stri
 
 /// <summary>Where a member stands: the tier, what the next one takes, and what keeping this one takes.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Member">The member.</param>
-/// <param name="At">The instant.</param>
+/// <param name="Member">The member concerned.</param>
+/// <param name="At">The instant the explanation is for: windows end there.</param>
 /// <param name="CurrentTier">The tier held.</param>
 /// <param name="Decision">What an upgrades-only evaluation would decide now.</param>
 /// <param name="NextTier">The next tier up, or null at the top.</param>
@@ -145,7 +145,7 @@ public sealed record EvaluationSummary(Instant At, EvaluationKind Kind, string P
 
 /// <summary>A tier id is not in the policy.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="TierId">The id.</param>
+/// <param name="TierId">The tier id that was named.</param>
 public sealed record TierMustExistRule(string TierId) : IBusinessRule
 {
     /// <inheritdoc />
@@ -157,7 +157,7 @@ public sealed record TierMustExistRule(string TierId) : IBusinessRule
 
 /// <summary>A manual change needs a reason and an actor.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Member">The member.</param>
+/// <param name="Member">The member concerned.</param>
 public sealed record ManualChangeNeedsReasonRule(MemberId Member) : IBusinessRule
 {
     /// <inheritdoc />
@@ -169,7 +169,7 @@ public sealed record ManualChangeNeedsReasonRule(MemberId Member) : IBusinessRul
 
 /// <summary>A member is not in the program's referral tree.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Member">The member.</param>
+/// <param name="Member">The member concerned.</param>
 public sealed record MemberMustBeKnownRule(MemberId Member) : IBusinessRule
 {
     /// <inheritdoc />

@@ -10,23 +10,23 @@ namespace CommunityModel.Primitives;
 /// </summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="MinorUnits">The amount in minor units.</param>
-/// <param name="Currency">The currency.</param>
+/// <param name="Currency">The currency, which fixes how many minor units make a major unit.</param>
 public readonly record struct Money(long MinorUnits, Currency Currency) : IComparable<Money>
 {
     /// <summary>Zero in a currency.</summary>
-    /// <param name="currency">The currency.</param>
+    /// <param name="currency">The currency, which fixes how many minor units make a major unit.</param>
     /// <returns>A zero amount.</returns>
     public static Money Zero(Currency currency) => new(0, currency);
 
     /// <summary>An amount given in minor units.</summary>
     /// <param name="minorUnits">Minor units.</param>
-    /// <param name="currency">The currency.</param>
+    /// <param name="currency">The currency, which fixes how many minor units make a major unit.</param>
     /// <returns>The amount.</returns>
     public static Money OfMinor(long minorUnits, Currency currency) => new(minorUnits, currency);
 
     /// <summary>An amount given in major units, e.g. <c>12.34m</c> yuan; it must be exact to the minor unit.</summary>
     /// <param name="major">The amount in major units.</param>
-    /// <param name="currency">The currency.</param>
+    /// <param name="currency">The currency, which fixes how many minor units make a major unit.</param>
     /// <returns>The amount.</returns>
     /// <exception cref="ArgumentException">The value has more decimals than the currency's minor unit.</exception>
     public static Money OfMajor(decimal major, Currency currency)
@@ -98,7 +98,7 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
     public Money Subtract(Money other) => this - other;
 
     /// <summary>Multiplies by a whole quantity.</summary>
-    /// <param name="quantity">The quantity.</param>
+    /// <param name="quantity">A whole number of units; the product must fit in 64-bit minor units.</param>
     /// <returns>The product.</returns>
     public Money Multiply(long quantity) => this * quantity;
 
@@ -107,7 +107,7 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
     public Money Negate() => -this;
 
     /// <summary>Applies a rate with a rounding mode (see <see cref="Rate.Apply"/>).</summary>
-    /// <param name="rate">The rate.</param>
+    /// <param name="rate">The rate (parts per million) to apply.</param>
     /// <param name="mode">The rounding mode.</param>
     /// <returns>The rounded product.</returns>
     public Money Times(Rate rate, RoundingMode mode = RoundingMode.Floor) => rate.Apply(this, mode);
@@ -305,7 +305,7 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
     }
 
     /// <summary>Parses <c>"CNY 12.34"</c> (code, one space, amount) for a built-in currency.</summary>
-    /// <param name="text">The text.</param>
+    /// <param name="text">The code, one space and the amount, e.g. <c>"CNY 12.34"</c>.</param>
     /// <returns>The amount.</returns>
     /// <exception cref="FormatException">The text is not of that form or the currency is unknown.</exception>
     public static Money Parse(string text)
@@ -328,7 +328,7 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
 
     /// <summary>Parses an amount in major units such as <c>"12.34"</c>, <c>"-0.5"</c> or <c>"500"</c> in a given currency.</summary>
     /// <param name="text">Optional '-', digits, optionally '.' and 1..MinorDigits digits; optionally prefixed by the currency code and a space.</param>
-    /// <param name="currency">The currency.</param>
+    /// <param name="currency">The currency, which fixes how many minor units make a major unit.</param>
     /// <returns>The amount.</returns>
     /// <exception cref="FormatException">The text is malformed, has too many decimals, or overflows.</exception>
     public static Money Parse(string text, Currency currency)
@@ -338,16 +338,16 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
     }
 
     /// <summary>Tries to parse an amount in a given currency (see <see cref="Parse(string, Currency)"/>).</summary>
-    /// <param name="text">The text.</param>
-    /// <param name="currency">The currency.</param>
+    /// <param name="text">The amount in major units, e.g. <c>"12.34"</c>; no code, no group separators.</param>
+    /// <param name="currency">The currency, which fixes how many minor units make a major unit.</param>
     /// <param name="money">The amount when parsed.</param>
     /// <returns>True when the text is a valid amount.</returns>
     public static bool TryParse(string? text, Currency currency, out Money money)
         => TryParseCore(text, currency, out money, out _);
 
     /// <summary>Tries to parse an amount in a given currency from text in a buffer, making no string (see <see cref="Parse(string, Currency)"/>).</summary>
-    /// <param name="text">The text.</param>
-    /// <param name="currency">The currency.</param>
+    /// <param name="text">The amount in major units, e.g. <c>"12.34"</c>; no code, no group separators.</param>
+    /// <param name="currency">The currency, which fixes how many minor units make a major unit.</param>
     /// <param name="money">The amount when parsed.</param>
     /// <returns>True when the text is a valid amount.</returns>
     public static bool TryParse(ReadOnlySpan<char> text, Currency currency, out Money money)

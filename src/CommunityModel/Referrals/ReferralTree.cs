@@ -158,14 +158,14 @@ public sealed class ReferralTree
     public MemberId MemberAt(int index) => _ids[index];
 
     /// <summary>The dense index of a member.</summary>
-    /// <param name="member">The member.</param>
+    /// <param name="member">A member of the tree (another id: <see cref="KeyNotFoundException"/>, or false from <c>TryGetIndex</c>).</param>
     /// <returns>The index.</returns>
     /// <exception cref="KeyNotFoundException">The member is not in the tree.</exception>
     public int IndexOf(MemberId member)
         => TryGetIndex(member, out var i) ? i : throw new KeyNotFoundException($"'{member}' is not a member of the referral tree.");
 
     /// <summary>Looks up the dense index of a member.</summary>
-    /// <param name="member">The member.</param>
+    /// <param name="member">A member of the tree (another id: <see cref="KeyNotFoundException"/>, or false from <c>TryGetIndex</c>).</param>
     /// <param name="index">The index when found.</param>
     /// <returns>True when the member is in the tree.</returns>
     public bool TryGetIndex(MemberId member, out int index)
@@ -226,17 +226,17 @@ public sealed class ReferralTree
     }
 
     /// <summary>True when the member is in the tree.</summary>
-    /// <param name="member">The member.</param>
+    /// <param name="member">A member of the tree (another id: <see cref="KeyNotFoundException"/>, or false from <c>TryGetIndex</c>).</param>
     /// <returns>Whether it is a member.</returns>
     public bool Contains(MemberId member) => TryGetIndex(member, out _);
 
     /// <summary>When a member joined.</summary>
-    /// <param name="member">The member.</param>
+    /// <param name="member">A member of the tree (another id: <see cref="KeyNotFoundException"/>, or false from <c>TryGetIndex</c>).</param>
     /// <returns>The join instant.</returns>
     public Instant JoinedAt(MemberId member) => _joined[IndexOf(member)];
 
     /// <summary>The sponsor of a member as of an instant (latest when null); null for a root.</summary>
-    /// <param name="member">The member.</param>
+    /// <param name="member">A member of the tree (another id: <see cref="KeyNotFoundException"/>, or false from <c>TryGetIndex</c>).</param>
     /// <param name="asOf">The instant, or null for the latest links.</param>
     /// <returns>The sponsor, or null.</returns>
     public MemberId? SponsorOf(MemberId member, Instant? asOf = null)
@@ -246,7 +246,7 @@ public sealed class ReferralTree
     }
 
     /// <summary>The uplines of a member, nearest first, up to <paramref name="maxLevels"/> levels.</summary>
-    /// <param name="member">The member.</param>
+    /// <param name="member">A member of the tree (another id: <see cref="KeyNotFoundException"/>, or false from <c>TryGetIndex</c>).</param>
     /// <param name="maxLevels">How many levels at most.</param>
     /// <param name="asOf">The instant, or null for the latest links.</param>
     /// <returns>Sponsor, sponsor's sponsor, and so on.</returns>
@@ -265,7 +265,7 @@ public sealed class ReferralTree
     }
 
     /// <summary>How many sponsor links lie between a member and its root (a root has depth 0).</summary>
-    /// <param name="member">The member.</param>
+    /// <param name="member">A member of the tree (another id: <see cref="KeyNotFoundException"/>, or false from <c>TryGetIndex</c>).</param>
     /// <param name="asOf">The instant, or null for the latest links.</param>
     /// <returns>The depth.</returns>
     public int Depth(MemberId member, Instant? asOf = null)
@@ -296,7 +296,7 @@ public sealed class ReferralTree
     }
 
     /// <summary>The members a member referred directly, in index order.</summary>
-    /// <param name="member">The member.</param>
+    /// <param name="member">A member of the tree (another id: <see cref="KeyNotFoundException"/>, or false from <c>TryGetIndex</c>).</param>
     /// <param name="asOf">The instant, or null for the latest links.</param>
     /// <returns>The direct referrals.</returns>
     public IReadOnlyList<MemberId> DirectReferrals(MemberId member, Instant? asOf = null)
@@ -314,7 +314,7 @@ public sealed class ReferralTree
     }
 
     /// <summary>How many members are below a member, at any depth (the member itself not counted).</summary>
-    /// <param name="member">The member.</param>
+    /// <param name="member">A member of the tree (another id: <see cref="KeyNotFoundException"/>, or false from <c>TryGetIndex</c>).</param>
     /// <param name="asOf">The instant, or null for the latest links.</param>
     /// <returns>The downline size.</returns>
     public int DownlineSize(MemberId member, Instant? asOf = null)

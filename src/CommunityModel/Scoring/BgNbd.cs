@@ -41,7 +41,7 @@ public sealed record BgNbdFit(BgNbdParameters Parameters, double LogLikelihood, 
 public static class BgNbd
 {
     /// <summary>Checks summaries: at least one; no negative or non-finite time; recency not beyond age; zero frequency has zero recency.</summary>
-    /// <param name="summaries">The summaries.</param>
+    /// <param name="summaries">One summary per customer (frequency, recency and age in the same time unit).</param>
     /// <exception cref="InvalidInputException">Every problem found.</exception>
     public static void Validate(IReadOnlyList<RepeatSummary> summaries)
     {
@@ -81,7 +81,7 @@ public static class BgNbd
     }
 
     /// <summary>The log-likelihood of one customer's summary.</summary>
-    /// <param name="p">The parameters.</param>
+    /// <param name="p">Fitted parameters (a fit's <c>Parameters</c>, or published ones such as CDNOW's).</param>
     /// <param name="x">Repeat purchases.</param>
     /// <param name="tx">Recency.</param>
     /// <param name="t">Age T.</param>
@@ -105,8 +105,8 @@ public static class BgNbd
     }
 
     /// <summary>The summed log-likelihood over customers.</summary>
-    /// <param name="p">The parameters.</param>
-    /// <param name="summaries">The summaries.</param>
+    /// <param name="p">Fitted parameters (a fit's <c>Parameters</c>, or published ones such as CDNOW's).</param>
+    /// <param name="summaries">One summary per customer (frequency, recency and age in the same time unit).</param>
     /// <returns>The log-likelihood.</returns>
     public static double LogLikelihood(BgNbdParameters p, IReadOnlyList<RepeatSummary> summaries)
     {
@@ -126,7 +126,7 @@ public static class BgNbd
     /// with the same (x, t_x, T) are grouped and the gamma terms computed once per distinct x, so the cost
     /// grows with distinct summaries.
     /// </summary>
-    /// <param name="summaries">The summaries.</param>
+    /// <param name="summaries">One summary per customer (frequency, recency and age in the same time unit).</param>
     /// <param name="tolerance">The optimizer's convergence tolerance on the objective.</param>
     /// <param name="maxIterations">The optimizer's iteration limit.</param>
     /// <returns>The fit, which says whether it converged.</returns>
@@ -157,7 +157,7 @@ public static class BgNbd
     }
 
     /// <summary>The probability that a customer with this history is still alive at the end of the period.</summary>
-    /// <param name="p">The parameters.</param>
+    /// <param name="p">Fitted parameters (a fit's <c>Parameters</c>, or published ones such as CDNOW's).</param>
     /// <param name="x">Repeat purchases.</param>
     /// <param name="tx">Recency.</param>
     /// <param name="t">Age T.</param>
@@ -176,7 +176,7 @@ public static class BgNbd
 
     /// <summary>E[X(t)]: expected purchases in (0, t] of a customer just acquired.</summary>
     /// <param name="p">The parameters (a &gt; 1).</param>
-    /// <param name="t">The horizon.</param>
+    /// <param name="t">The length of the future period, in the time unit of the fit (weeks for CDNOW).</param>
     /// <returns>The expected number of purchases.</returns>
     public static double ExpectedPurchases(BgNbdParameters p, double t)
     {
@@ -189,7 +189,7 @@ public static class BgNbd
 
     /// <summary>E[Y(t) | x, t_x, T]: expected purchases in the next t of a customer with this history.</summary>
     /// <param name="p">The parameters (a &gt; 1).</param>
-    /// <param name="t">The horizon.</param>
+    /// <param name="t">The length of the future period, in the time unit of the fit (weeks for CDNOW).</param>
     /// <param name="x">Repeat purchases.</param>
     /// <param name="tx">Recency.</param>
     /// <param name="age">Age T.</param>
@@ -207,9 +207,9 @@ public static class BgNbd
     }
 
     /// <summary>P(X(t) = n): the probability that a customer just acquired makes exactly n purchases in (0, t].</summary>
-    /// <param name="p">The parameters.</param>
+    /// <param name="p">Fitted parameters (a fit's <c>Parameters</c>, or published ones such as CDNOW's).</param>
     /// <param name="n">The number of purchases.</param>
-    /// <param name="t">The horizon.</param>
+    /// <param name="t">The length of the future period, in the time unit of the fit (weeks for CDNOW).</param>
     /// <returns>A probability in [0, 1].</returns>
     public static double ProbabilityOfPurchases(BgNbdParameters p, int n, double t)
     {

@@ -35,7 +35,7 @@ public sealed record GammaGammaFit(GammaGammaParameters Parameters, double LogLi
 public static class GammaGamma
 {
     /// <summary>The log-likelihood of one repeat buyer's mean value.</summary>
-    /// <param name="p">The parameters.</param>
+    /// <param name="p">Fitted parameters (a fit's <c>Parameters</c>, or published ones such as CDNOW's).</param>
     /// <param name="x">Repeat purchases (at least 1).</param>
     /// <param name="meanValue">Their mean value (positive).</param>
     /// <returns>The log-likelihood.</returns>

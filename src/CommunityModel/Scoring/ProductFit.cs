@@ -5,14 +5,6 @@ using NodaTime;
 
 namespace CommunityModel.Scoring;
 
-/// <summary>One purchase of a product with the price paid and the list price, per unit.</summary>
-/// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="CustomerId">The buyer.</param>
-/// <param name="Date">The day.</param>
-/// <param name="UnitPrice">The price paid per unit.</param>
-/// <param name="ListPrice">The list price per unit.</param>
-public sealed record PricedPurchase(MemberId CustomerId, LocalDate Date, Money UnitPrice, Money ListPrice);
-
 /// <summary>Whether a product suits the old-customer strategy.</summary>
 public enum ProductFitVerdict
 {
@@ -89,31 +81,47 @@ public sealed record ProductFitReport(int Buyers, int RepeatBuyers, double Repea
 /// <remarks>Stateless; safe to call from any thread.</remarks>
 public static class ProductFit
 {
-    /// <summary>Assesses one product from its purchases.</summary>
-    /// <param name="purchases">The product's purchases, in any order, in one currency.</param>
+    /// <summary>Assesses one product from its purchases (the same <see cref="Purchase"/> facts the other models read).</summary>
+    /// <param name="purchases">
+    /// The product's purchases, in any order, in the list price's currency; a purchase of several units is
+    /// discounted when its amount is at or below <c>quantity x</c> the discounted unit price.
+    /// </param>
+    /// <param name="listPrice">
+    /// The product's list price per unit (more than zero), or null when it is not known: then no purchase counts as
+    /// discounted and only the repurchase cycle decides.
+    /// </param>
     /// <param name="options">The thresholds, or null for the defaults.</param>
     /// <returns>The report.</returns>
-    /// <exception cref="InvalidInputException">The options are invalid.</exception>
-    /// <exception cref="InvalidInputException">Every bad purchase listed.</exception>
-    public static ProductFitReport Assess(IEnumerable<PricedPurchase> purchases, ProductFitOptions? options = null)
+    /// <exception cref="InvalidInputException">
+    /// The options are invalid, the list price is not positive (<c>scoring.list-price.invalid</c>), or purchases
+    /// are bad (<c>scoring.purchase.invalid</c>, every one listed).
+    /// </exception>
+    public static ProductFitReport Assess(IEnumerable<Purchase> purchases, Money? listPrice = null, ProductFitOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(purchases);
         options ??= new ProductFitOptions();
         Validation.Check(new ProductFitOptionsValidator(), options);
+        if (listPrice is { MinorUnits: <= 0 } bad)
+        {
+            throw new InvalidInputException([new Problem("scoring.list-price.invalid", nameof(listPrice), $"A list price must be more than zero; got {bad}.")]);
+        }
+
+        // Discounted when the price per unit is at or below list price less the threshold.
+        var floor = listPrice is { } list ? list - options.DiscountThreshold.Apply(list, RoundingMode.Floor) : default;
+        Currency? currency = listPrice?.Currency;
         var problems = new List<Problem>();
         var byCustomer = new Dictionary<string, SortedDictionary<LocalDate, bool>>(StringComparer.Ordinal);
         foreach (var p in purchases)
         {
             ArgumentNullException.ThrowIfNull(p);
-            if (p.UnitPrice.Currency != p.ListPrice.Currency || p.UnitPrice.IsNegative || p.ListPrice.MinorUnits <= 0)
+            currency ??= p.Value.Currency;
+            if (p.Value.Currency != currency || p.Value.IsNegative || p.Quantity < 1)
             {
-                problems.Add(new Problem("scoring.purchase.invalid", p.CustomerId.ToString(), $"purchase by {p.CustomerId} on {p.Date}: needs a positive list price and a non-negative price in one currency (got {p.UnitPrice}, list {p.ListPrice})"));
+                problems.Add(new Problem("scoring.purchase.invalid", p.CustomerId.ToString(), $"purchase by {p.CustomerId} on {p.Date}: needs a non-negative amount in {currency.Value.Code} and a quantity of at least 1 (got {p.Value}, quantity {p.Quantity})"));
                 continue;
             }
 
-            // Discounted when the price is at or below list price less the threshold.
-            var floor = p.ListPrice - options.DiscountThreshold.Apply(p.ListPrice, RoundingMode.Floor);
-            var discounted = p.UnitPrice.MinorUnits <= floor.MinorUnits && options.DiscountThreshold.PartsPerMillion > 0;
+            var discounted = listPrice is not null && options.DiscountThreshold.PartsPerMillion > 0 && (Int128)p.Value.MinorUnits <= (Int128)floor.MinorUnits * p.Quantity;
             if (!byCustomer.TryGetValue(p.CustomerId.Value, out var days))
             {
                 days = [];

@@ -7,7 +7,7 @@ namespace CommunityModel.Teams;
 
 /// <summary>One effective-dated assignment of a customer to an account, or away from every account (<see cref="Account"/> null).</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Customer">The customer.</param>
+/// <param name="Customer">The customer assigned.</param>
 /// <param name="Account">The account that holds the customer from <paramref name="At"/>, or null when the customer leaves the matrix.</param>
 /// <param name="At">When it takes effect.</param>
 /// <param name="Reason">Why (first contact, rebalancing, handover, ...).</param>
@@ -15,7 +15,7 @@ public sealed record CustomerAssignment(MemberId Customer, AccountId? Account, I
 
 /// <summary>Who operates an account from an instant on.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Account">The account.</param>
+/// <param name="Account">The staff account concerned.</param>
 /// <param name="Staff">The staff member.</param>
 /// <param name="From">From when.</param>
 public sealed record OperatorChange(AccountId Account, StaffId Staff, Instant From);
@@ -119,13 +119,13 @@ public sealed class AccountMatrix
     }
 
     /// <summary>An account by id.</summary>
-    /// <param name="account">The id.</param>
+    /// <param name="account">The id of an account of the matrix.</param>
     /// <returns>The account.</returns>
     /// <exception cref="InvalidInputException">With <see cref="AccountMustExistRule"/>.</exception>
     public StaffAccount this[AccountId account] => _accounts[AccountIndex(account)];
 
     /// <summary>How many customers an account holds now.</summary>
-    /// <param name="account">The account.</param>
+    /// <param name="account">The id of an account of the matrix; another id throws <see cref="InvalidInputException"/>.</param>
     /// <returns>The count.</returns>
     public int CustomerCount(AccountId account) => _counts[AccountIndex(account)];
 
@@ -168,8 +168,8 @@ public sealed class AccountMatrix
     }
 
     /// <summary>Who held a customer at an instant (assignments take effect at their instant).</summary>
-    /// <param name="customer">The customer.</param>
-    /// <param name="at">The instant.</param>
+    /// <param name="customer">The customer, by the id the assignments used.</param>
+    /// <param name="at">The instant asked about: changes dated at or before it are in force.</param>
     /// <returns>The account, or null when no account held the customer then.</returns>
     public AccountId? OwnerAt(MemberId customer, Instant at)
     {
@@ -183,7 +183,7 @@ public sealed class AccountMatrix
     }
 
     /// <summary>A customer's assignments, oldest first.</summary>
-    /// <param name="customer">The customer.</param>
+    /// <param name="customer">The customer, by the id the assignments used.</param>
     /// <returns>The history (empty for an unknown customer).</returns>
     public IReadOnlyList<CustomerAssignment> History(MemberId customer)
     {
@@ -220,8 +220,8 @@ public sealed class AccountMatrix
     }
 
     /// <summary>Who operated an account at an instant.</summary>
-    /// <param name="account">The account.</param>
-    /// <param name="at">The instant.</param>
+    /// <param name="account">The id of an account of the matrix; another id throws <see cref="InvalidInputException"/>.</param>
+    /// <param name="at">The instant asked about: changes dated at or before it are in force.</param>
     /// <returns>The staff member, or null before the first operator.</returns>
     public StaffId? OperatorAt(AccountId account, Instant at)
     {
@@ -231,7 +231,7 @@ public sealed class AccountMatrix
     }
 
     /// <summary>The operator changes of an account, oldest first.</summary>
-    /// <param name="account">The account.</param>
+    /// <param name="account">The id of an account of the matrix; another id throws <see cref="InvalidInputException"/>.</param>
     /// <returns>The changes.</returns>
     public IReadOnlyList<OperatorChange> Operators(AccountId account) =>
         _operators[AccountIndex(account)].Select(o => new OperatorChange(account, o.Staff, Instant.FromUnixTimeTicks(o.Ticks))).ToList();
@@ -255,8 +255,8 @@ public sealed class AccountMatrix
     }
 
     /// <summary>The account hosting a group at an instant.</summary>
-    /// <param name="group">The group.</param>
-    /// <param name="at">The instant.</param>
+    /// <param name="group">The group's name, as its hosting was recorded.</param>
+    /// <param name="at">The instant asked about: changes dated at or before it are in force.</param>
     /// <returns>The account, or null.</returns>
     public AccountId? HostOf(string group, Instant at)
     {
@@ -273,8 +273,8 @@ public sealed class AccountMatrix
     }
 
     /// <summary>The groups an account hosts at an instant, by group id.</summary>
-    /// <param name="account">The account.</param>
-    /// <param name="at">The instant.</param>
+    /// <param name="account">The account; one that hosts no group (or is unknown) gets an empty list.</param>
+    /// <param name="at">The instant asked about: changes dated at or before it are in force.</param>
     /// <returns>The group ids, ordinal order.</returns>
     public IReadOnlyList<string> GroupsHostedBy(AccountId account, Instant at) =>
         _hosting.Select(h => h.Group).Distinct().Where(g => HostOf(g, at) == account).Order(StringComparer.Ordinal).ToList();

@@ -40,10 +40,35 @@ public sealed partial class HouseRulesTests
         Assert.True(File.Exists(Path.Combine(RepoRoot.Path, "src", "CommunityModel", "Commissions", "Rules", "CommissionRules.cs")));
     }
 
+    [Theory]
+    [InlineData("CommunityModel")]
+    [InlineData("CommunityModel.Simulation")]
+    [InlineData("CommunityModel.Serialization.Json")]
+    public void EveryPublicClass_LivesInAFileNamedAfterIt(string project)
+    {
+        var misplaced = new List<string>();
+        foreach (var (relative, text) in Sources(project))
+        {
+            var file = Path.GetFileNameWithoutExtension(relative);
+            foreach (Match m in PublicClass().Matches(text))
+            {
+                if (m.Groups["name"].Value != file && !m.Groups["mods"].Value.Contains("partial", StringComparison.Ordinal))
+                {
+                    misplaced.Add($"{m.Groups["name"].Value} in {relative}");
+                }
+            }
+        }
+
+        Assert.Empty(misplaced);
+    }
+
     private static string StripComments(string text) => LineComment().Replace(text, string.Empty);
 
     [GeneratedRegex(@"\bunsafe\b")]
     private static partial Regex Unsafe();
+
+    [GeneratedRegex(@"^public (?<mods>(?:sealed |abstract |static |partial )*)class (?<name>\w+)", RegexOptions.Multiline)]
+    private static partial Regex PublicClass();
 
     [GeneratedRegex(@"//[^\n]*")]
     private static partial Regex LineComment();

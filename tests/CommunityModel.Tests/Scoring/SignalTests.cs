@@ -188,30 +188,36 @@ public class SignalTests
         Assert.Equal((2, 1, 0.5), (r.ActiveBefore, r.Churned, r.ChurnRate));
     }
 
-    private static IEnumerable<PricedPurchase> Buys(string customer, int first, int every, int times, long price, long list) =>
-        Enumerable.Range(0, times).Select(k => new PricedPurchase(MemberId.From(customer), new LocalDate(2025, 1, 1).PlusDays(first + (k * every)), Cny(price), Cny(list)));
+    private static IEnumerable<Purchase> Buys(string customer, int first, int every, int times, long price) =>
+        Enumerable.Range(0, times).Select(k => new Purchase(MemberId.From(customer), new LocalDate(2025, 1, 1).PlusDays(first + (k * every)), Cny(price)));
 
     [Fact]
     public void ProductFit_MonthlyFits_DurablesDoNot_DiscountsDrive()
     {
-        var diapers = Enumerable.Range(0, 40).SelectMany(i => Buys($"c{i}", i, 28 + (i % 5), i % 4 == 0 ? 1 : 6, 9_900, 9_900));
-        var fits = ProductFit.Assess(diapers);
+        var diapers = Enumerable.Range(0, 40).SelectMany(i => Buys($"c{i}", i, 28 + (i % 5), i % 4 == 0 ? 1 : 6, 9_900));
+        var fits = ProductFit.Assess(diapers, Cny(9_900));
         Assert.Equal(ProductFitVerdict.Fits, fits.Verdict);
         Assert.Equal((40, 30), (fits.Buyers, fits.RepeatBuyers));
         Assert.Equal(30.0, fits.MedianCycleDays);
 
-        var fridge = Enumerable.Range(0, 40).SelectMany(i => Buys($"c{i}", i, 0, 1, 499_900, 499_900));
-        var durable = ProductFit.Assess(fridge);
+        var fridge = Enumerable.Range(0, 40).SelectMany(i => Buys($"c{i}", i, 0, 1, 499_900));
+        var durable = ProductFit.Assess(fridge, Cny(499_900));
         Assert.Equal(ProductFitVerdict.CycleTooLong, durable.Verdict);
         Assert.Null(durable.MedianCycleDays);
 
         // Repeat purchases happen only at 20% off (the first at full price).
-        var promo = Enumerable.Range(0, 40).SelectMany(i => Buys($"c{i}", i, 20, 1, 10_000, 10_000).Concat(Buys($"c{i}", i + 20, 20, 3, 8_000, 10_000)));
-        var driven = ProductFit.Assess(promo);
+        var promo = Enumerable.Range(0, 40).SelectMany(i => Buys($"c{i}", i, 20, 1, 10_000).Concat(Buys($"c{i}", i + 20, 20, 3, 8_000)));
+        var driven = ProductFit.Assess(promo, Cny(10_000));
         Assert.Equal(ProductFitVerdict.PriceDriven, driven.Verdict);
         Assert.Equal(1.0, driven.DiscountedRepeatShare);
 
-        Assert.Equal(ProductFitVerdict.NotEnoughData, ProductFit.Assess(Buys("only", 0, 30, 5, 100, 100)).Verdict);
-        Assert.Throws<InvalidInputException>(() => ProductFit.Assess([new PricedPurchase(MemberId.From("x"), AsOf, Cny(1), Cny(0))]));
+        Assert.Equal(ProductFitVerdict.NotEnoughData, ProductFit.Assess(Buys("only", 0, 30, 5, 100), Cny(100)).Verdict);
+        Assert.Equal("scoring.list-price.invalid", Assert.Throws<InvalidInputException>(() => ProductFit.Assess([new Purchase(MemberId.From("x"), AsOf, Cny(1))], Cny(0))).Code);
+        Assert.Equal("scoring.purchase.invalid", Assert.Throws<InvalidInputException>(() => ProductFit.Assess([new Purchase(MemberId.From("x"), AsOf, Cny(1), Quantity: 0)], Cny(100))).Code);
+
+        // Two units bought together at 20% off each are one discounted purchase; at 9% off (above the 10% threshold) they are not.
+        var pairs = Enumerable.Range(0, 40).SelectMany(i => new[] { new Purchase(MemberId.From($"c{i}"), AsOf.PlusDays(-60), Cny(20_000), Quantity: 2), new Purchase(MemberId.From($"c{i}"), AsOf.PlusDays(-30), Cny(16_000), Quantity: 2) });
+        Assert.Equal(1.0, ProductFit.Assess(pairs, Cny(10_000)).DiscountedRepeatShare);
+        Assert.Equal(0.0, ProductFit.Assess(pairs.Select(p => p with { Value = Cny(18_200) }), Cny(10_000)).DiscountedRepeatShare);
     }
 }
