@@ -223,19 +223,22 @@ public sealed partial class CommissionEngine
     /// <summary>
     /// The members with a line that came to zero, for a run whose totals came from a fast route (Floor rounding,
     /// a cap that cannot bind). A line is at least one minor unit whenever amount x its rate is at least one
-    /// minor unit, so only orders below that bound (and every order when a rate is zero) are computed again,
-    /// order by order.
+    /// minor unit, so only orders below that bound, every order when a rate is zero, and every order of a product
+    /// with fixed amounts (which can be zero or cut by the cap) are computed again, order by order.
     /// </summary>
     private HashSet<int> ZeroLineEarners(MemberStatuses statuses, OrderBatch batch)
     {
         var found = new HashSet<int>();
         var minPpm = Plan.SmallestPositiveLinePpm;
+        // Orders of a product with fixed amounts are computed again whatever their amount: a fixed amount can be
+        // zero, and fixed amounts can add up to more than the order, so the cap (or the order itself) cuts lines,
+        // deepest first, down to zero. They are rare; percentages alone cannot exceed a cap that cannot bind.
         var zeroFixed = new bool[batch.ProductTable.Length];
         var anyZeroFixed = false;
         for (var p = 0; p < zeroFixed.Length; p++)
         {
             var rule = Plan.ProductRuleIndex(batch.ProductTable[p]);
-            zeroFixed[p] = rule >= 0 && Plan.Products[rule] is { Commissionable: true, FixedByLevel: { } f } && Array.IndexOf(f, 0L) >= 0;
+            zeroFixed[p] = rule >= 0 && Plan.Products[rule] is { Commissionable: true } product && (product.FixedByLevel is not null || product.FixedByRank is not null);
             anyZeroFixed |= zeroFixed[p];
         }
 

@@ -227,13 +227,10 @@ public static class BgNbd
             return Math.Clamp(first, 0, 1);
         }
 
-        var cumulative = 0.0;
-        for (var j = 0; j < n; j++)
-        {
-            cumulative += Math.Exp(LogNbd(j));
-        }
-
-        var second = Math.Exp(SpecialFunctions.BetaLn(a + 1, b + n - 1) - logBetaAB) * Math.Max(0, 1 - cumulative);
+        // P(NBD(r, alpha; t) >= n), the upper tail, as a regularized incomplete beta I_q(n, r) with
+        // q = t / (alpha + t): exact in the far tail, where 1 - (the sum of the first n terms) loses every digit.
+        var tail = SpecialFunctions.BetaRegularized(n, r, t / (alpha + t));
+        var second = Math.Exp(SpecialFunctions.BetaLn(a + 1, b + n - 1) - logBetaAB) * tail;
         return Math.Clamp(first + second, 0, 1);
     }
 

@@ -138,6 +138,32 @@ public class PayoutPipelineTests
         Assert.Equal(totals.ByEarnerWithZeroLines(), engine.Run(statuses, batch).Totals.ByEarnerWithZeroLines());
     }
 
+    [Fact]
+    public void PayoutContract_AFixedAmountCutToZeroByTheCap_StillListsItsEarner_OnEveryRoute()
+    {
+        // Found by the property below: a gift pays CNY 1.00 and CNY 0.90 per unit to levels 1 and 2, but the
+        // order is CNY 0.99 and the cap is 53.7969%: level 1 gets CNY 0.53, level 2 is cut to CNY 0.00.
+        var t0 = Instant.FromUtc(2026, 3, 1, 0, 0);
+        var tree = ReferralTree.Build([new JoinRecord(MemberId.From("a"), null, t0), new JoinRecord(MemberId.From("b"), MemberId.From("a"), t0), new JoinRecord(MemberId.From("c"), MemberId.From("b"), t0)]);
+        var definition = new CommissionPlanDefinition
+        {
+            Name = "gift",
+            Currency = Currency.CNY,
+            Levels = new LevelRule { Rates = [Rate.FromPartsPerMillion(49_995), Rate.FromPartsPerMillion(75_672)] },
+            Products = [new ProductRule { Product = ProductId.From("gift"), FixedPerUnitByLevel = [Money.Parse("CNY 1.00"), Money.Parse("CNY 0.90")] }],
+            Cap = new OrderCap(Rate.FromPartsPerMillion(537_969), CapPolicy.DeepestFirst),
+        };
+        var engine = new CommissionEngine(CommissionPlan.Create(definition));
+        var statuses = MemberStatuses.Uniform(tree);
+        var batch = OrderBatch.Create(tree, Currency.CNY, [new Order(OrderId.From("o1"), MemberId.From("c"), ProductId.From("gift"), Money.Parse("CNY 0.99"), t0 + Duration.FromDays(1))]);
+        var run = engine.Run(statuses, batch);
+        Assert.Equal([("b", 53L), ("a", 0L)], run.Lines.Select(l => (l.Earner.Value, l.Amount.MinorUnits)));
+        foreach (var totals in new[] { run.Totals, engine.RunTotals(statuses, batch), engine.RunTotals(statuses, batch, new CommissionRunOptions { ByBuyerChunkOrders = 1 }) })
+        {
+            Assert.Equal(["a", "b"], totals.ByEarnerWithZeroLines().Select(e => e.Key.Value));
+        }
+    }
+
     [Property(MaxTest = 200)]
     public Property PayoutContract_TotalsListExactlyTheMembersWithALine_OnEveryRoute() =>
         Prop.ForAll(Arb.From(from c in TreeGens.Community(40, 5, 30) from p in TreeGens.Plan(5) select (c, p)), t =>

@@ -212,7 +212,9 @@ public class BgNbdDistributionTests
             {
                 var (p, t) = c;
                 double total = 0, mean = 0;
-                for (var n = 0; n <= 400; n++)
+                // Up to 4,000 purchases: the customers who never drop out buy like an NBD of mean up to 3 x 52 / 1,
+                // whose mass beyond 400 can be 1e-6 (the sum to 400 is then 0.999999 exactly; the test was wrong).
+                for (var n = 0; n <= 4_000; n++)
                 {
                     var pn = BgNbd.ProbabilityOfPurchases(p, n, t);
                     total += pn;
@@ -222,6 +224,20 @@ public class BgNbdDistributionTests
                 return (Math.Abs(total - 1) < 1e-6 && Math.Abs(mean - BgNbd.ExpectedPurchases(p, t)) < 1e-4 * Math.Max(1, mean))
                     .Label($"total {total}, mean {mean} vs {BgNbd.ExpectedPurchases(p, t)}");
             });
+
+    [Theory]
+    [InlineData(0, 39, 0.57378635209600941)]
+    [InlineData(1, 39, 0.19939528083591146)]
+    [InlineData(5, 39, 0.017965493866579044)]
+    [InlineData(20, 1, 9.7614501837023686e-18)]
+    [InlineData(40, 1, 7.2924338489984782e-33)]
+    [InlineData(100, 52, 6.9440273639143292e-8)]
+    public void ProbabilityOfPurchases_MatchesFiftyDigitArithmetic_IntoTheFarTail(int n, double t, double expected)
+    {
+        // References from mpmath at 50 digits with the published CDNOW parameters (Fader, Hardie and Lee 2005).
+        var p = new BgNbdParameters(0.243, 4.414, 0.793, 2.426);
+        Assert.Equal(expected, BgNbd.ProbabilityOfPurchases(p, n, t), expected * 1e-9);
+    }
 
     [Fact]
     public void CustomerLifetimeValue_DiscountsAndGrowsWithTheHorizon()
