@@ -103,7 +103,7 @@ public static partial class CliApp
             var sb = new StringBuilder("customer_id,score,repurchase,influence,spreading,rfm,rfm_cell,archetypes\n");
             foreach (var f in facts)
             {
-                var s = board.ScoreOf(f.CustomerId.Value);
+                var s = board.ScoreOf(f.CustomerId);
                 sb.Append(Csv.Field(s.CustomerId.Value)).Append(',').Append(F(s.Score));
                 foreach (var c in s.Breakdown)
                 {

@@ -33,7 +33,7 @@ public sealed class ConfigValueException : JsonException
 
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What is wrong.</param>
-    /// <param name="innerException">The cause.</param>
+    /// <param name="innerException">The exception that made the value unreadable.</param>
     public ConfigValueException(string message, Exception innerException)
         : base(message, innerException)
     {

@@ -26,7 +26,7 @@ public enum RevenueSource
 
 /// <summary>One simulated day.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Date">The day.</param>
+/// <param name="Date">The simulated day, in the store's zone.</param>
 /// <param name="Customers">Customers who had joined by the day's end.</param>
 /// <param name="MembersByTier">Customers per tier (tier order), as of the last membership evaluation.</param>
 /// <param name="PaidTrafficRevenue">Revenue of the day's paid-traffic first orders.</param>

@@ -113,7 +113,7 @@ public sealed class SyntheticStore
     public IReadOnlyList<MemberId> PlantedKeyCustomers { get; }
 
     /// <summary>Generates a store.</summary>
-    /// <param name="options">The options.</param>
+    /// <param name="options">How many customers, days and planted key customers, and the seed (validated: <c>store.*</c> codes).</param>
     /// <returns>The store.</returns>
     /// <exception cref="InvalidInputException">Every problem of the options.</exception>
     public static SyntheticStore Generate(SyntheticStoreOptions options)

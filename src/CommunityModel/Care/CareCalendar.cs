@@ -42,7 +42,7 @@ public enum LeapDayRule
 /// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record KeyDate
 {
-    /// <summary>The customer.</summary>
+    /// <summary>The customer the key date belongs to; reminders are made for them.</summary>
     public required MemberId Customer { get; init; }
 
     /// <summary>What kind of date.</summary>
@@ -66,7 +66,7 @@ public sealed record KeyDate
 
 /// <summary>A reminder that a key date is coming.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Customer">The customer.</param>
+/// <param name="Customer">The customer to remind the store about.</param>
 /// <param name="KeyDate">The key date.</param>
 /// <param name="Occurrence">The date it falls on this time.</param>
 /// <param name="RemindOn">The day to reach out: the occurrence minus the lead days.</param>
@@ -148,7 +148,7 @@ public sealed class CareCalendar
 
     /// <summary>Where a recurring date falls in a year, under the calendar's leap-day rule.</summary>
     /// <param name="date">The first occurrence.</param>
-    /// <param name="year">The year.</param>
+    /// <param name="year">The calendar year (ISO) of the occurrence asked for.</param>
     /// <returns>The date in that year.</returns>
     public LocalDate OccurrenceIn(LocalDate date, int year)
     {

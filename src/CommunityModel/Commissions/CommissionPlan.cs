@@ -188,7 +188,7 @@ public sealed class CommissionPlan
     };
 
     /// <summary>Validates a definition and builds the plan.</summary>
-    /// <param name="definition">The definition.</param>
+    /// <param name="definition">The definition; a deep copy is kept, so later changes to its lists do not reach the plan.</param>
     /// <returns>The plan.</returns>
     /// <exception cref="InvalidInputException">Every problem, with its property path and error code.</exception>
     public static CommissionPlan Create(CommissionPlanDefinition definition)
@@ -199,7 +199,7 @@ public sealed class CommissionPlan
     }
 
     /// <summary>Validates a definition and builds the plan, or returns every problem without throwing.</summary>
-    /// <param name="definition">The definition.</param>
+    /// <param name="definition">The definition; a deep copy is kept, so later changes to its lists do not reach the plan.</param>
     /// <param name="plan">The plan when the definition is valid; otherwise null.</param>
     /// <param name="problems">Every problem (codes <c>plan.*</c>, with property paths); empty when valid.</param>
     /// <returns>True when the plan was built.</returns>
@@ -212,7 +212,7 @@ public sealed class CommissionPlan
     }
 
     /// <summary>The index of a product's rule, or -1 when the product has none.</summary>
-    /// <param name="product">The product.</param>
+    /// <param name="product">A product; one without a rule pays at the plan's rates.</param>
     /// <returns>The rule index or -1.</returns>
     internal int ProductRuleIndex(ProductId product) => _productIndex.TryGetValue(product, out var i) ? i : -1;
 

@@ -135,7 +135,7 @@ internal sealed class CommissionPlanValidator : AbstractValidator<CommissionPlan
     }
 
     /// <summary>The most the plan's rate rules can pay on one order, in parts per million (fixed amounts not included).</summary>
-    /// <param name="plan">The plan.</param>
+    /// <param name="plan">The definition, valid or not.</param>
     /// <returns>Parts per million.</returns>
     public static long WorstCaseRatePpm(CommissionPlanDefinition plan)
     {

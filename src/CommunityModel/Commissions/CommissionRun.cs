@@ -26,7 +26,7 @@ public sealed class CommissionRun
         Orders = new OrderView(this);
     }
 
-    /// <summary>The plan.</summary>
+    /// <summary>The plan the run applied.</summary>
     public CommissionPlan Plan { get; }
 
     /// <summary>The totals (the same as the totals-only mode gives).</summary>

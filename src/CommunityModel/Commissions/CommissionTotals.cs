@@ -28,7 +28,7 @@ public sealed class CommissionTotals
     /// <summary>The tree the run used.</summary>
     public ReferralTree Tree { get; }
 
-    /// <summary>The currency.</summary>
+    /// <summary>The currency of every amount (the plan's).</summary>
     public Currency Currency { get; }
 
     /// <summary>How many orders were computed.</summary>

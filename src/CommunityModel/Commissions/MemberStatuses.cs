@@ -28,7 +28,7 @@ public sealed class MemberStatuses
     internal bool[] Active => _active;
 
     /// <summary>Every member at one rank and activity.</summary>
-    /// <param name="tree">The tree.</param>
+    /// <param name="tree">The referral tree; one rank and one active flag per member of it.</param>
     /// <param name="rank">The rank of everyone.</param>
     /// <param name="active">Whether everyone is active.</param>
     /// <returns>The statuses.</returns>
@@ -44,7 +44,7 @@ public sealed class MemberStatuses
     }
 
     /// <summary>Statuses from a rank per member (others get <paramref name="defaultRank"/>) and a set of inactive members.</summary>
-    /// <param name="tree">The tree.</param>
+    /// <param name="tree">The referral tree; one rank and one active flag per member of it.</param>
     /// <param name="ranks">Rank per member; members not listed get the default.</param>
     /// <param name="inactive">Members who are not active; null for none.</param>
     /// <param name="defaultRank">The rank of members not listed.</param>
@@ -91,7 +91,7 @@ public sealed class MemberStatuses
     }
 
     /// <summary>Statuses from arrays by dense index (copied).</summary>
-    /// <param name="tree">The tree.</param>
+    /// <param name="tree">The referral tree; one rank and one active flag per member of it.</param>
     /// <param name="ranks">Rank per index.</param>
     /// <param name="active">Active flag per index.</param>
     /// <returns>The statuses.</returns>

@@ -76,12 +76,12 @@ public sealed class OrderBatch
     internal long MaxAmount { get; }
 
     /// <summary>The id of the order at a position (synthesised as <c>#row</c> for column batches).</summary>
-    /// <param name="row">The position.</param>
+    /// <param name="row">A row from 0 to <c>Count - 1</c>, in the order the orders were given.</param>
     /// <returns>The id.</returns>
     public OrderId IdAt(int row) => Ids is null ? new OrderId("#" + row.ToString(System.Globalization.CultureInfo.InvariantCulture)) : Ids[row];
 
     /// <summary>When the order at a position was paid.</summary>
-    /// <param name="row">The position.</param>
+    /// <param name="row">A row from 0 to <c>Count - 1</c>, in the order the orders were given.</param>
     /// <returns>The instant.</returns>
     public Instant PaidAtOf(int row) => Instant.FromUnixTimeTicks(PaidAtTicks[row]);
 
@@ -91,7 +91,7 @@ public sealed class OrderBatch
     /// </summary>
     /// <param name="tree">The referral tree.</param>
     /// <param name="currency">The currency every order must be in.</param>
-    /// <param name="orders">The orders.</param>
+    /// <param name="orders">The orders, in the currency given, each bought by a member of the tree.</param>
     /// <returns>The batch.</returns>
     /// <exception cref="InvalidInputException">With <see cref="OrderBatchMustBeValidRule"/>.</exception>
     public static OrderBatch Create(ReferralTree tree, Currency currency, IEnumerable<Order> orders)

@@ -229,7 +229,7 @@ public sealed class OrderBatchBuilder
     }
 
     /// <summary>The position of the order added with an id, or -1.</summary>
-    /// <param name="id">The id.</param>
+    /// <param name="id">An order id added with <see cref="AddWithId"/>; others are not found.</param>
     /// <returns>Its position from 0, or -1.</returns>
     public int IndexOf(OrderId id) => id.IsDefault || _idTable is null ? -1 : _idTable.Find(id.Value);
 

@@ -88,7 +88,7 @@ public sealed record DifferentialRule
 /// <remarks>Immutable; safe to share between threads.</remarks>
 public sealed record ProductRule
 {
-    /// <summary>The product.</summary>
+    /// <summary>The product the rule applies to.</summary>
     public required ProductId Product { get; init; }
 
     /// <summary>False for products that pay no commission at all (e.g. a membership or partner qualification product).</summary>

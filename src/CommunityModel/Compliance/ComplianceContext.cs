@@ -56,7 +56,7 @@ public sealed record ComplianceContext
     /// and each product's unit price is its rung's lowest price.
     /// </summary>
     /// <param name="plan">A plan built by <see cref="CommissionPlan.Create"/> (so already valid).</param>
-    /// <param name="ladder">The ladder.</param>
+    /// <param name="ladder">The store's product ladder, when the rules about entry products and retail share should be checked; null leaves them not evaluated.</param>
     /// <returns>The context; set the periods and margin with <c>with</c>.</returns>
     public static ComplianceContext ForPlan(CommissionPlan plan, ProductLadder? ladder = null)
     {

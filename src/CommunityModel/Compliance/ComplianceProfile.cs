@@ -30,7 +30,7 @@ public sealed class ComplianceProfile
     public ImmutableArray<ComplianceRule> Rules { get; }
 
     /// <summary>A profile of your own rules.</summary>
-    /// <param name="name">The name.</param>
+    /// <param name="name">The profile's name, as findings and reports show it.</param>
     /// <param name="description">What it is for.</param>
     /// <param name="rules">The rules (at least one; ids unique).</param>
     /// <returns>The profile.</returns>

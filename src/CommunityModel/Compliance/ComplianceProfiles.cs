@@ -83,7 +83,7 @@ public static class ComplianceProfiles
     public static ImmutableArray<ComplianceProfile> All { get; } = [ChinaWeChatStrict, ChinaTwoLevel, ChinaDirectSelling, ChinaAntiPyramid, UsFtc];
 
     /// <summary>A built-in profile by name (case-insensitive), or by the short names <c>wechat</c>, <c>two-level</c>, <c>direct-selling</c>, <c>anti-pyramid</c>, <c>ftc</c>.</summary>
-    /// <param name="name">The name.</param>
+    /// <param name="name">A short name (<c>wechat</c>, <c>two-level</c>, <c>direct-selling</c>, <c>anti-pyramid</c>, <c>ftc</c>) or a profile's full name, any case.</param>
     /// <returns>The profile, or null.</returns>
     public static ComplianceProfile? Find(string name) => name?.ToUpperInvariant() switch
     {

@@ -55,12 +55,12 @@ public abstract record ComplianceRule
         new(Id, Title, Severity, FindingStatus.NotEvaluated, "not known", limit, $"Not evaluated: {missing}.", "", Source);
 
     /// <summary>A rate as a percentage with up to four decimals.</summary>
-    /// <param name="rate">The rate.</param>
+    /// <param name="rate">The rate to show.</param>
     /// <returns>The text, e.g. <c>12.5%</c>.</returns>
     protected static string Pct(Rate rate) => rate.Percent.ToString("0.####", CultureInfo.InvariantCulture) + "%";
 
     /// <summary>A share as a percentage with one decimal.</summary>
-    /// <param name="numerator">The part.</param>
+    /// <param name="numerator">The part (not negative).</param>
     /// <param name="denominator">The whole (positive).</param>
     /// <returns>The text.</returns>
     protected static string Pct(long numerator, long denominator) =>

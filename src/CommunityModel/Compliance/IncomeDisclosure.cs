@@ -8,7 +8,7 @@ namespace CommunityModel.Compliance;
 
 /// <summary>The share of people who earned more than a threshold.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Threshold">The threshold.</param>
+/// <param name="Threshold">The earnings threshold the share is counted against.</param>
 /// <param name="People">How many earned more than it.</param>
 /// <param name="Share">Their share of everyone in the group (0 to 1).</param>
 public sealed record ThresholdShare(Money Threshold, int People, double Share);
@@ -65,7 +65,7 @@ public sealed record EarningsDistribution(
 /// statement regulators ask multi-level sellers to publish.
 /// </summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Currency">The currency.</param>
+/// <param name="Currency">The currency of every amount of the report.</param>
 /// <param name="AllPartners">Every partner.</param>
 /// <param name="ByRank">One distribution per rank that has partners, lowest rank first.</param>
 public sealed record IncomeDisclosureReport(Currency Currency, EarningsDistribution AllPartners, ImmutableArray<EarningsDistribution> ByRank)

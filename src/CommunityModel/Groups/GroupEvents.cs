@@ -37,7 +37,7 @@ public sealed record MemberLeft(Instant At, MemberId Member) : GroupEvent(At);
 /// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="At">When.</param>
 /// <param name="Author">Who.</param>
-/// <param name="Text">The text.</param>
+/// <param name="Text">The message text as posted; content rules match keywords in it case-insensitively.</param>
 /// <param name="Labels">Labels an outside classifier put on it (ad, qr-code, illegal, topic:X), or null.</param>
 /// <param name="MessageId">The message's id, or null.</param>
 /// <param name="ReplyTo">The id of the message it answers, or null.</param>

@@ -112,7 +112,7 @@ public sealed record AdmissionRules
 /// <summary>A named screening condition.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="RuleId">The rule id decisions cite.</param>
-/// <param name="Condition">The condition.</param>
+/// <param name="Condition">The screening condition (see <see cref="AdmissionRules.Screenings"/> for the leaves it may use).</param>
 public sealed record Screening(string RuleId, Condition Condition)
 {
     /// <summary>

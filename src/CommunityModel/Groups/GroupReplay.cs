@@ -3,14 +3,14 @@ namespace CommunityModel.Groups;
 /// <summary>One event's outcome in a replay.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Index">The event's position in the input.</param>
-/// <param name="Event">The event.</param>
+/// <param name="Event">The event applied.</param>
 /// <param name="Outcome">Its outcome.</param>
 public sealed record ReplayStep(int Index, GroupEvent Event, GroupOutcome Outcome);
 
 /// <summary>An event whose decisions differ under a new policy.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Index">The event's position in the input.</param>
-/// <param name="Event">The event.</param>
+/// <param name="Event">The event both policies saw.</param>
 /// <param name="Before">The outcome under the policies in force.</param>
 /// <param name="After">The outcome under the new policy.</param>
 public sealed record DecisionDifference(int Index, GroupEvent Event, GroupOutcome Before, GroupOutcome After);

@@ -77,7 +77,7 @@ public sealed class GroupState
     public GroupPolicy PolicyInForce(Instant at) => PolicyAt(at).Policy;
 
     /// <summary>Applies one event.</summary>
-    /// <param name="e">The event.</param>
+    /// <param name="e">The next event: at or after the last one applied, about members the group knows (except joins).</param>
     /// <returns>The outcome; for an invalid event the state is unchanged.</returns>
     public GroupOutcome Apply(GroupEvent e)
     {

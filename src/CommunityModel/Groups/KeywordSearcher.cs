@@ -51,7 +51,7 @@ internal sealed class KeywordSearcher
     public bool IsEmpty { get; }
 
     /// <summary>The index of the first place a keyword starts, or -1.</summary>
-    /// <param name="text">The text.</param>
+    /// <param name="text">The message text to search, as posted.</param>
     /// <returns>The index, or -1.</returns>
     public int IndexIn(ReadOnlySpan<char> text)
     {

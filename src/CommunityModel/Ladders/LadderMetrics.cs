@@ -7,7 +7,7 @@ namespace CommunityModel.Ladders;
 
 /// <summary>How customers moved on one rung and from it to the next.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Rung">The rung.</param>
+/// <param name="Rung">The rung's id.</param>
 /// <param name="CustomersReached">Customers who bought a product on this rung (an order not fully refunded).</param>
 /// <param name="ConvertedToNext">Customers who reached this rung and later (or at the same instant) the next one; 0 on the top rung.</param>
 /// <param name="ConversionToNext">ConvertedToNext / CustomersReached (0 when no one reached the rung).</param>
@@ -77,7 +77,7 @@ public sealed record LadderReport(
 public static class LadderMetrics
 {
     /// <summary>Computes the ladder metrics.</summary>
-    /// <param name="ladder">The ladder.</param>
+    /// <param name="ladder">The ladder whose rungs the products are counted on.</param>
     /// <param name="orders">The orders, in the ladder's currency.</param>
     /// <param name="refunds">Refunds of those orders, or null.</param>
     /// <param name="tree">The referral tree, or null: with it, a buyer's first order counts as referred when the buyer had a sponsor at that instant.</param>

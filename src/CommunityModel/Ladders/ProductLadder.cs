@@ -126,12 +126,12 @@ public sealed class ProductLadder
     }
 
     /// <summary>The index of the rung a product is on, or -1 when it is not on the ladder.</summary>
-    /// <param name="product">The product.</param>
+    /// <param name="product">A product; one on no rung gives -1 or null.</param>
     /// <returns>The rung index (0 is the lowest) or -1.</returns>
     public int RungIndexOf(ProductId product) => _rungOfProduct.TryGetValue(product, out var i) ? i : -1;
 
     /// <summary>The rung a product is on, or null.</summary>
-    /// <param name="product">The product.</param>
+    /// <param name="product">A product; one on no rung gives -1 or null.</param>
     /// <returns>The rung or null.</returns>
     public Rung? RungOf(ProductId product) => _rungOfProduct.TryGetValue(product, out var i) ? Rungs[i] : null;
 

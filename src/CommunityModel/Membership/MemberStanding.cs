@@ -9,7 +9,7 @@ namespace CommunityModel.Membership;
 /// these rows in its own database and queries them with the specifications of <c>CommunityModel.Queries</c>.
 /// An immutable record, safe to share between threads.
 /// </summary>
-/// <param name="Member">The member.</param>
+/// <param name="Member">The member whose standing it is.</param>
 /// <param name="TierId">The tier in force (earned, paid, granted or locked, whichever is highest).</param>
 /// <param name="Rank">The tier's position in <see cref="MembershipPolicy.Tiers"/>: 0 for the base tier.</param>
 /// <param name="Since">When the member reached the earned tier (the join instant for the base tier).</param>

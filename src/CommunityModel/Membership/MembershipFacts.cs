@@ -62,7 +62,7 @@ public sealed class MembershipFacts
     /// Builds the facts. Every buyer must be a member of the tree; every order and refund in the one currency;
     /// a refund must name a known order, be positive, and with the earlier refunds of that order not exceed it.
     /// </summary>
-    /// <param name="tree">The members.</param>
+    /// <param name="tree">The referral tree every buyer must be a member of.</param>
     /// <param name="currency">The one currency every amount must be in; an amount in another is refused.</param>
     /// <param name="orders">The orders, in any order.</param>
     /// <param name="refunds">The refunds, or null.</param>

@@ -177,7 +177,7 @@ public sealed record MembershipPolicy
     /// rate rounded down to the minor unit. On equal prices the higher tier's privilege is named.
     /// </summary>
     /// <param name="tierIndex">The member's tier.</param>
-    /// <param name="product">The product.</param>
+    /// <param name="product">A product; the best of its member price and the tier's discount applies.</param>
     /// <param name="listPrice">Its list price.</param>
     /// <returns>The price and which privilege gave it.</returns>
     public PriceQuote PriceFor(int tierIndex, ProductId product, Money listPrice)
@@ -210,7 +210,7 @@ public sealed record MembershipPolicy
     }
 
     /// <summary>The conditions that qualify for a tier, with the ladder's unlocking rungs added.</summary>
-    /// <param name="tierIndex">The tier.</param>
+    /// <param name="tierIndex">A tier's position in <see cref="Tiers"/> (0 is the base tier).</param>
     /// <returns>The effective qualify condition, or null for the base tier.</returns>
     public Condition? EffectiveQualify(int tierIndex)
     {
@@ -234,7 +234,7 @@ public sealed record MembershipPolicy
     }
 
     /// <summary>The conditions that keep a tier: the retain conditions, or the effective qualify conditions.</summary>
-    /// <param name="tierIndex">The tier.</param>
+    /// <param name="tierIndex">A tier's position in <see cref="Tiers"/> (0 is the base tier).</param>
     /// <returns>The condition, or null for the base tier.</returns>
     public Condition? EffectiveRetain(int tierIndex) => Tiers[tierIndex].Retain ?? EffectiveQualify(tierIndex);
 }

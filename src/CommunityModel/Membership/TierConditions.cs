@@ -28,7 +28,7 @@ public sealed record OrdersAtLeast(int Count, MembershipWindow Window) : Conditi
 
 /// <summary>The member bought the product (an order not fully refunded) in the window.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Product">The product.</param>
+/// <param name="Product">The product to have bought.</param>
 /// <param name="Window">The window the facts are counted in, ending at the evaluation instant (<c>[start, t)</c> in the program's zone).</param>
 public sealed record BoughtProduct(ProductId Product, MembershipWindow Window) : Condition
 {

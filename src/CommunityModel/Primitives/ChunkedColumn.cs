@@ -41,7 +41,7 @@ internal sealed class ChunkedColumn<T>
     }
 
     /// <summary>Appends a value.</summary>
-    /// <param name="value">The value.</param>
+    /// <param name="value">The value appended at the end.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(T value)
     {

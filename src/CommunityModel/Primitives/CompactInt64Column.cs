@@ -38,7 +38,7 @@ internal sealed class CompactInt64Column
     public long AllocatedBytes => _values.AllocatedBytes + (_spilled.Count * 24L);
 
     /// <summary>Appends a value.</summary>
-    /// <param name="value">The value.</param>
+    /// <param name="value">The value appended at the end.</param>
     public void Add(long value)
     {
         if (_scale == 1)

@@ -85,7 +85,7 @@ public readonly record struct Currency
     }
 
     /// <summary>Looks up a built-in currency by its code without throwing.</summary>
-    /// <param name="code">The code.</param>
+    /// <param name="code">An ISO 4217 code of a built-in currency, e.g. <c>CNY</c>.</param>
     /// <param name="currency">The currency when found.</param>
     /// <returns>True when the code is built in.</returns>
     public static bool TryFromCode(string? code, out Currency currency)

@@ -38,16 +38,16 @@ internal sealed class IdTable
     }
 
     /// <summary>The position holding a key, or -1.</summary>
-    /// <param name="key">The key.</param>
+    /// <param name="key">The id text to find.</param>
     /// <returns>The position or -1.</returns>
     public int Find(ReadOnlySpan<char> key) => Find(key, Hash(key));
 
     /// <summary>Adds the next position (its key not in the table yet).</summary>
-    /// <param name="position">The position.</param>
+    /// <param name="position">The position the id was added at.</param>
     public void Add(int position) => Add(position, Hash(_keyOf(position)));
 
     /// <summary>Adds the next position unless its key is already there.</summary>
-    /// <param name="position">The position.</param>
+    /// <param name="position">The position the id was added at.</param>
     /// <param name="key">Its key.</param>
     /// <returns>-1 when added, else the position that already holds the key.</returns>
     public int TryAdd(int position, ReadOnlySpan<char> key)

@@ -89,7 +89,7 @@ public readonly record struct Rate : IComparable<Rate>
     public decimal Percent => PartsPerMillion / 10_000m;
 
     /// <summary>Applies the rate to an amount: <c>amount × rate</c>, rounded once with <paramref name="mode"/>.</summary>
-    /// <param name="amount">The amount.</param>
+    /// <param name="amount">The amount the rate is applied to (any sign).</param>
     /// <param name="mode">How the exact product is rounded to a minor unit.</param>
     /// <returns>The rounded product, in the amount's currency.</returns>
     public Money Apply(Money amount, RoundingMode mode = RoundingMode.Floor)

@@ -19,7 +19,7 @@ public sealed record Refund(RefundId Id, OrderId Order, Money Amount, Instant At
 
 /// <summary>A refund names an order that is not in the stream.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Refund">The refund.</param>
+/// <param name="Refund">The refund that names it.</param>
 /// <param name="Order">The order it names.</param>
 public sealed record RefundForUnknownOrderRule(RefundId Refund, OrderId Order) : IBusinessRule
 {
@@ -32,8 +32,8 @@ public sealed record RefundForUnknownOrderRule(RefundId Refund, OrderId Order) :
 
 /// <summary>A refund is not positive or takes back more than remains of its order.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Refund">The refund.</param>
-/// <param name="Order">The order.</param>
+/// <param name="Refund">The refund refused.</param>
+/// <param name="Order">The order it names.</param>
 /// <param name="Amount">The refund's amount.</param>
 /// <param name="Remaining">What remained of the order.</param>
 public sealed record RefundMustNotExceedOrderRule(RefundId Refund, OrderId Order, Money Amount, Money Remaining) : IBusinessRule
@@ -47,7 +47,7 @@ public sealed record RefundMustNotExceedOrderRule(RefundId Refund, OrderId Order
 
 /// <summary>An order's buyer is not a member of the referral tree.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Order">The order.</param>
+/// <param name="Order">The order refused.</param>
 /// <param name="Buyer">Its buyer.</param>
 public sealed record BuyerMustBeAMemberRule(OrderId Order, MemberId Buyer) : IBusinessRule
 {

@@ -12,7 +12,7 @@ public sealed class SeededRandom
     private ulong _s0, _s1, _s2, _s3;
 
     /// <summary>Creates a generator from a seed; equal seeds give equal sequences.</summary>
-    /// <param name="seed">The seed.</param>
+    /// <param name="seed">Any 64-bit seed; the same seed gives the same draws on every machine.</param>
     public SeededRandom(ulong seed)
     {
         var x = seed;
@@ -103,7 +103,7 @@ public sealed class SeededRandom
 
     /// <summary>Shuffles a span in place (Fisher-Yates).</summary>
     /// <typeparam name="T">The element type.</typeparam>
-    /// <param name="items">The items.</param>
+    /// <param name="items">The items to shuffle in place.</param>
     public void Shuffle<T>(Span<T> items)
     {
         for (var i = items.Length - 1; i > 0; i--)

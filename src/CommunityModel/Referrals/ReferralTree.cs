@@ -84,7 +84,7 @@ public sealed class ReferralTree
     /// Transfers must come in effective order (not earlier than any transfer already recorded), after the
     /// member joined, to a sponsor who had joined by then and is not in the member's own downline.
     /// </summary>
-    /// <param name="transfer">The transfer.</param>
+    /// <param name="transfer">The transfer: a member, the new sponsor (not in the member's downline), the instant it takes effect and the reason.</param>
     /// <returns>The new tree; this one is unchanged.</returns>
     /// <exception cref="InvalidInputException">With <see cref="ReferralTreeMustBeConsistentRule"/> naming the problem.</exception>
     public ReferralTree WithTransfer(SponsorTransfer transfer)

@@ -31,7 +31,7 @@ public enum CampaignVerdict
 /// <param name="Confidence">The confidence level of the interval.</param>
 /// <param name="Iterations">Bootstrap resamples.</param>
 /// <param name="Seed">The seed of the resampling.</param>
-/// <param name="Verdict">The verdict.</param>
+/// <param name="Verdict">Whether the campaign paid, did not, or cannot be told from noise.</param>
 /// <param name="Explanation">The verdict in words.</param>
 public sealed record CampaignEffectResult(
     Money LiftPerCustomer,

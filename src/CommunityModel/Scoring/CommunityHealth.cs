@@ -10,14 +10,14 @@ namespace CommunityModel.Scoring;
 /// record, safe to share between threads.
 /// </summary>
 /// <param name="MessageId">The message's unique id.</param>
-/// <param name="GroupId">The group.</param>
+/// <param name="GroupId">The group the message was posted in.</param>
 /// <param name="AuthorId">Who sent it.</param>
 /// <param name="SentAt">When.</param>
 /// <param name="ReplyTo">The id of the message it answers, if any.</param>
 public sealed record GroupMessage(string MessageId, GroupId GroupId, MemberId AuthorId, Instant SentAt, string? ReplyTo = null)
 {
     /// <summary>The message a group event posted, in the group it was posted in.</summary>
-    /// <param name="group">The group.</param>
+    /// <param name="group">The group the event was applied to.</param>
     /// <param name="message">The event; it must carry a message id (health links replies by id).</param>
     /// <returns>The message.</returns>
     /// <exception cref="ArgumentException">The event has no message id.</exception>
@@ -36,7 +36,7 @@ public sealed record GroupMessage(string MessageId, GroupId GroupId, MemberId Au
 /// <summary>
 /// One group's health over one period: dialogue, not content volume.
 /// </summary>
-/// <param name="GroupId">The group.</param>
+/// <param name="GroupId">The group measured.</param>
 /// <param name="PeriodStart">The first day of the period.</param>
 /// <param name="Messages">Messages sent.</param>
 /// <param name="DistinctSpeakers">Distinct authors.</param>

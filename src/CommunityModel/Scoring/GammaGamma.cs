@@ -24,7 +24,7 @@ public sealed record GammaGammaParameters(double P, double Q, double Gamma);
 
 /// <summary>The result of fitting Gamma-Gamma.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Parameters">The parameters.</param>
+/// <param name="Parameters">The fitted p, q and gamma.</param>
 /// <param name="LogLikelihood">The log-likelihood at the parameters.</param>
 /// <param name="Converged">Whether the optimizer converged.</param>
 /// <param name="Customers">How many repeat buyers were fitted.</param>

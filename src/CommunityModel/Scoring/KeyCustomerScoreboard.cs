@@ -36,29 +36,28 @@ public sealed class KeyCustomerScoreboard
     public long ReferredSpendHalfMinor => _spendHalf;
 
     /// <summary>The score of the customer at a position of the input.</summary>
-    /// <param name="index">The position.</param>
+    /// <param name="index">A position from 0 to <c>Count - 1</c>, best score first.</param>
     /// <returns>The score in [0, 1].</returns>
     public double ScoreAt(int index) => _scores[index];
 
     /// <summary>The archetypes of the customer at a position of the input.</summary>
-    /// <param name="index">The position.</param>
+    /// <param name="index">A position from 0 to <c>Count - 1</c>, best score first.</param>
     /// <returns>The archetypes.</returns>
     public CustomerArchetype ArchetypesAt(int index) => _archetypes[index];
 
     /// <summary>The RFM cell of the customer at a position of the input.</summary>
-    /// <param name="index">The position.</param>
+    /// <param name="index">A position from 0 to <c>Count - 1</c>, best score first.</param>
     /// <returns>The cell.</returns>
     public RfmCell RfmAt(int index) => _rfm[index];
 
     /// <summary>The full score of one customer, with breakdown and reasons.</summary>
-    /// <param name="customerId">The customer.</param>
+    /// <param name="customerId">A customer among the facts scored; another throws <see cref="KeyNotFoundException"/>.</param>
     /// <returns>The score.</returns>
     /// <exception cref="KeyNotFoundException">The customer was not scored.</exception>
-    public KeyCustomerScore ScoreOf(string customerId)
+    public KeyCustomerScore ScoreOf(MemberId customerId)
     {
-        ArgumentNullException.ThrowIfNull(customerId);
         _index ??= BuildIndex();
-        return _index.TryGetValue(customerId, out var i) ? Explain(i) : throw new KeyNotFoundException($"Customer '{customerId}' was not scored.");
+        return !customerId.IsDefault && _index.TryGetValue(customerId.Value, out var i) ? Explain(i) : throw new KeyNotFoundException($"Customer '{customerId}' was not scored.");
     }
 
     /// <summary>

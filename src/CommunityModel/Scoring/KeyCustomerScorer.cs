@@ -36,7 +36,7 @@ public sealed record ScoreComponent(string Name, double Value, double Weight, do
 
 /// <summary>A customer's key-customer score with its breakdown.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="CustomerId">The customer.</param>
+/// <param name="CustomerId">The customer scored.</param>
 /// <param name="Score">The score in [0, 1].</param>
 /// <param name="Rfm">The RFM cell.</param>
 /// <param name="Archetypes">The archetypes the facts show.</param>
@@ -59,7 +59,7 @@ public sealed class KeyCustomerScorer
     }
 
     /// <summary>Creates a scorer.</summary>
-    /// <param name="options">The options.</param>
+    /// <param name="options">The weights and thresholds, or null for the defaults (validated: <c>scoring.*</c> codes).</param>
     /// <exception cref="InvalidInputException">Every problem of the options, with its property and error code.</exception>
     public KeyCustomerScorer(KeyCustomerOptions options)
     {
@@ -68,7 +68,7 @@ public sealed class KeyCustomerScorer
         Options = options;
     }
 
-    /// <summary>The options.</summary>
+    /// <summary>The weights and thresholds this scorer applies.</summary>
     public KeyCustomerOptions Options { get; }
 
     /// <summary>Scores every customer.</summary>

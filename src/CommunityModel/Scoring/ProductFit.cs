@@ -70,7 +70,7 @@ internal sealed class ProductFitOptionsValidator : AbstractValidator<ProductFitO
 /// <param name="MedianCycleDays">The median of the gaps between a customer's consecutive purchase days (null without repeats).</param>
 /// <param name="P90CycleDays">The 90th percentile of those gaps.</param>
 /// <param name="DiscountedRepeatShare">The share of repeat purchases made at a discount.</param>
-/// <param name="Verdict">The verdict.</param>
+/// <param name="Verdict">Whether the product suits the old-customer strategy, and if not why.</param>
 /// <param name="Reasons">Why, in words.</param>
 public sealed record ProductFitReport(int Buyers, int RepeatBuyers, double RepeatBuyerShare, double? MedianCycleDays, double? P90CycleDays, double DiscountedRepeatShare, ProductFitVerdict Verdict, IReadOnlyList<string> Reasons);
 

@@ -9,7 +9,7 @@ namespace CommunityModel.Scoring;
 /// day-grain view of an <see cref="Order"/>: make it with <see cref="FromOrder"/> from the orders the rest of
 /// the library takes. An immutable record, safe to share between threads.
 /// </summary>
-/// <param name="CustomerId">The customer.</param>
+/// <param name="CustomerId">The customer who bought.</param>
 /// <param name="Date">The purchase day.</param>
 /// <param name="Value">The amount paid.</param>
 /// <param name="ProductId">The product bought, when known (variety and product-fit measures use it).</param>
@@ -17,7 +17,7 @@ namespace CommunityModel.Scoring;
 public sealed record Purchase(MemberId CustomerId, LocalDate Date, Money Value, ProductId? ProductId = null, int Quantity = 1)
 {
     /// <summary>The purchase an order records: its buyer, its day in the store's zone, its amount, product and quantity.</summary>
-    /// <param name="order">The order.</param>
+    /// <param name="order">The order; its buyer, amount, product and quantity carry over.</param>
     /// <param name="zone">The store's time zone, which decides the day of the order's instant.</param>
     /// <returns>The purchase.</returns>
     public static Purchase FromOrder(Order order, DateTimeZone zone)

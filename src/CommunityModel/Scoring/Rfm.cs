@@ -34,7 +34,7 @@ public static class Rfm
     /// (fewer is better; customers who never bought rank lowest), frequency the purchase days, monetary the
     /// total spend.
     /// </summary>
-    /// <param name="facts">The customers.</param>
+    /// <param name="facts">The customers to place in quintiles, all as of one day.</param>
     /// <returns>One cell per customer.</returns>
     public static RfmCell[] Score(IReadOnlyList<CustomerFacts> facts)
     {
@@ -67,12 +67,12 @@ public static class Rfm
     }
 
     /// <summary>Writes the quintile (1..5, higher values higher) of every value; equal values share a quintile.</summary>
-    /// <param name="values">The values.</param>
+    /// <param name="values">The customers' values of one measure, in the customers' order.</param>
     /// <param name="cells">Receives one quintile per value.</param>
     public static void Quintiles(ReadOnlySpan<long> values, Span<int> cells) => Ntiles(values, cells, 5);
 
     /// <summary>Writes the n-tile (1..<paramref name="buckets"/>) of every value: 1 + floor(buckets * below / count).</summary>
-    /// <param name="values">The values.</param>
+    /// <param name="values">The customers' values of one measure, in the customers' order.</param>
     /// <param name="cells">Receives one n-tile per value.</param>
     /// <param name="buckets">How many tiles (at least 1).</param>
     public static void Ntiles(ReadOnlySpan<long> values, Span<int> cells, int buckets)

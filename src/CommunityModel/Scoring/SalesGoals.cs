@@ -5,7 +5,7 @@ namespace CommunityModel.Scoring;
 
 /// <summary>A customer as the sales goals see them: when the store first reached them, and who referred them.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="CustomerId">The customer.</param>
+/// <param name="CustomerId">The person contacted.</param>
 /// <param name="FirstContact">The day of first contact.</param>
 /// <param name="ReferredBy">The referrer, for a customer who came through a referral.</param>
 public sealed record Contact(MemberId CustomerId, LocalDate FirstContact, MemberId? ReferredBy = null);

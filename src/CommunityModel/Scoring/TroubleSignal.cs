@@ -87,13 +87,13 @@ internal sealed class TroubleSignalOptionsValidator : AbstractValidator<TroubleS
 
 /// <summary>A segment's trouble reading.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Segment">The segment.</param>
+/// <param name="Segment">The segment read (a group, a product line, a region), as the events named it.</param>
 /// <param name="Questions">Questions in the current window.</param>
 /// <param name="Complaints">Complaints in the current window.</param>
 /// <param name="Current">Weighted trouble in the current window.</param>
 /// <param name="Baseline">Mean weighted trouble per baseline window.</param>
 /// <param name="RisingScore">(current - baseline) / sqrt(max(baseline, 1)).</param>
-/// <param name="Trend">The trend.</param>
+/// <param name="Trend">Whether trouble is rising, steady or falling against the baseline.</param>
 /// <param name="Reason">The reading in words.</param>
 public sealed record TroubleReading(string Segment, int Questions, int Complaints, double Current, double Baseline, double RisingScore, TroubleTrend Trend, string Reason);
 
@@ -175,7 +175,7 @@ public static class TroubleSignal
     /// Turns recorded interactions into trouble events: questions (about a product, the price, validity or
     /// gifts) and complaints, each in the segment the function names (customers it maps to null are left out).
     /// </summary>
-    /// <param name="interactions">The interactions.</param>
+    /// <param name="interactions">The customers' interactions; asked questions and complaints count, the rest is ignored.</param>
     /// <param name="segmentOf">The segment of a customer (team, region or group), or null.</param>
     /// <returns>The trouble events.</returns>
     public static IEnumerable<TroubleEvent> EventsFrom(IEnumerable<Interaction> interactions, Func<string, string?> segmentOf)

@@ -130,7 +130,7 @@ public sealed class AccountMatrix
     public int CustomerCount(AccountId account) => _counts[AccountIndex(account)];
 
     /// <summary>Assigns one customer (see <see cref="AssignAll"/>).</summary>
-    /// <param name="assignment">The assignment.</param>
+    /// <param name="assignment">The assignment: a customer, an account of the matrix (or none), when, and why.</param>
     /// <returns>True when it changed the customer's owner; false when the customer already had that owner.</returns>
     /// <exception cref="InvalidInputException">The rule broken; nothing changed.</exception>
     public bool Assign(CustomerAssignment assignment)
@@ -151,7 +151,7 @@ public sealed class AccountMatrix
     /// known account (or none, to leave the matrix) and fit the account's capacity. Every problem is found
     /// first; when there is any, nothing changes.
     /// </summary>
-    /// <param name="assignments">The assignments.</param>
+    /// <param name="assignments">The assignments, in time order, each after the matrix's latest change.</param>
     /// <returns>How many changed an owner (re-assigning the same owner is a no-op).</returns>
     /// <exception cref="InvalidInputException">With <see cref="AssignmentsMustBeValidRule"/> listing every problem.</exception>
     public int AssignAll(IEnumerable<CustomerAssignment> assignments)
@@ -203,7 +203,7 @@ public sealed class AccountMatrix
     }
 
     /// <summary>Records who operates an account from an instant on (a handover when it changes).</summary>
-    /// <param name="change">The change.</param>
+    /// <param name="change">The change: an account of the matrix, its new operator, and when.</param>
     /// <exception cref="InvalidInputException">Unknown account, or dated before the matrix's latest change.</exception>
     public void SetOperator(OperatorChange change)
     {
@@ -237,7 +237,7 @@ public sealed class AccountMatrix
         _operators[AccountIndex(account)].Select(o => new OperatorChange(account, o.Staff, Instant.FromUnixTimeTicks(o.Ticks))).ToList();
 
     /// <summary>Records that an account hosts a group from an instant on (replacing an earlier host of that group).</summary>
-    /// <param name="hosting">The hosting.</param>
+    /// <param name="hosting">The hosting: a group, an account of the matrix, and from when.</param>
     /// <exception cref="InvalidInputException">Unknown account, or dated before the matrix's latest change.</exception>
     public void HostGroup(GroupHosting hosting)
     {

@@ -33,8 +33,8 @@ public enum ServiceContactKind
 
 /// <summary>An account served a customer.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Customer">The customer.</param>
-/// <param name="Account">The account.</param>
+/// <param name="Customer">The customer who was served.</param>
+/// <param name="Account">The staff account that served them.</param>
 /// <param name="At">When.</param>
 /// <param name="Kind">What kind of service.</param>
 public sealed record ServiceContact(MemberId Customer, AccountId Account, Instant At, ServiceContactKind Kind = ServiceContactKind.Answer);
@@ -46,7 +46,7 @@ public static class Attribution
     /// <summary>Attributes orders.</summary>
     /// <param name="matrix">The account matrix.</param>
     /// <param name="orders">The orders, in any sequence.</param>
-    /// <param name="rule">The rule.</param>
+    /// <param name="rule">How an order is credited: to the account that owned the customer at the order, or to the last account that served them before it.</param>
     /// <param name="tree">The referral tree, for referral credit; none without it.</param>
     /// <param name="contacts">Service contacts, for <see cref="AttributionRule.LastServedBefore"/>.</param>
     /// <returns>The attribution, by the orders' positions.</returns>

@@ -87,7 +87,7 @@ public enum CommunityVerdict
 
 /// <summary>The profile's verdict with its reasons.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Verdict">The verdict.</param>
+/// <param name="Verdict">Whether the people described make a sharing community, and of which kind.</param>
 /// <param name="Traits">How many of the five traits the community shows.</param>
 /// <param name="Reasons">One line per trait, shown or not.</param>
 public sealed record CommunityProfileReading(CommunityVerdict Verdict, int Traits, ImmutableArray<string> Reasons);
@@ -101,7 +101,7 @@ public sealed record CommunityProfileReading(CommunityVerdict Verdict, int Trait
 public static class CommunityProfile
 {
     /// <summary>Classifies.</summary>
-    /// <param name="facts">The facts.</param>
+    /// <param name="facts">What is known about the people of the would-be community.</param>
     /// <param name="options">The thresholds; defaults when null.</param>
     /// <returns>The verdict and reasons.</returns>
     /// <exception cref="InvalidInputException">The options are invalid.</exception>

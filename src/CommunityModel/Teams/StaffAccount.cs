@@ -75,7 +75,7 @@ internal sealed class StaffAccountValidator : AbstractValidator<StaffAccount>
 
 /// <summary>The account named is not in the matrix.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Account">The account.</param>
+/// <param name="Account">The account named.</param>
 public sealed record AccountMustExistRule(AccountId Account) : IBusinessRule
 {
     /// <inheritdoc/>
@@ -87,7 +87,7 @@ public sealed record AccountMustExistRule(AccountId Account) : IBusinessRule
 
 /// <summary>An assignment would take an account over its contact capacity.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Account">The account.</param>
+/// <param name="Account">The account that is full.</param>
 /// <param name="Capacity">Its capacity.</param>
 /// <param name="Customer">The customer who did not fit.</param>
 public sealed record AccountOverCapacityRule(AccountId Account, int Capacity, MemberId Customer) : IBusinessRule

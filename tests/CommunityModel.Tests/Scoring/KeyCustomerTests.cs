@@ -54,7 +54,7 @@ public class KeyCustomerTests
         // Alone in the population: every RFM quintile is 1 (nobody is below it), so RFM adds 0.
         var f = Facts("A", days: 4, sinceFirst: 200, sinceLast: 90, spend: 40_000, referred: 2, referredSpend: 10_000, conversion: 14, downline: 5, shares: 3, replies: 10);
         var board = new KeyCustomerScorer().Score([f]);
-        var s = board.ScoreOf("A");
+        var s = board.ScoreOf(MemberId.From("A"));
 
         // Repurchase: 3 repeats / (3 + 3) * 2^(-90/90) = 0.25.
         // Influence: (2/4 + 10000/20000 (half = the median referred spend) + 1/(1+1) + 5/10) / 4 = 0.5.
@@ -80,7 +80,7 @@ public class KeyCustomerTests
         Assert.Equal(CustomerArchetype.Silent, scorer.ArchetypesOf(Facts("q", days: 5, sinceFirst: 300, sinceLast: 91)));
         Assert.Equal(CustomerArchetype.None, scorer.ArchetypesOf(Facts("n", days: 1, questions: 1)));
 
-        var promiser = new KeyCustomerScorer().Score([Facts("p", days: 1, promises: 2)]).ScoreOf("p");
+        var promiser = new KeyCustomerScorer().Score([Facts("p", days: 1, promises: 2)]).ScoreOf(MemberId.From("p"));
         Assert.Contains("promises without action: promised 2 referral(s), no referred buyer", promiser.Reasons);
     }
 
@@ -173,8 +173,8 @@ public class KeyCustomerTests
         // The documented limit of the BG/NBD signal: a frequent buyer who went quiet looks gone.
         var options = new KeyCustomerOptions { Repurchase = RepurchaseSignal.BgNbdExpectedPurchases, BgNbd = new BgNbdParameters(0.243, 4.414, 0.793, 2.426) };
         var scorer = new KeyCustomerScorer(options);
-        var few = scorer.Score([Facts("x", days: 2, sinceFirst: 270, sinceLast: 200)]).ScoreOf("x").Breakdown[0].Value;
-        var many = scorer.Score([Facts("x", days: 12, sinceFirst: 270, sinceLast: 200)]).ScoreOf("x").Breakdown[0].Value;
+        var few = scorer.Score([Facts("x", days: 2, sinceFirst: 270, sinceLast: 200)]).ScoreOf(MemberId.From("x")).Breakdown[0].Value;
+        var many = scorer.Score([Facts("x", days: 12, sinceFirst: 270, sinceLast: 200)]).ScoreOf(MemberId.From("x")).Breakdown[0].Value;
         Assert.True(many < few, $"{many} < {few}");
     }
 

@@ -322,7 +322,7 @@ public sealed partial class CommissionEngine
         /// (every order, commissionable or not).
         /// </summary>
         /// <param name="byBuyer">The sums, a row of rates per member.</param>
-        /// <param name="rates">The rates.</param>
+        /// <param name="rates">The possible line rates (ppm) per buyer row, from <c>ByBuyerRates</c>.</param>
         /// <param name="kinds">The kind of each product.</param>
         /// <param name="allByRate">True when every product is paid by rate.</param>
         /// <param name="chunk">Orders per chunk.</param>
