@@ -673,7 +673,6 @@ public sealed partial class CommissionEngine
         private void WarmBuyers(Links links, int[] block, int size, long[] totals)
         {
             var next = links.JumpDiff ?? links.JumpLevel ?? links.Parent;
-            long sink = 0;
             for (var i = 0; i < size; i++)
             {
                 _hop[i] = next[block[i]];
@@ -687,13 +686,13 @@ public sealed partial class CommissionEngine
                     var p = _hop[i];
                     if (p >= 0)
                     {
-                        sink += _rank[p] + totals[p];
+                        CacheHint.Prefetch(ref _rank[p]);
+                        CacheHint.Prefetch(ref totals[p]);
                         _hop[i] = next[p];
                     }
                 }
             }
 
-            WarmSink += sink;
         }
 
         private void TotalsOfBuyer(Links links, int b, long[] rates, long[] sums, int at, long[] totals, bool withRebate, ref long paid)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
+using CommunityModel.Kernels;
 using CommunityModel.Primitives;
 using CommunityModel.Referrals;
 using NodaTime;
@@ -182,9 +183,6 @@ public sealed partial class CommissionEngine
 
         private const byte FixedAmounts = 2;
 
-        /// <summary>Sink for warming loads, so the JIT cannot drop them.</summary>
-        public long WarmSink { get; private set; }
-
         /// <summary>
         /// Touches the memory the next orders will need (the first uplines' links, ranks and totals) in
         /// tight independent loops, so that the cache misses of many orders overlap instead of queueing one
@@ -200,7 +198,6 @@ public sealed partial class CommissionEngine
             var links = LinksFor(start);
             var next = links.JumpDiff ?? links.JumpLevel ?? links.Parent;
             var buyers = _batch.Buyer;
-            long sink = 0;
             for (var row = start; row < end; row++)
             {
                 _hop[row - start] = next[buyers[row]];
@@ -214,13 +211,13 @@ public sealed partial class CommissionEngine
                     var p = _hop[i];
                     if (p >= 0)
                     {
-                        sink += _rank[p] + totals[p];
+                        CacheHint.Prefetch(ref _rank[p]);
+                        CacheHint.Prefetch(ref totals[p]);
                         _hop[i] = next[p];
                     }
                 }
             }
 
-            WarmSink += sink;
         }
 
         private Links LinksFor(int row)
