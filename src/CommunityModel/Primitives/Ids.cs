@@ -6,7 +6,8 @@ namespace CommunityModel.Primitives;
 // it compares Value ordinally (string.CompareOrdinal), so results do not depend on culture.
 // Every id follows IStringId<TSelf>: made explicitly (constructor or From), never from a string
 // by conversion, so two ids of different kinds cannot be swapped; blank keys are refused and
-// the Value of a default id throws.
+// the Value of a default id throws. The bodies are written by the build's source generator from
+// one template ([StringId]); a new id is one declaration here.
 
 /// <summary>
 /// The shape every id of the library shares: a non-blank key of the caller's own, made explicitly with
@@ -33,6 +34,18 @@ public interface IStringId<TSelf> : IEquatable<TSelf>
     static abstract TSelf From(string value);
 }
 
+/// <summary>
+/// Marks a <c>readonly partial record struct</c> as an id: the source generator of the build
+/// (<c>src/CommunityModel.Generators</c>) writes its key, constructor, <c>Value</c>, <c>IsDefault</c>, <c>From</c> and
+/// <c>ToString</c> from one template, so every id has exactly the same shape and checks.
+/// </summary>
+/// <param name="kind">The word error messages use for the id, e.g. <c>member</c>.</param>
+[AttributeUsage(AttributeTargets.Struct, Inherited = false)]
+internal sealed class StringIdAttribute(string kind) : Attribute
+{
+    public string Kind { get; } = kind;
+}
+
 /// <summary>The checks every id shares.</summary>
 internal static class StringIds
 {
@@ -52,140 +65,25 @@ internal static class StringIds
 
 /// <summary>Identifies a member (any customer, member or partner) by the caller's own key.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-public readonly record struct MemberId : IStringId<MemberId>
-{
-    private readonly string? _value;
-
-    /// <summary>The id of the caller's key <paramref name="value"/>.</summary>
-    /// <param name="value">The key: not null, empty or white space.</param>
-    /// <exception cref="ArgumentException">The key is blank.</exception>
-    public MemberId(string value) => _value = StringIds.Require(value, "member");
-
-    /// <inheritdoc />
-    public string Value => _value ?? throw StringIds.Uninitialized("member");
-
-    /// <inheritdoc />
-    public bool IsDefault => _value is null;
-
-    /// <summary>The id of the caller's key <paramref name="value"/> (the same as the constructor).</summary>
-    /// <param name="value">The key: not null, empty or white space.</param>
-    /// <returns>The id.</returns>
-    /// <exception cref="ArgumentException">The key is blank.</exception>
-    public static MemberId From(string value) => new(value);
-
-    /// <summary>The key, or an empty text for <c>default</c>.</summary>
-    /// <returns>The key.</returns>
-    public override string ToString() => _value ?? string.Empty;
-}
+[StringId("member")]
+public readonly partial record struct MemberId;
 
 /// <summary>Identifies an order by the caller's own key.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-public readonly record struct OrderId : IStringId<OrderId>
-{
-    private readonly string? _value;
-
-    /// <summary>The id of the caller's key <paramref name="value"/>.</summary>
-    /// <param name="value">The key: not null, empty or white space.</param>
-    /// <exception cref="ArgumentException">The key is blank.</exception>
-    public OrderId(string value) => _value = StringIds.Require(value, "order");
-
-    /// <inheritdoc />
-    public string Value => _value ?? throw StringIds.Uninitialized("order");
-
-    /// <inheritdoc />
-    public bool IsDefault => _value is null;
-
-    /// <summary>The id of the caller's key <paramref name="value"/> (the same as the constructor).</summary>
-    /// <param name="value">The key: not null, empty or white space.</param>
-    /// <returns>The id.</returns>
-    /// <exception cref="ArgumentException">The key is blank.</exception>
-    public static OrderId From(string value) => new(value);
-
-    /// <summary>The key, or an empty text for <c>default</c>.</summary>
-    /// <returns>The key.</returns>
-    public override string ToString() => _value ?? string.Empty;
-}
+[StringId("order")]
+public readonly partial record struct OrderId;
 
 /// <summary>Identifies a product (SKU) by the caller's own key.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-public readonly record struct ProductId : IStringId<ProductId>
-{
-    private readonly string? _value;
-
-    /// <summary>The id of the caller's key <paramref name="value"/>.</summary>
-    /// <param name="value">The key: not null, empty or white space.</param>
-    /// <exception cref="ArgumentException">The key is blank.</exception>
-    public ProductId(string value) => _value = StringIds.Require(value, "product");
-
-    /// <inheritdoc />
-    public string Value => _value ?? throw StringIds.Uninitialized("product");
-
-    /// <inheritdoc />
-    public bool IsDefault => _value is null;
-
-    /// <summary>The id of the caller's key <paramref name="value"/> (the same as the constructor).</summary>
-    /// <param name="value">The key: not null, empty or white space.</param>
-    /// <returns>The id.</returns>
-    /// <exception cref="ArgumentException">The key is blank.</exception>
-    public static ProductId From(string value) => new(value);
-
-    /// <summary>The key, or an empty text for <c>default</c>.</summary>
-    /// <returns>The key.</returns>
-    public override string ToString() => _value ?? string.Empty;
-}
+[StringId("product")]
+public readonly partial record struct ProductId;
 
 /// <summary>Identifies a group (a WeChat group, a community) by the caller's own key.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-public readonly record struct GroupId : IStringId<GroupId>
-{
-    private readonly string? _value;
-
-    /// <summary>The id of the caller's key <paramref name="value"/>.</summary>
-    /// <param name="value">The key: not null, empty or white space.</param>
-    /// <exception cref="ArgumentException">The key is blank.</exception>
-    public GroupId(string value) => _value = StringIds.Require(value, "group");
-
-    /// <inheritdoc />
-    public string Value => _value ?? throw StringIds.Uninitialized("group");
-
-    /// <inheritdoc />
-    public bool IsDefault => _value is null;
-
-    /// <summary>The id of the caller's key <paramref name="value"/> (the same as the constructor).</summary>
-    /// <param name="value">The key: not null, empty or white space.</param>
-    /// <returns>The id.</returns>
-    /// <exception cref="ArgumentException">The key is blank.</exception>
-    public static GroupId From(string value) => new(value);
-
-    /// <summary>The key, or an empty text for <c>default</c>.</summary>
-    /// <returns>The key.</returns>
-    public override string ToString() => _value ?? string.Empty;
-}
+[StringId("group")]
+public readonly partial record struct GroupId;
 
 /// <summary>Identifies a refund by the caller's own key.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-public readonly record struct RefundId : IStringId<RefundId>
-{
-    private readonly string? _value;
-
-    /// <summary>The id of the caller's key <paramref name="value"/>.</summary>
-    /// <param name="value">The key: not null, empty or white space.</param>
-    /// <exception cref="ArgumentException">The key is blank.</exception>
-    public RefundId(string value) => _value = StringIds.Require(value, "refund");
-
-    /// <inheritdoc />
-    public string Value => _value ?? throw StringIds.Uninitialized("refund");
-
-    /// <inheritdoc />
-    public bool IsDefault => _value is null;
-
-    /// <summary>The id of the caller's key <paramref name="value"/> (the same as the constructor).</summary>
-    /// <param name="value">The key: not null, empty or white space.</param>
-    /// <returns>The id.</returns>
-    /// <exception cref="ArgumentException">The key is blank.</exception>
-    public static RefundId From(string value) => new(value);
-
-    /// <summary>The key, or an empty text for <c>default</c>.</summary>
-    /// <returns>The key.</returns>
-    public override string ToString() => _value ?? string.Empty;
-}
+[StringId("refund")]
+public readonly partial record struct RefundId;
