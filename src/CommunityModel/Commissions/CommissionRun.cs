@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text;
 using CommunityModel.Primitives;
-using CommunityModel.Referrals;
-using NodaTime;
 
 namespace CommunityModel.Commissions;
 

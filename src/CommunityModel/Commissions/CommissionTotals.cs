@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using CommunityModel.Primitives;
 using CommunityModel.Referrals;
-using NodaTime;
 
 namespace CommunityModel.Commissions;
 

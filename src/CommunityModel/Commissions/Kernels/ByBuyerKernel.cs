@@ -1,12 +1,8 @@
 using System.Buffers;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using CommunityModel.Kernels;
 using CommunityModel.Primitives;
-using CommunityModel.Referrals;
-using NodaTime;
-
 
 namespace CommunityModel.Commissions;
 

@@ -1,11 +1,6 @@
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
 using CommunityModel.Primitives;
-using CommunityModel.Referrals;
-using NodaTime;
-
 
 namespace CommunityModel.Commissions;
 
