@@ -182,9 +182,7 @@ public static class BgNbd
     {
         ArgumentNullException.ThrowIfNull(p);
         ArgumentOutOfRangeException.ThrowIfNegative(t);
-        var z = t / (p.Alpha + t);
-        var hyp = Hypergeometric2F1(p.R, p.B, p.A + p.B - 1, z);
-        return (p.A + p.B - 1) / (p.A - 1) * (1 - (Math.Pow(p.Alpha / (p.Alpha + t), p.R) * hyp));
+        return (p.A + p.B - 1) * OneMinusGOverAMinusOne(p.R, p.Alpha, p.A, p.B, 0, t);
     }
 
     /// <summary>E[Y(t) | x, t_x, T]: expected purchases in the next t of a customer with this history.</summary>
@@ -199,11 +197,53 @@ public static class BgNbd
         ArgumentNullException.ThrowIfNull(p);
         ArgumentOutOfRangeException.ThrowIfNegative(t);
         var (r, alpha, a, b) = (p.R, p.Alpha, p.A, p.B);
-        var z = t / (alpha + age + t);
-        var hyp = Hypergeometric2F1(r + x, b + x, a + b + x - 1, z);
-        var numerator = (a + b + x - 1) / (a - 1) * (1 - (Math.Pow((alpha + age) / (alpha + age + t), r + x) * hyp));
-        var denominator = x == 0 ? 1.0 : 1 + (a / (b + x - 1) * Math.Pow((alpha + age) / (alpha + tx), r + x));
-        return numerator / denominator;
+        var numerator = (a + b + x - 1) * OneMinusGOverAMinusOne(r, alpha + age, a, b, x, t);
+        if (x == 0)
+        {
+            return numerator;
+        }
+
+        // 1 + a / (b + x - 1) ((alpha + T) / (alpha + t_x))^(r + x), in logs: the power overflows for many purchases
+        // long ago (x = 2,000 gives about 1e-11 expected purchases, not NaN).
+        var logD = Math.Log(a / (b + x - 1)) + ((r + x) * Math.Log((alpha + age) / (alpha + tx)));
+        return logD > 0 ? numerator * Math.Exp(-logD) / (1 + Math.Exp(-logD)) : numerator / (1 + Math.Exp(logD));
+    }
+
+    /// <summary>
+    /// (1 - G) / (a - 1) with G = ((alpha + T) / (alpha + T + t))^(r + x) 2F1(r + x, b + x; a + b + x - 1; z),
+    /// z = t / (alpha + T + t): the bracket of E[X(t)] and E[Y(t) | x, t_x, T]. By Euler's transformation
+    /// G = (1 - z)^(a - 1) 2F1(a + b - 1 - r, a - 1; a + b + x - 1; z), whose parameters stay small however many
+    /// purchases there were (the direct series overflows from about x = 1,100). Writing e = a - 1 and
+    /// 2F1 = 1 + e S, (1 - G) / e = -expm1(e ln(1 - z)) / e - (1 - z)^e S, which has the finite limit
+    /// -ln(1 - z) - S at a = 1.
+    /// </summary>
+    private static double OneMinusGOverAMinusOne(double r, double alphaPlusAge, double a, double b, int x, double t)
+    {
+        if (t == 0)
+        {
+            return 0;
+        }
+
+        var e = a - 1;
+        var z = t / (alphaPlusAge + t);
+        var logOneMinusZ = Math.Log(alphaPlusAge / (alphaPlusAge + t));
+        var first = e == 0 ? -logOneMinusZ : -double.ExpM1(e * logOneMinusZ) / e;
+        var power = Math.Exp(e * logOneMinusZ);
+
+        // S = sum over k >= 1 of (b + e - r)_k (1 + e)_(k-1) / ((b + x + e)_k k!) z^k, term by term.
+        double sum = 0, term = (b + e - r) / (b + x + e) * z;
+        for (var k = 1; k < 10_000_000 && term != 0; k++)
+        {
+            sum += term;
+            if (Math.Abs(term) <= Math.Abs(sum) * 1e-17)
+            {
+                break;
+            }
+
+            term *= (b + e - r + k) * (e + k) / ((b + x + e + k) * (k + 1)) * z;
+        }
+
+        return first - (power * sum);
     }
 
     /// <summary>P(X(t) = n): the probability that a customer just acquired makes exactly n purchases in (0, t].</summary>
