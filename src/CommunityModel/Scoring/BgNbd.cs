@@ -63,7 +63,7 @@ public static class BgNbd
             {
                 problems.Add(new Problem("scoring.summary.times", s.CustomerId.ToString(), $"{s.CustomerId}: times must be finite and not negative (recency {s.Recency}, age {s.Age})"));
             }
-            else if (s.Recency > s.Age)
+            else if (!RecencyWithinAge(s.Recency, s.Age))
             {
                 problems.Add(new Problem("scoring.summary.recency", s.CustomerId.ToString(), $"{s.CustomerId}: recency {s.Recency} is beyond age {s.Age}"));
             }
@@ -165,6 +165,7 @@ public static class BgNbd
     public static double ProbabilityAlive(BgNbdParameters p, int x, double tx, double t)
     {
         ArgumentNullException.ThrowIfNull(p);
+        CheckHistory(x, tx, t);
         if (x == 0)
         {
             return 1.0;
@@ -181,7 +182,7 @@ public static class BgNbd
     public static double ExpectedPurchases(BgNbdParameters p, double t)
     {
         ArgumentNullException.ThrowIfNull(p);
-        ArgumentOutOfRangeException.ThrowIfNegative(t);
+        CheckHorizon(t);
         return (p.A + p.B - 1) * OneMinusGOverAMinusOne(p.R, p.Alpha, p.A, p.B, 0, t);
     }
 
@@ -195,7 +196,8 @@ public static class BgNbd
     public static double ConditionalExpectedPurchases(BgNbdParameters p, double t, int x, double tx, double age)
     {
         ArgumentNullException.ThrowIfNull(p);
-        ArgumentOutOfRangeException.ThrowIfNegative(t);
+        CheckHorizon(t);
+        CheckHistory(x, tx, age);
         var (r, alpha, a, b) = (p.R, p.Alpha, p.A, p.B);
         var numerator = (a + b + x - 1) * OneMinusGOverAMinusOne(r, alpha + age, a, b, x, t);
         if (x == 0)
@@ -246,6 +248,33 @@ public static class BgNbd
         return first - (power * sum);
     }
 
+    /// <summary>Recency at most age, allowing for rounding (260/7 against 27 + 71/7 differ in the last bit).</summary>
+    private static bool RecencyWithinAge(double tx, double age) => tx <= age + (Math.Max(1, Math.Abs(age)) * 1e-9);
+
+    /// <summary>Refuses a history no customer can have: negative purchases, non-finite or negative times, recency after age.</summary>
+    private static void CheckHistory(int x, double tx, double age)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(x);
+        if (!double.IsFinite(tx) || tx < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(tx), tx, "Recency is a finite time of at least 0.");
+        }
+
+        if (!double.IsFinite(age) || age < 0 || !RecencyWithinAge(tx, age))
+        {
+            throw new ArgumentOutOfRangeException(nameof(age), age, $"Age is a finite time of at least 0 and at least the recency ({tx}).");
+        }
+    }
+
+    /// <summary>Refuses a horizon that is negative or not finite.</summary>
+    private static void CheckHorizon(double t)
+    {
+        if (!double.IsFinite(t) || t < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(t), t, "The horizon is a finite time of at least 0.");
+        }
+    }
+
     /// <summary>P(X(t) = n): the probability that a customer just acquired makes exactly n purchases in (0, t].</summary>
     /// <param name="p">Fitted parameters (a fit's <c>Parameters</c>, or published ones such as CDNOW's).</param>
     /// <param name="n">The number of purchases.</param>
@@ -255,7 +284,7 @@ public static class BgNbd
     {
         ArgumentNullException.ThrowIfNull(p);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
-        ArgumentOutOfRangeException.ThrowIfNegative(t);
+        CheckHorizon(t);
         var (r, alpha, a, b) = (p.R, p.Alpha, p.A, p.B);
         var logBetaAB = SpecialFunctions.BetaLn(a, b);
         var logP = Math.Log(alpha / (alpha + t));

@@ -71,4 +71,23 @@ public class BgNbdNumericsTests
                 return (double.IsFinite(now) && now >= 0 && later >= now * (1 - 1e-12) && double.IsFinite(prior) && prior >= 0)
                     .Label($"now {now}, later {later}, prior {prior}");
             });
+
+    [Fact]
+    public void Predictions_RefuseHistoriesNoCustomerCanHave()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => BgNbd.ProbabilityAlive(Cdnow, -1, 0, 10));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BgNbd.ConditionalExpectedPurchases(Cdnow, 39, -1, 0, 10));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BgNbd.ProbabilityAlive(Cdnow, 2, 11, 10));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BgNbd.ConditionalExpectedPurchases(Cdnow, 39, 2, 5, double.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BgNbd.ConditionalExpectedPurchases(Cdnow, double.NaN, 2, 5, 10));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BgNbd.ExpectedPurchases(Cdnow, double.PositiveInfinity));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BgNbd.ProbabilityOfPurchases(Cdnow, 1, double.NaN));
+
+        // Recency past age by a rounding unit only (260/7 against 27 + 71/7) is the same instant.
+        var recency = 260.0 / 7;
+        var age = 27 + (71.0 / 7);
+        Assert.True(recency > age);
+        Assert.True(double.IsFinite(BgNbd.ProbabilityAlive(Cdnow, 3, recency, age)));
+        BgNbd.Validate([new RepeatSummary(CommunityModel.Primitives.MemberId.From("a"), 3, recency, age)]);
+    }
 }
