@@ -151,7 +151,7 @@ public static partial class CliApp
             throw new InputException(path, 2, 1, "no customers to fit");
         }
 
-        return FitAndReport(summaries, o, stdout);
+        return FitAndReport(summaries, o, path, stdout);
     }
 
     /// <summary>transactions.csv: <c>customer_id,date</c> (ISO 8601 or yyyyMMdd), one row per purchase; summarised in weeks.</summary>
@@ -207,9 +207,15 @@ public static partial class CliApp
         return summaries;
     }
 
-    private static int FitAndReport(List<Scoring.RepeatSummary> summaries, Options o, TextWriter stdout)
+    private static int FitAndReport(List<Scoring.RepeatSummary> summaries, Options o, string path, TextWriter stdout)
     {
         var fit = Scoring.BgNbd.Fit(summaries);
+        if (fit.Diagnosis is { } diagnosis)
+        {
+            // Never Infinity or NaN in a file a store reads: a fit the data cannot support is an input problem.
+            throw new InputException(path, 0, 0, "the model cannot be fitted on these customers: " + diagnosis);
+        }
+
         var p = fit.Parameters;
         if (o.Optional("--out") is { } outPath)
         {

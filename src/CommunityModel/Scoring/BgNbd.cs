@@ -31,7 +31,16 @@ public sealed record BgNbdParameters(double R, double Alpha, double A, double B)
 /// <param name="Converged">Whether the optimizer met its tolerance; when false, do not use the parameters blindly.</param>
 /// <param name="Iterations">The optimizer's iterations.</param>
 /// <param name="Customers">How many customers were fitted.</param>
-public sealed record BgNbdFit(BgNbdParameters Parameters, double LogLikelihood, bool Converged, int Iterations, int Customers);
+public sealed record BgNbdFit(BgNbdParameters Parameters, double LogLikelihood, bool Converged, int Iterations, int Customers)
+{
+    /// <summary>
+    /// Why the fit cannot be trusted, in a sentence a store owner understands, when <see cref="Converged"/> is
+    /// false: the data cannot identify the model (no customer bought again, nothing was observed, a single
+    /// customer), a parameter ran to the edge of what the optimiser searches, or the optimiser stopped; null when
+    /// the fit converged to an interior optimum.
+    /// </summary>
+    public string? Diagnosis { get; init; }
+}
 
 /// <summary>
 /// The BG/NBD repeat-purchase model: fit, probability alive and expected purchases. Times are in the
@@ -153,7 +162,31 @@ public static class BgNbd
             tolerance,
             maxIterations);
         var parameters = new BgNbdParameters(Math.Exp(m[0]), Math.Exp(m[1]), Math.Exp(m[2]), Math.Exp(m[3]));
-        return new BgNbdFit(parameters, -value, converged, iterations, summaries.Count);
+        var diagnosis =
+            !summaries.Any(s => s.Frequency > 0) ? "No customer bought again, so how fast customers drop out cannot be estimated; wait for repeat purchases."
+            : !summaries.Any(s => s.Age > 0) ? "Every customer was observed for no time at all (age 0); there is nothing to fit yet."
+            : summaries.Count < 2 ? "One customer cannot identify the model; fit on the whole customer base."
+            : !double.IsFinite(value) ? "The likelihood is not finite at the result; the data do not fit the model."
+            : !converged ? "The optimiser stopped before it converged; do not use these parameters blindly."
+            : AtEdge(m) is { } name ? $"The parameter {name} ran to the edge of the search ({Format(parameters)}): the data do not pin it down."
+            : null;
+        return new BgNbdFit(parameters, -value, diagnosis is null, iterations, summaries.Count) { Diagnosis = diagnosis };
+
+        static string? AtEdge(Vector<double> logs)
+        {
+            string[] names = ["r", "alpha", "a", "b"];
+            for (var k = 0; k < logs.Count; k++)
+            {
+                if (Math.Abs(logs[k]) > 14.9)
+                {
+                    return names[k];
+                }
+            }
+
+            return null;
+        }
+
+        static string Format(BgNbdParameters p) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"r {p.R:G4}, alpha {p.Alpha:G4}, a {p.A:G4}, b {p.B:G4}");
     }
 
     /// <summary>The probability that a customer with this history is still alive at the end of the period.</summary>

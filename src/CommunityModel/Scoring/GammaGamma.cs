@@ -28,7 +28,14 @@ public sealed record GammaGammaParameters(double P, double Q, double Gamma);
 /// <param name="LogLikelihood">The log-likelihood at the parameters.</param>
 /// <param name="Converged">Whether the optimizer converged.</param>
 /// <param name="Customers">How many repeat buyers were fitted.</param>
-public sealed record GammaGammaFit(GammaGammaParameters Parameters, double LogLikelihood, bool Converged, int Customers);
+public sealed record GammaGammaFit(GammaGammaParameters Parameters, double LogLikelihood, bool Converged, int Customers)
+{
+    /// <summary>
+    /// Why the fit cannot be trusted, when <see cref="Converged"/> is false: one repeat buyer, identical spends, a
+    /// parameter that ran far out, or an optimiser that stopped; null when the fit converged.
+    /// </summary>
+    public string? Diagnosis { get; init; }
+}
 
 /// <summary>The Gamma-Gamma spend model: fit by maximum likelihood and conditional expected mean value.</summary>
 /// <remarks>Stateless; safe to call from any thread.</remarks>
@@ -83,7 +90,16 @@ public static class GammaGamma
         }
 
         var (m, value, converged, _) = Minimizer.Minimize(Objective, Vector<double>.Build.DenseOfArray([0.0, 0.0, 0.0]), tolerance, 10_000);
-        return new GammaGammaFit(new GammaGammaParameters(Math.Exp(m[0]), Math.Exp(m[1]), Math.Exp(m[2])), -value, converged, summaries.Count);
+        var parameters = new GammaGammaParameters(Math.Exp(m[0]), Math.Exp(m[1]), Math.Exp(m[2]));
+        var first = summaries[0].MeanValue;
+        var diagnosis =
+            summaries.Count < 2 ? "One repeat buyer cannot identify how spend varies between customers; fit on all repeat buyers."
+            : summaries.All(s => s.MeanValue == first) ? "Every repeat buyer spends the same on average, so how spend varies between customers cannot be estimated."
+            : !double.IsFinite(value) ? "The likelihood is not finite at the result; the data do not fit the model."
+            : !converged ? "The optimiser stopped before it converged; do not use these parameters blindly."
+            : m.Any(v => Math.Abs(v) > 30) ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"A parameter ran far out (p {parameters.P:G4}, q {parameters.Q:G4}, gamma {parameters.Gamma:G4}): the data do not pin it down.")
+            : null;
+        return new GammaGammaFit(parameters, -value, diagnosis is null, summaries.Count) { Diagnosis = diagnosis };
     }
 
     /// <summary>E[mean value | x, observed mean]: the expected value of a customer's future purchases.</summary>

@@ -163,12 +163,16 @@ public sealed class CliCommandTests : IDisposable
         // b: one purchase a week before the end: 0, 0, 1. d: 0, 0, 4. e: 1, 2, 5. c bought after the end and is left out.
         var tx = Temp("tx.csv", "customer_id,date\na,2026-01-01\na,20260115\na,2026-01-15\na,2026-02-12\nb,2026-02-26\nc,2026-03-06\nd,2026-02-05\ne,2026-01-29\ne,2026-02-12\n");
         var summary = Temp("summary.csv", "ID,frequency,recency,T\na,2,6,9\nb,0,0,1\nd,0,0,4\ne,1,2,5\n");
-        var (code, fromTx, _) = Run("score", "bgnbd", "--transactions", tx, "--calibration-end", "2026-03-05", "--out", OutPath("tx-scores.csv"));
-        Assert.Equal(0, code);
-        var (_, fromSummary, _) = Run("score", "bgnbd", "--summary", summary, "--out", OutPath("summary-scores.csv"));
-        Assert.Equal(fromSummary, fromTx);
-        Assert.Equal(File.ReadAllText(OutPath("summary-scores.csv")), File.ReadAllText(OutPath("tx-scores.csv")));
-        Assert.Contains("\"customers\":4", fromTx, StringComparison.Ordinal);
+        // Four customers cannot identify the model: both paths refuse with the same sentence (the same runaway
+        // parameters, so the same summaries), write no file and exit 2 instead of printing meaningless numbers.
+        var (code, _, fromTx) = Run("score", "bgnbd", "--transactions", tx, "--calibration-end", "2026-03-05", "--out", OutPath("tx-scores.csv"));
+        Assert.Equal(2, code);
+        var (summaryCode, _, fromSummary) = Run("score", "bgnbd", "--summary", summary, "--out", OutPath("summary-scores.csv"));
+        Assert.Equal(2, summaryCode);
+        Assert.Contains("the model cannot be fitted on these customers: The parameter alpha ran to the edge of the search", fromTx, StringComparison.Ordinal);
+        Assert.Equal(fromSummary.Replace(summary, "F", StringComparison.Ordinal), fromTx.Replace(tx, "F", StringComparison.Ordinal));
+        Assert.False(File.Exists(OutPath("tx-scores.csv")));
+        Assert.Single(fromTx.Trim().Split('\n'));
 
         var bad = Temp("bad.csv", "customer_id,date\na,2026-01-01\na,yesterday\n");
         (code, _, var err) = Run("score", "bgnbd", "--transactions", bad, "--calibration-end", "2026-03-05");

@@ -90,4 +90,29 @@ public class BgNbdNumericsTests
         Assert.True(double.IsFinite(BgNbd.ProbabilityAlive(Cdnow, 3, recency, age)));
         BgNbd.Validate([new RepeatSummary(CommunityModel.Primitives.MemberId.From("a"), 3, recency, age)]);
     }
+
+    [Fact]
+    public void Fits_TheDataCannotIdentify_SayWhy_AndDoNotClaimToConverge()
+    {
+        static RepeatSummary S(string id, int x, double tx, double age) => new(CommunityModel.Primitives.MemberId.From(id), x, tx, age);
+
+        var noRepeats = BgNbd.Fit([S("a", 0, 0, 10), S("b", 0, 0, 20), S("c", 0, 0, 30)]);
+        Assert.False(noRepeats.Converged);
+        Assert.StartsWith("No customer bought again", noRepeats.Diagnosis, StringComparison.Ordinal);
+
+        var nothingObserved = BgNbd.Fit([S("a", 0, 0, 0), S("b", 0, 0, 0)]);
+        Assert.False(nothingObserved.Converged);
+        Assert.NotNull(nothingObserved.Diagnosis);
+
+        var one = BgNbd.Fit([S("a", 3, 8, 10)]);
+        Assert.False(one.Converged);
+        Assert.StartsWith("One customer cannot identify the model", one.Diagnosis, StringComparison.Ordinal);
+
+        var oneBuyer = GammaGamma.Fit([new SpendSummary(CommunityModel.Primitives.MemberId.From("a"), 3, 35.5)]);
+        Assert.False(oneBuyer.Converged);
+        Assert.NotNull(oneBuyer.Diagnosis);
+        var same = GammaGamma.Fit([new SpendSummary(CommunityModel.Primitives.MemberId.From("a"), 3, 20), new SpendSummary(CommunityModel.Primitives.MemberId.From("b"), 2, 20)]);
+        Assert.False(same.Converged);
+        Assert.StartsWith("Every repeat buyer spends the same", same.Diagnosis, StringComparison.Ordinal);
+    }
 }
