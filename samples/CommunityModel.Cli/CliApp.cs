@@ -24,9 +24,10 @@ public static partial class CliApp
                       [--refunds refunds.csv] [--inactive ids.csv] --out payouts.csv [--lines lines.csv]
                       [--holding P2M [--zone Asia/Shanghai] [--as-of 2026-03-31T23:59:59+08:00]] [--json]
           plan check plan.json [--profile NAME] [--holding P2M] [--refund-window P2M] [--json]
-          score bgnbd --summary summary.csv [--out scores.csv]      (columns ID,frequency,recency,T)
-          score bgnbd --transactions tx.csv --calibration-end 1997-09-30 [--out scores.csv]
-                      (columns customer_id,date; summarised in weeks)
+          score bgnbd --summary summary.csv [--horizon 52] [--out scores.csv]      (columns ID,frequency,recency,T)
+          score bgnbd --transactions tx.csv --calibration-end 1997-09-30 [--time-unit week|day] [--horizon 52] [--out scores.csv]
+                      (columns customer_id,date; summarised in the time unit, weeks by default; --horizon is
+                      the prediction period in that unit, 52 by default)
           score key-customers --members members.csv --orders orders.csv [--interactions interactions.csv]
                       [--as-of 2026-03-31] [--zone Asia/Shanghai] [--top 30] [--out scores.csv] [--json]
           groups replay --policy policy.json --events events.jsonl [--dry-run new-policy.json]
@@ -53,7 +54,7 @@ public static partial class CliApp
             {
                 ["commissions", .. var rest] => Commissions(Options.Parse(rest, ["--plan", "--members", "--orders", "--ranks", "--refunds", "--inactive", "--out", "--lines", "--holding", "--zone", "--as-of"], ["--json"]), stdout, new ProgressBar(stderr, interactive, "commissions", 5)),
                 ["plan", "check", var file, .. var rest] => PlanCheck(file, Options.Parse(rest, ["--profile", "--holding", "--refund-window"], ["--json"]), stdout),
-                ["score", "bgnbd", .. var rest] => ScoreBgNbd(Options.Parse(rest, ["--summary", "--transactions", "--calibration-end", "--out"], []), stdout),
+                ["score", "bgnbd", .. var rest] => ScoreBgNbd(Options.Parse(rest, ["--summary", "--transactions", "--calibration-end", "--out", "--horizon", "--time-unit"], []), stdout),
                 ["score", "key-customers", .. var rest] => ScoreKeyCustomers(Options.Parse(rest, ["--members", "--orders", "--interactions", "--as-of", "--zone", "--top", "--out"], ["--json"]), stdout),
                 ["groups", "replay", .. var rest] => GroupsReplay(Options.Parse(rest, ["--policy", "--events", "--dry-run", "--out"], ["--json"]), stdout, stderr, interactive),
                 ["simulate", .. var rest] => Simulate(Options.Parse(rest, ["--config", "--customers", "--days", "--seed", "--plan", "--profile", "--charts"], ["--json"]), stdout, stderr, interactive),
@@ -138,11 +139,22 @@ public static partial class CliApp
             }
 
             path = txPath;
-            summaries.AddRange(SummariesFromTransactions(txPath, o.Required("--calibration-end")));
+            var daysPerUnit = o.Optional("--time-unit") switch
+            {
+                null or "week" => 7,
+                "day" => 1,
+                var other => throw new UsageException($"--time-unit '{other}' is not week or day"),
+            };
+            summaries.AddRange(SummariesFromTransactions(txPath, o.Required("--calibration-end"), daysPerUnit));
         }
         else
         {
             path = o.Optional("--summary") ?? throw new UsageException("--summary or --transactions with --calibration-end is required");
+            if (o.Optional("--time-unit") is not null)
+            {
+                throw new UsageException("--time-unit applies to --transactions; a summary file is already in its own unit");
+            }
+
             summaries.AddRange(ReadSummaries(path));
         }
 
@@ -154,8 +166,8 @@ public static partial class CliApp
         return FitAndReport(summaries, o, path, stdout);
     }
 
-    /// <summary>transactions.csv: <c>customer_id,date</c> (ISO 8601 or yyyyMMdd), one row per purchase; summarised in weeks.</summary>
-    private static IEnumerable<Scoring.RepeatSummary> SummariesFromTransactions(string path, string calibrationEnd)
+    /// <summary>transactions.csv: <c>customer_id,date</c> (ISO 8601 or yyyyMMdd), one row per purchase; summarised in units of <paramref name="daysPerUnit"/> days.</summary>
+    private static IEnumerable<Scoring.RepeatSummary> SummariesFromTransactions(string path, string calibrationEnd, int daysPerUnit)
     {
         var end = ParseDay(calibrationEnd) ?? throw new UsageException($"--calibration-end '{calibrationEnd}' is not a date such as 1997-09-30");
         var purchases = new List<Scoring.Purchase>();
@@ -165,7 +177,7 @@ public static partial class CliApp
             purchases.Add(new Scoring.Purchase(MemberId.From(NonBlank(r, "customer_id")), day, Money.Zero(Currency.CNY)));
         }
 
-        return Scoring.RepeatSummaries.FromPurchases(purchases, end).Select(c => c.Summary);
+        return Scoring.RepeatSummaries.FromPurchases(purchases, end, daysPerUnit: daysPerUnit).Select(c => c.Summary);
     }
 
     private static LocalDate? ParseDay(string text)
@@ -209,6 +221,12 @@ public static partial class CliApp
 
     private static int FitAndReport(List<Scoring.RepeatSummary> summaries, Options o, string path, TextWriter stdout)
     {
+        var horizonText = o.Optional("--horizon") ?? "52";
+        if (!double.TryParse(horizonText, NumberStyles.Float, CultureInfo.InvariantCulture, out var horizon) || !double.IsFinite(horizon) || horizon <= 0 || horizon > 10_000)
+        {
+            throw new UsageException($"--horizon '{horizonText}' is not a number of periods from 0 (excluded) to 10000");
+        }
+
         var fit = Scoring.BgNbd.Fit(summaries);
         if (fit.Diagnosis is { } diagnosis)
         {
@@ -219,18 +237,18 @@ public static partial class CliApp
         var p = fit.Parameters;
         if (o.Optional("--out") is { } outPath)
         {
-            var sb = new StringBuilder("ID,p_alive,expected_purchases_next_t\n");
+            var sb = new StringBuilder($"ID,p_alive,expected_purchases_next_{horizon.ToString(CultureInfo.InvariantCulture)}\n");
             foreach (var s in summaries)
             {
                 sb.Append(Csv.Field(s.CustomerId.Value)).Append(',')
                   .Append(Scoring.BgNbd.ProbabilityAlive(p, s.Frequency, s.Recency, s.Age).ToString("0.######", CultureInfo.InvariantCulture)).Append(',')
-                  .Append(Scoring.BgNbd.ConditionalExpectedPurchases(p, s.Age, s.Frequency, s.Recency, s.Age).ToString("0.######", CultureInfo.InvariantCulture)).Append('\n');
+                  .Append(Scoring.BgNbd.ConditionalExpectedPurchases(p, horizon, s.Frequency, s.Recency, s.Age).ToString("0.######", CultureInfo.InvariantCulture)).Append('\n');
             }
 
             WriteAtomically(outPath, sb.ToString());
         }
 
-        stdout.WriteLine(JsonSerializer.Serialize(new { r = p.R, alpha = p.Alpha, a = p.A, b = p.B, logLikelihood = fit.LogLikelihood, converged = fit.Converged, customers = fit.Customers }));
+        stdout.WriteLine(JsonSerializer.Serialize(new { r = p.R, alpha = p.Alpha, a = p.A, b = p.B, logLikelihood = fit.LogLikelihood, converged = fit.Converged, customers = fit.Customers, horizon }));
         return 0;
     }
 

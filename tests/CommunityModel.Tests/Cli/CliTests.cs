@@ -104,6 +104,46 @@ public sealed class CliTests() : CliTestBase("community-cli-")
         Assert.Equal(2358, File.ReadAllLines(outPath).Length);
     }
 
+    [SharedDataFact]
+    public void ScoreBgNbd_PredictsOverTheHorizonAsked_NotEachCustomersAge()
+    {
+        var summaryPath = SharedData.PathOf("cdnow/cdnow_customers_summary.csv");
+        var outPath = Path.Combine(Dir, "scores-39.csv");
+        var (code, output, _) = Run("score", "bgnbd", "--summary", summaryPath, "--horizon", "39", "--out", outPath);
+        Assert.Equal(0, code);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        Assert.Equal(39, doc.RootElement.GetProperty("horizon").GetDouble());
+        var p = new CommunityModel.Scoring.BgNbdParameters(
+            doc.RootElement.GetProperty("r").GetDouble(), doc.RootElement.GetProperty("alpha").GetDouble(), doc.RootElement.GetProperty("a").GetDouble(), doc.RootElement.GetProperty("b").GetDouble());
+        var lines = File.ReadAllLines(outPath);
+        Assert.Equal("ID,p_alive,expected_purchases_next_39", lines[0]);
+
+        // Every row is the library's prediction over 39 weeks for that customer's own history.
+        var summary = File.ReadAllLines(summaryPath).Skip(1).Select(l => l.Split(',')).ToDictionary(f => f[0], f => f);
+        foreach (var row in lines.Skip(1).Take(200).Select(l => l.Split(',')))
+        {
+            var f = summary[row[0]];
+            var expected = CommunityModel.Scoring.BgNbd.ConditionalExpectedPurchases(p, 39, int.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture), double.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture), double.Parse(f[3], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(expected.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture), row[2]);
+        }
+
+        var defaultPath = Path.Combine(Dir, "scores-52.csv");
+        Assert.Equal(0, Run("score", "bgnbd", "--summary", summaryPath, "--out", defaultPath).Code);
+        Assert.Equal("ID,p_alive,expected_purchases_next_52", File.ReadLines(defaultPath).First());
+        Assert.Equal(2, Run("score", "bgnbd", "--summary", summaryPath, "--horizon", "-1").Code);
+        Assert.Equal(2, Run("score", "bgnbd", "--summary", summaryPath, "--horizon", "NaN").Code);
+        Assert.Equal(2, Run("score", "bgnbd", "--summary", summaryPath, "--time-unit", "day").Code);
+    }
+
+    [Fact]
+    public void ScoreBgNbd_TimeUnit_IsWeekOrDay()
+    {
+        var tx = Temp("tx.csv", "customer_id,date\na,2026-01-01\na,2026-01-15\n");
+        var (code, _, err) = Run("score", "bgnbd", "--transactions", tx, "--calibration-end", "2026-03-05", "--time-unit", "month");
+        Assert.Equal(2, code);
+        Assert.Contains("--time-unit 'month' is not week or day", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ScoreBgNbd_BadRows_NameTheirPlace()
     {
