@@ -22,7 +22,52 @@ public sealed record RepeatSummary(MemberId CustomerId, int Frequency, double Re
 /// <param name="Alpha">Scale of the purchase-rate gamma.</param>
 /// <param name="A">First beta parameter of the dropout probability.</param>
 /// <param name="B">Second beta parameter of the dropout probability.</param>
-public sealed record BgNbdParameters(double R, double Alpha, double A, double B);
+public sealed record BgNbdParameters(double R, double Alpha, double A, double B)
+{
+    private readonly double _r = ScoringChecks.Positive(R, nameof(R));
+    private readonly double _alpha = ScoringChecks.Positive(Alpha, nameof(Alpha));
+    private readonly double _a = ScoringChecks.Positive(A, nameof(A));
+    private readonly double _b = ScoringChecks.Positive(B, nameof(B));
+
+    /// <summary>Shape of the purchase-rate gamma; positive and finite.</summary>
+    public double R
+    {
+        get => _r;
+        init => _r = ScoringChecks.Positive(value, nameof(R));
+    }
+
+    /// <summary>Scale of the purchase-rate gamma; positive and finite.</summary>
+    public double Alpha
+    {
+        get => _alpha;
+        init => _alpha = ScoringChecks.Positive(value, nameof(Alpha));
+    }
+
+    /// <summary>First beta parameter of the dropout probability; positive and finite.</summary>
+    public double A
+    {
+        get => _a;
+        init => _a = ScoringChecks.Positive(value, nameof(A));
+    }
+
+    /// <summary>Second beta parameter of the dropout probability; positive and finite.</summary>
+    public double B
+    {
+        get => _b;
+        init => _b = ScoringChecks.Positive(value, nameof(B));
+    }
+}
+
+/// <summary>Checks shared by the scoring models' parameter records.</summary>
+internal static class ScoringChecks
+{
+    /// <summary>The value when it is positive and finite; otherwise <see cref="ArgumentOutOfRangeException"/>.</summary>
+    public static double Positive(double value, string name) =>
+        double.IsFinite(value) && value > 0 ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} is a model parameter: positive and finite.");
+
+    /// <summary>exp(v) kept inside double's positive range, for parameters searched in log space.</summary>
+    public static double ExpInRange(double v) => double.IsNaN(v) ? 1 : Math.Exp(Math.Clamp(v, -700, 700));
+}
 
 /// <summary>The result of fitting BG/NBD by maximum likelihood.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
@@ -161,7 +206,7 @@ public static class BgNbd
             start,
             tolerance,
             maxIterations);
-        var parameters = new BgNbdParameters(Math.Exp(m[0]), Math.Exp(m[1]), Math.Exp(m[2]), Math.Exp(m[3]));
+        var parameters = new BgNbdParameters(ScoringChecks.ExpInRange(m[0]), ScoringChecks.ExpInRange(m[1]), ScoringChecks.ExpInRange(m[2]), ScoringChecks.ExpInRange(m[3]));
         var diagnosis =
             !summaries.Any(s => s.Frequency > 0) ? "No customer bought again, so how fast customers drop out cannot be estimated; wait for repeat purchases."
             : !summaries.Any(s => s.Age > 0) ? "Every customer was observed for no time at all (age 0); there is nothing to fit yet."

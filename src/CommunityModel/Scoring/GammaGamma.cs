@@ -20,7 +20,33 @@ public sealed record SpendSummary(MemberId CustomerId, int Frequency, double Mea
 /// <param name="P">Shape of the per-transaction value gamma.</param>
 /// <param name="Q">Shape of the gamma over customers' scale.</param>
 /// <param name="Gamma">Scale of the gamma over customers' scale.</param>
-public sealed record GammaGammaParameters(double P, double Q, double Gamma);
+public sealed record GammaGammaParameters(double P, double Q, double Gamma)
+{
+    private readonly double _p = ScoringChecks.Positive(P, nameof(P));
+    private readonly double _q = ScoringChecks.Positive(Q, nameof(Q));
+    private readonly double _gamma = ScoringChecks.Positive(Gamma, nameof(Gamma));
+
+    /// <summary>Shape of the per-transaction value gamma; positive and finite.</summary>
+    public double P
+    {
+        get => _p;
+        init => _p = ScoringChecks.Positive(value, nameof(P));
+    }
+
+    /// <summary>Shape of the gamma over customers' scale; positive and finite.</summary>
+    public double Q
+    {
+        get => _q;
+        init => _q = ScoringChecks.Positive(value, nameof(Q));
+    }
+
+    /// <summary>Scale of the gamma over customers' scale; positive and finite.</summary>
+    public double Gamma
+    {
+        get => _gamma;
+        init => _gamma = ScoringChecks.Positive(value, nameof(Gamma));
+    }
+}
 
 /// <summary>The result of fitting Gamma-Gamma.</summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
@@ -79,7 +105,7 @@ public static class GammaGamma
 
         double Objective(Vector<double> v)
         {
-            var p = new GammaGammaParameters(Math.Exp(v[0]), Math.Exp(v[1]), Math.Exp(v[2]));
+            var p = new GammaGammaParameters(ScoringChecks.ExpInRange(v[0]), ScoringChecks.ExpInRange(v[1]), ScoringChecks.ExpInRange(v[2]));
             var sum = 0.0;
             foreach (var s in summaries)
             {
@@ -90,7 +116,7 @@ public static class GammaGamma
         }
 
         var (m, value, converged, _) = Minimizer.Minimize(Objective, Vector<double>.Build.DenseOfArray([0.0, 0.0, 0.0]), tolerance, 10_000);
-        var parameters = new GammaGammaParameters(Math.Exp(m[0]), Math.Exp(m[1]), Math.Exp(m[2]));
+        var parameters = new GammaGammaParameters(ScoringChecks.ExpInRange(m[0]), ScoringChecks.ExpInRange(m[1]), ScoringChecks.ExpInRange(m[2]));
         var first = summaries[0].MeanValue;
         var diagnosis =
             summaries.Count < 2 ? "One repeat buyer cannot identify how spend varies between customers; fit on all repeat buyers."

@@ -115,4 +115,15 @@ public class BgNbdNumericsTests
         Assert.False(same.Converged);
         Assert.StartsWith("Every repeat buyer spends the same", same.Diagnosis, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ParameterRecords_RefuseNegativeZeroAndNonFiniteValues()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BgNbdParameters(-0.2, 4, 0.8, 2.4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BgNbdParameters(0.2, double.NaN, 0.8, 2.4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BgNbdParameters(0.2, 4, 0, 2.4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Cdnow with { B = double.PositiveInfinity });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GammaGammaParameters(6.25, -3.74, 15.44));
+        Assert.Equal(0.243, new BgNbdParameters(0.243, 4.414, 0.793, 2.426).R);
+    }
 }
