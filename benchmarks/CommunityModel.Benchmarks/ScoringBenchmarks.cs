@@ -78,7 +78,7 @@ public class ScoringBenchmarks
             .ToList();
     }
 
-    private static string? SharedDataPath(string relative)
+    internal static string? SharedDataPath(string relative)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

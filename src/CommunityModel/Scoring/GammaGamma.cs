@@ -103,19 +103,46 @@ public static class GammaGamma
             throw new InvalidInputException(problems);
         }
 
-        double Objective(Vector<double> v)
+        // The log-likelihood and its analytic gradient in log space (p = e^u, q = e^v, gamma = e^w), for BFGS:
+        // d/dp = x (psi(px + q) - psi(px) + ln m + ln x - ln(x m + gamma)), d/dq = psi(px + q) - psi(q) + ln gamma
+        // - ln(x m + gamma), d/dgamma = q / gamma - (px + q) / (x m + gamma); each times its parameter.
+        var xs = new double[summaries.Count];
+        var logMeans = new double[summaries.Count];
+        var spends = new double[summaries.Count];
+        for (var i = 0; i < xs.Length; i++)
         {
-            var p = new GammaGammaParameters(ScoringChecks.ExpInRange(v[0]), ScoringChecks.ExpInRange(v[1]), ScoringChecks.ExpInRange(v[2]));
-            var sum = 0.0;
-            foreach (var s in summaries)
-            {
-                sum += LogLikelihood(p, s.Frequency, s.MeanValue);
-            }
-
-            return double.IsFinite(sum) ? -sum : double.MaxValue;
+            xs[i] = summaries[i].Frequency;
+            logMeans[i] = Math.Log(summaries[i].MeanValue) + Math.Log(xs[i]);
+            spends[i] = xs[i] * summaries[i].MeanValue;
         }
 
-        var (m, value, converged, _) = Minimizer.Minimize(Objective, Vector<double>.Build.DenseOfArray([0.0, 0.0, 0.0]), tolerance, 10_000);
+        double Objective(ReadOnlySpan<double> theta, Span<double> gradient)
+        {
+            var (pp, qq, gg) = (Math.Exp(theta[0]), Math.Exp(theta[1]), Math.Exp(theta[2]));
+            double ll = 0, dp = 0, dq = 0, dg = 0;
+            var logG = Math.Log(gg);
+            var lnGammaQ = SpecialFunctions.GammaLn(qq);
+            var psiQ = SpecialFunctions.DiGamma(qq);
+            for (var i = 0; i < xs.Length; i++)
+            {
+                var x = xs[i];
+                var px = pp * x;
+                var logTotal = Math.Log(spends[i] + gg);
+                var psiSum = SpecialFunctions.DiGamma(px + qq);
+                ll += SpecialFunctions.GammaLn(px + qq) - SpecialFunctions.GammaLn(px) - lnGammaQ + (qq * logG)
+                    + (px * logMeans[i]) - Math.Log(summaries[i].MeanValue) - ((px + qq) * logTotal);
+                dp += x * (psiSum - SpecialFunctions.DiGamma(px) + logMeans[i] - logTotal);
+                dq += psiSum - psiQ + logG - logTotal;
+                dg += (qq / gg) - ((px + qq) / (spends[i] + gg));
+            }
+
+            gradient[0] = -dp * pp;
+            gradient[1] = -dq * qq;
+            gradient[2] = -dg * gg;
+            return double.IsFinite(ll) ? -ll : double.MaxValue;
+        }
+
+        var (m, value, converged, _) = Minimizer.MinimizeWithGradient(Objective, Vector<double>.Build.DenseOfArray([0.0, 0.0, 0.0]), tolerance, 10_000);
         var parameters = new GammaGammaParameters(ScoringChecks.ExpInRange(m[0]), ScoringChecks.ExpInRange(m[1]), ScoringChecks.ExpInRange(m[2]));
         var first = summaries[0].MeanValue;
         var diagnosis =
@@ -123,7 +150,7 @@ public static class GammaGamma
             : summaries.All(s => s.MeanValue == first) ? "Every repeat buyer spends the same on average, so how spend varies between customers cannot be estimated."
             : !double.IsFinite(value) ? "The likelihood is not finite at the result; the data do not fit the model."
             : !converged ? "The optimiser stopped before it converged; do not use these parameters blindly."
-            : m.Any(v => Math.Abs(v) > 30) ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"A parameter ran far out (p {parameters.P:G4}, q {parameters.Q:G4}, gamma {parameters.Gamma:G4}): the data do not pin it down.")
+            : m.Any(v => Math.Abs(v) > 14.9) ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"A parameter ran far out (p {parameters.P:G4}, q {parameters.Q:G4}, gamma {parameters.Gamma:G4}): the data do not pin it down.")
             : null;
         return new GammaGammaFit(parameters, -value, diagnosis is null, summaries.Count) { Diagnosis = diagnosis };
     }
