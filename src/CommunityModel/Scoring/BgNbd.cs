@@ -234,6 +234,71 @@ public static class BgNbd
         static string Format(BgNbdParameters p) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"r {p.R:G4}, alpha {p.Alpha:G4}, a {p.A:G4}, b {p.B:G4}");
     }
 
+    /// <summary>
+    /// Standard errors of fitted parameters: the square roots of the diagonal of the inverse of the observed
+    /// information (minus the Hessian of the log-likelihood at the parameters), the Hessian taken by central
+    /// differences of the analytic gradient. On CDNOW they are the published r 0.0126, alpha 0.378, a 0.186,
+    /// b 0.705. Worth computing only for a fit that converged.
+    /// </summary>
+    /// <param name="summaries">The summaries the parameters were fitted on.</param>
+    /// <param name="p">The fitted parameters (a converged fit's <c>Parameters</c>).</param>
+    /// <returns>The standard errors of r, alpha, a and b, in that order, in the record's shape.</returns>
+    /// <exception cref="InvalidInputException">The summaries are invalid (as for <see cref="Fit"/>).</exception>
+    /// <exception cref="ArgumentException">The information matrix is singular at these parameters (they are not a fitted optimum the data identify).</exception>
+    public static BgNbdParameters StandardErrors(IReadOnlyList<RepeatSummary> summaries, BgNbdParameters p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        Validate(summaries);
+        var likelihood = new BgNbdLikelihood(summaries);
+        double[] natural = [p.R, p.Alpha, p.A, p.B];
+
+        // The gradient in natural parameters: the likelihood gives it in logs (d/dln v = v d/dv).
+        double[] Gradient(double[] at)
+        {
+            Span<double> theta = stackalloc double[4];
+            var g = new double[4];
+            for (var k = 0; k < 4; k++)
+            {
+                theta[k] = Math.Log(at[k]);
+            }
+
+            likelihood.Evaluate(theta, g);
+            for (var k = 0; k < 4; k++)
+            {
+                g[k] /= at[k];
+            }
+
+            return g;
+        }
+
+        var hessian = Matrix<double>.Build.Dense(4, 4);
+        for (var j = 0; j < 4; j++)
+        {
+            var h = natural[j] * 1e-5;
+            var plus = (double[])natural.Clone();
+            var minus = (double[])natural.Clone();
+            plus[j] += h;
+            minus[j] -= h;
+            var (gp, gm) = (Gradient(plus), Gradient(minus));
+            for (var i = 0; i < 4; i++)
+            {
+                hessian[i, j] = (gp[i] - gm[i]) / (2 * h);
+            }
+        }
+
+        var information = -(hessian + hessian.Transpose()) / 2;
+        var covariance = information.Inverse();
+        var se = new double[4];
+        for (var k = 0; k < 4; k++)
+        {
+            se[k] = covariance[k, k] > 0 && double.IsFinite(covariance[k, k])
+                ? Math.Sqrt(covariance[k, k])
+                : throw new ArgumentException("The information matrix is not positive definite at these parameters: they are not an optimum the data identify.", nameof(p));
+        }
+
+        return new BgNbdParameters(se[0], se[1], se[2], se[3]);
+    }
+
     /// <summary>The probability that a customer with this history is still alive at the end of the period.</summary>
     /// <param name="p">Fitted parameters (a fit's <c>Parameters</c>, or published ones such as CDNOW's).</param>
     /// <param name="x">Repeat purchases.</param>

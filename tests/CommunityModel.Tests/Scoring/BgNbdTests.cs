@@ -31,6 +31,20 @@ public class BgNbdTests
         Assert.Equal(-9582.4, Math.Round(fit.LogLikelihood, 1));
     }
 
+    [SharedDataFact]
+    public void StandardErrors_Cdnow_AreThePublishedOnes()
+    {
+        // Published with lifetimes' CDNOW example (its summary() of the BG/NBD fit): r 0.0126, alpha 0.378,
+        // a 0.186, b 0.705.
+        var data = CdnowSummary();
+        var fit = BgNbd.Fit(data);
+        var se = BgNbd.StandardErrors(data, fit.Parameters);
+        Assert.Equal(0.0126, se.R, 4);
+        Assert.Equal(0.378, se.Alpha, 3);
+        Assert.Equal(0.186, se.A, 3);
+        Assert.Equal(0.705, se.B, 3);
+    }
+
     [Fact]
     public void ConditionalExpectation_PublishedWorkedExample_Is1Point226()
     {
