@@ -25,6 +25,8 @@ public static partial class CliApp
                       [--holding P2M [--zone Asia/Shanghai] [--as-of 2026-03-31T23:59:59+08:00]] [--json]
           plan check plan.json [--profile NAME] [--holding P2M] [--refund-window P2M] [--json]
           score bgnbd --summary summary.csv [--horizon 52] [--out scores.csv]      (columns ID,frequency,recency,T)
+          score clv --summary summary.csv [--horizon 52] [--discount 0.01] [--margin 100%] [--currency CNY] [--out clv.csv]
+                      (columns ID,frequency,recency,T,monetary_value: BG/NBD x Gamma-Gamma, discounted per period)
           score bgnbd --transactions tx.csv --calibration-end 1997-09-30 [--time-unit week|day] [--horizon 52] [--out scores.csv]
                       (columns customer_id,date; summarised in the time unit, weeks by default; --horizon is
                       the prediction period in that unit, 52 by default)
@@ -55,6 +57,7 @@ public static partial class CliApp
                 ["commissions", .. var rest] => Commissions(Options.Parse(rest, ["--plan", "--members", "--orders", "--ranks", "--refunds", "--inactive", "--out", "--lines", "--holding", "--zone", "--as-of"], ["--json"]), stdout, new ProgressBar(stderr, interactive, "commissions", 5)),
                 ["plan", "check", var file, .. var rest] => PlanCheck(file, Options.Parse(rest, ["--profile", "--holding", "--refund-window"], ["--json"]), stdout),
                 ["score", "bgnbd", .. var rest] => ScoreBgNbd(Options.Parse(rest, ["--summary", "--transactions", "--calibration-end", "--out", "--horizon", "--time-unit"], []), stdout),
+                ["score", "clv", .. var rest] => ScoreClv(Options.Parse(rest, ["--summary", "--horizon", "--discount", "--margin", "--currency", "--out"], []), stdout),
                 ["score", "key-customers", .. var rest] => ScoreKeyCustomers(Options.Parse(rest, ["--members", "--orders", "--interactions", "--as-of", "--zone", "--top", "--out"], ["--json"]), stdout),
                 ["groups", "replay", .. var rest] => GroupsReplay(Options.Parse(rest, ["--policy", "--events", "--dry-run", "--out"], ["--json"]), stdout, stderr, interactive),
                 ["simulate", .. var rest] => Simulate(Options.Parse(rest, ["--config", "--customers", "--days", "--seed", "--plan", "--profile", "--charts"], ["--json"]), stdout, stderr, interactive),
@@ -217,6 +220,102 @@ public static partial class CliApp
         }
 
         return summaries;
+    }
+
+    private static int ScoreClv(Options o, TextWriter stdout)
+    {
+        var path = o.Required("--summary");
+        int horizon = 52;
+        if (o.Optional("--horizon") is { } h && (!int.TryParse(h, NumberStyles.Integer, CultureInfo.InvariantCulture, out horizon) || horizon < 1 || horizon > 10_000))
+        {
+            throw new UsageException($"--horizon '{h}' is not a whole number of periods from 1 to 10000");
+        }
+
+        var discountText = o.Optional("--discount") ?? "0.01";
+        if (!double.TryParse(discountText, NumberStyles.Float, CultureInfo.InvariantCulture, out var discount) || !double.IsFinite(discount) || discount < 0 || discount > 1)
+        {
+            throw new UsageException($"--discount '{discountText}' is not a rate per period from 0 to 1, such as 0.01");
+        }
+
+        var marginText = o.Optional("--margin") ?? "100%";
+        var margin = marginText.EndsWith('%') && decimal.TryParse(marginText[..^1], NumberStyles.Number, CultureInfo.InvariantCulture, out var percent) && percent is > 0 and <= 100
+            ? Rate.FromPercent(percent)
+            : throw new UsageException($"--margin '{marginText}' is not a share such as 40%");
+        var currencyCode = o.Optional("--currency") ?? "CNY";
+        var currency = Currency.TryFromCode(currencyCode, out var c) ? c : throw new UsageException($"--currency '{currencyCode}' is not a known currency code");
+
+        var summaries = new List<Scoring.RepeatSummary>();
+        var monetary = new List<double>();
+        foreach (var r in Csv.Read(path, "ID", "frequency", "recency", "T", "monetary_value"))
+        {
+            double Number(string column) =>
+                double.TryParse(r[column].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 && double.IsFinite(v)
+                    ? v : throw r.Error(column, $"'{r[column]}' is not a number of at least 0");
+            var frequency = Number("frequency");
+            if (frequency != Math.Floor(frequency) || frequency > int.MaxValue)
+            {
+                throw r.Error("frequency", $"'{r["frequency"]}' is not a whole number of repeat purchases");
+            }
+
+            var (recency, age, value) = (Number("recency"), Number("T"), Number("monetary_value"));
+            if (recency > age)
+            {
+                throw r.Error("recency", $"recency {recency.ToString(CultureInfo.InvariantCulture)} is after the customer's age T {age.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            if (frequency > 0 && value <= 0)
+            {
+                throw r.Error("monetary_value", "a repeat buyer needs a positive mean value per repeat purchase");
+            }
+
+            summaries.Add(new Scoring.RepeatSummary(MemberId.From(NonBlank(r, "ID")), (int)frequency, recency, age));
+            monetary.Add(value);
+        }
+
+        if (summaries.Count == 0)
+        {
+            throw new InputException(path, 2, 1, "no customers to fit");
+        }
+
+        var fit = Scoring.BgNbd.Fit(summaries);
+        var buyers = summaries.Select((s, i) => new Scoring.SpendSummary(s.CustomerId, s.Frequency, monetary[i])).Where(s => s.Frequency > 0).ToList();
+        if (buyers.Count == 0)
+        {
+            throw new InputException(path, 0, 0, "no customer bought again, so what a purchase is worth cannot be estimated");
+        }
+
+        var spend = Scoring.GammaGamma.Fit(buyers);
+        if ((fit.Diagnosis ?? spend.Diagnosis) is { } diagnosis)
+        {
+            throw new InputException(path, 0, 0, "the models cannot be fitted on these customers: " + diagnosis);
+        }
+
+        var share = margin.PartsPerMillion / 1_000_000.0;
+        var sb = new StringBuilder("ID,expected_value_per_purchase,clv\n");
+        var total = 0.0;
+        for (var i = 0; i < summaries.Count; i++)
+        {
+            var s = summaries[i];
+            var perPurchase = Scoring.GammaGamma.ConditionalExpectedValue(spend.Parameters, s.Frequency, s.Frequency > 0 ? monetary[i] : 0);
+            var clv = Scoring.BgNbd.CustomerLifetimeValue(fit.Parameters, s.Frequency, s.Recency, s.Age, perPurchase, horizon, discount) * share;
+            total += clv;
+            sb.Append(Csv.Field(s.CustomerId.Value)).Append(',')
+              .Append(perPurchase.ToString("0.00", CultureInfo.InvariantCulture)).Append(',')
+              .Append(clv.ToString("0.00", CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        if (o.Optional("--out") is { } outPath)
+        {
+            WriteAtomically(outPath, sb.ToString());
+        }
+
+        stdout.WriteLine(JsonSerializer.Serialize(new
+        {
+            currency = currency.Code, horizon, discount, margin = margin.ToString(), customers = summaries.Count, repeatBuyers = buyers.Count,
+            totalClv = Math.Round(total, 2), r = fit.Parameters.R, alpha = fit.Parameters.Alpha, a = fit.Parameters.A, b = fit.Parameters.B,
+            p = spend.Parameters.P, q = spend.Parameters.Q, gamma = spend.Parameters.Gamma,
+        }));
+        return 0;
     }
 
     private static int FitAndReport(List<Scoring.RepeatSummary> summaries, Options o, string path, TextWriter stdout)

@@ -135,6 +135,40 @@ public sealed class CliTests() : CliTestBase("community-cli-")
         Assert.Equal(2, Run("score", "bgnbd", "--summary", summaryPath, "--time-unit", "day").Code);
     }
 
+    [SharedDataFact]
+    public void ScoreClv_OnCdnow_IsBgNbdTimesGammaGamma_DiscountedAndAtTheMargin()
+    {
+        var lines = File.ReadAllLines(SharedData.PathOf("cdnow/cdnow_customers_summary_with_transactions.csv"));
+        lines[0] = "ID,frequency,recency,T,monetary_value";
+        var input = Temp("cdnow-clv.csv", string.Join('\n', lines) + "\n");
+        var outPath = Path.Combine(Dir, "clv.csv");
+        var (code, output, err) = Run("score", "clv", "--summary", input, "--horizon", "39", "--discount", "0.01", "--margin", "40%", "--out", outPath);
+        Assert.True(code == 0, err);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        var root = doc.RootElement;
+        Assert.Equal(6.25, root.GetProperty("p").GetDouble(), 2);
+        Assert.Equal(3.74, root.GetProperty("q").GetDouble(), 1);
+        Assert.Equal(0.243, root.GetProperty("r").GetDouble(), 3);
+        Assert.Equal(946, root.GetProperty("repeatBuyers").GetInt32());
+        var bg = new CommunityModel.Scoring.BgNbdParameters(root.GetProperty("r").GetDouble(), root.GetProperty("alpha").GetDouble(), root.GetProperty("a").GetDouble(), root.GetProperty("b").GetDouble());
+        var gg = new CommunityModel.Scoring.GammaGammaParameters(root.GetProperty("p").GetDouble(), root.GetProperty("q").GetDouble(), root.GetProperty("gamma").GetDouble());
+        var rows = File.ReadAllLines(outPath);
+        Assert.Equal("ID,expected_value_per_purchase,clv", rows[0]);
+        Assert.Equal(lines.Length, rows.Length);
+        foreach (var k in new[] { 1, 2, 10, 100 })
+        {
+            var f = lines[k].Split(',');
+            var x = int.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture);
+            var (tx, age, m) = (double.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture), double.Parse(f[3], System.Globalization.CultureInfo.InvariantCulture), double.Parse(f[4], System.Globalization.CultureInfo.InvariantCulture));
+            var perPurchase = CommunityModel.Scoring.GammaGamma.ConditionalExpectedValue(gg, x, x > 0 ? m : 0);
+            var clv = CommunityModel.Scoring.BgNbd.CustomerLifetimeValue(bg, x, tx, age, perPurchase, 39, 0.01) * 0.4;
+            Assert.Equal($"{f[0]},{perPurchase.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)},{clv.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}", rows[k]);
+        }
+
+        Assert.Equal(2, Run("score", "clv", "--summary", input, "--margin", "140%").Code);
+        Assert.Equal(2, Run("score", "clv", "--summary", input, "--horizon", "0").Code);
+    }
+
     [Fact]
     public void ScoreBgNbd_TimeUnit_IsWeekOrDay()
     {
