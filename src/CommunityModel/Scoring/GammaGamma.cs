@@ -103,42 +103,15 @@ public static class GammaGamma
             throw new InvalidInputException(problems);
         }
 
-        // The log-likelihood and its analytic gradient in log space (p = e^u, q = e^v, gamma = e^w), for BFGS:
-        // d/dp = x (psi(px + q) - psi(px) + ln m + ln x - ln(x m + gamma)), d/dq = psi(px + q) - psi(q) + ln gamma
-        // - ln(x m + gamma), d/dgamma = q / gamma - (px + q) / (x m + gamma); each times its parameter.
-        var xs = new double[summaries.Count];
-        var logMeans = new double[summaries.Count];
-        var spends = new double[summaries.Count];
-        for (var i = 0; i < xs.Length; i++)
-        {
-            xs[i] = summaries[i].Frequency;
-            logMeans[i] = Math.Log(summaries[i].MeanValue) + Math.Log(xs[i]);
-            spends[i] = xs[i] * summaries[i].MeanValue;
-        }
-
+        var likelihood = new GammaGammaLikelihood(summaries);
         double Objective(ReadOnlySpan<double> theta, Span<double> gradient)
         {
-            var (pp, qq, gg) = (Math.Exp(theta[0]), Math.Exp(theta[1]), Math.Exp(theta[2]));
-            double ll = 0, dp = 0, dq = 0, dg = 0;
-            var logG = Math.Log(gg);
-            var lnGammaQ = SpecialFunctions.GammaLn(qq);
-            var psiQ = SpecialFunctions.DiGamma(qq);
-            for (var i = 0; i < xs.Length; i++)
+            var ll = likelihood.Evaluate(theta, gradient);
+            for (var k = 0; k < 3; k++)
             {
-                var x = xs[i];
-                var px = pp * x;
-                var logTotal = Math.Log(spends[i] + gg);
-                var psiSum = SpecialFunctions.DiGamma(px + qq);
-                ll += SpecialFunctions.GammaLn(px + qq) - SpecialFunctions.GammaLn(px) - lnGammaQ + (qq * logG)
-                    + (px * logMeans[i]) - Math.Log(summaries[i].MeanValue) - ((px + qq) * logTotal);
-                dp += x * (psiSum - SpecialFunctions.DiGamma(px) + logMeans[i] - logTotal);
-                dq += psiSum - psiQ + logG - logTotal;
-                dg += (qq / gg) - ((px + qq) / (spends[i] + gg));
+                gradient[k] = -gradient[k];
             }
 
-            gradient[0] = -dp * pp;
-            gradient[1] = -dq * qq;
-            gradient[2] = -dg * gg;
             return double.IsFinite(ll) ? -ll : double.MaxValue;
         }
 
@@ -155,6 +128,67 @@ public static class GammaGamma
         return new GammaGammaFit(parameters, -value, diagnosis is null, summaries.Count) { Diagnosis = diagnosis };
     }
 
+    /// <summary>
+    /// Standard errors of fitted parameters: the square roots of the diagonal of the inverse of the observed
+    /// information, the Hessian taken by central differences of the analytic gradient. Worth computing only for a
+    /// fit that converged.
+    /// </summary>
+    /// <param name="summaries">The repeat buyers the parameters were fitted on.</param>
+    /// <param name="p">The fitted parameters (a converged fit's <c>Parameters</c>).</param>
+    /// <returns>The standard errors of p, q and gamma, in the record's shape.</returns>
+    /// <exception cref="ArgumentException">The information matrix is not positive definite at these parameters.</exception>
+    public static GammaGammaParameters StandardErrors(IReadOnlyList<SpendSummary> summaries, GammaGammaParameters p)
+    {
+        ArgumentNullException.ThrowIfNull(summaries);
+        ArgumentNullException.ThrowIfNull(p);
+        var likelihood = new GammaGammaLikelihood(summaries);
+        double[] natural = [p.P, p.Q, p.Gamma];
+
+        double[] Gradient(double[] at)
+        {
+            Span<double> theta = stackalloc double[3];
+            var g = new double[3];
+            for (var k = 0; k < 3; k++)
+            {
+                theta[k] = Math.Log(at[k]);
+            }
+
+            likelihood.Evaluate(theta, g);
+            for (var k = 0; k < 3; k++)
+            {
+                g[k] /= at[k];
+            }
+
+            return g;
+        }
+
+        var hessian = Matrix<double>.Build.Dense(3, 3);
+        for (var j = 0; j < 3; j++)
+        {
+            var h = natural[j] * 1e-5;
+            var plus = (double[])natural.Clone();
+            var minus = (double[])natural.Clone();
+            plus[j] += h;
+            minus[j] -= h;
+            var (gp, gm) = (Gradient(plus), Gradient(minus));
+            for (var i = 0; i < 3; i++)
+            {
+                hessian[i, j] = (gp[i] - gm[i]) / (2 * h);
+            }
+        }
+
+        var covariance = (-(hessian + hessian.Transpose()) / 2).Inverse();
+        var se = new double[3];
+        for (var k = 0; k < 3; k++)
+        {
+            se[k] = covariance[k, k] > 0 && double.IsFinite(covariance[k, k])
+                ? Math.Sqrt(covariance[k, k])
+                : throw new ArgumentException("The information matrix is not positive definite at these parameters: they are not an optimum the data identify.", nameof(p));
+        }
+
+        return new GammaGammaParameters(se[0], se[1], se[2]);
+    }
+
     /// <summary>E[mean value | x, observed mean]: the expected value of a customer's future purchases.</summary>
     /// <param name="p">The parameters (q &gt; 1).</param>
     /// <param name="x">Repeat purchases (0 gives the population mean).</param>
@@ -164,5 +198,60 @@ public static class GammaGamma
     {
         ArgumentNullException.ThrowIfNull(p);
         return p.P * (p.Gamma + (x * meanValue)) / ((p.P * x) + p.Q - 1);
+    }
+}
+
+/// <summary>
+/// The Gamma-Gamma log-likelihood and its analytic gradient in log space (p = e^u, q = e^v, gamma = e^w):
+/// d/dp = x (psi(px + q) - psi(px) + ln m + ln x - ln(x m + gamma)), d/dq = psi(px + q) - psi(q) + ln gamma
+/// - ln(x m + gamma), d/dgamma = q / gamma - (px + q) / (x m + gamma); each times its parameter.
+/// </summary>
+internal sealed class GammaGammaLikelihood
+{
+    private readonly double[] _x;
+    private readonly double[] _logMeanTimesX;
+    private readonly double[] _logMean;
+    private readonly double[] _spend;
+
+    public GammaGammaLikelihood(IReadOnlyList<SpendSummary> summaries)
+    {
+        _x = new double[summaries.Count];
+        _logMeanTimesX = new double[summaries.Count];
+        _logMean = new double[summaries.Count];
+        _spend = new double[summaries.Count];
+        for (var i = 0; i < _x.Length; i++)
+        {
+            _x[i] = summaries[i].Frequency;
+            _logMean[i] = Math.Log(summaries[i].MeanValue);
+            _logMeanTimesX[i] = _logMean[i] + Math.Log(_x[i]);
+            _spend[i] = _x[i] * summaries[i].MeanValue;
+        }
+    }
+
+    /// <summary>The log-likelihood at log-parameters <paramref name="theta"/>; its gradient in log space into <paramref name="gradient"/>.</summary>
+    public double Evaluate(ReadOnlySpan<double> theta, Span<double> gradient)
+    {
+        var (pp, qq, gg) = (Math.Exp(theta[0]), Math.Exp(theta[1]), Math.Exp(theta[2]));
+        double ll = 0, dp = 0, dq = 0, dg = 0;
+        var logG = Math.Log(gg);
+        var lnGammaQ = SpecialFunctions.GammaLn(qq);
+        var psiQ = SpecialFunctions.DiGamma(qq);
+        for (var i = 0; i < _x.Length; i++)
+        {
+            var x = _x[i];
+            var px = pp * x;
+            var logTotal = Math.Log(_spend[i] + gg);
+            var psiSum = SpecialFunctions.DiGamma(px + qq);
+            ll += SpecialFunctions.GammaLn(px + qq) - SpecialFunctions.GammaLn(px) - lnGammaQ + (qq * logG)
+                + (px * _logMeanTimesX[i]) - _logMean[i] - ((px + qq) * logTotal);
+            dp += x * (psiSum - SpecialFunctions.DiGamma(px) + _logMeanTimesX[i] - logTotal);
+            dq += psiSum - psiQ + logG - logTotal;
+            dg += (qq / gg) - ((px + qq) / (_spend[i] + gg));
+        }
+
+        gradient[0] = dp * pp;
+        gradient[1] = dq * qq;
+        gradient[2] = dg * gg;
+        return ll;
     }
 }

@@ -111,6 +111,45 @@ public class BgNbdTests
 public class GammaGammaTests
 {
     [SharedDataFact]
+    public void StandardErrors_AreThoseOfAnIndependentSecondDifferenceHessian()
+    {
+        var buyers = File.ReadLines(SharedData.PathOf("cdnow/cdnow_customers_summary_with_transactions.csv")).Skip(1)
+            .Select(l => l.Split(','))
+            .Select(f => new SpendSummary(MemberId.From(f[0]), int.Parse(f[1], CultureInfo.InvariantCulture), double.Parse(f[4], CultureInfo.InvariantCulture)))
+            .Where(s => s.Frequency > 0)
+            .ToList();
+        var fit = GammaGamma.Fit(buyers);
+        var se = GammaGamma.StandardErrors(buyers, fit.Parameters);
+
+        // The same information from second differences of the public log-likelihood alone.
+        double Ll(double[] v) => buyers.Sum(b => GammaGamma.LogLikelihood(new GammaGammaParameters(v[0], v[1], v[2]), b.Frequency, b.MeanValue));
+        double[] at = [fit.Parameters.P, fit.Parameters.Q, fit.Parameters.Gamma];
+        var h = at.Select(v => v * 1e-4).ToArray();
+        var info = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(3, 3);
+        for (var i = 0; i < 3; i++)
+        {
+            for (var j = 0; j < 3; j++)
+            {
+                double Shift(int si, int sj)
+                {
+                    var v = (double[])at.Clone();
+                    v[i] += si * h[i];
+                    v[j] += sj * h[j];
+                    return Ll(v);
+                }
+
+                info[i, j] = -(Shift(1, 1) - Shift(1, -1) - Shift(-1, 1) + Shift(-1, -1)) / (4 * h[i] * h[j]);
+            }
+        }
+
+        var cov = info.Inverse();
+        Assert.Equal(Math.Sqrt(cov[0, 0]), se.P, Math.Sqrt(cov[0, 0]) * 1e-3);
+        Assert.Equal(Math.Sqrt(cov[1, 1]), se.Q, Math.Sqrt(cov[1, 1]) * 1e-3);
+        Assert.Equal(Math.Sqrt(cov[2, 2]), se.Gamma, Math.Sqrt(cov[2, 2]) * 1e-3);
+        Assert.InRange(se.P, 0.01, 10);
+    }
+
+    [SharedDataFact]
     public void Fit_CdnowRepeatBuyers_ReproducesThePublishedParameters()
     {
         var buyers = File.ReadLines(SharedData.PathOf("cdnow/cdnow_customers_summary_with_transactions.csv")).Skip(1)
