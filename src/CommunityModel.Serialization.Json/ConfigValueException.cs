@@ -1,17 +1,4 @@
-using System.Collections.Immutable;
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
-using CommunityModel.Commissions;
-using CommunityModel.Ladders;
-using CommunityModel.Primitives;
-using CommunityModel.Groups;
-using CommunityModel.Membership;
-using CommunityModel.Simulation;
-using NodaTime;
-using NodaTime.Serialization.SystemTextJson;
 
 namespace CommunityModel.Serialization.Json;
 

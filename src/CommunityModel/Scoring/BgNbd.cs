@@ -250,52 +250,7 @@ public static class BgNbd
         ArgumentNullException.ThrowIfNull(p);
         Validate(summaries);
         var likelihood = new BgNbdLikelihood(summaries);
-        double[] natural = [p.R, p.Alpha, p.A, p.B];
-
-        // The gradient in natural parameters: the likelihood gives it in logs (d/dln v = v d/dv).
-        double[] Gradient(double[] at)
-        {
-            Span<double> theta = stackalloc double[4];
-            var g = new double[4];
-            for (var k = 0; k < 4; k++)
-            {
-                theta[k] = Math.Log(at[k]);
-            }
-
-            likelihood.Evaluate(theta, g);
-            for (var k = 0; k < 4; k++)
-            {
-                g[k] /= at[k];
-            }
-
-            return g;
-        }
-
-        var hessian = Matrix<double>.Build.Dense(4, 4);
-        for (var j = 0; j < 4; j++)
-        {
-            var h = natural[j] * 1e-5;
-            var plus = (double[])natural.Clone();
-            var minus = (double[])natural.Clone();
-            plus[j] += h;
-            minus[j] -= h;
-            var (gp, gm) = (Gradient(plus), Gradient(minus));
-            for (var i = 0; i < 4; i++)
-            {
-                hessian[i, j] = (gp[i] - gm[i]) / (2 * h);
-            }
-        }
-
-        var information = -(hessian + hessian.Transpose()) / 2;
-        var covariance = information.Inverse();
-        var se = new double[4];
-        for (var k = 0; k < 4; k++)
-        {
-            se[k] = covariance[k, k] > 0 && double.IsFinite(covariance[k, k])
-                ? Math.Sqrt(covariance[k, k])
-                : throw new ArgumentException("The information matrix is not positive definite at these parameters: they are not an optimum the data identify.", nameof(p));
-        }
-
+        var se = ObservedInformation.StandardErrors(likelihood.Evaluate, [p.R, p.Alpha, p.A, p.B], nameof(p));
         return new BgNbdParameters(se[0], se[1], se[2], se[3]);
     }
 

@@ -142,50 +142,7 @@ public static class GammaGamma
         ArgumentNullException.ThrowIfNull(summaries);
         ArgumentNullException.ThrowIfNull(p);
         var likelihood = new GammaGammaLikelihood(summaries);
-        double[] natural = [p.P, p.Q, p.Gamma];
-
-        double[] Gradient(double[] at)
-        {
-            Span<double> theta = stackalloc double[3];
-            var g = new double[3];
-            for (var k = 0; k < 3; k++)
-            {
-                theta[k] = Math.Log(at[k]);
-            }
-
-            likelihood.Evaluate(theta, g);
-            for (var k = 0; k < 3; k++)
-            {
-                g[k] /= at[k];
-            }
-
-            return g;
-        }
-
-        var hessian = Matrix<double>.Build.Dense(3, 3);
-        for (var j = 0; j < 3; j++)
-        {
-            var h = natural[j] * 1e-5;
-            var plus = (double[])natural.Clone();
-            var minus = (double[])natural.Clone();
-            plus[j] += h;
-            minus[j] -= h;
-            var (gp, gm) = (Gradient(plus), Gradient(minus));
-            for (var i = 0; i < 3; i++)
-            {
-                hessian[i, j] = (gp[i] - gm[i]) / (2 * h);
-            }
-        }
-
-        var covariance = (-(hessian + hessian.Transpose()) / 2).Inverse();
-        var se = new double[3];
-        for (var k = 0; k < 3; k++)
-        {
-            se[k] = covariance[k, k] > 0 && double.IsFinite(covariance[k, k])
-                ? Math.Sqrt(covariance[k, k])
-                : throw new ArgumentException("The information matrix is not positive definite at these parameters: they are not an optimum the data identify.", nameof(p));
-        }
-
+        var se = ObservedInformation.StandardErrors(likelihood.Evaluate, [p.P, p.Q, p.Gamma], nameof(p));
         return new GammaGammaParameters(se[0], se[1], se[2]);
     }
 
