@@ -40,7 +40,9 @@ public static partial class CliApp
             : null;
         var plan = ReadPlan(planPath);
         var currency = plan.Currency;
+        Console.Error.WriteLine($"T plan {clock.ElapsedMilliseconds}");
         var tree = ReadTree(membersPath);
+        Console.Error.WriteLine($"T tree {clock.ElapsedMilliseconds}");
         bar.Report(1);
 
         var statuses = ReadStatuses(tree, plan, o.Optional("--ranks"), o.Optional("--inactive"));
@@ -48,6 +50,7 @@ public static partial class CliApp
         var detailed = linesPath is not null || refundsPath is not null || holding is not null;
         var (batch, latest) = ReadOrders(ordersPath, tree, currency, keepIds: detailed);
         bar.Report(2);
+        Console.Error.WriteLine($"T orders {clock.ElapsedMilliseconds}");
 
         var engine = new CommissionEngine(plan);
         var payouts = new List<(MemberId Earner, long Net, long Pending, long Available)>();
@@ -98,6 +101,7 @@ public static partial class CliApp
             }
         }
 
+        Console.Error.WriteLine($"T run {clock.ElapsedMilliseconds}");
         // Everything is computed: now the files, each renamed into place only when whole.
         long paid = 0;
         using (var file = OutputFile.Create(outPath, "--out"))
