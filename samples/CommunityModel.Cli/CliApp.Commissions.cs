@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using CommunityModel.Commissions;
 using CommunityModel.Primitives;
@@ -38,11 +39,36 @@ public static partial class CliApp
         Instant? asOf = o.Optional("--as-of") is { } a
             ? IsoInstant.TryParse(a, out var at) ? at : throw new UsageException($"--as-of '{a}' is not an ISO 8601 instant with an offset, such as 2026-03-31T23:59:59+08:00")
             : null;
-        var plan = ReadPlan(planPath);
+        // The plan is read on another core while the members file is read (its validation is mostly one-time
+        // compilation); a bad plan is reported before a bad members file, as when they were read in turn.
+        var planTask = Task.Run(() => ReadPlan(planPath));
+        ReferralTree tree;
+        try
+        {
+            tree = ReadTree(membersPath);
+        }
+        catch (Exception)
+        {
+            Exception? planError = null;
+            try
+            {
+                planTask.GetAwaiter().GetResult();
+            }
+            catch (Exception e)
+            {
+                planError = e;
+            }
+
+            if (planError is not null)
+            {
+                ExceptionDispatchInfo.Throw(planError);
+            }
+
+            throw;
+        }
+
+        var plan = planTask.GetAwaiter().GetResult();
         var currency = plan.Currency;
-        Console.Error.WriteLine($"T plan {clock.ElapsedMilliseconds}");
-        var tree = ReadTree(membersPath);
-        Console.Error.WriteLine($"T tree {clock.ElapsedMilliseconds}");
         bar.Report(1);
 
         var statuses = ReadStatuses(tree, plan, o.Optional("--ranks"), o.Optional("--inactive"));
@@ -50,7 +76,6 @@ public static partial class CliApp
         var detailed = linesPath is not null || refundsPath is not null || holding is not null;
         var (batch, latest) = ReadOrders(ordersPath, tree, currency, keepIds: detailed);
         bar.Report(2);
-        Console.Error.WriteLine($"T orders {clock.ElapsedMilliseconds}");
 
         var engine = new CommissionEngine(plan);
         var payouts = new List<(MemberId Earner, long Net, long Pending, long Available)>();
@@ -101,7 +126,6 @@ public static partial class CliApp
             }
         }
 
-        Console.Error.WriteLine($"T run {clock.ElapsedMilliseconds}");
         // Everything is computed: now the files, each renamed into place only when whole.
         long paid = 0;
         using (var file = OutputFile.Create(outPath, "--out"))
