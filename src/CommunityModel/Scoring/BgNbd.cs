@@ -350,7 +350,7 @@ public static class BgNbd
     private static bool RecencyWithinAge(double tx, double age) => tx <= age + (Math.Max(1, Math.Abs(age)) * 1e-9);
 
     /// <summary>Refuses a history no customer can have: negative purchases, non-finite or negative times, recency after age.</summary>
-    private static void CheckHistory(int x, double tx, double age)
+    internal static void CheckHistory(int x, double tx, double age)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(x);
         if (!double.IsFinite(tx) || tx < 0)
@@ -365,7 +365,7 @@ public static class BgNbd
     }
 
     /// <summary>Refuses a horizon that is negative or not finite.</summary>
-    private static void CheckHorizon(double t)
+    internal static void CheckHorizon(double t)
     {
         if (!double.IsFinite(t) || t < 0)
         {
