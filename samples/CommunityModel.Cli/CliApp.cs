@@ -27,9 +27,17 @@ public static partial class CliApp
           score bgnbd --summary summary.csv [--horizon 52] [--out scores.csv]      (columns ID,frequency,recency,T)
           score clv --summary summary.csv [--horizon 52] [--discount 0.01] [--margin 100%] [--currency CNY] [--out clv.csv]
                       (columns ID,frequency,recency,T,monetary_value: BG/NBD x Gamma-Gamma, discounted per period)
-          score bgnbd --transactions tx.csv --calibration-end 1997-09-30 [--time-unit week|day] [--horizon 52] [--out scores.csv]
-                      (columns customer_id,date; summarised in the time unit, weeks by default; --horizon is
-                      the prediction period in that unit, 52 by default)
+          score bgnbd --transactions tx.csv [--format csv|cdnow] --calibration-end 1997-09-30 [--time-unit week|day]
+                      [--horizon 52] [--out scores.csv]
+                      (columns customer_id,date, or CDNOW's whitespace-separated master or sample file as it
+                      ships; summarised in the time unit, weeks by default; --horizon is the prediction period
+                      in that unit, 52 by default)
+          score pareto ...    the same options as score bgnbd, with the Pareto/NBD model
+          score holdout --transactions tx.csv [--format csv|cdnow] --calibration-end 1997-09-30
+                      --observation-end 1998-06-30 [--model bgnbd|pareto] [--time-unit week|day]
+                      [--out holdout.csv] [--charts DIR] [--json]
+                      (fits on the calibration period; predicted against actual purchases in the holdout, by
+                      calibration purchases, and the cumulative tracking curve)
           score key-customers --members members.csv --orders orders.csv [--interactions interactions.csv]
                       [--as-of 2026-03-31] [--zone Asia/Shanghai] [--top 30] [--out scores.csv] [--json]
           groups replay --policy policy.json --events events.jsonl [--dry-run new-policy.json]
@@ -56,7 +64,8 @@ public static partial class CliApp
             {
                 ["commissions", .. var rest] => Commissions(Options.Parse(rest, ["--plan", "--members", "--orders", "--ranks", "--refunds", "--inactive", "--out", "--lines", "--holding", "--zone", "--as-of"], ["--json"]), stdout, new ProgressBar(stderr, interactive, "commissions", 5)),
                 ["plan", "check", var file, .. var rest] => PlanCheck(file, Options.Parse(rest, ["--profile", "--holding", "--refund-window"], ["--json"]), stdout),
-                ["score", "bgnbd", .. var rest] => ScoreBgNbd(Options.Parse(rest, ["--summary", "--transactions", "--calibration-end", "--out", "--horizon", "--time-unit"], []), stdout),
+                ["score", "bgnbd" or "pareto", .. var rest] => ScoreRepeat(args[1], Options.Parse(rest, ["--summary", "--transactions", "--format", "--calibration-end", "--out", "--horizon", "--time-unit"], []), stdout),
+                ["score", "holdout", .. var rest] => ScoreHoldout(Options.Parse(rest, ["--transactions", "--format", "--calibration-end", "--observation-end", "--model", "--time-unit", "--out", "--charts"], ["--json"]), stdout),
                 ["score", "clv", .. var rest] => ScoreClv(Options.Parse(rest, ["--summary", "--horizon", "--discount", "--margin", "--currency", "--out"], []), stdout),
                 ["score", "key-customers", .. var rest] => ScoreKeyCustomers(Options.Parse(rest, ["--members", "--orders", "--interactions", "--as-of", "--zone", "--top", "--out"], ["--json"]), stdout),
                 ["groups", "replay", .. var rest] => GroupsReplay(Options.Parse(rest, ["--policy", "--events", "--dry-run", "--out"], ["--json"]), stdout, stderr, interactive),
@@ -130,7 +139,7 @@ public static partial class CliApp
         return report.HasErrors ? 1 : 0;
     }
 
-    private static int ScoreBgNbd(Options o, TextWriter stdout)
+    private static int ScoreRepeat(string model, Options o, TextWriter stdout)
     {
         var summaries = new List<Scoring.RepeatSummary>();
         string path;
@@ -142,20 +151,16 @@ public static partial class CliApp
             }
 
             path = txPath;
-            var daysPerUnit = o.Optional("--time-unit") switch
-            {
-                null or "week" => 7,
-                "day" => 1,
-                var other => throw new UsageException($"--time-unit '{other}' is not week or day"),
-            };
-            summaries.AddRange(SummariesFromTransactions(txPath, o.Required("--calibration-end"), daysPerUnit));
+            var daysPerUnit = DaysPerUnit(o);
+            var end = CalibrationEnd(o);
+            summaries.AddRange(Scoring.RepeatSummaries.FromPurchases(ReadTransactions(txPath, o.Optional("--format")), end, daysPerUnit: daysPerUnit).Select(c => c.Summary));
         }
         else
         {
             path = o.Optional("--summary") ?? throw new UsageException("--summary or --transactions with --calibration-end is required");
-            if (o.Optional("--time-unit") is not null)
+            if (o.Optional("--time-unit") is not null || o.Optional("--format") is not null)
             {
-                throw new UsageException("--time-unit applies to --transactions; a summary file is already in its own unit");
+                throw new UsageException("--time-unit and --format apply to --transactions; a summary file is already in its own unit");
             }
 
             summaries.AddRange(ReadSummaries(path));
@@ -166,21 +171,77 @@ public static partial class CliApp
             throw new InputException(path, 2, 1, "no customers to fit");
         }
 
-        return FitAndReport(summaries, o, path, stdout);
+        return FitAndReport(model, summaries, o, path, stdout);
     }
 
-    /// <summary>transactions.csv: <c>customer_id,date</c> (ISO 8601 or yyyyMMdd), one row per purchase; summarised in units of <paramref name="daysPerUnit"/> days.</summary>
-    private static IEnumerable<Scoring.RepeatSummary> SummariesFromTransactions(string path, string calibrationEnd, int daysPerUnit)
+    private static int DaysPerUnit(Options o) => o.Optional("--time-unit") switch
     {
-        var end = ParseDay(calibrationEnd) ?? throw new UsageException($"--calibration-end '{calibrationEnd}' is not a date such as 1997-09-30");
+        null or "week" => 7,
+        "day" => 1,
+        var other => throw new UsageException($"--time-unit '{other}' is not week or day"),
+    };
+
+    private static LocalDate CalibrationEnd(Options o)
+    {
+        var text = o.Required("--calibration-end");
+        return ParseDay(text) ?? throw new UsageException($"--calibration-end '{text}' is not a date such as 1997-09-30");
+    }
+
+    /// <summary>
+    /// Purchases from a transactions file: <c>customer_id,date</c> CSV (ISO 8601 or yyyyMMdd dates), or with
+    /// <c>--format cdnow</c> CDNOW's whitespace-separated file as it ships (the master file: customer id, yyyymmdd
+    /// date, CDs, dollars, after a header line; the 1/10 sample: customer id, sample id, date, CDs, dollars).
+    /// </summary>
+    private static List<Scoring.Purchase> ReadTransactions(string path, string? format)
+    {
         var purchases = new List<Scoring.Purchase>();
-        foreach (var r in Csv.Read(path, "customer_id", "date"))
+        switch (format)
         {
-            var day = ParseDay(r["date"].Trim()) ?? throw r.Error("date", $"'{r["date"]}' is not a date such as 1997-01-01 or 19970101");
-            purchases.Add(new Scoring.Purchase(MemberId.From(NonBlank(r, "customer_id")), day, Money.Zero(Currency.CNY)));
+            case null or "csv":
+                foreach (var r in Csv.Read(path, "customer_id", "date"))
+                {
+                    var day = ParseDay(r["date"].Trim()) ?? throw r.Error("date", $"'{r["date"]}' is not a date such as 1997-01-01 or 19970101");
+                    purchases.Add(new Scoring.Purchase(MemberId.From(NonBlank(r, "customer_id")), day, Money.Zero(Currency.CNY)));
+                }
+
+                break;
+            case "cdnow":
+                if (!File.Exists(path))
+                {
+                    throw new InputException(path, 0, 0, Directory.Exists(path) ? "is a folder, not a file" : "file not found");
+                }
+
+                var line = 0;
+                foreach (var text in File.ReadLines(path))
+                {
+                    line++;
+                    var fields = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                    if (fields.Length == 0 || (line == 1 && !char.IsAsciiDigit(fields[0][0])))
+                    {
+                        continue;
+                    }
+
+                    if (fields.Length is not (4 or 5))
+                    {
+                        throw new InputException(path, line, 1, $"{fields.Length} field(s); a CDNOW file has customer id, [sample id,] date, CDs, dollars");
+                    }
+
+                    var dateField = fields[^3];
+                    var day = ParseDay(dateField) ?? throw new InputException(path, line, text.IndexOf(dateField, StringComparison.Ordinal) + 1, $"'{dateField}' is not a date such as 19970101");
+                    purchases.Add(new Scoring.Purchase(MemberId.From(fields[0]), day, Money.Zero(Currency.USD)));
+                }
+
+                break;
+            default:
+                throw new UsageException($"--format '{format}' is not csv or cdnow");
         }
 
-        return Scoring.RepeatSummaries.FromPurchases(purchases, end, daysPerUnit: daysPerUnit).Select(c => c.Summary);
+        if (purchases.Count == 0)
+        {
+            throw new InputException(path, 2, 1, "no transactions");
+        }
+
+        return purchases;
     }
 
     private static LocalDate? ParseDay(string text)
@@ -318,7 +379,7 @@ public static partial class CliApp
         return 0;
     }
 
-    private static int FitAndReport(List<Scoring.RepeatSummary> summaries, Options o, string path, TextWriter stdout)
+    private static int FitAndReport(string model, List<Scoring.RepeatSummary> summaries, Options o, string path, TextWriter stdout)
     {
         var horizonText = o.Optional("--horizon") ?? "52";
         if (!double.TryParse(horizonText, NumberStyles.Float, CultureInfo.InvariantCulture, out var horizon) || !double.IsFinite(horizon) || horizon <= 0 || horizon > 10_000)
@@ -326,29 +387,183 @@ public static partial class CliApp
             throw new UsageException($"--horizon '{horizonText}' is not a number of periods from 0 (excluded) to 10000");
         }
 
-        var fit = Scoring.BgNbd.Fit(summaries);
-        if (fit.Diagnosis is { } diagnosis)
+        var (fitted, diagnosis, alive, expected) = FitModel(model, summaries);
+        if (diagnosis is not null)
         {
             // Never Infinity or NaN in a file a store reads: a fit the data cannot support is an input problem.
             throw new InputException(path, 0, 0, "the model cannot be fitted on these customers: " + diagnosis);
         }
 
-        var p = fit.Parameters;
         if (o.Optional("--out") is { } outPath)
         {
             var sb = new StringBuilder($"ID,p_alive,expected_purchases_next_{horizon.ToString(CultureInfo.InvariantCulture)}\n");
             foreach (var s in summaries)
             {
                 sb.Append(Csv.Field(s.CustomerId.Value)).Append(',')
-                  .Append(Scoring.BgNbd.ProbabilityAlive(p, s.Frequency, s.Recency, s.Age).ToString("0.######", CultureInfo.InvariantCulture)).Append(',')
-                  .Append(Scoring.BgNbd.ConditionalExpectedPurchases(p, horizon, s.Frequency, s.Recency, s.Age).ToString("0.######", CultureInfo.InvariantCulture)).Append('\n');
+                  .Append(alive(s).ToString("0.######", CultureInfo.InvariantCulture)).Append(',')
+                  .Append(expected(s, horizon).ToString("0.######", CultureInfo.InvariantCulture)).Append('\n');
             }
 
             WriteAtomically(outPath, sb.ToString());
         }
 
-        stdout.WriteLine(JsonSerializer.Serialize(new { r = p.R, alpha = p.Alpha, a = p.A, b = p.B, logLikelihood = fit.LogLikelihood, converged = fit.Converged, customers = fit.Customers, horizon }));
+        fitted["customers"] = summaries.Count;
+        fitted["horizon"] = horizon;
+        stdout.WriteLine(JsonSerializer.Serialize(fitted));
         return 0;
+    }
+
+    /// <summary>Fits BG/NBD or Pareto/NBD: the parameters and fit figures for the report, the diagnosis, and the model's predictions.</summary>
+    private static (Dictionary<string, object> Fitted, string? Diagnosis, Func<Scoring.RepeatSummary, double> Alive, Func<Scoring.RepeatSummary, double, double> Expected) FitModel(string model, List<Scoring.RepeatSummary> summaries)
+    {
+        if (model == "pareto")
+        {
+            var fit = Scoring.ParetoNbd.Fit(summaries);
+            var p = fit.Parameters;
+            return (
+                new() { ["model"] = "pareto/nbd", ["r"] = p.R, ["alpha"] = p.Alpha, ["s"] = p.S, ["beta"] = p.Beta, ["logLikelihood"] = fit.LogLikelihood, ["converged"] = fit.Converged },
+                fit.Diagnosis,
+                s => Scoring.ParetoNbd.ProbabilityAlive(p, s.Frequency, s.Recency, s.Age),
+                (s, t) => Scoring.ParetoNbd.ConditionalExpectedPurchases(p, t, s.Frequency, s.Recency, s.Age));
+        }
+
+        var bg = Scoring.BgNbd.Fit(summaries);
+        var q = bg.Parameters;
+        return (
+            new() { ["model"] = "bg/nbd", ["r"] = q.R, ["alpha"] = q.Alpha, ["a"] = q.A, ["b"] = q.B, ["logLikelihood"] = bg.LogLikelihood, ["converged"] = bg.Converged },
+            bg.Diagnosis,
+            s => Scoring.BgNbd.ProbabilityAlive(q, s.Frequency, s.Recency, s.Age),
+            (s, t) => Scoring.BgNbd.ConditionalExpectedPurchases(q, t, s.Frequency, s.Recency, s.Age));
+    }
+
+    private static int ScoreHoldout(Options o, TextWriter stdout)
+    {
+        var path = o.Required("--transactions");
+        var model = o.Optional("--model") ?? "bgnbd";
+        if (model is not ("bgnbd" or "pareto"))
+        {
+            throw new UsageException($"--model '{model}' is not bgnbd or pareto");
+        }
+
+        var daysPerUnit = DaysPerUnit(o);
+        var calibrationEnd = CalibrationEnd(o);
+        var observationText = o.Required("--observation-end");
+        var observationEnd = ParseDay(observationText) ?? throw new UsageException($"--observation-end '{observationText}' is not a date such as 1998-06-30");
+        if (observationEnd <= calibrationEnd)
+        {
+            throw new UsageException($"--observation-end {observationText} must be after --calibration-end");
+        }
+
+        var chartsDir = o.Optional("--charts");
+        var purchases = ReadTransactions(path, o.Optional("--format"));
+        var summaries = Scoring.HoldoutCheck.Split(purchases, calibrationEnd, observationEnd, daysPerUnit).Select(c => c.Summary).ToList();
+        if (summaries.Count == 0)
+        {
+            throw new InputException(path, 2, 1, $"no customer bought on or before the calibration end {calibrationEnd}");
+        }
+
+        Scoring.HoldoutComparison comparison;
+        Dictionary<string, object> fitted;
+        if (model == "pareto")
+        {
+            var fit = Scoring.ParetoNbd.Fit(summaries);
+            if (fit.Diagnosis is { } d)
+            {
+                throw new InputException(path, 0, 0, "the model cannot be fitted on the calibration period: " + d);
+            }
+
+            fitted = new() { ["model"] = "pareto/nbd", ["r"] = fit.Parameters.R, ["alpha"] = fit.Parameters.Alpha, ["s"] = fit.Parameters.S, ["beta"] = fit.Parameters.Beta, ["logLikelihood"] = fit.LogLikelihood };
+            comparison = Scoring.HoldoutCheck.CompareParetoNbd(purchases, calibrationEnd, observationEnd, fit.Parameters, daysPerUnit);
+        }
+        else
+        {
+            var fit = Scoring.BgNbd.Fit(summaries);
+            if (fit.Diagnosis is { } d)
+            {
+                throw new InputException(path, 0, 0, "the model cannot be fitted on the calibration period: " + d);
+            }
+
+            fitted = new() { ["model"] = "bg/nbd", ["r"] = fit.Parameters.R, ["alpha"] = fit.Parameters.Alpha, ["a"] = fit.Parameters.A, ["b"] = fit.Parameters.B, ["logLikelihood"] = fit.LogLikelihood };
+            comparison = Scoring.HoldoutCheck.CompareBgNbd(purchases, calibrationEnd, observationEnd, fit.Parameters, daysPerUnit);
+        }
+
+        if (o.Optional("--out") is { } outPath)
+        {
+            var sb = new StringBuilder("calibration_purchases,customers,actual_mean,predicted_mean\n");
+            foreach (var g in comparison.Groups)
+            {
+                sb.Append(g.CalibrationPurchases.ToString(CultureInfo.InvariantCulture)).Append(g.AndMore ? "+" : "").Append(',')
+                  .Append(g.Customers.ToString(CultureInfo.InvariantCulture)).Append(',')
+                  .Append(g.ActualMean.ToString("0.######", CultureInfo.InvariantCulture)).Append(',')
+                  .Append(g.PredictedMean.ToString("0.######", CultureInfo.InvariantCulture)).Append('\n');
+            }
+
+            WriteAtomically(outPath, sb.ToString());
+        }
+
+        var charts = chartsDir is null ? [] : HoldoutCharts(comparison, chartsDir, (string)fitted["model"]);
+        if (o.Flag("--json"))
+        {
+            fitted["customers"] = comparison.Customers;
+            fitted["holdoutLength"] = comparison.HoldoutLength;
+            fitted["actualHoldoutPurchases"] = comparison.ActualHoldoutPurchases;
+            fitted["predictedHoldoutPurchases"] = Math.Round(comparison.PredictedHoldoutPurchases, 3);
+            fitted["groups"] = comparison.Groups.Select(g => new { calibrationPurchases = g.CalibrationPurchases + (g.AndMore ? "+" : ""), customers = g.Customers, actual = Math.Round(g.ActualMean, 4), predicted = Math.Round(g.PredictedMean, 4) }).ToList();
+            fitted["tracking"] = comparison.Tracking.Select(t => new { period = t.Period, actual = t.Actual, expected = Math.Round(t.Expected, 2) }).ToList();
+            fitted["charts"] = charts;
+            stdout.WriteLine(JsonSerializer.Serialize(fitted));
+            return 0;
+        }
+
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{fitted["model"]} fitted on {comparison.Customers} customers to {LocalDatePattern.Iso.Format(calibrationEnd)}; holdout {comparison.HoldoutLength:0.##} {(daysPerUnit == 7 ? "weeks" : "days")} to {LocalDatePattern.Iso.Format(observationEnd)}"));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"purchases in the holdout: actual {comparison.ActualHoldoutPurchases}, predicted {comparison.PredictedHoldoutPurchases:0.0}"));
+        stdout.WriteLine("calibration purchases  customers  actual mean  predicted mean");
+        foreach (var g in comparison.Groups)
+        {
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{g.CalibrationPurchases + (g.AndMore ? "+" : ""),21}  {g.Customers,9}  {g.ActualMean,11:0.000}  {g.PredictedMean,14:0.000}"));
+        }
+
+        foreach (var chart in charts)
+        {
+            stdout.WriteLine($"chart: {chart}");
+        }
+
+        return 0;
+    }
+
+    private static IReadOnlyList<string> HoldoutCharts(Scoring.HoldoutComparison comparison, string directory, string model)
+    {
+        Directory.CreateDirectory(directory);
+        var groups = new ScottPlot.Plot();
+        var xs = comparison.Groups.Select(g => (double)g.CalibrationPurchases).ToArray();
+        var actual = groups.Add.Scatter(xs, comparison.Groups.Select(g => g.ActualMean).ToArray());
+        actual.LegendText = "actual";
+        var predicted = groups.Add.Scatter(xs, comparison.Groups.Select(g => g.PredictedMean).ToArray());
+        predicted.LegendText = model;
+        groups.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(xs, comparison.Groups.Select(g => g.CalibrationPurchases + (g.AndMore ? "+" : "")).ToArray());
+        groups.ShowLegend();
+        groups.Title("Holdout purchases per customer, by calibration purchases");
+        groups.XLabel("repeat purchases in the calibration period");
+        groups.YLabel("mean purchases in the holdout period");
+        var groupsPath = Path.Combine(directory, "holdout-by-calibration-purchases.png");
+        groups.SavePng(groupsPath, 800, 500);
+
+        var tracking = new ScottPlot.Plot();
+        var periods = comparison.Tracking.Select(t => (double)t.Period).ToArray();
+        var actualLine = tracking.Add.Scatter(periods, comparison.Tracking.Select(t => t.Actual).ToArray());
+        actualLine.LegendText = "actual";
+        actualLine.MarkerSize = 0;
+        var expectedLine = tracking.Add.Scatter(periods, comparison.Tracking.Select(t => t.Expected).ToArray());
+        expectedLine.LegendText = model;
+        expectedLine.MarkerSize = 0;
+        tracking.Add.VerticalLine(comparison.Tracking.Count - comparison.HoldoutLength);
+        tracking.ShowLegend();
+        tracking.Title("Cumulative repeat purchases (the line: end of the calibration period)");
+        tracking.XLabel("period");
+        tracking.YLabel("repeat purchases");
+        var trackingPath = Path.Combine(directory, "tracking.png");
+        tracking.SavePng(trackingPath, 800, 500);
+        return [groupsPath, trackingPath];
     }
 
     private static int Simulate(Options o, TextWriter stdout, TextWriter stderr, bool interactive)

@@ -104,6 +104,55 @@ public sealed class CliTests() : CliTestBase("community-cli-")
         Assert.Equal(2358, File.ReadAllLines(outPath).Length);
     }
 
+    [Fact]
+    public void ScorePareto_OnTheShippedCdnowSample_ReproducesThePublishedFit_FromTheFileAsItShips()
+    {
+        var sample = Path.Combine(RepoRoot.Path, "samples", "data", "cdnow", "CDNOW_sample.txt");
+        var outPath = Path.Combine(Dir, "pareto.csv");
+        var (code, output, _) = Run("score", "pareto", "--transactions", sample, "--format", "cdnow", "--calibration-end", "1997-09-30", "--horizon", "39", "--out", outPath);
+        Assert.Equal(0, code);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        Assert.Equal("pareto/nbd", doc.RootElement.GetProperty("model").GetString());
+        Assert.Equal(0.553, doc.RootElement.GetProperty("r").GetDouble(), 3);
+        Assert.Equal(10.578, doc.RootElement.GetProperty("alpha").GetDouble(), 2);
+        Assert.Equal(0.606, doc.RootElement.GetProperty("s").GetDouble(), 3);
+        Assert.Equal(11.669, doc.RootElement.GetProperty("beta").GetDouble(), 1);
+        Assert.Equal(-9595.0, Math.Round(doc.RootElement.GetProperty("logLikelihood").GetDouble(), 1));
+        var lines = File.ReadAllLines(outPath);
+        Assert.Equal("ID,p_alive,expected_purchases_next_39", lines[0]);
+        Assert.Equal(2358, lines.Length);
+    }
+
+    [Fact]
+    public void ScoreHoldout_OnTheShippedCdnowSample_ComparesByCalibrationPurchases_AndDrawsTheCharts()
+    {
+        var sample = Path.Combine(RepoRoot.Path, "samples", "data", "cdnow", "CDNOW_sample.txt");
+        var charts = Path.Combine(Dir, "holdout-charts");
+        var outPath = Path.Combine(Dir, "holdout.csv");
+        var (code, output, _) = Run("score", "holdout", "--transactions", sample, "--format", "cdnow", "--calibration-end", "1997-09-30", "--observation-end", "1998-06-30", "--charts", charts, "--out", outPath, "--json");
+        Assert.Equal(0, code);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        var root = doc.RootElement;
+        Assert.Equal(2357, root.GetProperty("customers").GetInt32());
+        Assert.Equal(39, root.GetProperty("holdoutLength").GetDouble(), 6);
+
+        // Counted independently from the file: purchase days of the cohort from 1997-10-01 to 1998-06-30.
+        var days = File.ReadLines(sample).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(f => (Id: f[0], Day: f[2])).Distinct()
+            .Count(p => string.CompareOrdinal(p.Day, "19971001") >= 0 && string.CompareOrdinal(p.Day, "19980630") <= 0);
+        Assert.Equal(days, root.GetProperty("actualHoldoutPurchases").GetInt32());
+        var groups = root.GetProperty("groups");
+        Assert.Equal(8, groups.GetArrayLength());
+        Assert.Equal(2357, groups.EnumerateArray().Sum(g => g.GetProperty("customers").GetInt32()));
+        Assert.Equal("7+", groups[7].GetProperty("calibrationPurchases").GetString());
+        Assert.Equal(78, root.GetProperty("tracking").GetArrayLength());
+        Assert.True(File.Exists(Path.Combine(charts, "tracking.png")));
+        Assert.True(File.Exists(Path.Combine(charts, "holdout-by-calibration-purchases.png")));
+        Assert.Equal("calibration_purchases,customers,actual_mean,predicted_mean", File.ReadLines(outPath).First());
+        Assert.Equal(2, Run("score", "holdout", "--transactions", sample, "--format", "cdnow", "--calibration-end", "1997-09-30", "--observation-end", "1997-09-01").Code);
+        Assert.Equal(2, Run("score", "holdout", "--transactions", sample, "--format", "tsv", "--calibration-end", "1997-09-30", "--observation-end", "1998-06-30").Code);
+    }
+
     [SharedDataFact]
     public void ScoreBgNbd_PredictsOverTheHorizonAsked_NotEachCustomersAge()
     {
