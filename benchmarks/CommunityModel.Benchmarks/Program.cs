@@ -8,6 +8,7 @@ return 3;
 //   payout-files N...                       makes the CSVs of the payout pipeline benchmark
 //   duckdb-payouts N totals|ledger OUT.csv  DuckDB's whole job from those CSVs
 //   cli-payouts N totals|ledger OUT.csv     the community CLI's whole job, in this process
+//   scoring-timings DIR [RUNS]              the scoring tasks timed against lifetimes (scoring-vs-lifetimes.sh)
 if (args is ["payout-files", .. var counts])
 {
     CommunityModel.Benchmarks.PayoutFiles.Ensure([.. counts.Select(int.Parse)]);
@@ -23,6 +24,11 @@ if (args is ["duckdb-payouts", var n, var mode, var output])
 if (args is ["cli-payouts", var cn, var cmode, var coutput])
 {
     return CommunityModel.Cli.CliApp.Run(CommunityModel.Benchmarks.PayoutFiles.CliArgs(int.Parse(cn), cmode == "ledger", coutput), Console.Out, Console.Error);
+}
+
+if (args is ["scoring-timings", var folder, .. var more])
+{
+    return CommunityModel.Benchmarks.ScoringTimings.Run(folder, more is [var r] ? int.Parse(r) : 5);
 }
 
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(CommunityModel.Benchmarks.MoneyBenchmarks).Assembly).Run(args).ToList();

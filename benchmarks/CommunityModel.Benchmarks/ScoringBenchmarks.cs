@@ -97,7 +97,7 @@ public class ScoringBenchmarks
     /// from Beta(a, b), first purchases spread over 12 weeks, a 39-week calibration period, times in weeks
     /// rounded to days as CDNOW's are.
     /// </summary>
-    private static RepeatSummary[] Simulate(int n, int seed)
+    internal static RepeatSummary[] Simulate(int n, int seed)
     {
         var rng = new Random(seed);
         var result = new RepeatSummary[n];
