@@ -1,5 +1,5 @@
 """The scoring tasks of ScoringTimings.cs, timed in lifetimes on the same files: each warmed up once, then the
-median of RUNS runs, printed as "task seconds check". Usage: lifetimes_timings.py MILLION_CSV CDNOW_DIR [RUNS]
+median of RUNS runs, printed as "task seconds check" (check: the first parameter of a fit, the sum of a prediction). Usage: lifetimes_timings.py MILLION_CSV CDNOW_DIR [RUNS]
 (run by benchmarks/scoring-vs-lifetimes.sh, with lifetimes and autograd from ../shared/peers on PYTHONPATH)."""
 import sys
 import time
@@ -28,9 +28,9 @@ def time_task(task, work):
     print(f"{task} {seconds[len(seconds) // 2]:.6f} {check:.10g}", flush=True)
 
 
-time_task("bgnbd-fit-cdnow", lambda: -BetaGeoFitter().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])._negative_log_likelihood_ * len(cdnow))
-time_task("bgnbd-fit-1m", lambda: -BetaGeoFitter().fit(million["frequency"], million["recency"], million["T"])._negative_log_likelihood_ * len(million))
-time_task("gammagamma-fit-cdnow", lambda: -GammaGammaFitter().fit(spend["x"], spend["zbar"])._negative_log_likelihood_)
-time_task("pareto-fit-cdnow", lambda: -ParetoNBDFitter().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])._negative_log_likelihood_)
+time_task("bgnbd-fit-cdnow", lambda: BetaGeoFitter().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"]).params_["r"])
+time_task("bgnbd-fit-1m", lambda: BetaGeoFitter().fit(million["frequency"], million["recency"], million["T"]).params_["r"])
+time_task("gammagamma-fit-cdnow", lambda: GammaGammaFitter().fit(spend["x"], spend["zbar"]).params_["p"])
+time_task("pareto-fit-cdnow", lambda: ParetoNBDFitter().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"]).params_["r"])
 time_task("conditional-expected-1m", lambda: float(published.conditional_expected_number_of_purchases_up_to_time(39, million["frequency"], million["recency"], million["T"]).sum()))
 time_task("p-alive-1m", lambda: float(published.conditional_probability_alive(million["frequency"], million["recency"], million["T"]).sum()))

@@ -264,6 +264,11 @@ public static class BgNbd
     {
         ArgumentNullException.ThrowIfNull(p);
         CheckHistory(x, tx, t);
+        return AliveCore(p, x, tx, t);
+    }
+
+    private static double AliveCore(BgNbdParameters p, int x, double tx, double t)
+    {
         if (x == 0)
         {
             return 1.0;
@@ -271,6 +276,30 @@ public static class BgNbd
 
         var logRatio = Math.Log(p.A) - Math.Log(p.B + x - 1) + ((p.R + x) * (Math.Log(p.Alpha + t) - Math.Log(p.Alpha + tx)));
         return 1.0 / (1.0 + Math.Exp(logRatio));
+    }
+
+    /// <summary>P(alive) for many customers at once, on every core (each summary checked first).</summary>
+    /// <param name="p">The parameters.</param>
+    /// <param name="summaries">The customers' summaries.</param>
+    /// <returns>Each customer's probability, in the order of <paramref name="summaries"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A summary no customer can have, named by its position.</exception>
+    public static double[] ProbabilityAlive(BgNbdParameters p, IReadOnlyList<RepeatSummary> summaries)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        return BatchPredictions.Run(summaries, new AliveBatch(p));
+    }
+
+    /// <summary>E[Y(t) | x, t_x, T] for many customers at once, on every core (each summary checked first).</summary>
+    /// <param name="p">The parameters.</param>
+    /// <param name="t">The length of the future period, in the time unit of the fit.</param>
+    /// <param name="summaries">The customers' summaries.</param>
+    /// <returns>Each customer's expected purchases, in the order of <paramref name="summaries"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A summary no customer can have (named by its position), or a bad horizon.</exception>
+    public static double[] ConditionalExpectedPurchases(BgNbdParameters p, double t, IReadOnlyList<RepeatSummary> summaries)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        CheckHorizon(t);
+        return BatchPredictions.Run(summaries, new ExpectedBatch(p, t));
     }
 
     /// <summary>E[X(t)]: expected purchases in (0, t] of a customer just acquired.</summary>
@@ -296,8 +325,16 @@ public static class BgNbd
         ArgumentNullException.ThrowIfNull(p);
         CheckHorizon(t);
         CheckHistory(x, tx, age);
+        return ExpectedCore(p, t, x, tx, age);
+    }
+
+    private static double ExpectedCore(BgNbdParameters p, double t, int x, double tx, double age)
+        => ExpectedFromBracket(p, OneMinusGOverAMinusOne(p.R, p.Alpha + age, p.A, p.B, x, t), x, tx, age);
+
+    private static double ExpectedFromBracket(BgNbdParameters p, double bracket, int x, double tx, double age)
+    {
         var (r, alpha, a, b) = (p.R, p.Alpha, p.A, p.B);
-        var numerator = (a + b + x - 1) * OneMinusGOverAMinusOne(r, alpha + age, a, b, x, t);
+        var numerator = (a + b + x - 1) * bracket;
         if (x == 0)
         {
             return numerator;
@@ -403,7 +440,7 @@ public static class BgNbd
 
     /// <summary>
     /// Customer lifetime value over <paramref name="horizon"/> whole periods: for each period i, the expected
-    /// purchases in it (from <see cref="ConditionalExpectedPurchases"/>) times the expected value per purchase,
+    /// purchases in it (from <see cref="ConditionalExpectedPurchases(BgNbdParameters, double, int, double, double)"/>) times the expected value per purchase,
     /// discounted by (1 + rate)^i. An estimate in major units, not a booked amount.
     /// </summary>
     /// <param name="p">The BG/NBD parameters.</param>
@@ -512,5 +549,33 @@ public static class BgNbd
         // Reflection: Gamma(x) = pi / (sin(pi x) Gamma(1 - x)).
         var sin = Math.Sin(Math.PI * x);
         return (Math.Log(Math.PI) - Math.Log(Math.Abs(sin)) - SpecialFunctions.GammaLn(1 - x), Math.Sign(sin) >= 0 ? 1.0 : -1.0);
+    }
+
+    private readonly struct AliveBatch(BgNbdParameters p) : IPrediction<AliveBatch>
+    {
+        public AliveBatch ForRange() => this;
+
+        public double Predict(int x, double tx, double age) => AliveCore(p, x, tx, age);
+    }
+
+    /// <summary>
+    /// E[Y(t) | x, t_x, T] over a range: the hypergeometric bracket depends on x and T only, and customers share
+    /// few (x, T) pairs (weeks since a first purchase in a few months), so it is summed once per pair.
+    /// </summary>
+    private readonly struct ExpectedBatch(BgNbdParameters p, double t, Dictionary<(int, double), double>? brackets = null) : IPrediction<ExpectedBatch>
+    {
+        public ExpectedBatch ForRange() => new(p, t, []);
+
+        public double Predict(int x, double tx, double age)
+        {
+            var key = (x, age);
+            if (!brackets!.TryGetValue(key, out var bracket))
+            {
+                bracket = OneMinusGOverAMinusOne(p.R, p.Alpha + age, p.A, p.B, x, t);
+                brackets[key] = bracket;
+            }
+
+            return ExpectedFromBracket(p, bracket, x, tx, age);
+        }
     }
 }

@@ -223,6 +223,30 @@ public static class ParetoNbd
         return double.IsNegativeInfinity(d) ? 1.0 : d > 0 ? Math.Exp(-d) / (1.0 + Math.Exp(-d)) : 1.0 / (1.0 + Math.Exp(d));
     }
 
+    /// <summary>P(alive) for many customers at once, on every core (each summary checked first).</summary>
+    /// <param name="p">The parameters.</param>
+    /// <param name="summaries">The customers' summaries.</param>
+    /// <returns>Each customer's probability, in the order of <paramref name="summaries"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A summary no customer can have, named by its position.</exception>
+    public static double[] ProbabilityAlive(ParetoNbdParameters p, IReadOnlyList<RepeatSummary> summaries)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        return BatchPredictions.Run(summaries, new AliveBatch(p));
+    }
+
+    /// <summary>E[Y(t) | x, t_x, T] for many customers at once, on every core (each summary checked first).</summary>
+    /// <param name="p">The parameters.</param>
+    /// <param name="t">The length of the future period, in the time unit of the fit.</param>
+    /// <param name="summaries">The customers' summaries.</param>
+    /// <returns>Each customer's expected purchases, in the order of <paramref name="summaries"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A summary no customer can have (named by its position), or a bad horizon.</exception>
+    public static double[] ConditionalExpectedPurchases(ParetoNbdParameters p, double t, IReadOnlyList<RepeatSummary> summaries)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        BgNbd.CheckHorizon(t);
+        return BatchPredictions.Run(summaries, new ExpectedBatch(p, t));
+    }
+
     /// <summary>E[X(t)]: expected purchases in (0, t] of a customer just acquired.</summary>
     /// <param name="p">The parameters.</param>
     /// <param name="t">The length of the future period, in the time unit of the fit.</param>
@@ -436,5 +460,19 @@ public static class ParetoNbd
                 gradient[k] = (plus - minus) / (2 * H);
             }
         }
+    }
+
+    private readonly struct AliveBatch(ParetoNbdParameters p) : IPrediction<AliveBatch>
+    {
+        public AliveBatch ForRange() => this;
+
+        public double Predict(int x, double tx, double age) => ProbabilityAlive(p, x, tx, age);
+    }
+
+    private readonly struct ExpectedBatch(ParetoNbdParameters p, double t) : IPrediction<ExpectedBatch>
+    {
+        public ExpectedBatch ForRange() => this;
+
+        public double Predict(int x, double tx, double age) => ConditionalExpectedPurchases(p, t, x, tx, age);
     }
 }
