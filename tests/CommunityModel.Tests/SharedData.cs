@@ -15,6 +15,17 @@ public static class SharedData
             ? throw new FileNotFoundException("../shared/data was not found beside the repository root (COMMUNITYMODEL_REQUIRE_SHARED_DATA=1 requires it).")
             : Path.Combine(Root, relative);
 
+    /// <summary>CDNOW's published 39-week summary of its 2,357-customer sample (<c>ID,frequency,recency,T</c>, weeks).</summary>
+    public static List<CommunityModel.Scoring.RepeatSummary> CdnowSummary() =>
+        File.ReadLines(PathOf("cdnow/cdnow_customers_summary.csv")).Skip(1)
+            .Select(l => l.Split(','))
+            .Select(f => new CommunityModel.Scoring.RepeatSummary(
+                CommunityModel.Primitives.MemberId.From(f[0]),
+                int.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture),
+                double.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture),
+                double.Parse(f[3], System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+
     private static string? Find()
     {
         if (RepoRoot.OrNull is not { } root)

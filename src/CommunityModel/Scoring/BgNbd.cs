@@ -65,6 +65,28 @@ internal static class ScoringChecks
     public static double Positive(double value, string name) =>
         double.IsFinite(value) && value > 0 ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} is a model parameter: positive and finite.");
 
+    /// <summary>
+    /// Why a repeat-purchase fit (BG/NBD, Pareto/NBD) cannot be trusted, in words a store owner understands, or
+    /// null: the data cannot identify the model (no repeat buyer, nothing observed, one customer), the likelihood is
+    /// not finite, the optimiser stopped, or a parameter ran to the edge of the log-space search.
+    /// </summary>
+    public static string? RepeatFitDiagnosis(IReadOnlyList<RepeatSummary> summaries, double value, bool converged, MathNet.Numerics.LinearAlgebra.Vector<double> logs, string[] names)
+    {
+        var edge = -1;
+        for (var k = 0; k < logs.Count && edge < 0; k++)
+        {
+            edge = Math.Abs(logs[k]) > 14.9 ? k : -1;
+        }
+
+        return !summaries.Any(s => s.Frequency > 0) ? "No customer bought again, so how fast customers drop out cannot be estimated; wait for repeat purchases."
+            : !summaries.Any(s => s.Age > 0) ? "Every customer was observed for no time at all (age 0); there is nothing to fit yet."
+            : summaries.Count < 2 ? "One customer cannot identify the model; fit on the whole customer base."
+            : !double.IsFinite(value) ? "The likelihood is not finite at the result; the data do not fit the model."
+            : !converged ? "The optimiser stopped before it converged; do not use these parameters blindly."
+            : edge >= 0 ? $"The parameter {names[edge]} ran to the edge of the search ({string.Join(", ", names.Select((n, k) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{n} {Math.Exp(logs[k]):G4}")))}): the data do not pin it down."
+            : null;
+    }
+
     /// <summary>exp(v) kept inside double's positive range, for parameters searched in log space.</summary>
     public static double ExpInRange(double v) => double.IsNaN(v) ? 1 : Math.Exp(Math.Clamp(v, -700, 700));
 }
@@ -207,31 +229,8 @@ public static class BgNbd
             tolerance,
             maxIterations);
         var parameters = new BgNbdParameters(ScoringChecks.ExpInRange(m[0]), ScoringChecks.ExpInRange(m[1]), ScoringChecks.ExpInRange(m[2]), ScoringChecks.ExpInRange(m[3]));
-        var diagnosis =
-            !summaries.Any(s => s.Frequency > 0) ? "No customer bought again, so how fast customers drop out cannot be estimated; wait for repeat purchases."
-            : !summaries.Any(s => s.Age > 0) ? "Every customer was observed for no time at all (age 0); there is nothing to fit yet."
-            : summaries.Count < 2 ? "One customer cannot identify the model; fit on the whole customer base."
-            : !double.IsFinite(value) ? "The likelihood is not finite at the result; the data do not fit the model."
-            : !converged ? "The optimiser stopped before it converged; do not use these parameters blindly."
-            : AtEdge(m) is { } name ? $"The parameter {name} ran to the edge of the search ({Format(parameters)}): the data do not pin it down."
-            : null;
+        var diagnosis = ScoringChecks.RepeatFitDiagnosis(summaries, value, converged, m, ["r", "alpha", "a", "b"]);
         return new BgNbdFit(parameters, -value, diagnosis is null, iterations, summaries.Count) { Diagnosis = diagnosis };
-
-        static string? AtEdge(Vector<double> logs)
-        {
-            string[] names = ["r", "alpha", "a", "b"];
-            for (var k = 0; k < logs.Count; k++)
-            {
-                if (Math.Abs(logs[k]) > 14.9)
-                {
-                    return names[k];
-                }
-            }
-
-            return null;
-        }
-
-        static string Format(BgNbdParameters p) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"r {p.R:G4}, alpha {p.Alpha:G4}, a {p.A:G4}, b {p.B:G4}");
     }
 
     /// <summary>

@@ -151,31 +151,8 @@ public static class ParetoNbd
             tolerance,
             maxIterations);
         var parameters = new ParetoNbdParameters(ScoringChecks.ExpInRange(m[0]), ScoringChecks.ExpInRange(m[1]), ScoringChecks.ExpInRange(m[2]), ScoringChecks.ExpInRange(m[3]));
-        var diagnosis =
-            !summaries.Any(s => s.Frequency > 0) ? "No customer bought again, so how fast customers drop out cannot be estimated; wait for repeat purchases."
-            : !summaries.Any(s => s.Age > 0) ? "Every customer was observed for no time at all (age 0); there is nothing to fit yet."
-            : summaries.Count < 2 ? "One customer cannot identify the model; fit on the whole customer base."
-            : !double.IsFinite(value) ? "The likelihood is not finite at the result; the data do not fit the model."
-            : !converged ? "The optimiser stopped before it converged; do not use these parameters blindly."
-            : AtEdge(m) is { } name ? $"The parameter {name} ran to the edge of the search ({Format(parameters)}): the data do not pin it down."
-            : null;
+        var diagnosis = ScoringChecks.RepeatFitDiagnosis(summaries, value, converged, m, ["r", "alpha", "s", "beta"]);
         return new ParetoNbdFit(parameters, -value, diagnosis is null, iterations, summaries.Count) { Diagnosis = diagnosis };
-
-        static string? AtEdge(Vector<double> logs)
-        {
-            string[] names = ["r", "alpha", "s", "beta"];
-            for (var k = 0; k < logs.Count; k++)
-            {
-                if (Math.Abs(logs[k]) > 14.9)
-                {
-                    return names[k];
-                }
-            }
-
-            return null;
-        }
-
-        static string Format(ParetoNbdParameters p) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"r {p.R:G4}, alpha {p.Alpha:G4}, s {p.S:G4}, beta {p.Beta:G4}");
     }
 
     /// <summary>

@@ -11,11 +11,7 @@ public class BgNbdTests
 {
     private static readonly BgNbdParameters Published = new(0.243, 4.414, 0.793, 2.426);
 
-    private static List<RepeatSummary> CdnowSummary() =>
-        File.ReadLines(SharedData.PathOf("cdnow/cdnow_customers_summary.csv")).Skip(1)
-            .Select(l => l.Split(','))
-            .Select(f => new RepeatSummary(MemberId.From(f[0]), int.Parse(f[1], CultureInfo.InvariantCulture), double.Parse(f[2], CultureInfo.InvariantCulture), double.Parse(f[3], CultureInfo.InvariantCulture)))
-            .ToList();
+    private static List<RepeatSummary> CdnowSummary() => SharedData.CdnowSummary();
 
     [SharedDataFact]
     public void Fit_Cdnow_ReproducesThePublishedParametersAndLogLikelihood()

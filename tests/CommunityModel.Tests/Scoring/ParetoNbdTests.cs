@@ -17,11 +17,7 @@ public class ParetoNbdTests
 {
     private static readonly ParetoNbdParameters Cdnow = new(0.55, 10.58, 0.61, 11.67);
 
-    private static List<RepeatSummary> CdnowSummary() =>
-        File.ReadLines(SharedData.PathOf("cdnow/cdnow_customers_summary.csv")).Skip(1)
-            .Select(l => l.Split(','))
-            .Select(f => new RepeatSummary(MemberId.From(f[0]), int.Parse(f[1], CultureInfo.InvariantCulture), double.Parse(f[2], CultureInfo.InvariantCulture), double.Parse(f[3], CultureInfo.InvariantCulture)))
-            .ToList();
+    private static List<RepeatSummary> CdnowSummary() => SharedData.CdnowSummary();
 
     [SharedDataFact]
     public void Fit_Cdnow_ReproducesThePublishedParameters()
