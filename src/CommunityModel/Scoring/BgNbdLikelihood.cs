@@ -22,6 +22,14 @@ internal sealed class BgNbdLikelihood
     private readonly double[] _psiRx;
     private readonly double[] _psiBx;
     private readonly double[] _psiAbx;
+    private readonly int[] _tIndex;
+    private readonly int[] _txIndex;
+    private readonly double[] _distinctT;
+    private readonly double[] _distinctTx;
+    private readonly double[] _lnAT;
+    private readonly double[] _invAT;
+    private readonly double[] _lnATx;
+    private readonly double[] _invATx;
 
     public BgNbdLikelihood(IReadOnlyList<RepeatSummary> summaries)
     {
@@ -62,6 +70,15 @@ internal sealed class BgNbdLikelihood
             _xIndex[i] = slot[x];
         }
 
+        // Times repeat across customers (whole days since a first purchase in a few months), so ln(alpha + T) and
+        // ln(alpha + t_x) are taken once per distinct time in each evaluation instead of once per row.
+        (_tIndex, _distinctT) = Distinct(_t);
+        (_txIndex, _distinctTx) = Distinct(_tx);
+        _lnAT = new double[_distinctT.Length];
+        _invAT = new double[_distinctT.Length];
+        _lnATx = new double[_distinctTx.Length];
+        _invATx = new double[_distinctTx.Length];
+
         var d = _distinctX.Length;
         _lgRx = new double[d];
         _lgBx = new double[d];
@@ -69,6 +86,26 @@ internal sealed class BgNbdLikelihood
         _psiRx = new double[d];
         _psiBx = new double[d];
         _psiAbx = new double[d];
+    }
+
+    private static (int[] Index, double[] Values) Distinct(double[] values)
+    {
+        var slot = new Dictionary<double, int>();
+        var index = new int[values.Length];
+        var distinct = new List<double>();
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!slot.TryGetValue(values[i], out var k))
+            {
+                k = distinct.Count;
+                slot[values[i]] = k;
+                distinct.Add(values[i]);
+            }
+
+            index[i] = k;
+        }
+
+        return (index, [.. distinct]);
     }
 
     /// <summary>Distinct rows.</summary>
@@ -97,6 +134,18 @@ internal sealed class BgNbdLikelihood
 
         var lnAlpha = Math.Log(alpha);
         var lnA = Math.Log(a);
+        for (var j = 0; j < _distinctT.Length; j++)
+        {
+            _lnAT[j] = Math.Log(alpha + _distinctT[j]);
+            _invAT[j] = 1 / (alpha + _distinctT[j]);
+        }
+
+        for (var j = 0; j < _distinctTx.Length; j++)
+        {
+            _lnATx[j] = Math.Log(alpha + _distinctTx[j]);
+            _invATx[j] = 1 / (alpha + _distinctTx[j]);
+        }
+
         double ll = 0, gr = 0, galpha = 0, ga = 0, gb = 0;
         for (var i = 0; i < _x.Length; i++)
         {
@@ -104,7 +153,7 @@ internal sealed class BgNbdLikelihood
             var x = _x[i];
             var w = _w[i];
             var rx = r + x;
-            var lnAT = Math.Log(alpha + _t[i]);
+            var lnAT = _lnAT[_tIndex[i]];
             var a1 = -rx * lnAT;
             double lse, p1, p2, lnATx = 0, bx1 = 0;
             if (x == 0)
@@ -115,20 +164,20 @@ internal sealed class BgNbdLikelihood
             }
             else
             {
-                lnATx = Math.Log(alpha + _tx[i]);
+                lnATx = _lnATx[_txIndex[i]];
                 bx1 = b + x - 1;
                 var a2 = lnA - Math.Log(bx1) - (rx * lnATx);
-                var max = Math.Max(a1, a2);
-                var e1 = Math.Exp(a1 - max);
-                var e2 = Math.Exp(a2 - max);
-                lse = max + Math.Log(e1 + e2);
-                p1 = e1 / (e1 + e2);
-                p2 = 1 - p1;
+
+                // ln(e^a1 + e^a2) with one exponential: the larger plus ln(1 + e^-(difference)).
+                var e = Math.Exp(-Math.Abs(a1 - a2));
+                lse = Math.Max(a1, a2) + double.LogP1(e);
+                var share = 1 / (1 + e);
+                (p1, p2) = a1 >= a2 ? (share, e * share) : (e * share, share);
             }
 
             ll += w * (_lgRx[k] - lgR + (r * lnAlpha) + lgAb + _lgBx[k] - lgB - _lgAbx[k] + lse);
             gr += w * (_psiRx[k] - psiR + lnAlpha - (p1 * lnAT) - (x == 0 ? 0 : p2 * lnATx));
-            galpha += w * ((r / alpha) - (p1 * rx / (alpha + _t[i])) - (x == 0 ? 0 : p2 * rx / (alpha + _tx[i])));
+            galpha += w * ((r / alpha) - (p1 * rx * _invAT[_tIndex[i]]) - (x == 0 ? 0 : p2 * rx * _invATx[_txIndex[i]]));
             ga += w * (psiAb - _psiAbx[k] + (x == 0 ? 0 : p2 / a));
             gb += w * (psiAb + _psiBx[k] - psiB - _psiAbx[k] - (x == 0 ? 0 : p2 / bx1));
         }
