@@ -40,6 +40,7 @@ public sealed class MembershipBook
     private readonly Dictionary<int, TierLock> _locks = [];
     private readonly Dictionary<int, List<TierGrant>> _grants = [];
     private ReferralTree _tree;
+    private Instant? _latestEvaluation;
     private int[] _earned;
     private long[] _since;
     private long[] _graceFrom;
@@ -160,8 +161,10 @@ public sealed class MembershipBook
     /// <param name="at">The evaluation instant; windows end there (excluded). For a period evaluation, the period's boundary.</param>
     /// <param name="kind">Upgrades only, or a period evaluation.</param>
     /// <returns>What changed.</returns>
+    /// <exception cref="InvalidInputException">With <see cref="EvaluationsMustMoveForwardRule"/> when <paramref name="at"/> is earlier than the book's latest evaluation (nothing changes).</exception>
     public EvaluationSummary Evaluate(MembershipFacts facts, Instant at, EvaluationKind kind = EvaluationKind.UpgradesOnly)
     {
+        MoveForward(at);
         Adopt(facts);
         var policy = PolicyAt(at);
         var evaluator = NewEvaluator(facts, policy, at);
@@ -191,7 +194,17 @@ public sealed class MembershipBook
             }
         }
 
+        _latestEvaluation = at;
         return new EvaluationSummary(at, kind, policy.Version, evaluated, ups, downs, changes.ToImmutable());
+    }
+
+    /// <summary>Refuses an evaluation earlier than the latest the book recorded (before anything changes).</summary>
+    private void MoveForward(Instant at)
+    {
+        if (_latestEvaluation is { } latest && at < latest)
+        {
+            throw new InvalidInputException(new EvaluationsMustMoveForwardRule(at, latest));
+        }
     }
 
     /// <summary>Evaluates one member and records the change, if any.</summary>
@@ -200,14 +213,17 @@ public sealed class MembershipBook
     /// <param name="at">The evaluation instant.</param>
     /// <param name="kind">Upgrades only, or a period evaluation.</param>
     /// <returns>The decision with its criteria.</returns>
+    /// <exception cref="InvalidInputException">With <see cref="EvaluationsMustMoveForwardRule"/> when <paramref name="at"/> is earlier than the book's latest evaluation (nothing changes).</exception>
     public TierDecision EvaluateMember(MembershipFacts facts, MemberId member, Instant at, EvaluationKind kind = EvaluationKind.UpgradesOnly)
     {
+        MoveForward(at);
         Adopt(facts);
         var m = Index(member);
         var policy = PolicyAt(at);
         var outcome = Decide(NewEvaluator(facts, policy, at), facts, m, at, kind, explain: true);
         var decision = ToDecision(member, at, policy, outcome);
         Apply(m, outcome, at, policy);
+        _latestEvaluation = at;
         return decision;
     }
 

@@ -190,3 +190,16 @@ public sealed record PolicyVersionsMustShareTiersRule(string Version) : IBusines
     /// <inheritdoc />
     public string Message => $"Policy version '{Version}' has other tiers than the first version; versions may change conditions and rules, not the tier list.";
 }
+
+/// <summary>A book's evaluations move forward in time: none may be earlier than the latest one it recorded.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
+/// <param name="At">The instant asked for.</param>
+/// <param name="Latest">The latest evaluation the book recorded.</param>
+public sealed record EvaluationsMustMoveForwardRule(Instant At, Instant Latest) : IBusinessRule
+{
+    /// <inheritdoc />
+    public string Code => "membership.evaluation.earlier";
+
+    /// <inheritdoc />
+    public string Message => $"An evaluation at {At} is earlier than the book's latest, at {Latest}: a member's tier history cannot go back in time. Evaluate at {Latest} or later (the same instant again changes nothing).";
+}

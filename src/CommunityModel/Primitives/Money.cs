@@ -31,6 +31,12 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
     /// <exception cref="ArgumentException">The value has more decimals than the currency's minor unit.</exception>
     public static Money OfMajor(decimal major, Currency currency)
     {
+        // Beyond a long's range in minor units the product may also pass decimal's: refuse both the same way.
+        if (Math.Abs(major) > (decimal)long.MaxValue / currency.MinorPerMajor * 2)
+        {
+            throw new InvalidInputException(new MoneyOverflowRule("OfMajor"));
+        }
+
         var scaled = major * currency.MinorPerMajor;
         if (scaled != decimal.Truncate(scaled))
         {
@@ -186,7 +192,9 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
             var exact = abs * weights[i];
             var q = exact / total;
             remainders[i] = exact - (q * total);
-            parts[i] = (long)q;
+
+            // Only long.MinValue given whole to one weight reaches 2^63: it stays long.MinValue (not negated below).
+            parts[i] = q > long.MaxValue ? long.MinValue : (long)q;
             given += q;
         }
 
@@ -236,7 +244,7 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
         {
             for (var i = 0; i < parts.Length; i++)
             {
-                parts[i] = -parts[i];
+                parts[i] = parts[i] == long.MinValue ? long.MinValue : -parts[i];
             }
         }
     }

@@ -54,6 +54,11 @@ public readonly record struct Rate : IComparable<Rate>
     /// <exception cref="ArgumentException">The percentage is negative, too large, or finer than one part per million.</exception>
     public static Rate FromPercent(decimal percent)
     {
+        if (percent < 0 || percent > MaxPartsPerMillion / 10_000m)
+        {
+            throw new ArgumentOutOfRangeException(nameof(percent), percent, $"A rate must be between 0% and {MaxPartsPerMillion / 10_000}%.");
+        }
+
         var ppm = percent * 10_000m;
         if (ppm != decimal.Truncate(ppm))
         {
@@ -82,7 +87,13 @@ public readonly record struct Rate : IComparable<Rate>
             throw new ArgumentException($"{numerator}/{denominator} is not exact in parts per million.", nameof(denominator));
         }
 
-        return FromPartsPerMillion((long)(scaled / denominator));
+        var ppm = scaled / denominator;
+        if (ppm > MaxPartsPerMillion)
+        {
+            throw new ArgumentOutOfRangeException(nameof(numerator), numerator, $"{numerator}/{denominator} is above the largest rate ({MaxPartsPerMillion / 10_000}%).");
+        }
+
+        return FromPartsPerMillion((long)ppm);
     }
 
     /// <summary>The rate as a percentage.</summary>

@@ -155,7 +155,10 @@ public sealed class ReferralTree
     /// <summary>The member at a dense index.</summary>
     /// <param name="index">0..<see cref="Count"/>-1.</param>
     /// <returns>The member.</returns>
-    public MemberId MemberAt(int index) => _ids[index];
+    /// <exception cref="ArgumentOutOfRangeException">The index is not a member's.</exception>
+    public MemberId MemberAt(int index) => index >= 0 && index < _ids.Length
+        ? _ids[index]
+        : throw new ArgumentOutOfRangeException(nameof(index), index, $"The tree has members 0 to {_ids.Length - 1}.");
 
     /// <summary>The dense index of a member.</summary>
     /// <param name="member">A member of the tree (another id: <see cref="KeyNotFoundException"/>, or false from <c>TryGetIndex</c>).</param>

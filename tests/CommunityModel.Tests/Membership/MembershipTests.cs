@@ -149,6 +149,32 @@ public class MembershipTests
     }
 
     [Fact]
+    public void Evaluate_EarlierThanTheLatestEvaluation_IsRefused_AndChangesNothing()
+    {
+        // Day 5, then day 400, then day 6 used to give a history that went back in time and a final tier from day 6.
+        var tree = Tree(("mom-li", null), ("f1", "mom-li"));
+        var orders = new List<Order> { Buy("o1", "mom-li", ProductId.From("diaper-trial"), 1_990, Day(1, 2)), Buy("o2", "mom-li", ProductId.From("member-card"), 39_900, Day(1, 3)) };
+        var facts = MembershipFacts.Build(tree, Currency.CNY, orders);
+        var book = MembershipBook.Create(tree, BabyStorePolicy());
+        book.Evaluate(facts, Day(1, 5));
+        var later = Local(2027, 2, 5);
+        book.Evaluate(facts, later, EvaluationKind.Period);
+        var tier = book.TierOf(MemberId.From("mom-li"));
+        var history = book.History(MemberId.From("mom-li")).Count;
+
+        var e = Assert.Throws<InvalidInputException>(() => book.Evaluate(facts, Day(1, 6), EvaluationKind.Period));
+        var rule = Assert.IsType<EvaluationsMustMoveForwardRule>(e.Rule);
+        Assert.Equal((Day(1, 6), later), (rule.At, rule.Latest));
+        Assert.Equal("membership.evaluation.earlier", e.Code);
+        Assert.Throws<InvalidInputException>(() => book.EvaluateMember(facts, MemberId.From("mom-li"), Day(1, 6)));
+        Assert.Equal(tier, book.TierOf(MemberId.From("mom-li")));
+        Assert.Equal(history, book.History(MemberId.From("mom-li")).Count);
+
+        // The same instant again is allowed (and changes nothing).
+        Assert.Empty(book.Evaluate(facts, later, EvaluationKind.Period).Changes);
+    }
+
+    [Fact]
     public void Explain_TwoWaysUp_SaysTheDistanceInWords()
     {
         var policy = new MembershipPolicy
