@@ -155,7 +155,7 @@ public sealed class CommissionRun
     {
         public int Count => run.Batch.Count;
 
-        public OrderCommission this[int index] => (uint)index < (uint)Count
+        public OrderCommission this[int index] => unchecked((uint)index < (uint)Count)
             ? run.OrderAt(index)
             : throw new ArgumentOutOfRangeException(nameof(index), index, $"The run has {Count} orders.");
 

@@ -86,8 +86,8 @@ public sealed class OrderBatch
     public Instant PaidAtOf(int row) => Instant.FromUnixTimeTicks(PaidAtTicks[row]);
 
     /// <summary>
-    /// Builds a batch, checking every order: known buyer, one currency, amount not negative, quantity at
-    /// least 1, no duplicate id. All problems are reported at once and nothing is built.
+    /// Builds a batch, checking every order: known buyer, paid when or after the buyer joined, one currency,
+    /// amount not negative, quantity at least 1, no duplicate id. All problems are reported at once and nothing is built.
     /// </summary>
     /// <param name="tree">The referral tree.</param>
     /// <param name="currency">The currency every order must be in.</param>
@@ -130,6 +130,11 @@ public sealed class OrderBatch
                 problems.Add(new OrderProblem(i, o.Id, "order.buyer.unknown", $"buyer '{o.Buyer}' is not a member"));
             }
 
+            else if (o.PaidAt < tree.JoinedAtIndex(buyer[i]))
+            {
+                problems.Add(BeforeJoin(i, o.Id, o.Buyer, o.PaidAt, tree.JoinedAtIndex(buyer[i])));
+            }
+
             if (o.Amount.Currency != currency)
             {
                 problems.Add(new OrderProblem(i, o.Id, "order.currency.mismatch", $"amount {o.Amount} is not in {currency}"));
@@ -163,6 +168,10 @@ public sealed class OrderBatch
         return new OrderBatch(tree, currency, ids, buyer, amount, product, [.. products], quantity, paid);
     }
 
+    /// <summary>The problem of an order paid before its buyer joined: commissions follow the referral tree as it stood, and the buyer was not in it yet.</summary>
+    internal static OrderProblem BeforeJoin(int index, OrderId? id, MemberId buyer, Instant paidAt, Instant joinedAt)
+        => new(index, id, "order.before-join", $"paid at {paidAt}, before the buyer '{buyer}' joined at {joinedAt}");
+
     /// <summary>A batch over columns that the caller hands over (checked by the caller, not copied).</summary>
     internal static OrderBatch FromOwnedColumns(ReferralTree tree, Currency currency, OrderId[]? ids, int[] buyer, long[] amount, int[] product, ProductId[] products, int[] quantity, long[] paidAtTicks)
         => new(tree, currency, ids, buyer, amount, product, products, quantity, paidAtTicks);
@@ -191,9 +200,13 @@ public sealed class OrderBatch
         var paid = new long[paidAt.Length];
         for (var i = 0; i < buyerIndex.Length; i++)
         {
-            if ((uint)buyerIndex[i] >= (uint)tree.Count)
+            if (unchecked((uint)buyerIndex[i] >= (uint)tree.Count))
             {
                 problems.Add(new OrderProblem(i, null, "order.buyer.unknown", $"buyer index {buyerIndex[i]} is outside the tree"));
+            }
+            else if (paidAt[i] < tree.JoinedAtIndex(buyerIndex[i]))
+            {
+                problems.Add(BeforeJoin(i, null, tree.MemberAt(buyerIndex[i]), paidAt[i], tree.JoinedAtIndex(buyerIndex[i])));
             }
 
             if (amountMinor[i] < 0)

@@ -235,10 +235,21 @@ public sealed class OrderBatchBuilder
 
     /// <summary>Builds the batch. The builder must not be used afterwards.</summary>
     /// <returns>The batch.</returns>
-    /// <exception cref="InvalidInputException">With <see cref="OrderBatchMustBeValidRule"/> listing every repeated id added with <see cref="AddWithId"/>.</exception>
+    /// <exception cref="InvalidInputException">With <see cref="OrderBatchMustBeValidRule"/> listing every repeated id added with <see cref="AddWithId"/> and every order paid before its buyer joined (<c>order.before-join</c>).</exception>
     public OrderBatch Build()
     {
-        if (_checkAtBuild && RepeatedIds() is { Count: > 0 } problems)
+        var problems = _checkAtBuild ? RepeatedIds() : [];
+        for (var i = 0; i < _count; i++)
+        {
+            // One pass over the join instants (8 bytes a member, in the cache for a million members) rather than a
+            // lookup per added order.
+            if (_paid[i] < _tree.JoinedAtIndex(_buyer[i]).ToUnixTimeTicks())
+            {
+                problems.Add(OrderBatch.BeforeJoin(i, _ids?[i], _tree.MemberAt(_buyer[i]), Instant.FromUnixTimeTicks(_paid[i]), _tree.JoinedAtIndex(_buyer[i])));
+            }
+        }
+
+        if (problems.Count > 0)
         {
             throw new InvalidInputException(new OrderBatchMustBeValidRule(problems));
         }
@@ -349,7 +360,7 @@ public sealed class OrderBatchBuilder
 
     private void Append(int buyerIndex, ReadOnlySpan<char> product, long amountMinor, Instant paidAt, int quantity)
     {
-        if ((uint)buyerIndex >= (uint)_tree.Count)
+        if (unchecked((uint)buyerIndex >= (uint)_tree.Count))
         {
             throw new ArgumentOutOfRangeException(nameof(buyerIndex), buyerIndex, $"The tree has {_tree.Count} members.");
         }

@@ -933,7 +933,7 @@ public sealed class PayoutLedger
     {
         public int Count => (end < 0 ? ledger._flags.Count : end) - start;
 
-        public LedgerEntry this[int index] => (uint)index < (uint)Count
+        public LedgerEntry this[int index] => unchecked((uint)index < (uint)Count)
             ? ledger.EntryAt(start + index)
             : throw new ArgumentOutOfRangeException(nameof(index), index, $"The view has {Count} entries.");
 

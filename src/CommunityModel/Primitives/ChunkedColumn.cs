@@ -31,7 +31,7 @@ internal sealed class ChunkedColumn<T>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
-            if ((uint)index >= (uint)_count)
+            if (unchecked((uint)index >= (uint)_count))
             {
                 ThrowOutOfRange(index);
             }
@@ -48,7 +48,7 @@ internal sealed class ChunkedColumn<T>
         // The common case touches only the last chunk: one bounds check and one store.
         var tail = _tail;
         var used = _tailUsed;
-        if ((uint)used < (uint)tail.Length)
+        if (unchecked((uint)used < (uint)tail.Length))
         {
             tail[used] = value;
             _tailUsed = used + 1;

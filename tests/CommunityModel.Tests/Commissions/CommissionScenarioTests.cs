@@ -12,7 +12,7 @@ public class CommissionScenarioTests
 
     private static ReferralTree Chain(params string[] topDown)
     {
-        var records = topDown.Select((m, i) => new JoinRecord(MemberId.From(m), i == 0 ? (MemberId?)null : new MemberId(topDown[i - 1]), T0 + Duration.FromHours(i)));
+        var records = topDown.Select((m, i) => new JoinRecord(MemberId.From(m), i == 0 ? (MemberId?)null : new MemberId(topDown[i - 1]), T0 - Duration.FromHours(topDown.Length - i)));
         return ReferralTree.Build(records);
     }
 
@@ -197,6 +197,33 @@ public class CommissionScenarioTests
             new[] { "order.amount.negative", "order.buyer.unknown", "order.currency.mismatch", "order.duplicate", "order.quantity.range" },
             rule.Problems.Select(p => p.Code).Order(StringComparer.Ordinal));
         Assert.Equal([0, 1, 1, 2, 2], rule.Problems.Select(p => p.Row).Order());
+    }
+
+    [Fact]
+    public void OrdersPaidBeforeTheBuyerJoined_AreRefused_EveryOneAtOnce_OnEveryPath()
+    {
+        // x joined an hour before T0: orders at T0 - 2h and T0 - 3h are before it; the one at T0 is fine.
+        var tree = Chain("u", "x");
+        var engine = new CommissionEngine(TwoLevelFenXiao());
+        Order At(string id, Instant at) => new(OrderId.From(id), MemberId.From("x"), ProductId.From("box"), Money.Parse("CNY 100.00"), at);
+        var ex = Assert.Throws<InvalidInputException>(() => engine.Run(MemberStatuses.Uniform(tree), [At("ok", T0), At("early1", T0 - Duration.FromHours(2)), At("early2", T0 - Duration.FromHours(3))]));
+        var rule = Assert.IsType<OrderBatchMustBeValidRule>(ex.Rule);
+        Assert.Equal([("order.before-join", 1), ("order.before-join", 2)], rule.Problems.Select(p => (p.Code, p.Row)));
+        Assert.Contains("before the buyer 'x' joined", rule.Problems[0].Detail, StringComparison.Ordinal);
+
+        var x = tree.IndexOf(MemberId.From("x"));
+        var columns = Assert.Throws<InvalidInputException>(() => OrderBatch.FromColumns(tree, Currency.CNY, ProductId.From("box"), [x, x], [100, 100], [T0, T0 - Duration.FromHours(2)]));
+        Assert.Equal([1], Assert.IsType<OrderBatchMustBeValidRule>(columns.Rule).Problems.Select(p => p.Row));
+
+        var builder = new OrderBatchBuilder(tree, Currency.CNY);
+        builder.Add(x, "box", 100, T0);
+        builder.Add(x, "box", 100, T0 - Duration.FromHours(2));
+        var built = Assert.Throws<InvalidInputException>(builder.Build);
+        Assert.Equal(["order.before-join"], Assert.IsType<OrderBatchMustBeValidRule>(built.Rule).Problems.Select(p => p.Code));
+
+        // A buyer index below zero is out of range, not an arithmetic overflow.
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OrderBatchBuilder(tree, Currency.CNY).Add(-1, "box", 100, T0));
+        Assert.Equal("order.buyer.unknown", Assert.IsType<OrderBatchMustBeValidRule>(Assert.Throws<InvalidInputException>(() => OrderBatch.FromColumns(tree, Currency.CNY, ProductId.From("box"), [-1], [100], [T0])).Rule).Problems[0].Code);
     }
 
     [Fact]
