@@ -90,7 +90,11 @@ public sealed class GroupState
         if (e is MessagePosted message)
         {
             // The hot path: one member lookup, no pattern match over every event type.
-            ArgumentNullException.ThrowIfNull(message.Text);
+            if (message.Text is null)
+            {
+                return Invalid("group.event.no-text", "a message needs its text (empty for a picture or sticker), not null");
+            }
+
             if (!_members.TryGetValue(message.Author, out var author))
             {
                 return Invalid("group.event.not-a-member", $"'{message.Author}' is not a member of the group");
@@ -131,20 +135,31 @@ public sealed class GroupState
 
     private (string Code, string Message)? Check(GroupEvent e)
     {
-        (string, string)? NotMember(MemberId id) => _members.ContainsKey(id) ? null : ("group.event.not-a-member", $"'{id}' is not a member of the group");
+        (string, string)? NotMember(MemberId id) => id.IsDefault ? ("group.event.no-member", "the event names no member (default(MemberId))")
+            : _members.ContainsKey(id) ? null : ("group.event.not-a-member", $"'{id}' is not a member of the group");
         switch (e)
         {
             case MessagePosted m:
-                ArgumentNullException.ThrowIfNull(m.Text);
+                if (m.Text is null)
+                {
+                    return ("group.event.no-text", "a message needs its text (empty for a picture or sticker), not null");
+                }
+
                 return NotMember(m.Author) ?? (m.MessageId is { } id && _messageAuthors.ContainsKey(id) ? ("group.event.message-id-repeated", $"message id '{id}' was used before") : null);
             case MemberLeft l: return NotMember(l.Member);
             case RedPacketSent r: return NotMember(r.Sender) ?? (r.Count < 1 ? ("group.event.red-packet-shares", $"a red packet needs at least one share; got {r.Count}") : null);
             case CheckedIn c: return NotMember(c.Member);
             case RoleChanged rc: return NotMember(rc.Member);
-            case MemberAdded a: return _members.ContainsKey(a.Member) ? ("group.event.already-a-member", $"'{a.Member}' is already a member") : null;
+            case MemberAdded a:
+                return a.Member.IsDefault ? ("group.event.no-member", "a member added needs an id (default(MemberId) names nobody)")
+                    : _members.ContainsKey(a.Member) ? ("group.event.already-a-member", $"'{a.Member}' is already a member") : null;
             case JoinRequested j: return j.Facts is null ? ("group.event.no-facts", "a join request needs the candidate's facts") : null;
             case PolicyChanged pc:
-                ArgumentNullException.ThrowIfNull(pc.Policy);
+                if (pc.Policy is null)
+                {
+                    return ("group.event.policy-invalid", "a policy change needs the new policy, not null");
+                }
+
                 var problems = pc.Policy.Validate();
                 if (problems.Count > 0)
                 {

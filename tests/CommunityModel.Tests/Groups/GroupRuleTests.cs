@@ -53,6 +53,23 @@ public class GroupRuleTests
     }
 
     [Fact]
+    public void EventsWithoutTheirSubject_AreInvalidOutcomesWithCodes_NotExceptions()
+    {
+        var g = WithMembers(StoreGroup(), "mama-li");
+        var noText = g.Apply(new MessagePosted(At(1), MemberId.From("mama-li"), null!));
+        Assert.Equal((GroupEventStatus.Invalid, "group.event.no-text"), (noText.Status, noText.ErrorCode));
+        var nobody = g.Apply(new MemberAdded(At(1), default));
+        Assert.Equal((GroupEventStatus.Invalid, "group.event.no-member"), (nobody.Status, nobody.ErrorCode));
+        var left = g.Apply(new MemberLeft(At(1), default));
+        Assert.Equal("group.event.no-member", left.ErrorCode);
+        var noPolicy = g.Apply(new PolicyChanged(At(1), null!));
+        Assert.Equal("group.event.policy-invalid", noPolicy.ErrorCode);
+
+        // The group is unchanged: the member still posts normally.
+        Assert.NotEqual(GroupEventStatus.Invalid, g.Apply(new MessagePosted(At(2), MemberId.From("mama-li"), "宝宝几个月了?")).Status);
+    }
+
+    [Fact]
     public void AdByANewMember_IsWarnedThenRemoved()
     {
         var g = WithMembers(StoreGroup(), "newbie", "mama-li");
