@@ -85,6 +85,12 @@ public static partial class CliApp
             stderr.WriteLine($"community: {e.Message}");
             return 2;
         }
+        catch (InvalidInputException e)
+        {
+            // A rule the files break as a whole (a sum beyond 64 bits, ...): the library's own words and code.
+            stderr.WriteLine($"community: the input breaks a rule: {string.Join("; ", e.Problems.Select(p => $"{p.Message} [{p.Code}]"))}");
+            return 2;
+        }
     }
 
     private static int Help(TextWriter stdout)

@@ -67,8 +67,11 @@ public sealed partial class CommissionEngine
     /// <param name="batch">The orders, over the same tree.</param>
     /// <param name="trace">Keep the uplines passed over, and why.</param>
     /// <returns>The run.</returns>
+    /// <exception cref="InvalidInputException">With <see cref="MoneyOverflowRule"/> when a sum (sales, an earner's total, the total paid) passes 64-bit minor units.</exception>
+    public CommissionRun Run(MemberStatuses statuses, OrderBatch batch, bool trace) => WithinRange(() => RunCore(statuses, batch, trace));
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public CommissionRun Run(MemberStatuses statuses, OrderBatch batch, bool trace)
+    private CommissionRun RunCore(MemberStatuses statuses, OrderBatch batch, bool trace)
     {
         var calc = new Calculator(Plan, statuses, batch, trace);
         var totals = new long[statuses.Tree.Count];
@@ -159,10 +162,33 @@ public sealed partial class CommissionEngine
     /// <param name="batch">The orders, over the same tree.</param>
     /// <param name="options">How the run may use the machine; the totals never depend on it.</param>
     /// <returns>The totals.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <exception cref="InvalidInputException">With <see cref="MoneyOverflowRule"/> when a sum (sales, an earner's total, the total paid) passes 64-bit minor units.</exception>
     public CommissionTotals RunTotals(MemberStatuses statuses, OrderBatch batch, CommissionRunOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        return WithinRange(() => RunTotalsCore(statuses, batch, options));
+    }
+
+    /// <summary>Runs a computation whose sums are checked: an overflow on any thread is the money-overflow rule, not an arithmetic exception.</summary>
+    private static T WithinRange<T>(Func<T> run)
+    {
+        try
+        {
+            return run();
+        }
+        catch (OverflowException)
+        {
+            throw new InvalidInputException(new MoneyOverflowRule("the run's sums (sales, an earner's total or the total paid)"));
+        }
+        catch (AggregateException e) when (e.Flatten().InnerExceptions.All(x => x is OverflowException))
+        {
+            throw new InvalidInputException(new MoneyOverflowRule("the run's sums (sales, an earner's total or the total paid)"));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private CommissionTotals RunTotalsCore(MemberStatuses statuses, OrderBatch batch, CommissionRunOptions options)
+    {
         var calc = new Calculator(Plan, statuses, batch, trace: false);
         if (!options.ForceOrderByOrder && statuses.Tree.Count > 0 && calc.ByBuyerRates() is { } rates)
         {

@@ -404,6 +404,11 @@ public sealed class PayoutLedger
     /// <returns>The result.</returns>
     public LedgerResult Refund(RefundId refund, OrderId order, Money amount, Instant at)
     {
+        if (refund.IsDefault)
+        {
+            return LedgerResult.Reject("ledger.refund.no-id", "A refund needs its id (default(RefundId) names none), so that applying it twice is caught; nothing was changed.");
+        }
+
         if (_refundIndex.ContainsKey(refund))
         {
             return LedgerResult.Reject("ledger.refund.duplicate", $"Refund {refund} was already applied; nothing was changed.");

@@ -105,6 +105,20 @@ public sealed class CliTests() : CliTestBase("community-cli-")
     }
 
     [Fact]
+    public void Commissions_WhoseSumsPass64Bits_ExitTwoWithTheRule_AndWriteNothing()
+    {
+        var members = Path.Combine(Dir, "big-members.csv");
+        var orders = Path.Combine(Dir, "big-orders.csv");
+        File.WriteAllText(members, "member_id,sponsor_id,joined_at\nu,,2026-01-01T00:00:00+08:00\nx,u,2026-01-01T00:00:00+08:00\n");
+        File.WriteAllText(orders, "order_id,buyer_id,product_id,amount,currency,paid_at\no1,x,box,92233720368547758.00,CNY,2026-02-01T00:00:00+08:00\no2,x,box,92233720368547758.00,CNY,2026-02-01T00:00:00+08:00\n");
+        var outPath = Path.Combine(Dir, "big-payouts.csv");
+        var (code, _, err) = Run("commissions", "--plan", Config("plan-two-level.json"), "--members", members, "--orders", orders, "--out", outPath);
+        Assert.Equal(2, code);
+        Assert.Contains("[money.overflow]", err, StringComparison.Ordinal);
+        Assert.False(File.Exists(outPath));
+    }
+
+    [Fact]
     public void ScorePareto_OnTheShippedCdnowSample_ReproducesThePublishedFit_FromTheFileAsItShips()
     {
         var sample = Path.Combine(RepoRoot.Path, "samples", "data", "cdnow", "CDNOW_sample.txt");

@@ -227,6 +227,32 @@ public class CommissionScenarioTests
     }
 
     [Fact]
+    public void SumsBeyond64Bits_AreAMoneyOverflow_OnEveryPath()
+    {
+        var tree = Chain("u", "x");
+        var engine = new CommissionEngine(TwoLevelFenXiao());
+        Order Big(string id) => new(OrderId.From(id), MemberId.From("x"), ProductId.From("box"), Money.OfMinor(long.MaxValue - 5, Currency.CNY), T0);
+        var batch = OrderBatch.Create(tree, Currency.CNY, [Big("o1"), Big("o2")]);
+        Assert.IsType<MoneyOverflowRule>(Assert.Throws<InvalidInputException>(() => engine.Run(MemberStatuses.Uniform(tree), batch)).Rule);
+        Assert.IsType<MoneyOverflowRule>(Assert.Throws<InvalidInputException>(() => engine.RunTotals(MemberStatuses.Uniform(tree), batch)).Rule);
+        Assert.IsType<MoneyOverflowRule>(Assert.Throws<InvalidInputException>(() => engine.RunTotals(MemberStatuses.Uniform(tree), batch, new CommissionRunOptions { ForceOrderByOrder = true })).Rule);
+    }
+
+    [Fact]
+    public void ARefundWithoutAnId_IsRefused_AndChangesNothing()
+    {
+        var tree = Chain("u", "x");
+        var run = new CommissionEngine(TwoLevelFenXiao()).Run(MemberStatuses.Uniform(tree), [new Order(OrderId.From("o1"), MemberId.From("x"), ProductId.From("box"), Money.Parse("CNY 100.00"), T0)]);
+        var ledger = new PayoutLedger(Currency.CNY, Period.Zero, DateTimeZone.Utc);
+        Assert.True(ledger.Record(run).Accepted);
+        var before = ledger.NetOf(MemberId.From("u"));
+        var result = ledger.Refund(default, OrderId.From("o1"), Money.Parse("CNY 10.00"), T0 + Duration.FromDays(1));
+        Assert.False(result.Accepted);
+        Assert.Equal("ledger.refund.no-id", result.Code);
+        Assert.Equal(before, ledger.NetOf(MemberId.From("u")));
+    }
+
+    [Fact]
     public void PlanValidator_ReportsEveryProblemWithPathAndCode()
     {
         var bad = new CommissionPlanDefinition
