@@ -106,10 +106,37 @@ public sealed class OrderBatch
         var product = new int[n];
         var quantity = new int[n];
         var paid = new long[n];
-        var productIndex = new Dictionary<ProductId, int>();
+        var productIndex = new Dictionary<ProductId, int>(LongIdComparer.Instance);
         var products = new List<ProductId>();
         var seen = new HashSet<OrderId>();
         var problems = new List<OrderProblem>();
+
+        // A batch has few products, usually as the same few string instances: those are recognised by reference
+        // before any hashing, so a long product id is not hashed once per order.
+        var recent = new (string? Key, int Index)[8];
+        var next = 0;
+        int ProductIndex(ProductId id)
+        {
+            var key = id.Value;
+            foreach (var (k, index) in recent)
+            {
+                if (ReferenceEquals(k, key))
+                {
+                    return index;
+                }
+            }
+
+            if (!productIndex.TryGetValue(id, out var found))
+            {
+                found = productIndex[id] = products.Count;
+                products.Add(id);
+            }
+
+            recent[next] = (key, found);
+            next = (next + 1) % recent.Length;
+            return found;
+        }
+
         for (var i = 0; i < n; i++)
         {
             var o = list[i];
@@ -153,11 +180,7 @@ public sealed class OrderBatch
             amount[i] = o.Amount.MinorUnits;
             quantity[i] = o.Quantity;
             paid[i] = o.PaidAt.ToUnixTimeTicks();
-            if (!productIndex.TryGetValue(o.Product, out product[i]))
-            {
-                product[i] = productIndex[o.Product] = products.Count;
-                products.Add(o.Product);
-            }
+            product[i] = ProductIndex(o.Product);
         }
 
         if (problems.Count > 0)
@@ -225,5 +248,24 @@ public sealed class OrderBatch
         var quantity = new int[buyerIndex.Length];
         Array.Fill(quantity, 1);
         return new OrderBatch(tree, currency, null, buyerIndex.ToArray(), amountMinor.ToArray(), new int[buyerIndex.Length], [product], quantity, paid);
+    }
+}
+
+/// <summary>
+/// Product ids compared by content, hashed on their length and at most 64 characters from each end: a batch
+/// built again and again (the plan laws' searches) never hashes a long id whole. Equal ids still compare whole.
+/// </summary>
+internal sealed class LongIdComparer : IEqualityComparer<ProductId>
+{
+    public static readonly LongIdComparer Instance = new();
+
+    public bool Equals(ProductId x, ProductId y) => x == y;
+
+    public int GetHashCode(ProductId id)
+    {
+        var text = id.Value.AsSpan();
+        return text.Length <= 128
+            ? string.GetHashCode(text)
+            : HashCode.Combine(text.Length, string.GetHashCode(text[..64]), string.GetHashCode(text[^64..]));
     }
 }

@@ -59,16 +59,17 @@ public class CommissionParallelTests
     }
 
     [Fact]
-    public void AnOverflowOnAnotherThread_IsStillAnOverflowException()
+    public void AnOverflowOnAnotherThread_IsStillTheMoneyOverflowRule()
     {
-        // Sales of 200,000 orders of CNY 900 billion pass the 64-bit range; whichever thread passes it, the caller sees OverflowException.
+        // Sales of 200,000 orders of CNY 900 billion pass the 64-bit range; whichever thread passes it, the caller sees
+        // the money-overflow rule (it was a raw OverflowException before the guards of the reliability issue).
         var plan = CommissionScenarioTests.TwoLevelFenXiao();
         var tree = ReferralTree.Build([new JoinRecord(MemberId.From("A"), null, T0), new JoinRecord(MemberId.From("B"), MemberId.From("A"), T0 + Duration.FromHours(1))]);
         const int n = 200_000;
         var batch = OrderBatch.FromColumns(tree, Currency.CNY, ProductId.From("box"), Enumerable.Repeat(1, n).ToArray(), Enumerable.Repeat(90_000_000_000_000L, n).ToArray(), Enumerable.Repeat(T0 + Duration.FromDays(1), n).ToArray());
         var statuses = MemberStatuses.Uniform(tree);
-        Assert.Throws<OverflowException>(() => new CommissionEngine(plan).RunTotals(statuses, batch, new CommissionRunOptions { MaxDegreeOfParallelism = 2, ByBuyerChunkOrders = 1_000 }));
-        Assert.Throws<OverflowException>(() => new CommissionEngine(plan).RunTotals(statuses, batch, new CommissionRunOptions { ForceOrderByOrder = true }));
+        Assert.IsType<MoneyOverflowRule>(Assert.Throws<InvalidInputException>(() => new CommissionEngine(plan).RunTotals(statuses, batch, new CommissionRunOptions { MaxDegreeOfParallelism = 2, ByBuyerChunkOrders = 1_000 })).Rule);
+        Assert.IsType<MoneyOverflowRule>(Assert.Throws<InvalidInputException>(() => new CommissionEngine(plan).RunTotals(statuses, batch, new CommissionRunOptions { ForceOrderByOrder = true })).Rule);
     }
 
     [Fact]
