@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Frozen;
 using CommunityModel.Primitives;
 using FluentValidation;
@@ -121,6 +122,45 @@ public sealed class CommissionPlan
     internal int PeerMaxUplines { get; }
 
     internal CompiledProduct[] Products { get; }
+
+    /// <summary>
+    /// Figures every run needs and that only depend on the plan: the largest rate in parts per million, the largest
+    /// fixed amount of any product, and per differential rank whether some product pays it a fixed amount. Computed
+    /// once per plan (a plan with 100,000 product rules is run thousands of times by its law checks).
+    /// </summary>
+    internal (long MaxPpm, long MaxFixed, bool[] FixedByRank) RunBounds => (_runBounds ??= ComputeRunBounds()).Value;
+
+    // A reference (its write is atomic): threads that race compute the same figures, and one of them is kept.
+    private StrongBox<(long, long, bool[])>? _runBounds;
+
+    private StrongBox<(long, long, bool[])> ComputeRunBounds()
+    {
+        var maxPpm = Math.Max(1, new[] { RebatePpm, PeerPpm, DifferentialPpm?.Max() ?? 0 }
+            .Concat(LevelDefaultPpm).Concat(LevelPpmByRank.SelectMany(r => r)).Max());
+        long maxFixed = 1;
+        var fixedByRank = new bool[DifferentialRankCount];
+        foreach (var p in Products)
+        {
+            foreach (var v in p.FixedByLevel ?? [])
+            {
+                maxFixed = Math.Max(maxFixed, v);
+            }
+
+            if (p.FixedByRank is { } byRank)
+            {
+                for (var r = 0; r < byRank.Length; r++)
+                {
+                    maxFixed = Math.Max(maxFixed, byRank[r]);
+                    if (r < fixedByRank.Length && byRank[r] > 0)
+                    {
+                        fixedByRank[r] = true;
+                    }
+                }
+            }
+        }
+
+        return new((maxPpm, maxFixed, fixedByRank));
+    }
 
     internal long CapPpm { get; }
 

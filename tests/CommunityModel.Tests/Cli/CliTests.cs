@@ -132,6 +132,25 @@ public sealed class CliTests() : CliTestBase("community-cli-")
     }
 
     [Fact]
+    public void PlanCheck_WithAHundredThousandProductRules_RunsLikeAnyOtherPlan()
+    {
+        // It took 32 s: every run of the law checks went over every product rule to bound its arithmetic.
+        var plan = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Config("plan-two-level.json")))!;
+        var products = new System.Text.Json.Nodes.JsonArray();
+        for (var i = 0; i < 100_000; i++)
+        {
+            products.Add(new System.Text.Json.Nodes.JsonObject { ["product"] = $"p{i}", ["commissionable"] = i % 2 == 0 });
+        }
+
+        plan["products"] = products;
+        var path = Path.Combine(Dir, "many-products-plan.json");
+        File.WriteAllText(path, plan.ToJsonString());
+        var (code, output, _) = Run("plan", "check", path, "--json");
+        Assert.Equal(0, code);
+        Assert.Contains("\"hasErrors\":false", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ScorePareto_OnTheShippedCdnowSample_ReproducesThePublishedFit_FromTheFileAsItShips()
     {
         var sample = Path.Combine(RepoRoot.Path, "samples", "data", "cdnow", "CDNOW_sample.txt");

@@ -91,7 +91,7 @@ public sealed partial class CommissionEngine
             {
                 for (var r = 0; r < plan.DifferentialRankCount; r++)
                 {
-                    _diffEligibleRank[r] = dppm[r] > 0 || plan.Products.Any(p => p.FixedByRank is { } f && f[r] > 0);
+                    _diffEligibleRank[r] = dppm[r] > 0 || plan.RunBounds.FixedByRank[r];
                 }
             }
 
@@ -101,9 +101,7 @@ public sealed partial class CommissionEngine
             _rebateRequiresActive = plan.Definition.RebateRequiresActive;
 
             // Bounds under which every numerator (amount x ppm, or fixed x quantity x 10^6) fits in 64 bits.
-            var maxPpm = Math.Max(1, new[] { plan.RebatePpm, plan.PeerPpm, plan.DifferentialPpm?.Max() ?? 0 }
-                .Concat(plan.LevelDefaultPpm).Concat(plan.LevelPpmByRank.SelectMany(r => r)).Max());
-            var maxFixed = Math.Max(1, plan.Products.SelectMany(p => (p.FixedByLevel ?? []).Concat(p.FixedByRank ?? [])).DefaultIfEmpty(0).Max());
+            var (maxPpm, maxFixed, _) = plan.RunBounds;
             _safeAmount = long.MaxValue / maxPpm;
             _safeQuantity = long.MaxValue / Million / maxFixed;
             _epochStarts = statuses.Tree.TransferInstants.Select(t => t.ToUnixTimeTicks()).ToArray();
