@@ -134,8 +134,11 @@ public sealed record ContentRules
     /// <summary>Mobile phone numbers (11 digits from 1, in a run of digits, spaces or dashes) count as ads.</summary>
     public bool BlockPhoneNumbers { get; init; } = true;
 
-    /// <summary>Keywords (case-insensitive) that count as ads, e.g. WeChat-id markers like "加微信".</summary>
-    public IReadOnlyList<string> AdKeywords { get; init; } = ["加微信", "微信号", "vx:", "wx:", "wechat:", "代购", "私聊"];
+    /// <summary>
+    /// Keywords that count as ads, e.g. WeChat-id markers like "加微信". Matched ignoring case and character width
+    /// (full-width "ＶＸ" and "：" match "vx:"), as people type on a Chinese keyboard.
+    /// </summary>
+    public IReadOnlyList<string> AdKeywords { get; init; } = ["加微信", "加我微信", "微信号", "微信:", "vx:", "wx:", "wechat:", "代购", "私聊"];
 
     /// <summary>Regular expressions that count as ads.</summary>
     public IReadOnlyList<string> AdPatterns { get; init; } = [];

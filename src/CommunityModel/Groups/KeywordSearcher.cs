@@ -4,9 +4,11 @@ namespace CommunityModel.Groups;
 
 /// <summary>
 /// Finds the first place in a text where any of a set of keywords starts, ignoring case as
-/// <see cref="StringComparison.OrdinalIgnoreCase"/> does. A vectorised search for the characters a keyword can
-/// start with finds the candidates; only there are the keywords compared. On chat texts, mostly Chinese, this is
-/// several times faster than a multi-string <see cref="SearchValues{T}"/> that ignores case.
+/// <see cref="StringComparison.OrdinalIgnoreCase"/> does and character width as a Chinese keyboard makes it: the
+/// full-width forms of ASCII (U+FF01 to U+FF5E: "ＶＸ", the colon "："), and the ideographic space, match their
+/// ASCII letters, so "vx：abc123" and "ＶＸ: abc123" are found by the keyword "vx:". A vectorised search for the
+/// characters a keyword can start with finds the candidates; only there are the keywords compared. On chat texts,
+/// mostly Chinese, this is several times faster than a multi-string <see cref="SearchValues{T}"/> that ignores case.
 /// </summary>
 internal sealed class KeywordSearcher
 {
@@ -16,28 +18,27 @@ internal sealed class KeywordSearcher
 
     public KeywordSearcher(IEnumerable<string> keywords)
     {
-        var list = keywords.Where(k => !string.IsNullOrEmpty(k)).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
-        var uppers = new HashSet<char>(list.Select(k => char.ToUpperInvariant(k[0])));
+        // Keywords are kept folded: half-width, upper case (as OrdinalIgnoreCase compares).
+        var list = keywords.Where(k => !string.IsNullOrEmpty(k)).Select(Folded).Distinct(StringComparer.Ordinal).ToArray();
+        var firsts = new HashSet<char>(list.Select(k => k[0]));
 
-        // Every UTF-16 unit equal to some keyword's first unit under OrdinalIgnoreCase (which compares
-        // ToUpperInvariant of each unit), with the keywords that start with it.
+        // Every UTF-16 unit that folds to some keyword's first unit, with the keywords that start with it.
         var slots = new Dictionary<char, int>();
         var groups = new List<string[]>();
         var starts = new List<char>();
         for (var c = 0; c <= char.MaxValue; c++)
         {
-            var ch = (char)c;
-            var upper = char.ToUpperInvariant(ch);
-            if (!uppers.Contains(upper))
+            var folded = Fold((char)c);
+            if (!firsts.Contains(folded))
             {
                 continue;
             }
 
-            starts.Add(ch);
-            if (!slots.ContainsKey(upper))
+            starts.Add((char)c);
+            if (!slots.ContainsKey(folded))
             {
-                slots[upper] = groups.Count;
-                groups.Add([.. list.Where(k => char.ToUpperInvariant(k[0]) == upper)]);
+                slots[folded] = groups.Count;
+                groups.Add([.. list.Where(k => k[0] == folded)]);
             }
         }
 
@@ -49,6 +50,22 @@ internal sealed class KeywordSearcher
 
     /// <summary>True when there is no keyword: nothing is ever found.</summary>
     public bool IsEmpty { get; }
+
+    /// <summary>A character as keywords are compared: full-width ASCII and the ideographic space made half-width, then upper case.</summary>
+    internal static char Fold(char c) => char.ToUpperInvariant(c switch
+    {
+        >= '\uFF01' and <= '\uFF5E' => (char)(c - 0xFEE0),
+        '\u3000' => ' ',
+        _ => c,
+    });
+
+    private static string Folded(string keyword) => string.Create(keyword.Length, keyword, static (span, k) =>
+    {
+        for (var i = 0; i < k.Length; i++)
+        {
+            span[i] = Fold(k[i]);
+        }
+    });
 
     /// <summary>The index of the first place a keyword starts, or -1.</summary>
     /// <param name="text">The message text to search, as posted.</param>
@@ -66,9 +83,9 @@ internal sealed class KeywordSearcher
 
             i += offset;
             var rest = text[i..];
-            foreach (var k in _byStart[_slotOf[char.ToUpperInvariant(text[i])]])
+            foreach (var k in _byStart[_slotOf[Fold(text[i])]])
             {
-                if (rest.StartsWith(k, StringComparison.OrdinalIgnoreCase))
+                if (StartsWithFolded(rest, k))
                 {
                     return i;
                 }
@@ -78,5 +95,23 @@ internal sealed class KeywordSearcher
         }
 
         return -1;
+    }
+
+    private static bool StartsWithFolded(ReadOnlySpan<char> text, string folded)
+    {
+        if (text.Length < folded.Length)
+        {
+            return false;
+        }
+
+        for (var j = 0; j < folded.Length; j++)
+        {
+            if (text[j] != folded[j] && Fold(text[j]) != folded[j])
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

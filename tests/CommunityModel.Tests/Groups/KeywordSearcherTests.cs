@@ -47,4 +47,33 @@ public sealed class KeywordSearcherTests
         var searcher = new KeywordSearcher(["加微信", "微信号", "vx:", "wx:", "wechat:", "代购", "私聊"]);
         Assert.Equal(expected, searcher.IndexIn(text));
     }
+
+    // The same alphabet with full-width forms (Ａ, ａ, Ｉ, ｓ, ｘ, the full-width colon) and the ideographic space.
+    private static readonly char[] WideAlphabet = [.. Alphabet, 'Ａ', 'ａ', 'Ｉ', 'ｓ', 'Ｓ', 'ｘ', 'Ｘ', '：', '\u3000'];
+
+    // The Halfwidth and Fullwidth Forms block as Unicode lists it, character for character (not the searcher's arithmetic).
+    private const string FullWidth = "！＂＃＄％＆＇（）＊＋，－．／０１２３４５６７８９：；＜＝＞？＠ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ［＼］＾＿｀ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ｛｜｝～";
+    private const string HalfWidth = "!\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+
+    /// <summary>Full-width ASCII and the ideographic space made half-width by the table above.</summary>
+    private static string Narrow(string s) => new([.. s.Select(c => c == '\u3000' ? ' ' : FullWidth.IndexOf(c, StringComparison.Ordinal) is var k and >= 0 ? HalfWidth[k] : c)]);
+
+    [Property(MaxTest = 500)]
+    public Property IgnoresCharacterWidth_AsIfEverythingWereHalfWidth() =>
+        Prop.ForAll(
+            Arb.From(from n in Gen.Choose(0, 40) from cs in Gen.Elements(WideAlphabet).ArrayOf(n) select new string(cs)),
+            Arb.From((from n in Gen.Choose(1, 4) from cs in Gen.Elements(WideAlphabet).ArrayOf(n) select new string(cs)).ArrayOf()),
+            (text, keywords) => new KeywordSearcher(keywords).IndexIn(text) == Naive(Narrow(text), [.. keywords.Select(Narrow)]));
+
+    [Theory]
+    [InlineData("加我微信：abc123")]
+    [InlineData("vx：abc123")]
+    [InlineData("ＶＸ: abc123")]
+    [InlineData("ｗｘ：ｍａｍａ８８")]
+    [InlineData("有需要的加我微信")]
+    public void TheDefaultAdRules_CatchTheIdsAsChineseKeyboardsWriteThem(string text)
+    {
+        var searcher = new KeywordSearcher(new CommunityModel.Groups.ContentRules().AdKeywords);
+        Assert.True(searcher.IndexIn(text) >= 0, text);
+    }
 }
