@@ -461,6 +461,17 @@ public static partial class CliApp
         }
 
         var chartsDir = o.Optional("--charts");
+        if (chartsDir is not null)
+        {
+            try
+            {
+                Directory.CreateDirectory(chartsDir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InputException(chartsDir, 0, 0, $"--charts: cannot make the folder ({e.Message})");
+            }
+        }
         var purchases = ReadTransactions(path, o.Optional("--format"));
         var summaries = Scoring.HoldoutCheck.Split(purchases, calibrationEnd, observationEnd, daysPerUnit).Select(c => c.Summary).ToList();
         if (summaries.Count == 0)

@@ -118,6 +118,13 @@ public sealed class CliTests() : CliTestBase("community-cli-")
         Assert.False(File.Exists(outPath));
     }
 
+    private void AssertPlanCheckPasses(string path)
+    {
+        var (code, output, _) = Run("plan", "check", path, "--json");
+        Assert.Equal(0, code);
+        Assert.Contains("\"hasErrors\":false", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void PlanCheck_WithAOneMegabyteProductId_RunsLikeAnyOtherPlan()
     {
@@ -126,9 +133,7 @@ public sealed class CliTests() : CliTestBase("community-cli-")
         plan["products"]![0]!["product"] = new string('p', 1 << 20);
         var path = Path.Combine(Dir, "long-id-plan.json");
         File.WriteAllText(path, plan.ToJsonString());
-        var (code, output, _) = Run("plan", "check", path, "--json");
-        Assert.Equal(0, code);
-        Assert.Contains("\"hasErrors\":false", output, StringComparison.Ordinal);
+        AssertPlanCheckPasses(path);
     }
 
     [Fact]
@@ -145,9 +150,7 @@ public sealed class CliTests() : CliTestBase("community-cli-")
         plan["products"] = products;
         var path = Path.Combine(Dir, "many-products-plan.json");
         File.WriteAllText(path, plan.ToJsonString());
-        var (code, output, _) = Run("plan", "check", path, "--json");
-        Assert.Equal(0, code);
-        Assert.Contains("\"hasErrors\":false", output, StringComparison.Ordinal);
+        AssertPlanCheckPasses(path);
     }
 
     [Fact]
@@ -197,6 +200,7 @@ public sealed class CliTests() : CliTestBase("community-cli-")
         Assert.Equal("calibration_purchases,customers,actual_mean,predicted_mean", File.ReadLines(outPath).First());
         Assert.Equal(2, Run("score", "holdout", "--transactions", sample, "--format", "cdnow", "--calibration-end", "1997-09-30", "--observation-end", "1997-09-01").Code);
         Assert.Equal(2, Run("score", "holdout", "--transactions", sample, "--format", "tsv", "--calibration-end", "1997-09-30", "--observation-end", "1998-06-30").Code);
+        Assert.Equal(2, Run("score", "holdout", "--transactions", sample, "--format", "cdnow", "--calibration-end", "1997-09-30", "--observation-end", "1998-06-30", "--charts", "/proc/no-such-folder").Code);
     }
 
     [SharedDataFact]
