@@ -203,6 +203,39 @@ internal static class ModelJson
         (typeof(Not), "not"),
     ];
 
+    /// <summary>
+    /// The serializer's "property could not be mapped to any .NET member contained in type" in the file's own words:
+    /// which kind of event or condition it was, and the fields it has. Null when the message is not of that shape.
+    /// </summary>
+    public static string? UnknownProperty(string serializerMessage)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(serializerMessage, "The JSON property '(?<p>.*)' could not be mapped to any \\.NET member contained in type '(?<t>[^']+)'");
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        var property = match.Groups["p"].Value;
+        var typeName = match.Groups["t"].Value;
+        var (type, kind) = EventNames.Where(n => n.Type.FullName == typeName).Select(n => (n.Type, $"a '{n.Name}' event"))
+            .Concat(ConditionNames.Where(n => n.Type.FullName == typeName).Select(n => (n.Type, $"a '{n.Name}' condition")))
+            .FirstOrDefault();
+        if (type is null)
+        {
+            return null;
+        }
+
+        var fields = type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+            .Where(p => p.CanWrite || type.GetConstructors().Any(c => c.GetParameters().Any(a => string.Equals(a.Name, p.Name, StringComparison.OrdinalIgnoreCase))))
+            .Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name))
+            .OrderBy(name => name == "at" ? 0 : 1)
+            .Prepend("type");
+        var hint = typeof(GroupEvent).IsAssignableFrom(type)
+            ? " (the member an event is about is 'author' in a message, 'sender' in a red packet and 'member' in the others)"
+            : string.Empty;
+        return $"'{property}' is not a field of {kind}; its fields are {string.Join(", ", fields)}{hint}.";
+    }
+
     public static void Modify(JsonTypeInfo typeInfo)
     {
         if (typeInfo.Type == typeof(Condition))

@@ -212,7 +212,7 @@ public static class ConfigJson
         {
             var code = e is ConfigValueException || e.Message.Contains("could not be converted", StringComparison.Ordinal) ? "json.value"
                 : e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "json.unknown-property" : "json.syntax";
-            var message = e.Message;
+            var message = code == "json.unknown-property" ? ModelJson.UnknownProperty(e.Message) ?? e.Message : e.Message;
             if (e.Message.Contains("missing required properties", StringComparison.Ordinal))
             {
                 code = "json.required";

@@ -243,6 +243,22 @@ public sealed class PolicyJsonTests
         Assert.Equal("json.syntax", result.Problems[3].Code);
     }
 
+    [Fact]
+    public void AFieldOfAnotherEvent_IsNamedInTheFilesWords_WithTheFieldsTheEventHas()
+    {
+        // 'member' belongs to memberAdded; a message names its member 'author'.
+        var text = """
+            {"type":"memberAdded","at":"2026-03-02T01:00:00Z","member":"host-lin","role":"host"}
+            {"type":"message","at":"2026-03-02T02:00:00Z","member":"host-lin","text":"hi"}
+            {"type":"redPacket","at":"2026-03-02T03:00:00Z","author":"host-lin","amount":"CNY 8.88","count":3}
+            """;
+        var result = ConfigJson.ReadGroupEvents(text);
+        Assert.Equal(["json.unknown-property", "json.unknown-property"], result.Problems.Select(p => p.Code));
+        Assert.StartsWith("'member' is not a field of a 'message' event; its fields are type, at, author, text, labels, messageId, replyTo", result.Problems[0].Message, StringComparison.Ordinal);
+        Assert.StartsWith("'author' is not a field of a 'redPacket' event; its fields are type, at, sender, amount, count", result.Problems[1].Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("CommunityModel.Groups", result.Problems[0].Message, StringComparison.Ordinal);
+    }
+
     private sealed record VipOnly : Condition
     {
         public override string Describe() => "be a VIP";
