@@ -165,7 +165,7 @@ public static partial class CliApp
         var company = sales - refundedMoney - paidMoney;
         if (o.Flag("--json"))
         {
-            stdout.WriteLine(JsonSerializer.Serialize(new { orders = batch.Count, totalSales = sales.ToString(), refunded = refundedMoney.ToString(), totalPaid = paidMoney.ToString(), companyShare = company.ToString(), milliseconds = clock.ElapsedMilliseconds }));
+            stdout.WriteLine(JsonSerializer.Serialize(new { orders = batch.Count, totalSales = sales.ToString(), refunded = refundedMoney.ToString(), totalPaid = paidMoney.ToString(), companyShare = company.ToString() }, JsonOut));
         }
         else
         {

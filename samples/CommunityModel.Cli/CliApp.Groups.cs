@@ -76,7 +76,7 @@ public static partial class CliApp
                     policy = candidate!.Version,
                     differences = differences.Select(d => new { line = lineOf[d.Index], before = d.Before.Decisions.Select(Json), after = d.After.Decisions.Select(Json), afterError = d.After.Error }),
                 },
-            }));
+            }, JsonOut));
             return 0;
         }
 

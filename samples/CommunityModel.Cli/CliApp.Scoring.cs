@@ -133,7 +133,7 @@ public static partial class CliApp
                     breakdown = s.Breakdown.ToDictionary(c => c.Name, c => new { value = Math.Round(c.Value, 6), contribution = Math.Round(c.Contribution, 6), evidence = c.Evidence }),
                     reasons = s.Reasons,
                 }),
-            }));
+            }, JsonOut));
             return 0;
         }
 

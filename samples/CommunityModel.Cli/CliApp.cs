@@ -93,6 +93,12 @@ public static partial class CliApp
         }
     }
 
+    /// <summary>
+    /// JSON printed by <c>--json</c>: text as written (Chinese tier and plan names are not escaped to \\uXXXX; the
+    /// output goes to a terminal or a pipe, never into HTML), and nothing that changes from run to run.
+    /// </summary>
+    private static readonly JsonSerializerOptions JsonOut = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static int Help(TextWriter stdout)
     {
         stdout.WriteLine(Usage);
@@ -134,7 +140,7 @@ public static partial class CliApp
                 hasErrors = report.HasErrors,
                 findings = report.Findings.Select(f => new { rule = f.RuleId, severity = f.Severity.ToString(), status = f.Status.ToString(), measured = f.Measured, limit = f.Limit, fix = f.Fix, source = f.Source }),
                 laws = new { cases = laws.CasesTried, violations = laws.Violations.Select(v => new { law = v.Law.ToString(), description = v.Description, @case = v.Case.Describe() }) },
-            }));
+            }, JsonOut));
         }
         else
         {
@@ -381,7 +387,7 @@ public static partial class CliApp
             currency = currency.Code, horizon, discount, margin = margin.ToString(), customers = summaries.Count, repeatBuyers = buyers.Count,
             totalClv = Math.Round(total, 2), r = fit.Parameters.R, alpha = fit.Parameters.Alpha, a = fit.Parameters.A, b = fit.Parameters.B,
             p = spend.Parameters.P, q = spend.Parameters.Q, gamma = spend.Parameters.Gamma,
-        }));
+        }, JsonOut));
         return 0;
     }
 
@@ -415,7 +421,7 @@ public static partial class CliApp
 
         fitted["customers"] = summaries.Count;
         fitted["horizon"] = horizon;
-        stdout.WriteLine(JsonSerializer.Serialize(fitted));
+        stdout.WriteLine(JsonSerializer.Serialize(fitted, JsonOut));
         return 0;
     }
 
@@ -528,7 +534,7 @@ public static partial class CliApp
             fitted["groups"] = comparison.Groups.Select(g => new { calibrationPurchases = g.CalibrationPurchases + (g.AndMore ? "+" : ""), customers = g.Customers, actual = Math.Round(g.ActualMean, 4), predicted = Math.Round(g.PredictedMean, 4) }).ToList();
             fitted["tracking"] = comparison.Tracking.Select(t => new { period = t.Period, actual = t.Actual, expected = Math.Round(t.Expected, 2) }).ToList();
             fitted["charts"] = charts;
-            stdout.WriteLine(JsonSerializer.Serialize(fitted));
+            stdout.WriteLine(JsonSerializer.Serialize(fitted, JsonOut));
             return 0;
         }
 
@@ -629,8 +635,8 @@ public static partial class CliApp
                 customers = result.Tree.Count, orders = result.Orders.Count, refunds = result.Refunds.Count, grossSales = f.GrossSales.ToString(), earnersNet = f.EarnersNet.ToString(),
                 companyNet = f.CompanyNet.ToString(), payoutRatio = f.PayoutRatio, selfCirculation = result.SelfCirculationShare,
                 partners = result.Disclosure.AllPartners.People, partnersEarningNothing = result.Disclosure.AllPartners.ShareEarningNothing,
-                complianceErrors = result.Compliance.HasErrors, charts, milliseconds = clock.ElapsedMilliseconds,
-            }));
+                complianceErrors = result.Compliance.HasErrors, charts,
+            }, JsonOut));
         }
         else
         {

@@ -126,6 +126,22 @@ public sealed class CliTests() : CliTestBase("community-cli-")
     }
 
     [Fact]
+    public void Json_KeepsChineseAsWritten_AndTheSameRunPrintsTheSameJson()
+    {
+        var (code, output, _) = Run("plan", "check", Config("plan-two-level.json"), "--json");
+        Assert.Equal(0, code);
+        Assert.Contains("\"plan\":\"二级分销 10% / 5%\"", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u4E8C", output, StringComparison.OrdinalIgnoreCase);
+
+        string[] commissions = ["commissions", "--plan", Config("plan-two-level.json"), "--members", Config("members.csv"), "--orders", Config("orders.csv"), "--out", Path.Combine(Dir, "json-payouts.csv"), "--json"];
+        var first = Run(commissions);
+        var second = Run(commissions);
+        Assert.Equal(0, first.Code);
+        Assert.Equal(first.Out, second.Out);
+        Assert.DoesNotContain("milliseconds", first.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PlanCheck_WithAOneMegabyteProductId_RunsLikeAnyOtherPlan()
     {
         // It took 16 s at 100 KB and over 300 s at 10 MB: every order of every searched case hashed the id whole.
