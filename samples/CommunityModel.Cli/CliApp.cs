@@ -466,18 +466,7 @@ public static partial class CliApp
             throw new UsageException($"--observation-end {observationText} must be after --calibration-end");
         }
 
-        var chartsDir = o.Optional("--charts");
-        if (chartsDir is not null)
-        {
-            try
-            {
-                Directory.CreateDirectory(chartsDir);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new InputException(chartsDir, 0, 0, $"--charts: cannot make the folder ({e.Message})");
-            }
-        }
+        var chartsDir = EnsureFolder(o.Optional("--charts"), "--charts");
         var purchases = ReadTransactions(path, o.Optional("--format"));
         var summaries = Scoring.HoldoutCheck.Split(purchases, calibrationEnd, observationEnd, daysPerUnit).Select(c => c.Summary).ToList();
         if (summaries.Count == 0)
@@ -554,6 +543,24 @@ public static partial class CliApp
         return 0;
     }
 
+    /// <summary>Makes an output folder before any work, so that one that cannot be made is exit 2 with nothing done.</summary>
+    private static string? EnsureFolder(string? folder, string option)
+    {
+        if (folder is not null)
+        {
+            try
+            {
+                Directory.CreateDirectory(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                throw new InputException(folder, 0, 0, $"{option}: cannot make the folder ({e.Message})");
+            }
+        }
+
+        return folder;
+    }
+
     private static IReadOnlyList<string> HoldoutCharts(Scoring.HoldoutComparison comparison, string directory, string model)
     {
         Directory.CreateDirectory(directory);
@@ -619,6 +626,7 @@ public static partial class CliApp
             throw new UsageException(string.Join("; ", problems.Select(e => $"{ConfigJson.ToJsonPath(e.Path)}: {e.Message} [{e.Code}]")));
         }
 
+        var chartsFolder = EnsureFolder(o.Optional("--charts"), "--charts");
         var clock = Stopwatch.StartNew();
         Simulation.SimulationResult result;
         using (var bar = new ProgressBar(stderr, interactive, "simulating", settings.Days))
@@ -627,7 +635,7 @@ public static partial class CliApp
         }
 
         var f = result.Flows;
-        var charts = o.Optional("--charts") is { } chartDir ? Quickstart.Charts.Write(result, chartDir) : [];
+        var charts = chartsFolder is { } chartDir ? Quickstart.Charts.Write(result, chartDir) : [];
         if (o.Flag("--json"))
         {
             stdout.WriteLine(JsonSerializer.Serialize(new

@@ -126,6 +126,15 @@ public sealed class CliTests() : CliTestBase("community-cli-")
     }
 
     [Fact]
+    public void Simulate_IntoAChartsFolderThatCannotBeMade_ExitsTwo_BeforeAnyWork()
+    {
+        var (code, output, err) = Run("simulate", "--days", "5", "--charts", "/proc/no-such-folder");
+        Assert.Equal(2, code);
+        Assert.Contains("--charts: cannot make the folder", err, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, output);
+    }
+
+    [Fact]
     public void Json_KeepsChineseAsWritten_AndTheSameRunPrintsTheSameJson()
     {
         var (code, output, _) = Run("plan", "check", Config("plan-two-level.json"), "--json");
