@@ -166,23 +166,48 @@ public static class GammaGamma
 internal sealed class GammaGammaLikelihood
 {
     private readonly double[] _x;
+    private readonly int[] _xIndex;
+    private readonly double[] _distinctX;
     private readonly double[] _logMeanTimesX;
     private readonly double[] _logMean;
     private readonly double[] _spend;
 
+    // Per distinct x, refilled by each evaluation: ln Gamma(px + q) - ln Gamma(px), and psi(px + q), psi(px).
+    private readonly double[] _lnGammaRatio;
+    private readonly double[] _psiSum;
+    private readonly double[] _psiPx;
+
     public GammaGammaLikelihood(IReadOnlyList<SpendSummary> summaries)
     {
         _x = new double[summaries.Count];
+        _xIndex = new int[summaries.Count];
         _logMeanTimesX = new double[summaries.Count];
         _logMean = new double[summaries.Count];
         _spend = new double[summaries.Count];
+        var slots = new Dictionary<int, int>();
+        var distinct = new List<double>();
         for (var i = 0; i < _x.Length; i++)
         {
-            _x[i] = summaries[i].Frequency;
+            var frequency = summaries[i].Frequency;
+            if (!slots.TryGetValue(frequency, out var slot))
+            {
+                slot = slots[frequency] = distinct.Count;
+                distinct.Add(frequency);
+            }
+
+            _xIndex[i] = slot;
+            _x[i] = frequency;
             _logMean[i] = Math.Log(summaries[i].MeanValue);
             _logMeanTimesX[i] = _logMean[i] + Math.Log(_x[i]);
             _spend[i] = _x[i] * summaries[i].MeanValue;
         }
+
+        // The gamma and digamma terms depend on x only, and repeat buyers share few values of x: they are taken
+        // once per distinct x in each evaluation, not once per customer.
+        _distinctX = [.. distinct];
+        _lnGammaRatio = new double[_distinctX.Length];
+        _psiSum = new double[_distinctX.Length];
+        _psiPx = new double[_distinctX.Length];
     }
 
     /// <summary>The log-likelihood at log-parameters <paramref name="theta"/>; its gradient in log space into <paramref name="gradient"/>.</summary>
@@ -193,15 +218,24 @@ internal sealed class GammaGammaLikelihood
         var logG = Math.Log(gg);
         var lnGammaQ = SpecialFunctions.GammaLn(qq);
         var psiQ = SpecialFunctions.DiGamma(qq);
+        for (var k = 0; k < _distinctX.Length; k++)
+        {
+            var px = pp * _distinctX[k];
+            _lnGammaRatio[k] = SpecialFunctions.GammaLn(px + qq) - SpecialFunctions.GammaLn(px);
+            _psiSum[k] = SpecialFunctions.DiGamma(px + qq);
+            _psiPx[k] = SpecialFunctions.DiGamma(px);
+        }
+
         for (var i = 0; i < _x.Length; i++)
         {
+            var k = _xIndex[i];
             var x = _x[i];
             var px = pp * x;
             var logTotal = Math.Log(_spend[i] + gg);
-            var psiSum = SpecialFunctions.DiGamma(px + qq);
-            ll += SpecialFunctions.GammaLn(px + qq) - SpecialFunctions.GammaLn(px) - lnGammaQ + (qq * logG)
+            var psiSum = _psiSum[k];
+            ll += _lnGammaRatio[k] - lnGammaQ + (qq * logG)
                 + (px * _logMeanTimesX[i]) - _logMean[i] - ((px + qq) * logTotal);
-            dp += x * (psiSum - SpecialFunctions.DiGamma(px) + _logMeanTimesX[i] - logTotal);
+            dp += x * (psiSum - _psiPx[k] + _logMeanTimesX[i] - logTotal);
             dq += psiSum - psiQ + logG - logTotal;
             dg += (qq / gg) - ((px + qq) / (_spend[i] + gg));
         }
@@ -212,3 +246,4 @@ internal sealed class GammaGammaLikelihood
         return ll;
     }
 }
+
