@@ -388,6 +388,7 @@ public static class ParetoNbd
         private readonly double[] _tx;
         private readonly double[] _t;
         private readonly double[] _w;
+        private readonly double _customers;
 
         public Rows(IReadOnlyList<RepeatSummary> summaries)
         {
@@ -406,6 +407,8 @@ public static class ParetoNbd
                 (_x[i], _tx[i], _t[i], _w[i]) = (x, tx, t, w);
                 i++;
             }
+
+            _customers = summaries.Count;
         }
 
         public double Evaluate(ReadOnlySpan<double> theta)
@@ -419,7 +422,7 @@ public static class ParetoNbd
                 sum += _w[i] * (SpecialFunctions.GammaLn(r + _x[i]) + LogAddExp(logB, logSI));
             }
 
-            return sum + (_w.Sum() * baseConstant);
+            return sum + (_customers * baseConstant);
         }
 
         /// <summary>The gradient in log-parameters by central differences.</summary>
