@@ -68,7 +68,7 @@ internal static class ScoringChecks
     /// <summary>
     /// Why a repeat-purchase fit (BG/NBD, Pareto/NBD) cannot be trusted, in words a store owner understands, or
     /// null: the data cannot identify the model (no repeat buyer, nothing observed, one customer), the likelihood is
-    /// not finite, the optimiser stopped, or a parameter ran to the edge of the log-space search.
+    /// not finite, a parameter ran to the edge of the log-space search, or the optimiser stopped.
     /// </summary>
     public static string? RepeatFitDiagnosis(IReadOnlyList<RepeatSummary> summaries, double value, bool converged, MathNet.Numerics.LinearAlgebra.Vector<double> logs, string[] names)
     {
@@ -82,8 +82,8 @@ internal static class ScoringChecks
             : !summaries.Any(s => s.Age > 0) ? "Every customer was observed for no time at all (age 0); there is nothing to fit yet."
             : summaries.Count < 2 ? "One customer cannot identify the model; fit on the whole customer base."
             : !double.IsFinite(value) ? "The likelihood is not finite at the result; the data do not fit the model."
-            : !converged ? "The optimiser stopped before it converged; do not use these parameters blindly."
             : edge >= 0 ? $"The parameter {names[edge]} ran to the edge of the search ({string.Join(", ", names.Select((n, k) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{n} {Math.Exp(logs[k]):G4}")))}): the data do not pin it down."
+            : !converged ? "The optimiser stopped before it converged; do not use these parameters blindly."
             : null;
     }
 
@@ -114,7 +114,7 @@ public sealed record BgNbdFit(BgNbdParameters Parameters, double LogLikelihood, 
 /// unit the summaries use. Every function is pure and checks its input.
 /// </summary>
 /// <remarks>Stateless; safe to call from any thread.</remarks>
-public static class BgNbd
+public static partial class BgNbd
 {
     /// <summary>Checks summaries: at least one; no negative or non-finite time; recency not beyond age; zero frequency has zero recency.</summary>
     /// <param name="summaries">One summary per customer (frequency, recency and age in the same time unit).</param>
@@ -383,7 +383,7 @@ public static class BgNbd
     }
 
     /// <summary>Recency at most age, allowing for rounding (260/7 against 27 + 71/7 differ in the last bit).</summary>
-    private static bool RecencyWithinAge(double tx, double age) => tx <= age + (Math.Max(1, Math.Abs(age)) * 1e-9);
+    internal static bool RecencyWithinAge(double tx, double age) => tx <= age + (Math.Max(1, Math.Abs(age)) * 1e-9);
 
     /// <summary>Refuses a history no customer can have: negative purchases, non-finite or negative times, recency after age.</summary>
     internal static void CheckHistory(int x, double tx, double age)
@@ -548,33 +548,5 @@ public static class BgNbd
         // Reflection: Gamma(x) = pi / (sin(pi x) Gamma(1 - x)).
         var sin = Math.Sin(Math.PI * x);
         return (Math.Log(Math.PI) - Math.Log(Math.Abs(sin)) - SpecialFunctions.GammaLn(1 - x), Math.Sign(sin) >= 0 ? 1.0 : -1.0);
-    }
-
-    private readonly struct AliveBatch(BgNbdParameters p) : IPrediction<AliveBatch>
-    {
-        public AliveBatch ForRange() => this;
-
-        public double Predict(int x, double tx, double age) => AliveCore(p, x, tx, age);
-    }
-
-    /// <summary>
-    /// E[Y(t) | x, t_x, T] over a range: the hypergeometric bracket depends on x and T only, and customers share
-    /// few (x, T) pairs (weeks since a first purchase in a few months), so it is summed once per pair.
-    /// </summary>
-    private readonly struct ExpectedBatch(BgNbdParameters p, double t, Dictionary<(int, double), double>? brackets = null) : IPrediction<ExpectedBatch>
-    {
-        public ExpectedBatch ForRange() => new(p, t, []);
-
-        public double Predict(int x, double tx, double age)
-        {
-            var key = (x, age);
-            if (!brackets!.TryGetValue(key, out var bracket))
-            {
-                bracket = OneMinusGOverAMinusOne(p.R, p.Alpha + age, p.A, p.B, x, t);
-                brackets[key] = bracket;
-            }
-
-            return ExpectedFromBracket(p, bracket, x, tx, age);
-        }
     }
 }

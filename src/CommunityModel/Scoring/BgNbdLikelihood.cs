@@ -30,6 +30,10 @@ internal sealed class BgNbdLikelihood
     private readonly double[] _invAT;
     private readonly double[] _lnATx;
     private readonly double[] _invATx;
+    private readonly double[] _lnBx1;
+    private readonly double[] _invBx1;
+    private readonly double[] _zeroWeightByT;
+    private readonly double _zeroWeight;
 
     public BgNbdLikelihood(IReadOnlyList<RepeatSummary> summaries)
     {
@@ -40,7 +44,23 @@ internal sealed class BgNbdLikelihood
             groups[key] = groups.GetValueOrDefault(key) + 1;
         }
 
-        var rows = groups.OrderBy(g => g.Key).ToArray();
+        var all = groups.OrderBy(g => g.Key).ToArray();
+        var zeros = 0;
+        while (zeros < all.Length && all[zeros].Key.Item1 == 0)
+        {
+            zeros++;
+        }
+
+        // Customers who never bought again are summed per distinct T (their recency is 0 and plays no part).
+        var zeroByT = new SortedDictionary<double, double>();
+        for (var i = 0; i < zeros; i++)
+        {
+            var ((_, _, t), w) = all[i];
+            zeroByT[t] = zeroByT.GetValueOrDefault(t) + w;
+            _zeroWeight += w;
+        }
+
+        var rows = all[zeros..];
         var n = rows.Length;
         _x = new double[n];
         _tx = new double[n];
@@ -71,8 +91,14 @@ internal sealed class BgNbdLikelihood
         }
 
         // Times repeat across customers (whole days since a first purchase in a few months), so ln(alpha + T) and
-        // ln(alpha + t_x) are taken once per distinct time in each evaluation instead of once per row.
-        (_tIndex, _distinctT) = Distinct(_t);
+        // ln(alpha + t_x) are taken once per distinct time in each evaluation instead of once per row. The
+        // distinct T of the customers without repeats come first, in the order of their weights.
+        var tValues = new double[zeroByT.Count + n];
+        zeroByT.Keys.CopyTo(tValues, 0);
+        _t.CopyTo(tValues, zeroByT.Count);
+        (var tIndex, _distinctT) = Distinct(tValues);
+        _tIndex = tIndex[zeroByT.Count..];
+        _zeroWeightByT = [.. zeroByT.Values];
         (_txIndex, _distinctTx) = Distinct(_tx);
         _lnAT = new double[_distinctT.Length];
         _invAT = new double[_distinctT.Length];
@@ -86,6 +112,8 @@ internal sealed class BgNbdLikelihood
         _psiRx = new double[d];
         _psiBx = new double[d];
         _psiAbx = new double[d];
+        _lnBx1 = new double[d];
+        _invBx1 = new double[d];
     }
 
     private static (int[] Index, double[] Values) Distinct(double[] values)
@@ -112,6 +140,13 @@ internal sealed class BgNbdLikelihood
     public int Rows => _x.Length;
 
     /// <summary>The log-likelihood at log-parameters <paramref name="theta"/>, and its gradient in them.</summary>
+    /// <remarks>
+    /// Customers who never bought again contribute r ln(alpha) - r ln(alpha + T) only (their gamma terms cancel),
+    /// so they are summed once per distinct T; the others need one exponential and one log1p per distinct
+    /// (x, t_x, T), with ln(b + x - 1) and the gamma terms taken once per distinct x (by the recurrences
+    /// Gamma(z + 1) = z Gamma(z), psi(z + 1) = psi(z) + 1/z along runs of consecutive x).
+    /// </remarks>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public double Evaluate(ReadOnlySpan<double> theta, Span<double> gradient)
     {
         var (r, alpha, a, b) = (Math.Exp(theta[0]), Math.Exp(theta[1]), Math.Exp(theta[2]), Math.Exp(theta[3]));
@@ -121,15 +156,34 @@ internal sealed class BgNbdLikelihood
         var psiR = SpecialFunctions.DiGamma(r);
         var psiB = SpecialFunctions.DiGamma(b);
         var psiAb = SpecialFunctions.DiGamma(a + b);
+        var run = 0;
         for (var k = 0; k < _distinctX.Length; k++)
         {
             var x = _distinctX[k];
-            _lgRx[k] = SpecialFunctions.GammaLn(r + x);
-            _lgBx[k] = SpecialFunctions.GammaLn(b + x);
-            _lgAbx[k] = SpecialFunctions.GammaLn(a + b + x);
-            _psiRx[k] = SpecialFunctions.DiGamma(r + x);
-            _psiBx[k] = SpecialFunctions.DiGamma(b + x);
-            _psiAbx[k] = SpecialFunctions.DiGamma(a + b + x);
+            if (k > 0 && x == _distinctX[k - 1] + 1 && run < 64)
+            {
+                var (zr, zb, zab) = (r + x - 1, b + x - 1, a + b + x - 1);
+                _lgRx[k] = _lgRx[k - 1] + Math.Log(zr);
+                _lgBx[k] = _lgBx[k - 1] + Math.Log(zb);
+                _lgAbx[k] = _lgAbx[k - 1] + Math.Log(zab);
+                _psiRx[k] = _psiRx[k - 1] + (1 / zr);
+                _psiBx[k] = _psiBx[k - 1] + (1 / zb);
+                _psiAbx[k] = _psiAbx[k - 1] + (1 / zab);
+                run++;
+            }
+            else
+            {
+                _lgRx[k] = SpecialFunctions.GammaLn(r + x);
+                _lgBx[k] = SpecialFunctions.GammaLn(b + x);
+                _lgAbx[k] = SpecialFunctions.GammaLn(a + b + x);
+                _psiRx[k] = SpecialFunctions.DiGamma(r + x);
+                _psiBx[k] = SpecialFunctions.DiGamma(b + x);
+                _psiAbx[k] = SpecialFunctions.DiGamma(a + b + x);
+                run = 0;
+            }
+
+            _lnBx1[k] = Math.Log(b + x - 1);
+            _invBx1[k] = 1 / (b + x - 1);
         }
 
         var lnAlpha = Math.Log(alpha);
@@ -146,40 +200,36 @@ internal sealed class BgNbdLikelihood
             _invATx[j] = 1 / (alpha + _distinctTx[j]);
         }
 
-        double ll = 0, gr = 0, galpha = 0, ga = 0, gb = 0;
+        // Never bought again: r ln(alpha) - r ln(alpha + T), weighted per distinct T.
+        double ll = _zeroWeight * r * lnAlpha, gr = _zeroWeight * lnAlpha, galpha = _zeroWeight * r / alpha, ga = 0, gb = 0;
+        for (var j = 0; j < _zeroWeightByT.Length; j++)
+        {
+            var w = _zeroWeightByT[j];
+            ll -= w * r * _lnAT[j];
+            gr -= w * _lnAT[j];
+            galpha -= w * r * _invAT[j];
+        }
+
         for (var i = 0; i < _x.Length; i++)
         {
             var k = _xIndex[i];
-            var x = _x[i];
             var w = _w[i];
-            var rx = r + x;
+            var rx = r + _x[i];
             var lnAT = _lnAT[_tIndex[i]];
+            var lnATx = _lnATx[_txIndex[i]];
             var a1 = -rx * lnAT;
-            double lse, p1, p2, lnATx = 0, bx1 = 0;
-            if (x == 0)
-            {
-                lse = a1;
-                p1 = 1;
-                p2 = 0;
-            }
-            else
-            {
-                lnATx = _lnATx[_txIndex[i]];
-                bx1 = b + x - 1;
-                var a2 = lnA - Math.Log(bx1) - (rx * lnATx);
+            var a2 = lnA - _lnBx1[k] - (rx * lnATx);
 
-                // ln(e^a1 + e^a2) with one exponential: the larger plus ln(1 + e^-(difference)).
-                var e = Math.Exp(-Math.Abs(a1 - a2));
-                lse = Math.Max(a1, a2) + double.LogP1(e);
-                var share = 1 / (1 + e);
-                (p1, p2) = a1 >= a2 ? (share, e * share) : (e * share, share);
-            }
-
+            // ln(e^a1 + e^a2) with one exponential: the larger plus ln(1 + e^-(difference)).
+            var e = Math.Exp(-Math.Abs(a1 - a2));
+            var lse = Math.Max(a1, a2) + double.LogP1(e);
+            var share = 1 / (1 + e);
+            var (p1, p2) = a1 >= a2 ? (share, e * share) : (e * share, share);
             ll += w * (_lgRx[k] - lgR + (r * lnAlpha) + lgAb + _lgBx[k] - lgB - _lgAbx[k] + lse);
-            gr += w * (_psiRx[k] - psiR + lnAlpha - (p1 * lnAT) - (x == 0 ? 0 : p2 * lnATx));
-            galpha += w * ((r / alpha) - (p1 * rx * _invAT[_tIndex[i]]) - (x == 0 ? 0 : p2 * rx * _invATx[_txIndex[i]]));
-            ga += w * (psiAb - _psiAbx[k] + (x == 0 ? 0 : p2 / a));
-            gb += w * (psiAb + _psiBx[k] - psiB - _psiAbx[k] - (x == 0 ? 0 : p2 / bx1));
+            gr += w * (_psiRx[k] - psiR + lnAlpha - (p1 * lnAT) - (p2 * lnATx));
+            galpha += w * ((r / alpha) - (rx * ((p1 * _invAT[_tIndex[i]]) + (p2 * _invATx[_txIndex[i]]))));
+            ga += w * (psiAb - _psiAbx[k] + (p2 / a));
+            gb += w * (psiAb + _psiBx[k] - psiB - _psiAbx[k] - (p2 * _invBx1[k]));
         }
 
         gradient[0] = gr * r;

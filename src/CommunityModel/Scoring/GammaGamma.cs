@@ -122,8 +122,8 @@ public static class GammaGamma
             summaries.Count < 2 ? "One repeat buyer cannot identify how spend varies between customers; fit on all repeat buyers."
             : summaries.All(s => s.MeanValue == first) ? "Every repeat buyer spends the same on average, so how spend varies between customers cannot be estimated."
             : !double.IsFinite(value) ? "The likelihood is not finite at the result; the data do not fit the model."
-            : !converged ? "The optimiser stopped before it converged; do not use these parameters blindly."
             : m.Any(v => Math.Abs(v) > 14.9) ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"A parameter ran far out (p {parameters.P:G4}, q {parameters.Q:G4}, gamma {parameters.Gamma:G4}): the data do not pin it down.")
+            : !converged ? "The optimiser stopped before it converged; do not use these parameters blindly."
             : null;
         return new GammaGammaFit(parameters, -value, diagnosis is null, summaries.Count) { Diagnosis = diagnosis };
     }
@@ -211,6 +211,7 @@ internal sealed class GammaGammaLikelihood
     }
 
     /// <summary>The log-likelihood at log-parameters <paramref name="theta"/>; its gradient in log space into <paramref name="gradient"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public double Evaluate(ReadOnlySpan<double> theta, Span<double> gradient)
     {
         var (pp, qq, gg) = (Math.Exp(theta[0]), Math.Exp(theta[1]), Math.Exp(theta[2]));

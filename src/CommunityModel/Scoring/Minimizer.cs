@@ -39,64 +39,37 @@ internal static class Minimizer
     }
 
     /// <summary>
-    /// Minimises a smooth objective with its gradient by BFGS; when BFGS fails (a line search that cannot
-    /// progress, a non-finite value), restarted Nelder-Mead finishes from the best point seen.
+    /// Minimises a smooth objective with its gradient by BFGS (<see cref="Bfgs"/>, in the box [-15, 15] of log
+    /// space); when BFGS fails (a line search that cannot progress, a non-finite value), restarted Nelder-Mead
+    /// finishes from the best point seen.
     /// </summary>
     public static (Vector<double> Point, double Value, bool Converged, int Iterations) MinimizeWithGradient(
         GradientObjective objective, Vector<double> start, double tolerance, int maxIterations)
     {
-        var n = start.Count;
-        var best = start.Clone();
-        var bestValue = double.PositiveInfinity;
-        var buffer = new double[n];
-        (double Value, Vector<double> Gradient) Evaluate(Vector<double> point)
+        var (point, value, outcome, iterations, _) = Bfgs.Minimize(objective, start.ToArray(), Bfgs.Lower, Bfgs.Upper, tolerance, maxIterations);
+        if (double.IsFinite(value) && outcome is Bfgs.Outcome.Gradient or Bfgs.Outcome.Progress or Bfgs.Outcome.Step)
         {
-            var value = objective(point.AsArray() ?? point.ToArray(), buffer);
-            if (!double.IsFinite(value))
-            {
-                return (double.MaxValue, Vector<double>.Build.Dense(n));
-            }
-
-            if (value < bestValue)
-            {
-                bestValue = value;
-                best = point.Clone();
-            }
-
-            return (value, Vector<double>.Build.DenseOfArray((double[])buffer.Clone()));
+            return (Vector<double>.Build.DenseOfArray(point), value, true, iterations);
         }
 
-        Vector<double>? lastPoint = null;
-        (double Value, Vector<double> Gradient) last = default;
-        (double Value, Vector<double> Gradient) Cached(Vector<double> point)
-        {
-            if (lastPoint is null || !lastPoint.Equals(point))
+        var buffer = new double[start.Count];
+        var from = double.IsFinite(value) ? Vector<double>.Build.DenseOfArray(point) : start;
+        var (m, v, converged, more) = Minimize(
+            p =>
             {
-                last = Evaluate(point);
-                lastPoint = point.Clone();
-            }
-
-            return last;
-        }
-
-        var function = ObjectiveFunction.Gradient(p => Cached(p).Value, p => Cached(p).Gradient);
-        try
+                var f = objective(p.AsArray() ?? p.ToArray(), buffer);
+                return double.IsFinite(f) ? f : double.MaxValue;
+            },
+            from,
+            tolerance,
+            maxIterations);
+        if (double.IsFinite(value) && !(v < value))
         {
-            // Bounded in log space: beyond e^±15 the likelihood's terms lose their precision.
-            var bfgs = new BfgsBMinimizer(1e-8, 1e-12, tolerance, maxIterations);
-            var result = bfgs.FindMinimum(function, Vector<double>.Build.Dense(n, -15), Vector<double>.Build.Dense(n, 15), start);
-            var value = result.FunctionInfoAtMinimum.Value;
-            if (double.IsFinite(value) && result.ReasonForExit is ExitCondition.AbsoluteGradient or ExitCondition.RelativeGradient or ExitCondition.Converged)
-            {
-                return (result.MinimizingPoint, value, true, result.Iterations);
-            }
-        }
-        catch (Exception e) when (e is MaximumIterationsException or InnerOptimizationException or EvaluationException or ArgumentException)
-        {
-            // fall through to Nelder-Mead from the best point seen
+            // Nelder-Mead did no better (or gave up): the BFGS point stands, not converged.
+            return (Vector<double>.Build.DenseOfArray(point), value, false, iterations + more);
         }
 
-        return Minimize(v => Evaluate(v).Value, bestValue < double.MaxValue ? best : start, tolerance, maxIterations);
+        return (m, v, converged, iterations + more);
     }
 }
 

@@ -411,6 +411,7 @@ public static class ParetoNbd
             _customers = summaries.Count;
         }
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public double Evaluate(ReadOnlySpan<double> theta)
         {
             var (r, alpha, s, beta) = (Math.Exp(theta[0]), Math.Exp(theta[1]), Math.Exp(theta[2]), Math.Exp(theta[3]));
@@ -442,17 +443,23 @@ public static class ParetoNbd
         }
     }
 
-    private readonly struct AliveBatch(ParetoNbdParameters p) : IPrediction<AliveBatch>
+    private struct AliveBatch(ParetoNbdParameters p) : IPrediction<AliveBatch>, IOneCustomer
     {
-        public AliveBatch ForRange() => this;
+        public readonly AliveBatch ForRange() => this;
 
-        public double Predict(int x, double tx, double age) => ProbabilityAlive(p, x, tx, age);
+        public void PredictBlock(ReadOnlySpan<double> x, ReadOnlySpan<double> tx, ReadOnlySpan<double> age, Span<double> result) =>
+            BatchPredictions.OneByOne(ref this, x, tx, age, result);
+
+        public readonly double Predict(int x, double tx, double age) => ProbabilityAlive(p, x, tx, age);
     }
 
-    private readonly struct ExpectedBatch(ParetoNbdParameters p, double t) : IPrediction<ExpectedBatch>
+    private struct ExpectedBatch(ParetoNbdParameters p, double t) : IPrediction<ExpectedBatch>, IOneCustomer
     {
-        public ExpectedBatch ForRange() => this;
+        public readonly ExpectedBatch ForRange() => this;
 
-        public double Predict(int x, double tx, double age) => ConditionalExpectedPurchases(p, t, x, tx, age);
+        public void PredictBlock(ReadOnlySpan<double> x, ReadOnlySpan<double> tx, ReadOnlySpan<double> age, Span<double> result) =>
+            BatchPredictions.OneByOne(ref this, x, tx, age, result);
+
+        public readonly double Predict(int x, double tx, double age) => ConditionalExpectedPurchases(p, t, x, tx, age);
     }
 }

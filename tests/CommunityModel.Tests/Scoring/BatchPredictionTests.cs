@@ -26,8 +26,12 @@ public class BatchPredictionTests
         return list;
     }
 
+    /// <summary>Equal to within a few roundings: the batches compute in vector lanes, whose log and exp may round differently.</summary>
+    private static bool Close(double batch, double single) =>
+        Math.Abs(batch - single) <= 1e-12 * Math.Abs(single) || batch == single;
+
     [Property(MaxTest = 5)]
-    public Property Batches_GiveExactlyWhatOneCustomerAtATimeGives(PositiveInt seed) =>
+    public Property Batches_GiveWhatOneCustomerAtATimeGives(PositiveInt seed) =>
         Prop.ForAll(Gen.Elements(10, 20_000, 40_000).ToArbitrary(), n =>
         {
             var customers = Customers(n, seed.Get);
@@ -35,11 +39,11 @@ public class BatchPredictionTests
             var expected = BgNbd.ConditionalExpectedPurchases(Bg, 39, customers);
             var paretoAlive = ParetoNbd.ProbabilityAlive(Pareto, customers);
             var paretoExpected = ParetoNbd.ConditionalExpectedPurchases(Pareto, 39, customers);
-            for (var i = 0; i < customers.Count; i += 97)
+            for (var i = 0; i < customers.Count; i += n < 100 ? 1 : 97)
             {
                 var c = customers[i];
-                if (alive[i] != BgNbd.ProbabilityAlive(Bg, c.Frequency, c.Recency, c.Age)
-                    || expected[i] != BgNbd.ConditionalExpectedPurchases(Bg, 39, c.Frequency, c.Recency, c.Age)
+                if (!Close(alive[i], BgNbd.ProbabilityAlive(Bg, c.Frequency, c.Recency, c.Age))
+                    || !Close(expected[i], BgNbd.ConditionalExpectedPurchases(Bg, 39, c.Frequency, c.Recency, c.Age))
                     || paretoAlive[i] != ParetoNbd.ProbabilityAlive(Pareto, c.Frequency, c.Recency, c.Age)
                     || paretoExpected[i] != ParetoNbd.ConditionalExpectedPurchases(Pareto, 39, c.Frequency, c.Recency, c.Age))
                 {
@@ -55,9 +59,13 @@ public class BatchPredictionTests
     {
         var customers = Customers(30_000, 1);
         customers[25_000] = new RepeatSummary(MemberId.From("bad"), 2, 12, 10);
+        customers[29_000] = new RepeatSummary(MemberId.From("later"), -1, 0, 10);
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => BgNbd.ConditionalExpectedPurchases(Bg, 39, customers));
         Assert.Contains("Summary 25000 (bad)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Summary 25000 (bad)", Assert.Throws<ArgumentOutOfRangeException>(() => BgNbd.ProbabilityAlive(Bg, customers)).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => ParetoNbd.ProbabilityAlive(Pareto, customers));
+        customers[24_000] = null!;
+        Assert.Throws<ArgumentNullException>(() => BgNbd.ProbabilityAlive(Bg, customers));
         Assert.Throws<ArgumentOutOfRangeException>(() => BgNbd.ConditionalExpectedPurchases(Bg, -1, Customers(3, 1)));
     }
 }
