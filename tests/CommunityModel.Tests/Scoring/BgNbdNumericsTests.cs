@@ -1,3 +1,4 @@
+using CommunityModel.Primitives;
 using CommunityModel.Scoring;
 using FsCheck;
 using FsCheck.Fluent;
@@ -70,6 +71,27 @@ public class BgNbdNumericsTests
                 var prior = BgNbd.ExpectedPurchases(p, t);
                 return (double.IsFinite(now) && now >= 0 && later >= now * (1 - 1e-12) && double.IsFinite(prior) && prior >= 0)
                     .Label($"now {now}, later {later}, prior {prior}");
+            });
+
+    [Property(MaxTest = 300)]
+    public Property ProbabilityAlive_IsInUnitRange_AndDoesNotRiseWithAge_ForTheSameHistory() =>
+        Prop.ForAll(
+            Arb.From(from r in Gen.Choose(5, 500) from alpha in Gen.Choose(10, 2000) from a in Gen.Choose(50, 500) from b in Gen.Choose(50, 500)
+                     from x in Gen.OneOf(Gen.Choose(0, 50), Gen.Choose(0, 100_000)) from age in Gen.Choose(1, 2000) from txShare in Gen.Choose(0, 100)
+                     from later in Gen.Choose(0, 500)
+                     select (new BgNbdParameters(r / 100.0, alpha / 100.0, a / 100.0, b / 100.0), x, age / 10.0, txShare, later / 10.0)),
+            c =>
+            {
+                var (p, x, age, txShare, more) = c;
+                var tx = x == 0 ? 0 : age * txShare / 100;
+                var now = BgNbd.ProbabilityAlive(p, x, tx, age);
+                var older = BgNbd.ProbabilityAlive(p, x, tx, age + more);
+
+                // The batch (vector lanes) agrees, and keeps the same order.
+                var batch = BgNbd.ProbabilityAlive(p, [new RepeatSummary(MemberId.From("a"), x, tx, age), new RepeatSummary(MemberId.From("b"), x, tx, age + more)]);
+                return (now is >= 0 and <= 1 && older <= now && batch[1] <= batch[0] * (1 + 1e-12)
+                        && Math.Abs(batch[0] - now) <= 1e-12 * now && Math.Abs(batch[1] - older) <= 1e-12 * older)
+                    .Label($"now {now}, older {older}, batch {batch[0]}, {batch[1]}");
             });
 
     [Fact]
