@@ -8,6 +8,14 @@ using NodaTime;
 // The pure model meets a store of facts: a commission run, a refund and a payout kept in SQLite, and a group's
 // decisions; the file is closed, reopened, the ledger rebuilt from its facts and checked against its entries.
 // Usage: dotnet run --project samples/CommunityModel.Sqlite [-- path/to/store.db]   (default: a new file in the temp folder)
+//        dotnet run --project samples/CommunityModel.Sqlite -- hammer path/to/store.db prefix 1000   (a writer for the process tests)
+// A writer for the store's process tests: hammer <store.db> <order-id prefix> <operations> records one order per
+// operation (and refunds every third), as fast as it can, on a store another process may share.
+if (args is ["hammer", var hammerPath, var prefix, var countText])
+{
+    return Hammer.Run(hammerPath, prefix, int.Parse(countText, System.Globalization.CultureInfo.InvariantCulture));
+}
+
 var path = args.Length > 0 ? args[0] : Path.Combine(Path.GetTempPath(), $"community-store-{Guid.NewGuid():N}.db");
 var shanghai = DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
 Instant At(int month, int day) => new LocalDateTime(2026, month, day, 10, 0).InZoneStrictly(shanghai).ToInstant();

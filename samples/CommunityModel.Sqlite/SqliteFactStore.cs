@@ -1,3 +1,4 @@
+using System.Globalization;
 using CommunityModel.Commissions;
 using CommunityModel.Serialization.Json;
 using CommunityModel.Groups;
@@ -22,26 +23,51 @@ public sealed record StoredDecision(int EventIndex, GroupDecisionKind Kind, stri
 /// <summary>
 /// How the pure model meets a real store of facts: a payout ledger and group decisions kept in SQLite.
 /// The store keeps the <em>facts</em> the ledger was given (the recorded orders with their commission lines,
-/// the refunds, the payouts, in order) and the entries the ledger wrote. Opening the file replays the facts
-/// into a fresh <see cref="PayoutLedger"/> and checks that it writes exactly the stored entries: the balances
-/// come back the same, and a file edited behind the model's back is refused. Every change goes to the
-/// ledger first (which accepts or rejects it, pure and all-or-nothing) and is then written in one
-/// transaction; a rejected change writes nothing.
+/// the refunds, the payouts, in order) and the entries the ledger wrote, as numbered operations.
 /// </summary>
+/// <remarks>
+/// <para>Opening reads the whole file in one read transaction (WAL mode: a snapshot, whatever another process
+/// writes meanwhile), checks every row's column checksums and the hash chain of the operations, replays the
+/// facts into a fresh <see cref="PayoutLedger"/> and checks that it writes exactly the stored entries. Anything
+/// else is a <see cref="StoreCorruptException"/> naming the table, the row and the column.</para>
+/// <para>Every write runs in one <c>BEGIN IMMEDIATE</c> transaction: it first compares the file's operation count
+/// and chain head with the store's; when another writer got there first, the store catches up from the file
+/// inside its write lock, then gives the change to the ledger (which accepts or rejects it against the file's
+/// latest state, pure and all-or-nothing) and commits only an accepted change. If the commit fails, the ledger is
+/// read back from the file, so it never keeps what the file did not; if even that fails, the store refuses
+/// further use (reopen it). Several stores, in one process or several, can share a file.</para>
+/// <para>The chain detects edits made without the store; someone who knows the scheme can rewrite the checksums
+/// and hashes too. Keep <see cref="HeadHash"/> somewhere else (a payout report, another system) and compare it
+/// after opening to detect that as well.</para>
+/// </remarks>
 public sealed class SqliteFactStore : IDisposable
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
     private static readonly InstantPattern Iso = InstantPattern.ExtendedIso;
     private readonly SqliteConnection _connection;
+    private readonly string _path;
+    private PayoutLedger? _ledger;
+    private Exception? _broken;
 
-    private SqliteFactStore(SqliteConnection connection, PayoutLedger ledger)
+    private SqliteFactStore(SqliteConnection connection, string path, Loaded state)
     {
         _connection = connection;
-        Ledger = ledger;
+        _path = path;
+        Take(state);
     }
 
-    /// <summary>The ledger, as rebuilt from the stored facts. Change it only through this store.</summary>
-    public PayoutLedger Ledger { get; private set; }
+    /// <summary>The ledger, as rebuilt from the stored facts. Change it only through this store; after a write that caught up with another writer, this is a new object.</summary>
+    /// <exception cref="InvalidOperationException">A failed write left the store unable to read the file back: reopen it.</exception>
+    public PayoutLedger Ledger => _broken is null ? _ledger! : throw new InvalidOperationException($"The store on {_path} could not read the file back after a failed write; reopen it.", _broken);
+
+    /// <summary>How many operations the file held when this store last read or wrote it.</summary>
+    public long OperationCount { get; private set; }
+
+    /// <summary>The head of the hash chain (64 hex digits): keep it elsewhere to detect a file rewritten with its hashes.</summary>
+    public string HeadHash { get; private set; } = StoreChain.Genesis;
+
+    /// <summary>How many times a write found that another writer had changed the file and caught up with it first.</summary>
+    public int CatchUps { get; private set; }
 
     /// <summary>Creates a new store file with a ledger's settings.</summary>
     /// <param name="path">The file; it must not exist.</param>
@@ -62,18 +88,20 @@ public sealed class SqliteFactStore : IDisposable
         using (var tx = connection.BeginTransaction())
         {
             Execute(connection, tx, Schema);
-            Execute(connection, tx, "INSERT INTO settings(schema_version, currency, holding_period, zone) VALUES ($v, $c, $h, $z)",
-                ("$v", SchemaVersion), ("$c", currency.Code), ("$h", PeriodPattern.Roundtrip.Format(holdingPeriod)), ("$z", zone.Id));
+            object?[] settings = [(long)SchemaVersion, currency.Code, PeriodPattern.Roundtrip.Format(holdingPeriod), zone.Id, 0L, StoreChain.Genesis];
+            Execute(connection, tx, "INSERT INTO settings(id, schema_version, currency, holding_period, zone, operation_count, head_hash, sums) VALUES (1, $v, $c, $h, $z, $n, $head, $s)",
+                ("$v", settings[0]), ("$c", settings[1]), ("$h", settings[2]), ("$z", settings[3]), ("$n", settings[4]), ("$head", settings[5]), ("$s", SettingsSums(settings)));
             tx.Commit();
         }
 
-        return new SqliteFactStore(connection, new PayoutLedger(currency, holdingPeriod, zone));
+        return new SqliteFactStore(connection, path, new Loaded(new PayoutLedger(currency, holdingPeriod, zone), 0, StoreChain.Genesis));
     }
 
-    /// <summary>Opens a store file, rebuilds its ledger from the stored facts and checks it against the stored entries.</summary>
+    /// <summary>Opens a store file, checks its checksums and hash chain, rebuilds its ledger from the stored facts and checks it against the stored entries.</summary>
     /// <param name="path">The file.</param>
     /// <returns>The open store.</returns>
-    /// <exception cref="InvalidDataException">The file's entries are not what its facts give: it was changed outside the model.</exception>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="StoreCorruptException">The file does not hold what the store wrote; the table, row and column are named.</exception>
     public static SqliteFactStore Open(string path)
     {
         if (!File.Exists(path))
@@ -84,7 +112,10 @@ public sealed class SqliteFactStore : IDisposable
         var connection = Connect(path, SqliteOpenMode.ReadWrite);
         try
         {
-            return new SqliteFactStore(connection, Rebuild(connection));
+            using var tx = connection.BeginTransaction(deferred: true);
+            var state = Load(connection, tx, path);
+            tx.Commit();
+            return new SqliteFactStore(connection, path, state);
         }
         catch
         {
@@ -108,22 +139,24 @@ public sealed class SqliteFactStore : IDisposable
     public LedgerResult Record(IReadOnlyList<OrderCommission> orders)
     {
         ArgumentNullException.ThrowIfNull(orders);
-        return Apply(() => Ledger.Record(orders), (tx, op) =>
+        return WriteLedger("record", ledger => ledger.Record(orders), op =>
         {
-            foreach (var o in orders)
+            var rows = new List<StoreRow>();
+            var line = 0L;
+            for (var i = 0; i < orders.Count; i++)
             {
-                Execute(_connection, tx, "INSERT INTO orders(order_id, op, buyer, product, amount_minor, paid_at, company_minor, cap_cut_minor) VALUES ($o, $op, $b, $p, $a, $t, $c, $k)",
-                    ("$o", o.Order.Value), ("$op", op), ("$b", o.Buyer.Value), ("$p", o.Product.Value), ("$a", o.Amount.MinorUnits), ("$t", Iso.Format(o.PaidAt)),
-                    ("$c", o.CompanyShare.MinorUnits), ("$k", o.CapCut.MinorUnits));
-                for (var i = 0; i < o.Lines.Count; i++)
+                var o = orders[i];
+                rows.Add(new StoreRow(StoreTable.Orders, op, i, [o.Order.Value, o.Buyer.Value, o.Product.Value, o.Amount.MinorUnits, Iso.Format(o.PaidAt), o.CompanyShare.MinorUnits, o.CapCut.MinorUnits]));
+                for (var k = 0; k < o.Lines.Count; k++)
                 {
-                    var l = o.Lines[i];
-                    Execute(_connection, tx, "INSERT INTO commission_lines(order_id, position, earner, rule, level, distance, rate_ppm, amount_minor, cap_cut_minor) VALUES ($o, $i, $e, $r, $l, $d, $rate, $a, $k)",
-                        ("$o", o.Order.Value), ("$i", i), ("$e", l.Earner.Value), ("$r", l.Rule.ToString()), ("$l", l.Level), ("$d", l.Distance),
-                        ("$rate", l.Rate is { } rate ? rate.PartsPerMillion : null), ("$a", l.Amount.MinorUnits), ("$k", l.CapCut.MinorUnits));
+                    var l = o.Lines[k];
+                    rows.Add(new StoreRow(StoreTable.Lines, op, line++, [o.Order.Value, (long)k, l.Earner.Value, l.Rule.ToString(), (long)l.Level, (long)l.Distance,
+                        l.Rate is { } rate ? rate.PartsPerMillion : null, l.Amount.MinorUnits, l.CapCut.MinorUnits]));
                 }
             }
-        }, "record");
+
+            return rows;
+        });
     }
 
     /// <summary>Refunds part or all of an order and stores the refund.</summary>
@@ -133,19 +166,17 @@ public sealed class SqliteFactStore : IDisposable
     /// <param name="at">When.</param>
     /// <returns>The ledger's result; nothing is stored when it is rejected.</returns>
     public LedgerResult Refund(RefundId refund, OrderId order, Money amount, Instant at) =>
-        Apply(() => Ledger.Refund(refund, order, amount, at), (tx, op) =>
-            Execute(_connection, tx, "INSERT INTO refunds(refund_id, op, order_id, amount_minor, at) VALUES ($r, $op, $o, $a, $t)",
-                ("$r", refund.Value), ("$op", op), ("$o", order.Value), ("$a", amount.MinorUnits), ("$t", Iso.Format(at))), "refund");
+        WriteLedger("refund", ledger => ledger.Refund(refund, order, amount, at), op =>
+            [new StoreRow(StoreTable.Refunds, op, 0, [refund.Value, order.Value, amount.MinorUnits, Iso.Format(at)])]);
 
     /// <summary>Pays out an earner's available balance and stores the payout.</summary>
     /// <param name="earner">The earner.</param>
     /// <param name="at">When.</param>
     /// <returns>The ledger's result; nothing is stored when it is rejected.</returns>
     public LedgerResult RecordPayout(MemberId earner, Instant at) =>
-        Apply(() => Ledger.RecordPayout(earner, at), (tx, op) =>
-            Execute(_connection, tx, "INSERT INTO payouts(op, earner, at) VALUES ($op, $e, $t)", ("$op", op), ("$e", earner.Value), ("$t", Iso.Format(at))), "payout");
+        WriteLedger("payout", ledger => ledger.RecordPayout(earner, at), op => [new StoreRow(StoreTable.Payouts, op, 0, [earner.Value, Iso.Format(at)])]);
 
-    /// <summary>Stores a group's replay: the policy, the events and the decisions, replacing what was stored for the group.</summary>
+    /// <summary>Stores a group's replay: the policy, the events and the decisions, as the group's latest version.</summary>
     /// <param name="groupId">The group.</param>
     /// <param name="policy">The policy the events were replayed under.</param>
     /// <param name="events">The events.</param>
@@ -154,29 +185,32 @@ public sealed class SqliteFactStore : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
         var decisions = Decide(policy, events);
-        using var tx = _connection.BeginTransaction();
-        Execute(_connection, tx, "DELETE FROM group_decisions WHERE group_id = $g", ("$g", groupId));
-        Execute(_connection, tx, "DELETE FROM groups WHERE group_id = $g", ("$g", groupId));
-        Execute(_connection, tx, "INSERT INTO groups(group_id, policy_json, events_jsonl) VALUES ($g, $p, $e)",
-            ("$g", groupId), ("$p", ConfigJson.Write(policy)), ("$e", ConfigJson.WriteGroupEvents(events)));
-        foreach (var d in decisions)
+        var policyJson = ConfigJson.Write(policy);
+        var eventsJson = ConfigJson.WriteGroupEvents(events);
+        Write("group", () => (true, (Func<long, List<StoreRow>>)(op =>
         {
-            Execute(_connection, tx, "INSERT INTO group_decisions(group_id, event_index, kind, member, rule_id, policy_version, evidence, at, until) VALUES ($g, $i, $k, $m, $r, $v, $e, $t, $u)",
-                ("$g", groupId), ("$i", d.EventIndex), ("$k", d.Kind.ToString()), ("$m", d.Member), ("$r", d.RuleId), ("$v", d.PolicyVersion), ("$e", d.Evidence),
-                ("$t", Iso.Format(d.At)), ("$u", d.Until is { } u ? Iso.Format(u) : null));
-        }
+            var rows = new List<StoreRow> { new(StoreTable.Groups, op, 0, [groupId, policyJson, eventsJson]) };
+            for (var i = 0; i < decisions.Count; i++)
+            {
+                var d = decisions[i];
+                rows.Add(new StoreRow(StoreTable.Decisions, op, i, [groupId, (long)d.EventIndex, d.Kind.ToString(), d.Member, d.RuleId, d.PolicyVersion, d.Evidence,
+                    Iso.Format(d.At), d.Until is { } u ? Iso.Format(u) : null]));
+            }
 
-        tx.Commit();
+            return rows;
+        })));
         return decisions;
     }
 
-    /// <summary>The decisions stored for a group, in event order.</summary>
+    /// <summary>The decisions stored for a group's latest version, in event order.</summary>
     /// <param name="groupId">The group.</param>
-    /// <returns>The decisions.</returns>
+    /// <returns>The decisions (none for a group never stored).</returns>
     public IReadOnlyList<StoredDecision> DecisionsOf(string groupId)
     {
         var result = new List<StoredDecision>();
-        using var cmd = Command(_connection, null, "SELECT event_index, kind, member, rule_id, policy_version, evidence, at, until FROM group_decisions WHERE group_id = $g ORDER BY rowid", ("$g", groupId));
+        using var cmd = Command(_connection, null,
+            "SELECT event_index, kind, member, rule_id, policy_version, evidence, at, until FROM group_decisions WHERE group_id = $g AND op = (SELECT MAX(op) FROM groups WHERE group_id = $g) ORDER BY position",
+            ("$g", groupId));
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {
@@ -187,12 +221,12 @@ public sealed class SqliteFactStore : IDisposable
         return result;
     }
 
-    /// <summary>Replays a group's stored events under its stored policy: the decisions the model gives today.</summary>
+    /// <summary>Replays a group's latest stored events under its stored policy: the decisions the model gives today.</summary>
     /// <param name="groupId">The group.</param>
     /// <returns>The decisions.</returns>
     public IReadOnlyList<StoredDecision> ReplayGroup(string groupId)
     {
-        using var cmd = Command(_connection, null, "SELECT policy_json, events_jsonl FROM groups WHERE group_id = $g", ("$g", groupId));
+        using var cmd = Command(_connection, null, "SELECT policy_json, events_jsonl FROM groups WHERE group_id = $g ORDER BY op DESC LIMIT 1", ("$g", groupId));
         using var r = cmd.ExecuteReader();
         if (!r.Read())
         {
@@ -217,188 +251,235 @@ public sealed class SqliteFactStore : IDisposable
             .SelectMany(s => s.Outcome.Decisions.Select(d => new StoredDecision(s.Index, d.Kind, d.Member?.Value, d.RuleId, d.PolicyVersion, d.Evidence, d.At, d.Until)))
             .ToList();
 
-    private LedgerResult Apply(Func<LedgerResult> change, Action<SqliteTransaction, long> store, string kind)
+    private void Take(Loaded state)
     {
-        var before = Ledger.Entries.Count;
-        var result = change();
-        if (!result.Accepted)
-        {
-            return result;
-        }
+        _ledger = state.Ledger;
+        OperationCount = state.Operations;
+        HeadHash = state.Head;
+    }
 
+    private LedgerResult WriteLedger(string kind, Func<PayoutLedger, LedgerResult> change, Func<long, List<StoreRow>> facts)
+    {
+        LedgerResult? result = null;
+        Write(kind, () =>
+        {
+            result = change(Ledger);
+            return (result.Accepted, op =>
+            {
+                var rows = facts(op);
+                for (var i = 0; i < result.Entries.Count; i++)
+                {
+                    rows.Add(EntryRow(op, i, result.Entries[i]));
+                }
+
+                return rows;
+            });
+        });
+        return result!;
+    }
+
+    /// <summary>
+    /// One operation: lock the file for writing, catch up when another writer moved it on, let the model decide,
+    /// and write the accepted change with its place in the chain; on a failed commit read the file back.
+    /// </summary>
+    private void Write(string kind, Func<(bool Accepted, Func<long, List<StoreRow>> Rows)> decide)
+    {
+        _ = Ledger; // refuses a broken store
+        SqliteTransaction tx;
         try
         {
-            using var tx = _connection.BeginTransaction();
-            var op = NextOperation(tx);
-            Execute(_connection, tx, "INSERT INTO operations(op, kind) VALUES ($op, $k)", ("$op", op), ("$k", kind));
-            store(tx, op);
-            for (var i = before; i < Ledger.Entries.Count; i++)
-            {
-                InsertEntry(tx, Ledger.Entries[i]);
-            }
-
-            tx.Commit();
+            tx = _connection.BeginTransaction(deferred: false);
         }
-        catch
+        catch (SqliteException e) when (e.SqliteErrorCode is 5 or 6)
         {
-            // The file did not take the change: go back to what it holds.
-            Ledger = Rebuild(_connection);
-            throw;
+            throw new StoreConcurrencyException($"{_path}: another writer held the file beyond the store's wait; nothing was written.", e);
         }
 
-        return result;
-    }
-
-    private long NextOperation(SqliteTransaction tx)
-    {
-        using var cmd = Command(_connection, tx, "SELECT COALESCE(MAX(op), 0) + 1 FROM operations");
-        return (long)cmd.ExecuteScalar()!;
-    }
-
-    private void InsertEntry(SqliteTransaction tx, LedgerEntry e) =>
-        Execute(_connection, tx, "INSERT INTO ledger_entries(sequence, kind, earner, order_id, refund_id, amount_minor, at, available_at, explanation) VALUES ($s, $k, $e, $o, $r, $a, $t, $v, $x)",
-            ("$s", e.Sequence), ("$k", e.Kind.ToString()), ("$e", e.Earner.Value), ("$o", e.Order?.Value), ("$r", e.Refund?.Value), ("$a", e.Amount.MinorUnits),
-            ("$t", Iso.Format(e.At)), ("$v", e.AvailableAt is { } v ? Iso.Format(v) : null), ("$x", e.Explanation));
-
-    private static PayoutLedger Rebuild(SqliteConnection connection)
-    {
-        Currency currency;
-        Period holding;
-        DateTimeZone zone;
-        using (var cmd = Command(connection, null, "SELECT schema_version, currency, holding_period, zone FROM settings"))
-        using (var r = cmd.ExecuteReader())
+        using (tx)
         {
-            if (!r.Read() || r.GetInt32(0) != SchemaVersion)
+            var (count, head) = ReadHead(_connection, tx, _path);
+            if (count != OperationCount || head != HeadHash)
             {
-                throw new InvalidDataException($"{connection.DataSource} is not a store of schema version {SchemaVersion}.");
+                Take(Load(_connection, tx, _path));
+                CatchUps++;
             }
 
-            currency = Currency.FromCode(r.GetString(1));
-            holding = PeriodPattern.Roundtrip.Parse(r.GetString(2)).Value;
-            zone = DateTimeZoneProviders.Tzdb[r.GetString(3)];
+            var (accepted, rows) = decide();
+            if (!accepted)
+            {
+                tx.Rollback();
+                return;
+            }
+
+            try
+            {
+                var op = OperationCount + 1;
+                // The chain reads an operation's rows table by table (StoreTable.Facts), each in position order.
+                var written = rows(op).OrderBy(r => Array.IndexOf(StoreTable.Facts, r.Table)).ThenBy(r => r.Position).ToList();
+                var hash = StoreChain.Next(HeadHash, op, kind, written.Prepend(new StoreRow(StoreTable.Operations, op, 0, [kind])));
+                Insert(tx, new StoreRow(StoreTable.Operations, op, 0, [kind]), ("hash", hash));
+                foreach (var row in written)
+                {
+                    Insert(tx, row);
+                }
+
+                var settings = ReadSettingsValues(tx);
+                (settings[4], settings[5]) = (op, hash);
+                Execute(_connection, tx, "UPDATE settings SET operation_count = $n, head_hash = $h, sums = $s WHERE id = 1", ("$n", op), ("$h", hash), ("$s", SettingsSums(settings)));
+                tx.Commit();
+                (OperationCount, HeadHash) = (op, hash);
+            }
+            catch (Exception e)
+            {
+                // The model took a change the file did not: read the file back (or refuse further use).
+                try
+                {
+                    tx.Rollback();
+                }
+                catch (Exception)
+                {
+                    // already rolled back by the failure
+                }
+
+                try
+                {
+                    using var read = _connection.BeginTransaction(deferred: true);
+                    Take(Load(_connection, read, _path));
+                }
+                catch (Exception again)
+                {
+                    _broken = new AggregateException(e, again);
+                }
+
+                throw;
+            }
+        }
+    }
+
+    private object?[] ReadSettingsValues(SqliteTransaction tx)
+    {
+        using var cmd = Command(_connection, tx, "SELECT schema_version, currency, holding_period, zone, operation_count, head_hash FROM settings WHERE id = 1");
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        var values = new object?[6];
+        r.GetValues(values);
+        return values;
+    }
+
+    internal static StoreRow EntryRow(long op, int position, LedgerEntry e) =>
+        new(StoreTable.Entries, op, position, [e.Sequence, e.Kind.ToString(), e.Earner.Value, e.Order?.Value, e.Refund?.Value, e.Amount.MinorUnits,
+            Iso.Format(e.At), e.AvailableAt is { } v ? Iso.Format(v) : null, e.Explanation]);
+
+    private void Insert(SqliteTransaction tx, StoreRow row, params (string Column, object? Value)[] extra)
+    {
+        var columns = new List<string> { "op", "position" };
+        columns.AddRange(row.Table.Columns);
+        columns.Add("sums");
+        columns.AddRange(extra.Select(e => e.Column));
+        var values = new List<object?> { row.Op, row.Position };
+        values.AddRange(row.Values);
+        values.Add(row.Table.Sums(row.Op, row.Position, row.Values));
+        values.AddRange(extra.Select(e => e.Value));
+        var names = columns.Select((_, i) => "$p" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        Execute(_connection, tx, $"INSERT INTO {row.Table.Name}({string.Join(", ", columns)}) VALUES ({string.Join(", ", names)})",
+            [.. names.Select((n, i) => (n, values[i]))]);
+    }
+
+    internal static string SettingsSums(object?[] values) =>
+        string.Concat(StoreTable.SettingsColumns.Select((c, i) => StoreTable.ColumnSum("settings", c, values[i])));
+
+    private static (long Count, string Head) ReadHead(SqliteConnection connection, SqliteTransaction tx, string path)
+    {
+        using var cmd = Command(connection, tx, "SELECT operation_count, head_hash FROM settings");
+        using var r = cmd.ExecuteReader();
+        return r.Read() && r.GetValue(0) is long count && r.GetValue(1) is string head
+            ? (count, head)
+            : throw new StoreCorruptException(path, "settings", "1", "operation_count", "the settings row is missing or unreadable.");
+    }
+
+    /// <summary>Everything a store needs from the file, read and checked in the caller's transaction.</summary>
+    private sealed record Loaded(PayoutLedger Ledger, long Operations, string Head);
+
+    private static Loaded Load(SqliteConnection connection, SqliteTransaction tx, string path)
+    {
+        var reader = new StoreReader(connection, tx, path);
+        var (currency, holding, zone, count, head) = reader.Settings(SchemaVersion);
+        var operations = reader.Rows(StoreTable.Operations, withHash: true);
+        var facts = StoreTable.Facts.ToDictionary(t => t, t => reader.Rows(t, withHash: false).ToLookup(r => r.Row.Op));
+        var known = operations.Select(o => o.Row.Op).ToHashSet();
+        foreach (var (table, rows) in facts)
+        {
+            foreach (var group in rows)
+            {
+                if (!known.Contains(group.Key))
+                {
+                    var row = group.First().Row;
+                    throw new StoreCorruptException(path, table.Name, row.Name, "op", $"the row belongs to operation {group.Key}, which the file does not hold.");
+                }
+            }
         }
 
         var ledger = new PayoutLedger(currency, holding, zone);
-        var operations = new List<(long Op, string Kind)>();
-        using (var cmd = Command(connection, null, "SELECT op, kind FROM operations ORDER BY op"))
-        using (var r = cmd.ExecuteReader())
+        var chain = StoreChain.Genesis;
+        var expected = 1L;
+        foreach (var (operation, hash) in operations)
         {
-            while (r.Read())
+            var op = operation.Op;
+            if (op != expected)
             {
-                operations.Add((r.GetInt64(0), r.GetString(1)));
+                throw new StoreCorruptException(path, "operations", operation.Name, "op", $"operations run 1, 2, 3, ...; expected operation {expected} here (one was removed or renumbered).");
             }
-        }
 
-        foreach (var (op, kind) in operations)
-        {
-            var result = kind switch
+            expected++;
+            var kind = reader.Text(operation, "kind");
+            var rows = StoreTable.Facts.SelectMany(t => facts[t][op].Select(r => r.Row)).ToList();
+            chain = StoreChain.Next(chain, op, kind, rows.Prepend(operation));
+            if (!string.Equals(hash as string, chain, StringComparison.Ordinal))
             {
-                "record" => ledger.Record(ReadOrders(connection, op, currency)),
-                "refund" => ReadRefund(connection, op, currency, ledger),
-                "payout" => ReadPayout(connection, op, ledger),
-                _ => throw new InvalidDataException($"Operation {op} has an unknown kind '{kind}'."),
+                throw new StoreCorruptException(path, "operations", operation.Name, "hash",
+                    "the operation's rows do not give its hash: a row of it was added, removed, moved or changed outside the store.");
+            }
+
+            var entries = facts[StoreTable.Entries][op].Select(r => r.Row).ToList();
+            var written = kind switch
+            {
+                "record" => reader.ReplayRecord(op, facts[StoreTable.Orders][op].Select(r => r.Row).ToList(), facts[StoreTable.Lines][op].Select(r => r.Row).ToList(), currency, ledger, operation),
+                "refund" => reader.ReplayRefund(One(path, operation, facts[StoreTable.Refunds][op], "refund"), currency, ledger),
+                "payout" => reader.ReplayPayout(One(path, operation, facts[StoreTable.Payouts][op], "payout"), ledger),
+                "group" => reader.CheckGroup(One(path, operation, facts[StoreTable.Groups][op], "group")),
+                _ => throw new StoreCorruptException(path, "operations", operation.Name, "kind", $"'{kind}' is not an operation the store writes (record, refund, payout, group)."),
             };
-            if (!result.Accepted)
-            {
-                throw new InvalidDataException($"Operation {op} ({kind}) no longer applies: {result.Message}");
-            }
+            reader.CompareEntries(entries, written, currency);
         }
 
-        var stored = ReadEntries(connection, currency);
-        if (stored.Count != ledger.Entries.Count)
+        if (count != operations.Count || !string.Equals(head, chain, StringComparison.Ordinal))
         {
-            throw new InvalidDataException($"The file holds {stored.Count} ledger entries; its facts give {ledger.Entries.Count}.");
+            throw new StoreCorruptException(path, "settings", "1", count != operations.Count ? "operation_count" : "head_hash",
+                $"the settings say {count} operations ending in {Short(head)}; the file holds {operations.Count} ending in {Short(chain)} (the last operations were removed or added outside the store).");
         }
 
-        for (var i = 0; i < stored.Count; i++)
-        {
-            if (stored[i] != ledger.Entries[i])
-            {
-                throw new InvalidDataException($"Ledger entry {stored[i].Sequence} in the file is not what its facts give:\n  stored: {stored[i]}\n  facts:  {ledger.Entries[i]}");
-            }
-        }
-
-        return ledger;
+        return new Loaded(ledger, operations.Count, chain);
     }
 
-    private static List<OrderCommission> ReadOrders(SqliteConnection connection, long op, Currency currency)
+    private static string Short(string hash) => hash.Length > 12 ? hash[..12] + "..." : hash;
+
+    private static StoreRow One(string path, StoreRow operation, IEnumerable<(StoreRow Row, object? Hash)> rows, string what)
     {
-        var orders = new List<OrderCommission>();
-        using var cmd = Command(connection, null, "SELECT order_id, buyer, product, amount_minor, paid_at, company_minor, cap_cut_minor FROM orders WHERE op = $op ORDER BY rowid", ("$op", op));
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
-        {
-            var id = new OrderId(r.GetString(0));
-            var lines = ReadLines(connection, id, currency);
-            var amount = r.GetInt64(3);
-            var company = r.GetInt64(5);
-            if (lines.Sum(l => l.Amount.MinorUnits) + company != amount)
-            {
-                // The engine's conservation law: lines and the company's share make up the order, to the minor unit.
-                throw new InvalidDataException($"Order {id} in the file does not add up: its lines and the company's share are not its amount.");
-            }
-
-            orders.Add(new OrderCommission(id, new MemberId(r.GetString(1)), new ProductId(r.GetString(2)), new Money(amount, currency), Iso.Parse(r.GetString(4)).Value,
-                lines, [], new Money(company, currency), new Money(r.GetInt64(6), currency)));
-        }
-
-        return orders;
-    }
-
-    private static List<CommissionLine> ReadLines(SqliteConnection connection, OrderId order, Currency currency)
-    {
-        var lines = new List<CommissionLine>();
-        using var cmd = Command(connection, null, "SELECT earner, rule, level, distance, rate_ppm, amount_minor, cap_cut_minor FROM commission_lines WHERE order_id = $o ORDER BY position", ("$o", order.Value));
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
-        {
-            lines.Add(new CommissionLine(order, new MemberId(r.GetString(0)), Enum.Parse<CommissionRuleKind>(r.GetString(1)), r.GetInt32(2), r.GetInt32(3),
-                r.IsDBNull(4) ? null : Rate.FromPartsPerMillion(r.GetInt64(4)), new Money(r.GetInt64(5), currency), new Money(r.GetInt64(6), currency), []));
-        }
-
-        return lines;
-    }
-
-    private static LedgerResult ReadRefund(SqliteConnection connection, long op, Currency currency, PayoutLedger ledger)
-    {
-        using var cmd = Command(connection, null, "SELECT refund_id, order_id, amount_minor, at FROM refunds WHERE op = $op", ("$op", op));
-        using var r = cmd.ExecuteReader();
-        return r.Read()
-            ? ledger.Refund(new RefundId(r.GetString(0)), new OrderId(r.GetString(1)), new Money(r.GetInt64(2), currency), Iso.Parse(r.GetString(3)).Value)
-            : throw new InvalidDataException($"Refund operation {op} has no refund row.");
-    }
-
-    private static LedgerResult ReadPayout(SqliteConnection connection, long op, PayoutLedger ledger)
-    {
-        using var cmd = Command(connection, null, "SELECT earner, at FROM payouts WHERE op = $op", ("$op", op));
-        using var r = cmd.ExecuteReader();
-        return r.Read() ? ledger.RecordPayout(new MemberId(r.GetString(0)), Iso.Parse(r.GetString(1)).Value) : throw new InvalidDataException($"Payout operation {op} has no payout row.");
-    }
-
-    private static List<LedgerEntry> ReadEntries(SqliteConnection connection, Currency currency)
-    {
-        var entries = new List<LedgerEntry>();
-        using var cmd = Command(connection, null, "SELECT sequence, kind, earner, order_id, refund_id, amount_minor, at, available_at, explanation FROM ledger_entries ORDER BY sequence");
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
-        {
-            entries.Add(new LedgerEntry(r.GetInt64(0), Enum.Parse<LedgerEntryKind>(r.GetString(1)), new MemberId(r.GetString(2)),
-                r.IsDBNull(3) ? (OrderId?)null : new OrderId(r.GetString(3)), r.IsDBNull(4) ? (RefundId?)null : new RefundId(r.GetString(4)), new Money(r.GetInt64(5), currency),
-                Iso.Parse(r.GetString(6)).Value, r.IsDBNull(7) ? null : Iso.Parse(r.GetString(7)).Value, r.GetString(8)));
-        }
-
-        return entries;
+        var list = rows.ToList();
+        return list.Count == 1
+            ? list[0].Row
+            : throw new StoreCorruptException(path, "operations", operation.Name, null, $"a {what} operation has exactly one {what} row; the file holds {list.Count}.");
     }
 
     private static SqliteConnection Connect(string path, SqliteOpenMode mode)
     {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false }.ToString());
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false, DefaultTimeout = 10 }.ToString());
         connection.Open();
-        Execute(connection, null, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;");
+        Execute(connection, null, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000;");
         return connection;
     }
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
+    internal static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
     {
         var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
@@ -418,20 +499,23 @@ public sealed class SqliteFactStore : IDisposable
     }
 
     private const string Schema = """
-        CREATE TABLE settings (schema_version INTEGER NOT NULL, currency TEXT NOT NULL, holding_period TEXT NOT NULL, zone TEXT NOT NULL);
-        CREATE TABLE operations (op INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('record', 'refund', 'payout')));
-        CREATE TABLE orders (order_id TEXT PRIMARY KEY, op INTEGER NOT NULL REFERENCES operations(op), buyer TEXT NOT NULL, product TEXT NOT NULL,
-            amount_minor INTEGER NOT NULL, paid_at TEXT NOT NULL, company_minor INTEGER NOT NULL, cap_cut_minor INTEGER NOT NULL);
-        CREATE TABLE commission_lines (order_id TEXT NOT NULL REFERENCES orders(order_id), position INTEGER NOT NULL, earner TEXT NOT NULL, rule TEXT NOT NULL,
-            level INTEGER NOT NULL, distance INTEGER NOT NULL, rate_ppm INTEGER, amount_minor INTEGER NOT NULL, cap_cut_minor INTEGER NOT NULL, PRIMARY KEY (order_id, position));
-        CREATE TABLE refunds (refund_id TEXT PRIMARY KEY, op INTEGER NOT NULL REFERENCES operations(op), order_id TEXT NOT NULL REFERENCES orders(order_id),
-            amount_minor INTEGER NOT NULL, at TEXT NOT NULL);
-        CREATE TABLE payouts (op INTEGER PRIMARY KEY REFERENCES operations(op), earner TEXT NOT NULL, at TEXT NOT NULL);
-        CREATE TABLE ledger_entries (sequence INTEGER PRIMARY KEY, kind TEXT NOT NULL, earner TEXT NOT NULL, order_id TEXT, refund_id TEXT,
-            amount_minor INTEGER NOT NULL, at TEXT NOT NULL, available_at TEXT, explanation TEXT NOT NULL);
+        CREATE TABLE settings (id INTEGER PRIMARY KEY CHECK (id = 1), schema_version INTEGER NOT NULL, currency TEXT NOT NULL, holding_period TEXT NOT NULL,
+            zone TEXT NOT NULL, operation_count INTEGER NOT NULL, head_hash TEXT NOT NULL, sums TEXT NOT NULL);
+        CREATE TABLE operations (op INTEGER PRIMARY KEY, position INTEGER NOT NULL, kind TEXT NOT NULL, sums TEXT NOT NULL, hash TEXT NOT NULL);
+        CREATE TABLE orders (order_id TEXT PRIMARY KEY, op INTEGER NOT NULL REFERENCES operations(op), position INTEGER NOT NULL, buyer TEXT NOT NULL, product TEXT NOT NULL,
+            amount_minor INTEGER NOT NULL, paid_at TEXT NOT NULL, company_minor INTEGER NOT NULL, cap_cut_minor INTEGER NOT NULL, sums TEXT NOT NULL, UNIQUE (op, position));
+        CREATE TABLE commission_lines (order_id TEXT NOT NULL REFERENCES orders(order_id), line INTEGER NOT NULL, op INTEGER NOT NULL REFERENCES operations(op), position INTEGER NOT NULL,
+            earner TEXT NOT NULL, rule TEXT NOT NULL, level INTEGER NOT NULL, distance INTEGER NOT NULL, rate_ppm INTEGER, amount_minor INTEGER NOT NULL, cap_cut_minor INTEGER NOT NULL,
+            sums TEXT NOT NULL, PRIMARY KEY (order_id, line), UNIQUE (op, position));
+        CREATE TABLE refunds (refund_id TEXT PRIMARY KEY, op INTEGER NOT NULL REFERENCES operations(op), position INTEGER NOT NULL, order_id TEXT NOT NULL REFERENCES orders(order_id),
+            amount_minor INTEGER NOT NULL, at TEXT NOT NULL, sums TEXT NOT NULL, UNIQUE (op, position));
+        CREATE TABLE payouts (op INTEGER NOT NULL REFERENCES operations(op), position INTEGER NOT NULL, earner TEXT NOT NULL, at TEXT NOT NULL, sums TEXT NOT NULL, PRIMARY KEY (op, position));
+        CREATE TABLE ledger_entries (sequence INTEGER PRIMARY KEY, op INTEGER NOT NULL REFERENCES operations(op), position INTEGER NOT NULL, kind TEXT NOT NULL, earner TEXT NOT NULL,
+            order_id TEXT, refund_id TEXT, amount_minor INTEGER NOT NULL, at TEXT NOT NULL, available_at TEXT, explanation TEXT NOT NULL, sums TEXT NOT NULL, UNIQUE (op, position));
         CREATE INDEX ledger_entries_by_earner ON ledger_entries(earner);
-        CREATE TABLE groups (group_id TEXT PRIMARY KEY, policy_json TEXT NOT NULL, events_jsonl TEXT NOT NULL);
-        CREATE TABLE group_decisions (group_id TEXT NOT NULL REFERENCES groups(group_id), event_index INTEGER NOT NULL, kind TEXT NOT NULL, member TEXT,
-            rule_id TEXT NOT NULL, policy_version TEXT NOT NULL, evidence TEXT NOT NULL, at TEXT NOT NULL, until TEXT);
+        CREATE TABLE groups (group_id TEXT NOT NULL, op INTEGER NOT NULL REFERENCES operations(op), position INTEGER NOT NULL, policy_json TEXT NOT NULL, events_jsonl TEXT NOT NULL,
+            sums TEXT NOT NULL, PRIMARY KEY (group_id, op));
+        CREATE TABLE group_decisions (group_id TEXT NOT NULL, op INTEGER NOT NULL REFERENCES operations(op), position INTEGER NOT NULL, event_index INTEGER NOT NULL, kind TEXT NOT NULL,
+            member TEXT, rule_id TEXT NOT NULL, policy_version TEXT NOT NULL, evidence TEXT NOT NULL, at TEXT NOT NULL, until TEXT, sums TEXT NOT NULL, UNIQUE (op, position));
         """;
 }

@@ -8,6 +8,7 @@ using CommunityModel.Tests.Generators;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using NodaTime;
 
@@ -104,31 +105,309 @@ public sealed class SqliteFactStoreTests : IDisposable
         Assert.Equal("ledger.refund.duplicate", reopened.Refund(RefundId.From("r-1"), OrderId.From("o-1"), Money.Parse("CNY 100.00"), At(3, 20)).Code);
     }
 
-    [Theory]
-    [InlineData("UPDATE ledger_entries SET amount_minor = amount_minor + 1 WHERE sequence = (SELECT MIN(sequence) FROM ledger_entries)", "is not what its facts give")]
-    [InlineData("DELETE FROM ledger_entries WHERE sequence = (SELECT MAX(sequence) FROM ledger_entries)", "ledger entries; its facts give")]
-    [InlineData("UPDATE commission_lines SET amount_minor = 1 WHERE position = 0 AND order_id = 'o-1'", "does not add up")]
-    [InlineData("UPDATE commission_lines SET earner = 'wang' WHERE position = 0 AND order_id = 'o-1'", "is not what its facts give")]
-    [InlineData("UPDATE refunds SET amount_minor = 99999999", "no longer applies")]
-    public void AFileChangedBehindTheModel_IsRefused(string tamper, string message)
+    private string StoreWithHistory()
     {
+        var path = NewPath();
+        using var store = SqliteFactStore.Create(path, Currency.CNY, Period.FromMonths(2), Shanghai);
+        Assert.True(store.Record(SampleRun()).Accepted);
+        Assert.True(store.Refund(RefundId.From("r-1"), OrderId.From("o-1"), Money.Parse("CNY 199.50"), At(3, 20)).Accepted);
+        Assert.True(store.RecordPayout(MemberId.From("li"), At(6, 1)).Accepted);
+        return path;
+    }
+
+    private static int Tamper(string path, string sql)
+    {
+        using var raw = new SqliteConnection($"Data Source={path};Pooling=False");
+        raw.Open();
+        using var cmd = raw.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd.ExecuteNonQuery();
+    }
+
+    private const string LastOp = "(SELECT MAX(op) FROM operations)";
+
+    [Theory]
+    [InlineData("UPDATE ledger_entries SET amount_minor = amount_minor + 1 WHERE sequence = (SELECT MIN(sequence) FROM ledger_entries)", "ledger_entries", "amount_minor")]
+    [InlineData("UPDATE ledger_entries SET explanation = 'paid in full' WHERE sequence = 1", "ledger_entries", "explanation")]
+    [InlineData("DELETE FROM ledger_entries WHERE sequence = (SELECT MAX(sequence) FROM ledger_entries)", "operations", "hash")]
+    [InlineData("UPDATE commission_lines SET amount_minor = 1 WHERE line = 0 AND order_id = 'o-1'", "commission_lines", "amount_minor")]
+    [InlineData("UPDATE commission_lines SET earner = 'wang' WHERE line = 0 AND order_id = 'o-1'", "commission_lines", "earner")]
+    [InlineData("UPDATE refunds SET amount_minor = 99999999", "refunds", "amount_minor")]
+    [InlineData("DELETE FROM payouts", "operations", "hash")]
+    [InlineData("UPDATE payouts SET earner = 'zhao'", "payouts", "earner")]
+    [InlineData("PRAGMA foreign_keys = OFF; DELETE FROM ledger_entries WHERE op = " + LastOp + "; DELETE FROM payouts WHERE op = " + LastOp + "; DELETE FROM operations WHERE op = " + LastOp, "settings", "operation_count")]
+    [InlineData("PRAGMA foreign_keys = OFF; DELETE FROM operations WHERE op = 2", "refunds", "op")]
+    [InlineData("UPDATE orders SET paid_at = 'yesterday' WHERE order_id = 'o-2'", "orders", "paid_at")]
+    [InlineData("UPDATE orders SET amount_minor = 'abc' WHERE order_id = 'o-2'", "orders", "amount_minor")]
+    [InlineData("UPDATE orders SET buyer = 42 WHERE order_id = 'o-2'", "orders", "buyer")]
+    [InlineData("UPDATE settings SET zone = 'Mars/Olympus'", "settings", "zone")]
+    [InlineData("UPDATE settings SET currency = 'USD'", "settings", "currency")]
+    [InlineData("UPDATE settings SET holding_period = 'P1D'", "settings", "holding_period")]
+    [InlineData("UPDATE settings SET schema_version = 1", "settings", "schema_version")]
+    [InlineData("UPDATE settings SET head_hash = lower(head_hash)", "settings", "head_hash")]
+    [InlineData("PRAGMA ignore_check_constraints = ON; INSERT INTO settings SELECT 2, schema_version, currency, holding_period, zone, operation_count, head_hash, sums FROM settings", "settings", null)]
+    [InlineData("UPDATE operations SET kind = 'payout' WHERE op = 2", "operations", "kind")]
+    [InlineData("UPDATE operations SET hash = lower(hash) WHERE op = 1", "operations", "hash")]
+    [InlineData("UPDATE ledger_entries SET position = position + 100 WHERE op = 1", "ledger_entries", "position")]
+    [InlineData("UPDATE ledger_entries SET sums = 'x' WHERE sequence = 2", "ledger_entries", "sums")]
+    [InlineData("UPDATE group_decisions SET rule_id = 'none'", null, null)]
+    public void AFileChangedBehindTheModel_IsRefused_NamingTableRowAndColumn(string tamper, string? table, string? column)
+    {
+        var path = StoreWithHistory();
+        if (table is null)
+        {
+            // Nothing to change (no group stored): the tamper changes no row, and the file still opens.
+            Assert.Equal(0, Tamper(path, tamper));
+            using var fine = SqliteFactStore.Open(path);
+            Assert.Equal(3, fine.OperationCount);
+            return;
+        }
+
+        Assert.True(Tamper(path, tamper) > 0);
+        var e = Assert.Throws<StoreCorruptException>(() => SqliteFactStore.Open(path));
+        Assert.Equal(table, e.Table);
+        Assert.Equal(column, e.Column);
+        Assert.StartsWith($"{path}: table {table}, row ", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnEditedGroupDecision_IsRefused_AndTheLatestVersionOfAGroupIsTheOneRead()
+    {
+        var policy = ConfigJson.ReadGroupPolicy(File.ReadAllText(RepoRoot.SampleConfig("group-policy.json"))).Value!;
+        var events = ConfigJson.ReadGroupEvents(File.ReadAllText(RepoRoot.SampleConfig("events.jsonl"))).Value!;
         var path = NewPath();
         using (var store = SqliteFactStore.Create(path, Currency.CNY, Period.FromMonths(2), Shanghai))
         {
-            store.Record(SampleRun());
-            store.Refund(RefundId.From("r-1"), OrderId.From("o-1"), Money.Parse("CNY 199.50"), At(3, 20));
+            store.SaveGroup("g", policy, events.Take(3).ToList());
+            store.SaveGroup("g", policy, events);
+            Assert.Equal(2, store.OperationCount);
+            Assert.Equal(15, store.DecisionsOf("g").Count);
         }
 
-        using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
+        Assert.True(Tamper(path, "UPDATE group_decisions SET rule_id = 'none' WHERE position = 0 AND op = 2") == 1);
+        var e = Assert.Throws<StoreCorruptException>(() => SqliteFactStore.Open(path));
+        Assert.Equal(("group_decisions", "rule_id"), (e.Table, e.Column));
+    }
+
+    [Fact]
+    public void TheHeadHash_IsTheSameAfterReopening_AndMovesWithEveryWrite()
+    {
+        var path = StoreWithHistory();
+        string head;
+        using (var store = SqliteFactStore.Open(path))
         {
-            raw.Open();
-            using var cmd = raw.CreateCommand();
-            cmd.CommandText = tamper;
-            Assert.Equal(1, cmd.ExecuteNonQuery());
+            head = store.HeadHash;
+            Assert.Matches("^[0-9A-F]{64}$", head);
+            Assert.Equal(3, store.OperationCount);
+            Assert.True(store.Refund(RefundId.From("r-2"), OrderId.From("o-2"), Money.Parse("CNY 1.00"), At(3, 21)).Accepted);
+            Assert.NotEqual(head, store.HeadHash);
+            head = store.HeadHash;
         }
 
-        var e = Assert.Throws<InvalidDataException>(() => SqliteFactStore.Open(path));
-        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        using var reopened = SqliteFactStore.Open(path);
+        Assert.Equal(head, reopened.HeadHash);
+    }
+
+    [Fact]
+    public void TwoStoresOnOneFile_TheStaleOneCatchesUp_AndTheModelDecidesOnTheLatestState()
+    {
+        // Both stores see o-1 (CNY 399.00) unrefunded; each tries to give back CNY 300.00 of it.
+        var path = StoreWithHistory();
+        using var first = SqliteFactStore.Open(path);
+        using var second = SqliteFactStore.Open(path);
+        Assert.True(first.Refund(RefundId.From("r-a"), OrderId.From("o-1"), Money.Parse("CNY 100.00"), At(3, 22)).Accepted);
+        var late = second.Refund(RefundId.From("r-b"), OrderId.From("o-1"), Money.Parse("CNY 150.00"), At(3, 22));
+        Assert.False(late.Accepted); // 199.50 + 100.00 were already given back: 150.00 is more than the 99.50 left
+        Assert.Equal(1, second.CatchUps);
+        Assert.Equal(first.OperationCount, second.OperationCount);
+        Assert.Equal(first.HeadHash, second.HeadHash);
+        AssertSameLedger(first.Ledger, second.Ledger, At(3, 23), At(7, 1));
+
+        // The first store is now the stale one: its next write catches up with nothing new and goes on.
+        Assert.True(first.Refund(RefundId.From("r-c"), OrderId.From("o-1"), Money.Parse("CNY 99.50"), At(3, 23)).Accepted);
+        Assert.Equal(0, first.CatchUps);
+        using var reopened = SqliteFactStore.Open(path);
+        AssertSameLedger(first.Ledger, reopened.Ledger, At(3, 23), At(7, 1));
+        Assert.Equal(5, reopened.OperationCount);
+    }
+
+    /// <summary>One writer's step: a refund of some order, or a payout of some earner.</summary>
+    private static LedgerResult Step(SqliteFactStore store, int kind, int seed, int writer, int index, IReadOnlyList<OrderCommission> orders)
+    {
+        var o = orders[seed % orders.Count];
+        var at = Community.Epoch + Duration.FromDays(seed % 90);
+        return kind == 0
+            ? store.RecordPayout(o.Lines.Count > 0 ? o.Lines[seed % o.Lines.Count].Earner : o.Buyer, at + Duration.FromDays(60))
+            : store.Refund(RefundId.From($"w{writer}-{index}"), o.Order, Money.OfMinor(1 + (seed % Math.Max(1, o.Amount.MinorUnits / 3)), Currency.CNY), o.PaidAt + Duration.FromDays(seed % 20));
+    }
+
+    /// <summary>The committed operations, replayed one after another on a fresh ledger, in the order of their operation numbers.</summary>
+    private static PayoutLedger SerialReplay(CommissionRun run, IEnumerable<(long Op, Func<PayoutLedger, LedgerResult> Apply)> committed)
+    {
+        var ledger = new PayoutLedger(Currency.CNY, Period.FromDays(30), DateTimeZone.Utc);
+        Assert.True(ledger.Record(run).Accepted);
+        foreach (var (_, apply) in committed.OrderBy(c => c.Op))
+        {
+            Assert.True(apply(ledger).Accepted);
+        }
+
+        return ledger;
+    }
+
+    private static Func<PayoutLedger, LedgerResult> Replayer(int kind, int seed, int writer, int index, IReadOnlyList<OrderCommission> orders)
+    {
+        var o = orders[seed % orders.Count];
+        var at = Community.Epoch + Duration.FromDays(seed % 90);
+        return kind == 0
+            ? l => l.RecordPayout(o.Lines.Count > 0 ? o.Lines[seed % o.Lines.Count].Earner : o.Buyer, at + Duration.FromDays(60))
+            : l => l.Refund(RefundId.From($"w{writer}-{index}"), o.Order, Money.OfMinor(1 + (seed % Math.Max(1, o.Amount.MinorUnits / 3)), Currency.CNY), o.PaidAt + Duration.FromDays(seed % 20));
+    }
+
+    [Property(MaxTest = 20)]
+    public Property TwoWritersInAnyInterleaving_LeaveAFileThatOpensAndEqualsASerialReplayOfWhatTheyCommitted() =>
+        Prop.ForAll(
+            Arb.From(TreeGens.Community(30, 3, maxOrders: 12)),
+            Arb.From((from writer in Gen.Choose(0, 1) from kind in Gen.Choose(0, 3) from seed in Gen.Choose(0, 1_000_000) select (writer, kind, seed)).ListOf()),
+            (community, steps) =>
+            {
+                var tree = community.Tree();
+                var run = new CommissionEngine(StoreDefaults().TwoLevel).Run(community.Statuses(tree), community.OrderList());
+                if (run.Orders.Count == 0)
+                {
+                    return true;
+                }
+
+                var path = NewPath();
+                using (var creator = SqliteFactStore.Create(path, Currency.CNY, Period.FromDays(30), DateTimeZone.Utc))
+                {
+                    Assert.True(creator.Record(run).Accepted);
+                }
+
+                var committed = new List<(long, Func<PayoutLedger, LedgerResult>)>();
+                using (var a = SqliteFactStore.Open(path))
+                using (var b = SqliteFactStore.Open(path))
+                {
+                    SqliteFactStore[] writers = [a, b];
+                    for (var i = 0; i < steps.Count; i++)
+                    {
+                        var (writer, kind, seed) = steps[i];
+                        var store = writers[writer];
+                        if (Step(store, kind == 0 ? 0 : 1, seed, writer, i, run.Orders).Accepted)
+                        {
+                            committed.Add((store.OperationCount, Replayer(kind == 0 ? 0 : 1, seed, writer, i, run.Orders)));
+                        }
+                    }
+                }
+
+                using var reopened = SqliteFactStore.Open(path);
+                var serial = SerialReplay(run, committed);
+                Assert.Equal(serial.Entries, reopened.Ledger.Entries);
+                return reopened.OperationCount == 1 + committed.Count;
+            });
+
+    [Fact]
+    public void TwoStoresRacingOnThreads_CommitOneAtATime_AndTheFileIsASerialReplay()
+    {
+        var community = TreeGens.Community(40, 3, maxOrders: 20).Sample(1, 7).First();
+        var run = new CommissionEngine(StoreDefaults().TwoLevel).Run(community.Statuses(community.Tree()), community.OrderList());
+        var path = NewPath();
+        using (var creator = SqliteFactStore.Create(path, Currency.CNY, Period.FromDays(30), DateTimeZone.Utc))
+        {
+            Assert.True(creator.Record(run).Accepted);
+        }
+
+        var committed = new System.Collections.Concurrent.ConcurrentBag<(long, Func<PayoutLedger, LedgerResult>)>();
+        var catchUps = 0;
+        Parallel.For(0, 2, new ParallelOptions { MaxDegreeOfParallelism = 2 }, writer =>
+        {
+            using var store = SqliteFactStore.Open(path);
+            var rng = new Random(writer + 11);
+            for (var i = 0; i < 40; i++)
+            {
+                var (kind, seed) = (rng.Next(0, 4) == 0 ? 0 : 1, rng.Next(0, 1_000_000));
+                if (Step(store, kind, seed, writer, i, run.Orders).Accepted)
+                {
+                    committed.Add((store.OperationCount, Replayer(kind, seed, writer, i, run.Orders)));
+                }
+            }
+
+            Interlocked.Add(ref catchUps, store.CatchUps);
+        });
+
+        using var reopened = SqliteFactStore.Open(path);
+        Assert.Equal(1 + committed.Count, reopened.OperationCount);
+        Assert.Equal(committed.Count, committed.Select(c => c.Item1).Distinct().Count());
+        Assert.Equal(SerialReplay(run, committed).Entries, reopened.Ledger.Entries);
+    }
+
+    private static Process Hammer(string path, string prefix, int count)
+    {
+        var muxer = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+        var info = new ProcessStartInfo(muxer) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { typeof(SqliteFactStore).Assembly.Location, "hammer", path, prefix, count.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(info)!;
+    }
+
+    private string EmptyStoreForHammers()
+    {
+        var path = NewPath();
+        SqliteFactStore.Create(path, Currency.CNY, Period.FromMonths(2), DateTimeZone.Utc).Dispose();
+        return path;
+    }
+
+    [Fact]
+    public void TwoProcessesWritingOneFile_LoseNothing_AndAReaderOpensItMeanwhile()
+    {
+        var path = EmptyStoreForHammers();
+        using var one = Hammer(path, "p1", 60);
+        using var two = Hammer(path, "p2", 60);
+
+        // Opening while both write reads one snapshot: never a false "corrupt".
+        var opened = 0;
+        while (!one.HasExited || !two.HasExited)
+        {
+            using (SqliteFactStore.Open(path))
+            {
+                opened++;
+            }
+
+            Thread.Sleep(20);
+        }
+
+        Assert.True(one.WaitForExit(60_000) && two.WaitForExit(60_000));
+        Assert.True(one.ExitCode == 0, one.StandardError.ReadToEnd());
+        Assert.True(two.ExitCode == 0, two.StandardError.ReadToEnd());
+        using var store = SqliteFactStore.Open(path);
+        Assert.Equal(2 * (60 + 20), store.OperationCount); // 60 orders and 20 refunds each
+        Assert.True(opened > 0);
+    }
+
+    [Fact]
+    public void AWriterKilledMidLoop_LeavesAFileThatOpens_WithEveryCommittedOperationWhole()
+    {
+        var path = EmptyStoreForHammers();
+        using var writer = Hammer(path, "k", 1_000_000);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        long seen = 0;
+        while (seen < 30 && DateTime.UtcNow < deadline && !writer.HasExited)
+        {
+            Thread.Sleep(50);
+            using var peek = SqliteFactStore.Open(path);
+            seen = peek.OperationCount;
+        }
+
+        writer.Kill(entireProcessTree: true); // SIGKILL: no finally blocks, no dispose
+        writer.WaitForExit(10_000);
+        Assert.True(seen >= 30, $"the writer got to {seen} operations: {writer.StandardError.ReadToEnd()}");
+        using var store = SqliteFactStore.Open(path);
+        Assert.True(store.OperationCount >= seen);
+
+        // Every order is whole: its lines and entries came with it, and the next write goes on from the file.
+        Assert.True(store.Refund(RefundId.From("after"), OrderId.From("k-0"), Money.Parse("CNY 1.00"), Instant.FromUtc(2026, 3, 2, 0, 0)).Accepted);
     }
 
     [Fact]
