@@ -231,6 +231,26 @@ public sealed class SqliteFactStoreTests : IDisposable
         Assert.Equal(5, reopened.OperationCount);
     }
 
+    [Fact]
+    public void AWriteTheFileRefuses_LeavesTheLedgerAsTheFileIs_AndTheStoreGoesOn()
+    {
+        var path = StoreWithHistory();
+        using var store = SqliteFactStore.Open(path);
+        var before = store.Ledger.Entries.ToList();
+        Tamper(path, "CREATE TRIGGER full_disk BEFORE INSERT ON refunds BEGIN SELECT RAISE(ABORT, 'disk full'); END;");
+
+        // The ledger accepts the refund; the file does not take it; the store reads the file back.
+        var e = Assert.Throws<SqliteException>(() => store.Refund(RefundId.From("r-2"), OrderId.From("o-2"), Money.Parse("CNY 10.00"), At(3, 21)));
+        Assert.Contains("disk full", e.Message, StringComparison.Ordinal);
+        Assert.Equal(before, store.Ledger.Entries);
+        Assert.Equal(3, store.OperationCount);
+
+        Tamper(path, "DROP TRIGGER full_disk;");
+        Assert.True(store.Refund(RefundId.From("r-2"), OrderId.From("o-2"), Money.Parse("CNY 10.00"), At(3, 21)).Accepted);
+        using var reopened = SqliteFactStore.Open(path);
+        Assert.Equal(store.Ledger.Entries, reopened.Ledger.Entries);
+    }
+
     /// <summary>One writer's step: a refund of some order, or a payout of some earner.</summary>
     private static LedgerResult Step(SqliteFactStore store, int kind, int seed, int writer, int index, IReadOnlyList<OrderCommission> orders)
     {
