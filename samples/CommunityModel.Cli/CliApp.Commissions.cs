@@ -71,7 +71,7 @@ public static partial class CliApp
         var currency = plan.Currency;
         bar.Report(1);
 
-        var statuses = ReadStatuses(tree, plan, o.Optional("--ranks"), o.Optional("--inactive"));
+        var (statuses, topRank) = ReadStatuses(tree, plan, o.Optional("--ranks"), o.Optional("--inactive"));
         var refundsPath = o.Optional("--refunds");
         var detailed = linesPath is not null || refundsPath is not null || holding is not null;
         var (batch, latest) = ReadOrders(ordersPath, tree, currency, keepIds: detailed);
@@ -163,13 +163,18 @@ public static partial class CliApp
         var paidMoney = Money.OfMinor(paid, currency);
         var refundedMoney = Money.OfMinor(refunded, currency);
         var company = sales - refundedMoney - paidMoney;
+        var hint = paid == 0 && batch.Count > 0 ? NobodyPaid(plan, o.Optional("--ranks"), topRank, o.Optional("--inactive") is not null) : null;
         if (o.Flag("--json"))
         {
-            stdout.WriteLine(JsonSerializer.Serialize(new { orders = batch.Count, totalSales = sales.ToString(), refunded = refundedMoney.ToString(), totalPaid = paidMoney.ToString(), companyShare = company.ToString() }, JsonOut));
+            stdout.WriteLine(JsonSerializer.Serialize(new { orders = batch.Count, totalSales = sales.ToString(), refunded = refundedMoney.ToString(), totalPaid = paidMoney.ToString(), companyShare = company.ToString(), hint }, JsonOut));
         }
         else
         {
             stdout.WriteLine($"{batch.Count} orders, sales {sales}, refunded {refundedMoney}, paid to {payouts.Count} earners {paidMoney}, company keeps {company}; {clock.ElapsedMilliseconds} ms.");
+            if (hint is not null)
+            {
+                stdout.WriteLine($"Nobody was paid: {hint}.");
+            }
         }
 
         return 0;
@@ -244,8 +249,9 @@ public static partial class CliApp
     }
 
     /// <summary>Ranks (<c>member_id,rank</c>) and inactive members (<c>member_id</c>), each member at most once in ranks.</summary>
-    private static MemberStatuses ReadStatuses(ReferralTree tree, CommissionPlan plan, string? ranksPath, string? inactivePath)
+    private static (MemberStatuses Statuses, int TopRank) ReadStatuses(ReferralTree tree, CommissionPlan plan, string? ranksPath, string? inactivePath)
     {
+        var top = 0;
         var ranks = new int[tree.Count];
         var active = new bool[tree.Count];
         Array.Fill(active, true);
@@ -269,6 +275,7 @@ public static partial class CliApp
 
                 seenOn[m] = row.Line;
                 ranks[m] = rank;
+                top = Math.Max(top, rank);
             });
         }
 
@@ -279,7 +286,20 @@ public static partial class CliApp
             csv.ForEach(row => active[KnownIndex(tree, row, cm)] = false);
         }
 
-        return MemberStatuses.FromArrays(tree, ranks, active);
+        return (MemberStatuses.FromArrays(tree, ranks, active), top);
+    }
+
+    /// <summary>Why a run with orders paid nobody, in one sentence, when the files say why.</summary>
+    private static string NobodyPaid(CommissionPlan plan, string? ranksPath, int topRank, bool anyInactive)
+    {
+        var minimum = plan.Definition.Levels?.MinimumRank ?? 0;
+        return minimum > 0 && ranksPath is null
+            ? $"the plan pays rank {minimum} and up and no --ranks file was given: every member is rank 0"
+            : minimum > 0 && topRank < minimum
+            ? $"the plan pays rank {minimum} and up and the highest rank in {ranksPath} is {topRank}"
+            : anyInactive && plan.Definition.Levels?.RequireActive == true
+            ? "nobody upline of a buyer earned: check the plan's products and ranks, and the members marked inactive (the plan pays active members only)"
+            : "nobody upline of a buyer earned: check the plan's products (commissionable or not) and the ranks it pays";
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.IO.MemoryMappedFiles;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -105,68 +106,107 @@ public sealed class CsvInput : IDisposable
     public static (List<(long Start, long End, int LinesBefore)> Parts, int Lines) Split(string path, int parts)
     {
         var length = new FileInfo(path).Length;
-        var cuts = new List<long> { 0 };
-        for (var k = 1; k < parts; k++)
+        if (length < (1 << 20))
         {
-            cuts.Add(length * k / parts);
+            // A small file: one part, its lines counted on the way.
+            var bytes = File.ReadAllBytes(path);
+            var feeds = bytes.AsSpan().Count((byte)'\n');
+            return ([(0, length, 0)], feeds + (bytes.Length == 0 || bytes[^1] == (byte)'\n' ? 0 : 1));
         }
 
-        var result = new List<(long, long, int)>();
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        var buffer = new byte[1 << 20];
-        long position = 0;
-        var feeds = 0;
-        byte last = (byte)'\n';
+        // A large file is mapped, not read: the cuts, the line feeds before each and the search for quotes run
+        // over the page cache on every core, without copying the file through read() (which took a tenth of the
+        // 10M-order run).
+        using var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        using var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+        var handle = view.SafeMemoryMappedViewHandle;
+        unsafe
+        {
+            byte* basePointer = null;
+            handle.AcquirePointer(ref basePointer);
+            try
+            {
+                var origin = basePointer + view.PointerOffset;
+                var starts = new List<long> { 0 };
+                for (var k = 1; k < parts; k++)
+                {
+                    // A part starts after the first line feed at or past its cut.
+                    var cut = Math.Max(length * k / parts, starts[^1]);
+                    var nl = IndexOfByte(origin, cut, length, (byte)'\n');
+                    if (nl < 0)
+                    {
+                        break;
+                    }
+
+                    if (nl + 1 < length && nl + 1 > starts[^1])
+                    {
+                        starts.Add(nl + 1);
+                    }
+                }
+
+                var n = starts.Count;
+                var lines = new long[n];
+                var quoted = new bool[n];
+                var pointer = (nint)origin;
+                Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = n }, k =>
+                {
+                    var from = starts[k];
+                    var to = k + 1 < n ? starts[k + 1] : length;
+                    (lines[k], quoted[k]) = CountLines((byte*)pointer, from, to);
+                });
+
+                if (quoted.Any(q => q))
+                {
+                    // A quoted field may hold a line feed, so a cut could fall inside it: one part.
+                    return ([(0, length, 0)], (int)(lines.Sum() + (origin[length - 1] == (byte)'\n' ? 0 : 1)));
+                }
+
+                var result = new List<(long, long, int)>(n);
+                long before = 0;
+                for (var k = 0; k < n; k++)
+                {
+                    result.Add((starts[k], k + 1 < n ? starts[k + 1] : length, checked((int)before)));
+                    before += lines[k];
+                }
+
+                return (result, checked((int)(before + (origin[length - 1] == (byte)'\n' ? 0 : 1))));
+            }
+            finally
+            {
+                handle.ReleasePointer();
+            }
+        }
+    }
+
+    /// <summary>The first position of <paramref name="value"/> in [from, to), or -1; spans of at most 1 GiB at a time.</summary>
+    private static unsafe long IndexOfByte(byte* origin, long from, long to, byte value)
+    {
+        for (var at = from; at < to; at += 1 << 30)
+        {
+            var span = new ReadOnlySpan<byte>(origin + at, (int)Math.Min(1 << 30, to - at));
+            var i = span.IndexOf(value);
+            if (i >= 0)
+            {
+                return at + i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>The line feeds in [from, to) and whether a double quote is among them.</summary>
+    private static unsafe (long Lines, bool Quoted) CountLines(byte* origin, long from, long to)
+    {
+        long lines = 0;
         var quoted = false;
-        var next = 1;
-        var starts = new List<(long Start, int LinesBefore)> { (0, 0) };
-        int read;
-        while ((read = stream.Read(buffer)) > 0)
+        for (var at = from; at < to; at += 1 << 30)
         {
-            var span = buffer.AsSpan(0, read);
+            var span = new ReadOnlySpan<byte>(origin + at, (int)Math.Min(1 << 30, to - at));
+            lines += span.Count((byte)'\n');
             quoted |= span.Contains((byte)'"');
-            var at = 0;
-            while (next < cuts.Count && position + read > cuts[next])
-            {
-                // The part starts after the first line feed at or past the cut.
-                var from = (int)Math.Max(0, cuts[next] - position);
-                if (from < at)
-                {
-                    from = at;
-                }
-
-                var nl = span[from..].IndexOf((byte)'\n');
-                if (nl < 0)
-                {
-                    break;
-                }
-
-                feeds += span[at..(from + nl + 1)].Count((byte)'\n');
-                at = from + nl + 1;
-                starts.Add((position + at, feeds));
-                next++;
-            }
-
-            feeds += span[at..].Count((byte)'\n');
-            position += read;
-            last = span[^1];
         }
 
-        if (quoted || length < (1 << 20))
-        {
-            starts = [(0, 0)];
-        }
-
-        for (var k = 0; k < starts.Count; k++)
-        {
-            var end = k + 1 < starts.Count ? starts[k + 1].Start : length;
-            if (end > starts[k].Start || k == 0)
-            {
-                result.Add((starts[k].Start, end, starts[k].LinesBefore));
-            }
-        }
-
-        return (result, feeds + (last == (byte)'\n' ? 0 : 1));
+        return (lines, quoted);
     }
 
     /// <summary>Opens a part of a file (see <see cref="Split"/>) after its first part: no header row; the columns are the whole file's.</summary>

@@ -32,6 +32,26 @@ public sealed class CliCommandTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
+    public void Commissions_ThatPayNobody_SayWhy()
+    {
+        // plan-two-level pays rank 3 and up: without --ranks every member is rank 0.
+        string[] common = ["commissions", "--plan", Config("plan-two-level.json"), "--members", Config("members.csv"), "--orders", Config("orders.csv")];
+        var (code, output, _) = Run([.. common, "--out", OutPath("a.csv")]);
+        Assert.Equal(0, code);
+        Assert.Contains("Nobody was paid: the plan pays rank 3 and up and no --ranks file was given: every member is rank 0.", output, StringComparison.Ordinal);
+
+        var lowRanks = Temp("ranks.csv", "member_id,rank\nwang,2\nli,1\n");
+        (code, output, _) = Run([.. common, "--ranks", lowRanks, "--out", OutPath("b.csv"), "--json"]);
+        Assert.Equal(0, code);
+        Assert.Equal($"the plan pays rank 3 and up and the highest rank in {lowRanks} is 2", JsonDocument.Parse(output).RootElement.GetProperty("hint").GetString());
+
+        // With the sample's ranks somebody is paid, and no hint is given.
+        (code, output, _) = Run([.. common, "--ranks", Config("ranks.csv"), "--out", OutPath("c.csv"), "--json"]);
+        Assert.Equal(0, code);
+        Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(output).RootElement.GetProperty("hint").ValueKind);
+    }
+
+    [Fact]
     public void GroupsReplay_TheStoreGroupsWeek()
     {
         var (code, output, err) = Run("groups", "replay", "--policy", Config("group-policy.json"), "--events", Config("events.jsonl"), "--out", OutPath("decisions.csv"));
