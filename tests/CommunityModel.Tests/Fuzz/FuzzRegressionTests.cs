@@ -17,7 +17,7 @@ public class FuzzRegressionTests
             }
 
             var folder = Path.Combine(Inputs, target);
-            foreach (var file in Directory.Exists(folder) ? Directory.GetFiles(folder).Order(StringComparer.Ordinal) : [])
+            foreach (var file in Directory.Exists(folder) ? Directory.GetFiles(folder).Order(StringComparer.Ordinal).ToArray() : [])
             {
                 data.Add(target, file);
             }
