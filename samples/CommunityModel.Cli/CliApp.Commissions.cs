@@ -212,25 +212,60 @@ public static partial class CliApp
         file.Commit();
     }
 
-    /// <summary>Reads members.csv (<c>member_id,sponsor_id,joined_at</c>) into a referral tree, row by row; every bad link is named by its line.</summary>
+    /// <summary>
+    /// Reads members.csv (<c>member_id,sponsor_id,joined_at</c>) into a referral tree; every bad link is named by its
+    /// line. A large file is parsed on every core (each part into flat columns of its rows), then the rows are added
+    /// to the tree in file order on one (interning ids in order is what makes the tree's indices).
+    /// </summary>
     private static ReferralTree ReadTree(string path)
     {
-        using var csv = CsvInput.Open(path, "member_id", "sponsor_id", "joined_at");
-        int cm = csv.Column("member_id"), cs = csv.Column("sponsor_id"), cj = csv.Column("joined_at");
-        var builder = new ReferralTreeBuilder(LineCount(path));
-        var lines = new List<int>();
-        csv.ForEach(row =>
+        string[] required = ["member_id", "sponsor_id", "joined_at"];
+        if (!File.Exists(path))
         {
-            var member = row[cm];
-            if (member.IsEmpty)
-            {
-                throw row.Error(cm, "member_id must not be empty");
-            }
+            throw new InputException(path, 0, 0, Directory.Exists(path) ? "is a folder, not a file" : "file not found");
+        }
 
-            var joined = IsoInstant.TryParse(row[cj], out var t) ? t : throw row.Error(cj, NotAnInstant(row[cj]));
-            builder.Add(member, row[cs], joined);
-            lines.Add(row.Line);
+        var (parts, fileLines) = CsvInput.Split(path, Environment.ProcessorCount);
+        using var first = CsvInput.Open(path, parts.Count == 1 ? -1 : parts[0].End, required);
+        int cm = first.Column("member_id"), cs = first.Column("sponsor_id"), cj = first.Column("joined_at");
+        var rows = new MemberRows[parts.Count];
+        Parallel.For(0, parts.Count, new ParallelOptions { MaxDegreeOfParallelism = parts.Count }, k =>
+        {
+            var (start, end, linesBefore) = parts[k];
+            using var part = k == 0 ? null : CsvInput.OpenPart(path, first, start, end, linesBefore);
+            var lines = (k + 1 < parts.Count ? parts[k + 1].LinesBefore : fileLines) - linesBefore;
+            var into = rows[k] = new MemberRows(Math.Max(16, lines));
+            try
+            {
+                (k == 0 ? first : part!).ForEach(row =>
+                {
+                    var member = row[cm];
+                    if (member.IsEmpty)
+                    {
+                        throw row.Error(cm, "member_id must not be empty");
+                    }
+
+                    var joined = IsoInstant.TryParse(row[cj], out var t) ? t : throw row.Error(cj, NotAnInstant(row[cj]));
+                    into.Add(member, row[cs], joined, row.Line);
+                });
+            }
+            catch (InputException e)
+            {
+                into.Error = e;
+            }
         });
+
+        if (rows.Select(r => r.Error).FirstOrDefault(e => e is not null) is { } error)
+        {
+            throw error;
+        }
+
+        var builder = new ReferralTreeBuilder(rows.Sum(r => r.Count));
+        var lines = new List<int>(rows.Sum(r => r.Count));
+        foreach (var part in rows)
+        {
+            part.AddTo(builder, lines);
+        }
 
         if (builder.TryBuild(out var tree, out var problems))
         {
@@ -238,14 +273,14 @@ public static partial class CliApp
         }
 
         // The first problem is reported at its row and field; the others are listed by line.
-        var first = problems[0];
-        var line = lines[first.Record];
+        var firstProblem = problems[0];
+        var line = lines[firstProblem.Record];
         var more = problems.Count > 1 ? $" (and {problems.Count - 1} more: {string.Join("; ", problems.Skip(1).Take(20).Select(p => $"line {lines[p.Record]}: {Describe(p)}"))})" : "";
         string Describe(ReferralProblem p) => p.Kind == ReferralProblemKind.DuplicateMember
             ? $"member '{p.Member}' appears again (first on line {FirstLineOf(path, cm, p.Member.Value)})"
             : $"{p.Kind}: {p.Detail}";
-        var column = first.Kind is ReferralProblemKind.UnknownSponsor or ReferralProblemKind.SelfSponsorship or ReferralProblemKind.Cycle ? cs : cm;
-        throw ErrorAtLine(path, line, column, Describe(first) + more);
+        var column = firstProblem.Kind is ReferralProblemKind.UnknownSponsor or ReferralProblemKind.SelfSponsorship or ReferralProblemKind.Cycle ? cs : cm;
+        throw ErrorAtLine(path, line, column, Describe(firstProblem) + more);
     }
 
     /// <summary>Ranks (<c>member_id,rank</c>) and inactive members (<c>member_id</c>), each member at most once in ranks.</summary>
@@ -635,26 +670,6 @@ public static partial class CliApp
         return unchecked((long)h);
     }
 
-    /// <summary>How many line feeds a file has (an upper bound on its rows, for sizing columns).</summary>
-    private static int LineCount(string path)
-    {
-        if (!File.Exists(path))
-        {
-            return 0;
-        }
-
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        var buffer = new byte[1 << 20];
-        long count = 1;
-        int read;
-        while ((read = stream.Read(buffer)) > 0)
-        {
-            count += buffer.AsSpan(0, read).Count((byte)'\n');
-        }
-
-        return (int)Math.Min(count, Array.MaxLength);
-    }
-
     /// <summary>The first line whose field in <paramref name="column"/> is <paramref name="text"/> (for messages about a repeat).</summary>
     private static int FirstLineOf(string path, int column, string text)
     {
@@ -668,6 +683,61 @@ public static partial class CliApp
             }
         });
         return line;
+    }
+
+    /// <summary>One part's rows of the members file, parsed: ids as one char buffer with ends, join instants, lines.</summary>
+    private sealed class MemberRows(int capacity)
+    {
+        private char[] _text = new char[capacity * 16];
+        private int _used;
+        private int[] _memberEnd = new int[capacity];
+        private int[] _sponsorEnd = new int[capacity];
+        private Instant[] _joined = new Instant[capacity];
+        private int[] _line = new int[capacity];
+
+        public int Count { get; private set; }
+
+        public InputException? Error { get; set; }
+
+        public void Add(ReadOnlySpan<char> member, ReadOnlySpan<char> sponsor, Instant joined, int line)
+        {
+            if (Count == _line.Length)
+            {
+                var size = Count * 2;
+                Array.Resize(ref _memberEnd, size);
+                Array.Resize(ref _sponsorEnd, size);
+                Array.Resize(ref _joined, size);
+                Array.Resize(ref _line, size);
+            }
+
+            if (_used + member.Length + sponsor.Length > _text.Length)
+            {
+                Array.Resize(ref _text, Math.Max(_text.Length * 2, _used + member.Length + sponsor.Length));
+            }
+
+            member.CopyTo(_text.AsSpan(_used));
+            _used += member.Length;
+            _memberEnd[Count] = _used;
+            sponsor.CopyTo(_text.AsSpan(_used));
+            _used += sponsor.Length;
+            _sponsorEnd[Count] = _used;
+            _joined[Count] = joined;
+            _line[Count] = line;
+            Count++;
+        }
+
+        public void AddTo(ReferralTreeBuilder builder, List<int> lines)
+        {
+            var start = 0;
+            for (var i = 0; i < Count; i++)
+            {
+                var member = _text.AsSpan(start, _memberEnd[i] - start);
+                var sponsor = _text.AsSpan(_memberEnd[i], _sponsorEnd[i] - _memberEnd[i]);
+                builder.Add(member, sponsor, _joined[i]);
+                lines.Add(_line[i]);
+                start = _sponsorEnd[i];
+            }
+        }
     }
 
     /// <summary>An error at a field of the row on a given line (the file is read again to find the field's column).</summary>

@@ -113,6 +113,45 @@ public sealed class CliPayoutPipelineTests() : CliTestBase("community-pipeline-"
         }
     }
 
+    /// <summary>A chain of members long enough to make the members file larger than a megabyte (read in parts).</summary>
+    private static string ManyMembers(int count, Func<int, string>? row = null)
+    {
+        var sb = new StringBuilder("member_id,sponsor_id,joined_at\n");
+        for (var k = 0; k < count; k++)
+        {
+            sb.Append(row?.Invoke(k) ?? $"member-{k:D7},{(k == 0 ? "" : $"member-{k - 1:D7}")},2026-01-01T00:00:00+08:00\n");
+        }
+
+        return sb.ToString();
+    }
+
+    [Fact]
+    public void AMembersFileReadInParts_GivesTheTreeOfReadingItWhole()
+    {
+        // 40,000 members in a chain; the last one buys: the two above it earn 10% and 5%.
+        var members = Temp("members-many.csv", ManyMembers(40_000));
+        Assert.True(new FileInfo(members).Length > 1 << 20);
+        var orders = Temp("orders.csv", OrdersHeader + "o1,member-0039999,box,100.00,CNY,2026-03-01T10:00:00+08:00\n");
+        var (code, _, err) = Run(["commissions", "--plan", Plan(), "--members", members, "--orders", orders, "--out", Path.Combine(Dir, "payouts.csv")]);
+        Assert.True(code == 0, err);
+        Assert.Equal("earner_id,amount,currency\nmember-0039997,5.00,CNY\nmember-0039998,10.00,CNY\n", File.ReadAllText(Path.Combine(Dir, "payouts.csv")));
+    }
+
+    [Theory]
+    [InlineData(35_000, "x,,yesterday\n", ":35002:4: 'yesterday' is not an ISO 8601 instant")]
+    [InlineData(35_000, ",member-0000001,2026-01-01T00:00:00+08:00\n", ":35002:1: member_id must not be empty")]
+    [InlineData(35_000, "member-0000007,,2026-01-01T00:00:00+08:00\n", ":35002:1: member 'member-0000007' appears again (first on line 9)")]
+    [InlineData(35_000, "x,nobody,2026-01-01T00:00:00+08:00\n", ":35002:3: UnknownSponsor")]
+    public void ABadMember_LateInABigFile_IsNamedByFileLineAndColumn(int before, string bad, string expected)
+    {
+        var members = Temp("members-bad.csv", ManyMembers(before) + bad + ManyMembers(5_000, k => $"late-{k},,2026-01-01T00:00:00+08:00\n")[31..]);
+        var orders = Temp("orders.csv", OrdersHeader + "o1,member-0000001,box,1.00,CNY,2026-03-01T10:00:00+08:00\n");
+        var (code, _, err) = Run(["commissions", "--plan", Plan(), "--members", members, "--orders", orders, "--out", Path.Combine(Dir, "payouts.csv")]);
+        Assert.Equal(2, code);
+        Assert.Contains("members-bad.csv" + expected, err, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(Dir, "payouts.csv")));
+    }
+
     [Fact]
     public void BadOutputs_AreRefusedBeforeAnyWork_AndLeaveNothingBehind()
     {
