@@ -251,36 +251,33 @@ public sealed class SqliteFactStoreTests : IDisposable
         Assert.Equal(store.Ledger.Entries, reopened.Ledger.Entries);
     }
 
-    /// <summary>One writer's step: a refund of some order, or a payout of some earner.</summary>
-    private static LedgerResult Step(SqliteFactStore store, int kind, int seed, int writer, int index, IReadOnlyList<OrderCommission> orders)
+    /// <summary>One writer's step: a refund of some order, or a payout of some earner; given to a store or to a ledger.</summary>
+    private sealed record Step(RefundId? Refund, OrderId Order, MemberId Earner, Money Amount, Instant At)
     {
-        var o = orders[seed % orders.Count];
-        var at = Community.Epoch + Duration.FromDays(seed % 90);
-        return kind == 0
-            ? store.RecordPayout(o.Lines.Count > 0 ? o.Lines[seed % o.Lines.Count].Earner : o.Buyer, at + Duration.FromDays(60))
-            : store.Refund(RefundId.From($"w{writer}-{index}"), o.Order, Money.OfMinor(1 + (seed % Math.Max(1, o.Amount.MinorUnits / 3)), Currency.CNY), o.PaidAt + Duration.FromDays(seed % 20));
+        public static Step Make(int kind, int seed, int writer, int index, IReadOnlyList<OrderCommission> orders)
+        {
+            var o = orders[seed % orders.Count];
+            return kind == 0
+                ? new Step(null, o.Order, o.Lines.Count > 0 ? o.Lines[seed % o.Lines.Count].Earner : o.Buyer, default, Community.Epoch + Duration.FromDays((seed % 90) + 60))
+                : new Step(RefundId.From($"w{writer}-{index}"), o.Order, o.Buyer, Money.OfMinor(1 + (seed % Math.Max(1, o.Amount.MinorUnits / 3)), Currency.CNY), o.PaidAt + Duration.FromDays(seed % 20));
+        }
+
+        public LedgerResult On(SqliteFactStore store) => Refund is { } r ? store.Refund(r, Order, Amount, At) : store.RecordPayout(Earner, At);
+
+        public LedgerResult On(PayoutLedger ledger) => Refund is { } r ? ledger.Refund(r, Order, Amount, At) : ledger.RecordPayout(Earner, At);
     }
 
-    /// <summary>The committed operations, replayed one after another on a fresh ledger, in the order of their operation numbers.</summary>
-    private static PayoutLedger SerialReplay(CommissionRun run, IEnumerable<(long Op, Func<PayoutLedger, LedgerResult> Apply)> committed)
+    /// <summary>The committed steps, replayed one after another on a fresh ledger, in the order of their operation numbers.</summary>
+    private static PayoutLedger SerialReplay(CommissionRun run, IEnumerable<(long Op, Step Step)> committed)
     {
         var ledger = new PayoutLedger(Currency.CNY, Period.FromDays(30), DateTimeZone.Utc);
         Assert.True(ledger.Record(run).Accepted);
-        foreach (var (_, apply) in committed.OrderBy(c => c.Op))
+        foreach (var (_, step) in committed.OrderBy(c => c.Op))
         {
-            Assert.True(apply(ledger).Accepted);
+            Assert.True(step.On(ledger).Accepted);
         }
 
         return ledger;
-    }
-
-    private static Func<PayoutLedger, LedgerResult> Replayer(int kind, int seed, int writer, int index, IReadOnlyList<OrderCommission> orders)
-    {
-        var o = orders[seed % orders.Count];
-        var at = Community.Epoch + Duration.FromDays(seed % 90);
-        return kind == 0
-            ? l => l.RecordPayout(o.Lines.Count > 0 ? o.Lines[seed % o.Lines.Count].Earner : o.Buyer, at + Duration.FromDays(60))
-            : l => l.Refund(RefundId.From($"w{writer}-{index}"), o.Order, Money.OfMinor(1 + (seed % Math.Max(1, o.Amount.MinorUnits / 3)), Currency.CNY), o.PaidAt + Duration.FromDays(seed % 20));
     }
 
     [Property(MaxTest = 20)]
@@ -303,7 +300,7 @@ public sealed class SqliteFactStoreTests : IDisposable
                     Assert.True(creator.Record(run).Accepted);
                 }
 
-                var committed = new List<(long, Func<PayoutLedger, LedgerResult>)>();
+                var committed = new List<(long, Step)>();
                 using (var a = SqliteFactStore.Open(path))
                 using (var b = SqliteFactStore.Open(path))
                 {
@@ -312,9 +309,10 @@ public sealed class SqliteFactStoreTests : IDisposable
                     {
                         var (writer, kind, seed) = steps[i];
                         var store = writers[writer];
-                        if (Step(store, kind == 0 ? 0 : 1, seed, writer, i, run.Orders).Accepted)
+                        var step = Step.Make(kind == 0 ? 0 : 1, seed, writer, i, run.Orders);
+                        if (step.On(store).Accepted)
                         {
-                            committed.Add((store.OperationCount, Replayer(kind == 0 ? 0 : 1, seed, writer, i, run.Orders)));
+                            committed.Add((store.OperationCount, step));
                         }
                     }
                 }
@@ -336,7 +334,7 @@ public sealed class SqliteFactStoreTests : IDisposable
             Assert.True(creator.Record(run).Accepted);
         }
 
-        var committed = new System.Collections.Concurrent.ConcurrentBag<(long, Func<PayoutLedger, LedgerResult>)>();
+        var committed = new System.Collections.Concurrent.ConcurrentBag<(long, Step)>();
         var catchUps = 0;
         Parallel.For(0, 2, new ParallelOptions { MaxDegreeOfParallelism = 2 }, writer =>
         {
@@ -345,9 +343,10 @@ public sealed class SqliteFactStoreTests : IDisposable
             for (var i = 0; i < 40; i++)
             {
                 var (kind, seed) = (rng.Next(0, 4) == 0 ? 0 : 1, rng.Next(0, 1_000_000));
-                if (Step(store, kind, seed, writer, i, run.Orders).Accepted)
+                var step = Step.Make(kind, seed, writer, i, run.Orders);
+                if (step.On(store).Accepted)
                 {
-                    committed.Add((store.OperationCount, Replayer(kind, seed, writer, i, run.Orders)));
+                    committed.Add((store.OperationCount, step));
                 }
             }
 
