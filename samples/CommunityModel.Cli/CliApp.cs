@@ -45,6 +45,8 @@ public static partial class CliApp
           simulate [--config sim.json] [--customers N] [--days N] [--seed N] [--plan plan.json]
                       [--profile NAME] [--charts DIR] [--json]
         profiles: wechat, two-level, direct-selling, anti-pyramid, ftc
+        every command: --encoding utf-8|gb18030|gbk for its CSV files (strict UTF-8 by default; GB18030 is what
+                      Excel writes on Chinese Windows)
         exit codes: 0 done, 1 a plan check found an error, 2 bad input or usage (nothing written)
         """;
 
@@ -60,6 +62,9 @@ public static partial class CliApp
         ArgumentNullException.ThrowIfNull(stderr);
         try
         {
+            // --encoding applies to every CSV file a command reads; it may stand anywhere among the options.
+            var encodingAt = Array.IndexOf(args, "--encoding");
+            CsvEncoding.Use(encodingAt >= 0 && encodingAt + 1 < args.Length ? args[encodingAt + 1] : null);
             return args switch
             {
                 ["commissions", .. var rest] => Commissions(Options.Parse(rest, ["--plan", "--members", "--orders", "--ranks", "--refunds", "--inactive", "--out", "--lines", "--holding", "--zone", "--as-of"], ["--json"]), stdout, new ProgressBar(stderr, interactive, "commissions", 5)),
@@ -700,7 +705,7 @@ public static partial class CliApp
     private static Money Amount(CsvRow r, string column, Currency currency) =>
         Money.TryParse(r[column].Trim(), currency, out var m) ? m : throw r.Error(column, $"'{r[column]}' is not an amount in major units of {currency.Code}, such as 12.34");
 
-    private sealed class UsageException(string message) : Exception(message);
+    internal sealed class UsageException(string message) : Exception(message);
 
     private sealed class Options
     {
@@ -716,7 +721,7 @@ public static partial class CliApp
                 {
                     o._flags.Add(args[i]);
                 }
-                else if (valued.Contains(args[i]))
+                else if (valued.Contains(args[i]) || args[i] == "--encoding")
                 {
                     if (i + 1 >= args.Length)
                     {

@@ -6,6 +6,52 @@ using nietras.SeparatedValues;
 
 namespace CommunityModel.Cli;
 
+/// <summary>
+/// The text encoding of the CSV files a command reads: strict UTF-8 by default (a byte-order mark allowed), or
+/// GB18030 (which GBK is part of: what Excel writes on Chinese Windows) with <c>--encoding gb18030</c>. Bytes the
+/// encoding cannot decode are an error, never a replacement character. Set once per command (it flows to the
+/// threads that read parts of a file).
+/// </summary>
+public static class CsvEncoding
+{
+    private static readonly AsyncLocal<Encoding?> Chosen = new();
+
+    /// <summary>The encodings <c>--encoding</c> takes.</summary>
+    public static readonly string[] Names = ["utf-8", "gb18030", "gbk"];
+
+    /// <summary>The encoding in force.</summary>
+    public static Encoding Current => Chosen.Value ?? Utf8;
+
+    /// <summary>Whether the encoding in force is UTF-8.</summary>
+    public static bool IsUtf8 => Chosen.Value is null;
+
+    private static readonly Encoding Utf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
+
+    /// <summary>Chooses the encoding by its <c>--encoding</c> name (null: UTF-8).</summary>
+    /// <param name="name">utf-8, gb18030 or gbk.</param>
+    public static void Use(string? name)
+    {
+        switch (name?.ToLowerInvariant())
+        {
+            case null or "utf-8" or "utf8":
+                Chosen.Value = null;
+                break;
+            case "gb18030" or "gbk":
+                Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+                Chosen.Value = Encoding.GetEncoding("GB18030", EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback);
+                break;
+            default:
+                throw new CliApp.UsageException($"--encoding '{name}' is not one of {string.Join(", ", Names)}");
+        }
+    }
+
+    /// <summary>The message for bytes the encoding in force cannot decode.</summary>
+    /// <param name="line">The line reached.</param>
+    public static string NotDecodable(long line) => IsUtf8
+        ? $"is not UTF-8 text{(line > 1 ? $" after line {line}" : string.Empty)}; a file Excel saved on Chinese Windows is GB18030: pass --encoding gb18030, or save it as CSV UTF-8"
+        : $"is not {Current.WebName.ToUpperInvariant()} text{(line > 1 ? $" after line {line}" : string.Empty)}; check --encoding";
+}
+
 /// <summary>A problem in an input file, with where it is.</summary>
 public sealed class InputException(string file, long line, long column, string message) : Exception($"{file}:{line}:{column}: {message}")
 {
@@ -220,7 +266,7 @@ public sealed class CsvInput : IDisposable
     {
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         stream.Seek(start, SeekOrigin.Begin);
-        var text = new StreamReader(new RangeStream(stream, end - start), new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
+        var text = new StreamReader(new RangeStream(stream, end - start), CsvEncoding.Current, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
         var reader = Sep.New(',').Reader(o => o with { HasHeader = false, Unescape = true, Trim = SepTrim.All, DisableColCountCheck = true }).From(text);
         var input = new CsvInput(path, reader, linesBefore);
         foreach (var (name, index) in header._header)
@@ -255,7 +301,7 @@ public sealed class CsvInput : IDisposable
             stream = new RangeStream(stream, end);
         }
 
-        var text = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        var text = new StreamReader(stream, CsvEncoding.Current, detectEncodingFromByteOrderMarks: CsvEncoding.IsUtf8, bufferSize: 1 << 16);
         SepReader reader;
         try
         {
@@ -264,7 +310,7 @@ public sealed class CsvInput : IDisposable
         catch (DecoderFallbackException)
         {
             text.Dispose();
-            throw new InputException(path, 1, 1, "is not UTF-8 text (save it as UTF-8 CSV)");
+            throw new InputException(path, 1, 1, CsvEncoding.NotDecodable(1));
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException)
         {
@@ -334,7 +380,7 @@ public sealed class CsvInput : IDisposable
         }
         catch (DecoderFallbackException)
         {
-            throw new InputException(Path, line, 1, $"is not UTF-8 text after line {line} (save it as UTF-8 CSV)");
+            throw new InputException(Path, line, 1, CsvEncoding.NotDecodable(line));
         }
         catch (InvalidDataException e)
         {

@@ -153,6 +153,45 @@ public sealed class CliPayoutPipelineTests() : CliTestBase("community-pipeline-"
     }
 
     [Fact]
+    public void FilesFromChineseExcel_ReadWithEncodingGb18030_GiveWhatUtf8Gives_AndWithoutItAClearError()
+    {
+        // 王 and 李 are two bytes each in GB18030 and invalid as UTF-8: read as UTF-8 both would become U+FFFD.
+        System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance);
+        var gb = System.Text.Encoding.GetEncoding("GB18030");
+        const string members = "member_id,sponsor_id,joined_at\n王,,2026-01-01T00:00:00+08:00\n李,王,2026-01-02T00:00:00+08:00\n张,李,2026-01-03T00:00:00+08:00\n";
+        var orders = OrdersHeader + "o1,张,box,100.00,CNY,2026-03-01T10:00:00+08:00\n";
+        string Write(string name, string text, System.Text.Encoding encoding)
+        {
+            var path = Path.Combine(Dir, name);
+            File.WriteAllBytes(path, encoding.GetBytes(text));
+            return path;
+        }
+
+        string[] Args(string m, string o, params string[] more) => ["commissions", "--plan", Plan(), "--members", m, "--orders", o, "--out", Path.Combine(Dir, "payouts.csv"), .. more];
+        var (code, _, err) = Run(Args(Write("m8.csv", members, new UTF8Encoding(false)), Write("o8.csv", orders, new UTF8Encoding(false))));
+        Assert.True(code == 0, err);
+        var expected = File.ReadAllText(Path.Combine(Dir, "payouts.csv"));
+        Assert.Equal("earner_id,amount,currency\n李,10.00,CNY\n王,5.00,CNY\n", expected); // earners in ordinal order: U+674E before U+738B
+
+        var (gbMembers, gbOrders) = (Write("mg.csv", members, gb), Write("og.csv", orders, gb));
+        (code, _, err) = Run(Args(gbMembers, gbOrders, "--encoding", "gb18030"));
+        Assert.True(code == 0, err);
+        Assert.Equal(expected, File.ReadAllText(Path.Combine(Dir, "payouts.csv")));
+        File.Delete(Path.Combine(Dir, "payouts.csv"));
+
+        (code, _, err) = Run(Args(gbMembers, gbOrders));
+        Assert.Equal(2, code);
+        Assert.Contains("mg.csv", err, StringComparison.Ordinal);
+        Assert.Contains("is not UTF-8 text", err, StringComparison.Ordinal);
+        Assert.Contains("pass --encoding gb18030", err, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(Dir, "payouts.csv")));
+
+        (code, _, err) = Run(Args(gbMembers, gbOrders, "--encoding", "latin-1"));
+        Assert.Equal(2, code);
+        Assert.Contains("--encoding 'latin-1' is not one of utf-8, gb18030, gbk", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BadOutputs_AreRefusedBeforeAnyWork_AndLeaveNothingBehind()
     {
         var orders = Temp("orders.csv", OrdersHeader + "o1,C,box,10.00,CNY,2026-03-01T10:00:00+08:00\n");
