@@ -46,7 +46,8 @@ public static partial class CliApp
                       [--profile NAME] [--charts DIR] [--json]
         profiles: wechat, two-level, direct-selling, anti-pyramid, ftc
         every command: --encoding utf-8|gb18030|gbk for its CSV files (strict UTF-8 by default; GB18030 is what
-                      Excel writes on Chinese Windows)
+                      Excel writes on Chinese Windows); --excel writes CSV for Excel (a byte-order mark, and ids
+                      that start with = + - @ kept as text, not formulas)
         exit codes: 0 done, 1 a plan check found an error, 2 bad input or usage (nothing written)
         """;
 
@@ -65,6 +66,7 @@ public static partial class CliApp
             // --encoding applies to every CSV file a command reads; it may stand anywhere among the options.
             var encodingAt = Array.IndexOf(args, "--encoding");
             CsvEncoding.Use(encodingAt >= 0 && encodingAt + 1 < args.Length ? args[encodingAt + 1] : null);
+            Csv.Excel = args.Contains("--excel");
             return args switch
             {
                 ["commissions", .. var rest] => Commissions(Options.Parse(rest, ["--plan", "--members", "--orders", "--ranks", "--refunds", "--inactive", "--out", "--lines", "--holding", "--zone", "--as-of"], ["--json"]), stdout, new ProgressBar(stderr, interactive, "commissions", 5)),
@@ -717,7 +719,7 @@ public static partial class CliApp
             var o = new Options();
             for (var i = 0; i < args.Length; i++)
             {
-                if (flags.Contains(args[i]))
+                if (flags.Contains(args[i]) || args[i] == "--excel")
                 {
                     o._flags.Add(args[i]);
                 }

@@ -422,9 +422,33 @@ public static class Csv
     /// <summary>Reads a whole (small) file whose header must contain the columns named.</summary>
     public static List<CsvRow> Read(string path, params string[] required) => CsvInput.ReadAll(path, required);
 
-    /// <summary>Quotes a field when it needs it.</summary>
-    public static string Field(string value) =>
-        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    private static readonly AsyncLocal<bool> ForExcel = new();
+
+    /// <summary>
+    /// Whether the command writes its CSV files for Excel (<c>--excel</c>): a UTF-8 byte-order mark (without it Excel
+    /// on Chinese Windows reads UTF-8 as GB18030 and garbles every Chinese id) and text fields that cannot become
+    /// live formulas. Set once per command.
+    /// </summary>
+    public static bool Excel
+    {
+        get => ForExcel.Value;
+        set => ForExcel.Value = value;
+    }
+
+    /// <summary>
+    /// A text field as written: quoted when it needs it; for Excel, a field that starts with <c>=</c>, <c>+</c>,
+    /// <c>-</c>, <c>@</c>, a tab or a carriage return gets a leading apostrophe first, so Excel shows it as text
+    /// instead of running it as a formula (OWASP's advice on CSV injection). Numbers are not written through here.
+    /// </summary>
+    public static string Field(string value)
+    {
+        if (Excel && value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        {
+            value = "'" + value;
+        }
+
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
 }
 
 /// <summary>A stream over the first <c>length</c> bytes of another stream (which it owns).</summary>

@@ -43,7 +43,7 @@ internal sealed class OutputFile : IDisposable
         }
     }
 
-    /// <summary>Starts a file (UTF-8, no byte-order mark).</summary>
+    /// <summary>Starts a file (UTF-8; with a byte-order mark only for <c>--excel</c>).</summary>
     /// <param name="path">The target.</param>
     /// <param name="option">The option that named it.</param>
     /// <returns>The file, to write and commit.</returns>
@@ -54,7 +54,7 @@ internal sealed class OutputFile : IDisposable
         var temp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         try
         {
-            return new OutputFile(full, temp, new StreamWriter(temp, append: false, new UTF8Encoding(false), bufferSize: 1 << 16) { NewLine = "\n" });
+            return new OutputFile(full, temp, new StreamWriter(temp, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: Csv.Excel), bufferSize: 1 << 16) { NewLine = "\n" });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

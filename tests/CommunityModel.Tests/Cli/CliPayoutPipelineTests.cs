@@ -192,6 +192,26 @@ public sealed class CliPayoutPipelineTests() : CliTestBase("community-pipeline-"
     }
 
     [Fact]
+    public void ForExcel_OutputsStartWithAByteOrderMark_AndIdsThatLookLikeFormulasStayText()
+    {
+        var members = Temp("members-x.csv", "member_id,sponsor_id,joined_at\n=HYPERLINK(\"http://x\"),,2026-01-01T00:00:00+08:00\n@sum,=HYPERLINK(\"http://x\"),2026-01-02T00:00:00+08:00\n-buyer,@sum,2026-01-03T00:00:00+08:00\n");
+        var orders = Temp("orders.csv", OrdersHeader + "+o1,-buyer,box,100.00,CNY,2026-03-01T10:00:00+08:00\n");
+        var payouts = Path.Combine(Dir, "payouts.csv");
+        var lines = Path.Combine(Dir, "lines.csv");
+        string[] args = ["commissions", "--plan", Plan(), "--members", members, "--orders", orders, "--out", payouts, "--lines", lines];
+        Assert.Equal(0, Run(args).Code);
+        Assert.Equal("earner_id,amount,currency\n\"=HYPERLINK(\"\"http://x\"\")\",5.00,CNY\n@sum,10.00,CNY\n", File.ReadAllText(payouts));
+
+        Assert.Equal(0, Run([.. args, "--excel"]).Code);
+        var bytes = File.ReadAllBytes(payouts);
+        Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, bytes[..3]);
+        Assert.Equal("earner_id,amount,currency\n\"'=HYPERLINK(\"\"http://x\"\")\",5.00,CNY\n'@sum,10.00,CNY\n", System.Text.Encoding.UTF8.GetString(bytes[3..]));
+        var lineText = File.ReadAllText(lines);
+        Assert.Contains("'+o1,'@sum,", lineText, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n+o1", lineText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BadOutputs_AreRefusedBeforeAnyWork_AndLeaveNothingBehind()
     {
         var orders = Temp("orders.csv", OrdersHeader + "o1,C,box,10.00,CNY,2026-03-01T10:00:00+08:00\n");
