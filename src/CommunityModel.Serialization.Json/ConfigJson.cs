@@ -210,6 +210,15 @@ public static class ConfigJson
         }
         catch (JsonException e)
         {
+            if (e.Message.StartsWith("Duplicate property '", StringComparison.Ordinal) && e.Path is { } duplicatePath)
+            {
+                // Both places: where the property is repeated (the error) and where it first stood.
+                var first = FirstPropertyAt(json, duplicatePath);
+                var name = duplicatePath[(duplicatePath.LastIndexOf('.') + 1)..];
+                var where = first is { } f ? $" (first on line {f.Line}, column {f.Column})" : string.Empty;
+                return new ConfigResult<T>(null, [new ConfigProblem(duplicatePath, "json.duplicate-property", $"'{name}' appears twice in the same object{where}; give it once.", e.LineNumber + 1, e.BytePositionInLine + 1)]);
+            }
+
             var code = e is ConfigValueException || e.Message.Contains("could not be converted", StringComparison.Ordinal) ? "json.value"
                 : e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "json.unknown-property" : "json.syntax";
             var message = code == "json.unknown-property" ? ModelJson.UnknownProperty(e.Message) ?? e.Message : e.Message;
@@ -286,6 +295,81 @@ public static class ConfigJson
         return cut > 0 ? message[..cut] : message;
     }
 
+    /// <summary>The line and column (1-based) of the first property whose JSON path is <paramref name="path"/>, or null.</summary>
+    private static (long Line, long Column)? FirstPropertyAt(string json, string path)
+    {
+        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(json), new JsonReaderOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+        var stack = new List<(string Path, int Index, bool IsArray)>();
+        string? pending = null;
+        var lines = new List<int> { 0 };
+        for (var i = 0; i < json.Length; i++)
+        {
+            if (json[i] == '\n')
+            {
+                lines.Add(i + 1);
+            }
+        }
+
+        string Current() => stack.Count == 0 ? "$" : stack[^1].Path;
+        string Child()
+        {
+            if (pending is { } name)
+            {
+                pending = null;
+                return Current() + "." + name;
+            }
+
+            if (stack.Count > 0 && stack[^1].IsArray)
+            {
+                var top = stack[^1];
+                stack[^1] = top with { Index = top.Index + 1 };
+                return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{top.Path}[{top.Index}]");
+            }
+
+            return "$";
+        }
+
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.PropertyName:
+                        var name = reader.GetString()!;
+                        if (Current() + "." + name == path)
+                        {
+                            // Byte offset to line and column (the document is read as UTF-8; columns count bytes, as the serializer's do).
+                            var offset = System.Text.Encoding.UTF8.GetCharCount(System.Text.Encoding.UTF8.GetBytes(json), 0, (int)reader.TokenStartIndex);
+                            var line = lines.FindLastIndex(start => start <= offset);
+                            return (line + 1, offset - lines[line] + 1);
+                        }
+
+                        pending = name;
+                        break;
+                    case JsonTokenType.StartObject:
+                        stack.Add((Child(), 0, false));
+                        break;
+                    case JsonTokenType.StartArray:
+                        stack.Add((Child(), 0, true));
+                        break;
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                        stack.RemoveAt(stack.Count - 1);
+                        break;
+                    default:
+                        _ = Child();
+                        break;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // a document the serializer read this far reads here too; if not, the first place is not named
+        }
+
+        return null;
+    }
+
     private static JsonSerializerOptions CreateOptions(bool indented)
     {
         var o = new JsonSerializerOptions
@@ -299,6 +383,7 @@ public static class ConfigJson
             RespectNullableAnnotations = true,
             AllowOutOfOrderMetadataProperties = true,
             RespectRequiredConstructorParameters = true,
+            AllowDuplicateProperties = false,
             Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         };
         o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));

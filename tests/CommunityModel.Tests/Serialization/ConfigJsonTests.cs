@@ -64,6 +64,19 @@ public sealed class ConfigJsonTests
     }
 
     [Fact]
+    public void ADuplicateKey_IsAnError_NamingBothPlaces()
+    {
+        // A repeated key used to keep the last value silently (a refund of 399.00 instead of 199.50 in the CLI's words).
+        var result = ConfigJson.ReadPlan("{\n \"name\": \"a\",\n \"currency\": \"CNY\",\n \"levels\": {\n  \"rates\": [\"10%\"],\n  \"rates\": [\"20%\"]\n }\n}");
+        var p = Assert.Single(result.Problems);
+        Assert.Equal(("$.levels.rates", "json.duplicate-property", 6L), (p.Path, p.Code, p.Line));
+        Assert.Contains("'rates' appears twice in the same object (first on line 5, column 3)", p.Message, StringComparison.Ordinal);
+
+        var nested = ConfigJson.ReadGroupPolicy("{ \"version\": \"v1\", \"version\": \"v2\" }");
+        Assert.Contains(nested.Problems, q => q.Code == "json.duplicate-property" && q.Path == "$.version");
+    }
+
+    [Fact]
     public void RuleProblems_AreAllReportedWithJsonPaths()
     {
         var result = ConfigJson.ReadPlan("""{ "name": "", "currency": "CNY", "levels": { "rates": ["80%", "50%"], "minimumRank": -1 } }""");
