@@ -65,11 +65,7 @@ public readonly record struct Rate : IComparable<Rate>
             throw new ArgumentException($"{percent.ToString(CultureInfo.InvariantCulture)}% is finer than one part per million.", nameof(percent));
         }
 
-        if (ppm < 0 || ppm > MaxPartsPerMillion)
-        {
-            throw new ArgumentOutOfRangeException(nameof(percent), percent, $"A rate must be between 0% and {MaxPartsPerMillion / 10_000}%.");
-        }
-
+        // 0 <= percent <= 10,000 was checked above, so ppm is within 0..MaxPartsPerMillion.
         return new Rate((long)ppm);
     }
 
