@@ -15,7 +15,11 @@ public enum SkipReason
     /// <summary>The upline's rank is below the rule's minimum rank.</summary>
     RankBelowMinimum = 1,
 
-    /// <summary>Uplines passed over by compression: inactive, or of a rank with no rate.</summary>
+    /// <summary>
+    /// Uplines passed over by compression: for the level rule, inactive or below the rule's minimum rank (a rank
+    /// whose per-rank rates are 0% is not passed over: it takes its level and is paid 0.00); for the differential
+    /// rule, inactive or of a rank with no differential rate.
+    /// </summary>
     Compressed = 2,
 
     /// <summary>A downline of the same or a higher rate already took this rate (级差 is zero).</summary>
@@ -27,7 +31,10 @@ public enum SkipReason
     /// <summary>The product pays no commission.</summary>
     NonCommissionableProduct = 5,
 
-    /// <summary>The rule entitles nothing on this order at the upline's rank (for example a zero amount).</summary>
+    /// <summary>
+    /// The differential rule entitles the upline's rank to nothing on this order and nobody below was paid yet. A
+    /// line whose amount rounds to zero is not a skip: it is written as a line of 0.00.
+    /// </summary>
     NothingToPay = 6,
 }
 
