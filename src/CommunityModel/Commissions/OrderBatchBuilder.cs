@@ -239,14 +239,13 @@ public sealed class OrderBatchBuilder
     public OrderBatch Build()
     {
         var problems = _checkAtBuild ? RepeatedIds() : [];
-        for (var i = 0; i < _count; i++)
+
+        // One pass over the members' join ticks (8 bytes a member, in the cache for a million members) rather than a
+        // lookup per added order.
+        var joined = _tree.JoinedTicks;
+        for (var i = FirstPaidBeforeJoin(_paid, _buyer, _count, joined, 0); i >= 0; i = FirstPaidBeforeJoin(_paid, _buyer, _count, joined, i + 1))
         {
-            // One pass over the join instants (8 bytes a member, in the cache for a million members) rather than a
-            // lookup per added order.
-            if (_paid[i] < _tree.JoinedAtIndex(_buyer[i]).ToUnixTimeTicks())
-            {
-                problems.Add(OrderBatch.BeforeJoin(i, _ids?[i], _tree.MemberAt(_buyer[i]), Instant.FromUnixTimeTicks(_paid[i]), _tree.JoinedAtIndex(_buyer[i])));
-            }
+            problems.Add(OrderBatch.BeforeJoin(i, _ids?[i], _tree.MemberAt(_buyer[i]), Instant.FromUnixTimeTicks(_paid[i]), _tree.JoinedAtIndex(_buyer[i])));
         }
 
         if (problems.Count > 0)
@@ -277,6 +276,21 @@ public sealed class OrderBatchBuilder
         _ids = null;
         _count = 0;
         return batch;
+    }
+
+    /// <summary>The first order from <paramref name="from"/> on paid before its buyer joined, or -1.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static int FirstPaidBeforeJoin(long[] paid, int[] buyer, int count, long[] joined, int from)
+    {
+        for (var i = from; i < count; i++)
+        {
+            if (paid[i] < joined[buyer[i]])
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Every id that repeats an earlier one: the ids' 64-bit hashes sorted, equal neighbours compared as text.</summary>

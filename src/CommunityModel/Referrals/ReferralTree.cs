@@ -446,6 +446,22 @@ public sealed class ReferralTree
     /// <returns>The join instant.</returns>
     public Instant JoinedAtIndex(int index) => _joined[index];
 
+    private long[]? _joinedTicks;
+
+    /// <summary>Each member's join instant in ticks since the Unix epoch, by index: made once, for checks over many orders.</summary>
+    internal long[] JoinedTicks => _joinedTicks ??= JoinTicks(_joined);
+
+    private static long[] JoinTicks(Instant[] joined)
+    {
+        var ticks = new long[joined.Length];
+        for (var i = 0; i < ticks.Length; i++)
+        {
+            ticks[i] = joined[i].ToUnixTimeTicks();
+        }
+
+        return ticks;
+    }
+
     /// <summary>The instants at which any sponsor link changes, ascending (the boundaries of link epochs).</summary>
     internal IReadOnlyList<Instant> TransferInstants => _transfers.Select(t => t.EffectiveAt).Distinct().ToArray();
 
