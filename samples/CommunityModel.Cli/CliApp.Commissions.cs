@@ -318,7 +318,18 @@ public static partial class CliApp
         {
             using var csv = CsvInput.Open(inactivePath, "member_id");
             var cm = csv.Column("member_id");
-            csv.ForEach(row => active[KnownIndex(tree, row, cm)] = false);
+            var seenOn = new int[tree.Count];
+            csv.ForEach(row =>
+            {
+                var m = KnownIndex(tree, row, cm);
+                if (seenOn[m] > 0)
+                {
+                    throw row.Error(cm, $"member '{row[cm]}' appears again (first on line {seenOn[m]})");
+                }
+
+                seenOn[m] = row.Line;
+                active[m] = false;
+            });
         }
 
         return (MemberStatuses.FromArrays(tree, ranks, active), top);
@@ -338,7 +349,8 @@ public static partial class CliApp
     }
 
     /// <summary>
-    /// Reads orders.csv (<c>order_id,buyer_id,product_id,amount,currency,paid_at</c>) row by row into a batch.
+    /// Reads orders.csv (<c>order_id,buyer_id,product_id,amount,currency,paid_at</c>, and an optional <c>quantity</c>:
+    /// whole units, 1 when absent or empty; the amount is the order's total) row by row into a batch.
     /// With <paramref name="keepIds"/> the ids are kept (the ledger and the lines file need them); otherwise only a
     /// 64-bit hash of each id is, and a repeated hash is confirmed against the file's text before it is called a repeat.
     /// </summary>
@@ -411,6 +423,7 @@ public static partial class CliApp
         var count = 0;
         var latest = NodaTime.Instant.MinValue;
         int co = csv.Column("order_id"), cb = csv.Column("buyer_id"), cp = csv.Column("product_id"), ca = csv.Column("amount"), cc = csv.Column("currency"), ct = csv.Column("paid_at");
+        var cq = csv.Column("quantity");
         var products = new Dictionary<string, string>(StringComparer.Ordinal);
         var productLookup = products.GetAlternateLookup<ReadOnlySpan<char>>();
 
@@ -446,12 +459,12 @@ public static partial class CliApp
                 if (p.Id is not null)
                 {
                     // Repeated ids are found when the batch is built (sorted hashes, no lookup per row).
-                    builder.AddWithId(new OrderId(p.Id), indices[i], p.Product, p.Amount, p.PaidAt);
+                    builder.AddWithId(new OrderId(p.Id), indices[i], p.Product, p.Amount, p.PaidAt, p.Quantity);
                 }
                 else
                 {
                     hashes[count++] = p.Hash;
-                    builder.Add(indices[i], p.Product, p.Amount, p.PaidAt);
+                    builder.Add(indices[i], p.Product, p.Amount, p.PaidAt, p.Quantity);
                 }
             }
 
@@ -492,6 +505,12 @@ public static partial class CliApp
                     }
 
                     var paidAt = IsoInstant.TryParse(row[ct], out var t) ? t : throw row.Error(ct, NotAnInstant(row[ct]));
+                    var quantity = 1;
+                    if (cq >= 0 && !row[cq].IsEmpty && (!int.TryParse(row[cq], NumberStyles.None, CultureInfo.InvariantCulture, out quantity) || quantity < 1))
+                    {
+                        throw row.Error(cq, $"'{row[cq]}' is not a quantity: a whole number of units, at least 1");
+                    }
+
                     var product = row[cp];
                     if (product.IsEmpty)
                     {
@@ -512,7 +531,7 @@ public static partial class CliApp
 
                     buyer.CopyTo(keys.AsSpan(start));
                     ends[waiting] = start + buyer.Length;
-                    pending[waiting++] = new PendingOrder(keepIds ? row.Text(co) : null, keepIds ? 0 : Hash(id), productText, amount.MinorUnits, paidAt, row.Line);
+                    pending[waiting++] = new PendingOrder(keepIds ? row.Text(co) : null, keepIds ? 0 : Hash(id), productText, amount.MinorUnits, paidAt, row.Line, quantity);
                     if (waiting == Batch)
                     {
                         Flush();
@@ -534,7 +553,7 @@ public static partial class CliApp
         return new OrderPart(builder, count, latest, null);
     }
 
-    private readonly record struct PendingOrder(string? Id, long Hash, string Product, long Amount, Instant PaidAt, int Line);
+    private readonly record struct PendingOrder(string? Id, long Hash, string Product, long Amount, Instant PaidAt, int Line, int Quantity);
 
     /// <summary>Reads the orders file again to find the first id that appears twice (only after a repeat was seen).</summary>
     private static void ReportRepeatedOrderId(string path)
@@ -617,11 +636,17 @@ public static partial class CliApp
         var latest = NodaTime.Instant.MinValue;
         using var csv = CsvInput.Open(path, "refund_id", "order_id", "amount", "refunded_at");
         int cr = csv.Column("refund_id"), co = csv.Column("order_id"), ca = csv.Column("amount"), ct = csv.Column("refunded_at");
+        var firstSeen = new Dictionary<string, int>(StringComparer.Ordinal);
         csv.ForEach(row =>
         {
             if (row[cr].IsEmpty || row[co].IsEmpty)
             {
                 throw row.Error(row[cr].IsEmpty ? cr : co, $"{(row[cr].IsEmpty ? "refund_id" : "order_id")} must not be empty");
+            }
+
+            if (!firstSeen.TryAdd(row.Text(cr), row.Line))
+            {
+                throw row.Error(cr, $"refund '{row[cr]}' appears again (first on line {firstSeen[row.Text(cr)]}); a refund is given once");
             }
 
             if (!Money.TryParse(row[ca], currency, out var amount))

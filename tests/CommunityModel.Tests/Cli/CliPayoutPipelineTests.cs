@@ -212,6 +212,42 @@ public sealed class CliPayoutPipelineTests() : CliTestBase("community-pipeline-"
     }
 
     [Fact]
+    public void AQuantityColumn_MultipliesFixedPerUnitCommissions_AndIsCheckedWhereItIs()
+    {
+        // B sponsors C and A sponsors B: on C's order of 3 gifts, B earns 3 x 12.00 and A 3 x 5.00.
+        var plan = Temp("plan-gift.json", """{ "name": "gifts", "currency": "CNY", "levels": { "rates": ["10%", "5%"], "requireActive": false }, "products": [{ "product": "gift", "fixedPerUnitByLevel": ["CNY 12.00", "CNY 5.00"] }] }""");
+        string[] Args(string orders) => ["commissions", "--plan", plan, "--members", Members(), "--orders", orders, "--out", Path.Combine(Dir, "payouts.csv")];
+        var header = OrdersHeader.TrimEnd('\n') + ",quantity\n";
+        var (code, _, err) = Run(Args(Temp("orders-q.csv", header + "o1,C,gift,300.00,CNY,2026-03-01T10:00:00+08:00,3\n")));
+        Assert.True(code == 0, err);
+        Assert.Equal("earner_id,amount,currency\nA,15.00,CNY\nB,36.00,CNY\n", File.ReadAllText(Path.Combine(Dir, "payouts.csv")));
+
+        // Without the column (or with it empty) a row is one unit.
+        (code, _, err) = Run(Args(Temp("orders-1.csv", header + "o1,C,gift,300.00,CNY,2026-03-01T10:00:00+08:00,\n")));
+        Assert.True(code == 0, err);
+        Assert.Equal("earner_id,amount,currency\nA,5.00,CNY\nB,12.00,CNY\n", File.ReadAllText(Path.Combine(Dir, "payouts.csv")));
+
+        (code, _, err) = Run(Args(Temp("orders-0.csv", header + "o1,C,gift,300.00,CNY,2026-03-01T10:00:00+08:00,0\n")));
+        Assert.Equal(2, code);
+        Assert.Contains("orders-0.csv:2:48: '0' is not a quantity", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RepeatedRowsInRefundsAndInactive_AreErrors_NamingBothLines()
+    {
+        var orders = Temp("orders.csv", OrdersHeader + "o1,C,box,100.00,CNY,2026-03-01T10:00:00+08:00\n");
+        var refunds = Temp("refunds.csv", "refund_id,order_id,amount,refunded_at\nr1,o1,10.00,2026-03-05T10:00:00+08:00\nr1,o1,10.00,2026-03-05T10:00:00+08:00\n");
+        var (code, _, err) = Run(Commissions(orders, "--refunds", refunds));
+        Assert.Equal(2, code);
+        Assert.Contains("refunds.csv:3:1: refund 'r1' appears again (first on line 2)", err, StringComparison.Ordinal);
+
+        var inactive = Temp("inactive.csv", "member_id\nB\nA\nB\n");
+        (code, _, err) = Run(Commissions(orders, "--inactive", inactive));
+        Assert.Equal(2, code);
+        Assert.Contains("inactive.csv:4:1: member 'B' appears again (first on line 2)", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BadOutputs_AreRefusedBeforeAnyWork_AndLeaveNothingBehind()
     {
         var orders = Temp("orders.csv", OrdersHeader + "o1,C,box,10.00,CNY,2026-03-01T10:00:00+08:00\n");
