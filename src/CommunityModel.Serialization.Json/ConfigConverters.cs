@@ -23,6 +23,15 @@ internal sealed class ConfigValidationException : JsonException
     public IReadOnlyList<Problem> Problems { get; }
 }
 
+/// <summary>
+/// A problem inside a configuration read by a nested deserialization (a plan inside simulation settings): its path,
+/// line and column are relative to the nested part, which the reader of the whole document puts in place.
+/// </summary>
+internal sealed class NestedConfigException(JsonException inner) : JsonException(inner.Message, inner)
+{
+    public JsonException Inner { get; } = inner;
+}
+
 /// <summary>A product ladder, written as its definition and built (validated) when read.</summary>
 internal sealed class ProductLadderConverter : JsonConverter<ProductLadder>
 {
@@ -42,8 +51,20 @@ internal sealed class CommissionPlanConverter : JsonConverter<CommissionPlan>
 {
     public override CommissionPlan Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        var definition = JsonSerializer.Deserialize<CommissionPlanDefinition>(ref reader, options)
-            ?? throw new ConfigValueException("A plan must be an object.");
+        CommissionPlanDefinition? definition;
+        try
+        {
+            definition = JsonSerializer.Deserialize<CommissionPlanDefinition>(ref reader, options);
+        }
+        catch (JsonException e) when (e is not ConfigValidationException and not NestedConfigException)
+        {
+            throw new NestedConfigException(e);
+        }
+
+        if (definition is null)
+        {
+            throw new ConfigValueException("A plan must be an object.");
+        }
         return CommissionPlan.TryCreate(definition, out var plan, out var problems) ? plan : throw new ConfigValidationException(problems);
     }
 

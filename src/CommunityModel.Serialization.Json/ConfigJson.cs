@@ -206,10 +206,31 @@ public static class ConfigJson
         catch (ConfigValidationException e)
         {
             var at = e.Path ?? "$";
-            return new ConfigResult<T>(null, [.. e.Problems.Select(f => new ConfigProblem(at + ToJsonPath(f.Path)[1..], f.Code, f.Message))]);
+            return new ConfigResult<T>(null, [.. Located(json, [.. e.Problems.Select(f => new ConfigProblem(at + ToJsonPath(f.Path)[1..], f.Code, f.Message))])]);
         }
-        catch (JsonException e)
+        catch (JsonException outer)
         {
+            var e = outer;
+            (long Line, long Column)? nestedAt = null;
+            if (outer is NestedConfigException nested)
+            {
+                // The nested part's path is relative to it: find the one place in the document that ends with it.
+                e = nested.Inner;
+                if (e.Path is { } relative && PathEndingWith(json, relative) is { } found)
+                {
+                    e = new JsonException(e.Message, found.Path, null, null, e);
+                    nestedAt = (found.Line, found.Column);
+                }
+            }
+
+            if (nestedAt is { } place)
+            {
+                var nestedCode = e.InnerException is ConfigValueException || e.Message.Contains("could not be converted", StringComparison.Ordinal) ? "json.value"
+                    : e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "json.unknown-property" : "json.syntax";
+                var nestedMessage = nestedCode == "json.unknown-property" ? ModelJson.UnknownProperty(e.Message) ?? e.Message : e.Message;
+                return new ConfigResult<T>(null, [new ConfigProblem(e.Path!, nestedCode, Shorten(nestedMessage), place.Line, place.Column)]);
+            }
+
             if (e.Message.StartsWith("Duplicate property '", StringComparison.Ordinal) && e.Path is { } duplicatePath)
             {
                 // Both places: where the property is repeated (the error) and where it first stood.
@@ -248,7 +269,7 @@ public static class ConfigJson
         var problems = validate(value);
         if (problems.Count > 0)
         {
-            return new ConfigResult<T>(null, [.. problems.Select(f => new ConfigProblem(ToJsonPath(f.Path), f.Code, f.Message))]);
+            return new ConfigResult<T>(null, [.. Located(json, [.. problems.Select(f => new ConfigProblem(ToJsonPath(f.Path), f.Code, f.Message))])]);
         }
 
         return new ConfigResult<T>(value, []);
@@ -293,6 +314,111 @@ public static class ConfigJson
     {
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         return cut > 0 ? message[..cut] : message;
+    }
+
+    /// <summary>
+    /// The problems with the line and column of the value each names, where the document has it (a rule about a
+    /// missing property, or about the whole, names a path the document does not hold and keeps no place).
+    /// </summary>
+    private static List<ConfigProblem> Located(string json, List<ConfigProblem> problems)
+    {
+        var places = new Dictionary<string, (long Line, long Column)>(StringComparer.Ordinal);
+        foreach (var (path, line, column) in TokenPaths(json))
+        {
+            places.TryAdd(path, (line, column));
+        }
+
+        return [.. problems.Select(p => p.Line is null && places.TryGetValue(p.Path, out var at) ? p with { Line = at.Line, Column = at.Column } : p)];
+    }
+
+    /// <summary>
+    /// The one value in the document whose JSON path ends with the relative path <paramref name="relative"/> (of the
+    /// form <c>$.levels.rates[1]</c>) and is longer than it, with its line and column (1-based); null when there is
+    /// not exactly one.
+    /// </summary>
+    private static (string Path, long Line, long Column)? PathEndingWith(string json, string relative)
+    {
+        var suffix = relative.Length > 1 ? relative[1..] : string.Empty;
+        (string, long, long)? found = null;
+        var count = 0;
+        foreach (var (path, line, column) in TokenPaths(json))
+        {
+            if (path.Length > relative.Length && path.EndsWith(suffix, StringComparison.Ordinal) && suffix.Length > 0)
+            {
+                found ??= (path, line, column);
+                count++;
+            }
+        }
+
+        return count == 1 ? found : null;
+    }
+
+    /// <summary>Every value token of the document with its JSON path, line and column (1-based).</summary>
+    private static List<(string Path, long Line, long Column)> TokenPaths(string json)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(json);
+        var lineStarts = new List<int> { 0 };
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            if (bytes[i] == (byte)'\n')
+            {
+                lineStarts.Add(i + 1);
+            }
+        }
+
+        var result = new List<(string, long, long)>();
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+        var stack = new List<(string Path, int Index, bool IsArray)>();
+        string? pending = null;
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    pending = reader.GetString();
+                    continue;
+                }
+
+                if (reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray)
+                {
+                    stack.RemoveAt(stack.Count - 1);
+                    continue;
+                }
+
+                string path;
+                var parent = stack.Count == 0 ? "$" : stack[^1].Path;
+                if (pending is { } name)
+                {
+                    path = parent + "." + name;
+                    pending = null;
+                }
+                else if (stack.Count > 0 && stack[^1].IsArray)
+                {
+                    var top = stack[^1];
+                    stack[^1] = top with { Index = top.Index + 1 };
+                    path = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{top.Path}[{top.Index}]");
+                }
+                else
+                {
+                    path = "$";
+                }
+
+                var offset = (int)reader.TokenStartIndex;
+                var line = lineStarts.FindLastIndex(start => start <= offset);
+                result.Add((path, line + 1, System.Text.Encoding.UTF8.GetCharCount(bytes, lineStarts[line], offset - lineStarts[line]) + 1));
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    stack.Add((path, 0, reader.TokenType == JsonTokenType.StartArray));
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // the part read so far is all there is to search
+        }
+
+        return result;
     }
 
     /// <summary>The line and column (1-based) of the first property whose JSON path is <paramref name="path"/>, or null.</summary>

@@ -77,6 +77,18 @@ public sealed class ConfigJsonTests
     }
 
     [Fact]
+    public void AProblemInsideANestedPlan_IsAtItsPlaceInTheWholeDocument()
+    {
+        // sim.json holds a plan: a bad rate in it used to be reported at the plan's first line with the plan's own path.
+        var text = File.ReadAllText(RepoRoot.SampleConfig("sim.json"));
+        var rates = text.IndexOf("\"5%\"", StringComparison.Ordinal);
+        var line = text[..rates].Count(c => c == '\n') + 1;
+        var column = rates - text.LastIndexOf('\n', rates);
+        var p = Assert.Single(ConfigJson.ReadSimulationSettings(text.Remove(rates, 4).Insert(rates, "\"abc\"")).Problems);
+        Assert.Equal(("$.plan.levels.rates[1]", "json.value", (long?)line, (long?)column), (p.Path, p.Code, p.Line, p.Column));
+    }
+
+    [Fact]
     public void RuleProblems_AreAllReportedWithJsonPaths()
     {
         var result = ConfigJson.ReadPlan("""{ "name": "", "currency": "CNY", "levels": { "rates": ["80%", "50%"], "minimumRank": -1 } }""");
@@ -84,6 +96,9 @@ public sealed class ConfigJsonTests
         Assert.Equal(
             new[] { ("$.levels.minimumRank", "plan.levels.minimum-rank"), ("$.name", "plan.name.empty"), ("$.rules", "plan.payout.over-100-percent") },
             result.Problems.Select(p => (p.Path, p.Code)).Order());
-        Assert.All(result.Problems, p => Assert.Null(p.Line));
+        // Each problem about a value the document holds carries its place; a rule about the whole plan has none.
+        Assert.Equal(
+            new (string, long?, long?)[] { ("$.levels.minimumRank", 1, 86), ("$.name", 1, 11), ("$.rules", null, null) },
+            result.Problems.Select(p => (p.Path, p.Line, p.Column)).Order());
     }
 }
