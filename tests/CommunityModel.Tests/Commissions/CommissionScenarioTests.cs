@@ -154,6 +154,20 @@ public class CommissionScenarioTests
     }
 
     [Fact]
+    public void SelfPurchaseRebate_GoesOnlyToAnActiveBuyer_UnlessThePlanSaysOtherwise()
+    {
+        // RebateRequiresActive is true unless a plan turns it off: an inactive buyer gets no rebate.
+        var tree = Chain("A", "B");
+        var order = new Order(OrderId.From("o1"), MemberId.From("B"), ProductId.From("box"), Money.Parse("CNY 50.00"), T0);
+        var inactiveBuyer = MemberStatuses.Create(tree, ranks: null, inactive: [MemberId.From("B")]);
+        var plan = CommissionPlan.Create(TwoLevelFenXiao().Definition with { SelfPurchaseRebate = Rate.FromPercent(3) });
+        Assert.True(plan.Definition.RebateRequiresActive);
+        Assert.DoesNotContain(new CommissionEngine(plan).Run(inactiveBuyer, [order]).Lines, l => l.Rule == CommissionRuleKind.SelfPurchaseRebate);
+        var anyBuyer = CommissionPlan.Create(plan.Definition with { RebateRequiresActive = false });
+        Assert.Equal(150L, Assert.Single(new CommissionEngine(anyBuyer).Run(inactiveBuyer, [order]).Lines, l => l.Rule == CommissionRuleKind.SelfPurchaseRebate).Amount.MinorUnits);
+    }
+
+    [Fact]
     public void Transfer_CommissionsUseTheSponsorAsOfTheOrder()
     {
         var tree = ReferralTree.Build(
