@@ -55,17 +55,20 @@ public class BgNbdNumericsTests
         Assert.Equal(BgNbd.ExpectedPurchases(p, 39), BgNbd.ExpectedPurchases(near, 39), 1e-7);
     }
 
+    /// <summary>Parameters over the fitted ranges, a history (x up to 10^5, recency a share of the age) and a positive amount.</summary>
+    private static Arbitrary<(BgNbdParameters P, int X, double Tx, double Age, double More)> Histories(Gen<double> more) =>
+        Arb.From(from r in Gen.Choose(5, 500) from alpha in Gen.Choose(10, 2000) from a in Gen.Choose(50, 500) from b in Gen.Choose(50, 500)
+                 from x in Gen.OneOf(Gen.Choose(0, 50), Gen.Choose(0, 100_000)) from age in Gen.Choose(1, 2000) from txShare in Gen.Choose(0, 100)
+                 from m in more
+                 select (new BgNbdParameters(r / 100.0, alpha / 100.0, a / 100.0, b / 100.0), x, x == 0 ? 0 : age / 10.0 * txShare / 100, age / 10.0, m));
+
     [Property(MaxTest = 300)]
     public Property Predictions_AreFiniteNonNegative_AndGrowWithTheHorizon() =>
         Prop.ForAll(
-            Arb.From(from r in Gen.Choose(5, 500) from alpha in Gen.Choose(10, 2000) from a in Gen.Choose(50, 500) from b in Gen.Choose(50, 500)
-                     from x in Gen.OneOf(Gen.Choose(0, 50), Gen.Choose(0, 100_000)) from age in Gen.Choose(1, 2000) from txShare in Gen.Choose(0, 100)
-                     from t in Gen.Choose(1, 10_000)
-                     select (new BgNbdParameters(r / 100.0, alpha / 100.0, a / 100.0, b / 100.0), x, age / 10.0, txShare, (double)t)),
+            Histories(Gen.Choose(1, 10_000).Select(t => (double)t)),
             c =>
             {
-                var (p, x, age, txShare, t) = c;
-                var tx = x == 0 ? 0 : age * txShare / 100;
+                var (p, x, tx, age, t) = c;
                 var now = BgNbd.ConditionalExpectedPurchases(p, t, x, tx, age);
                 var later = BgNbd.ConditionalExpectedPurchases(p, t * 2, x, tx, age);
                 var prior = BgNbd.ExpectedPurchases(p, t);
@@ -76,14 +79,10 @@ public class BgNbdNumericsTests
     [Property(MaxTest = 300)]
     public Property ProbabilityAlive_IsInUnitRange_AndDoesNotRiseWithAge_ForTheSameHistory() =>
         Prop.ForAll(
-            Arb.From(from r in Gen.Choose(5, 500) from alpha in Gen.Choose(10, 2000) from a in Gen.Choose(50, 500) from b in Gen.Choose(50, 500)
-                     from x in Gen.OneOf(Gen.Choose(0, 50), Gen.Choose(0, 100_000)) from age in Gen.Choose(1, 2000) from txShare in Gen.Choose(0, 100)
-                     from later in Gen.Choose(0, 500)
-                     select (new BgNbdParameters(r / 100.0, alpha / 100.0, a / 100.0, b / 100.0), x, age / 10.0, txShare, later / 10.0)),
+            Histories(Gen.Choose(0, 500).Select(later => later / 10.0)),
             c =>
             {
-                var (p, x, age, txShare, more) = c;
-                var tx = x == 0 ? 0 : age * txShare / 100;
+                var (p, x, tx, age, more) = c;
                 var now = BgNbd.ProbabilityAlive(p, x, tx, age);
                 var older = BgNbd.ProbabilityAlive(p, x, tx, age + more);
 
