@@ -44,6 +44,18 @@ public static partial class CliApp
                       [--out decisions.csv] [--json]
           simulate [--config sim.json] [--customers N] [--days N] [--seed N] [--plan plan.json]
                       [--profile NAME] [--charts DIR] [--json]
+          tiers evaluate --membership membership.json [--ladder ladder.json] --members members.csv --orders orders.csv
+                      [--refunds refunds.csv] --as-of 2026-03-31 --out tiers.csv
+          tiers explain --member ID --membership membership.json [--ladder ladder.json] --members members.csv
+                      --orders orders.csv [--refunds refunds.csv] --as-of 2026-03-31
+          book init --book store.db --plan plan.json --membership membership.json --ladder ladder.json --holding P2M
+                      (the plan's ranksByTier says which rank each tier is paid at)
+          close --book store.db --month 2026-03 [--members members.csv] --orders orders.csv [--refunds refunds.csv]
+                      --out DIR [--profile NAME]
+                      (the month in one step: tiers at its end, commissions at those tiers, refunds and clawbacks;
+                      writes tiers.csv, payouts-available.csv, pending.csv, statements.csv, ladder-metrics.csv,
+                      income-disclosure.csv and compliance.md into DIR)
+          pay --book store.db --month 2026-03 --paid payouts-available.csv
         profiles: wechat, two-level, direct-selling, anti-pyramid, ftc
         every command: --encoding utf-8|gb18030|gbk for its CSV files (strict UTF-8 by default; GB18030 is what
                       Excel writes on Chinese Windows); --excel writes CSV for Excel (a byte-order mark, and ids
@@ -77,6 +89,11 @@ public static partial class CliApp
                 ["score", "key-customers", .. var rest] => ScoreKeyCustomers(Options.Parse(rest, ["--members", "--orders", "--interactions", "--as-of", "--zone", "--top", "--out"], ["--json"]), stdout),
                 ["groups", "replay", .. var rest] => GroupsReplay(Options.Parse(rest, ["--policy", "--events", "--dry-run", "--out"], ["--json"]), stdout, stderr, interactive),
                 ["simulate", .. var rest] => Simulate(Options.Parse(rest, ["--config", "--customers", "--days", "--seed", "--plan", "--profile", "--charts"], ["--json"]), stdout, stderr, interactive),
+                ["tiers", "evaluate", .. var rest] => TiersEvaluate(Options.Parse(rest, ["--membership", "--ladder", "--members", "--orders", "--refunds", "--as-of", "--out"], []), stdout),
+                ["tiers", "explain", .. var rest] => TiersExplain(Options.Parse(rest, ["--member", "--membership", "--ladder", "--members", "--orders", "--refunds", "--as-of"], []), stdout),
+                ["book", "init", .. var rest] => BookInit(Options.Parse(rest, ["--book", "--plan", "--membership", "--ladder", "--holding"], []), stdout),
+                ["close", .. var rest] => Close(Options.Parse(rest, ["--book", "--month", "--members", "--orders", "--refunds", "--out", "--profile"], []), stdout),
+                ["pay", .. var rest] => Pay(Options.Parse(rest, ["--book", "--month", "--paid"], []), stdout),
                 ["--help" or "-h" or "help"] => Help(stdout),
                 _ => throw new UsageException("unknown or missing command"),
             };

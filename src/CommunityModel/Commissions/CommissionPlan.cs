@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Collections.Frozen;
 using CommunityModel.Primitives;
@@ -220,6 +221,7 @@ public sealed class CommissionPlan
             RatesByRank = l.RatesByRank.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Rate>)[.. kv.Value]).AsReadOnly(),
         } : null,
         Differential = d.Differential is { } diff ? diff with { RateByRank = [.. diff.RateByRank] } : null,
+        RanksByTier = (d.RanksByTier ?? ImmutableDictionary<string, int>.Empty).ToImmutableSortedDictionary(StringComparer.Ordinal),
         Products = [.. d.Products.Select(p => p with
         {
             FixedPerUnitByLevel = p.FixedPerUnitByLevel is { } byLevel ? [.. byLevel] : null,

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using CommunityModel.Primitives;
 using FluentValidation;
 
@@ -12,7 +13,8 @@ namespace CommunityModel.Commissions;
 /// <c>plan.differential.empty</c>, <c>plan.differential.decreasing</c>,
 /// <c>plan.peer.max-uplines</c>, <c>plan.products.duplicate</c>, <c>plan.products.fixed.currency</c>,
 /// <c>plan.products.fixed.negative</c>, <c>plan.products.fixed.length</c>,
-/// <c>plan.cap.over-100-percent</c>, <c>plan.cap.policy.unknown</c>, <c>plan.payout.over-100-percent</c>.
+/// <c>plan.cap.over-100-percent</c>, <c>plan.cap.policy.unknown</c>, <c>plan.payout.over-100-percent</c>,
+/// <c>plan.ranks-by-tier.tier</c>, <c>plan.ranks-by-tier.rank</c>.
 /// </summary>
 internal sealed class CommissionPlanValidator : AbstractValidator<CommissionPlanDefinition>
 {
@@ -107,6 +109,19 @@ internal sealed class CommissionPlanValidator : AbstractValidator<CommissionPlan
                     {
                         Add(context, $"Products[{i}].FixedPerUnitByRank", "plan.products.fixed.length", "Fixed amounts per rank need a differential rule with as many ranks.");
                     }
+                }
+            }
+
+            foreach (var (tier, rank) in plan.RanksByTier ?? ImmutableDictionary<string, int>.Empty)
+            {
+                if (string.IsNullOrWhiteSpace(tier))
+                {
+                    Add(context, "RanksByTier", "plan.ranks-by-tier.tier", "A tier id in RanksByTier must not be empty.");
+                }
+                else if (rank < 0 || rank >= Math.Min(MaxRanks, plan.Differential?.RateByRank?.Count is > 0 and var n ? n : MaxRanks))
+                {
+                    Add(context, $"RanksByTier.{tier}", "plan.ranks-by-tier.rank",
+                        $"Tier '{tier}' is mapped to rank {rank}, which is not a rank of this plan (0 to {Math.Min(MaxRanks, plan.Differential?.RateByRank?.Count is > 0 and var m ? m : MaxRanks) - 1}).");
                 }
             }
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using CommunityModel.Primitives;
 
 namespace CommunityModel.Commissions;
@@ -147,4 +148,11 @@ public sealed record CommissionPlanDefinition
 
     /// <summary>When true, the rebate is paid only to an active buyer.</summary>
     public bool RebateRequiresActive { get; init; } = true;
+
+    /// <summary>
+    /// The rank this plan pays each membership tier at, by tier id (<c>"partner": 3</c>): how a store that
+    /// decides ranks by its membership tiers turns a member's tier into the rank its rules read
+    /// (<see cref="Membership.MembershipPolicy.RanksFor"/>). Empty when the plan is given ranks directly.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> RanksByTier { get; init; } = ImmutableDictionary<string, int>.Empty;
 }

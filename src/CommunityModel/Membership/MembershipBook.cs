@@ -263,7 +263,43 @@ public sealed class MembershipBook
         ArgumentNullException.ThrowIfNull(facts);
         var m = IndexIn(facts.Tree, member);
         var policy = PolicyAt(at);
-        var evaluator = NewEvaluator(facts, policy, at);
+        return ExplainOne(NewEvaluator(facts, policy, at), policy, facts, m, member, at);
+    }
+
+    /// <summary>
+    /// Every member's explanation (as <see cref="Explain"/> gives it for one) in the order of the facts' tree,
+    /// made one at a time as the caller reads them: the facts are summed once for all members, so explaining a
+    /// whole store is linear in members and orders. Pure; the book must not change while the sequence is read.
+    /// </summary>
+    /// <param name="facts">The members' orders and refunds, built over the same tree (<see cref="MembershipFacts.Build"/>).</param>
+    /// <param name="at">The instant of the evaluation: the policy in force then applies, and windows end there.</param>
+    /// <returns>One explanation per member of the facts' tree who had joined by <paramref name="at"/>.</returns>
+    public IEnumerable<TierExplanation> ExplainAll(MembershipFacts facts, Instant at)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        var tree = facts.Tree;
+        if (tree.Count > _earned.Length && !ReferenceEquals(tree, _tree))
+        {
+            Adopt(tree);
+        }
+
+        var policy = PolicyAt(at);
+        return Iterate(NewEvaluator(facts, policy, at));
+
+        IEnumerable<TierExplanation> Iterate(TierEvaluator evaluator)
+        {
+            for (var m = 0; m < tree.Count; m++)
+            {
+                if (tree.JoinedAtIndex(m) <= at)
+                {
+                    yield return ExplainOne(evaluator, policy, facts, m, tree.MemberAt(m), at);
+                }
+            }
+        }
+    }
+
+    private TierExplanation ExplainOne(TierEvaluator evaluator, MembershipPolicy policy, MembershipFacts facts, int m, MemberId member, Instant at)
+    {
         var outcome = Decide(evaluator, facts, m, at, EvaluationKind.UpgradesOnly, explain: true);
         var decision = ToDecision(member, at, policy, outcome);
         var current = outcome.Effective;

@@ -1,3 +1,4 @@
+using CommunityModel.Commissions;
 using CommunityModel.Conditions;
 using System.Collections.Immutable;
 using CommunityModel.Ladders;
@@ -153,6 +154,46 @@ public sealed record MembershipPolicy
         problems = policy.Validate();
         valid = problems.Count == 0 ? policy : null;
         return valid is not null;
+    }
+
+    /// <summary>
+    /// The rank a commission plan pays each tier of this policy at (index = the tier's place in
+    /// <see cref="Tiers"/>), from the plan's <see cref="CommissionPlanDefinition.RanksByTier"/>.
+    /// </summary>
+    /// <param name="plan">The plan that pays by rank.</param>
+    /// <returns>One rank per tier.</returns>
+    /// <exception cref="InvalidInputException">Every tier the plan does not map (<c>plan.ranks-by-tier.unmapped</c>) and every mapped id that is not a tier of the policy (<c>plan.ranks-by-tier.unknown-tier</c>), at once.</exception>
+    public int[] RanksFor(CommissionPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var map = plan.Definition.RanksByTier;
+        var policy = this;
+        var problems = new List<Problem>();
+        var ranks = new int[policy.Tiers.Length];
+        for (var t = 0; t < ranks.Length; t++)
+        {
+            var id = policy.Tiers[t].Id;
+            if (map.TryGetValue(id, out var rank))
+            {
+                ranks[t] = rank;
+            }
+            else
+            {
+                problems.Add(new Problem("plan.ranks-by-tier.unmapped", "RanksByTier",
+                    $"The plan '{plan.Name}' does not say which rank tier '{id}' of membership policy '{policy.Version}' is paid at; add \"{id}\": <rank> to its ranksByTier."));
+            }
+        }
+
+        foreach (var id in map.Keys)
+        {
+            if (policy.IndexOf(id) < 0)
+            {
+                problems.Add(new Problem("plan.ranks-by-tier.unknown-tier", $"RanksByTier.{id}",
+                    $"The plan '{plan.Name}' maps tier '{id}', which membership policy '{policy.Version}' does not have (its tiers: {string.Join(", ", policy.Tiers.Select(t => t.Id))})."));
+            }
+        }
+
+        return problems.Count == 0 ? ranks : throw new InvalidInputException(problems);
     }
 
     /// <summary>The index of a tier, or -1.</summary>

@@ -1,0 +1,569 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using NodaTime;
+using NodaTime.Text;
+
+namespace CommunityModel.Cli.Book;
+
+/// <summary>One closed month as the book records it.</summary>
+/// <param name="Number">0 for the book's first month, then 1, 2, ...</param>
+/// <param name="Month">The month.</param>
+/// <param name="ClosedAt">When <c>close</c> ran (the machine's clock; recorded, never computed with).</param>
+/// <param name="Ranks">Every member's tier at the month's end (the tier's place in the policy), one byte per member.</param>
+/// <param name="Hash">The chain's hash after the month.</param>
+/// <param name="PaidAt">When its payouts were recorded, or null.</param>
+/// <param name="PaidHash">The chain's hash after the payouts, or null.</param>
+internal sealed record ClosedMonth(int Number, YearMonth Month, string ClosedAt, byte[] Ranks, string Hash, string? PaidAt, string? PaidHash);
+
+/// <summary>A payout recorded by <c>pay</c>.</summary>
+internal sealed record StoredPayout(int Month, int Earner, long Amount, long AtTicks);
+
+/// <summary>
+/// The store book: a SQLite file with the store's configuration (plan, membership policy, ladder, holding period)
+/// and every member, order, refund and payout it was given, by month, with each month's tiers. One close or pay is
+/// one transaction, taken with the write lock from the moment the book is opened for writing until it commits, so a
+/// second writer is refused at once instead of working from a stale book. Each month's rows are chained by SHA-256
+/// (the hash of the previous month's hash and of the month's rows in a fixed byte form); opening the book checks
+/// the chain and names the month and table whose rows no longer give their recorded hash.
+/// </summary>
+internal sealed class StoreBook : IDisposable
+{
+    private const int SchemaVersion = 1;
+    private const string Schema = """
+        CREATE TABLE book(id INTEGER PRIMARY KEY CHECK (id = 1), schema_version INTEGER NOT NULL, currency TEXT NOT NULL,
+            zone TEXT NOT NULL, holding TEXT NOT NULL, plan_json TEXT NOT NULL, membership_json TEXT NOT NULL,
+            ladder_json TEXT NOT NULL, months INTEGER NOT NULL, head_hash TEXT NOT NULL);
+        CREATE TABLE months(number INTEGER PRIMARY KEY, month TEXT NOT NULL UNIQUE, closed_at TEXT NOT NULL,
+            ranks BLOB NOT NULL, hash TEXT NOT NULL, paid_at TEXT, paid_hash TEXT);
+        CREATE TABLE members(seq INTEGER PRIMARY KEY, member_id TEXT NOT NULL, sponsor_id TEXT, joined_ticks INTEGER NOT NULL, month INTEGER NOT NULL);
+        CREATE TABLE orders(seq INTEGER PRIMARY KEY, order_id TEXT NOT NULL, buyer INTEGER NOT NULL, product TEXT NOT NULL,
+            quantity INTEGER NOT NULL, amount_minor INTEGER NOT NULL, paid_ticks INTEGER NOT NULL, month INTEGER NOT NULL);
+        CREATE TABLE refunds(seq INTEGER PRIMARY KEY, refund_id TEXT NOT NULL, order_seq INTEGER NOT NULL, amount_minor INTEGER NOT NULL,
+            at_ticks INTEGER NOT NULL, month INTEGER NOT NULL);
+        CREATE TABLE payouts(seq INTEGER PRIMARY KEY, month INTEGER NOT NULL, earner INTEGER NOT NULL, amount_minor INTEGER NOT NULL, at_ticks INTEGER NOT NULL);
+        """;
+
+    private readonly SqliteConnection _connection;
+    private SqliteTransaction? _tx;
+
+    private StoreBook(SqliteConnection connection, SqliteTransaction tx, string path, BookSettings settings)
+    {
+        _connection = connection;
+        _tx = tx;
+        Path = path;
+        Settings = settings;
+    }
+
+    public string Path { get; }
+
+    public BookSettings Settings { get; }
+
+    public List<ClosedMonth> Months { get; } = [];
+
+    public List<StoredPayout> Payouts { get; } = [];
+
+    public string HeadHash { get; private set; } = "";
+
+    /// <summary>Creates a book file holding the settings; the file must not exist.</summary>
+    public static void Create(string path, BookSettings settings)
+    {
+        var connection = Connect(path, SqliteOpenMode.ReadWriteCreate);
+        using (connection)
+        {
+            using var tx = connection.BeginTransaction();
+            Execute(connection, tx, Schema);
+            Execute(connection, tx, "INSERT INTO book VALUES (1, $v, $c, $z, $h, $p, $m, $l, 0, $head)",
+                ("$v", SchemaVersion), ("$c", settings.Currency), ("$z", settings.Zone), ("$h", settings.Holding),
+                ("$p", settings.PlanJson), ("$m", settings.MembershipJson), ("$l", settings.LadderJson), ("$head", Genesis(settings)));
+            tx.Commit();
+        }
+    }
+
+    /// <summary>
+    /// Opens a book for one change: takes the write lock (refused at once when another process holds it), reads
+    /// every fact into <paramref name="facts"/> (made by <paramref name="newFacts"/> from the settings) and checks
+    /// the chain. Dispose without <see cref="Commit"/> to change nothing.
+    /// </summary>
+    public static StoreBook OpenForWrite(string path, Func<BookSettings, StoreFacts> newFacts, out StoreFacts facts)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InputException(path, 0, 0, Directory.Exists(path) ? "is a folder, not a book" : "no such book; make one with community book init");
+        }
+
+        var connection = Connect(path, SqliteOpenMode.ReadWrite);
+        try
+        {
+            SqliteTransaction tx;
+            try
+            {
+                tx = connection.BeginTransaction(deferred: false);
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode is 5 or 6)
+            {
+                throw new InputException(path, 0, 0, "another community command is writing this book now; try again when it has finished");
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode is 26)
+            {
+                throw new InputException(path, 0, 0, "is not a book (not a SQLite file)");
+            }
+
+            var settings = ReadSettings(connection, tx, path, out var months, out var head);
+            var book = new StoreBook(connection, tx, path, settings);
+            facts = newFacts(settings);
+            book.Load(facts, months, head);
+            return book;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private static BookSettings ReadSettings(SqliteConnection connection, SqliteTransaction tx, string path, out int months, out string head)
+    {
+        try
+        {
+            using var cmd = Command(connection, tx, "SELECT schema_version, currency, zone, holding, plan_json, membership_json, ladder_json, months, head_hash FROM book");
+            using var r = cmd.ExecuteReader();
+            if (!r.Read())
+            {
+                throw Corrupt(path, "book", "its settings row is missing");
+            }
+
+            if (r.GetInt64(0) != SchemaVersion)
+            {
+                throw new InputException(path, 0, 0, $"book schema {r.GetInt64(0)} is not the one this community reads ({SchemaVersion})");
+            }
+
+            var settings = new BookSettings(r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6));
+            months = checked((int)r.GetInt64(7));
+            head = r.GetString(8);
+            if (r.Read())
+            {
+                throw Corrupt(path, "book", "it has a second settings row");
+            }
+
+            return settings;
+        }
+        catch (SqliteException e)
+        {
+            throw new InputException(path, 0, 0, $"is not a book ({e.Message})");
+        }
+    }
+
+    private void Load(StoreFacts facts, int monthCount, string head)
+    {
+        // Rows by month, each table in its order; the chain is recomputed month by month as they are read.
+        using (var cmd = Command(_connection, _tx, "SELECT number, month, closed_at, ranks, hash, paid_at, paid_hash FROM months ORDER BY number"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var number = r.GetInt32(0);
+                var parsed = YearMonthPattern.Iso.Parse(r.GetString(1));
+                if (number != Months.Count || !parsed.Success)
+                {
+                    throw Corrupt(Path, "months", $"row {number} is out of sequence");
+                }
+
+                Months.Add(new ClosedMonth(number, parsed.Value, r.GetString(2), (byte[])r.GetValue(3), r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6)));
+            }
+        }
+
+        if (Months.Count != monthCount)
+        {
+            throw Corrupt(Path, "months", $"the book records {monthCount} closed months and holds {Months.Count}");
+        }
+
+        var hashes = Months.Select(_ => new MonthHasher()).ToArray();
+        using (var cmd = Command(_connection, _tx, "SELECT member_id, sponsor_id, joined_ticks, month FROM members ORDER BY seq"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var month = Month(r.GetInt32(3), "members");
+                var id = r.GetString(0);
+                var sponsor = r.IsDBNull(1) ? null : r.GetString(1);
+                var joined = r.GetInt64(2);
+                if (facts.FindMember(id) >= 0)
+                {
+                    throw Corrupt(Path, "members", $"member '{id}' is there twice");
+                }
+
+                facts.AddMember(id, sponsor, joined, month);
+                hashes[month].Member(id, sponsor, joined);
+            }
+        }
+
+        using (var cmd = Command(_connection, _tx, "SELECT order_id, buyer, product, quantity, amount_minor, paid_ticks, month FROM orders ORDER BY seq"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var month = Month(r.GetInt32(6), "orders");
+                var id = r.GetString(0);
+                var buyer = r.GetInt32(1);
+                var product = r.GetString(2);
+                if (facts.FindOrder(id) >= 0 || buyer < 0 || buyer >= facts.MemberCount)
+                {
+                    throw Corrupt(Path, "orders", $"order '{id}' is there twice or names no member");
+                }
+
+                facts.AddOrder(id, buyer, facts.InternProduct(product), r.GetInt32(3), r.GetInt64(4), r.GetInt64(5), month);
+                hashes[month].Order(id, buyer, product, r.GetInt32(3), r.GetInt64(4), r.GetInt64(5));
+            }
+        }
+
+        using (var cmd = Command(_connection, _tx, "SELECT refund_id, order_seq, amount_minor, at_ticks, month FROM refunds ORDER BY seq"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var month = Month(r.GetInt32(4), "refunds");
+                var id = r.GetString(0);
+                var order = r.GetInt32(1);
+                if (facts.FindRefund(id) >= 0 || order < 0 || order >= facts.OrderCount)
+                {
+                    throw Corrupt(Path, "refunds", $"refund '{id}' is there twice or names no order");
+                }
+
+                facts.AddRefund(id, order, r.GetInt64(2), r.GetInt64(3), month);
+                hashes[month].Refund(id, order, r.GetInt64(2), r.GetInt64(3));
+            }
+        }
+
+        var payoutHashes = Months.Select(_ => new MonthHasher()).ToArray();
+        using (var cmd = Command(_connection, _tx, "SELECT month, earner, amount_minor, at_ticks FROM payouts ORDER BY seq"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var month = Month(r.GetInt32(0), "payouts");
+                var payout = new StoredPayout(month, r.GetInt32(1), r.GetInt64(2), r.GetInt64(3));
+                if (payout.Earner < 0 || payout.Earner >= facts.MemberCount || Months[month].PaidAt is null)
+                {
+                    throw Corrupt(Path, "payouts", $"a payout of month {Months[month].Month} names no member or a month not paid");
+                }
+
+                Payouts.Add(payout);
+                payoutHashes[month].Payout(payout.Earner, payout.Amount, payout.AtTicks);
+            }
+        }
+
+        var previous = Genesis(Settings);
+        foreach (var month in Months)
+        {
+            var expected = hashes[month.Number].Finish(previous, month.Month, month.ClosedAt, month.Ranks);
+            if (expected != month.Hash)
+            {
+                throw Corrupt(Path, "months", $"the rows of {month.Month} (members, orders, refunds or tiers) are not the ones its close wrote");
+            }
+
+            previous = expected;
+            if (month.PaidAt is not null)
+            {
+                var paid = payoutHashes[month.Number].FinishPayouts(previous, month.PaidAt);
+                if (paid != month.PaidHash)
+                {
+                    throw Corrupt(Path, "payouts", $"the payouts of {month.Month} are not the ones pay wrote");
+                }
+
+                previous = paid;
+            }
+        }
+
+        if (previous != head)
+        {
+            throw Corrupt(Path, "book", "its head hash is not the last month's: months were removed or changed");
+        }
+
+        HeadHash = head;
+    }
+
+    private int Month(int number, string table) =>
+        number >= 0 && number < Months.Count ? number : throw Corrupt(Path, table, $"a row names month {number}, which is not closed");
+
+    private static InputException Corrupt(string path, string table, string what) =>
+        new(path, 0, 0, $"the book was changed outside community: table {table}: {what}; restore it from a backup");
+
+    /// <summary>Writes a closed month: its new members, orders and refunds (the facts from the given indices on) and its tiers; then the head.</summary>
+    public void AppendMonth(StoreFacts facts, YearMonth month, string closedAt, byte[] ranks, int firstMember, int firstOrder, int firstRefund)
+    {
+        var number = Months.Count;
+        var hasher = new MonthHasher();
+        using (var cmd = Command(_connection, _tx, "INSERT INTO members(member_id, sponsor_id, joined_ticks, month) VALUES ($a, $b, $c, $m)"))
+        {
+            var (a, b, c, m) = (Add(cmd, "$a"), Add(cmd, "$b"), Add(cmd, "$c"), Add(cmd, "$m"));
+            m.Value = number;
+            for (var i = firstMember; i < facts.MemberCount; i++)
+            {
+                a.Value = facts.MemberIds[i];
+                b.Value = (object?)facts.Sponsors[i] ?? DBNull.Value;
+                c.Value = facts.JoinedTicks[i];
+                cmd.ExecuteNonQuery();
+                hasher.Member(facts.MemberIds[i], facts.Sponsors[i], facts.JoinedTicks[i]);
+            }
+        }
+
+        using (var cmd = Command(_connection, _tx, "INSERT INTO orders(order_id, buyer, product, quantity, amount_minor, paid_ticks, month) VALUES ($a, $b, $c, $d, $e, $f, $m)"))
+        {
+            var (a, b, c, d, e, f, m) = (Add(cmd, "$a"), Add(cmd, "$b"), Add(cmd, "$c"), Add(cmd, "$d"), Add(cmd, "$e"), Add(cmd, "$f"), Add(cmd, "$m"));
+            m.Value = number;
+            for (var i = firstOrder; i < facts.OrderCount; i++)
+            {
+                var product = facts.Products[facts.Product[i]];
+                a.Value = facts.OrderIds[i];
+                b.Value = facts.Buyer[i];
+                c.Value = product;
+                d.Value = facts.Quantity[i];
+                e.Value = facts.Amount[i];
+                f.Value = facts.PaidTicks[i];
+                cmd.ExecuteNonQuery();
+                hasher.Order(facts.OrderIds[i], facts.Buyer[i], product, facts.Quantity[i], facts.Amount[i], facts.PaidTicks[i]);
+            }
+        }
+
+        using (var cmd = Command(_connection, _tx, "INSERT INTO refunds(refund_id, order_seq, amount_minor, at_ticks, month) VALUES ($a, $b, $c, $d, $m)"))
+        {
+            var (a, b, c, d, m) = (Add(cmd, "$a"), Add(cmd, "$b"), Add(cmd, "$c"), Add(cmd, "$d"), Add(cmd, "$m"));
+            m.Value = number;
+            for (var i = firstRefund; i < facts.RefundCount; i++)
+            {
+                a.Value = facts.RefundIds[i];
+                b.Value = facts.RefundOrder[i];
+                c.Value = facts.RefundAmount[i];
+                d.Value = facts.RefundTicks[i];
+                cmd.ExecuteNonQuery();
+                hasher.Refund(facts.RefundIds[i], facts.RefundOrder[i], facts.RefundAmount[i], facts.RefundTicks[i]);
+            }
+        }
+
+        var hash = hasher.Finish(HeadHash, month, closedAt, ranks);
+        Execute(_connection, _tx, "INSERT INTO months(number, month, closed_at, ranks, hash) VALUES ($n, $m, $c, $r, $h)",
+            ("$n", number), ("$m", YearMonthPattern.Iso.Format(month)), ("$c", closedAt), ("$r", ranks), ("$h", hash));
+        Execute(_connection, _tx, "UPDATE book SET months = $n, head_hash = $h", ("$n", number + 1), ("$h", hash));
+        Months.Add(new ClosedMonth(number, month, closedAt, ranks, hash, null, null));
+        HeadHash = hash;
+    }
+
+    /// <summary>Writes the payouts of the last closed month; then the head.</summary>
+    public void AppendPayouts(IReadOnlyList<StoredPayout> payouts, string paidAt)
+    {
+        var last = Months[^1];
+        var hasher = new MonthHasher();
+        using (var cmd = Command(_connection, _tx, "INSERT INTO payouts(month, earner, amount_minor, at_ticks) VALUES ($m, $e, $a, $t)"))
+        {
+            var (m, e, a, t) = (Add(cmd, "$m"), Add(cmd, "$e"), Add(cmd, "$a"), Add(cmd, "$t"));
+            foreach (var p in payouts)
+            {
+                m.Value = p.Month;
+                e.Value = p.Earner;
+                a.Value = p.Amount;
+                t.Value = p.AtTicks;
+                cmd.ExecuteNonQuery();
+                hasher.Payout(p.Earner, p.Amount, p.AtTicks);
+            }
+        }
+
+        var hash = hasher.FinishPayouts(HeadHash, paidAt);
+        Execute(_connection, _tx, "UPDATE months SET paid_at = $p, paid_hash = $h WHERE number = $n", ("$p", paidAt), ("$h", hash), ("$n", last.Number));
+        Execute(_connection, _tx, "UPDATE book SET head_hash = $h", ("$h", hash));
+        Months[^1] = last with { PaidAt = paidAt, PaidHash = hash };
+        Payouts.AddRange(payouts);
+        HeadHash = hash;
+    }
+
+    /// <summary>Commits the change; the book is then closed for writing.</summary>
+    public void Commit()
+    {
+        _tx!.Commit();
+        _tx.Dispose();
+        _tx = null;
+    }
+
+    public void Dispose()
+    {
+        _tx?.Dispose();
+        _connection.Dispose();
+    }
+
+    private static string Genesis(BookSettings s)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var part in new[] { "community-book", SchemaVersion.ToString(CultureInfo.InvariantCulture), s.Currency, s.Zone, s.Holding, s.PlanJson, s.MembershipJson, s.LadderJson })
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(part));
+            hash.AppendData([0x1f]);
+        }
+
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
+    private static SqliteConnection Connect(string path, SqliteOpenMode mode)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false, DefaultTimeout = 2 }.ToString());
+        connection.Open();
+        try
+        {
+            Execute(connection, null, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 2000;");
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is 26)
+        {
+            connection.Dispose();
+            throw new InputException(path, 0, 0, "is not a book (not a SQLite file)");
+        }
+
+        return connection;
+    }
+
+    private static SqliteParameter Add(SqliteCommand cmd, string name)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        cmd.Parameters.Add(p);
+        return p;
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return cmd;
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var cmd = Command(connection, tx, sql, parameters);
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>SHA-256 over a month's rows in a fixed byte form: a tag per row, strings as UTF-8 with their length, numbers as 8 bytes.</summary>
+    private sealed class MonthHasher
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly byte[] _buffer = new byte[1 << 16];
+        private int _used;
+
+        public void Member(string id, string? sponsor, long joined)
+        {
+            Tag((byte)'M');
+            Text(id);
+            Text(sponsor);
+            Number(joined);
+        }
+
+        public void Order(string id, int buyer, string product, int quantity, long amount, long paid)
+        {
+            Tag((byte)'O');
+            Text(id);
+            Number(buyer);
+            Text(product);
+            Number(quantity);
+            Number(amount);
+            Number(paid);
+        }
+
+        public void Refund(string id, int order, long amount, long at)
+        {
+            Tag((byte)'R');
+            Text(id);
+            Number(order);
+            Number(amount);
+            Number(at);
+        }
+
+        public void Payout(int earner, long amount, long at)
+        {
+            Tag((byte)'P');
+            Number(earner);
+            Number(amount);
+            Number(at);
+        }
+
+        public string Finish(string previous, YearMonth month, string closedAt, byte[] ranks)
+        {
+            Tag((byte)'T');
+            Text(YearMonthPattern.Iso.Format(month));
+            Text(closedAt);
+            Flush();
+            _hash.AppendData(ranks);
+            return Chain(previous);
+        }
+
+        public string FinishPayouts(string previous, string paidAt)
+        {
+            Tag((byte)'D');
+            Text(paidAt);
+            Flush();
+            return Chain(previous);
+        }
+
+        private string Chain(string previous)
+        {
+            var rows = _hash.GetHashAndReset();
+            return Convert.ToHexString(SHA256.HashData([.. Encoding.ASCII.GetBytes(previous), .. rows]));
+        }
+
+        private void Tag(byte tag)
+        {
+            Room(1);
+            _buffer[_used++] = tag;
+        }
+
+        private void Number(long value)
+        {
+            Room(8);
+            BinaryPrimitives.WriteInt64LittleEndian(_buffer.AsSpan(_used), value);
+            _used += 8;
+        }
+
+        private void Text(string? text)
+        {
+            if (text is null)
+            {
+                Number(-1);
+                return;
+            }
+
+            var bytes = Encoding.UTF8.GetByteCount(text);
+            Number(bytes);
+            if (bytes > _buffer.Length / 2)
+            {
+                Flush();
+                _hash.AppendData(Encoding.UTF8.GetBytes(text));
+                return;
+            }
+
+            Room(bytes);
+            _used += Encoding.UTF8.GetBytes(text, _buffer.AsSpan(_used));
+        }
+
+        private void Room(int bytes)
+        {
+            if (_used + bytes > _buffer.Length)
+            {
+                Flush();
+            }
+        }
+
+        private void Flush()
+        {
+            _hash.AppendData(_buffer, 0, _used);
+            _used = 0;
+        }
+    }
+}
+
+/// <summary>The book's settings as stored: the store's currency, zone and holding period, and its configuration files' JSON as given to <c>book init</c>.</summary>
+internal sealed record BookSettings(string Currency, string Zone, string Holding, string PlanJson, string MembershipJson, string LadderJson);

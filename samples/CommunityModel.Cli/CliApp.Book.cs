@@ -1,0 +1,713 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CommunityModel.Cli.Book;
+using CommunityModel.Commissions;
+using CommunityModel.Compliance;
+using CommunityModel.Ladders;
+using CommunityModel.Membership;
+using CommunityModel.Primitives;
+using CommunityModel.Serialization.Json;
+using NodaTime;
+using NodaTime.Text;
+
+namespace CommunityModel.Cli;
+
+/// <summary>
+/// The store's month-end commands: <c>tiers evaluate</c> and <c>tiers explain</c> (files in, tiers out, no book),
+/// <c>book init</c>, <c>close</c> and <c>pay</c> (a store book kept between months).
+/// </summary>
+public static partial class CliApp
+{
+    /// <summary>The store's configuration, read and checked together: every file's problems, then the files against each other.</summary>
+    private sealed record StoreConfig(CommissionPlan Plan, MembershipPolicy Policy, ProductLadder Ladder, int[] RankOfTier, Period Holding)
+    {
+        public DateTimeZone Zone => Policy.Zone;
+
+        public Currency Currency => Plan.Currency;
+
+        public Instant StartOf(YearMonth month) => month.OnDayOfMonth(1).AtStartOfDayInZone(Zone).ToInstant();
+
+        public Instant EndOf(YearMonth month) => StartOf(month.PlusMonths(1));
+    }
+
+    private static StoreConfig ReadStoreConfig(string planPath, string planJson, string policyPath, string policyJson, string ladderPath, string ladderJson, Period holding)
+    {
+        var plan = ConfigJson.ReadPlan(planJson);
+        if (!plan.IsValid)
+        {
+            throw Problems(planPath, plan.Problems);
+        }
+
+        var policy = ConfigJson.ReadMembershipPolicy(policyJson);
+        if (!policy.IsValid)
+        {
+            throw Problems(policyPath, policy.Problems);
+        }
+
+        var ladder = ConfigJson.ReadLadder(ladderJson);
+        if (!ladder.IsValid)
+        {
+            throw Problems(ladderPath, ladder.Problems);
+        }
+
+        var built = CommissionPlan.Create(plan.Value!);
+        var membership = MembershipPolicy.Create(policy.Value!);
+        foreach (var (path, currency) in new[] { (policyPath, membership.Currency), (ladderPath, ladder.Value!.Currency) })
+        {
+            if (currency != built.Currency)
+            {
+                throw new InputException(path, 0, 0, $"its currency {currency.Code} is not the plan's {built.Currency.Code}");
+            }
+        }
+
+        int[] ranks;
+        try
+        {
+            ranks = membership.RanksFor(built);
+        }
+        catch (InvalidInputException e)
+        {
+            throw new InputException(planPath, 0, 0, $"ranksByTier: {string.Join("; ", e.Problems.Select(p => $"{p.Message} [{p.Code}]"))}");
+        }
+
+        return new StoreConfig(built, membership, ProductLadder.Create(ladder.Value!.Currency, ladder.Value.Rungs), ranks, holding);
+    }
+
+    private static StoreConfig ReadStoreConfig(BookSettings s, string book) =>
+        ReadStoreConfig($"{book} (plan)", s.PlanJson, $"{book} (membership policy)", s.MembershipJson, $"{book} (ladder)", s.LadderJson, PeriodPattern.Roundtrip.Parse(s.Holding).Value);
+
+    private static string ReadConfigText(string path) =>
+        File.Exists(path) ? File.ReadAllText(path) : throw new InputException(path, 0, 0, Directory.Exists(path) ? "is a folder, not a file" : "file not found");
+
+    // ----- book init -----
+
+    private static int BookInit(Options o, TextWriter stdout)
+    {
+        var bookPath = o.Required("--book");
+        var planPath = o.Required("--plan");
+        var policyPath = o.Required("--membership");
+        var ladderPath = o.Required("--ladder");
+        var holding = PeriodOf(o.Required("--holding"), "--holding");
+        if (File.Exists(bookPath) || Directory.Exists(bookPath))
+        {
+            throw new InputException(bookPath, 0, 0, "exists already; a book is made once (close months into it)");
+        }
+
+        OutputFile.Check(bookPath, "--book");
+        var (plan, policy, ladder) = (ReadConfigText(planPath), ReadConfigText(policyPath), ReadConfigText(ladderPath));
+        var config = ReadStoreConfig(planPath, plan, policyPath, policy, ladderPath, ladder, holding);
+        var temp = bookPath + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            StoreBook.Create(temp, new BookSettings(config.Currency.Code, config.Zone.Id, PeriodPattern.Roundtrip.Format(holding), plan, policy, ladder));
+            File.Move(temp, bookPath);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+
+        stdout.WriteLine($"Made {bookPath}: plan '{config.Plan.Name}', membership policy {config.Policy.Version} (tiers {string.Join(", ", config.Policy.Tiers.Select((t, i) => $"{t.Id} = rank {config.RankOfTier[i]}"))}), holding {PeriodPattern.Roundtrip.Format(holding)}, zone {config.Zone.Id}, {config.Currency.Code}. Close its first month with community close.");
+        return 0;
+    }
+
+    // ----- close -----
+
+    /// <summary>What rebuilding a book's months gives: the tiers and the ledger, and the last month's run.</summary>
+    private sealed record BookState(MembershipBook Membership, MembershipFacts Facts, PayoutLedger Ledger, CommissionRun? LastRun, MemberStatuses? LastStatuses, long FirstEntryOfLast);
+
+    private static MemberStatuses StatusesOf(StoreConfig config, Referrals.ReferralTree tree, ReadOnlySpan<byte> tiers)
+    {
+        var ranks = new int[tree.Count];
+        for (var m = 0; m < ranks.Length; m++)
+        {
+            ranks[m] = config.RankOfTier[m < tiers.Length ? tiers[m] : 0];
+        }
+
+        var active = new bool[tree.Count];
+        Array.Fill(active, true);
+        return MemberStatuses.FromArrays(tree, ranks, active);
+    }
+
+    /// <summary>
+    /// Replays the book's closed months (and the month being closed, when <paramref name="closing"/> is given):
+    /// each month's period evaluation of tiers at its end, its orders' commissions at those tiers recorded in the
+    /// ledger, its refunds, and its payouts.
+    /// </summary>
+    private static BookState Replay(StoreBook book, StoreFacts facts, StoreConfig config, YearMonth? closing, Action<byte[]>? closingTiers)
+    {
+        var tree = facts.Tree();
+        var membershipFacts = MembershipFacts.Build(tree, config.Currency, facts.Orders, facts.Refunds);
+        var membership = MembershipBook.Create(tree, config.Policy);
+        var ledger = new PayoutLedger(config.Currency, config.Holding, config.Zone);
+        var engine = new CommissionEngine(config.Plan);
+        var months = book.Months.Select(m => m.Month).ToList();
+        if (closing is { } c)
+        {
+            months.Add(c);
+        }
+
+        // Refunds and payouts by month, in book order.
+        var refundsOf = Enumerable.Range(0, months.Count).Select(_ => new List<int>()).ToArray();
+        for (var r = 0; r < facts.RefundCount; r++)
+        {
+            refundsOf[facts.RefundMonth[r]].Add(r);
+        }
+
+        CommissionRun? run = null;
+        MemberStatuses? statuses = null;
+        long firstEntry = 0, afterPrevious = 0;
+        for (var k = 0; k < months.Count; k++)
+        {
+            var end = config.EndOf(months[k]);
+            membership.Evaluate(membershipFacts, end, EvaluationKind.Period);
+            byte[] tiers;
+            if (k < book.Months.Count)
+            {
+                tiers = book.Months[k].Ranks;
+            }
+            else
+            {
+                tiers = [.. membership.Ranks().Select(r => (byte)r)];
+                closingTiers!(tiers);
+            }
+
+            statuses = StatusesOf(config, tree, tiers);
+            run = engine.Run(statuses, facts.BatchOf(k, out _));
+
+            // A month's statement starts after the previous month's refunds: the previous month's payouts, made
+            // at this month's first instant, are this month's first entries.
+            firstEntry = afterPrevious;
+            var recorded = ledger.Record(run);
+            if (!recorded.Accepted)
+            {
+                throw new InputException(book.Path, 0, 0, $"the orders of {months[k]} cannot be recorded: {recorded.Message} [{recorded.Code}]");
+            }
+
+            foreach (var r in refundsOf[k])
+            {
+                var result = ledger.Refund(new RefundId(facts.RefundIds[r]), new OrderId(facts.OrderIds[facts.RefundOrder[r]]), Money.OfMinor(facts.RefundAmount[r], config.Currency), NodaTime.Instant.FromUnixTimeTicks(facts.RefundTicks[r]));
+                if (!result.Accepted)
+                {
+                    throw new InputException(book.Path, 0, 0, $"refund '{facts.RefundIds[r]}' cannot be applied: {result.Message} [{result.Code}]");
+                }
+            }
+
+            afterPrevious = ledger.Entries.Count;
+            foreach (var p in book.Payouts.Where(p => p.Month == k))
+            {
+                var result = ledger.RecordPayout(new MemberId(facts.MemberIds[p.Earner]), NodaTime.Instant.FromUnixTimeTicks(p.AtTicks));
+                var amount = Math.Abs(result.Entries.Sum(e => e.Amount.MinorUnits));
+                if (!result.Accepted || amount != p.Amount)
+                {
+                    throw new InputException(book.Path, 0, 0, $"the book was changed outside community: the payout to '{facts.MemberIds[p.Earner]}' in {months[k]} was {Money.OfMinor(p.Amount, config.Currency)}; its facts now give {Money.OfMinor(amount, config.Currency)}");
+                }
+            }
+        }
+
+        return new BookState(membership, membershipFacts, ledger, run, statuses, firstEntry);
+    }
+
+    private static YearMonth MonthOf(string text, string option) =>
+        YearMonthPattern.Iso.Parse(text) is { Success: true } r ? r.Value : throw new UsageException($"{option} '{text}' is not a month such as 2026-03");
+
+    private static int Close(Options o, TextWriter stdout)
+    {
+        var bookPath = o.Required("--book");
+        var month = MonthOf(o.Required("--month"), "--month");
+        var ordersPath = o.Required("--orders");
+        var outDir = o.Required("--out");
+        var membersPath = o.Optional("--members");
+        var refundsPath = o.Optional("--refunds");
+        var profileName = o.Optional("--profile") ?? "two-level";
+        var profile = ComplianceProfiles.Find(profileName) ?? throw new UsageException($"unknown profile '{profileName}'");
+        var outFull = Path.GetFullPath(outDir);
+        if (File.Exists(outFull) || (Directory.Exists(outFull) && Directory.EnumerateFileSystemEntries(outFull).Any()))
+        {
+            throw new InputException(outDir, 0, 0, "--out must name a new or empty folder for the month's files");
+        }
+
+        if (Path.GetDirectoryName(outFull) is not { } parent || !Directory.Exists(parent))
+        {
+            throw new InputException(outDir, 0, 0, $"--out: the folder {Path.GetDirectoryName(outFull)} does not exist");
+        }
+
+        using var book = StoreBook.OpenForWrite(bookPath, s => new StoreFacts(Currency.FromCode(s.Currency)), out var facts);
+        var config = ReadStoreConfig(book.Settings, bookPath);
+        if (book.Months.FirstOrDefault(m => m.Month == month) is { } done)
+        {
+            throw new InputException(bookPath, 0, 0, $"{month:yyyy-MM} is already closed (on {done.ClosedAt}); nothing changed");
+        }
+
+        if (book.Months.Count > 0 && month != book.Months[^1].Month.PlusMonths(1))
+        {
+            var next = book.Months[^1].Month.PlusMonths(1);
+            throw new InputException(bookPath, 0, 0, month < next
+                ? $"{month:yyyy-MM} is before the book's first month {book.Months[0].Month:yyyy-MM}; nothing changed"
+                : $"months close in order: the next month to close is {next:yyyy-MM}, not {month:yyyy-MM}; nothing changed");
+        }
+
+        var range = new MonthRange(book.Months.Count, month.ToString("yyyy-MM", CultureInfo.InvariantCulture), config.StartOf(month), config.EndOf(month),
+            [.. book.Months.Select(m => (m.Month, config.StartOf(m.Month), config.EndOf(m.Month)))]);
+        var (firstMember, firstOrder, firstRefund) = (facts.MemberCount, facts.OrderCount, facts.RefundCount);
+        var members = membersPath is null ? (0, 0) : MonthFiles.ReadMembers(membersPath, facts, range);
+        var orders = MonthFiles.ReadOrders(ordersPath, facts, range);
+        var refunds = refundsPath is null ? (0, 0) : MonthFiles.ReadRefunds(refundsPath, facts, range);
+
+        byte[] tiers = [];
+        var tierBefore = book.Months.Count > 0 ? book.Months[^1].Ranks : [];
+        var state = Replay(book, facts, config, month, t => tiers = t);
+        var end = config.EndOf(month);
+
+        // The month's files go to a folder beside the target, renamed into place once the book has committed.
+        var temp = Path.Combine(Path.GetDirectoryName(outFull)!, "." + Path.GetFileName(outFull) + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(temp);
+        try
+        {
+            var summary = WriteMonth(temp, facts, config, state, month, tierBefore, tiers, profile);
+            book.AppendMonth(facts, month, SystemClock.Instance.GetCurrentInstant().ToString(), tiers, firstMember, firstOrder, firstRefund);
+            book.Commit();
+            if (Directory.Exists(outFull))
+            {
+                Directory.Delete(outFull);
+            }
+
+            Directory.Move(temp, outFull);
+            var known = members.Item2 + orders.Item2 + refunds.Item2;
+            stdout.WriteLine($"Closed {month:yyyy-MM} in {bookPath}: {members.Item1} new members, {orders.Item1} orders, {refunds.Item1} refunds"
+                + (known > 0 ? $" ({members.Item2} members, {orders.Item2} orders and {refunds.Item2} refunds were already in the book: skipped, unchanged)" : "") + ".");
+            stdout.WriteLine(summary);
+            stdout.WriteLine($"Files in {outDir}: tiers.csv, payouts-available.csv, pending.csv, statements.csv, ladder-metrics.csv, income-disclosure.csv, compliance.md. Pay with: community pay --book {bookPath} --month {month:yyyy-MM} --paid {Path.Combine(outDir, "payouts-available.csv")}");
+            return 0;
+        }
+        finally
+        {
+            if (Directory.Exists(temp))
+            {
+                Directory.Delete(temp, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Writes the month's files into <paramref name="folder"/> and returns the summary lines.</summary>
+    private static string WriteMonth(string folder, StoreFacts facts, StoreConfig config, BookState state, YearMonth month, byte[] tierBefore, byte[] tiers, ComplianceProfile profile)
+    {
+        var currency = config.Currency;
+        var end = config.EndOf(month);
+        var policy = config.Policy;
+        var tree = state.Facts.Tree;
+
+        // tiers.csv
+        int ups = 0, downs = 0;
+        using (var file = OutputFile.Create(Path.Combine(folder, "tiers.csv"), "--out"))
+        {
+            var w = file.Writer;
+            w.Write("member_id,tier,tier_name,rank,since,previous_tier,change,criteria_met,next_tier,to_next,to_keep\n");
+            var since = state.Membership.Standings(end);
+            foreach (var e in state.Membership.ExplainAll(state.Facts, end))
+            {
+                var m = tree.IndexOf(e.Member);
+                var tier = tiers[m];
+                var before = m < tierBefore.Length ? tierBefore[m] : -1;
+                var change = before < 0 ? "new" : tier > before ? "up" : tier < before ? "down" : "";
+                ups += change == "up" || (change == "new" && tier > 0) ? 1 : 0;
+                downs += change == "down" ? 1 : 0;
+                WriteTierRow(w, e, policy, tier, config.RankOfTier[tier], since[m].Since, before < 0 ? "" : policy.Tiers[before].Id, change);
+            }
+
+            file.Commit();
+        }
+
+        // payouts-available.csv and pending.csv
+        var balances = state.Ledger.Balances(end);
+        long available = 0, pending = 0;
+        using (var pay = OutputFile.Create(Path.Combine(folder, "payouts-available.csv"), "--out"))
+        using (var hold = OutputFile.Create(Path.Combine(folder, "pending.csv"), "--out"))
+        {
+            pay.Writer.Write("earner_id,available,currency\n");
+            hold.Writer.Write("earner_id,pending,currency\n");
+            foreach (var b in balances)
+            {
+                if (b.Available.MinorUnits > 0)
+                {
+                    available += b.Available.MinorUnits;
+                    pay.Writer.Write($"{Csv.Field(b.Earner.Value)},{b.Available.FormatAmount()},{currency.Code}\n");
+                }
+
+                if (b.Pending.MinorUnits != 0)
+                {
+                    pending += b.Pending.MinorUnits;
+                    hold.Writer.Write($"{Csv.Field(b.Earner.Value)},{b.Pending.FormatAmount()},{currency.Code}\n");
+                }
+            }
+
+            pay.Commit();
+            hold.Commit();
+        }
+
+        // statements.csv: the month's ledger entries, earner by earner, with each earner's running net.
+        using (var file = OutputFile.Create(Path.Combine(folder, "statements.csv"), "--out"))
+        {
+            var w = file.Writer;
+            w.Write("earner_id,sequence,kind,order_id,refund_id,amount,at,available_at,earned_after,owed_after,explanation\n");
+            var entries = state.Ledger.Entries;
+            var first = (int)state.FirstEntryOfLast;
+            var paidOf = balances.ToDictionary(b => b.Earner.Value, b => b.Paid.MinorUnits, StringComparer.Ordinal);
+            var byEarner = new List<(string Earner, int Entry)>(entries.Count - first);
+            for (var i = first; i < entries.Count; i++)
+            {
+                byEarner.Add((entries[i].Earner.Value, i));
+            }
+
+            // Each earner's entries of the month in order, with two running sums: earned net of refunds (what
+            // NetOf counts), and owed (earned less paid).
+            byEarner.Sort((a, b) => string.CompareOrdinal(a.Earner, b.Earner) is var c and not 0 ? c : a.Entry.CompareTo(b.Entry));
+            long earned = 0, paid = 0;
+            for (var g = 0; g < byEarner.Count; g++)
+            {
+                var (earner, i) = byEarner[g];
+                if (g == 0 || !string.Equals(earner, byEarner[g - 1].Earner, StringComparison.Ordinal))
+                {
+                    // The sums before the month's first entry: the sums now less the month's entries.
+                    earned = state.Ledger.NetOf(new MemberId(earner)).MinorUnits;
+                    paid = paidOf.GetValueOrDefault(earner);
+                    for (var k = g; k < byEarner.Count && string.Equals(byEarner[k].Earner, earner, StringComparison.Ordinal); k++)
+                    {
+                        var e = entries[byEarner[k].Entry];
+                        if (e.Kind == LedgerEntryKind.Payout)
+                        {
+                            paid -= Math.Abs(e.Amount.MinorUnits);
+                        }
+                        else
+                        {
+                            earned -= e.Amount.MinorUnits;
+                        }
+                    }
+                }
+
+                var entry = entries[i];
+                if (entry.Kind == LedgerEntryKind.Payout)
+                {
+                    paid += Math.Abs(entry.Amount.MinorUnits);
+                }
+                else
+                {
+                    earned += entry.Amount.MinorUnits;
+                }
+
+                w.Write(Csv.Field(earner));
+                w.Write(',');
+                w.Write(entry.Sequence.ToString(CultureInfo.InvariantCulture));
+                w.Write(',');
+                w.Write(entry.Kind.ToString());
+                w.Write(',');
+                w.Write(entry.Order is { } order ? Csv.Field(order.Value) : "");
+                w.Write(',');
+                w.Write(entry.Refund is { } refund ? Csv.Field(refund.Value) : "");
+                w.Write(',');
+                w.Write(entry.Amount.FormatAmount());
+                w.Write(',');
+                w.Write(Iso(entry.At, config.Zone));
+                w.Write(',');
+                w.Write(entry.AvailableAt is { } a ? Iso(a, config.Zone) : "");
+                w.Write(',');
+                w.Write(Money.OfMinor(earned, currency).FormatAmount());
+                w.Write(',');
+                w.Write(Money.OfMinor(earned - paid, currency).FormatAmount());
+                w.Write(',');
+                w.Write(Csv.Field(entry.Explanation));
+                w.Write('\n');
+            }
+
+            file.Commit();
+        }
+
+        // ladder-metrics.csv
+        var ladder = LadderMetrics.Compute(config.Ladder, facts.Orders, facts.Refunds, tree);
+        using (var file = OutputFile.Create(Path.Combine(folder, "ladder-metrics.csv"), "--out"))
+        {
+            var w = file.Writer;
+            w.Write("rung,role,customers_reached,converted_to_next,conversion_to_next,median_days_to_next,customers_top_here,revenue_top_here,currency\n");
+            foreach (var r in ladder.Rungs)
+            {
+                w.Write(string.Create(CultureInfo.InvariantCulture,
+                    $"{Csv.Field(r.Rung.Id)},{r.Rung.Role},{r.CustomersReached},{r.ConvertedToNext},{r.ConversionToNext:0.####},{(r.MedianTimeToNext is { } d ? d.TotalDays.ToString("0.#", CultureInfo.InvariantCulture) : "")},{r.CustomersTopHere},{r.RevenueTopHere.FormatAmount()},{currency.Code}\n"));
+            }
+
+            file.Commit();
+        }
+
+        // income-disclosure.csv: the month's commissions, by rank (named by the tiers that map to it).
+        var minimum = config.Plan.Definition.Levels?.MinimumRank ?? 0;
+        var rankNames = Enumerable.Range(0, config.RankOfTier.Max() + 1)
+            .Select(r => string.Join("/", policy.Tiers.Where((t, i) => config.RankOfTier[i] == r).Select(t => t.Name.Length > 0 ? t.Name : t.Id)) is { Length: > 0 } n ? n : $"rank {r}").ToList();
+        var disclosure = IncomeDisclosure.FromRun(state.LastRun!.Totals, state.LastStatuses!, minimum, rankNames: rankNames);
+        using (var file = OutputFile.Create(Path.Combine(folder, "income-disclosure.csv"), "--out"))
+        {
+            var w = file.Writer;
+            w.Write("group,people,earners,total,mean,median,max,share_earning_nothing,currency\n");
+            foreach (var d in new[] { disclosure.AllPartners }.Concat(disclosure.ByRank))
+            {
+                w.Write(string.Create(CultureInfo.InvariantCulture,
+                    $"{Csv.Field(d.Group)},{d.People},{d.Earners},{d.Total.FormatAmount()},{d.Mean.FormatAmount()},{d.Median.FormatAmount()},{d.Max.FormatAmount()},{d.ShareEarningNothing:0.####},{currency.Code}\n"));
+            }
+
+            file.Commit();
+        }
+
+        // compliance.md: the plan's findings on the month's actual run.
+        var context = ComplianceContext.ForPlan(config.Plan, config.Ladder) with { HoldingPeriod = config.Holding };
+        var report = profile.Check(context, new RunEvidence(state.LastRun!, state.LastStatuses!, minimum));
+        OutputFile.Write(Path.Combine(folder, "compliance.md"), "--out",
+            $"# Compliance of {month:yyyy-MM}: plan '{config.Plan.Name}', profile {profile.Name}\n\n```\n{report.Describe()}```\n");
+
+        var sales = state.LastRun!.Totals.TotalSales;
+        var commissions = state.LastRun.Totals.TotalPaid;
+        return $"Tiers at {Iso(end, config.Zone)}: {ups} up, {downs} down. Sales {sales}, commissions {commissions} this month; available to pay {Money.OfMinor(available, currency)}, pending {Money.OfMinor(pending, currency)}"
+            + (report.HasErrors ? $"; compliance ({profile.Name}): errors, see compliance.md." : ".");
+    }
+
+    private static void WriteTierRow(TextWriter w, TierExplanation e, MembershipPolicy policy, int tier, int rank, Instant since, string previous, string change)
+    {
+        var t = policy.Tiers[tier];
+        w.Write(Csv.Field(e.Member.Value));
+        w.Write(',');
+        w.Write(Csv.Field(t.Id));
+        w.Write(',');
+        w.Write(Csv.Field(t.Name));
+        w.Write(',');
+        w.Write(rank.ToString(CultureInfo.InvariantCulture));
+        w.Write(',');
+        w.Write(Iso(since, policy.Zone));
+        w.Write(',');
+        w.Write(Csv.Field(previous));
+        w.Write(',');
+        w.Write(change);
+        w.Write(',');
+        w.Write(Csv.Field(string.Join("; ", e.Decision.Criteria.Where(c => c.Met).Select(c => c.Criterion))));
+        w.Write(',');
+        w.Write(Csv.Field(e.NextTier ?? ""));
+        w.Write(',');
+        w.Write(Csv.Field(e.DistanceToNext ?? ""));
+        w.Write(',');
+        w.Write(Csv.Field(e.DistanceToKeep ?? ""));
+        w.Write('\n');
+    }
+
+    private static readonly OffsetDateTimePattern IsoSeconds = OffsetDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm':'sso<m>");
+
+    private static string Iso(Instant at, DateTimeZone zone) => IsoSeconds.Format(at.InZone(zone).ToOffsetDateTime());
+
+    // ----- pay -----
+
+    private static int Pay(Options o, TextWriter stdout)
+    {
+        var bookPath = o.Required("--book");
+        var month = MonthOf(o.Required("--month"), "--month");
+        var paidPath = o.Required("--paid");
+        using var book = StoreBook.OpenForWrite(bookPath, s => new StoreFacts(Currency.FromCode(s.Currency)), out var facts);
+        var config = ReadStoreConfig(book.Settings, bookPath);
+        if (book.Months.Count == 0 || book.Months.All(m => m.Month != month))
+        {
+            throw new InputException(bookPath, 0, 0, $"{month:yyyy-MM} is not closed; close it before paying it");
+        }
+
+        var last = book.Months[^1];
+        if (last.Month != month)
+        {
+            throw new InputException(bookPath, 0, 0, $"only the last closed month ({last.Month:yyyy-MM}) can be paid; {month:yyyy-MM} is past");
+        }
+
+        if (last.PaidAt is not null)
+        {
+            throw new InputException(bookPath, 0, 0, $"{month:yyyy-MM} was paid already ({last.PaidAt}); nothing changed");
+        }
+
+        var state = Replay(book, facts, config, null, null);
+        var at = config.EndOf(month);
+        var available = state.Ledger.Balances(at).Where(b => b.Available.MinorUnits > 0).ToDictionary(b => b.Earner.Value, b => b.Available.MinorUnits, StringComparer.Ordinal);
+        var payouts = new List<StoredPayout>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        using (var csv = CsvInput.Open(paidPath, "earner_id", "available", "currency"))
+        {
+            int ce = csv.Column("earner_id"), ca = csv.Column("available"), cc = csv.Column("currency");
+            csv.ForEach(row =>
+            {
+                var earner = row.Text(ce);
+                var m = facts.FindMember(earner);
+                if (m < 0)
+                {
+                    throw row.Error(ce, $"unknown member '{earner}' (not in the book)");
+                }
+
+                if (seen.TryGetValue(earner, out var line))
+                {
+                    throw row.Error(ce, $"earner '{earner}' appears again (first on line {line})");
+                }
+
+                seen[earner] = row.Line;
+                if (!row[cc].SequenceEqual(config.Currency.Code))
+                {
+                    throw row.Error(cc, $"'{row[cc]}' is not the store's currency {config.Currency.Code}");
+                }
+
+                if (!Money.TryParse(row[ca], config.Currency, out var amount))
+                {
+                    throw row.Error(ca, $"'{row[ca]}' is not an amount in major units of {config.Currency.Code}");
+                }
+
+                var due = available.GetValueOrDefault(earner);
+                if (amount.MinorUnits != due)
+                {
+                    throw row.Error(ca, $"the book has {Money.OfMinor(due, config.Currency)} available for '{earner}' at the end of {month:yyyy-MM}, not {amount}; pay what close wrote in payouts-available.csv");
+                }
+
+                payouts.Add(new StoredPayout(last.Number, m, due, at.ToUnixTimeTicks()));
+            });
+        }
+
+        foreach (var p in payouts)
+        {
+            state.Ledger.RecordPayout(new MemberId(facts.MemberIds[p.Earner]), at);
+        }
+
+        book.AppendPayouts(payouts, Iso(at, config.Zone));
+        book.Commit();
+        var total = Money.OfMinor(payouts.Sum(p => p.Amount), config.Currency);
+        var left = available.Count - payouts.Count;
+        stdout.WriteLine($"Paid {month:yyyy-MM}: {payouts.Count} earners, {total}" + (left > 0 ? $"; {left} earners with money available were not in {paidPath} and keep it for next month." : "."));
+        return 0;
+    }
+
+    // ----- tiers evaluate / explain (files only, no book) -----
+
+    private static (StoreFacts Facts, MembershipPolicy Policy, Instant At, Instant PeriodStart) ReadTierFiles(Options o)
+    {
+        var policyPath = o.Required("--membership");
+        var membersPath = o.Required("--members");
+        var ordersPath = o.Required("--orders");
+        var read = ConfigJson.ReadMembershipPolicy(ReadConfigText(policyPath));
+        if (!read.IsValid)
+        {
+            throw Problems(policyPath, read.Problems);
+        }
+
+        var policy = MembershipPolicy.Create(read.Value!);
+        if (o.Optional("--ladder") is { } ladderPath)
+        {
+            var ladder = ConfigJson.ReadLadder(ReadConfigText(ladderPath));
+            if (!ladder.IsValid)
+            {
+                throw Problems(ladderPath, ladder.Problems);
+            }
+
+            if (ladder.Value!.Currency != policy.Currency)
+            {
+                throw new InputException(ladderPath, 0, 0, $"its currency {ladder.Value.Currency.Code} is not the policy's {policy.Currency.Code}");
+            }
+
+            // The store's ladder file is the ladder whose rungs unlock tiers.
+            policy = MembershipPolicy.Create(policy with { Ladder = ProductLadder.Create(ladder.Value.Currency, ladder.Value.Rungs) });
+        }
+
+        var asOfText = o.Required("--as-of");
+        var day = LocalDatePattern.Iso.Parse(asOfText) is { Success: true } d ? d.Value : throw new UsageException($"--as-of '{asOfText}' is not a date such as 2026-03-31");
+        var at = day.PlusDays(1).AtStartOfDayInZone(policy.Zone).ToInstant();
+        var periodStart = new LocalDate(day.Year, day.Month, 1).AtStartOfDayInZone(policy.Zone).ToInstant();
+        var facts = new StoreFacts(policy.Currency);
+        MonthFiles.ReadMembers(membersPath, facts, MonthRange.Unbounded);
+        MonthFiles.ReadOrders(ordersPath, facts, MonthRange.Unbounded);
+        if (o.Optional("--refunds") is { } refundsPath)
+        {
+            MonthFiles.ReadRefunds(refundsPath, facts, MonthRange.Unbounded);
+        }
+
+        return (facts, policy, at, periodStart);
+    }
+
+    private static int TiersEvaluate(Options o, TextWriter stdout)
+    {
+        var outPath = o.Required("--out");
+        OutputFile.Check(outPath, "--out");
+        var (facts, policy, at, periodStart) = ReadTierFiles(o);
+        var tree = facts.Tree();
+        var membershipFacts = MembershipFacts.Build(tree, facts.Currency, facts.Orders, facts.Refunds);
+        var book = MembershipBook.Create(tree, policy);
+
+        // The tiers the facts gave at the start of the as-of date's month, then that month's period evaluation.
+        book.Evaluate(membershipFacts, periodStart, EvaluationKind.UpgradesOnly);
+        var before = book.Ranks();
+        var summary = book.Evaluate(membershipFacts, at, EvaluationKind.Period);
+        var after = book.Ranks();
+        var since = book.Standings(at);
+        var counts = new int[policy.Tiers.Length];
+        using (var file = OutputFile.Create(outPath, "--out"))
+        {
+            file.Writer.Write("member_id,tier,tier_name,rank,since,previous_tier,change,criteria_met,next_tier,to_next,to_keep\n");
+            foreach (var e in book.ExplainAll(membershipFacts, at))
+            {
+                var m = tree.IndexOf(e.Member);
+                var joinedBefore = tree.JoinedAtIndex(m) <= periodStart;
+                var change = !joinedBefore ? "new" : after[m] > before[m] ? "up" : after[m] < before[m] ? "down" : "";
+                counts[after[m]]++;
+                WriteTierRow(file.Writer, e, policy, after[m], after[m], since[m].Since, joinedBefore ? policy.Tiers[before[m]].Id : "", change);
+            }
+
+            file.Commit();
+        }
+
+        stdout.WriteLine($"{summary.Evaluated} members evaluated at {Iso(at, policy.Zone)} (policy {policy.Version}): {string.Join(", ", policy.Tiers.Select((t, i) => $"{counts[i]} {(t.Name.Length > 0 ? t.Name : t.Id)}"))}; {summary.Upgrades} up and {summary.Downgrades} down this month. Written to {outPath}.");
+        return 0;
+    }
+
+    private static int TiersExplain(Options o, TextWriter stdout)
+    {
+        var memberId = o.Required("--member");
+        var (facts, policy, at, _) = ReadTierFiles(o);
+        var tree = facts.Tree();
+        if (!tree.TryGetIndex(memberId, out _))
+        {
+            throw new UsageException($"--member '{memberId}' is not in {o.Required("--members")}");
+        }
+
+        var membershipFacts = MembershipFacts.Build(tree, facts.Currency, facts.Orders, facts.Refunds);
+        var book = MembershipBook.Create(tree, policy);
+        book.Evaluate(membershipFacts, at, EvaluationKind.Period);
+        var e = book.Explain(membershipFacts, new MemberId(memberId), at);
+        string Name(string id) => policy.Tiers[policy.IndexOf(id)] is { Name.Length: > 0 } t ? $"{t.Name} ({id})" : id;
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"{memberId} at {Iso(at, policy.Zone)} (policy {policy.Version}): {Name(e.CurrentTier)}\n");
+        foreach (var c in e.Decision.Criteria)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"  {(c.Met ? "met    " : "not met")}  {c.Criterion}{(c.Shortfall is { } s ? $": {s}" : "")}\n");
+        }
+
+        if (e.NextTier is { } next)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"Next: {Name(next)}{(e.DistanceToNext is { } d ? $": {d}" : "")}\n");
+            foreach (var c in e.NextTierCriteria)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"  {(c.Met ? "met    " : "not met")}  {c.Criterion}{(c.Shortfall is { } s ? $": {s}" : "")}\n");
+            }
+        }
+
+        if (e.DistanceToKeep is { } keep)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"To keep {Name(e.CurrentTier)}: {keep}\n");
+        }
+
+        if (e.ProtectedUntil is { } p)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"Protected from downgrade until {Iso(p, policy.Zone)}\n");
+        }
+
+        if (e.PaidTier is { } paid)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"Paid membership: {Name(paid)} until {Iso(e.PaidUntil!.Value, policy.Zone)}\n");
+        }
+
+        stdout.Write(sb.ToString());
+        return 0;
+    }
+}
