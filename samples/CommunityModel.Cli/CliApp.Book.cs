@@ -33,16 +33,37 @@ public static partial class CliApp
 
     private static StoreConfig ReadStoreConfig(string planPath, string planJson, string policyPath, string policyJson, string ladderPath, string ladderJson, Period holding)
     {
-        var plan = ConfigJson.ReadPlan(planJson);
-        if (!plan.IsValid)
-        {
-            throw Problems(planPath, plan.Problems);
-        }
-
         var policy = ConfigJson.ReadMembershipPolicy(policyJson);
         if (!policy.IsValid)
         {
             throw Problems(policyPath, policy.Problems);
+        }
+
+        var membership = MembershipPolicy.Create(policy.Value!);
+
+        // The plan's own problems, then its ranksByTier against the policy's tiers: each located in the plan file.
+        int[] ranks = [];
+        var plan = ConfigJson.Read<CommissionPlanDefinition>(planJson, d =>
+        {
+            var problems = d.Validate();
+            if (problems.Count > 0)
+            {
+                return problems;
+            }
+
+            try
+            {
+                ranks = membership.RanksFor(CommissionPlan.Create(d));
+                return [];
+            }
+            catch (InvalidInputException e)
+            {
+                return e.Problems;
+            }
+        });
+        if (!plan.IsValid)
+        {
+            throw Problems(planPath, plan.Problems);
         }
 
         var ladder = ConfigJson.ReadLadder(ladderJson);
@@ -52,23 +73,12 @@ public static partial class CliApp
         }
 
         var built = CommissionPlan.Create(plan.Value!);
-        var membership = MembershipPolicy.Create(policy.Value!);
         foreach (var (path, currency) in new[] { (policyPath, membership.Currency), (ladderPath, ladder.Value!.Currency) })
         {
             if (currency != built.Currency)
             {
                 throw new InputException(path, 0, 0, $"its currency {currency.Code} is not the plan's {built.Currency.Code}");
             }
-        }
-
-        int[] ranks;
-        try
-        {
-            ranks = membership.RanksFor(built);
-        }
-        catch (InvalidInputException e)
-        {
-            throw new InputException(planPath, 0, 0, $"ranksByTier: {string.Join("; ", e.Problems.Select(p => $"{p.Message} [{p.Code}]"))}");
         }
 
         return new StoreConfig(built, membership, ProductLadder.Create(ladder.Value!.Currency, ladder.Value.Rungs), ranks, holding);

@@ -99,6 +99,25 @@ public class MembershipLawsTests
         return (book, facts);
     }
 
+    [Property(MaxTest = 100)]
+    public Property ExplainAll_GivesWhatExplainGivesForEachMember() =>
+        Prop.ForAll(MembershipGens.Case().ToArbitrary(), p =>
+        {
+            var (book, facts) = Run(p);
+            var at = T + Duration.FromDays(3);
+            var all = book.ExplainAll(facts, at).ToList();
+            var tree = facts.Tree;
+            var joined = Enumerable.Range(0, tree.Count).Where(m => tree.JoinedAtIndex(m) <= at).Select(tree.MemberAt).ToList();
+            return (all.Select(e => e.Member).SequenceEqual(joined)
+                    && all.All(e => Same(e, book.Explain(facts, e.Member, at))))
+                .Label($"{all.Count} explanations for {joined.Count} members");
+        });
+
+    /// <summary>Two explanations alike in every value (the records' criteria lists compare by reference).</summary>
+    private static bool Same(TierExplanation a, TierExplanation b) =>
+        a with { NextTierCriteria = [], RetainCriteria = [], Decision = a.Decision with { Criteria = [] } } == b with { NextTierCriteria = [], RetainCriteria = [], Decision = b.Decision with { Criteria = [] } }
+        && a.NextTierCriteria.SequenceEqual(b.NextTierCriteria) && a.RetainCriteria.SequenceEqual(b.RetainCriteria) && a.Decision.Criteria.SequenceEqual(b.Decision.Criteria);
+
     [Property(MaxTest = 150)]
     public Property EveryMember_CanReachTheTopTier_WithNoQuotaOnTheTop() =>
         Prop.ForAll(MembershipGens.Case().ToArbitrary(), Gen.Choose(1, 4).ToArbitrary(), (p, howMany) =>

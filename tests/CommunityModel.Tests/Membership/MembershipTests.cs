@@ -68,6 +68,49 @@ public class MembershipTests
 
     private static Order Buy(string id, string buyer, ProductId product, long minor, Instant at) => new(OrderId.From(id), MemberId.From(buyer), product, Cny(minor), at);
 
+    private static CommissionPlan PlanByTier(IReadOnlyDictionary<string, int> ranks, int differentialRanks = 0) => CommissionPlan.Create(new CommissionPlanDefinition
+    {
+        Name = "by tier",
+        Currency = Currency.CNY,
+        Levels = differentialRanks == 0 ? new LevelRule { Rates = [Rate.FromPercent(10)], MinimumRank = 2 } : null,
+        Differential = differentialRanks == 0 ? null : new DifferentialRule { RateByRank = [.. Enumerable.Range(0, differentialRanks).Select(r => Rate.FromPercent(r))] },
+        RanksByTier = ranks,
+    });
+
+    [Fact]
+    public void RanksFor_MapsEachTierToThePlansRank()
+    {
+        var plan = PlanByTier(new Dictionary<string, int> { ["fan"] = 0, ["customer"] = 0, ["member"] = 2, ["partner"] = 3, ["senior-partner"] = 4 });
+        Assert.Equal([0, 0, 2, 3, 4], BabyStorePolicy().RanksFor(plan));
+    }
+
+    [Fact]
+    public void RanksFor_ReportsEveryUnmappedAndUnknownTierAtOnce()
+    {
+        var plan = PlanByTier(new Dictionary<string, int> { ["fan"] = 0, ["member"] = 2, ["vip"] = 3 });
+        var e = Assert.Throws<InvalidInputException>(() => BabyStorePolicy().RanksFor(plan));
+        Assert.Equal(
+            ["plan.ranks-by-tier.unmapped RanksByTier customer", "plan.ranks-by-tier.unmapped RanksByTier partner", "plan.ranks-by-tier.unmapped RanksByTier senior-partner", "plan.ranks-by-tier.unknown-tier RanksByTier.vip vip"],
+            e.Problems.Select(p => $"{p.Code} {p.Path} {p.Message.Split('\'')[3]}").ToArray());
+    }
+
+    [Fact]
+    public void RanksByTier_RanksMustBeThePlans()
+    {
+        // A differential plan has as many ranks as its table; a rank beyond it, or below 0, is refused with its path.
+        var definition = new CommissionPlanDefinition
+        {
+            Name = "diff",
+            Currency = Currency.CNY,
+            Differential = new DifferentialRule { RateByRank = [Rate.FromPercent(0), Rate.FromPercent(5), Rate.FromPercent(10)] },
+            RanksByTier = new Dictionary<string, int> { ["fan"] = 0, ["member"] = 3, ["partner"] = -1, [" "] = 1 },
+        };
+        Assert.Equal(
+            ["RanksByTier plan.ranks-by-tier.tier", "RanksByTier.member plan.ranks-by-tier.rank", "RanksByTier.partner plan.ranks-by-tier.rank"],
+            definition.Validate().Select(p => $"{p.Path} {p.Code}").Order(StringComparer.Ordinal).ToArray());
+        Assert.Empty((definition with { RanksByTier = new Dictionary<string, int> { ["member"] = 2 } }).Validate());
+    }
+
     [Fact]
     public void Create_BadPolicy_ReportsEveryProblemWithPathAndCode()
     {
