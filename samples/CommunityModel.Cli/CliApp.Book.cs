@@ -145,10 +145,12 @@ public static partial class CliApp
     /// each month's period evaluation of tiers at its end, its orders' commissions at those tiers recorded in the
     /// ledger, its refunds, and its payouts.
     /// </summary>
-    private static BookState Replay(StoreBook book, StoreFacts facts, StoreConfig config, YearMonth? closing, Action<byte[]>? closingTiers)
+    private static BookState Replay(StoreBook book, StoreFacts facts, StoreConfig config, YearMonth? closing, Action<byte[]>? closingTiers, Phases phases)
     {
         var tree = facts.Tree();
+        phases.Mark("referral tree");
         var membershipFacts = MembershipFacts.Build(tree, config.Currency, facts.Orders, facts.Refunds);
+        phases.Mark("membership facts");
         var membership = MembershipBook.Create(tree, config.Policy);
         var ledger = new PayoutLedger(config.Currency, config.Holding, config.Zone);
         var engine = new CommissionEngine(config.Plan);
@@ -172,6 +174,7 @@ public static partial class CliApp
         {
             var end = config.EndOf(months[k]);
             membership.Evaluate(membershipFacts, end, EvaluationKind.Period);
+            phases.Mark($"tiers of {months[k]:yyyy-MM}");
             byte[] tiers;
             if (k < book.Months.Count)
             {
@@ -184,7 +187,10 @@ public static partial class CliApp
             }
 
             statuses = StatusesOf(config, tree, tiers);
-            run = engine.Run(statuses, facts.BatchOf(k, out _));
+            var batch = facts.BatchOf(k, out _);
+            phases.Mark("order batch");
+            run = engine.Run(statuses, batch);
+            phases.Mark("commissions");
 
             // A month's statement starts after the previous month's refunds: the previous month's payouts, made
             // at this month's first instant, are this month's first entries.
@@ -204,6 +210,7 @@ public static partial class CliApp
                 }
             }
 
+            phases.Mark("ledger");
             afterPrevious = ledger.Entries.Count;
             foreach (var p in book.Payouts.Where(p => p.Month == k))
             {
@@ -222,8 +229,28 @@ public static partial class CliApp
     private static YearMonth MonthOf(string text, string option) =>
         YearMonthPattern.Iso.Parse(text) is { Success: true } r ? r.Value : throw new UsageException($"{option} '{text}' is not a month such as 2026-03");
 
-    private static int Close(Options o, TextWriter stdout)
+    /// <summary>Prints, with <c>--timings</c>, how long each phase of a command took (to standard error).</summary>
+    private sealed class Phases(TextWriter? to)
     {
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        private long _last;
+
+        public void Mark(string phase)
+        {
+            if (to is null)
+            {
+                return;
+            }
+
+            var now = _clock.ElapsedMilliseconds;
+            to.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {phase,-34} {now - _last,7} ms  (peak working set {Environment.WorkingSet / (1 << 20)} MB)"));
+            _last = now;
+        }
+    }
+
+    private static int Close(Options o, TextWriter stdout, TextWriter stderr)
+    {
+        var phases = new Phases(o.Flag("--timings") ? stderr : null);
         var bookPath = o.Required("--book");
         var month = MonthOf(o.Required("--month"), "--month");
         var ordersPath = o.Required("--orders");
@@ -245,6 +272,7 @@ public static partial class CliApp
 
         using var book = StoreBook.OpenForWrite(bookPath, s => new StoreFacts(Currency.FromCode(s.Currency)), out var facts);
         var config = ReadStoreConfig(book.Settings, bookPath);
+        phases.Mark("open the book");
         if (book.Months.FirstOrDefault(m => m.Month == month) is { } done)
         {
             throw new InputException(bookPath, 0, 0, $"{month:yyyy-MM} is already closed (on {done.ClosedAt}); nothing changed");
@@ -262,12 +290,15 @@ public static partial class CliApp
             [.. book.Months.Select(m => (m.Month, config.StartOf(m.Month), config.EndOf(m.Month)))]);
         var (firstMember, firstOrder, firstRefund) = (facts.MemberCount, facts.OrderCount, facts.RefundCount);
         var members = membersPath is null ? (0, 0) : MonthFiles.ReadMembers(membersPath, facts, range);
+        phases.Mark("read members");
         var orders = MonthFiles.ReadOrders(ordersPath, facts, range);
+        phases.Mark("read orders");
         var refunds = refundsPath is null ? (0, 0) : MonthFiles.ReadRefunds(refundsPath, facts, range);
+        phases.Mark("read refunds");
 
         byte[] tiers = [];
         var tierBefore = book.Months.Count > 0 ? book.Months[^1].Ranks : [];
-        var state = Replay(book, facts, config, month, t => tiers = t);
+        var state = Replay(book, facts, config, month, t => tiers = t, phases);
         var end = config.EndOf(month);
 
         // The month's files go to a folder beside the target, renamed into place once the book has committed.
@@ -275,9 +306,11 @@ public static partial class CliApp
         Directory.CreateDirectory(temp);
         try
         {
-            var summary = WriteMonth(temp, facts, config, state, month, tierBefore, tiers, profile);
+            var summary = WriteMonth(temp, facts, config, state, month, tierBefore, tiers, profile, phases);
             book.AppendMonth(facts, month, SystemClock.Instance.GetCurrentInstant().ToString(), tiers, firstMember, firstOrder, firstRefund);
+            phases.Mark("append to the book");
             book.Commit();
+            phases.Mark("commit");
             if (Directory.Exists(outFull))
             {
                 Directory.Delete(outFull);
@@ -301,7 +334,7 @@ public static partial class CliApp
     }
 
     /// <summary>Writes the month's files into <paramref name="folder"/> and returns the summary lines.</summary>
-    private static string WriteMonth(string folder, StoreFacts facts, StoreConfig config, BookState state, YearMonth month, byte[] tierBefore, byte[] tiers, ComplianceProfile profile)
+    private static string WriteMonth(string folder, StoreFacts facts, StoreConfig config, BookState state, YearMonth month, byte[] tierBefore, byte[] tiers, ComplianceProfile profile, Phases phases)
     {
         var currency = config.Currency;
         var end = config.EndOf(month);
@@ -329,6 +362,7 @@ public static partial class CliApp
             file.Commit();
         }
 
+        phases.Mark("tiers.csv");
         // payouts-available.csv and pending.csv
         var balances = state.Ledger.Balances(end);
         long available = 0, pending = 0;
@@ -356,6 +390,7 @@ public static partial class CliApp
             hold.Commit();
         }
 
+        phases.Mark("balances");
         // statements.csv: the month's ledger entries, earner by earner, with each earner's running net.
         using (var file = OutputFile.Create(Path.Combine(folder, "statements.csv"), "--out"))
         {
@@ -433,6 +468,7 @@ public static partial class CliApp
             file.Commit();
         }
 
+        phases.Mark("statements.csv");
         // ladder-metrics.csv
         var ladder = LadderMetrics.Compute(config.Ladder, facts.Orders, facts.Refunds, tree);
         using (var file = OutputFile.Create(Path.Combine(folder, "ladder-metrics.csv"), "--out"))
@@ -448,6 +484,7 @@ public static partial class CliApp
             file.Commit();
         }
 
+        phases.Mark("ladder metrics");
         // income-disclosure.csv: the month's commissions, by rank (named by the tiers that map to it).
         var minimum = config.Plan.Definition.Levels?.MinimumRank ?? 0;
         var rankNames = Enumerable.Range(0, config.RankOfTier.Max() + 1)
@@ -466,6 +503,7 @@ public static partial class CliApp
             file.Commit();
         }
 
+        phases.Mark("income disclosure");
         // compliance.md: the plan's findings on the month's actual run.
         var context = ComplianceContext.ForPlan(config.Plan, config.Ladder) with { HoldingPeriod = config.Holding };
         var report = profile.Check(context, new RunEvidence(state.LastRun!, state.LastStatuses!, minimum));
@@ -534,7 +572,7 @@ public static partial class CliApp
             throw new InputException(bookPath, 0, 0, $"{month:yyyy-MM} was paid already ({last.PaidAt}); nothing changed");
         }
 
-        var state = Replay(book, facts, config, null, null);
+        var state = Replay(book, facts, config, null, null, new Phases(null));
         var at = config.EndOf(month);
         var available = state.Ledger.Balances(at).Where(b => b.Available.MinorUnits > 0).ToDictionary(b => b.Earner.Value, b => b.Available.MinorUnits, StringComparer.Ordinal);
         var payouts = new List<StoredPayout>();

@@ -51,7 +51,7 @@ public static partial class CliApp
           book init --book store.db --plan plan.json --membership membership.json --ladder ladder.json --holding P2M
                       (the plan's ranksByTier says which rank each tier is paid at)
           close --book store.db --month 2026-03 [--members members.csv] --orders orders.csv [--refunds refunds.csv]
-                      --out DIR [--profile NAME]
+                      --out DIR [--profile NAME] [--timings]
                       (the month in one step: tiers at its end, commissions at those tiers, refunds and clawbacks;
                       writes tiers.csv, payouts-available.csv, pending.csv, statements.csv, ladder-metrics.csv,
                       income-disclosure.csv and compliance.md into DIR)
@@ -79,6 +79,12 @@ public static partial class CliApp
             var encodingAt = Array.IndexOf(args, "--encoding");
             CsvEncoding.Use(encodingAt >= 0 && encodingAt + 1 < args.Length ? args[encodingAt + 1] : null);
             Csv.Excel = args.Contains("--excel");
+            if (args.Length > 1 && (args.Contains("--help") || args.Contains("-h")) && HelpFor(args) is { } help)
+            {
+                stdout.WriteLine(help);
+                return 0;
+            }
+
             return args switch
             {
                 ["commissions", .. var rest] => Commissions(Options.Parse(rest, ["--plan", "--members", "--orders", "--ranks", "--refunds", "--inactive", "--out", "--lines", "--holding", "--zone", "--as-of"], ["--json"]), stdout, new ProgressBar(stderr, interactive, "commissions", 5)),
@@ -92,7 +98,7 @@ public static partial class CliApp
                 ["tiers", "evaluate", .. var rest] => TiersEvaluate(Options.Parse(rest, ["--membership", "--ladder", "--members", "--orders", "--refunds", "--as-of", "--out"], []), stdout),
                 ["tiers", "explain", .. var rest] => TiersExplain(Options.Parse(rest, ["--member", "--membership", "--ladder", "--members", "--orders", "--refunds", "--as-of"], []), stdout),
                 ["book", "init", .. var rest] => BookInit(Options.Parse(rest, ["--book", "--plan", "--membership", "--ladder", "--holding"], []), stdout),
-                ["close", .. var rest] => Close(Options.Parse(rest, ["--book", "--month", "--members", "--orders", "--refunds", "--out", "--profile"], []), stdout),
+                ["close", .. var rest] => Close(Options.Parse(rest, ["--book", "--month", "--members", "--orders", "--refunds", "--out", "--profile"], ["--timings"]), stdout, stderr),
                 ["pay", .. var rest] => Pay(Options.Parse(rest, ["--book", "--month", "--paid"], []), stdout),
                 ["--help" or "-h" or "help"] => Help(stdout),
                 _ => throw new UsageException("unknown or missing command"),
@@ -122,6 +128,29 @@ public static partial class CliApp
     /// output goes to a terminal or a pipe, never into HTML), and nothing that changes from run to run.
     /// </summary>
     private static readonly JsonSerializerOptions JsonOut = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The usage lines of the command <paramref name="args"/> names (its first one or two words), or null.</summary>
+    private static string? HelpFor(string[] args)
+    {
+        var lines = Usage.Split('\n');
+        var found = new List<string>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var text = lines[i].TrimStart();
+            var indent = lines[i].Length - text.Length;
+            if (indent == 2 && (text.StartsWith(args[0] + " ", StringComparison.Ordinal) || text == args[0])
+                && (args.Length < 2 || args[1].StartsWith('-') || !text.Contains(' ', StringComparison.Ordinal) || text.Split(' ')[1].StartsWith('-') || text.Split(' ')[1] == args[1]))
+            {
+                found.Add("usage: community " + text);
+                while (i + 1 < lines.Length && lines[i + 1].Length - lines[i + 1].TrimStart().Length > 2)
+                {
+                    found.Add(lines[++i]);
+                }
+            }
+        }
+
+        return found.Count == 0 ? null : string.Join('\n', found) + "\n" + string.Join('\n', lines.SkipWhile(l => !l.StartsWith("every command:", StringComparison.Ordinal)));
+    }
 
     private static int Help(TextWriter stdout)
     {
