@@ -98,7 +98,7 @@ public sealed partial class CommissionEngine
             {
                 var earner = calc.Earner[k];
                 var amount = calc.Amount[k];
-                totals[earner] = checked(totals[earner] + amount);
+                totals[earner] += amount;
                 orderPaid += amount;
                 if (amount == 0)
                 {
@@ -130,8 +130,8 @@ public sealed partial class CommissionEngine
                 }
             }
 
-            sales = checked(sales + batch.Amount[row]);
-            paid = checked(paid + orderPaid);
+            sales += batch.Amount[row];
+            paid += orderPaid;
         }
 
         lines.Starts[batch.Count] = lines.Earner.Count;
@@ -169,7 +169,10 @@ public sealed partial class CommissionEngine
         return WithinRange(() => RunTotalsCore(statuses, batch, options));
     }
 
-    /// <summary>Runs a computation whose sums are checked: an overflow on any thread is the money-overflow rule, not an arithmetic exception.</summary>
+    /// <summary>
+    /// Runs a computation whose sums are checked (all arithmetic of this assembly is checked: CheckForOverflowUnderflow
+    /// in Directory.Build.props): an overflow on any thread is the money-overflow rule, not an arithmetic exception.
+    /// </summary>
     private static T WithinRange<T>(Func<T> run)
     {
         try
@@ -178,10 +181,8 @@ public sealed partial class CommissionEngine
         }
         catch (OverflowException)
         {
-            throw new InvalidInputException(new MoneyOverflowRule("the run's sums (sales, an earner's total or the total paid)"));
-        }
-        catch (AggregateException e) when (e.Flatten().InnerExceptions.All(x => x is OverflowException))
-        {
+            // The parallel kernels rethrow a worker's exception as itself (ByBuyerKernel), so an overflow on any
+            // thread arrives here as an OverflowException.
             throw new InvalidInputException(new MoneyOverflowRule("the run's sums (sales, an earner's total or the total paid)"));
         }
     }
@@ -190,26 +191,15 @@ public sealed partial class CommissionEngine
     private CommissionTotals RunTotalsCore(MemberStatuses statuses, OrderBatch batch, CommissionRunOptions options)
     {
         var calc = new Calculator(Plan, statuses, batch, trace: false);
-        if (!options.ForceOrderByOrder && statuses.Tree.Count > 0 && calc.ByBuyerRates() is { } rates)
+        var rates = options.ForceOrderByOrder || statuses.Tree.Count == 0 ? null : calc.ByBuyerRates();
+        var route = RouteOf(options, statuses.Tree.Count, batch.Count, byBuyerPossible: rates is not null, calc.IsPlainLevels);
+        if (route != TotalsRoute.OrderByOrder)
         {
-            // A by-buyer run costs members x rates on top of the orders: for a batch much smaller than the tree,
-            // order by order (a plain level plan has its own kernel for any batch smaller than the tree).
-            var members = statuses.Tree.Count;
             var threads = options.MaxDegreeOfParallelism == -1 ? Environment.ProcessorCount : options.MaxDegreeOfParallelism;
-            CommissionTotals? fast = null;
-            if (calc.IsPlainLevels && batch.Count < 2L * members)
-            {
-                fast = calc.TotalsOfPlainLevelsByOrder(threads, options.ByBuyerChunkOrders);
-            }
-            else if (options.ByBuyerChunkOrders is not null || batch.Count * 16L >= members)
-            {
-                fast = calc.TotalsByBuyer(rates, threads, options.ByBuyerChunkOrders);
-            }
-
-            if (fast is not null)
-            {
-                return fast.WithZeroLines(ZeroLineEarners(statuses, batch));
-            }
+            var fast = route == TotalsRoute.PlainLevelsByOrder
+                ? calc.TotalsOfPlainLevelsByOrder(threads, options.ByBuyerChunkOrders)
+                : calc.TotalsByBuyer(rates!, threads, options.ByBuyerChunkOrders);
+            return fast.WithZeroLines(ZeroLineEarners(statuses, batch));
         }
 
         var totals = new long[statuses.Tree.Count];
@@ -226,20 +216,58 @@ public sealed partial class CommissionEngine
                 var n = calc.Compute(row);
                 for (var k = 0; k < n; k++)
                 {
-                    totals[earner[k]] = checked(totals[earner[k]] + amounts[k]);
-                    paid = checked(paid + amounts[k]);
+                    totals[earner[k]] += amounts[k];
+                    paid += amounts[k];
                     if (amounts[k] == 0)
                     {
                         zeroLines.Add(earner[k]);
                     }
                 }
 
-                sales = checked(sales + batch.Amount[row]);
+                sales += batch.Amount[row];
             }
         }
 
         return new CommissionTotals(statuses.Tree, Plan.Currency, totals, sales, paid, batch.Count, zeroLines);
     }
+
+    /// <summary>Which kernel computes a totals run. Every route gives the same totals; they differ in cost.</summary>
+    internal enum TotalsRoute
+    {
+        /// <summary>Order by order, one thread (also the route for plans the fast kernels do not cover).</summary>
+        OrderByOrder,
+
+        /// <summary>A plain level plan's own kernel, on the threads allowed.</summary>
+        PlainLevelsByOrder,
+
+        /// <summary>Summed per buyer, then pushed up the tree, on the threads allowed.</summary>
+        ByBuyer,
+    }
+
+    /// <summary>
+    /// The route of a totals run. A by-buyer run costs members x rates on top of the orders, so a batch much smaller
+    /// than the tree (under one order per 16 members) goes order by order, unless a chunk size asks for by-buyer; a
+    /// plain level plan has its own kernel for any batch under two orders per member.
+    /// </summary>
+    /// <param name="options">The run's options.</param>
+    /// <param name="members">Members of the tree.</param>
+    /// <param name="orders">Orders of the batch.</param>
+    /// <param name="byBuyerPossible">Whether the plan's rules allow the fast kernels (and the options do not force order by order).</param>
+    /// <param name="plainLevels">Whether the plan is plain levels.</param>
+    /// <returns>The route.</returns>
+    internal static TotalsRoute RouteOf(CommissionRunOptions options, int members, long orders, bool byBuyerPossible, bool plainLevels) =>
+        options.ForceOrderByOrder || members == 0 || !byBuyerPossible ? TotalsRoute.OrderByOrder
+        : plainLevels && orders < 2L * members ? TotalsRoute.PlainLevelsByOrder
+        : options.ByBuyerChunkOrders is not null || orders * 16L >= members ? TotalsRoute.ByBuyer
+        : TotalsRoute.OrderByOrder;
+
+    /// <summary>
+    /// The smallest order amount (minor units) that pays a percentage line of <paramref name="minPpm"/> at least one
+    /// minor unit under floor rounding: ceil(1,000,000 / minPpm); no amount does when the rate is zero.
+    /// </summary>
+    /// <param name="minPpm">The plan's smallest positive line rate, parts per million (0 when none).</param>
+    /// <returns>The bound.</returns>
+    internal static long ZeroLineBound(long minPpm) => minPpm <= 0 ? long.MaxValue : (Million + minPpm - 1) / minPpm;
 
     /// <summary>
     /// The members with a line that came to zero, for a run whose totals came from a fast route (Floor rounding,
@@ -264,7 +292,7 @@ public sealed partial class CommissionEngine
         }
 
         // Orders of at least this amount pay every percentage line at least one minor unit.
-        var bound = minPpm <= 0 ? long.MaxValue : (Million + minPpm - 1) / minPpm;
+        var bound = ZeroLineBound(minPpm);
         Calculator? calc = null;
         var amounts = batch.Amount;
         for (var row = 0; row < batch.Count; row++)
