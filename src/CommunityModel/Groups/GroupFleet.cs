@@ -1,0 +1,159 @@
+namespace CommunityModel.Groups;
+
+/// <summary>An event for one group of a <see cref="GroupFleet"/>.</summary>
+/// <remarks>Immutable; safe to share between threads.</remarks>
+/// <param name="Group">The group's handle in its fleet (<see cref="GroupFleet.Add"/>, <see cref="GroupFleet.IndexOf"/>).</param>
+/// <param name="Event">The event.</param>
+public readonly record struct FleetEvent(int Group, GroupEvent Event);
+
+/// <summary>
+/// A community of groups: many chat groups, each its own <see cref="GroupState"/> under its own policy, replayed
+/// together. A group's decisions depend only on its own events in their order, so a stream over many groups is
+/// partitioned by group (each group's order kept) and the groups are replayed on several threads at once, each
+/// group by one thread, its state staying in that core's cache while its events run. The outcomes are returned in
+/// the stream's order and are exactly what replaying each group alone gives.
+/// </summary>
+/// <remarks>
+/// Not thread-safe: one replay at a time (a replay uses several threads inside). Groups are numbered densely in the
+/// order they are added; the handle is what <see cref="FleetEvent"/> carries, so the stream names its group once at
+/// ingestion, not by text per event.
+/// </remarks>
+public sealed class GroupFleet
+{
+    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private readonly List<string> _ids = [];
+    private readonly List<GroupState> _states = [];
+
+    /// <summary>The number of groups.</summary>
+    public int Count => _states.Count;
+
+    /// <summary>Adds a group with its policy, or gives the handle of the group already added under that id.</summary>
+    /// <param name="groupId">The group's id (not empty).</param>
+    /// <param name="policy">The group's starting policy (validated).</param>
+    /// <returns>The group's handle: 0 for the first group added, then 1, 2, ...</returns>
+    /// <exception cref="Primitives.InvalidInputException">The policy is invalid (every problem listed).</exception>
+    public int Add(string groupId, GroupPolicy policy)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(groupId);
+        ArgumentNullException.ThrowIfNull(policy);
+        if (_index.TryGetValue(groupId, out var existing))
+        {
+            return existing;
+        }
+
+        var state = new GroupState(policy);
+        var handle = _states.Count;
+        _index.Add(groupId, handle);
+        _ids.Add(groupId);
+        _states.Add(state);
+        return handle;
+    }
+
+    /// <summary>The handle of a group, or -1 when the fleet has no group with that id.</summary>
+    /// <param name="groupId">The group's id.</param>
+    /// <returns>The handle, or -1.</returns>
+    public int IndexOf(string groupId) => _index.GetValueOrDefault(groupId, -1);
+
+    /// <summary>The id of the group with a handle.</summary>
+    /// <param name="group">A handle from <see cref="Add"/>.</param>
+    /// <returns>The id.</returns>
+    public string IdOf(int group) => _ids[group];
+
+    /// <summary>The state of the group with a handle (its members, roles, mutes and strikes as replayed so far).</summary>
+    /// <param name="group">A handle from <see cref="Add"/>.</param>
+    /// <returns>The state.</returns>
+    public GroupState StateOf(int group) => _states[group];
+
+    /// <summary>An event for the group with an id, its handle resolved once here.</summary>
+    /// <param name="groupId">A group of the fleet.</param>
+    /// <param name="e">The event.</param>
+    /// <returns>The fleet event.</returns>
+    /// <exception cref="ArgumentException">The fleet has no group with that id.</exception>
+    public FleetEvent For(string groupId, GroupEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var group = IndexOf(groupId);
+        return group >= 0 ? new FleetEvent(group, e) : throw new ArgumentException($"The fleet has no group '{groupId}'; add it first.", nameof(groupId));
+    }
+
+    /// <summary>Replays a stream of events on every core (see <see cref="Replay(IReadOnlyList{FleetEvent}, int)"/>).</summary>
+    /// <param name="events">The events, each group's in time order; the groups' events may interleave in any way.</param>
+    /// <returns>Each event's outcome, at the event's place in <paramref name="events"/>.</returns>
+    public GroupOutcome[] Replay(IReadOnlyList<FleetEvent> events) => Replay(events, -1);
+
+    /// <summary>
+    /// Replays a stream of events: partitions it by group (a counting sort of the event indices, each group's order
+    /// kept), then replays whole groups on up to <paramref name="maxDegreeOfParallelism"/> threads. An event the
+    /// group refuses (out of order, about a member not in the group, ...) is an <see cref="GroupEventStatus.Invalid"/>
+    /// outcome and changes nothing, as in <see cref="GroupState.Apply"/>.
+    /// </summary>
+    /// <param name="events">The events, each group's in time order; the groups' events may interleave in any way.</param>
+    /// <param name="maxDegreeOfParallelism">Threads to use; -1 for one per processor, 1 for the calling thread alone.</param>
+    /// <returns>Each event's outcome, at the event's place in <paramref name="events"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An event names a group handle the fleet does not have, or the degree is 0 or below -1 (nothing is replayed).</exception>
+    /// <exception cref="ArgumentException">A fleet event holds no event (nothing is replayed).</exception>
+    public GroupOutcome[] Replay(IReadOnlyList<FleetEvent> events, int maxDegreeOfParallelism)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (maxDegreeOfParallelism is 0 or < -1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxDegreeOfParallelism), maxDegreeOfParallelism, "Give -1 (one thread per processor) or a positive number of threads.");
+        }
+
+        // Counting sort of the indices by group: start[g] .. start[g + 1] are group g's events, in stream order.
+        var groups = _states.Count;
+        var start = new int[groups + 1];
+        for (var i = 0; i < events.Count; i++)
+        {
+            var g = events[i].Group;
+            if ((uint)g >= (uint)groups)
+            {
+                throw new ArgumentOutOfRangeException(nameof(events), g, $"Event {i} names group {g}; the fleet has groups 0 to {groups - 1}.");
+            }
+
+            if (events[i].Event is null)
+            {
+                throw new ArgumentException($"Event {i} has no event.", nameof(events));
+            }
+
+            start[g + 1]++;
+        }
+
+        for (var g = 0; g < groups; g++)
+        {
+            start[g + 1] += start[g];
+        }
+
+        var order = new int[events.Count];
+        var next = (int[])start.Clone();
+        for (var i = 0; i < events.Count; i++)
+        {
+            order[next[events[i].Group]++] = i;
+        }
+
+        var outcomes = new GroupOutcome[events.Count];
+        void ReplayGroup(int g)
+        {
+            var state = _states[g];
+            for (var k = start[g]; k < start[g + 1]; k++)
+            {
+                var i = order[k];
+                outcomes[i] = state.Apply(events[i].Event);
+            }
+        }
+
+        if (maxDegreeOfParallelism == 1 || groups < 2)
+        {
+            for (var g = 0; g < groups; g++)
+            {
+                ReplayGroup(g);
+            }
+        }
+        else
+        {
+            Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, ReplayGroup);
+        }
+
+        return outcomes;
+    }
+}

@@ -1,0 +1,127 @@
+using CommunityModel.Groups;
+using CommunityModel.Primitives;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using NodaTime;
+
+namespace CommunityModel.Tests.Groups;
+
+/// <summary>A fleet of groups replays a multi-group stream exactly as each group replayed alone, on any number of threads.</summary>
+public class GroupFleetTests
+{
+    private static readonly Instant T0 = Instant.FromUtc(2026, 6, 1, 2, 0);
+
+    private static GroupPolicy Policy(string version, int capacity) => GroupPolicy.Create(new GroupPolicy
+    {
+        Version = version,
+        EffectiveFrom = T0 - Duration.FromDays(1),
+        Admission = new AdmissionRules { Capacity = capacity },
+    });
+
+    /// <summary>One group's events: members join, talk, post ads, flood, leave; some refused (not a member, out of order).</summary>
+    private static Gen<List<GroupEvent>> GroupEvents =>
+        from n in Gen.Choose(0, 60)
+        from steps in Gen.Choose(0, 6).ArrayOf(n)
+        from who in Gen.Choose(0, 5).ArrayOf(n)
+        from gaps in Gen.Elements(-1.0, 0.0, 0.1, 1.0, 60.0, 1440.0).ArrayOf(n)
+        select Build(steps, who, gaps);
+
+    private static List<GroupEvent> Build(int[] steps, int[] who, double[] gaps)
+    {
+        var events = new List<GroupEvent> { new MemberAdded(T0, MemberId.From("host"), GroupRole.Host) };
+        var t = T0;
+        for (var i = 0; i < steps.Length; i++)
+        {
+            t += Duration.FromSeconds(gaps[i] * 60);
+            var m = MemberId.From($"m{who[i]}");
+            events.Add(steps[i] switch
+            {
+                0 => new MemberAdded(t, m),
+                1 => new MessagePosted(t, m, "宝宝几个月了?"),
+                2 => new MessagePosted(t, m, "代购奶粉 加微信 abc"),
+                3 => new MessagePosted(t, m, "flood"),
+                4 => new TimeTick(t),
+                5 => new MemberLeft(t, m),
+                _ => new CheckedIn(t, m),
+            });
+        }
+
+        return events;
+    }
+
+    /// <summary>Several groups' events interleaved at random, each group's order kept.</summary>
+    private static Gen<(List<GroupEvent>[] Groups, int[] Interleaving)> Streams =>
+        from k in Gen.Choose(1, 6)
+        from groups in GroupEvents.ArrayOf(k)
+        from picks in Gen.Choose(0, k - 1).ArrayOf(groups.Sum(g => g.Count) * 3)
+        select (groups, Interleave(groups, picks));
+
+    private static int[] Interleave(List<GroupEvent>[] groups, int[] picks)
+    {
+        var left = groups.Select(g => g.Count).ToArray();
+        var result = new List<int>();
+        foreach (var p in picks)
+        {
+            if (left[p] > 0)
+            {
+                result.Add(p);
+                left[p]--;
+            }
+        }
+
+        for (var g = 0; g < groups.Length; g++)
+        {
+            result.AddRange(Enumerable.Repeat(g, left[g]));
+        }
+
+        return [.. result];
+    }
+
+    private static bool Same(GroupOutcome a, GroupOutcome b) =>
+        a.Status == b.Status && a.ErrorCode == b.ErrorCode && a.Error == b.Error && a.Decisions.SequenceEqual(b.Decisions);
+
+    [Property(MaxTest = 120)]
+    public Property TheFleet_GivesWhatEachGroupAloneGives_OnOneToFourThreads() =>
+        Prop.ForAll(Streams.ToArbitrary(), Gen.Choose(1, 4).ToArbitrary(), (stream, threads) =>
+        {
+            var (groups, interleaving) = stream;
+            var fleet = new GroupFleet();
+            var handles = groups.Select((_, g) => fleet.Add($"group-{g}", Policy($"v{g}", 2 + g))).ToArray();
+            var taken = new int[groups.Length];
+            var events = interleaving.Select(g => new FleetEvent(handles[g], groups[g][taken[g]++])).ToList();
+            var outcomes = fleet.Replay(events, threads);
+
+            // Each group alone, then its outcomes in the stream's order.
+            var alone = groups.Select((g, i) => GroupReplay.Replay(Policy($"v{i}", 2 + i), g).Steps.Select(s => s.Outcome).ToList()).ToArray();
+            var at = new int[groups.Length];
+            var expected = interleaving.Select(g => alone[g][at[g]++]).ToList();
+            var sameStates = groups.Select((_, g) => fleet.StateOf(handles[g]).Members().SequenceEqual(GroupReplay.Replay(Policy($"v{g}", 2 + g), groups[g]).State.Members())).All(x => x);
+            return (outcomes.Length == expected.Count && outcomes.Zip(expected).All(p => Same(p.First, p.Second)) && sameStates)
+                .Label($"{groups.Length} groups, {events.Count} events, {threads} threads");
+        });
+
+    [Fact]
+    public void Groups_AreNumberedOnce_AndBadStreamsAreRefusedBeforeAnythingIsReplayed()
+    {
+        var fleet = new GroupFleet();
+        Assert.Equal(0, fleet.Add("妈妈群 1", Policy("v1", 10)));
+        Assert.Equal(1, fleet.Add("妈妈群 2", Policy("v1", 10)));
+        Assert.Equal(0, fleet.Add("妈妈群 1", Policy("v2", 3))); // the same group: its handle, its first policy kept
+        Assert.Equal(2, fleet.Count);
+        Assert.Equal(-1, fleet.IndexOf("nobody"));
+        Assert.Equal("妈妈群 2", fleet.IdOf(1));
+        Assert.Throws<ArgumentException>(() => fleet.For("nobody", new TimeTick(T0)));
+
+        var join = fleet.For("妈妈群 2", new MemberAdded(T0, MemberId.From("li")));
+        Assert.Throws<ArgumentOutOfRangeException>(() => fleet.Replay([join, new FleetEvent(2, new TimeTick(T0))]));
+        Assert.Throws<ArgumentException>(() => fleet.Replay([join, default]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => fleet.Replay([join], 0));
+        Assert.False(fleet.StateOf(1).Contains(MemberId.From("li"))); // nothing replayed
+
+        var outcomes = fleet.Replay([join, fleet.For("妈妈群 1", new MessagePosted(T0, MemberId.From("li"), "hi"))]);
+        Assert.NotEqual(GroupEventStatus.Invalid, outcomes[0].Status);
+        Assert.Equal("group.event.not-a-member", outcomes[1].ErrorCode); // li joined group 2, not group 1
+        Assert.True(fleet.StateOf(1).Contains(MemberId.From("li")));
+    }
+}
