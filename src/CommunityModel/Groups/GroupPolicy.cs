@@ -135,6 +135,14 @@ public sealed record ContentRules
     public bool BlockPhoneNumbers { get; init; } = true;
 
     /// <summary>
+    /// Contacts written to slip past filters count as ads: a contact word (微信 / 威信 / 薇信 / V信 / vx / wx / 扣扣 /
+    /// QQ ...) followed by an id, a mobile number with spaces, dashes or dots between its digits, in full-width digits
+    /// or in Chinese numerals (一三八…), and a link without a scheme (abc.com/x). Separators inserted between the
+    /// characters (加 微 信, v*x) are ignored. The evidence quotes the original text.
+    /// </summary>
+    public bool BlockContacts { get; init; } = true;
+
+    /// <summary>
     /// Keywords that count as ads, e.g. WeChat-id markers like "加微信". Matched ignoring case and character width
     /// (full-width "ＶＸ" and "：" match "vx:"), as people type on a Chinese keyboard.
     /// </summary>

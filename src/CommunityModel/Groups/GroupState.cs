@@ -663,6 +663,11 @@ public sealed class GroupState
                     return ("content.ad", $"phone number \"{Excerpt(text, phone)}\"");
                 }
 
+                if (_rules.BlockContacts && ContactFinder.Find(span, out var kind) is var contact && contact >= 0)
+                {
+                    return ("content.ad", $"{kind} \"{Excerpt(text, contact)}\"");
+                }
+
                 foreach (var r in _patterns)
                 {
                     var match = r.Match(text);
