@@ -208,7 +208,7 @@ public sealed class MembershipBook
     }
 
     /// <summary>Evaluates one member and records the change, if any.</summary>
-    /// <param name="facts">The members' orders and refunds, built over the same tree (<see cref="MembershipFacts.Build"/>).</param>
+    /// <param name="facts">The members' orders and refunds, built over the same tree (<see cref="MembershipFacts.Build(ReferralTree, Currency, IReadOnlyList{Order}, IReadOnlyList{Refund})"/>).</param>
     /// <param name="member">A member of the book's tree; any other id throws <see cref="InvalidInputException"/> (<c>membership.member.unknown</c>).</param>
     /// <param name="at">The evaluation instant.</param>
     /// <param name="kind">Upgrades only, or a period evaluation.</param>
@@ -231,7 +231,7 @@ public sealed class MembershipBook
     /// The decision an evaluation would take if the given orders were added to the member's facts. Pure: the
     /// book does not change. With no hypothetical orders it equals the decision <see cref="EvaluateMember"/> would take.
     /// </summary>
-    /// <param name="facts">The members' orders and refunds, built over the same tree (<see cref="MembershipFacts.Build"/>).</param>
+    /// <param name="facts">The members' orders and refunds, built over the same tree (<see cref="MembershipFacts.Build(ReferralTree, Currency, IReadOnlyList{Order}, IReadOnlyList{Refund})"/>).</param>
     /// <param name="member">A member of the book's tree; any other id throws <see cref="InvalidInputException"/> (<c>membership.member.unknown</c>).</param>
     /// <param name="at">The evaluation instant.</param>
     /// <param name="hypotheticalOrders">Orders of this member to imagine (their buyer is ignored).</param>
@@ -254,7 +254,7 @@ public sealed class MembershipBook
     }
 
     /// <summary>Where a member stands now: the decision an evaluation would take, the next tier's criteria and distance, and what keeping the tier takes. Pure.</summary>
-    /// <param name="facts">The members' orders and refunds, built over the same tree (<see cref="MembershipFacts.Build"/>).</param>
+    /// <param name="facts">The members' orders and refunds, built over the same tree (<see cref="MembershipFacts.Build(ReferralTree, Currency, IReadOnlyList{Order}, IReadOnlyList{Refund})"/>).</param>
     /// <param name="member">A member of the book's tree; any other id throws <see cref="InvalidInputException"/> (<c>membership.member.unknown</c>).</param>
     /// <param name="at">The instant of the evaluation: the policy in force then applies, and windows end there.</param>
     /// <returns>The explanation.</returns>
@@ -271,7 +271,7 @@ public sealed class MembershipBook
     /// made one at a time as the caller reads them: the facts are summed once for all members, so explaining a
     /// whole store is linear in members and orders. Pure; the book must not change while the sequence is read.
     /// </summary>
-    /// <param name="facts">The members' orders and refunds, built over the same tree (<see cref="MembershipFacts.Build"/>).</param>
+    /// <param name="facts">The members' orders and refunds, built over the same tree (<see cref="MembershipFacts.Build(ReferralTree, Currency, IReadOnlyList{Order}, IReadOnlyList{Refund})"/>).</param>
     /// <param name="at">The instant of the evaluation: the policy in force then applies, and windows end there.</param>
     /// <returns>One explanation per member of the facts' tree who had joined by <paramref name="at"/>.</returns>
     public IEnumerable<TierExplanation> ExplainAll(MembershipFacts facts, Instant at)

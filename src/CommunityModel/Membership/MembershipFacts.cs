@@ -1,3 +1,4 @@
+using CommunityModel.Commissions;
 using CommunityModel.Primitives;
 using CommunityModel.Referrals;
 using NodaTime;
@@ -72,10 +73,13 @@ public sealed class MembershipFacts
     {
         ArgumentNullException.ThrowIfNull(tree);
         ArgumentNullException.ThrowIfNull(orders);
-        var members = tree.Count;
         var n = orders.Count;
         var buyer = new int[n];
-        var offsets = new int[members + 1];
+        var paid = new long[n];
+        var amount = new long[n];
+        var product = new int[n];
+        var ids = new OrderId[n];
+        var productIndex = new Dictionary<ProductId, int>();
         for (var i = 0; i < n; i++)
         {
             var o = orders[i];
@@ -89,8 +93,67 @@ public sealed class MembershipFacts
                 throw new InvalidInputException(new CurrencyMismatchRule(currency, o.Amount.Currency));
             }
 
+            if (!productIndex.TryGetValue(o.Product, out var p))
+            {
+                p = productIndex.Count;
+                productIndex.Add(o.Product, p);
+            }
+
             buyer[i] = b;
-            offsets[b + 1]++;
+            paid[i] = o.PaidAt.ToUnixTimeTicks();
+            amount[i] = o.Amount.MinorUnits;
+            product[i] = p;
+            ids[i] = o.Id;
+        }
+
+        return Build(tree, currency, buyer, paid, amount, product, productIndex, i => ids[i], refunds);
+    }
+
+    /// <summary>
+    /// Builds the facts from an order batch (its columns as they are: no order object is made), with the same
+    /// checks of the refunds as <see cref="Build(ReferralTree, Currency, IReadOnlyList{Order}, IReadOnlyList{Refund})"/>
+    /// and the same facts as it gives for the batch's orders. A batch made from columns without ids names its orders
+    /// <c>#row</c> (<see cref="OrderBatch.IdAt"/>), which is how refunds must name them.
+    /// </summary>
+    /// <param name="orders">The orders (the batch's tree and currency are the facts').</param>
+    /// <param name="refunds">The refunds, or null.</param>
+    /// <returns>The facts.</returns>
+    /// <exception cref="InvalidInputException">A refund is in another currency, names an unknown order, or exceeds what is left of it.</exception>
+    public static MembershipFacts Build(OrderBatch orders, IReadOnlyList<Refund>? refunds)
+    {
+        ArgumentNullException.ThrowIfNull(orders);
+        var productIndex = new Dictionary<ProductId, int>();
+        var remap = new int[orders.ProductTable.Length];
+        for (var p = 0; p < remap.Length; p++)
+        {
+            remap[p] = -1;
+        }
+
+        // Products are numbered in the order they are first bought, as the list overload numbers them.
+        var product = new int[orders.Count];
+        for (var i = 0; i < product.Length; i++)
+        {
+            var q = orders.Product[i];
+            if (remap[q] < 0)
+            {
+                remap[q] = productIndex.Count;
+                productIndex.Add(orders.ProductTable[q], remap[q]);
+            }
+
+            product[i] = remap[q];
+        }
+
+        return Build(orders.Tree, orders.Currency, orders.Buyer, orders.PaidAtTicks, orders.Amount, product, productIndex, orders.IdAt, refunds);
+    }
+
+    private static MembershipFacts Build(ReferralTree tree, Currency currency, int[] buyer, long[] paid, long[] amount, int[] product, Dictionary<ProductId, int> productIndex, Func<int, OrderId> idOf, IReadOnlyList<Refund>? refunds)
+    {
+        var members = tree.Count;
+        var n = buyer.Length;
+        var offsets = new int[members + 1];
+        for (var i = 0; i < n; i++)
+        {
+            offsets[buyer[i] + 1]++;
         }
 
         for (var m = 0; m < members; m++)
@@ -103,24 +166,16 @@ public sealed class MembershipFacts
         var amounts = new long[n];
         var products = new int[n];
         var source = new int[n];
-        var productIndex = new Dictionary<ProductId, int>();
         for (var i = 0; i < n; i++)
         {
-            var o = orders[i];
             var pos = fill[buyer[i]]++;
-            ticks[pos] = o.PaidAt.ToUnixTimeTicks();
-            amounts[pos] = o.Amount.MinorUnits;
-            if (!productIndex.TryGetValue(o.Product, out var p))
-            {
-                p = productIndex.Count;
-                productIndex.Add(o.Product, p);
-            }
-
-            products[pos] = p;
+            ticks[pos] = paid[i];
+            amounts[pos] = amount[i];
+            products[pos] = product[i];
             source[pos] = i;
         }
 
-        SortSegments(offsets, ticks, amounts, products, source, orders);
+        SortSegments(offsets, ticks, amounts, products, source, idOf);
 
         int[] refundOffsets = new int[members + 1];
         int[] refundPosition = [];
@@ -131,7 +186,7 @@ public sealed class MembershipFacts
             var positionOf = new Dictionary<OrderId, int>(n);
             for (var pos = 0; pos < n; pos++)
             {
-                positionOf.TryAdd(orders[source[pos]].Id, pos);
+                positionOf.TryAdd(idOf(source[pos]), pos);
             }
 
             var entries = new (int Member, int Position, long Ticks, long Amount)[refunds.Count];
@@ -265,7 +320,7 @@ public sealed class MembershipFacts
         return new OrderView(ticks, amounts, products, prefix, 0, list.Count, position, refundTicks, refundAmounts, 0, refunds);
     }
 
-    private static void SortSegments(int[] offsets, long[] ticks, long[] amounts, int[] products, int[] source, IReadOnlyList<Order> orders)
+    private static void SortSegments(int[] offsets, long[] ticks, long[] amounts, int[] products, int[] source, Func<int, OrderId> idOf)
     {
         int[] index = [];
         long[] t = [];
@@ -278,7 +333,7 @@ public sealed class MembershipFacts
             var sorted = true;
             for (var i = start + 1; i < end && sorted; i++)
             {
-                sorted = Before(i - 1, i, ticks, source, orders);
+                sorted = Before(i - 1, i, ticks, source, idOf);
             }
 
             if (sorted)
@@ -294,7 +349,7 @@ public sealed class MembershipFacts
                 {
                     var (ti, ai, pi, si) = (ticks[i], amounts[i], products[i], source[i]);
                     var j = i - 1;
-                    while (j >= start && (ticks[j] > ti || (ticks[j] == ti && string.CompareOrdinal(orders[source[j]].Id.Value, orders[si].Id.Value) > 0)))
+                    while (j >= start && (ticks[j] > ti || (ticks[j] == ti && string.CompareOrdinal(idOf(source[j]).Value, idOf(si).Value) > 0)))
                     {
                         ticks[j + 1] = ticks[j];
                         amounts[j + 1] = amounts[j];
@@ -326,7 +381,7 @@ public sealed class MembershipFacts
             Array.Sort(index, 0, len, Comparer<int>.Create((x, y) =>
             {
                 var c = ticks[x].CompareTo(ticks[y]);
-                return c != 0 ? c : string.CompareOrdinal(orders[source[x]].Id.Value, orders[source[y]].Id.Value);
+                return c != 0 ? c : string.CompareOrdinal(idOf(source[x]).Value, idOf(source[y]).Value);
             }));
             for (var i = 0; i < len; i++)
             {
@@ -343,8 +398,8 @@ public sealed class MembershipFacts
         }
     }
 
-    private static bool Before(int x, int y, long[] ticks, int[] source, IReadOnlyList<Order> orders) =>
-        ticks[x] < ticks[y] || (ticks[x] == ticks[y] && string.CompareOrdinal(orders[source[x]].Id.Value, orders[source[y]].Id.Value) <= 0);
+    private static bool Before(int x, int y, long[] ticks, int[] source, Func<int, OrderId> idOf) =>
+        ticks[x] < ticks[y] || (ticks[x] == ticks[y] && string.CompareOrdinal(idOf(source[x]).Value, idOf(source[y]).Value) <= 0);
 }
 
 /// <summary>

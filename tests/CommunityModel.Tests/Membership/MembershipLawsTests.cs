@@ -113,6 +113,27 @@ public class MembershipLawsTests
                 .Label($"{all.Count} explanations for {joined.Count} members");
         });
 
+    [Property(MaxTest = 100)]
+    public Property FactsFromABatch_AreTheFactsFromTheOrderList() =>
+        Prop.ForAll(MembershipGens.Case().ToArbitrary(), p =>
+        {
+            var tree = ReferralTree.Build(p.Joins());
+
+            // A batch refuses an order paid before its buyer joined (the list takes it); those are left out of both.
+            var orders = p.OrderList().Where(o => o.PaidAt >= tree.JoinedAtIndex(tree.IndexOf(o.Buyer))).ToList();
+            var fromList = MembershipFacts.Build(tree, Currency.CNY, orders);
+            var fromBatch = MembershipFacts.Build(CommunityModel.Commissions.OrderBatch.Create(tree, Currency.CNY, orders), null);
+            var at = T + Duration.FromDays(3);
+            var a = MembershipBook.Create(tree, p.Policy);
+            var b = MembershipBook.Create(tree, p.Policy);
+            a.Evaluate(fromList, T);
+            b.Evaluate(fromBatch, T);
+            return (fromList.OrderCount == fromBatch.OrderCount
+                    && a.Ranks().SequenceEqual(b.Ranks())
+                    && a.ExplainAll(fromList, at).Zip(b.ExplainAll(fromBatch, at)).All(x => Same(x.First, x.Second)))
+                .Label($"{orders.Count} orders; ranks {string.Join(",", a.Ranks())} / {string.Join(",", b.Ranks())}");
+        });
+
     /// <summary>Two explanations alike in every value (the records' criteria lists compare by reference).</summary>
     private static bool Same(TierExplanation a, TierExplanation b) =>
         a with { NextTierCriteria = [], RetainCriteria = [], Decision = a.Decision with { Criteria = [] } } == b with { NextTierCriteria = [], RetainCriteria = [], Decision = b.Decision with { Criteria = [] } }
