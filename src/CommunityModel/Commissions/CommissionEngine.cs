@@ -191,7 +191,8 @@ public sealed partial class CommissionEngine
     private CommissionTotals RunTotalsCore(MemberStatuses statuses, OrderBatch batch, CommissionRunOptions options)
     {
         var calc = new Calculator(Plan, statuses, batch, trace: false);
-        var rates = options.ForceOrderByOrder || statuses.Tree.Count == 0 ? null : calc.ByBuyerRates();
+        // The fast kernels' rates (a plan-level figure, cheap); RouteOf decides whether they are used.
+        var rates = calc.ByBuyerRates();
         var route = RouteOf(options, statuses.Tree.Count, batch.Count, byBuyerPossible: rates is not null, calc.IsPlainLevels);
         if (route != TotalsRoute.OrderByOrder)
         {

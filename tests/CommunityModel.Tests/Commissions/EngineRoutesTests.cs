@@ -82,12 +82,12 @@ public class EngineRoutesTests
             Currency = Currency.CNY,
             Differential = new DifferentialRule { RateByRank = [Rate.FromPercent(0), Rate.FromPercent(5), Rate.FromPercent(10)] },
         });
-        var tree = ReferralTree.Build([new JoinRecord(MemberId.From("A"), null, T0), new JoinRecord(MemberId.From("B"), MemberId.From("A"), T0)]);
-        var statuses = MemberStatuses.FromArrays(tree, [5, 1], [true, true]);
-        var batch = OrderBatch.FromColumns(tree, Currency.CNY, ProductId.From("box"), [1], [100], [T0 + Duration.FromDays(1)]);
+        var tree = ReferralTree.Build([new JoinRecord(MemberId.From("A"), null, T0), new JoinRecord(MemberId.From("B"), MemberId.From("A"), T0), new JoinRecord(MemberId.From("C"), MemberId.From("B"), T0)]);
+        var statuses = MemberStatuses.FromArrays(tree, [5, 1, 3], [true, true, true]);
+        var batch = OrderBatch.FromColumns(tree, Currency.CNY, ProductId.From("box"), [2], [100], [T0 + Duration.FromDays(1)]);
         var e = Assert.Throws<InvalidInputException>(() => new CommissionEngine(plan).Run(statuses, batch));
         Assert.Equal("commissions.rank.undefined", e.Code);
-        Assert.Equal("The plan defines ranks 0..2; these members have others: A (rank 5)", e.Problems[0].Message);
+        Assert.Equal("The plan defines ranks 0..2; these members have others: A (rank 5), C (rank 3)", e.Problems[0].Message);
     }
 
     [Fact]
