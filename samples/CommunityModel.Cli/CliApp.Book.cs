@@ -149,7 +149,9 @@ public static partial class CliApp
     {
         var tree = facts.Tree();
         phases.Mark("referral tree");
-        var membershipFacts = MembershipFacts.Build(tree, config.Currency, facts.Orders, facts.Refunds);
+        var all = facts.BatchOf(null);
+        phases.Mark("order batch");
+        var membershipFacts = MembershipFacts.Build(all, facts.Refunds);
         phases.Mark("membership facts");
         var membership = MembershipBook.Create(tree, config.Policy);
         var ledger = new PayoutLedger(config.Currency, config.Holding, config.Zone);
@@ -187,8 +189,9 @@ public static partial class CliApp
             }
 
             statuses = StatusesOf(config, tree, tiers);
-            var batch = facts.BatchOf(k, out _);
-            phases.Mark("order batch");
+            // The first month's close holds only that month's orders: the batch of all of them is its batch.
+            var batch = months.Count == 1 ? all : facts.BatchOf(k);
+            phases.Mark("month's order batch");
             run = engine.Run(statuses, batch);
             phases.Mark("commissions");
 
@@ -321,7 +324,7 @@ public static partial class CliApp
             stdout.WriteLine($"Closed {month:yyyy-MM} in {bookPath}: {members.Item1} new members, {orders.Item1} orders, {refunds.Item1} refunds"
                 + (known > 0 ? $" ({members.Item2} members, {orders.Item2} orders and {refunds.Item2} refunds were already in the book: skipped, unchanged)" : "") + ".");
             stdout.WriteLine(summary);
-            stdout.WriteLine($"Files in {outDir}: tiers.csv, payouts-available.csv, pending.csv, statements.csv, ladder-metrics.csv, income-disclosure.csv, compliance.md. Pay with: community pay --book {bookPath} --month {month:yyyy-MM} --paid {Path.Combine(outDir, "payouts-available.csv")}");
+            stdout.WriteLine($"Files in {outDir}: tiers.csv, payouts-available.csv, pending.csv, statements.csv, statement-totals.csv, ladder-metrics.csv, income-disclosure.csv, compliance.md. Pay with: community pay --book {bookPath} --month {month:yyyy-MM} --paid {Path.Combine(outDir, "payouts-available.csv")}");
             return 0;
         }
         finally
@@ -391,57 +394,42 @@ public static partial class CliApp
         }
 
         phases.Mark("balances");
-        // statements.csv: the month's ledger entries, earner by earner, with each earner's running net.
+        // statements.csv: the month's ledger entries in the ledger's order (each made and written once);
+        // statement-totals.csv: per earner, the month from opening to closing.
+        var members = facts.MemberCount;
+        var commissions = new long[members];
+        var cancellations = new long[members];
+        var clawbacks = new long[members];
+        var paidThisMonth = new long[members];
+        var touched = new bool[members];
         using (var file = OutputFile.Create(Path.Combine(folder, "statements.csv"), "--out"))
         {
             var w = file.Writer;
-            w.Write("earner_id,sequence,kind,order_id,refund_id,amount,at,available_at,earned_after,owed_after,explanation\n");
+            w.Write("earner_id,sequence,kind,order_id,refund_id,amount,at,available_at,explanation\n");
             var entries = state.Ledger.Entries;
-            var first = (int)state.FirstEntryOfLast;
-            var paidOf = balances.ToDictionary(b => b.Earner.Value, b => b.Paid.MinorUnits, StringComparer.Ordinal);
-            var byEarner = new List<(string Earner, int Entry)>(entries.Count - first);
-            for (var i = first; i < entries.Count; i++)
+            for (var i = (int)state.FirstEntryOfLast; i < entries.Count; i++)
             {
-                byEarner.Add((entries[i].Earner.Value, i));
-            }
-
-            // Each earner's entries of the month in order, with two running sums: earned net of refunds (what
-            // NetOf counts), and owed (earned less paid).
-            byEarner.Sort((a, b) => string.CompareOrdinal(a.Earner, b.Earner) is var c and not 0 ? c : a.Entry.CompareTo(b.Entry));
-            long earned = 0, paid = 0;
-            for (var g = 0; g < byEarner.Count; g++)
-            {
-                var (earner, i) = byEarner[g];
-                if (g == 0 || !string.Equals(earner, byEarner[g - 1].Earner, StringComparison.Ordinal))
-                {
-                    // The sums before the month's first entry: the sums now less the month's entries.
-                    earned = state.Ledger.NetOf(new MemberId(earner)).MinorUnits;
-                    paid = paidOf.GetValueOrDefault(earner);
-                    for (var k = g; k < byEarner.Count && string.Equals(byEarner[k].Earner, earner, StringComparison.Ordinal); k++)
-                    {
-                        var e = entries[byEarner[k].Entry];
-                        if (e.Kind == LedgerEntryKind.Payout)
-                        {
-                            paid -= Math.Abs(e.Amount.MinorUnits);
-                        }
-                        else
-                        {
-                            earned -= e.Amount.MinorUnits;
-                        }
-                    }
-                }
-
                 var entry = entries[i];
-                if (entry.Kind == LedgerEntryKind.Payout)
+                var m = facts.FindMember(entry.Earner.Value);
+                touched[m] = true;
+                var minor = entry.Amount.MinorUnits;
+                switch (entry.Kind)
                 {
-                    paid += Math.Abs(entry.Amount.MinorUnits);
-                }
-                else
-                {
-                    earned += entry.Amount.MinorUnits;
+                    case LedgerEntryKind.Commission:
+                        commissions[m] += minor;
+                        break;
+                    case LedgerEntryKind.Cancellation:
+                        cancellations[m] += minor;
+                        break;
+                    case LedgerEntryKind.Clawback:
+                        clawbacks[m] += minor;
+                        break;
+                    default:
+                        paidThisMonth[m] += Math.Abs(minor);
+                        break;
                 }
 
-                w.Write(Csv.Field(earner));
+                w.Write(Csv.Field(entry.Earner.Value));
                 w.Write(',');
                 w.Write(entry.Sequence.ToString(CultureInfo.InvariantCulture));
                 w.Write(',');
@@ -457,12 +445,29 @@ public static partial class CliApp
                 w.Write(',');
                 w.Write(entry.AvailableAt is { } a ? Iso(a, config.Zone) : "");
                 w.Write(',');
-                w.Write(Money.OfMinor(earned, currency).FormatAmount());
-                w.Write(',');
-                w.Write(Money.OfMinor(earned - paid, currency).FormatAmount());
-                w.Write(',');
                 w.Write(Csv.Field(entry.Explanation));
                 w.Write('\n');
+            }
+
+            file.Commit();
+        }
+
+        using (var file = OutputFile.Create(Path.Combine(folder, "statement-totals.csv"), "--out"))
+        {
+            var w = file.Writer;
+            w.Write("earner_id,opening_earned,commissions,cancellations,clawbacks,paid,closing_earned,owed,pending,available,currency\n");
+            string M(long minor) => Money.OfMinor(minor, currency).FormatAmount();
+            foreach (var b in balances)
+            {
+                var m = facts.FindMember(b.Earner.Value);
+                if (!touched[m] && b.Pending.MinorUnits == 0 && b.Available.MinorUnits == 0)
+                {
+                    continue;
+                }
+
+                var closing = state.Ledger.NetOf(b.Earner).MinorUnits;
+                var opening = closing - commissions[m] - cancellations[m] - clawbacks[m];
+                w.Write($"{Csv.Field(b.Earner.Value)},{M(opening)},{M(commissions[m])},{M(cancellations[m])},{M(clawbacks[m])},{M(paidThisMonth[m])},{M(closing)},{M(closing - b.Paid.MinorUnits)},{M(b.Pending.MinorUnits)},{M(b.Available.MinorUnits)},{currency.Code}\n");
             }
 
             file.Commit();
@@ -511,8 +516,8 @@ public static partial class CliApp
             $"# Compliance of {month:yyyy-MM}: plan '{config.Plan.Name}', profile {profile.Name}\n\n```\n{report.Describe()}```\n");
 
         var sales = state.LastRun!.Totals.TotalSales;
-        var commissions = state.LastRun.Totals.TotalPaid;
-        return $"Tiers at {Iso(end, config.Zone)}: {ups} up, {downs} down. Sales {sales}, commissions {commissions} this month; available to pay {Money.OfMinor(available, currency)}, pending {Money.OfMinor(pending, currency)}"
+        var paidOut = state.LastRun.Totals.TotalPaid;
+        return $"Tiers at {Iso(end, config.Zone)}: {ups} up, {downs} down. Sales {sales}, commissions {paidOut} this month; available to pay {Money.OfMinor(available, currency)}, pending {Money.OfMinor(pending, currency)}"
             + (report.HasErrors ? $"; compliance ({profile.Name}): errors, see compliance.md." : ".");
     }
 

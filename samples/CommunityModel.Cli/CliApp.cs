@@ -53,7 +53,7 @@ public static partial class CliApp
           close --book store.db --month 2026-03 [--members members.csv] --orders orders.csv [--refunds refunds.csv]
                       --out DIR [--profile NAME] [--timings]
                       (the month in one step: tiers at its end, commissions at those tiers, refunds and clawbacks;
-                      writes tiers.csv, payouts-available.csv, pending.csv, statements.csv, ladder-metrics.csv,
+                      writes tiers.csv, payouts-available.csv, pending.csv, statements.csv, statement-totals.csv, ladder-metrics.csv,
                       income-disclosure.csv and compliance.md into DIR)
           pay --book store.db --month 2026-03 --paid payouts-available.csv
         profiles: wechat, two-level, direct-selling, anti-pyramid, ftc

@@ -136,25 +136,20 @@ internal sealed class StoreFacts
         return _tree = builder.Build();
     }
 
-    /// <summary>The orders of one month (by its number in the book) as the engine's batch, in book order.</summary>
-    public OrderBatch BatchOf(int month, out int firstOrder)
+    /// <summary>The orders of one month (by its number in the book), or every order (null), as the engine's batch with their ids, in book order.</summary>
+    public OrderBatch BatchOf(int? month)
     {
         var tree = Tree();
-        firstOrder = -1;
         var count = 0;
         for (var o = 0; o < OrderIds.Count; o++)
         {
-            if (OrderMonth[o] == month)
-            {
-                firstOrder = firstOrder < 0 ? o : firstOrder;
-                count++;
-            }
+            count += month is null || OrderMonth[o] == month ? 1 : 0;
         }
 
         var builder = new OrderBatchBuilder(tree, Currency, count);
-        for (var o = Math.Max(0, firstOrder); o < OrderIds.Count && count > 0; o++)
+        for (var o = 0; o < OrderIds.Count; o++)
         {
-            if (OrderMonth[o] == month)
+            if (month is null || OrderMonth[o] == month)
             {
                 builder.AddWithId(new OrderId(OrderIds[o]), Buyer[o], Products[Product[o]], Amount[o], Instant.FromUnixTimeTicks(PaidTicks[o]), Quantity[o]);
             }

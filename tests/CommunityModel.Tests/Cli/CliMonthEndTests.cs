@@ -138,9 +138,21 @@ public sealed class CliMonthEndTests : IDisposable
         Assert.Contains(statements, l => l.StartsWith("li,11,Cancellation,F-002,R-001,-129.00,", StringComparison.Ordinal));
         Assert.Contains(statements, l => l.StartsWith("wang,12,Cancellation,F-002,R-001,-64.50,", StringComparison.Ordinal));
 
-        // wang's month: February's payout (made at March's first instant), then the lines; owed ends at 0.00.
-        Assert.Contains(statements, l => l.StartsWith("wang,8,Payout,,,12.90,2026-03-01T00:00:00+08:00,,83.85,70.95,", StringComparison.Ordinal));
-        Assert.Contains(statements, l => l.StartsWith("wang,13,Clawback,J-002,R-002,-12.90,2026-03-12T10:00:00+08:00,,12.90,0.00,", StringComparison.Ordinal));
+        // wang's month: February's payout (made at March's first instant), then the lines.
+        Assert.Contains(statements, l => l.StartsWith("wang,8,Payout,,,12.90,2026-03-01T00:00:00+08:00,,Paid CNY 12.90 to wang", StringComparison.Ordinal));
+        Assert.Contains(statements, l => l.StartsWith("wang,13,Clawback,J-002,R-002,-12.90,2026-03-12T10:00:00+08:00,,Refund R-002 of CNY 129.00 on order J-002 claws back CNY 12.90 already paid", StringComparison.Ordinal));
+
+        // The month per earner: wang earned 12.90 + 64.50 + 6.45 = 83.85 before March; in March 6.45 more, 64.50
+        // cancelled, 12.90 clawed back, 12.90 paid: 12.90 earned, none owed (6.45 pending, -6.45 available).
+        Assert.Equal(
+            """
+            earner_id,opening_earned,commissions,cancellations,clawbacks,paid,closing_earned,owed,pending,available,currency
+            li,143.89,12.90,-129.00,0.00,0.00,27.79,27.79,12.90,14.89,CNY
+            wang,83.85,6.45,-64.50,-12.90,12.90,12.90,0.00,6.45,-6.45,CNY
+            zhang,3.99,0.00,0.00,0.00,0.00,3.99,3.99,0.00,3.99,CNY
+
+            """.ReplaceLineEndings("\n"),
+            Read("2026-03", "statement-totals.csv"));
         var tiers = Read("2026-03", "tiers.csv");
         Assert.Contains("\nzhang,customer,,1,2026-04-01T00:00:00+08:00,member,down,", tiers, StringComparison.Ordinal);
         Assert.Contains("\nsun,customer,,1,", tiers, StringComparison.Ordinal);
