@@ -27,20 +27,21 @@ internal sealed record StoredPayout(int Month, int Earner, long Amount, long AtT
 /// one transaction, taken with the write lock from the moment the book is opened for writing until it commits, so a
 /// second writer is refused at once instead of working from a stale book. Each month's rows are chained by SHA-256
 /// (the hash of the previous month's hash and of the month's rows in a fixed byte form); opening the book checks
-/// the chain and names the month and table whose rows no longer give their recorded hash.
+/// the chain and names the month and table whose rows no longer give their recorded hash. Members and orders, the
+/// bulk of a book, are kept as columns in chunks of up to 65,536 rows per BLOB (<see cref="Chunks"/>): a month of
+/// 10 million orders is written and read back as 153 values, not 10 million rows.
 /// </summary>
 internal sealed class StoreBook : IDisposable
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
     private const string Schema = """
         CREATE TABLE book(id INTEGER PRIMARY KEY CHECK (id = 1), schema_version INTEGER NOT NULL, currency TEXT NOT NULL,
             zone TEXT NOT NULL, holding TEXT NOT NULL, plan_json TEXT NOT NULL, membership_json TEXT NOT NULL,
             ladder_json TEXT NOT NULL, months INTEGER NOT NULL, head_hash TEXT NOT NULL);
         CREATE TABLE months(number INTEGER PRIMARY KEY, month TEXT NOT NULL UNIQUE, closed_at TEXT NOT NULL,
             ranks BLOB NOT NULL, hash TEXT NOT NULL, paid_at TEXT, paid_hash TEXT);
-        CREATE TABLE members(seq INTEGER PRIMARY KEY, member_id TEXT NOT NULL, sponsor_id TEXT, joined_ticks INTEGER NOT NULL, month INTEGER NOT NULL);
-        CREATE TABLE orders(seq INTEGER PRIMARY KEY, order_id TEXT NOT NULL, buyer INTEGER NOT NULL, product TEXT NOT NULL,
-            quantity INTEGER NOT NULL, amount_minor INTEGER NOT NULL, paid_ticks INTEGER NOT NULL, month INTEGER NOT NULL);
+        CREATE TABLE members(month INTEGER NOT NULL, chunk INTEGER NOT NULL, rows INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (month, chunk));
+        CREATE TABLE orders(month INTEGER NOT NULL, chunk INTEGER NOT NULL, rows INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (month, chunk));
         CREATE TABLE refunds(seq INTEGER PRIMARY KEY, refund_id TEXT NOT NULL, order_seq INTEGER NOT NULL, amount_minor INTEGER NOT NULL,
             at_ticks INTEGER NOT NULL, month INTEGER NOT NULL);
         CREATE TABLE payouts(seq INTEGER PRIMARY KEY, month INTEGER NOT NULL, earner INTEGER NOT NULL, amount_minor INTEGER NOT NULL, at_ticks INTEGER NOT NULL);
@@ -181,41 +182,37 @@ internal sealed class StoreBook : IDisposable
         }
 
         var hashes = Months.Select(_ => new MonthHasher()).ToArray();
-        using (var cmd = Command(_connection, _tx, "SELECT member_id, sponsor_id, joined_ticks, month FROM members ORDER BY seq"))
+        using (var cmd = Command(_connection, _tx, "SELECT month, chunk, rows, data FROM members ORDER BY month, chunk"))
         using (var r = cmd.ExecuteReader())
         {
+            var expected = (Month: 0, Chunk: 0);
             while (r.Read())
             {
-                var month = Month(r.GetInt32(3), "members");
-                var id = r.GetString(0);
-                var sponsor = r.IsDBNull(1) ? null : r.GetString(1);
-                var joined = r.GetInt64(2);
-                if (facts.FindMember(id) >= 0)
+                var month = Month(r.GetInt32(0), "members");
+                expected = CheckChunk("members", month, r.GetInt32(1), expected);
+                var data = (byte[])r.GetValue(3);
+                hashes[month].Chunk('M', data);
+                if (!Chunks.ReadMembers(data, r.GetInt32(2), facts, month))
                 {
-                    throw Corrupt(Path, "members", $"member '{id}' is there twice");
+                    throw Corrupt(Path, "members", $"a chunk of {Months[month].Month} does not read as members (or names a member twice)");
                 }
-
-                facts.AddMember(id, sponsor, joined, month);
-                hashes[month].Member(id, sponsor, joined);
             }
         }
 
-        using (var cmd = Command(_connection, _tx, "SELECT order_id, buyer, product, quantity, amount_minor, paid_ticks, month FROM orders ORDER BY seq"))
+        using (var cmd = Command(_connection, _tx, "SELECT month, chunk, rows, data FROM orders ORDER BY month, chunk"))
         using (var r = cmd.ExecuteReader())
         {
+            var expected = (Month: 0, Chunk: 0);
             while (r.Read())
             {
-                var month = Month(r.GetInt32(6), "orders");
-                var id = r.GetString(0);
-                var buyer = r.GetInt32(1);
-                var product = r.GetString(2);
-                if (facts.FindOrder(id) >= 0 || buyer < 0 || buyer >= facts.MemberCount)
+                var month = Month(r.GetInt32(0), "orders");
+                expected = CheckChunk("orders", month, r.GetInt32(1), expected);
+                var data = (byte[])r.GetValue(3);
+                hashes[month].Chunk('O', data);
+                if (!Chunks.ReadOrders(data, r.GetInt32(2), facts, month))
                 {
-                    throw Corrupt(Path, "orders", $"order '{id}' is there twice or names no member");
+                    throw Corrupt(Path, "orders", $"a chunk of {Months[month].Month} does not read as orders (or names an order twice, or no member)");
                 }
-
-                facts.AddOrder(id, buyer, facts.InternProduct(product), r.GetInt32(3), r.GetInt64(4), r.GetInt64(5), month);
-                hashes[month].Order(id, buyer, product, r.GetInt32(3), r.GetInt64(4), r.GetInt64(5));
             }
         }
 
@@ -288,6 +285,18 @@ internal sealed class StoreBook : IDisposable
     private int Month(int number, string table) =>
         number >= 0 && number < Months.Count ? number : throw Corrupt(Path, table, $"a row names month {number}, which is not closed");
 
+    /// <summary>Chunks come month by month, numbered from 0 within each month.</summary>
+    private (int Month, int Chunk) CheckChunk(string table, int month, int chunk, (int Month, int Chunk) expected)
+    {
+        var next = month == expected.Month ? expected.Chunk : 0;
+        if (month < expected.Month || chunk != next)
+        {
+            throw Corrupt(Path, table, $"chunk {chunk} of {Months[month].Month} is out of sequence");
+        }
+
+        return (month, chunk + 1);
+    }
+
     private static InputException Corrupt(string path, string table, string what) =>
         new(path, 0, 0, $"the book was changed outside community: table {table}: {what}; restore it from a backup");
 
@@ -296,35 +305,33 @@ internal sealed class StoreBook : IDisposable
     {
         var number = Months.Count;
         var hasher = new MonthHasher();
-        using (var cmd = Command(_connection, _tx, "INSERT INTO members(member_id, sponsor_id, joined_ticks, month) VALUES ($a, $b, $c, $m)"))
+        using (var cmd = Command(_connection, _tx, "INSERT INTO members(month, chunk, rows, data) VALUES ($m, $c, $r, $d)"))
         {
-            var (a, b, c, m) = (Add(cmd, "$a"), Add(cmd, "$b"), Add(cmd, "$c"), Add(cmd, "$m"));
+            var (m, c, rows, d) = (Add(cmd, "$m"), Add(cmd, "$c"), Add(cmd, "$r"), Add(cmd, "$d"));
             m.Value = number;
-            for (var i = firstMember; i < facts.MemberCount; i++)
+            var chunk = 0;
+            for (var from = firstMember; from < facts.MemberCount; from += Chunks.Rows)
             {
-                a.Value = facts.MemberIds[i];
-                b.Value = (object?)facts.Sponsors[i] ?? DBNull.Value;
-                c.Value = facts.JoinedTicks[i];
+                var count = Math.Min(Chunks.Rows, facts.MemberCount - from);
+                var data = Chunks.Members(facts, from, count);
+                (c.Value, rows.Value, d.Value) = (chunk++, count, data);
                 cmd.ExecuteNonQuery();
-                hasher.Member(facts.MemberIds[i], facts.Sponsors[i], facts.JoinedTicks[i]);
+                hasher.Chunk('M', data);
             }
         }
 
-        using (var cmd = Command(_connection, _tx, "INSERT INTO orders(order_id, buyer, product, quantity, amount_minor, paid_ticks, month) VALUES ($a, $b, $c, $d, $e, $f, $m)"))
+        using (var cmd = Command(_connection, _tx, "INSERT INTO orders(month, chunk, rows, data) VALUES ($m, $c, $r, $d)"))
         {
-            var (a, b, c, d, e, f, m) = (Add(cmd, "$a"), Add(cmd, "$b"), Add(cmd, "$c"), Add(cmd, "$d"), Add(cmd, "$e"), Add(cmd, "$f"), Add(cmd, "$m"));
+            var (m, c, rows, d) = (Add(cmd, "$m"), Add(cmd, "$c"), Add(cmd, "$r"), Add(cmd, "$d"));
             m.Value = number;
-            for (var i = firstOrder; i < facts.OrderCount; i++)
+            var chunk = 0;
+            for (var from = firstOrder; from < facts.OrderCount; from += Chunks.Rows)
             {
-                var product = facts.Products[facts.Product[i]];
-                a.Value = facts.OrderIds[i];
-                b.Value = facts.Buyer[i];
-                c.Value = product;
-                d.Value = facts.Quantity[i];
-                e.Value = facts.Amount[i];
-                f.Value = facts.PaidTicks[i];
+                var count = Math.Min(Chunks.Rows, facts.OrderCount - from);
+                var data = Chunks.Orders(facts, from, count);
+                (c.Value, rows.Value, d.Value) = (chunk++, count, data);
                 cmd.ExecuteNonQuery();
-                hasher.Order(facts.OrderIds[i], facts.Buyer[i], product, facts.Quantity[i], facts.Amount[i], facts.PaidTicks[i]);
+                hasher.Chunk('O', data);
             }
         }
 
@@ -455,23 +462,12 @@ internal sealed class StoreBook : IDisposable
         private readonly byte[] _buffer = new byte[1 << 16];
         private int _used;
 
-        public void Member(string id, string? sponsor, long joined)
+        public void Chunk(char table, byte[] data)
         {
-            Tag((byte)'M');
-            Text(id);
-            Text(sponsor);
-            Number(joined);
-        }
-
-        public void Order(string id, int buyer, string product, int quantity, long amount, long paid)
-        {
-            Tag((byte)'O');
-            Text(id);
-            Number(buyer);
-            Text(product);
-            Number(quantity);
-            Number(amount);
-            Number(paid);
+            Tag((byte)table);
+            Number(data.Length);
+            Flush();
+            _hash.AppendData(data);
         }
 
         public void Refund(string id, int order, long amount, long at)
@@ -567,3 +563,307 @@ internal sealed class StoreBook : IDisposable
 
 /// <summary>The book's settings as stored: the store's currency, zone and holding period, and its configuration files' JSON as given to <c>book init</c>.</summary>
 internal sealed record BookSettings(string Currency, string Zone, string Holding, string PlanJson, string MembershipJson, string LadderJson);
+
+/// <summary>
+/// Members and orders as column chunks: up to <see cref="Rows"/> rows per chunk, each column one after the other
+/// (ids as UTF-8 with their lengths, numbers as little-endian integers, an order's product by its place in the
+/// chunk's product list). Reading checks every length and index, so a chunk changed outside is refused, not half read.
+/// </summary>
+internal static class Chunks
+{
+    public const int Rows = 1 << 16;
+
+    public static byte[] Members(StoreFacts facts, int from, int count)
+    {
+        var w = new ChunkWriter();
+        for (var i = from; i < from + count; i++)
+        {
+            w.Text(facts.MemberIds[i]);
+        }
+
+        for (var i = from; i < from + count; i++)
+        {
+            w.Text(facts.Sponsors[i]);
+        }
+
+        for (var i = from; i < from + count; i++)
+        {
+            w.Int64(facts.JoinedTicks[i]);
+        }
+
+        return w.ToArray();
+    }
+
+    public static bool ReadMembers(byte[] data, int count, StoreFacts facts, int month)
+    {
+        if (count is <= 0 or > Rows)
+        {
+            return false;
+        }
+
+        var r = new ChunkReader(data);
+        var ids = new string?[count];
+        var sponsors = new string?[count];
+        for (var i = 0; i < count; i++)
+        {
+            ids[i] = r.Text();
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            sponsors[i] = r.Text();
+        }
+
+        var joined = new long[count];
+        for (var i = 0; i < count; i++)
+        {
+            joined[i] = r.Int64();
+        }
+
+        if (!r.Done || ids.Any(id => id is null || facts.FindMember(id) >= 0) || ids.Distinct(StringComparer.Ordinal).Count() != count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            facts.AddMember(ids[i]!, sponsors[i], joined[i], month);
+        }
+
+        return true;
+    }
+
+    public static byte[] Orders(StoreFacts facts, int from, int count)
+    {
+        var w = new ChunkWriter();
+        var products = new Dictionary<int, int>();
+        var local = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            var p = facts.Product[from + i];
+            if (!products.TryGetValue(p, out var l))
+            {
+                l = products.Count;
+                products.Add(p, l);
+            }
+
+            local[i] = l;
+        }
+
+        w.Int32(products.Count);
+        foreach (var p in products.Keys)
+        {
+            w.Text(facts.Products[p]);
+        }
+
+        for (var i = from; i < from + count; i++)
+        {
+            w.Text(facts.OrderIds[i]);
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            w.Int32(local[i]);
+        }
+
+        for (var i = from; i < from + count; i++)
+        {
+            w.Int32(facts.Buyer[i]);
+        }
+
+        for (var i = from; i < from + count; i++)
+        {
+            w.Int32(facts.Quantity[i]);
+        }
+
+        for (var i = from; i < from + count; i++)
+        {
+            w.Int64(facts.Amount[i]);
+        }
+
+        for (var i = from; i < from + count; i++)
+        {
+            w.Int64(facts.PaidTicks[i]);
+        }
+
+        return w.ToArray();
+    }
+
+    public static bool ReadOrders(byte[] data, int count, StoreFacts facts, int month)
+    {
+        if (count is <= 0 or > Rows)
+        {
+            return false;
+        }
+
+        var r = new ChunkReader(data);
+        var productCount = r.Int32();
+        if (productCount is < 1 or > Rows)
+        {
+            return false;
+        }
+
+        var products = new int[productCount];
+        for (var p = 0; p < productCount; p++)
+        {
+            var text = r.Text();
+            if (text is null)
+            {
+                return false;
+            }
+
+            products[p] = facts.InternProduct(text);
+        }
+
+        var ids = new string?[count];
+        for (var i = 0; i < count; i++)
+        {
+            ids[i] = r.Text();
+        }
+
+        var product = new int[count];
+        var buyer = new int[count];
+        var quantity = new int[count];
+        var amount = new long[count];
+        var paid = new long[count];
+        for (var i = 0; i < count; i++)
+        {
+            product[i] = r.Int32();
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            buyer[i] = r.Int32();
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            quantity[i] = r.Int32();
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            amount[i] = r.Int64();
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            paid[i] = r.Int64();
+        }
+
+        if (!r.Done)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            if (ids[i] is not { } id || facts.FindOrder(id) >= 0 || (uint)product[i] >= (uint)productCount || (uint)buyer[i] >= (uint)facts.MemberCount || quantity[i] < 1 || amount[i] <= 0)
+            {
+                return false;
+            }
+
+            facts.AddOrder(id, buyer[i], products[product[i]], quantity[i], amount[i], paid[i], month);
+        }
+
+        return true;
+    }
+
+    private sealed class ChunkWriter
+    {
+        private byte[] _buffer = new byte[1 << 16];
+        private int _used;
+
+        public void Int32(int value)
+        {
+            Room(4);
+            BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(_used), value);
+            _used += 4;
+        }
+
+        public void Int64(long value)
+        {
+            Room(8);
+            BinaryPrimitives.WriteInt64LittleEndian(_buffer.AsSpan(_used), value);
+            _used += 8;
+        }
+
+        public void Text(string? text)
+        {
+            if (text is null)
+            {
+                Int32(-1);
+                return;
+            }
+
+            var bytes = Encoding.UTF8.GetByteCount(text);
+            Int32(bytes);
+            Room(bytes);
+            _used += Encoding.UTF8.GetBytes(text, _buffer.AsSpan(_used));
+        }
+
+        public byte[] ToArray() => _buffer.AsSpan(0, _used).ToArray();
+
+        private void Room(int bytes)
+        {
+            if (_used + bytes > _buffer.Length)
+            {
+                Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _used + bytes));
+            }
+        }
+    }
+
+    private ref struct ChunkReader(byte[] data)
+    {
+        private readonly ReadOnlySpan<byte> _data = data;
+        private int _at;
+        private bool _bad;
+
+        public readonly bool Done => !_bad && _at == _data.Length;
+
+        public int Int32()
+        {
+            if (_bad || _at + 4 > _data.Length)
+            {
+                _bad = true;
+                return 0;
+            }
+
+            var v = BinaryPrimitives.ReadInt32LittleEndian(_data[_at..]);
+            _at += 4;
+            return v;
+        }
+
+        public long Int64()
+        {
+            if (_bad || _at + 8 > _data.Length)
+            {
+                _bad = true;
+                return 0;
+            }
+
+            var v = BinaryPrimitives.ReadInt64LittleEndian(_data[_at..]);
+            _at += 8;
+            return v;
+        }
+
+        public string? Text()
+        {
+            var length = Int32();
+            if (length == -1 || _bad)
+            {
+                return null;
+            }
+
+            if (length < 0 || _at + length > _data.Length)
+            {
+                _bad = true;
+                return null;
+            }
+
+            var text = Encoding.UTF8.GetString(_data.Slice(_at, length));
+            _at += length;
+            return text;
+        }
+    }
+}

@@ -265,14 +265,37 @@ public sealed class CliMonthEndTests : IDisposable
         using (var connection = new SqliteConnection($"Data Source={Book};Pooling=False"))
         {
             connection.Open();
+            // February's orders are one chunk of columns; one byte of its last column (the time an order was paid) changes.
+            byte[] data;
+            using (var read = connection.CreateCommand())
+            {
+                read.CommandText = "SELECT data FROM orders WHERE month = 1 AND chunk = 0";
+                data = (byte[])read.ExecuteScalar()!;
+            }
+
+            data[^2] ^= 1;
             using var cmd = connection.CreateCommand();
-            cmd.CommandText = "UPDATE orders SET amount_minor = 12800 WHERE order_id = 'F-004'";
+            cmd.CommandText = "UPDATE orders SET data = $d WHERE month = 1 AND chunk = 0";
+            cmd.Parameters.AddWithValue("$d", data);
             Assert.Equal(1, cmd.ExecuteNonQuery());
         }
 
         var (code, _, err) = Close("2026-03");
         Assert.Equal(2, code);
         Assert.Contains("the book was changed outside community: table months: the rows of 2026-02", err, StringComparison.Ordinal);
+
+        // A chunk that no longer reads as orders is named by its table.
+        using (var connection = new SqliteConnection($"Data Source={Book};Pooling=False"))
+        {
+            connection.Open();
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "UPDATE orders SET data = zeroblob(7) WHERE month = 0";
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+
+        (code, _, err) = Close("2026-03");
+        Assert.Equal(2, code);
+        Assert.Contains("table orders: a chunk of 2026-01 does not read as orders", err, StringComparison.Ordinal);
     }
 
     [Fact]
