@@ -406,47 +406,68 @@ public static partial class CliApp
         {
             var w = file.Writer;
             w.Write("earner_id,sequence,kind,order_id,refund_id,amount,at,available_at,explanation\n");
+            // Entries are made and rendered on every core, a block at a time, and written in order.
             var entries = state.Ledger.Entries;
-            for (var i = (int)state.FirstEntryOfLast; i < entries.Count; i++)
+            const int Block = 1 << 16;
+            var parts = Math.Max(1, Environment.ProcessorCount * 2);
+            var texts = new System.Text.StringBuilder[parts];
+            var who = new int[Block];
+            var kinds = new LedgerEntryKind[Block];
+            var minors = new long[Block];
+            for (var from = (int)state.FirstEntryOfLast; from < entries.Count; from += Block)
             {
-                var entry = entries[i];
-                var m = facts.FindMember(entry.Earner.Value);
-                touched[m] = true;
-                var minor = entry.Amount.MinorUnits;
-                switch (entry.Kind)
+                var count = Math.Min(Block, entries.Count - from);
+                var size = (count + parts - 1) / parts;
+                Parallel.For(0, parts, k =>
                 {
-                    case LedgerEntryKind.Commission:
-                        commissions[m] += minor;
-                        break;
-                    case LedgerEntryKind.Cancellation:
-                        cancellations[m] += minor;
-                        break;
-                    case LedgerEntryKind.Clawback:
-                        clawbacks[m] += minor;
-                        break;
-                    default:
-                        paidThisMonth[m] += Math.Abs(minor);
-                        break;
+                    var sb = texts[k] ??= new System.Text.StringBuilder();
+                    sb.Clear();
+                    for (var j = k * size; j < Math.Min(count, (k + 1) * size); j++)
+                    {
+                        var entry = entries[from + j];
+                        who[j] = facts.FindMember(entry.Earner.Value);
+                        kinds[j] = entry.Kind;
+                        minors[j] = entry.Amount.MinorUnits;
+                        sb.Append(Csv.Field(entry.Earner.Value)).Append(',')
+                          .Append(entry.Sequence.ToString(CultureInfo.InvariantCulture)).Append(',')
+                          .Append(entry.Kind.ToString()).Append(',')
+                          .Append(entry.Order is { } order ? Csv.Field(order.Value) : "").Append(',')
+                          .Append(entry.Refund is { } refund ? Csv.Field(refund.Value) : "").Append(',')
+                          .Append(entry.Amount.FormatAmount()).Append(',')
+                          .Append(Iso(entry.At, config.Zone)).Append(',')
+                          .Append(entry.AvailableAt is { } a ? Iso(a, config.Zone) : "").Append(',')
+                          .Append(Csv.Field(entry.Explanation)).Append('\n');
+                    }
+                });
+
+                foreach (var sb in texts)
+                {
+                    foreach (var chunk in sb.GetChunks())
+                    {
+                        w.Write(chunk.Span);
+                    }
                 }
 
-                w.Write(Csv.Field(entry.Earner.Value));
-                w.Write(',');
-                w.Write(entry.Sequence.ToString(CultureInfo.InvariantCulture));
-                w.Write(',');
-                w.Write(entry.Kind.ToString());
-                w.Write(',');
-                w.Write(entry.Order is { } order ? Csv.Field(order.Value) : "");
-                w.Write(',');
-                w.Write(entry.Refund is { } refund ? Csv.Field(refund.Value) : "");
-                w.Write(',');
-                w.Write(entry.Amount.FormatAmount());
-                w.Write(',');
-                w.Write(Iso(entry.At, config.Zone));
-                w.Write(',');
-                w.Write(entry.AvailableAt is { } a ? Iso(a, config.Zone) : "");
-                w.Write(',');
-                w.Write(Csv.Field(entry.Explanation));
-                w.Write('\n');
+                for (var j = 0; j < count; j++)
+                {
+                    var m = who[j];
+                    touched[m] = true;
+                    switch (kinds[j])
+                    {
+                        case LedgerEntryKind.Commission:
+                            commissions[m] += minors[j];
+                            break;
+                        case LedgerEntryKind.Cancellation:
+                            cancellations[m] += minors[j];
+                            break;
+                        case LedgerEntryKind.Clawback:
+                            clawbacks[m] += minors[j];
+                            break;
+                        default:
+                            paidThisMonth[m] += Math.Abs(minors[j]);
+                            break;
+                    }
+                }
             }
 
             file.Commit();
