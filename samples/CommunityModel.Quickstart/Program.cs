@@ -11,19 +11,31 @@ using CommunityModel.Simulation;
 using NodaTime;
 
 // CommunityModel Quickstart: the library on an embedded default, a mother-and-baby store in Shanghai.
-// Usage: dotnet run --project samples/CommunityModel.Quickstart [-- --charts DIR]
+// Usage: dotnet run --project samples/CommunityModel.Quickstart [-- --full] [-- --charts DIR]
+// By default, the store's year as a short story (CommunityModel.Quickstart.Story); --full, the long tour below.
 string? chartsDirectory = null;
+var full = false;
 for (var a = 0; a < args.Length; a++)
 {
     if (args[a] == "--charts" && a + 1 < args.Length)
     {
         chartsDirectory = args[++a];
     }
+    else if (args[a] == "--full")
+    {
+        full = true;
+    }
     else
     {
-        Console.Error.WriteLine($"Unknown argument '{args[a]}'. Usage: dotnet run --project samples/CommunityModel.Quickstart [-- --charts DIR]");
+        Console.Error.WriteLine($"Unknown argument '{args[a]}'. Usage: dotnet run --project samples/CommunityModel.Quickstart [-- --full] [-- --charts DIR]");
         return 2;
     }
+}
+
+if (!full)
+{
+    CommunityModel.Quickstart.Story.Write(Console.Out, chartsDirectory);
+    return 0;
 }
 
 var shanghai = DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
