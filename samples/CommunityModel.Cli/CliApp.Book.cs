@@ -125,7 +125,7 @@ public static partial class CliApp
     // ----- close -----
 
     /// <summary>What rebuilding a book's months gives: the tiers and the ledger, and the last month's run.</summary>
-    private sealed record BookState(MembershipBook Membership, MembershipFacts Facts, PayoutLedger Ledger, CommissionRun? LastRun, MemberStatuses? LastStatuses, long FirstEntryOfLast);
+    private sealed record BookState(MembershipBook Membership, MembershipFacts Facts, PayoutLedger Ledger, CommissionRun? LastRun, MemberStatuses? LastStatuses, long FirstEntryOfLast, OrderBatch AllOrders);
 
     private static MemberStatuses StatusesOf(StoreConfig config, Referrals.ReferralTree tree, ReadOnlySpan<byte> tiers)
     {
@@ -226,7 +226,7 @@ public static partial class CliApp
             }
         }
 
-        return new BookState(membership, membershipFacts, ledger, run, statuses, firstEntry);
+        return new BookState(membership, membershipFacts, ledger, run, statuses, firstEntry, all);
     }
 
     private static YearMonth MonthOf(string text, string option) =>
@@ -496,7 +496,7 @@ public static partial class CliApp
 
         phases.Mark("statements.csv");
         // ladder-metrics.csv
-        var ladder = LadderMetrics.Compute(config.Ladder, facts.Orders, facts.Refunds, tree);
+        var ladder = LadderMetrics.Compute(config.Ladder, state.AllOrders, facts.Refunds);
         using (var file = OutputFile.Create(Path.Combine(folder, "ladder-metrics.csv"), "--out"))
         {
             var w = file.Writer;

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using CommunityModel.Commissions;
 using CommunityModel.Primitives;
 using CommunityModel.Referrals;
 using NodaTime;
@@ -28,7 +29,7 @@ public sealed record RungMetrics(
     Money RevenuePerCustomerTopHere);
 
 /// <summary>
-/// Ladder metrics over an order stream (see <see cref="LadderMetrics.Compute"/> for every formula).
+/// Ladder metrics over an order stream (see <see cref="LadderMetrics.Compute(ProductLadder, IReadOnlyList{Order}, IReadOnlyList{Refund}, ReferralTree)"/> for every formula).
 /// </summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Rungs">Per-rung metrics, lowest rung first.</param>
@@ -89,8 +90,17 @@ public static class LadderMetrics
         ArgumentNullException.ThrowIfNull(orders);
         var currency = ladder.Currency;
         var n = orders.Count;
-        var net = new long[n];
-        Dictionary<OrderId, int>? orderIndex = refunds is { Count: > 0 } ? new Dictionary<OrderId, int>(n) : null;
+        var amount = new long[n];
+        var ticks = new long[n];
+        var buyer = new int[n];
+        var product = new int[n];
+        var ids = new OrderId[n];
+        var products = new Dictionary<ProductId, int>();
+        var productTable = new List<ProductId>();
+
+        // Buyers: their tree index when the tree knows them, otherwise a number after the tree's members.
+        var members = tree?.Count ?? 0;
+        var others = new Dictionary<MemberId, int>();
         for (var i = 0; i < n; i++)
         {
             var o = orders[i];
@@ -99,13 +109,67 @@ public static class LadderMetrics
                 throw new InvalidInputException(new CurrencyMismatchRule(currency, o.Amount.Currency));
             }
 
-            net[i] = o.Amount.MinorUnits;
-            orderIndex?.TryAdd(o.Id, i);
+            amount[i] = o.Amount.MinorUnits;
+            ticks[i] = o.PaidAt.ToUnixTimeTicks();
+            ids[i] = o.Id;
+            if (tree is not null && tree.TryGetIndex(o.Buyer, out var ti))
+            {
+                buyer[i] = ti;
+            }
+            else if (!others.TryGetValue(o.Buyer, out buyer[i]))
+            {
+                buyer[i] = members + others.Count;
+                others.Add(o.Buyer, buyer[i]);
+            }
+
+            if (!products.TryGetValue(o.Product, out product[i]))
+            {
+                product[i] = productTable.Count;
+                products.Add(o.Product, product[i]);
+                productTable.Add(o.Product);
+            }
         }
 
-        if (orderIndex is not null)
+        return Compute(ladder, amount, ticks, buyer, members + others.Count, product, [.. productTable], i => ids[i], refunds, tree);
+    }
+
+    /// <summary>
+    /// Computes the ladder metrics of an order batch from its columns (no order object is made): the same report
+    /// as <see cref="Compute(ProductLadder, IReadOnlyList{Order}, IReadOnlyList{Refund}, ReferralTree)"/> gives for
+    /// the batch's orders with the batch's tree. A batch made from columns without ids names its orders <c>#row</c>
+    /// (<see cref="OrderBatch.IdAt"/>), which is how refunds must name them.
+    /// </summary>
+    /// <param name="ladder">The ladder whose rungs the products are counted on (in the batch's currency).</param>
+    /// <param name="orders">The orders.</param>
+    /// <param name="refunds">Refunds of those orders, or null.</param>
+    /// <returns>The report.</returns>
+    /// <exception cref="InvalidInputException">The batch or a refund is in another currency, or a refund names an unknown order or exceeds it.</exception>
+    public static LadderReport Compute(ProductLadder ladder, OrderBatch orders, IReadOnlyList<Refund>? refunds)
+    {
+        ArgumentNullException.ThrowIfNull(ladder);
+        ArgumentNullException.ThrowIfNull(orders);
+        if (orders.Currency != ladder.Currency)
         {
-            foreach (var r in refunds!)
+            throw new InvalidInputException(new CurrencyMismatchRule(ladder.Currency, orders.Currency));
+        }
+
+        return Compute(ladder, (long[])orders.Amount.Clone(), orders.PaidAtTicks, orders.Buyer, orders.Tree.Count, orders.Product, orders.ProductTable, orders.IdAt, refunds, orders.Tree);
+    }
+
+    private static LadderReport Compute(ProductLadder ladder, long[] net, long[] paidTicks, int[] buyer, int slots, int[] product, ProductId[] productTable, Func<int, OrderId> idOf, IReadOnlyList<Refund>? refunds, ReferralTree? tree)
+    {
+        var currency = ladder.Currency;
+        var n = net.Length;
+        var gross = (long[])net.Clone();
+        if (refunds is { Count: > 0 })
+        {
+            var orderIndex = new Dictionary<OrderId, int>(n);
+            for (var i = 0; i < n; i++)
+            {
+                orderIndex.TryAdd(idOf(i), i);
+            }
+
+            foreach (var r in refunds)
             {
                 if (r.Amount.Currency != currency)
                 {
@@ -126,39 +190,31 @@ public static class LadderMetrics
             }
         }
 
+        var productRung = new int[productTable.Length];
+        for (var p = 0; p < productRung.Length; p++)
+        {
+            productRung[p] = ladder.RungIndexOf(productTable[p]);
+        }
+
         var rungCount = ladder.Rungs.Length;
-        var customerIndex = new Dictionary<MemberId, int>(tree is null ? Math.Min(n, 1024) : 0);
-        var ofTreeIndex = tree is null ? [] : new int[tree.Count];
-        ofTreeIndex.AsSpan().Fill(-1);
+        var ofSlot = new int[slots];
+        ofSlot.AsSpan().Fill(-1);
         var buyers = 0;
-        var capacity = Math.Max(16, tree?.Count ?? customerIndex.EnsureCapacity(0));
-        var acc = new Customer[capacity];
-        var reached = new long[capacity * rungCount];
-        var productRung = new Dictionary<ProductId, int>();
+        var acc = new Customer[Math.Max(16, Math.Min(slots, n))];
+        var reached = new long[acc.Length * rungCount];
         for (var i = 0; i < n; i++)
         {
-            var o = orders[i];
-            if (net[i] == 0 && o.Amount.MinorUnits > 0)
+            if (net[i] == 0 && gross[i] > 0)
             {
                 continue;
             }
 
-            var ticks = o.PaidAt.ToUnixTimeTicks();
-            int c;
-            var known = tree is not null && tree.TryGetIndex(o.Buyer, out var ti) ? ti : -1;
-            var isNew = known >= 0 ? (c = ofTreeIndex[known]) < 0 : !customerIndex.TryGetValue(o.Buyer, out c);
-            if (isNew)
+            var ticks = paidTicks[i];
+            var c = ofSlot[buyer[i]];
+            if (c < 0)
             {
                 c = buyers++;
-                if (known >= 0)
-                {
-                    ofTreeIndex[known] = c;
-                }
-                else
-                {
-                    customerIndex.Add(o.Buyer, c);
-                }
-
+                ofSlot[buyer[i]] = c;
                 if (c == acc.Length)
                 {
                     Array.Resize(ref acc, c * 2);
@@ -167,24 +223,20 @@ public static class LadderMetrics
 
                 acc[c].FirstOrder = i;
                 acc[c].FirstTicks = ticks;
+                acc[c].Slot = buyer[i];
                 reached.AsSpan(c * rungCount, rungCount).Fill(long.MaxValue);
             }
 
             ref var a = ref acc[c];
             a.Orders++;
             a.Revenue += net[i];
-            if (ticks < a.FirstTicks || (ticks == a.FirstTicks && i != a.FirstOrder && string.CompareOrdinal(o.Id.Value, orders[a.FirstOrder].Id.Value) < 0))
+            if (ticks < a.FirstTicks || (ticks == a.FirstTicks && i != a.FirstOrder && string.CompareOrdinal(idOf(i).Value, idOf(a.FirstOrder).Value) < 0))
             {
                 a.FirstOrder = i;
                 a.FirstTicks = ticks;
             }
 
-            if (!productRung.TryGetValue(o.Product, out var rung))
-            {
-                rung = ladder.RungIndexOf(o.Product);
-                productRung.Add(o.Product, rung);
-            }
-
+            var rung = productRung[product[i]];
             if (rung >= 0)
             {
                 var slot = (c * rungCount) + rung;
@@ -222,7 +274,7 @@ public static class LadderMetrics
                 repeaters++;
             }
 
-            if (tree is not null && tree.TryGetIndex(orders[first].Buyer, out var ti) && tree.SponsorIndexAsOf(ti, orders[first].PaidAt) >= 0)
+            if (tree is not null && acc[c].Slot < tree.Count && tree.SponsorIndexAsOf(acc[c].Slot, Instant.FromUnixTimeTicks(paidTicks[first])) >= 0)
             {
                 referredFirst += net[first];
             }
@@ -341,6 +393,7 @@ public static class LadderMetrics
     private struct Customer
     {
         public int FirstOrder;
+        public int Slot;
         public int Orders;
         public long FirstTicks;
         public long Revenue;
