@@ -275,6 +275,17 @@ internal static class ModelJson
         {
             Drop(typeInfo, nameof(MembershipPolicy.Zone));
         }
+        else if (typeInfo.Type == typeof(CommissionPlanDefinition))
+        {
+            // A plan given ranks directly has no tier map: its file does not show an empty one.
+            foreach (var property in typeInfo.Properties)
+            {
+                if (property.AttributeProvider is System.Reflection.MemberInfo { Name: nameof(CommissionPlanDefinition.RanksByTier) })
+                {
+                    property.ShouldSerialize = (_, value) => value is IReadOnlyDictionary<string, int> { Count: > 0 };
+                }
+            }
+        }
     }
 
     private static JsonPolymorphismOptions ByType((Type Type, string Name)[] names)
