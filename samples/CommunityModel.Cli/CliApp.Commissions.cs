@@ -766,7 +766,7 @@ public static partial class CliApp
     }
 
     /// <summary>An error at a field of the row on a given line (the file is read again to find the field's column).</summary>
-    private static InputException ErrorAtLine(string path, int line, int column, string message)
+    internal static InputException ErrorAtLine(string path, int line, int column, string message)
     {
         InputException? error = null;
         using var csv = CsvInput.Open(path);

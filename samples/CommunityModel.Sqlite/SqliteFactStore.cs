@@ -4,6 +4,7 @@ using CommunityModel.Serialization.Json;
 using CommunityModel.Groups;
 using CommunityModel.Primitives;
 using Microsoft.Data.Sqlite;
+using static CommunityModel.Samples.SqliteCommands;
 using NodaTime;
 using NodaTime.Text;
 
@@ -477,25 +478,6 @@ public sealed class SqliteFactStore : IDisposable
         connection.Open();
         Execute(connection, null, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000;");
         return connection;
-    }
-
-    internal static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        return cmd;
-    }
-
-    private static void Execute(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var cmd = Command(connection, tx, sql, parameters);
-        cmd.ExecuteNonQuery();
     }
 
     private const string Schema = """

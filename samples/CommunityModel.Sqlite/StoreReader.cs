@@ -15,7 +15,7 @@ internal sealed class StoreReader(SqliteConnection connection, SqliteTransaction
     public (Currency Currency, Period Holding, DateTimeZone Zone, long Count, string Head) Settings(int schemaVersion)
     {
         var rows = new List<object?[]>();
-        using (var cmd = SqliteFactStore.Command(connection, tx, "SELECT schema_version, currency, holding_period, zone, operation_count, head_hash, sums FROM settings"))
+        using (var cmd = CommunityModel.Samples.SqliteCommands.Command(connection, tx, "SELECT schema_version, currency, holding_period, zone, operation_count, head_hash, sums FROM settings"))
         using (var r = cmd.ExecuteReader())
         {
             while (r.Read())
@@ -77,7 +77,7 @@ internal sealed class StoreReader(SqliteConnection connection, SqliteTransaction
     {
         var result = new List<(StoreRow, object?)>();
         var sql = $"SELECT op, position, {string.Join(", ", table.Columns)}, sums{(withHash ? ", hash" : string.Empty)} FROM {table.Name} ORDER BY op, position";
-        using var cmd = SqliteFactStore.Command(connection, tx, sql);
+        using var cmd = CommunityModel.Samples.SqliteCommands.Command(connection, tx, sql);
         using var r = cmd.ExecuteReader();
         var n = table.Columns.Length;
         while (r.Read())

@@ -104,12 +104,12 @@ internal static class MonthFiles
             var sponsor = facts.FindMember(facts.Sponsors[m]!);
             if (sponsor < 0)
             {
-                throw Error(path, line, cs, $"unknown sponsor '{facts.Sponsors[m]}' (not in the book nor in this file)");
+                throw CliApp.ErrorAtLine(path, line, cs, $"unknown sponsor '{facts.Sponsors[m]}' (not in the book nor in this file)");
             }
 
             if (sponsor == m)
             {
-                throw Error(path, line, cs, $"member '{facts.MemberIds[m]}' cannot sponsor themselves");
+                throw CliApp.ErrorAtLine(path, line, cs, $"member '{facts.MemberIds[m]}' cannot sponsor themselves");
             }
         }
 
@@ -125,7 +125,7 @@ internal static class MonthFiles
             {
                 var p = problems[0];
                 var line = p.Record >= first ? lines[p.Record - first] : 0;
-                throw Error(path, line, p.Kind is ReferralProblemKind.UnknownSponsor or ReferralProblemKind.SelfSponsorship or ReferralProblemKind.Cycle ? cs : cm, $"{p.Kind}: {p.Detail}");
+                throw CliApp.ErrorAtLine(path, line, p.Kind is ReferralProblemKind.UnknownSponsor or ReferralProblemKind.SelfSponsorship or ReferralProblemKind.Cycle ? cs : cm, $"{p.Kind}: {p.Detail}");
             }
         }
 
@@ -279,19 +279,5 @@ internal static class MonthFiles
         });
 
         return (facts.RefundCount - first, known);
-    }
-
-    private static InputException Error(string path, int line, int column, string message)
-    {
-        InputException? error = null;
-        using var csv = CsvInput.Open(path);
-        csv.ForEach(row =>
-        {
-            if (row.Line == line)
-            {
-                error ??= row.Error(column, message);
-            }
-        });
-        return error ?? new InputException(path, line, 0, message);
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Data.Sqlite;
+using static CommunityModel.Samples.SqliteCommands;
 using NodaTime;
 using NodaTime.Text;
 
@@ -434,25 +435,6 @@ internal sealed class StoreBook : IDisposable
         p.ParameterName = name;
         cmd.Parameters.Add(p);
         return p;
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        return cmd;
-    }
-
-    private static void Execute(SqliteConnection connection, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var cmd = Command(connection, tx, sql, parameters);
-        cmd.ExecuteNonQuery();
     }
 
     /// <summary>SHA-256 over a month's rows in a fixed byte form: a tag per row, strings as UTF-8 with their length, numbers as 8 bytes.</summary>
