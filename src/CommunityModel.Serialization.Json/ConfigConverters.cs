@@ -248,17 +248,32 @@ internal static class ModelJson
 
         var fields = type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
             .Where(p => p.CanWrite || type.GetConstructors().Any(c => c.GetParameters().Any(a => string.Equals(a.Name, p.Name, StringComparison.OrdinalIgnoreCase))))
-            .Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name))
+            .Select(p => MemberFields.Contains((type, p.Name)) ? "member" : JsonNamingPolicy.CamelCase.ConvertName(p.Name))
             .OrderBy(name => name == "at" ? 0 : 1)
             .Prepend("type");
-        var hint = typeof(GroupEvent).IsAssignableFrom(type)
-            ? " (the member an event is about is 'author' in a message, 'sender' in a red packet and 'member' in the others)"
-            : string.Empty;
+        var isEvent = typeof(GroupEvent).IsAssignableFrom(type);
+        if (isEvent && property is "author" or "sender")
+        {
+            return $"'{property}' is the old name of 'member': every event names the member it is about 'member' (its fields are {string.Join(", ", fields)}).";
+        }
+
+        var hint = isEvent ? " (every event names the member it is about 'member')" : string.Empty;
         return $"'{property}' is not a field of {kind}; its fields are {string.Join(", ", fields)}{hint}.";
     }
 
+    /// <summary>The events' member fields whose C# names differ: in a file every event names its member <c>member</c>.</summary>
+    private static readonly HashSet<(Type, string)> MemberFields = [(typeof(MessagePosted), nameof(MessagePosted.Author)), (typeof(RedPacketSent), nameof(RedPacketSent.Sender))];
+
     public static void Modify(JsonTypeInfo typeInfo)
     {
+        foreach (var property in typeInfo.Properties)
+        {
+            if (property.AttributeProvider is System.Reflection.MemberInfo member && MemberFields.Contains((typeInfo.Type, member.Name)))
+            {
+                property.Name = "member";
+            }
+        }
+
         if (typeInfo.Type == typeof(Condition))
         {
             typeInfo.PolymorphismOptions = ByType(ConditionNames);

@@ -96,9 +96,9 @@ public sealed class CliCommandTests : IDisposable
     {
         var events = Temp("events.jsonl", """
             {"type":"memberAdded","at":"2026-03-02T01:00:00Z","member":"host-lin","role":"host"}
-            {"type":"message","at":"2026-03-02T02:00:00Z","author":"nobody","text":"hi"}
-            {"type":"message","at":"2026-03-01T02:00:00Z","author":"host-lin","text":"yesterday"}
-            {"type":"message","at":"2026-03-02T03:00:00Z","author":"host-lin","text":"welcome"}
+            {"type":"message","at":"2026-03-02T02:00:00Z","member":"nobody","text":"hi"}
+            {"type":"message","at":"2026-03-01T02:00:00Z","member":"host-lin","text":"yesterday"}
+            {"type":"message","at":"2026-03-02T03:00:00Z","member":"host-lin","text":"welcome"}
             """);
         var (code, output, _) = Run("groups", "replay", "--policy", Config("group-policy.json"), "--events", events);
         Assert.Equal(0, code);
@@ -111,7 +111,7 @@ public sealed class CliCommandTests : IDisposable
     [Fact]
     public void GroupsReplay_BadFiles_ExitTwo_NamingFileLineAndColumn_AndWriteNothing()
     {
-        var badEvents = Temp("bad.jsonl", "{\"type\":\"tick\",\"at\":\"2026-03-02T01:00:00Z\"}\n// a comment\n{\"type\":\"redPacket\",\"at\":\"2026-03-02T01:00:00Z\",\"sender\":\"a\",\"amount\":\"lots\",\"count\":1}\n");
+        var badEvents = Temp("bad.jsonl", "{\"type\":\"tick\",\"at\":\"2026-03-02T01:00:00Z\"}\n// a comment\n{\"type\":\"redPacket\",\"at\":\"2026-03-02T01:00:00Z\",\"member\":\"a\",\"amount\":\"lots\",\"count\":1}\n");
         var (code, _, err) = Run("groups", "replay", "--policy", Config("group-policy.json"), "--events", badEvents, "--out", OutPath("decisions.csv"));
         Assert.Equal(2, code);
         Assert.Contains("bad.jsonl:3:", err, StringComparison.Ordinal);

@@ -228,10 +228,10 @@ public sealed class PolicyJsonTests
     {
         var text = """
             {"type":"memberAdded","at":"2026-03-02T01:00:00Z","member":"host-lin","role":"host"}
-            {"type":"message","at":"2026-03-02T01:00:00Z","author":"host-lin"}
+            {"type":"message","at":"2026-03-02T01:00:00Z","member":"host-lin"}
 
             {"type":"dance","at":"2026-03-02T01:00:00Z"}
-            {"type":"redPacket","at":"2026-03-02T01:00:00Z","sender":"host-lin","amount":"88","count":3}
+            {"type":"redPacket","at":"2026-03-02T01:00:00Z","member":"host-lin","amount":"88","count":3}
             {"type":"tick","at":"2026-03-02T01:00:00Z"
             """;
         var result = ConfigJson.ReadGroupEvents(text);
@@ -246,17 +246,30 @@ public sealed class PolicyJsonTests
     [Fact]
     public void AFieldOfAnotherEvent_IsNamedInTheFilesWords_WithTheFieldsTheEventHas()
     {
-        // 'member' belongs to memberAdded; a message names its member 'author'.
+        // Every event names its member 'member'; 'author' and 'sender' are the old names, refused with the new one.
         var text = """
             {"type":"memberAdded","at":"2026-03-02T01:00:00Z","member":"host-lin","role":"host"}
-            {"type":"message","at":"2026-03-02T02:00:00Z","member":"host-lin","text":"hi"}
-            {"type":"redPacket","at":"2026-03-02T03:00:00Z","author":"host-lin","amount":"CNY 8.88","count":3}
+            {"type":"message","at":"2026-03-02T02:00:00Z","author":"host-lin","text":"hi"}
+            {"type":"redPacket","at":"2026-03-02T03:00:00Z","sender":"host-lin","amount":"CNY 8.88","count":3}
+            {"type":"message","at":"2026-03-02T02:00:00Z","member":"host-lin","txt":"hi"}
             """;
         var result = ConfigJson.ReadGroupEvents(text);
-        Assert.Equal(["json.unknown-property", "json.unknown-property"], result.Problems.Select(p => p.Code));
-        Assert.StartsWith("'member' is not a field of a 'message' event; its fields are type, at, author, text, labels, messageId, replyTo", result.Problems[0].Message, StringComparison.Ordinal);
-        Assert.StartsWith("'author' is not a field of a 'redPacket' event; its fields are type, at, sender, amount, count", result.Problems[1].Message, StringComparison.Ordinal);
+        Assert.Equal(["json.unknown-property", "json.unknown-property", "json.unknown-property"], result.Problems.Select(p => p.Code));
+        Assert.Equal("'author' is the old name of 'member': every event names the member it is about 'member' (its fields are type, at, member, text, labels, messageId, replyTo).", result.Problems[0].Message);
+        Assert.StartsWith("'sender' is the old name of 'member'", result.Problems[1].Message, StringComparison.Ordinal);
+        Assert.StartsWith("'txt' is not a field of a 'message' event; its fields are type, at, member, text, labels, messageId, replyTo", result.Problems[2].Message, StringComparison.Ordinal);
+        Assert.Equal([2L, 3L, 4L], result.Problems.Select(p => p.Line ?? 0));
         Assert.DoesNotContain("CommunityModel.Groups", result.Problems[0].Message, StringComparison.Ordinal);
+
+        // Written events name their member 'member' too, and read back equal.
+        var events = new GroupEvent[]
+        {
+            new MessagePosted(Instant.FromUtc(2026, 3, 2, 2, 0), MemberId.From("li"), "hi"),
+            new RedPacketSent(Instant.FromUtc(2026, 3, 2, 3, 0), MemberId.From("li"), Money.Parse("CNY 8.88"), 3),
+        };
+        var written = ConfigJson.WriteGroupEvents(events);
+        Assert.Equal(2, written.Split("\"member\":\"li\"").Length - 1);
+        Assert.Equal(events, ConfigJson.ReadGroupEvents(written).Value!);
     }
 
     private sealed record VipOnly : Condition
