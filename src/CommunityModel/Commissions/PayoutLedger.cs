@@ -232,7 +232,7 @@ public sealed class PayoutLedger
 
         for (var k = 0; k < run.LineCount; k++)
         {
-            lines = checked(lines + run.LineAmounts[k]);
+            lines += run.LineAmounts[k];
         }
 
         if (long.MaxValue - _totalNet < lines)
