@@ -132,15 +132,86 @@ internal static class MonthFiles
         return (facts.MemberCount - first, known);
     }
 
+    /// <summary>
+    /// Reads the month's orders on every core: each part of the file is parsed and checked against the book on its
+    /// own thread (the book is only read then), then the parts' new orders are added in file order on one, where a
+    /// repeated id is found. The first bad row in the file is the one reported, whichever thread found it.
+    /// </summary>
     public static (int Added, int Known) ReadOrders(string path, StoreFacts facts, MonthRange month)
     {
-        using var csv = CsvInput.Open(path, "order_id", "buyer_id", "product_id", "amount", "currency", "paid_at");
-        int co = csv.Column("order_id"), cb = csv.Column("buyer_id"), cp = csv.Column("product_id"), ca = csv.Column("amount"), cc = csv.Column("currency"), ct = csv.Column("paid_at");
-        var cq = csv.Column("quantity");
-        var first = facts.OrderCount;
+        string[] required = ["order_id", "buyer_id", "product_id", "amount", "currency", "paid_at"];
+        if (!File.Exists(path))
+        {
+            throw new InputException(path, 0, 0, Directory.Exists(path) ? "is a folder, not a file" : "file not found");
+        }
+
+        var (parts, fileLines) = CsvInput.Split(path, Environment.ProcessorCount);
+        using var first = CsvInput.Open(path, parts.Count == 1 ? -1 : parts[0].End, required);
+        var rows = new OrderRows[parts.Count];
+        Parallel.For(0, parts.Count, new ParallelOptions { MaxDegreeOfParallelism = parts.Count }, k =>
+        {
+            var (start, end, linesBefore) = parts[k];
+            using var part = k == 0 ? null : CsvInput.OpenPart(path, first, start, end, linesBefore);
+            var into = rows[k] = new OrderRows();
+            try
+            {
+                ParseOrders(k == 0 ? first : part!, facts, month, into);
+            }
+            catch (InputException e)
+            {
+                into.Error = e;
+            }
+        });
+
+        var added = facts.OrderCount;
         var lines = new List<int>();
         var known = 0;
+        foreach (var part in rows)
+        {
+            known += part.Known;
+            for (var i = 0; i < part.Ids.Count; i++)
+            {
+                var o = facts.FindOrder(part.Ids[i]);
+                if (o >= 0)
+                {
+                    // Orders of the book were skipped or refused on their part's thread: this one is earlier in the file.
+                    throw CliApp.ErrorAtLine(path, part.Lines[i], first.Column("order_id"), $"order '{part.Ids[i]}' appears again (first on line {lines[o - added]})");
+                }
+
+                facts.AddOrder(part.Ids[i], part.Buyer[i], facts.InternProduct(part.Product[i]), part.Quantity[i], part.Amount[i], part.Paid[i], month.Number);
+                lines.Add(part.Lines[i]);
+            }
+
+            if (part.Error is { } error)
+            {
+                throw error;
+            }
+        }
+
+        return (facts.OrderCount - added, known);
+    }
+
+    /// <summary>One part's new orders, checked row by row; <see cref="Error"/> is the part's first bad row (its rows before it are kept).</summary>
+    private sealed class OrderRows
+    {
+        public List<string> Ids { get; } = [];
+        public List<int> Buyer { get; } = [];
+        public List<string> Product { get; } = [];
+        public List<int> Quantity { get; } = [];
+        public List<long> Amount { get; } = [];
+        public List<long> Paid { get; } = [];
+        public List<int> Lines { get; } = [];
+        public int Known { get; set; }
+        public InputException? Error { get; set; }
+    }
+
+    private static void ParseOrders(CsvInput csv, StoreFacts facts, MonthRange month, OrderRows into)
+    {
+        int co = csv.Column("order_id"), cb = csv.Column("buyer_id"), cp = csv.Column("product_id"), ca = csv.Column("amount"), cc = csv.Column("currency"), ct = csv.Column("paid_at");
+        var cq = csv.Column("quantity");
         var currency = facts.Currency;
+        var products = new Dictionary<string, string>(StringComparer.Ordinal);
+        var productLookup = products.GetAlternateLookup<ReadOnlySpan<char>>();
         csv.ForEach(row =>
         {
             var id = row[co];
@@ -173,26 +244,29 @@ internal static class MonthFiles
                 throw row.Error(cq, $"'{row[cq]}' is not a quantity: a whole number of units, at least 1");
             }
 
-            if (row[cp].IsEmpty)
+            var productText = row[cp];
+            if (productText.IsEmpty)
             {
                 throw row.Error(cp, "product_id must not be empty");
             }
 
-            var product = facts.InternProduct(row[cp]);
+            if (!productLookup.TryGetValue(productText, out var product))
+            {
+                product = productText.ToString();
+                products.Add(product, product);
+            }
+
             var o = facts.FindOrder(id);
             if (o >= 0)
             {
-                if (o >= first)
-                {
-                    throw row.Error(co, $"order '{id}' appears again (first on line {lines[o - first]})");
-                }
-
-                if (facts.Buyer[o] != buyer || facts.Product[o] != product || facts.Amount[o] != amount.MinorUnits || facts.PaidTicks[o] != paidAt.ToUnixTimeTicks() || facts.Quantity[o] != quantity)
+                // Already in the book: the same values are skipped (the same file twice changes nothing); others refused.
+                if (facts.Buyer[o] != buyer || !string.Equals(facts.Products[facts.Product[o]], product, StringComparison.Ordinal) || facts.Amount[o] != amount.MinorUnits
+                    || facts.PaidTicks[o] != paidAt.ToUnixTimeTicks() || facts.Quantity[o] != quantity)
                 {
                     throw row.Error(co, $"order '{id}' is already in the book with other values ({facts.OrderAt(o)}); an order does not change once recorded (refund it instead)");
                 }
 
-                known++;
+                into.Known++;
                 return;
             }
 
@@ -206,11 +280,14 @@ internal static class MonthFiles
                 throw row.Error(ct, $"paid before the buyer joined ({Instant.FromUnixTimeTicks(facts.JoinedTicks[buyer])})");
             }
 
-            facts.AddOrder(row.Text(co), buyer, product, quantity, amount.MinorUnits, paidAt.ToUnixTimeTicks(), month.Number);
-            lines.Add(row.Line);
+            into.Ids.Add(row.Text(co));
+            into.Buyer.Add(buyer);
+            into.Product.Add(product);
+            into.Quantity.Add(quantity);
+            into.Amount.Add(amount.MinorUnits);
+            into.Paid.Add(paidAt.ToUnixTimeTicks());
+            into.Lines.Add(row.Line);
         });
-
-        return (facts.OrderCount - first, known);
     }
 
     public static (int Added, int Known) ReadRefunds(string path, StoreFacts facts, MonthRange month)

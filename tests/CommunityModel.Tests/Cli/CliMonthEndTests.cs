@@ -216,6 +216,14 @@ public sealed class CliMonthEndTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains($"{changed}:2:1: order 'F-004' is already in the book with other values", err, StringComparison.Ordinal);
 
+        // A new order id twice in the file.
+        var twice = Path.Combine(_dir, "twice.csv");
+        File.WriteAllText(twice, "order_id,buyer_id,product_id,amount,currency,paid_at\nM-101,zhao,diapers,129.00,CNY,2026-03-04T10:00:00+08:00\nM-102,li,diapers,129.00,CNY,2026-03-04T10:00:00+08:00\nM-101,zhao,diapers,129.00,CNY,2026-03-04T10:00:00+08:00\n");
+        (code, _, err) = Close("2026-03", orders: twice, refunds: "");
+        Assert.Equal(2, code);
+        Assert.Contains($"{twice}:4:1: order 'M-101' appears again (first on line 2)", err, StringComparison.Ordinal);
+        Assert.Equal(before, Fingerprint());
+
         // Months close in order.
         (code, _, err) = Close("2026-04", files: "2026-03");
         Assert.Equal(2, code);
