@@ -21,6 +21,11 @@ public static partial class CliApp
         }
 
         var eventsPath = o.Required("--events");
+        if (candidate is null && !o.Flag("--json"))
+        {
+            return GroupsReplayStreaming(policy, eventsPath, o.Optional("--out"), stdout);
+        }
+
         var text = ReadText(eventsPath);
         var eventsRead = ConfigJson.ReadGroupEvents(text);
         var events = eventsRead.IsValid ? eventsRead.Value! : throw Problems(eventsPath, eventsRead.Problems);
@@ -107,6 +112,73 @@ public static partial class CliApp
             }
         }
 
+        return 0;
+    }
+
+    /// <summary>
+    /// The replay without --json or --dry-run, in memory bounded by the group's state, not the file: a first pass
+    /// reads every line to report all bad lines at once (nothing written); a second reads them again and replays each
+    /// event as it is read, writing its decisions at once (the --out file to a temporary file, renamed at the end).
+    /// </summary>
+    private static int GroupsReplayStreaming(GroupPolicy policy, string eventsPath, string? outPath, TextWriter stdout)
+    {
+        if (!File.Exists(eventsPath))
+        {
+            throw new InputException(eventsPath, 0, 0, Directory.Exists(eventsPath) ? "is a folder, not a file" : "file not found");
+        }
+
+        if (outPath is not null)
+        {
+            OutputFile.Check(outPath, "--out");
+        }
+
+        var problems = new List<ConfigProblem>();
+        using (var reader = new StreamReader(eventsPath))
+        {
+            foreach (var (_, one) in ConfigJson.ReadGroupEventLines(reader))
+            {
+                problems.AddRange(one.Problems);
+                if (problems.Count >= 100)
+                {
+                    break;
+                }
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw Problems(eventsPath, problems);
+        }
+
+        var state = new GroupState(policy);
+        var events = 0;
+        var rejected = 0;
+        var byKind = new SortedDictionary<GroupDecisionKind, int>();
+        using var file = outPath is null ? null : OutputFile.Create(outPath, "--out");
+        file?.Writer.Write("event_line,at,decision,member,rule,policy_version,evidence,until\n");
+        using (var reader = new StreamReader(eventsPath))
+        {
+            foreach (var (line, one) in ConfigJson.ReadGroupEventLines(reader))
+            {
+                events++;
+                var outcome = state.Apply(one.Value!);
+                if (outcome.Status == GroupEventStatus.Invalid)
+                {
+                    rejected++;
+                    stdout.WriteLine($"line {line}: rejected event: {outcome.Error}");
+                }
+
+                foreach (var d in outcome.Decisions)
+                {
+                    byKind[d.Kind] = byKind.GetValueOrDefault(d.Kind) + 1;
+                    stdout.WriteLine($"line {line}: {Describe(d)}");
+                    file?.Writer.Write($"{line.ToString(CultureInfo.InvariantCulture)},{d.At},{Kebab(d.Kind.ToString())},{Csv.Field(d.Member?.Value ?? "")},{Csv.Field(d.RuleId)},{Csv.Field(d.PolicyVersion)},{Csv.Field(d.Evidence)},{d.Until?.ToString() ?? ""}\n");
+                }
+            }
+        }
+
+        file?.Commit();
+        stdout.WriteLine($"{events} events, {rejected} rejected; decisions: {(byKind.Count == 0 ? "none" : string.Join(", ", byKind.Select(k => $"{Kebab(k.Key.ToString())} {k.Value}")))}.");
         return 0;
     }
 

@@ -100,30 +100,9 @@ public static class ConfigJson
         ArgumentNullException.ThrowIfNull(jsonLines);
         var events = new List<GroupEvent>();
         var problems = ImmutableArray.CreateBuilder<ConfigProblem>();
-        var lineNumber = 0;
-        foreach (var raw in jsonLines.Split('\n'))
+        foreach (var (_, one) in ReadGroupEventLines(new StringReader(jsonLines)))
         {
-            lineNumber++;
-            var line = raw.TrimEnd('\r');
-            if (string.IsNullOrWhiteSpace(line) || line.TrimStart().StartsWith("//", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var one = Read<GroupEvent>(line, _ => [], null);
-            foreach (var p in one.Problems)
-            {
-                problems.Add(p with { Line = lineNumber, Column = p.Column });
-            }
-
-            if (one.Value is PolicyChanged changed)
-            {
-                foreach (var f in changed.Policy.Validate())
-                {
-                    problems.Add(new ConfigProblem("$.policy" + ToJsonPath(f.Path)[1..], f.Code, f.Message, lineNumber));
-                }
-            }
-
+            problems.AddRange(one.Problems);
             if (one.Value is { } e)
             {
                 events.Add(e);
@@ -136,6 +115,44 @@ public static class ConfigJson
         }
 
         return problems.Count > 0 ? new ConfigResult<IReadOnlyList<GroupEvent>>(null, problems.ToImmutable()) : new ConfigResult<IReadOnlyList<GroupEvent>>(events, []);
+    }
+
+    /// <summary>
+    /// Reads group events as JSON Lines one line at a time, as <see cref="ReadGroupEvents"/> reads them (blank lines
+    /// and lines starting with <c>//</c> skipped), without holding the file: each event line gives its 1-based line
+    /// number and its event or its problems (located at that line). For files larger than memory.
+    /// </summary>
+    /// <param name="reader">The text, read to its end as the sequence is enumerated.</param>
+    /// <returns>One result per event line, in file order.</returns>
+    public static IEnumerable<(int Line, ConfigResult<GroupEvent> Event)> ReadGroupEventLines(TextReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return Lines();
+
+        IEnumerable<(int, ConfigResult<GroupEvent>)> Lines()
+        {
+            var lineNumber = 0;
+            while (reader.ReadLine() is { } line)
+            {
+                lineNumber++;
+                if (string.IsNullOrWhiteSpace(line) || line.TrimStart().StartsWith("//", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var one = Read<GroupEvent>(line, _ => [], null);
+                var problems = one.Problems.Select(p => p with { Line = lineNumber, Column = p.Column }).ToList();
+                if (one.Value is PolicyChanged changed)
+                {
+                    foreach (var f in changed.Policy.Validate())
+                    {
+                        problems.Add(new ConfigProblem("$.policy" + ToJsonPath(f.Path)[1..], f.Code, f.Message, lineNumber));
+                    }
+                }
+
+                yield return (lineNumber, problems.Count > 0 ? new ConfigResult<GroupEvent>(null, [.. problems]) : new ConfigResult<GroupEvent>(one.Value, []));
+            }
+        }
     }
 
     /// <summary>Writes group events as JSON Lines, one compact object per line, readable by <see cref="ReadGroupEvents"/>.</summary>

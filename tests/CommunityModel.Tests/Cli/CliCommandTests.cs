@@ -52,6 +52,30 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    public void GroupsReplay_StreamsTheFile_AndReportsEveryBadLineFirst()
+    {
+        // Without --json or --dry-run the file is read line by line, twice: bad lines are all reported before
+        // anything is replayed or written.
+        var bad = Temp("bad-events.jsonl", "{\"type\":\"memberAdded\",\"at\":\"2026-03-02T01:00:00Z\",\"member\":\"a\"}\n{\"type\":\"dance\",\"at\":\"2026-03-02T01:00:00Z\"}\n\n{\"type\":\"tick\"}\n");
+        var (code, output, err) = Run("groups", "replay", "--policy", Config("group-policy.json"), "--events", bad, "--out", OutPath("never.csv"));
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Contains("bad-events.jsonl:2:", err, StringComparison.Ordinal);
+        Assert.Contains("line 4", err, StringComparison.Ordinal); // the second problem, listed with the first
+        Assert.False(File.Exists(OutPath("never.csv")));
+
+        // The streamed replay gives what the whole-file replay (--json) gives.
+        (code, output, _) = Run("groups", "replay", "--policy", Config("group-policy.json"), "--events", Config("events.jsonl"), "--out", OutPath("streamed.csv"));
+        Assert.Equal(0, code);
+        var (jsonCode, json, _) = Run("groups", "replay", "--policy", Config("group-policy.json"), "--events", Config("events.jsonl"), "--json");
+        Assert.Equal(0, jsonCode);
+        var document = JsonDocument.Parse(json).RootElement;
+        Assert.Contains($"{document.GetProperty("events").GetInt32()} events, {document.GetProperty("rejected").GetArrayLength()} rejected", output, StringComparison.Ordinal);
+        var decisions = document.GetProperty("steps").EnumerateArray().Sum(step => step.GetProperty("decisions").GetArrayLength());
+        Assert.Equal(decisions + 1, File.ReadAllLines(OutPath("streamed.csv")).Length);
+    }
+
+    [Fact]
     public void GroupsReplay_TheStoreGroupsWeek()
     {
         var (code, output, err) = Run("groups", "replay", "--policy", Config("group-policy.json"), "--events", Config("events.jsonl"), "--out", OutPath("decisions.csv"));
