@@ -113,6 +113,10 @@ public static partial class CliApp
             StoreBook.Create(temp, new BookSettings(config.Currency.Code, config.Zone.Id, PeriodPattern.Roundtrip.Format(holding), plan, policy, ladder));
             File.Move(temp, bookPath);
         }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(bookPath, 0, 0, $"--book: cannot write the book here ({e.Message})");
+        }
         finally
         {
             File.Delete(temp);
@@ -273,6 +277,37 @@ public static partial class CliApp
             throw new InputException(outDir, 0, 0, $"--out: the folder {Path.GetDirectoryName(outFull)} does not exist");
         }
 
+        // The month's files go to a folder beside the target, renamed into place once the book has committed; made
+        // first, so an --out that cannot be written is found before any work.
+        var temp = Path.Combine(Path.GetDirectoryName(outFull)!, "." + Path.GetFileName(outFull) + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        try
+        {
+            Directory.CreateDirectory(temp);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(outDir, 0, 0, $"--out: cannot write here ({e.Message})");
+        }
+
+        try
+        {
+            return CloseInto(o, stdout, phases, bookPath, month, ordersPath, outDir, outFull, temp, membersPath, refundsPath, profile);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw new InputException(bookPath, 0, 0, $"the book could not be read or written ({e.Message}); nothing changed");
+        }
+        finally
+        {
+            if (Directory.Exists(temp))
+            {
+                Directory.Delete(temp, recursive: true);
+            }
+        }
+    }
+
+    private static int CloseInto(Options o, TextWriter stdout, Phases phases, string bookPath, YearMonth month, string ordersPath, string outDir, string outFull, string temp, string? membersPath, string? refundsPath, ComplianceProfile profile)
+    {
         using var book = StoreBook.OpenForWrite(bookPath, s => new StoreFacts(Currency.FromCode(s.Currency)), out var facts);
         var config = ReadStoreConfig(book.Settings, bookPath);
         phases.Mark("open the book");
@@ -302,38 +337,23 @@ public static partial class CliApp
         byte[] tiers = [];
         var tierBefore = book.Months.Count > 0 ? book.Months[^1].Ranks : [];
         var state = Replay(book, facts, config, month, t => tiers = t, phases);
-        var end = config.EndOf(month);
-
-        // The month's files go to a folder beside the target, renamed into place once the book has committed.
-        var temp = Path.Combine(Path.GetDirectoryName(outFull)!, "." + Path.GetFileName(outFull) + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(temp);
-        try
+        var summary = WriteMonth(temp, facts, config, state, month, tierBefore, tiers, profile, phases);
+        book.AppendMonth(facts, month, SystemClock.Instance.GetCurrentInstant().ToString(), tiers, firstMember, firstOrder, firstRefund);
+        phases.Mark("append to the book");
+        book.Commit();
+        phases.Mark("commit");
+        if (Directory.Exists(outFull))
         {
-            var summary = WriteMonth(temp, facts, config, state, month, tierBefore, tiers, profile, phases);
-            book.AppendMonth(facts, month, SystemClock.Instance.GetCurrentInstant().ToString(), tiers, firstMember, firstOrder, firstRefund);
-            phases.Mark("append to the book");
-            book.Commit();
-            phases.Mark("commit");
-            if (Directory.Exists(outFull))
-            {
-                Directory.Delete(outFull);
-            }
+            Directory.Delete(outFull);
+        }
 
-            Directory.Move(temp, outFull);
-            var known = members.Item2 + orders.Item2 + refunds.Item2;
-            stdout.WriteLine($"Closed {month:yyyy-MM} in {bookPath}: {members.Item1} new members, {orders.Item1} orders, {refunds.Item1} refunds"
-                + (known > 0 ? $" ({members.Item2} members, {orders.Item2} orders and {refunds.Item2} refunds were already in the book: skipped, unchanged)" : "") + ".");
-            stdout.WriteLine(summary);
-            stdout.WriteLine($"Files in {outDir}: tiers.csv, payouts-available.csv, pending.csv, statements.csv, statement-totals.csv, ladder-metrics.csv, income-disclosure.csv, compliance.md. Pay with: community pay --book {bookPath} --month {month:yyyy-MM} --paid {Path.Combine(outDir, "payouts-available.csv")}");
-            return 0;
-        }
-        finally
-        {
-            if (Directory.Exists(temp))
-            {
-                Directory.Delete(temp, recursive: true);
-            }
-        }
+        Directory.Move(temp, outFull);
+        var known = members.Item2 + orders.Item2 + refunds.Item2;
+        stdout.WriteLine($"Closed {month:yyyy-MM} in {bookPath}: {members.Item1} new members, {orders.Item1} orders, {refunds.Item1} refunds"
+            + (known > 0 ? $" ({members.Item2} members, {orders.Item2} orders and {refunds.Item2} refunds were already in the book: skipped, unchanged)" : "") + ".");
+        stdout.WriteLine(summary);
+        stdout.WriteLine($"Files in {outDir}: tiers.csv, payouts-available.csv, pending.csv, statements.csv, statement-totals.csv, ladder-metrics.csv, income-disclosure.csv, compliance.md. Pay with: community pay --book {bookPath} --month {month:yyyy-MM} --paid {Path.Combine(outDir, "payouts-available.csv")}");
+        return 0;
     }
 
     /// <summary>Writes the month's files into <paramref name="folder"/> and returns the summary lines.</summary>

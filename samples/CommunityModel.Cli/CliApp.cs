@@ -115,6 +115,12 @@ public static partial class CliApp
             stderr.WriteLine($"community: {e.Message}");
             return 2;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A file that went away or could not be written while the command ran: one line, nothing left behind.
+            stderr.WriteLine($"community: {e.Message}");
+            return 2;
+        }
         catch (InvalidInputException e)
         {
             // A rule the files break as a whole (a sum beyond 64 bits, ...): the library's own words and code.

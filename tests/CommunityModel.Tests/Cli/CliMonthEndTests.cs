@@ -243,6 +243,21 @@ public sealed class CliMonthEndTests : IDisposable
     }
 
     [Fact]
+    public void PlacesThatCannotBeWritten_AreOneLine_AndLeaveNothing()
+    {
+        Init();
+        var (code, _, err) = Run("close", "--book", Book, "--month", "2026-01", "--members", Sample("2026-01/members.csv"), "--orders", Sample("2026-01/orders.csv"), "--out", "/proc/nope");
+        Assert.Equal(2, code);
+        Assert.StartsWith("community: /proc/nope:0:0: --out: cannot write here", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
+        (code, _, err) = Run("book", "init", "--book", "/proc/x.db", "--plan", Sample("plan.json"), "--membership", RepoRoot.SampleConfig("membership.json"),
+            "--ladder", RepoRoot.SampleConfig("ladder.json"), "--holding", "P1M");
+        Assert.Equal(2, code);
+        Assert.StartsWith("community: /proc/x.db:0:0: --book: cannot write the book here", err, StringComparison.Ordinal);
+        Assert.Equal(["store.db"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void ATierThePlanDoesNotMap_IsRefusedAtInit()
     {
         var plan = Path.Combine(_dir, "plan.json");
