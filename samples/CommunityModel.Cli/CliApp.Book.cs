@@ -726,7 +726,7 @@ public static partial class CliApp
         OutputFile.Check(outPath, "--out");
         var (facts, policy, at, periodStart) = ReadTierFiles(o);
         var tree = facts.Tree();
-        var membershipFacts = MembershipFacts.Build(tree, facts.Currency, facts.Orders, facts.Refunds);
+        var membershipFacts = MembershipFacts.Build(facts.BatchOf(null), facts.Refunds);
         var book = MembershipBook.Create(tree, policy);
 
         // The tiers the facts gave at the start of the as-of date's month, then that month's period evaluation.
@@ -765,7 +765,7 @@ public static partial class CliApp
             throw new UsageException($"--member '{memberId}' is not in {o.Required("--members")}");
         }
 
-        var membershipFacts = MembershipFacts.Build(tree, facts.Currency, facts.Orders, facts.Refunds);
+        var membershipFacts = MembershipFacts.Build(facts.BatchOf(null), facts.Refunds);
         var book = MembershipBook.Create(tree, policy);
         book.Evaluate(membershipFacts, at, EvaluationKind.Period);
         var e = book.Explain(membershipFacts, new MemberId(memberId), at);

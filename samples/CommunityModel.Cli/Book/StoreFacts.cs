@@ -8,9 +8,8 @@ namespace CommunityModel.Cli.Book;
 
 /// <summary>
 /// A store's members, orders and refunds in flat columns (one array per field, ids as strings kept once): what a
-/// book holds and what a month's files add. The library's list-shaped inputs (<see cref="Orders"/>,
-/// <see cref="Refunds"/>) are views that make each record when it is read, so nothing is kept per record beyond
-/// the columns.
+/// book holds and what a month's files add. Orders go to the library as a batch of columns (<see cref="BatchOf"/>);
+/// refunds, few, as a view that makes each record when it is read.
 /// </summary>
 internal sealed class StoreFacts
 {
@@ -158,30 +157,10 @@ internal sealed class StoreFacts
         return builder.Build();
     }
 
-    /// <summary>Every order as the library's <see cref="Order"/>, made when read.</summary>
-    public IReadOnlyList<Order> Orders => new OrderView(this);
-
     /// <summary>Every refund as the library's <see cref="Refund"/>, made when read.</summary>
     public IReadOnlyList<Refund> Refunds => new RefundView(this);
 
     public Order OrderAt(int o) => new(new OrderId(OrderIds[o]), new MemberId(MemberIds[Buyer[o]]), new ProductId(Products[Product[o]]), Money.OfMinor(Amount[o], Currency), Instant.FromUnixTimeTicks(PaidTicks[o]), Quantity[o]);
-
-    private sealed class OrderView(StoreFacts facts) : IReadOnlyList<Order>
-    {
-        public Order this[int index] => facts.OrderAt(index);
-
-        public int Count => facts.OrderIds.Count;
-
-        public IEnumerator<Order> GetEnumerator()
-        {
-            for (var o = 0; o < Count; o++)
-            {
-                yield return facts.OrderAt(o);
-            }
-        }
-
-        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
-    }
 
     private sealed class RefundView(StoreFacts facts) : IReadOnlyList<Refund>
     {
