@@ -164,6 +164,7 @@ internal static class MonthFiles
         });
 
         var added = facts.OrderCount;
+        facts.EnsureOrderCapacity(rows.Sum(r => r.Ids.Count));
         var lines = new List<int>();
         var known = 0;
         foreach (var part in rows)

@@ -91,6 +91,20 @@ internal sealed class StoreFacts
         return p;
     }
 
+    /// <summary>Makes room for <paramref name="more"/> orders at once (a large file's columns then grow once, not by doubling).</summary>
+    public void EnsureOrderCapacity(int more)
+    {
+        var total = OrderIds.Count + more;
+        _orderIndex.EnsureCapacity(total);
+        OrderIds.EnsureCapacity(total);
+        Buyer.EnsureCapacity(total);
+        Product.EnsureCapacity(total);
+        Quantity.EnsureCapacity(total);
+        Amount.EnsureCapacity(total);
+        PaidTicks.EnsureCapacity(total);
+        OrderMonth.EnsureCapacity(total);
+    }
+
     public int AddOrder(string id, int buyer, int product, int quantity, long amount, long paidTicks, int month)
     {
         var o = OrderIds.Count;
