@@ -32,14 +32,88 @@ internal sealed class NestedConfigException(JsonException inner) : JsonException
     public JsonException Inner { get; } = inner;
 }
 
+/// <summary>
+/// A nested part (a plan inside simulator settings, a ladder inside a policy) that could not be read or failed its
+/// validator while the whole document was being read: where it starts (the UTF-8 offset of its first token) and what
+/// went wrong, so the reader of the whole document reports it at its place and goes on with the rest.
+/// </summary>
+internal sealed record NestedFailure(long Offset, JsonException? Error, IReadOnlyList<Problem>? Problems)
+{
+    [ThreadStatic]
+    private static List<NestedFailure>? t_sink;
+
+    /// <summary>Where the nested converters of this thread record their failures; null: they throw instead.</summary>
+    public static List<NestedFailure>? Sink
+    {
+        get => t_sink;
+        set => t_sink = value;
+    }
+
+    /// <summary>
+    /// Records a nested part that could not be read, and moves the reader past it, when a sink is listening and the
+    /// part is well-formed JSON (a syntax error ends the whole document's reading); false otherwise.
+    /// </summary>
+    public static bool TryRecord(ref Utf8JsonReader reader, Utf8JsonReader start, JsonException error)
+    {
+        if (t_sink is not { } sink)
+        {
+            return false;
+        }
+
+        var probe = start;
+        try
+        {
+            probe.Skip();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+
+        sink.Add(new NestedFailure(start.TokenStartIndex, error, null));
+        reader = probe;
+        return true;
+    }
+}
+
 /// <summary>A product ladder, written as its definition and built (validated) when read.</summary>
 internal sealed class ProductLadderConverter : JsonConverter<ProductLadder>
 {
     public override ProductLadder Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        var definition = JsonSerializer.Deserialize<ProductLadderDefinition>(ref reader, options)
-            ?? throw new ConfigValueException("A ladder must be an object.");
-        return ProductLadder.TryCreate(definition, out var ladder, out var problems) ? ladder : throw new ConfigValidationException(problems);
+        var start = reader;
+        ProductLadderDefinition? definition;
+        try
+        {
+            definition = JsonSerializer.Deserialize<ProductLadderDefinition>(ref reader, options);
+        }
+        catch (JsonException e) when (e is not ConfigValidationException and not NestedConfigException)
+        {
+            if (NestedFailure.TryRecord(ref reader, start, e))
+            {
+                return null!;
+            }
+
+            throw;
+        }
+
+        if (definition is null)
+        {
+            throw new ConfigValueException("A ladder must be an object.");
+        }
+
+        if (ProductLadder.TryCreate(definition, out var ladder, out var problems))
+        {
+            return ladder;
+        }
+
+        return NestedFailure.Sink is { } found ? Failed(found, start.TokenStartIndex, problems) : throw new ConfigValidationException(problems);
+    }
+
+    private static ProductLadder Failed(List<NestedFailure> sink, long offset, IReadOnlyList<Problem> problems)
+    {
+        sink.Add(new NestedFailure(offset, null, problems));
+        return null!;
     }
 
     public override void Write(Utf8JsonWriter writer, ProductLadder value, JsonSerializerOptions options) =>
@@ -51,6 +125,7 @@ internal sealed class CommissionPlanConverter : JsonConverter<CommissionPlan>
 {
     public override CommissionPlan Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
+        var start = reader;
         CommissionPlanDefinition? definition;
         try
         {
@@ -58,14 +133,26 @@ internal sealed class CommissionPlanConverter : JsonConverter<CommissionPlan>
         }
         catch (JsonException e) when (e is not ConfigValidationException and not NestedConfigException)
         {
-            throw new NestedConfigException(e);
+            return NestedFailure.TryRecord(ref reader, start, e) ? null! : throw new NestedConfigException(e);
         }
 
         if (definition is null)
         {
             throw new ConfigValueException("A plan must be an object.");
         }
-        return CommissionPlan.TryCreate(definition, out var plan, out var problems) ? plan : throw new ConfigValidationException(problems);
+
+        if (CommissionPlan.TryCreate(definition, out var plan, out var problems))
+        {
+            return plan;
+        }
+
+        return NestedFailure.Sink is { } found ? Failed(found, start.TokenStartIndex, problems) : throw new ConfigValidationException(problems);
+    }
+
+    private static CommissionPlan Failed(List<NestedFailure> sink, long offset, IReadOnlyList<Problem> problems)
+    {
+        sink.Add(new NestedFailure(offset, null, problems));
+        return null!;
     }
 
     public override void Write(Utf8JsonWriter writer, CommissionPlan value, JsonSerializerOptions options) =>

@@ -215,6 +215,70 @@ public static class ConfigJson
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(validate);
+
+        // A nested part that fails (a plan inside settings, a ladder inside a policy) is recorded and read past, so the
+        // rest of the document is still read and validated: every problem comes back at once, each at its place.
+        var outer = NestedFailure.Sink;
+        var sink = new List<NestedFailure>();
+        NestedFailure.Sink = sink;
+        ConfigResult<T> result;
+        try
+        {
+            result = ReadCore(json, validate, complete);
+        }
+        finally
+        {
+            NestedFailure.Sink = outer;
+        }
+
+        if (sink.Count == 0)
+        {
+            return result;
+        }
+
+        var places = TokenPaths(json);
+        var nested = new List<ConfigProblem>();
+        var failedPaths = new List<string>();
+        foreach (var failure in sink)
+        {
+            var start = places.Find(p => p.Offset == failure.Offset);
+            var at = start.Path ?? "$";
+            failedPaths.Add(at);
+            if (failure.Problems is { } problems)
+            {
+                nested.AddRange(Located(json, [.. problems.Select(f => new ConfigProblem(at + ToJsonPath(f.Path)[1..], f.Code, f.Message))]));
+                continue;
+            }
+
+            var e = failure.Error!;
+            var path = e.Path is { Length: > 0 } relative ? at + relative[1..] : at;
+            var (code, message) = Classify(e);
+            var place = places.Find(p => p.Path == path);
+            nested.Add(place.Path is null
+                ? new ConfigProblem(path, code, Shorten(message), start.Line, start.Column)
+                : new ConfigProblem(path, code, Shorten(message), place.Line, place.Column));
+        }
+
+        // What the validator says of a part that failed (left out, so "missing") is a consequence, not a problem.
+        static bool Inside(string path, string failed) => path == failed
+            || (path.StartsWith(failed, StringComparison.Ordinal) && path.Length > failed.Length && path[failed.Length] is '.' or '[')
+            || path.EndsWith(failed[failed.LastIndexOf('.')..], StringComparison.Ordinal);
+        var rest = result.Problems.Where(p => !failedPaths.Exists(f => f != "$" && Inside(p.Path, f)));
+        return new ConfigResult<T>(null, [.. nested.Concat(rest).OrderBy(p => p.Line ?? long.MaxValue).ThenBy(p => p.Column ?? long.MaxValue)]);
+    }
+
+    private static (string Code, string Message) Classify(JsonException e)
+    {
+        var code = e.InnerException is ConfigValueException || e is ConfigValueException || e.Message.Contains("could not be converted", StringComparison.Ordinal) ? "json.value"
+            : e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "json.unknown-property"
+            : e.Message.Contains("missing required properties", StringComparison.Ordinal) ? "json.required"
+            : "json.syntax";
+        return (code, code == "json.unknown-property" ? ModelJson.UnknownProperty(e.Message) ?? e.Message : e.Message);
+    }
+
+    private static ConfigResult<T> ReadCore<T>(string json, Func<T, IReadOnlyList<Problem>> validate, Func<T, T>? complete)
+        where T : class
+    {
         T? value;
         try
         {
@@ -340,7 +404,7 @@ public static class ConfigJson
     private static List<ConfigProblem> Located(string json, List<ConfigProblem> problems)
     {
         var places = new Dictionary<string, (long Line, long Column)>(StringComparer.Ordinal);
-        foreach (var (path, line, column) in TokenPaths(json))
+        foreach (var (path, line, column, _) in TokenPaths(json))
         {
             places.TryAdd(path, (line, column));
         }
@@ -358,7 +422,7 @@ public static class ConfigJson
         var suffix = relative.Length > 1 ? relative[1..] : string.Empty;
         (string, long, long)? found = null;
         var count = 0;
-        foreach (var (path, line, column) in TokenPaths(json))
+        foreach (var (path, line, column, _) in TokenPaths(json))
         {
             if (path.Length > relative.Length && path.EndsWith(suffix, StringComparison.Ordinal) && suffix.Length > 0)
             {
@@ -371,7 +435,7 @@ public static class ConfigJson
     }
 
     /// <summary>Every value token of the document with its JSON path, line and column (1-based).</summary>
-    private static List<(string Path, long Line, long Column)> TokenPaths(string json)
+    private static List<(string Path, long Line, long Column, long Offset)> TokenPaths(string json)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(json);
         var lineStarts = new List<int> { 0 };
@@ -383,7 +447,7 @@ public static class ConfigJson
             }
         }
 
-        var result = new List<(string, long, long)>();
+        var result = new List<(string, long, long, long)>();
         var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
         var stack = new List<(string Path, int Index, bool IsArray)>();
         string? pending = null;
@@ -423,7 +487,7 @@ public static class ConfigJson
 
                 var offset = (int)reader.TokenStartIndex;
                 var line = lineStarts.FindLastIndex(start => start <= offset);
-                result.Add((path, line + 1, System.Text.Encoding.UTF8.GetCharCount(bytes, lineStarts[line], offset - lineStarts[line]) + 1));
+                result.Add((path, line + 1, System.Text.Encoding.UTF8.GetCharCount(bytes, lineStarts[line], offset - lineStarts[line]) + 1, offset));
                 if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
                 {
                     stack.Add((path, 0, reader.TokenType == JsonTokenType.StartArray));

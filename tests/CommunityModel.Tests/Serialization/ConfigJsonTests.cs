@@ -89,6 +89,34 @@ public sealed class ConfigJsonTests
     }
 
     [Fact]
+    public void ABadNestedPlan_DoesNotHideTheDocumentsOtherProblems()
+    {
+        // A value the plan cannot read ('5x'), a plan rule broken (minimumRank -1) and a settings rule broken
+        // (days -3): the reading goes past the plan that failed, so all come back at once, in document order.
+        var text = File.ReadAllText(RepoRoot.SampleConfig("sim.json"));
+        string LineOf(string what) => (text[..text.IndexOf(what, StringComparison.Ordinal)].Count(c => c == '\n') + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var (days, rates, minimum) = (LineOf("\"days\""), LineOf("\"5%\""), LineOf("\"minimumRank\""));
+
+        var badValue = ConfigJson.ReadSimulationSettings(text.Replace("\"5%\"", "\"5x\"", StringComparison.Ordinal).Replace("\"days\": 90", "\"days\": -3", StringComparison.Ordinal));
+        Assert.Null(badValue.Value);
+        Assert.Equal(
+            [("$.days", "sim.days.range", days), ("$.plan.levels.rates[1]", "json.value", rates)],
+            badValue.Problems.Select(p => (p.Path, p.Code, p.Line?.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+
+        var badRules = ConfigJson.ReadSimulationSettings(text.Replace("\"minimumRank\": 3", "\"minimumRank\": -1", StringComparison.Ordinal)
+            .Replace("\"days\": 90", "\"days\": -3", StringComparison.Ordinal).Replace("\"name\": \"二级分销 10% / 5%\"", "\"name\": \"\"", StringComparison.Ordinal));
+        Assert.Equal(
+            ["$.days", "$.plan.name", "$.plan.levels.minimumRank"],
+            badRules.Problems.Select(p => p.Path));
+        Assert.Equal(minimum, badRules.Problems[2].Line?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        // A syntax error inside the plan ends the reading: it is reported once, at its place.
+        var broken = ConfigJson.ReadSimulationSettings(text.Replace("\"5%\"", "\"5%\" \"6%\"", StringComparison.Ordinal));
+        var syntax = Assert.Single(broken.Problems);
+        Assert.Equal(("json.syntax", rates), (syntax.Code, syntax.Line?.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
     public void RuleProblems_AreAllReportedWithJsonPaths()
     {
         var result = ConfigJson.ReadPlan("""{ "name": "", "currency": "CNY", "levels": { "rates": ["80%", "50%"], "minimumRank": -1 } }""");
