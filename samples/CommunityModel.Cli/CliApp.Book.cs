@@ -122,6 +122,17 @@ public static partial class CliApp
             File.Delete(temp);
         }
 
+        if (o.Flag("--json"))
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(new
+            {
+                book = bookPath, plan = config.Plan.Name, membershipPolicy = config.Policy.Version,
+                ranks = config.Policy.Tiers.Select((t, i) => new { tier = t.Id, rank = config.RankOfTier[i] }),
+                holding = PeriodPattern.Roundtrip.Format(holding), zone = config.Zone.Id, currency = config.Currency.Code,
+            }, JsonOut));
+            return 0;
+        }
+
         stdout.WriteLine($"Made {bookPath}: plan '{config.Plan.Name}', membership policy {config.Policy.Version} (tiers {string.Join(", ", config.Policy.Tiers.Select((t, i) => $"{t.Id} = rank {config.RankOfTier[i]}"))}), holding {PeriodPattern.Roundtrip.Format(holding)}, zone {config.Zone.Id}, {config.Currency.Code}. Close its first month with community close.");
         return 0;
     }
@@ -258,6 +269,11 @@ public static partial class CliApp
     private static int Close(Options o, TextWriter stdout, TextWriter stderr)
     {
         var phases = new Phases(o.Flag("--timings") ? stderr : null);
+        if (o.Optional("--out") == "-")
+        {
+            throw new UsageException("close writes eight files: --out names a folder, not standard output");
+        }
+
         var bookPath = o.Required("--book");
         var month = MonthOf(o.Required("--month"), "--month");
         var ordersPath = o.Required("--orders");
@@ -349,6 +365,19 @@ public static partial class CliApp
 
         Directory.Move(temp, outFull);
         var known = members.Item2 + orders.Item2 + refunds.Item2;
+        if (o.Flag("--json"))
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(new
+            {
+                month = month.ToString("yyyy-MM", CultureInfo.InvariantCulture), book = bookPath, @out = outDir,
+                added = new { members = members.Item1, orders = orders.Item1, refunds = refunds.Item1 },
+                alreadyInTheBook = new { members = members.Item2, orders = orders.Item2, refunds = refunds.Item2 },
+                summary,
+                files = new[] { "tiers.csv", "payouts-available.csv", "pending.csv", "statements.csv", "statement-totals.csv", "ladder-metrics.csv", "income-disclosure.csv", "compliance.md" },
+            }, JsonOut));
+            return 0;
+        }
+
         stdout.WriteLine($"Closed {month:yyyy-MM} in {bookPath}: {members.Item1} new members, {orders.Item1} orders, {refunds.Item1} refunds"
             + (known > 0 ? $" ({members.Item2} members, {orders.Item2} orders and {refunds.Item2} refunds were already in the book: skipped, unchanged)" : "") + ".");
         stdout.WriteLine(summary);
@@ -670,6 +699,12 @@ public static partial class CliApp
         book.Commit();
         var total = Money.OfMinor(payouts.Sum(p => p.Amount), config.Currency);
         var left = available.Count - payouts.Count;
+        if (o.Flag("--json"))
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(new { month = month.ToString("yyyy-MM", CultureInfo.InvariantCulture), earners = payouts.Count, total = total.ToString(), keptForNextMonth = left }, JsonOut));
+            return 0;
+        }
+
         stdout.WriteLine($"Paid {month:yyyy-MM}: {payouts.Count} earners, {total}" + (left > 0 ? $"; {left} earners with money available were not in {paidPath} and keep it for next month." : "."));
         return 0;
     }
@@ -751,6 +786,17 @@ public static partial class CliApp
             file.Commit();
         }
 
+        if (o.Flag("--json"))
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(new
+            {
+                asOf = Iso(at, policy.Zone), policy = policy.Version, evaluated = summary.Evaluated,
+                tiers = policy.Tiers.Select((t, i) => new { id = t.Id, name = t.Name, members = counts[i] }),
+                up = summary.Upgrades, down = summary.Downgrades, @out = outPath,
+            }, JsonOut));
+            return 0;
+        }
+
         stdout.WriteLine($"{summary.Evaluated} members evaluated at {Iso(at, policy.Zone)} (policy {policy.Version}): {string.Join(", ", policy.Tiers.Select((t, i) => $"{counts[i]} {(t.Name.Length > 0 ? t.Name : t.Id)}"))}; {summary.Upgrades} up and {summary.Downgrades} down this month. Written to {outPath}.");
         return 0;
     }
@@ -770,6 +816,20 @@ public static partial class CliApp
         book.Evaluate(membershipFacts, at, EvaluationKind.Period);
         var e = book.Explain(membershipFacts, new MemberId(memberId), at);
         string Name(string id) => policy.Tiers[policy.IndexOf(id)] is { Name.Length: > 0 } t ? $"{t.Name} ({id})" : id;
+        if (o.Flag("--json"))
+        {
+            static object Criteria(IEnumerable<CriterionResult> list) => list.Select(c => new { criterion = c.Criterion, met = c.Met, shortfall = c.Shortfall });
+            stdout.WriteLine(JsonSerializer.Serialize(new
+            {
+                member = memberId, asOf = Iso(at, policy.Zone), policy = policy.Version, tier = e.CurrentTier,
+                tierName = policy.Tiers[policy.IndexOf(e.CurrentTier)].Name, criteria = Criteria(e.Decision.Criteria),
+                nextTier = e.NextTier, toNext = e.DistanceToNext, nextTierCriteria = Criteria(e.NextTierCriteria), toKeep = e.DistanceToKeep,
+                protectedUntil = e.ProtectedUntil is { } until ? Iso(until, policy.Zone) : null,
+                paidTier = e.PaidTier, paidUntil = e.PaidUntil is { } paidEnd ? Iso(paidEnd, policy.Zone) : null,
+            }, JsonOut));
+            return 0;
+        }
+
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"{memberId} at {Iso(at, policy.Zone)} (policy {policy.Version}): {Name(e.CurrentTier)}\n");
         foreach (var c in e.Decision.Criteria)

@@ -21,7 +21,6 @@ public static partial class CliApp
     private static int Commissions(Options o, TextWriter stdout, ProgressBar progress)
     {
         using var bar = progress;
-        var clock = Stopwatch.StartNew();
         var planPath = o.Required("--plan");
         var membersPath = o.Required("--members");
         var ordersPath = o.Required("--orders");
@@ -170,7 +169,7 @@ public static partial class CliApp
         }
         else
         {
-            stdout.WriteLine($"{batch.Count} orders, sales {sales}, refunded {refundedMoney}, paid to {payouts.Count} earners {paidMoney}, company keeps {company}; {clock.ElapsedMilliseconds} ms.");
+            stdout.WriteLine($"{batch.Count} orders, sales {sales}, refunded {refundedMoney}, paid to {payouts.Count} earners {paidMoney}, company keeps {company}.");
             if (hint is not null)
             {
                 stdout.WriteLine($"Nobody was paid: {hint}.");

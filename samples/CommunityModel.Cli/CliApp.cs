@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -18,96 +19,60 @@ namespace CommunityModel.Cli;
 /// </summary>
 public static partial class CliApp
 {
-    private const string Usage = """
-        usage: community <command> [options]
-          commissions --plan plan.json --members members.csv --orders orders.csv [--ranks ranks.csv]
-                      [--refunds refunds.csv] [--inactive ids.csv] --out payouts.csv [--lines lines.csv]
-                      [--holding P2M [--zone Asia/Shanghai] [--as-of 2026-03-31T23:59:59+08:00]] [--json]
-          plan check plan.json [--profile NAME] [--holding P2M] [--refund-window P2M] [--json]
-          score bgnbd --summary summary.csv [--horizon 52] [--out scores.csv]      (columns ID,frequency,recency,T)
-          score clv --summary summary.csv [--horizon 52] [--discount 0.01] [--margin 100%] [--currency CNY] [--out clv.csv]
-                      (columns ID,frequency,recency,T,monetary_value: BG/NBD x Gamma-Gamma, discounted per period)
-          score bgnbd --transactions tx.csv [--format csv|cdnow] --calibration-end 1997-09-30 [--time-unit week|day]
-                      [--horizon 52] [--out scores.csv]
-                      (columns customer_id,date, or CDNOW's whitespace-separated master or sample file as it
-                      ships; summarised in the time unit, weeks by default; --horizon is the prediction period
-                      in that unit, 52 by default)
-          score pareto ...    the same options as score bgnbd, with the Pareto/NBD model
-          score holdout --transactions tx.csv [--format csv|cdnow] --calibration-end 1997-09-30
-                      --observation-end 1998-06-30 [--model bgnbd|pareto] [--time-unit week|day]
-                      [--out holdout.csv] [--charts DIR] [--json]
-                      (fits on the calibration period; predicted against actual purchases in the holdout, by
-                      calibration purchases, and the cumulative tracking curve)
-          score key-customers --members members.csv --orders orders.csv [--interactions interactions.csv]
-                      [--as-of 2026-03-31] [--zone Asia/Shanghai] [--top 30] [--out scores.csv] [--json]
-          groups replay --policy policy.json --events events.jsonl [--dry-run new-policy.json]
-                      [--out decisions.csv] [--json]
-          simulate [--config sim.json] [--customers N] [--days N] [--seed N] [--plan plan.json]
-                      [--profile NAME] [--charts DIR] [--json]
-          tiers evaluate --membership membership.json [--ladder ladder.json] --members members.csv --orders orders.csv
-                      [--refunds refunds.csv] --as-of 2026-03-31 --out tiers.csv
-          tiers explain --member ID --membership membership.json [--ladder ladder.json] --members members.csv
-                      --orders orders.csv [--refunds refunds.csv] --as-of 2026-03-31
-          book init --book store.db --plan plan.json --membership membership.json --ladder ladder.json --holding P2M
-                      (the plan's ranksByTier says which rank each tier is paid at)
-          close --book store.db --month 2026-03 [--members members.csv] --orders orders.csv [--refunds refunds.csv]
-                      --out DIR [--profile NAME] [--timings]
-                      (the month in one step: tiers at its end, commissions at those tiers, refunds and clawbacks;
-                      writes tiers.csv, payouts-available.csv, pending.csv, statements.csv, statement-totals.csv, ladder-metrics.csv,
-                      income-disclosure.csv and compliance.md into DIR)
-          pay --book store.db --month 2026-03 --paid payouts-available.csv
-        profiles: wechat, two-level, direct-selling, anti-pyramid, ftc
-        every command: --encoding utf-8|gb18030|gbk for its CSV files (strict UTF-8 by default; GB18030 is what
-                      Excel writes on Chinese Windows); --excel writes CSV for Excel (a byte-order mark, and ids
-                      that start with = + - @ kept as text, not formulas)
-        exit codes: 0 done, 1 a plan check found an error, 2 bad input or usage (nothing written)
-        """;
-
     /// <summary>Runs the command.</summary>
     /// <param name="args">The arguments.</param>
     /// <param name="stdout">Where results go.</param>
     /// <param name="stderr">Where errors (and the progress bar) go.</param>
     /// <param name="interactive">Whether <paramref name="stderr"/> is a terminal: long work then shows a progress bar.</param>
-    /// <returns>The exit code.</returns>
+    /// <returns>The exit code: 0 done, 1 a check found an error-severity problem, 2 bad input or usage; no other.</returns>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive = false)
     {
         ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
+        Command? command = null;
+        var verbose = false;
         try
         {
-            // --encoding applies to every CSV file a command reads; it may stand anywhere among the options.
-            var encodingAt = Array.IndexOf(args, "--encoding");
-            CsvEncoding.Use(encodingAt >= 0 && encodingAt + 1 < args.Length ? args[encodingAt + 1] : null);
-            Csv.Excel = args.Contains("--excel");
-            if (args.Length > 1 && (args.Contains("--help") || args.Contains("-h")) && HelpFor(args) is { } help)
+            var parse = Tree.Root.Parse(args, Parsing);
+            command = parse.CommandResult.Command;
+            verbose = parse.GetValue(VerboseOption);
+            if (IsBuiltIn(parse))
             {
-                stdout.WriteLine(help);
-                return 0;
+                return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr }) == 0 ? 0 : 2;
             }
 
-            return args switch
+            if (parse.Errors.Count > 0)
             {
-                ["commissions", .. var rest] => Commissions(Options.Parse(rest, ["--plan", "--members", "--orders", "--ranks", "--refunds", "--inactive", "--out", "--lines", "--holding", "--zone", "--as-of"], ["--json"]), stdout, new ProgressBar(stderr, interactive, "commissions", 5)),
-                ["plan", "check", var file, .. var rest] => PlanCheck(file, Options.Parse(rest, ["--profile", "--holding", "--refund-window"], ["--json"]), stdout),
-                ["score", "bgnbd" or "pareto", .. var rest] => ScoreRepeat(args[1], Options.Parse(rest, ["--summary", "--transactions", "--format", "--calibration-end", "--out", "--horizon", "--time-unit"], []), stdout),
-                ["score", "holdout", .. var rest] => ScoreHoldout(Options.Parse(rest, ["--transactions", "--format", "--calibration-end", "--observation-end", "--model", "--time-unit", "--out", "--charts"], ["--json"]), stdout),
-                ["score", "clv", .. var rest] => ScoreClv(Options.Parse(rest, ["--summary", "--horizon", "--discount", "--margin", "--currency", "--out"], []), stdout),
-                ["score", "key-customers", .. var rest] => ScoreKeyCustomers(Options.Parse(rest, ["--members", "--orders", "--interactions", "--as-of", "--zone", "--top", "--out"], ["--json"]), stdout),
-                ["groups", "replay", .. var rest] => GroupsReplay(Options.Parse(rest, ["--policy", "--events", "--dry-run", "--out"], ["--json"]), stdout, stderr, interactive),
-                ["simulate", .. var rest] => Simulate(Options.Parse(rest, ["--config", "--customers", "--days", "--seed", "--plan", "--profile", "--charts"], ["--json"]), stdout, stderr, interactive),
-                ["tiers", "evaluate", .. var rest] => TiersEvaluate(Options.Parse(rest, ["--membership", "--ladder", "--members", "--orders", "--refunds", "--as-of", "--out"], []), stdout),
-                ["tiers", "explain", .. var rest] => TiersExplain(Options.Parse(rest, ["--member", "--membership", "--ladder", "--members", "--orders", "--refunds", "--as-of"], []), stdout),
-                ["book", "init", .. var rest] => BookInit(Options.Parse(rest, ["--book", "--plan", "--membership", "--ladder", "--holding"], []), stdout),
-                ["close", .. var rest] => Close(Options.Parse(rest, ["--book", "--month", "--members", "--orders", "--refunds", "--out", "--profile"], ["--timings"]), stdout, stderr),
-                ["pay", .. var rest] => Pay(Options.Parse(rest, ["--book", "--month", "--paid"], []), stdout),
-                ["--help" or "-h" or "help"] => Help(stdout),
-                _ => throw new UsageException("unknown or missing command"),
-            };
+                throw new UsageException(OneLine(parse.Errors[0].Message));
+            }
+
+            if (!Tree.Work.TryGetValue(command, out var cmd))
+            {
+                throw new UsageException(command is RootCommand ? "no command given" : $"'{command.Name}' needs a command after it");
+            }
+
+            CsvEncoding.Use(parse.GetValue(EncodingOption));
+            Csv.Excel = parse.GetValue(ExcelOption);
+            var options = new Options(parse, cmd);
+
+            // --out - writes the result to standard output; the command's messages then go to standard error.
+            var toStdout = Array.Exists(cmd.Options, o => o.Name == "--out") && options.Optional("--out") == "-";
+            OutputFile.StandardOutput = toStdout ? stdout : null;
+            var io = new Io(toStdout ? stderr : stdout, stderr, interactive);
+            var clock = Stopwatch.StartNew();
+            var code = cmd.Work(options, io);
+            if (Array.Exists(cmd.Options, o => o.Name == "--timings") && options.Flag("--timings"))
+            {
+                stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"community {cmd.Path}: {clock.ElapsedMilliseconds} ms"));
+            }
+
+            return code;
         }
         catch (UsageException e)
         {
             stderr.WriteLine($"community: {e.Message}");
-            stderr.WriteLine(Usage);
+            stderr.WriteLine(UsageOf(command));
             return 2;
         }
         catch (InputException e)
@@ -127,42 +92,31 @@ public static partial class CliApp
             stderr.WriteLine($"community: the input breaks a rule: {string.Join("; ", e.Problems.Select(p => $"{p.Message} [{p.Code}]"))}");
             return 2;
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Nothing the command expected: one line (the stack with --verbose), exit 2, and no output left behind
+            // (every file is written to a temporary name and renamed only when all are complete).
+            stderr.WriteLine($"community: unexpected error: {OneLine(e.Message)} ({e.GetType().Name}){(verbose ? string.Empty : "; --verbose shows where")}");
+            if (verbose)
+            {
+                stderr.WriteLine(e.ToString());
+            }
+
+            return 2;
+        }
+        finally
+        {
+            OutputFile.StandardOutput = null;
+        }
     }
+
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 
     /// <summary>
     /// JSON printed by <c>--json</c>: text as written (Chinese tier and plan names are not escaped to \\uXXXX; the
     /// output goes to a terminal or a pipe, never into HTML), and nothing that changes from run to run.
     /// </summary>
     private static readonly JsonSerializerOptions JsonOut = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    /// <summary>The usage lines of the command <paramref name="args"/> names (its first one or two words), or null.</summary>
-    private static string? HelpFor(string[] args)
-    {
-        var lines = Usage.Split('\n');
-        var found = new List<string>();
-        for (var i = 0; i < lines.Length; i++)
-        {
-            var text = lines[i].TrimStart();
-            var indent = lines[i].Length - text.Length;
-            if (indent == 2 && (text.StartsWith(args[0] + " ", StringComparison.Ordinal) || text == args[0])
-                && (args.Length < 2 || args[1].StartsWith('-') || !text.Contains(' ', StringComparison.Ordinal) || text.Split(' ')[1].StartsWith('-') || text.Split(' ')[1] == args[1]))
-            {
-                found.Add("usage: community " + text);
-                while (i + 1 < lines.Length && lines[i + 1].Length - lines[i + 1].TrimStart().Length > 2)
-                {
-                    found.Add(lines[++i]);
-                }
-            }
-        }
-
-        return found.Count == 0 ? null : string.Join('\n', found) + "\n" + string.Join('\n', lines.SkipWhile(l => !l.StartsWith("every command:", StringComparison.Ordinal)));
-    }
-
-    private static int Help(TextWriter stdout)
-    {
-        stdout.WriteLine(Usage);
-        return 0;
-    }
 
     private static CommissionPlan ReadPlan(string path)
     {
@@ -686,7 +640,6 @@ public static partial class CliApp
         }
 
         var chartsFolder = EnsureFolder(o.Optional("--charts"), "--charts");
-        var clock = Stopwatch.StartNew();
         Simulation.SimulationResult result;
         using (var bar = new ProgressBar(stderr, interactive, "simulating", settings.Days))
         {
@@ -708,7 +661,7 @@ public static partial class CliApp
         else
         {
             stdout.WriteLine($"{result.Tree.Count} customers over {settings.Days} days: {result.Orders.Count} orders, sales {f.GrossSales}, refunds {f.Refunds}, earners {f.EarnersNet}, company {f.CompanyNet}.");
-            stdout.WriteLine($"Self-circulation {result.SelfCirculationShare:P1}, payout ratio {f.PayoutRatio:P2}; {clock.ElapsedMilliseconds} ms.");
+            stdout.WriteLine($"Self-circulation {result.SelfCirculationShare:P1}, payout ratio {f.PayoutRatio:P2}.");
             stdout.Write(result.Disclosure.Describe());
             stdout.Write(result.Compliance.Describe());
             foreach (var chart in charts)
@@ -760,43 +713,4 @@ public static partial class CliApp
         Money.TryParse(r[column].Trim(), currency, out var m) ? m : throw r.Error(column, $"'{r[column]}' is not an amount in major units of {currency.Code}, such as 12.34");
 
     internal sealed class UsageException(string message) : Exception(message);
-
-    private sealed class Options
-    {
-        private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
-        private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
-
-        public static Options Parse(string[] args, string[] valued, string[] flags)
-        {
-            var o = new Options();
-            for (var i = 0; i < args.Length; i++)
-            {
-                if (flags.Contains(args[i]) || args[i] == "--excel")
-                {
-                    o._flags.Add(args[i]);
-                }
-                else if (valued.Contains(args[i]) || args[i] == "--encoding")
-                {
-                    if (i + 1 >= args.Length)
-                    {
-                        throw new UsageException($"{args[i]} needs a value");
-                    }
-
-                    o._values[args[i]] = args[++i];
-                }
-                else
-                {
-                    throw new UsageException($"unknown option '{args[i]}'");
-                }
-            }
-
-            return o;
-        }
-
-        public string Required(string name) => _values.TryGetValue(name, out var v) ? v : throw new UsageException($"{name} is required");
-
-        public string? Optional(string name) => _values.GetValueOrDefault(name);
-
-        public bool Flag(string name) => _flags.Contains(name);
-    }
 }

@@ -10,15 +10,29 @@ namespace CommunityModel.Cli;
 /// </summary>
 internal sealed class OutputFile : IDisposable
 {
+    private static readonly AsyncLocal<TextWriter?> Standard = new();
+
     private readonly string _target;
     private readonly string _temp;
-    private StreamWriter? _writer;
+    private TextWriter? _writer;
+    private readonly bool _toStandardOutput;
 
-    private OutputFile(string target, string temp, StreamWriter writer)
+    private OutputFile(string target, string temp, TextWriter writer, bool toStandardOutput = false)
     {
         _target = target;
         _temp = temp;
         _writer = writer;
+        _toStandardOutput = toStandardOutput;
+    }
+
+    /// <summary>
+    /// Where a file named <c>-</c> goes (<c>--out -</c>): the command's standard output, set for the command's run;
+    /// null: <c>-</c> is refused.
+    /// </summary>
+    public static TextWriter? StandardOutput
+    {
+        get => Standard.Value;
+        set => Standard.Value = value;
     }
 
     /// <summary>Where the text goes until it is committed.</summary>
@@ -30,6 +44,16 @@ internal sealed class OutputFile : IDisposable
     /// <exception cref="InputException">The folder does not exist, or the path is a folder.</exception>
     public static void Check(string path, string option)
     {
+        if (path == "-")
+        {
+            if (StandardOutput is null)
+            {
+                throw new InputException(path, 0, 0, $"{option} - (standard output) is not possible here; give a file name");
+            }
+
+            return;
+        }
+
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full))
         {
@@ -50,6 +74,11 @@ internal sealed class OutputFile : IDisposable
     public static OutputFile Create(string path, string option)
     {
         Check(path, option);
+        if (path == "-")
+        {
+            return new OutputFile("-", "-", StandardOutput!, toStandardOutput: true);
+        }
+
         var full = Path.GetFullPath(path);
         var temp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         try
@@ -73,6 +102,13 @@ internal sealed class OutputFile : IDisposable
     /// <summary>Finishes the file and puts it in place.</summary>
     public void Commit()
     {
+        if (_toStandardOutput)
+        {
+            _writer!.Flush();
+            _writer = null;
+            return;
+        }
+
         try
         {
             _writer!.Dispose();
@@ -88,7 +124,12 @@ internal sealed class OutputFile : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        if (_writer is not null)
+        if (_writer is not null && _toStandardOutput)
+        {
+            // What was written to standard output cannot be taken back; a failure says so on standard error.
+            _writer = null;
+        }
+        else if (_writer is not null)
         {
             _writer.Dispose();
             _writer = null;

@@ -70,7 +70,7 @@ public sealed class CliTests() : CliTestBase("community-cli-")
     {
         Assert.Equal(2, Run("nonsense").Code);
         Assert.Contains("--plan is required", Run("commissions", "--members", "m.csv").Err, StringComparison.Ordinal);
-        Assert.Contains("unknown option '--colour'", Run("commissions", "--colour").Err, StringComparison.Ordinal);
+        Assert.Contains("'--colour'", Run("commissions", "--colour").Err, StringComparison.Ordinal);
         Assert.Contains(":0:0: file not found", Run(Commissions(members: Path.Combine(Dir, "missing.csv"))).Err, StringComparison.Ordinal);
         Assert.Equal(0, Run("--help").Code);
     }
