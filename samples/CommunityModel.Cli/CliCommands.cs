@@ -180,8 +180,8 @@ public static partial class CliApp
 
     private static readonly Option<string> EncodingOption = new("--encoding")
     {
-        Description = "the encoding of every CSV file read: utf-8 (strict, the default), gb18030 or gbk (what Excel writes on Chinese Windows)",
-        HelpName = "utf-8|gb18030|gbk",
+        Description = "the encoding of every CSV file read: utf-8 (strict, the default), gb18030 or gbk (what Excel writes on Chinese Windows), utf-16 or utf-16be",
+        HelpName = "utf-8|gb18030|gbk|utf-16",
         Recursive = true,
     };
 

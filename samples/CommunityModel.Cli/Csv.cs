@@ -17,7 +17,7 @@ public static class CsvEncoding
     private static readonly AsyncLocal<Encoding?> Chosen = new();
 
     /// <summary>The encodings <c>--encoding</c> takes.</summary>
-    public static readonly string[] Names = ["utf-8", "gb18030", "gbk"];
+    public static readonly string[] Names = ["utf-8", "gb18030", "gbk", "utf-16", "utf-16be"];
 
     /// <summary>The encoding in force.</summary>
     public static Encoding Current => Chosen.Value ?? Utf8;
@@ -25,10 +25,16 @@ public static class CsvEncoding
     /// <summary>Whether the encoding in force is UTF-8.</summary>
     public static bool IsUtf8 => Chosen.Value is null;
 
+    /// <summary>
+    /// Whether a line feed of the encoding in force is the byte 0x0A and no other character contains that byte (UTF-8,
+    /// GB18030): a file can then be cut into parts at line-feed bytes. Not so for UTF-16.
+    /// </summary>
+    public static bool LineFeedIsAByte => Chosen.Value is not UnicodeEncoding;
+
     private static readonly Encoding Utf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
 
     /// <summary>Chooses the encoding by its <c>--encoding</c> name (null: UTF-8).</summary>
-    /// <param name="name">utf-8, gb18030 or gbk.</param>
+    /// <param name="name">utf-8, gb18030, gbk, utf-16 (little-endian) or utf-16be.</param>
     public static void Use(string? name)
     {
         switch (name?.ToLowerInvariant())
@@ -39,6 +45,13 @@ public static class CsvEncoding
             case "gb18030" or "gbk":
                 Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
                 Chosen.Value = Encoding.GetEncoding("GB18030", EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback);
+                break;
+            case "utf-16" or "utf16" or "utf-16le" or "unicode":
+                // What Excel calls "Unicode text"; the byte-order mark, when present, is skipped.
+                Chosen.Value = new UnicodeEncoding(bigEndian: false, byteOrderMark: true, throwOnInvalidBytes: true);
+                break;
+            case "utf-16be":
+                Chosen.Value = new UnicodeEncoding(bigEndian: true, byteOrderMark: true, throwOnInvalidBytes: true);
                 break;
             default:
                 throw new CliApp.UsageException($"--encoding '{name}' is not one of {string.Join(", ", Names)}");
@@ -152,6 +165,31 @@ public sealed class CsvInput : IDisposable
     public static (List<(long Start, long End, int LinesBefore)> Parts, int Lines) Split(string path, int parts)
     {
         var length = new FileInfo(path).Length;
+        if (!CsvEncoding.LineFeedIsAByte)
+        {
+            // UTF-16: one part; its lines are the line feeds among the decoded characters.
+            long feeds = 0;
+            var last = '\n';
+            using (var reader = new StreamReader(path, CsvEncoding.Current, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16))
+            {
+                var buffer = new char[1 << 16];
+                try
+                {
+                    for (int n; (n = reader.Read(buffer, 0, buffer.Length)) > 0;)
+                    {
+                        feeds += buffer.AsSpan(0, n).Count('\n');
+                        last = buffer[n - 1];
+                    }
+                }
+                catch (DecoderFallbackException)
+                {
+                    throw new InputException(path, feeds + 1, 1, CsvEncoding.NotDecodable(feeds + 1));
+                }
+            }
+
+            return ([(0, length, 0)], checked((int)(feeds + (last == '\n' ? 0 : 1))));
+        }
+
         if (length < (1 << 20))
         {
             // A small file: one part, its lines counted on the way.
@@ -296,6 +334,20 @@ public sealed class CsvInput : IDisposable
         }
 
         Stream stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        if (CsvEncoding.IsUtf8)
+        {
+            // A UTF-16 byte-order mark: the file is UTF-16 (Excel's "Unicode text"), which is read only when asked for.
+            Span<byte> mark = stackalloc byte[2];
+            var got = stream.ReadAtLeast(mark, 2, throwOnEndOfStream: false);
+            if (got == 2 && ((mark[0] == 0xFF && mark[1] == 0xFE) || (mark[0] == 0xFE && mark[1] == 0xFF)))
+            {
+                stream.Dispose();
+                throw new InputException(path, 1, 1, $"starts with a UTF-16 byte-order mark; pass --encoding {(mark[0] == 0xFF ? "utf-16" : "utf-16be")}");
+            }
+
+            stream.Seek(0, SeekOrigin.Begin);
+        }
+
         if (end >= 0)
         {
             stream = new RangeStream(stream, end);

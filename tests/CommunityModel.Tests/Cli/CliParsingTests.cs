@@ -29,7 +29,7 @@ public sealed partial class CliParsingTests() : CliTestBase("community-parse-")
             Assert.Equal((0, string.Empty), (code, err));
             Assert.Contains($"community {command}", output, StringComparison.Ordinal);
             Assert.Contains(expected, output, StringComparison.Ordinal);
-            Assert.Contains("--encoding <utf-8|gb18030|gbk>", output, StringComparison.Ordinal);
+            Assert.Contains("--encoding <utf-8|gb18030|gbk|utf-16>", output, StringComparison.Ordinal);
         }
     }
 

@@ -188,7 +188,41 @@ public sealed class CliPayoutPipelineTests() : CliTestBase("community-pipeline-"
 
         (code, _, err) = Run(Args(gbMembers, gbOrders, "--encoding", "latin-1"));
         Assert.Equal(2, code);
-        Assert.Contains("--encoding 'latin-1' is not one of utf-8, gb18030, gbk", err, StringComparison.Ordinal);
+        Assert.Contains("--encoding 'latin-1' is not one of utf-8, gb18030, gbk, utf-16, utf-16be", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FilesInUtf16_ReadWithEncodingUtf16_GiveWhatUtf8Gives()
+    {
+        // 上 is U+4E0A: in UTF-16 little-endian its bytes are 0A 4E, a line-feed byte inside a character, so the
+        // file must not be cut or counted by bytes. Excel's "Unicode text" starts with a byte-order mark.
+        const string members = "member_id,sponsor_id,joined_at\n王,,2026-01-01T00:00:00+08:00\n上,王,2026-01-02T00:00:00+08:00\n张,上,2026-01-03T00:00:00+08:00\n";
+        var orders = OrdersHeader + "o1,张,box,100.00,CNY,2026-03-01T10:00:00+08:00\no2,上,box,20.00,CNY,2026-03-01T11:00:00+08:00\n";
+        string Write(string name, string text, System.Text.Encoding encoding)
+        {
+            var path = Path.Combine(Dir, name);
+            File.WriteAllBytes(path, [.. encoding.GetPreamble(), .. encoding.GetBytes(text)]);
+            return path;
+        }
+
+        string[] Args(string m, string o, params string[] more) => ["commissions", "--plan", Plan(), "--members", m, "--orders", o, "--out", Path.Combine(Dir, "payouts.csv"), .. more];
+        var (code, _, err) = Run(Args(Write("m8.csv", members, new UTF8Encoding(false)), Write("o8.csv", orders, new UTF8Encoding(false))));
+        Assert.True(code == 0, err);
+        var expected = File.ReadAllText(Path.Combine(Dir, "payouts.csv"));
+        Assert.Equal("earner_id,amount,currency\n上,10.00,CNY\n王,7.00,CNY\n", expected); // 上 10% of 100; 王 5% of 100 + 10% of 20
+
+        foreach (var (name, encoding) in new[] { ("utf-16", (System.Text.Encoding)new UnicodeEncoding(false, true)), ("utf-16be", new UnicodeEncoding(true, true)) })
+        {
+            File.Delete(Path.Combine(Dir, "payouts.csv"));
+            (code, _, err) = Run(Args(Write($"m-{name}.csv", members, encoding), Write($"o-{name}.csv", orders, encoding), "--encoding", name));
+            Assert.True(code == 0, err);
+            Assert.Equal(expected, File.ReadAllText(Path.Combine(Dir, "payouts.csv")));
+        }
+
+        // UTF-16 read as UTF-8 is an error, never a silent misreading.
+        (code, _, err) = Run(Args(Path.Combine(Dir, "m-utf-16.csv"), Path.Combine(Dir, "o-utf-16.csv")));
+        Assert.Equal(2, code);
+        Assert.Contains("m-utf-16.csv:1:1: starts with a UTF-16 byte-order mark; pass --encoding utf-16", err, StringComparison.Ordinal);
     }
 
     [Fact]
