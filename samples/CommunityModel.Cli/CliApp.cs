@@ -290,7 +290,7 @@ public static partial class CliApp
                 double.TryParse(r[column].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= min && double.IsFinite(v)
                     ? v : throw r.Error(column, $"'{r[column]}' is not a number of at least {min.ToString(CultureInfo.InvariantCulture)}");
             var frequency = Number("frequency", 0);
-            if (frequency != Math.Floor(frequency))
+            if (frequency != Math.Floor(frequency) || frequency > int.MaxValue)
             {
                 throw r.Error("frequency", $"'{r["frequency"]}' is not a whole number of repeat purchases");
             }

@@ -651,7 +651,10 @@ public static class ConfigJson
             }
             catch (ArgumentException e)
             {
-                throw new ConfigValueException(e.Message);
+                // The library's sentence, without .NET's "(Parameter 'percent')" and "Actual value was" lines.
+                var first = e.Message.Split('\n')[0];
+                var cut = first.IndexOf(" (Parameter '", StringComparison.Ordinal);
+                throw new ConfigValueException($"'{text}': {(cut >= 0 ? first[..cut] : first).Trim()}");
             }
         }
 

@@ -117,6 +117,39 @@ public sealed partial class CliParsingTests() : CliTestBase("community-parse-")
         Assert.Equal(plain.Out, timed.Out);
     }
 
+    [Fact]
+    public void EveryCrashTheReviewFound_IsNowOneLineAndExitTwo_WithNothingWritten()
+    {
+        var orders = "order_id,buyer_id,product_id,amount,currency,paid_at\n";
+        var hugePlan = Temp("huge.json", File.ReadAllText(Config("plan-two-level.json")).Replace("\"10%\"", "\"79228162514264337593543950335%\"", StringComparison.Ordinal));
+        var folder = Directory.CreateDirectory(Path.Combine(Dir, "a-folder")).FullName;
+        string[] Pay(string ordersFile, string plan, params string[] more) =>
+            ["commissions", "--plan", plan, "--members", Config("members.csv"), "--orders", ordersFile, .. more];
+        var cases = new (string[] Args, string Message)[]
+        {
+            (Pay(Config("orders.csv"), Config("plan-two-level.json"), "--out", Path.Combine(Dir, "p1.csv"), "--lines", Path.Combine(Dir, "missing", "lines.csv")), "--lines: the folder"),
+            (["simulate", "--charts", "/proc/nope"], "--charts"),
+            (Pay(Config("orders.csv"), Config("plan-two-level.json"), "--out", folder), "--out names a folder"),
+            (Pay(Temp("big.csv", orders + "o1,li,box,92233720368547758.07,CNY,2026-03-01T10:00:00+08:00\no2,li,box,1.00,CNY,2026-03-01T10:00:00+08:00\n"), Config("plan-two-level.json"), "--out", Path.Combine(Dir, "p2.csv")), "[money.overflow]"),
+            (Pay(Temp("late.csv", orders + "o1,li,box,1.00,CNY,9999-12-31T23:59:59-08:00\n"), Config("plan-two-level.json"), "--out", Path.Combine(Dir, "p3.csv")), "late.csv:2:20:"),
+            (Pay(Config("orders.csv"), hugePlan, "--out", Path.Combine(Dir, "p4.csv")), "$.levels.rates[0]: '79228162514264337593543950335%': A rate must be between 0% and 10000%. [json.value]"),
+            (["score", "bgnbd", "--summary", Temp("s1.csv", "ID,frequency,recency,T\na,0,1.5,38.86\n"), "--out", Path.Combine(Dir, "s1-out.csv")], "[scoring.summary.recency]"),
+            (["score", "bgnbd", "--summary", Temp("s2.csv", "ID,frequency,recency,T\na,10000000000,1.5,38.86\n"), "--out", Path.Combine(Dir, "s2-out.csv")], "s2.csv:2:3: '10000000000' is not a whole number of repeat purchases"),
+        };
+        foreach (var (args, message) in cases)
+        {
+            var before = Directory.GetFileSystemEntries(Dir).Order().ToArray();
+            var (code, output, err) = Run(args);
+            Assert.True(code == 2, string.Join(' ', args) + " -> " + err);
+            Assert.Equal(string.Empty, output);
+            Assert.Single(err.TrimEnd('\n').Split('\n'));
+            Assert.StartsWith("community: ", err, StringComparison.Ordinal);
+            Assert.Contains(message, err, StringComparison.Ordinal);
+            Assert.Equal(before, Directory.GetFileSystemEntries(Dir).Order().ToArray());
+            Assert.Empty(Directory.GetFileSystemEntries(folder));
+        }
+    }
+
     [GeneratedRegex(@"\d+ ms\b")]
     private static partial Regex Milliseconds();
 }
