@@ -297,11 +297,45 @@ public sealed record GroupPolicy
 }
 
 /// <summary>
+/// The most a group policy may ask for, so that a policy file cannot make a replay slow or large: list sizes and
+/// lengths are checked by the policy's validator (code <c>group.limit</c>), and ad patterns run on .NET's
+/// non-backtracking regular-expression engine (time linear in the text; backreferences and lookarounds are refused
+/// as <c>group.pattern.invalid</c>) with a match timeout besides.
+/// </summary>
+public static class GroupPolicyLimits
+{
+    /// <summary>Screenings of the admission rules: at most 64.</summary>
+    public const int MaxScreenings = 64;
+
+    /// <summary>Ad keywords, and phrases of the allow list: at most 2,000 each.</summary>
+    public const int MaxKeywords = 2_000;
+
+    /// <summary>One keyword, allow-list phrase, label or topic: at most 100 characters.</summary>
+    public const int MaxKeywordLength = 100;
+
+    /// <summary>Ad patterns (regular expressions): at most 100.</summary>
+    public const int MaxPatterns = 100;
+
+    /// <summary>One ad pattern: at most 1,000 characters.</summary>
+    public const int MaxPatternLength = 1_000;
+
+    /// <summary>Ad labels, prohibited labels and on-theme topics: at most 500 each.</summary>
+    public const int MaxLabels = 500;
+
+    /// <summary>The longest one ad pattern may run on one message before the match is abandoned: 100 ms.</summary>
+    public static readonly TimeSpan PatternTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The options ad patterns are compiled with: non-backtracking, culture-invariant.</summary>
+    internal const System.Text.RegularExpressions.RegexOptions PatternOptions =
+        System.Text.RegularExpressions.RegexOptions.NonBacktracking | System.Text.RegularExpressions.RegexOptions.CultureInvariant;
+}
+
+/// <summary>
 /// Validates <see cref="GroupPolicy"/>. Error codes: <c>group.version.empty</c>, <c>group.zone.unknown</c>,
 /// <c>group.capacity.range</c>, <c>group.channels.empty</c>, <c>group.screening.invalid</c>,
 /// <c>group.pattern.invalid</c>, <c>group.ladder.empty</c>, <c>group.duration.nonpositive</c>,
 /// <c>group.flood.range</c>, <c>group.redpacket.range</c>, <c>group.redpacket.currency</c>,
-/// <c>group.elimination.range</c>.
+/// <c>group.elimination.range</c>, <c>group.limit</c> (see <see cref="GroupPolicyLimits"/>).
 /// </summary>
 internal sealed class GroupPolicyValidator : AbstractValidator<GroupPolicy>
 {
@@ -326,8 +360,23 @@ internal sealed class GroupPolicyValidator : AbstractValidator<GroupPolicy>
                 }
             }
         });
-        RuleForEach(p => p.Content!.AdPatterns).Must(BeARegex).When(p => p.Content is not null)
-            .WithErrorCode("group.pattern.invalid").WithMessage((p, pattern) => $"'{pattern}' is not a valid regular expression.");
+        RuleFor(p => p.Admission.Screenings.Count).LessThanOrEqualTo(GroupPolicyLimits.MaxScreenings).OverridePropertyName("Admission.Screenings")
+            .WithErrorCode("group.limit").WithMessage(p => $"{p.Admission.Screenings.Count} screenings; at most {GroupPolicyLimits.MaxScreenings}.");
+        When(p => p.Content is not null, () =>
+        {
+            Limit(p => p.Content!.AdKeywords, "Content.AdKeywords", GroupPolicyLimits.MaxKeywords);
+            Limit(p => p.Content!.AllowList, "Content.AllowList", GroupPolicyLimits.MaxKeywords);
+            Limit(p => p.Content!.AdLabels, "Content.AdLabels", GroupPolicyLimits.MaxLabels);
+            Limit(p => p.Content!.ProhibitedLabels, "Content.ProhibitedLabels", GroupPolicyLimits.MaxLabels);
+            Limit(p => p.Content!.OnThemeTopics, "Content.OnThemeTopics", GroupPolicyLimits.MaxLabels);
+            RuleFor(p => p.Content!.AdPatterns.Count).LessThanOrEqualTo(GroupPolicyLimits.MaxPatterns).OverridePropertyName("Content.AdPatterns")
+                .WithErrorCode("group.limit").WithMessage(p => $"{p.Content!.AdPatterns.Count} ad patterns; at most {GroupPolicyLimits.MaxPatterns}.");
+            RuleForEach(p => p.Content!.AdPatterns).Must(x => x is not null && x.Length <= GroupPolicyLimits.MaxPatternLength)
+                .WithErrorCode("group.limit").WithMessage($"An ad pattern is at most {GroupPolicyLimits.MaxPatternLength} characters.");
+            RuleForEach(p => p.Content!.AdPatterns).Must(BeARegex).When(p => p.Content!.AdPatterns.All(x => x is not null && x.Length <= GroupPolicyLimits.MaxPatternLength))
+                .WithErrorCode("group.pattern.invalid")
+                .WithMessage((p, pattern) => $"'{pattern}' is not a regular expression the non-backtracking engine runs (no backreferences, lookarounds or atomic groups).");
+        });
         RuleFor(p => p.Escalation).SetValidator(new LadderValidator());
         RuleFor(p => p.Content!.AdLadder).SetValidator(new LadderValidator()).When(p => p.Content is not null);
         RuleFor(p => p.Flood!.MaxMessages).InclusiveBetween(1, 1_000).When(p => p.Flood is not null).WithErrorCode("group.flood.range");
@@ -355,14 +404,32 @@ internal sealed class GroupPolicyValidator : AbstractValidator<GroupPolicy>
     {
         try
         {
-            _ = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(100));
+            _ = new System.Text.RegularExpressions.Regex(pattern, GroupPolicyLimits.PatternOptions, GroupPolicyLimits.PatternTimeout);
             return true;
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
         {
             return false;
         }
     }
+
+    private void Limit(Func<GroupPolicy, IReadOnlyList<string>> read, string path, int max) =>
+        RuleFor(p => p).Custom((p, context) =>
+        {
+            var list = read(p);
+            if (list.Count > max)
+            {
+                context.AddFailure(new FluentValidation.Results.ValidationFailure(path, $"{list.Count} entries; at most {max}.") { ErrorCode = "group.limit" });
+            }
+
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (list[i] is null || list[i].Length > GroupPolicyLimits.MaxKeywordLength)
+                {
+                    context.AddFailure(new FluentValidation.Results.ValidationFailure($"{path}[{i}]", $"An entry is at most {GroupPolicyLimits.MaxKeywordLength} characters.") { ErrorCode = "group.limit" });
+                }
+            }
+        });
 
     private sealed class LadderValidator : AbstractValidator<EscalationLadder>
     {

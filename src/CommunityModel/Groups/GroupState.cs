@@ -611,7 +611,7 @@ public sealed class GroupState
             _rules = rules;
             _keywords = rules.AdKeywords.Count > 0 ? new KeywordSearcher(rules.AdKeywords) : null;
             _allow = rules.AllowList.Count > 0 ? new KeywordSearcher(rules.AllowList) : null;
-            _patterns = [.. rules.AdPatterns.Select(p => new Regex(p, RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromMilliseconds(100)))];
+            _patterns = [.. rules.AdPatterns.Select(p => new Regex(p, GroupPolicyLimits.PatternOptions, GroupPolicyLimits.PatternTimeout))];
             _adLabels = new HashSet<string>(rules.AdLabels, StringComparer.OrdinalIgnoreCase);
             _prohibited = new HashSet<string>(rules.ProhibitedLabels, StringComparer.OrdinalIgnoreCase);
             _onTheme = new HashSet<string>(rules.OnThemeTopics, StringComparer.OrdinalIgnoreCase);

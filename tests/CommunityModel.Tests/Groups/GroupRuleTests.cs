@@ -205,6 +205,41 @@ public class GroupRuleTests
     }
 
     [Fact]
+    public void Policy_FromAFile_CannotAskForMoreThanTheLimits()
+    {
+        var tooMany = Enumerable.Range(0, GroupPolicyLimits.MaxKeywords + 1).Select(i => $"kw{i}").ToArray();
+        var bad = StoreGroup() with
+        {
+            Content = new ContentRules
+            {
+                AdKeywords = tooMany,
+                AllowList = ["ok", new string('x', GroupPolicyLimits.MaxKeywordLength + 1)],
+                AdPatterns = [@"(a)\1", @"(?<=vx)\d+", new string('a', GroupPolicyLimits.MaxPatternLength + 1)],
+            },
+        };
+        var problems = Assert.Throws<InvalidInputException>(() => GroupPolicy.Create(bad)).Problems;
+        Assert.Contains(problems, p => (p.Path, p.Code) == ("Content.AdKeywords", "group.limit") && p.Message.Contains("2001 entries; at most 2000", StringComparison.Ordinal));
+        Assert.Contains(problems, p => (p.Path, p.Code) == ("Content.AllowList[1]", "group.limit"));
+        Assert.Contains(problems, p => (p.Path, p.Code) == ("Content.AdPatterns[2]", "group.limit"));
+
+        // Backreferences and lookarounds need backtracking: refused, so no pattern can run in more than linear time.
+        var patterns = Assert.Throws<InvalidInputException>(() => GroupPolicy.Create(StoreGroup() with { Content = new ContentRules { AdPatterns = [@"(a)\1", @"(?<=vx)\d+", @"vx\d+"] } })).Problems;
+        Assert.Equal(["Content.AdPatterns[0]", "Content.AdPatterns[1]"], patterns.Select(p => p.Path));
+        Assert.All(patterns, p => Assert.Equal("group.pattern.invalid", p.Code));
+    }
+
+    [Fact]
+    public void APatternThatWouldBacktrackForever_RunsInLinearTime_AndDecides()
+    {
+        // (a+)+$ on "aaaa...b" takes exponential time on a backtracking engine: with the old engine and its
+        // 100 ms timeout this message threw RegexMatchTimeoutException. The non-backtracking engine answers.
+        var policy = GroupPolicy.Create(StoreGroup() with { Content = new ContentRules { AdPatterns = ["(a+)+$"] } });
+        var g = WithMembers(policy, "a", "b");
+        Assert.Equal(GroupEventStatus.Applied, g.Apply(new MessagePosted(At(1), MemberId.From("a"), new string('a', 5_000) + "b")).Status);
+        Assert.Equal("content.ad", g.Apply(new MessagePosted(At(2), MemberId.From("b"), "aaaa")).Decisions[0].RuleId);
+    }
+
+    [Fact]
     public void DryRun_ShowsWhatANewPolicyWouldChange()
     {
         var events = new List<GroupEvent>
