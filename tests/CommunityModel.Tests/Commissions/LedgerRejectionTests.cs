@@ -110,3 +110,39 @@ public class LedgerRejectionTests
         Assert.InRange(perLine, 52, 58);
     }
 }
+
+/// <summary>What the ledger's survivors of mutation testing showed untested: zero and fixed lines, and the bounds of an entries view.</summary>
+public class LedgerEntryViewTests
+{
+    private static readonly Instant T0 = Instant.FromUtc(2026, 3, 1, 2, 0);
+
+    [Fact]
+    public void AZeroLine_IsNotAnEntry_AndAFixedLineIsExplainedAsAFixedAmount()
+    {
+        var ledger = new PayoutLedger(Currency.CNY, Period.FromMonths(2), DateTimeZone.Utc);
+        var zero = new CommissionLine(OrderId.From("o1"), MemberId.From("a"), CommissionRuleKind.Level, 1, 1, Rate.Zero, Money.Parse("CNY 0.00"), Money.Parse("CNY 0.00"), []);
+        var fixedLine = new CommissionLine(OrderId.From("o1"), MemberId.From("b"), CommissionRuleKind.Level, 2, 2, null, Money.Parse("CNY 5.00"), Money.Parse("CNY 0.00"), []);
+        var order = new OrderCommission(OrderId.From("o1"), MemberId.From("x"), ProductId.From("kit"), Money.Parse("CNY 50.00"), T0, [zero, fixedLine], [], Money.Parse("CNY 45.00"), Money.Parse("CNY 0.00"));
+        var result = ledger.Record([order]);
+        Assert.True(result.Accepted, result.Message);
+        Assert.Equal("Recorded 1 order(s), 1 line(s).", result.Message);
+        var entry = Assert.Single(ledger.Entries);
+        Assert.Equal("b earns CNY 5.00 on o1: level 2 at a fixed amount, 2 hop(s) above the buyer; pending until 2026-05-01T02:00:00Z", entry.Explanation);
+    }
+
+    [Fact]
+    public void AnEntriesView_RefusesAnIndexAtOrPastItsEnd_EvenWhenTheLedgerGoesOn()
+    {
+        var ledger = new PayoutLedger(Currency.CNY, Period.FromMonths(2), DateTimeZone.Utc);
+        OrderCommission Order(string id, string earner) => new(OrderId.From(id), MemberId.From("x"), ProductId.From("box"), Money.Parse("CNY 10.00"), T0,
+            [new CommissionLine(OrderId.From(id), MemberId.From(earner), CommissionRuleKind.Level, 1, 1, Rate.FromPercent(10), Money.Parse("CNY 1.00"), Money.Parse("CNY 0.00"), [])],
+            [], Money.Parse("CNY 9.00"), Money.Parse("CNY 0.00"));
+        var first = ledger.Record([Order("o1", "a")]).Entries;
+        ledger.Record([Order("o2", "b")]);
+        Assert.Single(first);
+        Assert.Equal(MemberId.From("a"), first[0].Earner);
+        Assert.Throws<ArgumentOutOfRangeException>(() => first[1]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => first[-1]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ledger.Entries[2]);
+    }
+}
