@@ -21,6 +21,11 @@ public static partial class CliApp
         }
 
         var eventsPath = o.Required("--events");
+        if (FleetEvents(eventsPath, policy) is { } fleet)
+        {
+            return GroupsReplayFleet(policy, candidate, fleet, o.Optional("--out"), o.Flag("--json"), stdout);
+        }
+
         if (candidate is null && !o.Flag("--json"))
         {
             return GroupsReplayStreaming(policy, eventsPath, o.Optional("--out"), stdout);
@@ -179,6 +184,171 @@ public static partial class CliApp
 
         file?.Commit();
         stdout.WriteLine($"{events} events, {rejected} rejected; decisions: {(byKind.Count == 0 ? "none" : string.Join(", ", byKind.Select(k => $"{Kebab(k.Key.ToString())} {k.Value}")))}.");
+        return 0;
+    }
+
+    /// <summary>
+    /// The events of a file whose events name their groups (<c>"group"</c>), read and checked in one pass (every bad line
+    /// reported at once); null when no event names a group (the file is one group's). Some events naming a group and
+    /// others not is an error at the first line that differs.
+    /// </summary>
+    private static (List<FleetEvent> Events, List<int> Lines, GroupFleet Fleet)? FleetEvents(string eventsPath, GroupPolicy policy)
+    {
+        if (!File.Exists(eventsPath))
+        {
+            throw new InputException(eventsPath, 0, 0, Directory.Exists(eventsPath) ? "is a folder, not a file" : "file not found");
+        }
+
+        using (var probe = new StreamReader(eventsPath))
+        {
+            var first = ConfigJson.ReadFleetEventLines(probe).FirstOrDefault();
+            if (first.Group is null)
+            {
+                return null;
+            }
+        }
+
+        var problems = new List<ConfigProblem>();
+        var events = new List<FleetEvent>();
+        var lines = new List<int>();
+        var fleet = new GroupFleet();
+        using (var reader = new StreamReader(eventsPath))
+        {
+            foreach (var (line, group, one) in ConfigJson.ReadFleetEventLines(reader))
+            {
+                if (group is null && one.IsValid)
+                {
+                    problems.Add(new ConfigProblem("$.group", "json.group", "this event names no group, but the file's first event does: every event of a file of many groups names its group", line));
+                }
+
+                problems.AddRange(one.Problems);
+                if (problems.Count >= 100)
+                {
+                    break;
+                }
+
+                if (problems.Count == 0)
+                {
+                    var index = fleet.IndexOf(group!);
+                    events.Add(new FleetEvent(index >= 0 ? index : fleet.Add(group!, policy), one.Value!));
+                    lines.Add(line);
+                }
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw Problems(eventsPath, problems);
+        }
+
+        return (events, lines, fleet);
+    }
+
+    /// <summary>
+    /// The replay of many groups: each group (named by its events' <c>group</c>) under the policy, replayed on every
+    /// core by <see cref="GroupFleet"/>, the decisions written in the file's order with their group.
+    /// </summary>
+    private static int GroupsReplayFleet(GroupPolicy policy, GroupPolicy? candidate, (List<FleetEvent> Events, List<int> Lines, GroupFleet Fleet) read,
+        string? outPath, bool json, TextWriter stdout)
+    {
+        if (outPath is not null)
+        {
+            OutputFile.Check(outPath, "--out");
+        }
+
+        var (events, lines, fleet) = read;
+        var outcomes = fleet.Replay(events);
+        var byKind = new SortedDictionary<GroupDecisionKind, int>();
+        var rejected = new List<int>();
+        using (var file = outPath is null ? null : OutputFile.Create(outPath, "--out"))
+        {
+            file?.Writer.Write("event_line,group,at,decision,member,rule,policy_version,evidence,until\n");
+            for (var i = 0; i < outcomes.Length; i++)
+            {
+                var group = fleet.IdOf(events[i].Group);
+                if (outcomes[i].Status == GroupEventStatus.Invalid)
+                {
+                    rejected.Add(i);
+                    if (!json)
+                    {
+                        stdout.WriteLine($"line {lines[i]} [{group}]: rejected event: {outcomes[i].Error}");
+                    }
+                }
+
+                foreach (var d in outcomes[i].Decisions)
+                {
+                    byKind[d.Kind] = byKind.GetValueOrDefault(d.Kind) + 1;
+                    if (!json)
+                    {
+                        stdout.WriteLine($"line {lines[i]} [{group}]: {Describe(d)}");
+                    }
+
+                    file?.Writer.Write($"{lines[i].ToString(CultureInfo.InvariantCulture)},{Csv.Field(group)},{d.At},{Kebab(d.Kind.ToString())},{Csv.Field(d.Member?.Value ?? "")},{Csv.Field(d.RuleId)},{Csv.Field(d.PolicyVersion)},{Csv.Field(d.Evidence)},{d.Until?.ToString() ?? ""}\n");
+                }
+            }
+
+            file?.Commit();
+        }
+
+        // A dry run is per group: each group's events under the candidate, from an empty group.
+        var differences = new List<(int Line, string Group, DecisionDifference Difference)>();
+        if (candidate is not null)
+        {
+            var members = new List<int>[fleet.Count];
+            for (var i = 0; i < events.Count; i++)
+            {
+                (members[events[i].Group] ??= []).Add(i);
+            }
+
+            for (var g = 0; g < fleet.Count; g++)
+            {
+                var own = members[g].Select(i => events[i].Event).ToList();
+                foreach (var d in GroupReplay.DryRun(policy, own, candidate))
+                {
+                    differences.Add((lines[members[g][d.Index]], fleet.IdOf(g), d));
+                }
+            }
+
+            differences.Sort((a, b) => a.Line.CompareTo(b.Line));
+        }
+
+        if (json)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(new
+            {
+                events = events.Count,
+                groups = fleet.Count,
+                rejected = rejected.Select(i => new { line = lines[i], group = fleet.IdOf(events[i].Group), error = outcomes[i].Error }),
+                decisions = byKind.ToDictionary(k => Kebab(k.Key.ToString()), k => k.Value),
+                steps = Enumerable.Range(0, outcomes.Length).Where(i => outcomes[i].Decisions.Count > 0).Select(i => new
+                {
+                    line = lines[i],
+                    group = fleet.IdOf(events[i].Group),
+                    decisions = outcomes[i].Decisions.Select(Json),
+                }),
+                dryRun = candidate is null ? null : new
+                {
+                    policy = candidate.Version,
+                    differences = differences.Select(d => new { line = d.Line, group = d.Group, before = d.Difference.Before.Decisions.Select(Json), after = d.Difference.After.Decisions.Select(Json), afterError = d.Difference.After.Error }),
+                },
+            }, JsonOut));
+            return 0;
+        }
+
+        stdout.WriteLine($"{events.Count} events in {fleet.Count} groups, {rejected.Count} rejected; decisions: {(byKind.Count == 0 ? "none" : string.Join(", ", byKind.Select(k => $"{Kebab(k.Key.ToString())} {k.Value}")))}.");
+        if (candidate is not null)
+        {
+            stdout.WriteLine($"dry run under '{candidate.Version}': {differences.Count} event(s) would be decided differently.");
+            foreach (var (line, group, d) in differences)
+            {
+                static string Of(GroupOutcome outcome) => outcome.Status == GroupEventStatus.Invalid
+                    ? $"rejected event ({outcome.Error})"
+                    : outcome.Decisions.Count == 0 ? "nothing" : string.Join("; ", outcome.Decisions.Select(Describe));
+                stdout.WriteLine($"line {line} [{group}]: now {Of(d.Before)}");
+                stdout.WriteLine($"{new string(' ', 6 + line.ToString(CultureInfo.InvariantCulture).Length)}would be {Of(d.After)}");
+            }
+        }
+
         return 0;
     }
 

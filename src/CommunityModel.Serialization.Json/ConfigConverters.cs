@@ -338,6 +338,11 @@ internal static class ModelJson
             .Select(p => MemberFields.Contains((type, p.Name)) ? "member" : JsonNamingPolicy.CamelCase.ConvertName(p.Name))
             .OrderBy(name => name == "at" ? 0 : 1)
             .Prepend("type");
+        if (typeof(GroupEvent).IsAssignableFrom(type))
+        {
+            fields = fields.Take(2).Append("group").Concat(fields.Skip(2));
+        }
+
         var isEvent = typeof(GroupEvent).IsAssignableFrom(type);
         if (isEvent && property is "author" or "sender")
         {
@@ -350,6 +355,13 @@ internal static class ModelJson
 
     /// <summary>The events' member fields whose C# names differ: in a file every event names its member <c>member</c>.</summary>
     private static readonly HashSet<(Type, string)> MemberFields = [(typeof(MessagePosted), nameof(MessagePosted.Author)), (typeof(RedPacketSent), nameof(RedPacketSent.Sender))];
+
+    /// <summary>
+    /// The <c>group</c> field of the event read last on this thread (null when it had none): every event of a file may
+    /// name its group, which is not part of the event itself but of where it goes (a <c>GroupFleet</c>).
+    /// </summary>
+    [ThreadStatic]
+    public static string? LastEventGroup;
 
     public static void Modify(JsonTypeInfo typeInfo)
     {
@@ -368,6 +380,15 @@ internal static class ModelJson
         else if (typeInfo.Type == typeof(GroupEvent))
         {
             typeInfo.PolymorphismOptions = ByType(EventNames);
+        }
+        else if (typeInfo.Kind == JsonTypeInfoKind.Object && typeof(GroupEvent).IsAssignableFrom(typeInfo.Type))
+        {
+            // "group": read into LastEventGroup, never written (a GroupEvent does not know its group).
+            var group = typeInfo.CreateJsonPropertyInfo(typeof(string), "group");
+            group.Set = (_, value) => LastEventGroup = (string?)value;
+            group.Get = _ => null;
+            group.ShouldSerialize = (_, _) => false;
+            typeInfo.Properties.Add(group);
         }
         else if (typeInfo.Type == typeof(MembershipWindow))
         {

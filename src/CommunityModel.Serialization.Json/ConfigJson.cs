@@ -127,31 +127,60 @@ public static class ConfigJson
     public static IEnumerable<(int Line, ConfigResult<GroupEvent> Event)> ReadGroupEventLines(TextReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        return Lines();
+        return OneGroup();
 
-        IEnumerable<(int, ConfigResult<GroupEvent>)> Lines()
+        IEnumerable<(int, ConfigResult<GroupEvent>)> OneGroup()
         {
-            var lineNumber = 0;
-            while (reader.ReadLine() is { } line)
+            foreach (var (line, group, one) in EventLines(reader))
             {
-                lineNumber++;
-                if (string.IsNullOrWhiteSpace(line) || line.TrimStart().StartsWith("//", StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
-                var one = Read<GroupEvent>(line, _ => [], null);
-                var problems = one.Problems.Select(p => p with { Line = lineNumber, Column = p.Column }).ToList();
-                if (one.Value is PolicyChanged changed)
-                {
-                    foreach (var f in changed.Policy.Validate())
-                    {
-                        problems.Add(new ConfigProblem("$.policy" + ToJsonPath(f.Path)[1..], f.Code, f.Message, lineNumber));
-                    }
-                }
-
-                yield return (lineNumber, problems.Count > 0 ? new ConfigResult<GroupEvent>(null, [.. problems]) : new ConfigResult<GroupEvent>(one.Value, []));
+                yield return (line, group is null || !one.IsValid ? one
+                    : new ConfigResult<GroupEvent>(null, [new ConfigProblem("$.group", "json.group", $"the event names its group '{group}': a file of many groups is read with ReadFleetEventLines (community groups replay does so when every event names one)", line)]));
             }
+        }
+    }
+
+    /// <summary>
+    /// Reads the events of many groups as JSON Lines one line at a time, as <see cref="ReadGroupEventLines"/> does, with
+    /// each event's <c>group</c> field (the id a <c>GroupFleet</c> knows the group by; null for a line without one).
+    /// </summary>
+    /// <param name="reader">The text, read to its end as the sequence is enumerated.</param>
+    /// <returns>One result per event line, in file order: its 1-based line, its group id or null, and its event or problems.</returns>
+    public static IEnumerable<(int Line, string? Group, ConfigResult<GroupEvent> Event)> ReadFleetEventLines(TextReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return EventLines(reader);
+    }
+
+    private static IEnumerable<(int, string?, ConfigResult<GroupEvent>)> EventLines(TextReader reader)
+    {
+        var lineNumber = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line) || line.TrimStart().StartsWith("//", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            ModelJson.LastEventGroup = null;
+            var one = Read<GroupEvent>(line, _ => [], null);
+            var group = ModelJson.LastEventGroup;
+            ModelJson.LastEventGroup = null;
+            var problems = one.Problems.Select(p => p with { Line = lineNumber, Column = p.Column }).ToList();
+            if (one.Value is PolicyChanged changed)
+            {
+                foreach (var f in changed.Policy.Validate())
+                {
+                    problems.Add(new ConfigProblem("$.policy" + ToJsonPath(f.Path)[1..], f.Code, f.Message, lineNumber));
+                }
+            }
+
+            if (group is { } g && string.IsNullOrWhiteSpace(g))
+            {
+                problems.Add(new ConfigProblem("$.group", "json.group", "'group' must name a group, not be blank", lineNumber));
+            }
+
+            yield return (lineNumber, group, problems.Count > 0 ? new ConfigResult<GroupEvent>(null, [.. problems]) : new ConfigResult<GroupEvent>(one.Value, []));
         }
     }
 

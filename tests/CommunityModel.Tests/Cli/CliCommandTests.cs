@@ -52,6 +52,50 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    public void GroupsReplay_OfAFileOfManyGroups_DecidesAsEachGroupReplayedAlone()
+    {
+        // events-groups.jsonl interleaves two groups' weeks; every event names its group. The fleet replay (every core)
+        // must decide for each group exactly what a replay of that group's events alone decides.
+        var fleetCsv = OutPath("fleet.csv");
+        var (code, output, err) = Run("groups", "replay", "--policy", Config("group-policy.json"), "--events", Config("events-groups.jsonl"), "--out", fleetCsv);
+        Assert.True(code == 0, err);
+        Assert.Contains("44 events in 2 groups, 0 rejected; decisions: admit 12, reject 10, warn 4, remove 2, allow-red-packet 2.", output, StringComparison.Ordinal);
+        var fleetRows = File.ReadAllLines(fleetCsv);
+        Assert.Equal("event_line,group,at,decision,member,rule,policy_version,evidence,until", fleetRows[0]);
+
+        var byGroup = new Dictionary<string, List<string>>();
+        foreach (var line in File.ReadLines(Config("events-groups.jsonl")).Where(l => l.StartsWith('{')))
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject();
+            var group = node["group"]!.GetValue<string>();
+            node.Remove("group");
+            (byGroup.TryGetValue(group, out var list) ? list : byGroup[group] = []).Add(node.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        }
+
+        Assert.Equal(2, byGroup.Count);
+        foreach (var (group, lines) in byGroup)
+        {
+            var alone = OutPath($"alone-{lines.Count}-{group.Length}.csv");
+            (code, _, err) = Run("groups", "replay", "--policy", Config("group-policy.json"), "--events", Temp($"g{group.Length}.jsonl", string.Join('\n', lines) + "\n"), "--out", alone);
+            Assert.True(code == 0, err);
+            static string WithoutLine(string row) => row[(row.IndexOf(',', StringComparison.Ordinal) + 1)..];
+            var expected = File.ReadAllLines(alone).Skip(1).Select(WithoutLine).ToList();
+            var prefix = (group.Contains(',', StringComparison.Ordinal) ? $"\"{group}\"" : group) + ",";
+            var actual = fleetRows.Skip(1).Select(WithoutLine).Where(r => r.StartsWith(prefix, StringComparison.Ordinal)).Select(r => r[prefix.Length..]).ToList();
+            Assert.NotEmpty(expected);
+            Assert.Equal(expected, actual);
+        }
+
+        // Some events naming a group and others not: an error at the line, nothing written.
+        var mixed = Temp("mixed.jsonl", "{\"type\":\"memberAdded\",\"at\":\"2026-03-02T01:00:00Z\",\"group\":\"g\",\"member\":\"a\"}\n{\"type\":\"checkIn\",\"at\":\"2026-03-02T02:00:00Z\",\"member\":\"a\"}\n");
+        (code, _, err) = Run("groups", "replay", "--policy", Config("group-policy.json"), "--events", mixed, "--out", OutPath("never.csv"));
+        Assert.Equal(2, code);
+        Assert.Contains("mixed.jsonl:2:", err, StringComparison.Ordinal);
+        Assert.Contains("[json.group]", err, StringComparison.Ordinal);
+        Assert.False(File.Exists(OutPath("never.csv")));
+    }
+
+    [Fact]
     public void GroupsReplay_StreamsTheFile_AndReportsEveryBadLineFirst()
     {
         // Without --json or --dry-run the file is read line by line, twice: bad lines are all reported before

@@ -117,6 +117,28 @@ public sealed class ConfigJsonTests
     }
 
     [Fact]
+    public void EventsNamingTheirGroup_AreReadWithTheGroup_AndRefusedByTheOneGroupReader()
+    {
+        const string text = "{\"type\":\"memberAdded\",\"at\":\"2026-03-02T01:00:00Z\",\"group\":\"妈妈群 1\",\"member\":\"a\"}\n"
+            + "// a comment\n{\"type\":\"checkIn\",\"group\":\"辅食群\",\"at\":\"2026-03-02T02:00:00Z\",\"member\":\"b\"}\n"
+            + "{\"type\":\"checkIn\",\"group\":\" \",\"at\":\"2026-03-02T02:00:00Z\",\"member\":\"b\"}\n";
+        var read = ConfigJson.ReadFleetEventLines(new StringReader(text)).ToList();
+        Assert.Equal([(1, "妈妈群 1"), (3, "辅食群"), (4, " ")], read.Select(r => (r.Line, r.Group)));
+        Assert.IsType<CommunityModel.Groups.MemberAdded>(read[0].Event.Value);
+        Assert.Equal("json.group", Assert.Single(read[2].Event.Problems).Code);
+
+        // The one-group reader does not drop the group silently: it says which reader to use.
+        var one = ConfigJson.ReadGroupEvents(text);
+        Assert.Null(one.Value);
+        Assert.Equal([("$.group", "json.group", (long?)1), ("$.group", "json.group", 3), ("$.group", "json.group", 4)], one.Problems.Select(p => (p.Path, p.Code, p.Line)));
+
+        // Written events carry no group (an event does not know where it goes), and read back equal.
+        var written = ConfigJson.WriteGroupEvents([read[0].Event.Value!]);
+        Assert.DoesNotContain("group", written, StringComparison.Ordinal);
+        Assert.Equal(read[0].Event.Value, Assert.Single(ConfigJson.ReadGroupEvents(written).Value!));
+    }
+
+    [Fact]
     public void RuleProblems_AreAllReportedWithJsonPaths()
     {
         var result = ConfigJson.ReadPlan("""{ "name": "", "currency": "CNY", "levels": { "rates": ["80%", "50%"], "minimumRank": -1 } }""");
