@@ -1,0 +1,98 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Engines;
+using CommunityModel.Groups;
+using CommunityModel.Primitives;
+using NodaTime;
+
+namespace CommunityModel.Benchmarks;
+
+/// <summary>
+/// The group fleet at platform scale: 1,000 or 10,000 groups of 200 members (200,000 or 2,000,000 memberships) and
+/// 100,000,000 message events, made on the fly in chunks of 10M (never all stored) and replayed chunk by chunk by
+/// <see cref="GroupFleet.Replay(IReadOnlyList{FleetEvent})"/> on every core; the fleet's state carries over between
+/// chunks. The same mix as <see cref="GroupBenchmarks"/>: 98% ordinary messages, 1% ads, 1% bursts that flood. Making
+/// the chunk's events (one allocation each) is inside the measurement for both sizes alike.
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 0, iterationCount: 2)]
+public class GroupScalingBenchmarks
+{
+    private const int MembersPerGroup = 200;
+    private const int Chunk = 10_000_000;
+    private const int Chunks = 10;
+    private static readonly string[] Ordinary = ["宝宝晚上总是醒, 怎么办?", "谢谢分享!", "which size for 6 months?", "今天打卡了", "good morning everyone", "这个奶粉好用吗"];
+    private static readonly string[] Ads = ["代购奶粉 加微信 abc", "cheap diapers www.example.cn", "call 13812345678"];
+    private GroupPolicy _policy = null!;
+    private MemberId[] _members = null!;
+    private GroupFleet _fleet = null!;
+    private FleetEvent[] _buffer = null!;
+
+    /// <summary>How many groups.</summary>
+    [Params(1_000, 10_000)]
+    public int Groups { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _policy = GroupPolicy.Create(new GroupPolicy { Version = "bench", EffectiveFrom = Instant.FromUtc(2026, 6, 1, 0, 0), Admission = new AdmissionRules { Capacity = 500 } });
+        _members = [.. Enumerable.Range(0, MembersPerGroup).Select(m => new MemberId($"m{m}"))];
+        _buffer = new FleetEvent[Chunk];
+    }
+
+    [IterationSetup]
+    public void FreshFleet()
+    {
+        _fleet = new GroupFleet();
+        var at = _policy.EffectiveFrom;
+        for (var g = 0; g < Groups; g++)
+        {
+            var s = _fleet.StateOf(_fleet.Add($"group-{g}", _policy));
+            s.Apply(new MemberAdded(at, MemberId.From("host"), GroupRole.Host));
+            foreach (var m in _members)
+            {
+                s.Apply(new MemberAdded(at, m));
+            }
+        }
+    }
+
+    /// <summary>Makes and replays 100M events in 10 chunks; returns how many were allowed.</summary>
+    [Benchmark]
+    public long Replay100MMessages()
+    {
+        var rng = new SeededRandom(11);
+        var t = _policy.EffectiveFrom + Duration.FromMinutes(1);
+        long allowed = 0;
+        for (var c = 0; c < Chunks; c++)
+        {
+            for (var i = 0; i < Chunk; i++)
+            {
+                t += Duration.FromMilliseconds(1 + rng.NextInt64(3));
+                var roll = rng.NextInt32(100);
+                var group = rng.NextInt32(Groups);
+                var author = _members[rng.NextInt32(MembersPerGroup)];
+                if (roll == 1)
+                {
+                    // A burst from one member in one group: six messages in a few milliseconds.
+                    for (var k = 0; k < 6 && i < Chunk; k++, i++)
+                    {
+                        _buffer[i] = new FleetEvent(group, new MessagePosted(t + Duration.FromMilliseconds(k), author, "flood"));
+                    }
+
+                    i--;
+                    t += Duration.FromMilliseconds(6);
+                    continue;
+                }
+
+                var text = roll == 0 ? Ads[rng.NextInt32(Ads.Length)] : Ordinary[rng.NextInt32(Ordinary.Length)];
+                _buffer[i] = new FleetEvent(group, new MessagePosted(t, author, text));
+            }
+
+            foreach (var outcome in _fleet.Replay(_buffer))
+            {
+                allowed += outcome.Status == GroupEventStatus.Applied ? 1 : 0;
+            }
+        }
+
+        return allowed;
+    }
+}
