@@ -104,17 +104,18 @@ public sealed class GroupFleet
         }
 
         // Counting sort of the indices by group: start[g] .. start[g + 1] are group g's events, in stream order.
+        var all = events as FleetEvent[] ?? [.. events];
         var groups = _states.Count;
         var start = new int[groups + 1];
-        for (var i = 0; i < events.Count; i++)
+        for (var i = 0; i < all.Length; i++)
         {
-            var g = events[i].Group;
+            var g = all[i].Group;
             if ((uint)g >= (uint)groups)
             {
                 throw new ArgumentOutOfRangeException(nameof(events), g, $"Event {i} names group {g}; the fleet has groups 0 to {groups - 1}.");
             }
 
-            if (events[i].Event is null)
+            if (all[i].Event is null)
             {
                 throw new ArgumentException($"Event {i} has no event.", nameof(events));
             }
@@ -127,15 +128,14 @@ public sealed class GroupFleet
             start[g + 1] += start[g];
         }
 
-        var order = new int[events.Count];
+        var order = new int[all.Length];
         var next = (int[])start.Clone();
-        for (var i = 0; i < events.Count; i++)
+        for (var i = 0; i < all.Length; i++)
         {
-            order[next[events[i].Group]++] = i;
+            order[next[all[i].Group]++] = i;
         }
 
-        var outcomes = new GroupOutcome[events.Count];
-        var all = events as FleetEvent[] ?? [.. events];
+        var outcomes = new GroupOutcome[all.Length];
         void ReplayGroup(int g)
         {
             // A group's events lie scattered over the stream (and its event objects over the heap, in stream order):
