@@ -28,6 +28,12 @@ public static partial class CliApp
 
     private static readonly Opt JsonFlag = F("--json", "print the result as JSON (UTF-8 as written: Chinese is not escaped)");
     private static readonly Opt Profile = O("--profile", "NAME", "compliance profile: wechat, two-level, direct-selling, anti-pyramid, ftc");
+    private static readonly Opt MembersOpt = O("--members", "members.csv", "required: member_id,sponsor_id,joined_at");
+    private static readonly Opt OrdersOpt = O("--orders", "orders.csv", "required: order_id,buyer_id,product_id,amount,currency,paid_at");
+    private static readonly Opt RefundsOpt = O("--refunds", "refunds.csv", "refund_id,order_id,amount,refunded_at");
+    private static readonly Opt MembershipOpt = O("--membership", "membership.json", "required: the membership policy");
+    private static readonly Opt LadderOpt = O("--ladder", "ladder.json", "the product ladder (when the policy does not hold one)");
+    private static readonly Opt BookOpt = O("--book", "store.db", "required: the store book");
     private static readonly Opt Timings = F("--timings", "print how long the command took (to standard error)");
     private static readonly Opt Zone = O("--zone", "Asia/Shanghai", "time zone of dates without an offset (IANA id)");
 
@@ -49,10 +55,10 @@ public static partial class CliApp
         new("commissions", "Pay commissions from files: members, orders and the plan in, payouts.csv out.",
         [
             O("--plan", "plan.json", "required: the commission plan"),
-            O("--members", "members.csv", "required: member_id,sponsor_id,joined_at"),
+            MembersOpt,
             O("--orders", "orders.csv", "required: order_id,buyer_id,product_id,amount,currency,paid_at[,quantity]"),
             O("--ranks", "ranks.csv", "member_id,rank (members not listed are rank 0)"),
-            O("--refunds", "refunds.csv", "refund_id,order_id,amount,refunded_at"),
+            RefundsOpt,
             O("--inactive", "ids.csv", "member_id of members who do not earn"),
             Out("payouts.csv", "one row per earner", required: true),
             O("--lines", "lines.csv", "also write every commission line, explained"),
@@ -99,8 +105,8 @@ public static partial class CliApp
         ], (o, io) => ScoreClv(o, io.Out)),
         new("score key-customers", "The customers to care for first, with the reasons.",
         [
-            O("--members", "members.csv", "required: member_id,sponsor_id,joined_at"),
-            O("--orders", "orders.csv", "required: order_id,buyer_id,product_id,amount,currency,paid_at"),
+            MembersOpt,
+            OrdersOpt,
             O("--interactions", "interactions.csv", "chat interactions: member_id,kind,at"),
             O("--as-of", "2026-03-31", "the day scores are taken at (the last order's by default)"), Zone,
             O("--top", "30", "how many customers"),
@@ -124,35 +130,35 @@ public static partial class CliApp
         ], (o, io) => Simulate(o, io.Out, io.Err, io.Interactive)),
         new("tiers evaluate", "Every member's tier at a day, with the reasons: tiers.csv.",
         [
-            O("--membership", "membership.json", "required: the membership policy"),
-            O("--ladder", "ladder.json", "the product ladder (when the policy does not hold one)"),
-            O("--members", "members.csv", "required: member_id,sponsor_id,joined_at"),
-            O("--orders", "orders.csv", "required: order_id,buyer_id,product_id,amount,currency,paid_at"),
-            O("--refunds", "refunds.csv", "refund_id,order_id,amount,refunded_at"),
+            MembershipOpt,
+            LadderOpt,
+            MembersOpt,
+            OrdersOpt,
+            RefundsOpt,
             O("--as-of", "2026-03-31", "required: the day tiers are evaluated at"),
             Out("tiers.csv", "one row per member", required: true), JsonFlag,
         ], (o, io) => TiersEvaluate(o, io.Out)),
         new("tiers explain", "One member's tier, explained in the store's words.",
         [
             O("--member", "ID", "required: the member"),
-            O("--membership", "membership.json", "required: the membership policy"),
-            O("--ladder", "ladder.json", "the product ladder (when the policy does not hold one)"),
-            O("--members", "members.csv", "required: member_id,sponsor_id,joined_at"),
-            O("--orders", "orders.csv", "required: order_id,buyer_id,product_id,amount,currency,paid_at"),
-            O("--refunds", "refunds.csv", "refund_id,order_id,amount,refunded_at"),
+            MembershipOpt,
+            LadderOpt,
+            MembersOpt,
+            OrdersOpt,
+            RefundsOpt,
             O("--as-of", "2026-03-31", "required: the day the tier is evaluated at"), JsonFlag,
         ], (o, io) => TiersExplain(o, io.Out)),
         new("book init", "Create a store book (SQLite) holding the plan, the membership policy and the ladder.",
         [
             O("--book", "store.db", "required: the book to create"),
             O("--plan", "plan.json", "required: the plan (its ranksByTier says the rank each tier is paid at)"),
-            O("--membership", "membership.json", "required: the membership policy"),
+            MembershipOpt,
             O("--ladder", "ladder.json", "required: the product ladder"),
             O("--holding", "P2M", "required: the ledger's holding period"), JsonFlag,
         ], (o, io) => BookInit(o, io.Out)),
         new("close", "Close a month in one step: tiers, commissions, refunds and clawbacks, and the month's reports.",
         [
-            O("--book", "store.db", "required: the store book"),
+            BookOpt,
             O("--month", "2026-03", "required: the month to close"),
             O("--members", "members.csv", "members who joined (member_id,sponsor_id,joined_at)"),
             O("--orders", "orders.csv", "required: the month's orders"),
@@ -163,7 +169,7 @@ public static partial class CliApp
         ], (o, io) => Close(o, io.Out, io.Err)),
         new("pay", "Record the payouts of the last closed month as paid.",
         [
-            O("--book", "store.db", "required: the store book"),
+            BookOpt,
             O("--month", "2026-03", "required: the last closed month"),
             O("--paid", "payouts-available.csv", "required: the payouts made (rows as close wrote them)"), JsonFlag,
         ], (o, io) => Pay(o, io.Out)),

@@ -74,24 +74,35 @@ internal sealed record NestedFailure(long Offset, JsonException? Error, IReadOnl
         reader = probe;
         return true;
     }
-}
 
-/// <summary>A product ladder, written as its definition and built (validated) when read.</summary>
-internal sealed class ProductLadderConverter : JsonConverter<ProductLadder>
-{
-    public override ProductLadder Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    /// <summary>How a validated value is built from its definition: the library's TryCreate.</summary>
+    public delegate bool Build<TDefinition, TValue>(TDefinition definition, out TValue? value, out IReadOnlyList<Problem> problems);
+
+    /// <summary>
+    /// Reads a nested definition and builds its validated value. A part that cannot be read, or breaks its rules, is
+    /// recorded (and read past) when a sink listens; otherwise it throws as the whole document's reader expects (a
+    /// plan's own reading errors wrapped, so its relative path is put in place).
+    /// </summary>
+    public static TValue? Read<TDefinition, TValue>(ref Utf8JsonReader reader, JsonSerializerOptions options, string what, Build<TDefinition, TValue> build, bool wrapErrors)
+        where TDefinition : class
+        where TValue : class
     {
         var start = reader;
-        ProductLadderDefinition? definition;
+        TDefinition? definition;
         try
         {
-            definition = JsonSerializer.Deserialize<ProductLadderDefinition>(ref reader, options);
+            definition = JsonSerializer.Deserialize<TDefinition>(ref reader, options);
         }
         catch (JsonException e) when (e is not ConfigValidationException and not NestedConfigException)
         {
-            if (NestedFailure.TryRecord(ref reader, start, e))
+            if (TryRecord(ref reader, start, e))
             {
-                return null!;
+                return null;
+            }
+
+            if (wrapErrors)
+            {
+                throw new NestedConfigException(e);
             }
 
             throw;
@@ -99,22 +110,29 @@ internal sealed class ProductLadderConverter : JsonConverter<ProductLadder>
 
         if (definition is null)
         {
-            throw new ConfigValueException("A ladder must be an object.");
+            throw new ConfigValueException($"A {what} must be an object.");
         }
 
-        if (ProductLadder.TryCreate(definition, out var ladder, out var problems))
+        if (build(definition, out var value, out var problems))
         {
-            return ladder;
+            return value;
         }
 
-        return NestedFailure.Sink is { } found ? Failed(found, start.TokenStartIndex, problems) : throw new ConfigValidationException(problems);
-    }
+        if (t_sink is { } sink)
+        {
+            sink.Add(new NestedFailure(start.TokenStartIndex, null, problems));
+            return null;
+        }
 
-    private static ProductLadder Failed(List<NestedFailure> sink, long offset, IReadOnlyList<Problem> problems)
-    {
-        sink.Add(new NestedFailure(offset, null, problems));
-        return null!;
+        throw new ConfigValidationException(problems);
     }
+}
+
+/// <summary>A product ladder, written as its definition and built (validated) when read.</summary>
+internal sealed class ProductLadderConverter : JsonConverter<ProductLadder>
+{
+    public override ProductLadder Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        NestedFailure.Read<ProductLadderDefinition, ProductLadder>(ref reader, options, "ladder", ProductLadder.TryCreate, wrapErrors: false)!;
 
     public override void Write(Utf8JsonWriter writer, ProductLadder value, JsonSerializerOptions options) =>
         JsonSerializer.Serialize(writer, new ProductLadderDefinition(value.Currency, value.Rungs), options);
@@ -123,37 +141,8 @@ internal sealed class ProductLadderConverter : JsonConverter<ProductLadder>
 /// <summary>A commission plan, written as its definition and compiled (validated) when read.</summary>
 internal sealed class CommissionPlanConverter : JsonConverter<CommissionPlan>
 {
-    public override CommissionPlan Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var start = reader;
-        CommissionPlanDefinition? definition;
-        try
-        {
-            definition = JsonSerializer.Deserialize<CommissionPlanDefinition>(ref reader, options);
-        }
-        catch (JsonException e) when (e is not ConfigValidationException and not NestedConfigException)
-        {
-            return NestedFailure.TryRecord(ref reader, start, e) ? null! : throw new NestedConfigException(e);
-        }
-
-        if (definition is null)
-        {
-            throw new ConfigValueException("A plan must be an object.");
-        }
-
-        if (CommissionPlan.TryCreate(definition, out var plan, out var problems))
-        {
-            return plan;
-        }
-
-        return NestedFailure.Sink is { } found ? Failed(found, start.TokenStartIndex, problems) : throw new ConfigValidationException(problems);
-    }
-
-    private static CommissionPlan Failed(List<NestedFailure> sink, long offset, IReadOnlyList<Problem> problems)
-    {
-        sink.Add(new NestedFailure(offset, null, problems));
-        return null!;
-    }
+    public override CommissionPlan Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        NestedFailure.Read<CommissionPlanDefinition, CommissionPlan>(ref reader, options, "plan", CommissionPlan.TryCreate, wrapErrors: true)!;
 
     public override void Write(Utf8JsonWriter writer, CommissionPlan value, JsonSerializerOptions options) =>
         JsonSerializer.Serialize(writer, value.Definition, options);

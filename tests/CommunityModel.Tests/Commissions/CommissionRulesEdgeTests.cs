@@ -14,9 +14,8 @@ public class CommissionRulesEdgeTests
 {
     private static readonly Instant T0 = Instant.FromUtc(2026, 3, 1, 2, 0);
 
-    private static ReferralTree Chain(params string[] topDown)
-        => ReferralTree.Build(topDown.Select((m, i) => new JoinRecord(
-            MemberId.From(m), i == 0 ? (MemberId?)null : MemberId.From(topDown[i - 1]), T0 - Duration.FromHours(topDown.Length - i))));
+    /// <summary>A chain written from the top down; the last id is the buyer.</summary>
+    private static ReferralTree Chain(params string[] topDown) => Chains.TopDown(T0, topDown);
 
     private static Order At(string id, string buyer, string amount, string product = "box", int quantity = 1)
         => new(OrderId.From(id), MemberId.From(buyer), ProductId.From(product), Money.Parse(amount), T0 + Duration.FromDays(1), quantity);

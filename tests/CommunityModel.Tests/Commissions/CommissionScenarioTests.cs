@@ -10,11 +10,8 @@ public class CommissionScenarioTests
 {
     private static readonly Instant T0 = Instant.FromUtc(2026, 3, 1, 2, 0);
 
-    private static ReferralTree Chain(params string[] topDown)
-    {
-        var records = topDown.Select((m, i) => new JoinRecord(MemberId.From(m), i == 0 ? (MemberId?)null : new MemberId(topDown[i - 1]), T0 - Duration.FromHours(topDown.Length - i)));
-        return ReferralTree.Build(records);
-    }
+    /// <summary>A chain written from the top down; the last id is the buyer.</summary>
+    private static ReferralTree Chain(params string[] topDown) => Chains.TopDown(T0, topDown);
 
     public static CommissionPlan TwoLevelFenXiao() => CommissionPlan.Create(new CommissionPlanDefinition
     {

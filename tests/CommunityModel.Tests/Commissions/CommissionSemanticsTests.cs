@@ -14,9 +14,7 @@ public class CommissionSemanticsTests
     private static readonly Instant T0 = Instant.FromUtc(2026, 3, 1, 2, 0);
 
     /// <summary>A chain written from the top down; the last id is the buyer.</summary>
-    private static ReferralTree Chain(params string[] topDown)
-        => ReferralTree.Build(topDown.Select((m, i) => new JoinRecord(
-            MemberId.From(m), i == 0 ? (MemberId?)null : MemberId.From(topDown[i - 1]), T0 - Duration.FromHours(topDown.Length - i))));
+    private static ReferralTree Chain(params string[] topDown) => Chains.TopDown(T0, topDown);
 
     private static MemberStatuses Ranked(ReferralTree tree, params (string Id, int Rank)[] ranks)
         => MemberStatuses.Create(tree, ranks.ToDictionary(r => MemberId.From(r.Id), r => r.Rank));

@@ -255,9 +255,9 @@ public sealed class PolicyJsonTests
             """;
         var result = ConfigJson.ReadGroupEvents(text);
         Assert.Equal(["json.unknown-property", "json.unknown-property", "json.unknown-property"], result.Problems.Select(p => p.Code));
-        Assert.Equal("'author' is the old name of 'member': every event names the member it is about 'member' (its fields are type, at, member, text, labels, messageId, replyTo).", result.Problems[0].Message);
+        Assert.Equal("'author' is the old name of 'member': every event names the member it is about 'member' (its fields are type, at, group, member, text, labels, messageId, replyTo).", result.Problems[0].Message);
         Assert.StartsWith("'sender' is the old name of 'member'", result.Problems[1].Message, StringComparison.Ordinal);
-        Assert.StartsWith("'txt' is not a field of a 'message' event; its fields are type, at, member, text, labels, messageId, replyTo", result.Problems[2].Message, StringComparison.Ordinal);
+        Assert.StartsWith("'txt' is not a field of a 'message' event; its fields are type, at, group, member, text, labels, messageId, replyTo", result.Problems[2].Message, StringComparison.Ordinal);
         Assert.Equal([2L, 3L, 4L], result.Problems.Select(p => p.Line ?? 0));
         Assert.DoesNotContain("CommunityModel.Groups", result.Problems[0].Message, StringComparison.Ordinal);
 
