@@ -36,8 +36,8 @@ public class GroupBenchmarks
             members[m] = new MemberId($"m{m}");
         }
 
-        string[] ordinary = ["宝宝晚上总是醒, 怎么办?", "谢谢分享!", "which size for 6 months?", "今天打卡了", "good morning everyone", "这个奶粉好用吗"];
-        string[] ads = ["代购奶粉 加微信 abc", "cheap diapers www.example.cn", "call 13812345678"];
+        var ordinary = GroupScalingBenchmarks.Ordinary;
+        var ads = GroupScalingBenchmarks.Ads;
         _messages = new MessagePosted[Events];
         _groupOf = new int[Events];
         var t = start + Duration.FromMinutes(1);

@@ -21,8 +21,10 @@ public class GroupScalingBenchmarks
     private const int MembersPerGroup = 200;
     private const int Chunk = 10_000_000;
     private const int Chunks = 10;
-    private static readonly string[] Ordinary = ["宝宝晚上总是醒, 怎么办?", "谢谢分享!", "which size for 6 months?", "今天打卡了", "good morning everyone", "这个奶粉好用吗"];
-    private static readonly string[] Ads = ["代购奶粉 加微信 abc", "cheap diapers www.example.cn", "call 13812345678"];
+    /// <summary>The ordinary messages of both group benchmarks.</summary>
+    internal static readonly string[] Ordinary = ["宝宝晚上总是醒, 怎么办?", "谢谢分享!", "which size for 6 months?", "今天打卡了", "good morning everyone", "这个奶粉好用吗"];
+    /// <summary>The ads of both group benchmarks.</summary>
+    internal static readonly string[] Ads = ["代购奶粉 加微信 abc", "cheap diapers www.example.cn", "call 13812345678"];
     private GroupPolicy _policy = null!;
     private MemberId[] _members = null!;
     private GroupFleet _fleet = null!;

@@ -109,11 +109,7 @@ public static partial class CliApp
             stdout.WriteLine($"dry run under '{candidate!.Version}': {differences.Count} event(s) would be decided differently.");
             foreach (var d in differences)
             {
-                static string Of(GroupOutcome outcome) => outcome.Status == GroupEventStatus.Invalid
-                    ? $"rejected event ({outcome.Error})"
-                    : outcome.Decisions.Count == 0 ? "nothing" : string.Join("; ", outcome.Decisions.Select(Describe));
-                stdout.WriteLine($"line {lineOf[d.Index]}: now {Of(d.Before)}");
-                stdout.WriteLine($"{new string(' ', 6 + lineOf[d.Index].ToString(CultureInfo.InvariantCulture).Length)}would be {Of(d.After)}");
+                WriteDifference(stdout, $"line {lineOf[d.Index]}", d);
             }
         }
 
@@ -341,15 +337,21 @@ public static partial class CliApp
             stdout.WriteLine($"dry run under '{candidate.Version}': {differences.Count} event(s) would be decided differently.");
             foreach (var (line, group, d) in differences)
             {
-                static string Of(GroupOutcome outcome) => outcome.Status == GroupEventStatus.Invalid
-                    ? $"rejected event ({outcome.Error})"
-                    : outcome.Decisions.Count == 0 ? "nothing" : string.Join("; ", outcome.Decisions.Select(Describe));
-                stdout.WriteLine($"line {line} [{group}]: now {Of(d.Before)}");
-                stdout.WriteLine($"{new string(' ', 6 + line.ToString(CultureInfo.InvariantCulture).Length)}would be {Of(d.After)}");
+                WriteDifference(stdout, $"line {line} [{group}]", d);
             }
         }
 
         return 0;
+    }
+
+    /// <summary>A dry run's difference as two lines: what the event was decided, and what it would be.</summary>
+    private static void WriteDifference(TextWriter stdout, string where, DecisionDifference d)
+    {
+        static string Of(GroupOutcome outcome) => outcome.Status == GroupEventStatus.Invalid
+            ? $"rejected event ({outcome.Error})"
+            : outcome.Decisions.Count == 0 ? "nothing" : string.Join("; ", outcome.Decisions.Select(Describe));
+        stdout.WriteLine($"{where}: now {Of(d.Before)}");
+        stdout.WriteLine($"{new string(' ', where.Length)}  would be {Of(d.After)}");
     }
 
     private static object Json(GroupDecision d) => new
