@@ -106,34 +106,10 @@ public sealed class GroupFleet
         // Counting sort of the indices by group: start[g] .. start[g + 1] are group g's events, in stream order.
         var all = events as FleetEvent[] ?? [.. events];
         var groups = _states.Count;
-        var start = new int[groups + 1];
-        for (var i = 0; i < all.Length; i++)
-        {
-            var g = all[i].Group;
-            if ((uint)g >= (uint)groups)
-            {
-                throw new ArgumentOutOfRangeException(nameof(events), g, $"Event {i} names group {g}; the fleet has groups 0 to {groups - 1}.");
-            }
-
-            if (all[i].Event is null)
-            {
-                throw new ArgumentException($"Event {i} has no event.", nameof(events));
-            }
-
-            start[g + 1]++;
-        }
-
-        for (var g = 0; g < groups; g++)
-        {
-            start[g + 1] += start[g];
-        }
-
-        var order = new int[all.Length];
-        var next = (int[])start.Clone();
-        for (var i = 0; i < all.Length; i++)
-        {
-            order[next[all[i].Group]++] = i;
-        }
+        var threads = maxDegreeOfParallelism == -1 ? Environment.ProcessorCount : maxDegreeOfParallelism;
+        var (start, order) = threads > 1 && all.Length >= ParallelSortFrom
+            ? PartitionInParallel(all, groups, threads)
+            : Partition(all, groups);
 
         var outcomes = new GroupOutcome[all.Length];
         void ReplayGroup(int g)
@@ -176,5 +152,115 @@ public sealed class GroupFleet
         }
 
         return outcomes;
+    }
+
+    /// <summary>Streams at least this long are partitioned on several threads.</summary>
+    private const int ParallelSortFrom = 1 << 20;
+
+    /// <summary>The counting sort on the calling thread; every event checked first.</summary>
+    internal static (int[] Start, int[] Order) Partition(FleetEvent[] all, int groups)
+    {
+        var start = new int[groups + 1];
+        for (var i = 0; i < all.Length; i++)
+        {
+            Check(all, i, groups);
+            start[all[i].Group + 1]++;
+        }
+
+        for (var g = 0; g < groups; g++)
+        {
+            start[g + 1] += start[g];
+        }
+
+        var order = new int[all.Length];
+        var next = (int[])start.Clone();
+        for (var i = 0; i < all.Length; i++)
+        {
+            order[next[all[i].Group]++] = i;
+        }
+
+        return (start, order);
+    }
+
+    /// <summary>
+    /// The same counting sort on several threads: each counts its slice of the stream per group, the slices' places
+    /// in each group follow the stream (slice 0 first), and each scatters its slice into them. The result is the
+    /// serial one exactly; an invalid event is reported as the serial sort would (the first in the stream).
+    /// </summary>
+    internal static (int[] Start, int[] Order) PartitionInParallel(FleetEvent[] all, int groups, int threads)
+    {
+        var counts = new int[threads][];
+        var firstBad = new int[threads];
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            var (from, to) = ((int)((long)all.Length * t / threads), (int)((long)all.Length * (t + 1) / threads));
+            var mine = counts[t] = new int[groups];
+            firstBad[t] = -1;
+            for (var i = from; i < to; i++)
+            {
+                var g = all[i].Group;
+                if ((uint)g >= (uint)groups || all[i].Event is null)
+                {
+                    firstBad[t] = i;
+                    return;
+                }
+
+                mine[g]++;
+            }
+        });
+
+        foreach (var bad in firstBad)
+        {
+            if (bad >= 0)
+            {
+                Check(all, bad, groups);
+            }
+        }
+
+        var start = new int[groups + 1];
+        var offsets = new int[threads][];
+        for (var t = 0; t < threads; t++)
+        {
+            offsets[t] = new int[groups];
+        }
+
+        for (var g = 0; g < groups; g++)
+        {
+            var at = start[g];
+            for (var t = 0; t < threads; t++)
+            {
+                offsets[t][g] = at;
+                at += counts[t][g];
+            }
+
+            start[g + 1] = at;
+        }
+
+        var order = new int[all.Length];
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            var (from, to) = ((int)((long)all.Length * t / threads), (int)((long)all.Length * (t + 1) / threads));
+            var next = offsets[t];
+            for (var i = from; i < to; i++)
+            {
+                order[next[all[i].Group]++] = i;
+            }
+        });
+
+        return (start, order);
+    }
+
+    private static void Check(FleetEvent[] events, int i, int groups)
+    {
+        var g = events[i].Group;
+        if ((uint)g >= (uint)groups)
+        {
+            throw new ArgumentOutOfRangeException(nameof(events), g, $"Event {i} names group {g}; the fleet has groups 0 to {groups - 1}.");
+        }
+
+        if (events[i].Event is null)
+        {
+            throw new ArgumentException($"Event {i} has no event.", nameof(events));
+        }
     }
 }

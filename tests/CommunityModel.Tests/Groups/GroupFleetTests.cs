@@ -125,3 +125,42 @@ public class GroupFleetTests
         Assert.True(fleet.StateOf(1).Contains(MemberId.From("li")));
     }
 }
+
+/// <summary>The fleet's partition of a long stream on several threads is the serial one exactly, errors included.</summary>
+public class GroupFleetPartitionTests
+{
+    private static readonly GroupEvent Tick = new TimeTick(Instant.FromUtc(2026, 6, 1, 2, 0));
+
+    [Property(MaxTest = 100)]
+    public bool ThePartitionOnThreads_EqualsTheSerialOne(PositiveInt groupCount, NonNegativeInt length, PositiveInt threadCount, int seed)
+    {
+        var groups = 1 + (groupCount.Get % 50);
+        var threads = 1 + (threadCount.Get % 5);
+        var random = new Random(seed);
+        var all = new FleetEvent[length.Get % 3_000];
+        for (var i = 0; i < all.Length; i++)
+        {
+            // Skewed: a few groups take most events, some none.
+            all[i] = new FleetEvent(random.Next(4) == 0 ? random.Next(groups) : random.Next(Math.Min(3, groups)), Tick);
+        }
+
+        var (serialStart, serialOrder) = GroupFleet.Partition(all, groups);
+        var (start, order) = GroupFleet.PartitionInParallel(all, groups, threads);
+        return serialStart.SequenceEqual(start) && serialOrder.SequenceEqual(order);
+    }
+
+    [Fact]
+    public void ThePartitionOnThreads_ReportsTheFirstBadEventOfTheStream()
+    {
+        var all = Enumerable.Range(0, 1_000).Select(i => new FleetEvent(i % 3, Tick)).ToArray();
+        all[900] = new FleetEvent(7, Tick);
+        all[600] = new FleetEvent(1, null!);
+        var serial = Assert.Throws<ArgumentException>(() => GroupFleet.Partition(all, 3));
+        var parallel = Assert.Throws<ArgumentException>(() => GroupFleet.PartitionInParallel(all, 3, 4));
+        Assert.Equal(serial.Message, parallel.Message);
+        Assert.Contains("Event 600 has no event.", parallel.Message, StringComparison.Ordinal);
+        all[600] = new FleetEvent(1, Tick);
+        var outOfRange = Assert.Throws<ArgumentOutOfRangeException>(() => GroupFleet.PartitionInParallel(all, 3, 2));
+        Assert.Contains("Event 900 names group 7", outOfRange.Message, StringComparison.Ordinal);
+    }
+}
