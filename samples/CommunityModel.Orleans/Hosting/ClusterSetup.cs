@@ -1,0 +1,71 @@
+using global::Orleans.Storage;
+using System.Net;
+using Microsoft.Extensions.Hosting;
+using CommunityModel.Orleans.Grains;
+using Microsoft.Extensions.DependencyInjection;
+using global::Orleans.Configuration;
+using StackExchange.Redis;
+
+namespace CommunityModel.Orleans.Hosting;
+
+/// <summary>How the store cluster's silos and clients are configured.</summary>
+public static class ClusterSetup
+{
+    /// <summary>The cluster's id.</summary>
+    public const string ClusterId = "communitymodel";
+
+    /// <summary>The service's id (the key of its grains' storage).</summary>
+    public const string ServiceId = "communitymodel-stores";
+
+    /// <summary>
+    /// A silo of the local cluster: Redis for membership and for the journals, this machine's loopback for its
+    /// endpoints, and failure detection tuned to notice a killed silo in seconds.
+    /// </summary>
+    public static void RedisSilo(ISiloBuilder silo, string redis, int port, int gateway, string name)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        silo.UseRedisClustering(o => o.ConfigurationOptions = Redis(redis));
+        silo.AddRedisGrainStorage(StoreGrain.StorageName, o => o.ConfigurationOptions = Redis(redis));
+        silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterId, ServiceId));
+        silo.Configure<SiloOptions>(o => o.SiloName = name);
+        silo.ConfigureEndpoints(IPAddress.Loopback, port, gateway);
+        FastFailureDetection(silo);
+    }
+
+    /// <summary>A client of the local cluster: Redis for membership (it finds the gateways there).</summary>
+    public static void RedisClient(IClientBuilder client, string redis)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        client.UseRedisClustering(o => o.ConfigurationOptions = Redis(redis));
+        client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterId, ServiceId));
+    }
+
+    /// <summary>A silo that keeps journals in <paramref name="store"/> (shared by every silo of this process).</summary>
+    public static void SharedMemoryStorage(ISiloBuilder silo, SharedMemoryStore store)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        silo.Services.AddKeyedSingleton<IGrainStorage>(StoreGrain.StorageName, (sp, _) => new SharedMemoryGrainStorage(store, sp.GetRequiredService<global::Orleans.Serialization.DeepCopier>()));
+    }
+
+    /// <summary>Probes every second and declares a silo dead after two missed probes (the defaults take tens of seconds).</summary>
+    public static void FastFailureDetection(ISiloBuilder silo)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = TimeSpan.FromSeconds(1);
+            o.NumMissedProbesLimit = 2;
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+        });
+    }
+
+    private static ConfigurationOptions Redis(string endpoint)
+    {
+        var options = ConfigurationOptions.Parse(endpoint);
+        options.AbortOnConnectFail = false;
+        options.ConnectTimeout = 2000;
+        options.SyncTimeout = 2000;
+        options.AsyncTimeout = 2000;
+        return options;
+    }
+}
