@@ -17,6 +17,9 @@ public sealed class SharedMemoryStore
     /// <summary>While set, every read and write fails with an <see cref="IOException"/>.</summary>
     public bool Down { get; set; }
 
+    /// <summary>When set, that many more writes succeed and every later one fails (until it is set to null).</summary>
+    public int? WritesLeft { get; set; }
+
     /// <summary>Writes kept so far.</summary>
     public long Writes => Interlocked.Read(ref _writes);
 
@@ -56,6 +59,19 @@ public sealed class SharedMemoryGrainStorage(SharedMemoryStore store, global::Or
     {
         ArgumentNullException.ThrowIfNull(grainState);
         ThrowIfDown();
+        lock (store)
+        {
+            if (store.WritesLeft is { } left)
+            {
+                if (left <= 0)
+                {
+                    throw new IOException("the storage refused the write");
+                }
+
+                store.WritesLeft = left - 1;
+            }
+        }
+
         var key = Key(stateName, grainId);
         var copy = copier.Copy(grainState.State)!;
         var etag = Guid.NewGuid().ToString("N");

@@ -1,0 +1,159 @@
+using CommunityModel.Orleans.Grains;
+using CommunityModel.Orleans.Hosting;
+using CommunityModel.Orleans.Load;
+using CommunityModel.Orleans.Model;
+using NodaTime;
+using Orleans.TestingHost;
+
+namespace CommunityModel.Orleans.Tests;
+
+/// <summary>Three silos in this process with storage outside them (what a database is to a real cluster).</summary>
+public sealed class ThreeSilos : IAsyncLifetime
+{
+    public SharedMemoryStore Storage { get; } = new();
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(3);
+        var storage = Storage;
+        builder.ConfigureSilo((_, silo) => ClusterSetup.SharedMemoryStorage(silo, storage));
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+/// <summary>The store and group grains on a three-silo cluster: the same answers as one process, faults included.</summary>
+public sealed class ClusterTests(ThreeSilos silos) : IClassFixture<ThreeSilos>
+{
+    private static readonly string GroupPolicy = StoreFiles.GroupPolicy(StoreFiles.Root());
+
+    private static readonly Instant Later = new LocalDate(2026, 12, 1).AtStartOfDayInZone(DateTimeZoneProviders.Tzdb["Asia/Shanghai"]).ToInstant();
+
+    private static List<StoreHistory> Histories(string prefix, int stores, int members = 60) =>
+        [.. Enumerable.Range(0, stores).Select(i => StoreHistory.Generate($"{prefix}-{i}", new StoreHistoryOptions(Members: members, Groups: 3, MessagesPerGroupPerMonth: 40, Months: 3)))];
+
+    [Fact]
+    public async Task StoresAndGroupsOnTheClusterEqualTheSameCommandsInOneProcess()
+    {
+        var histories = Histories("equal", 6);
+        await LoadPlayer.SetupAsync(silos.Grains, histories, StoreModelTests.Setup, GroupPolicy, 8, CancellationToken.None);
+        var report = await LoadPlayer.PlayAsync(silos.Grains, histories, 25, 8, null, CancellationToken.None);
+        Assert.Equal(histories.Sum(h => h.Count), report.Commands);
+        Assert.Empty(await LoadPlayer.VerifyAsync(silos.Grains, histories, StoreModelTests.Setup, GroupPolicy, Later));
+
+        // The queries answer from the grain as from the model.
+        var store = silos.Grains.GetGrain<IStoreGrain>(histories[0].StoreId);
+        var model = StoreModel.TryCreate(StoreModelTests.Setup, out _)!;
+        histories[0].Commands.ToList().ForEach(c => model.Apply(c));
+        Assert.Equal(model.TierOf("m5"), await store.TierOfAsync("m5"));
+        Assert.Equal(model.BalanceOf("m0", Later), await store.BalanceOfAsync("m0", Later.ToUnixTimeTicks()));
+        Assert.Equal(model.HistoryOf("m0"), await store.HistoryOfAsync("m0"));
+        Assert.Equal(model.KeyCustomers(5, new LocalDate(2026, 5, 31)), await store.KeyCustomersAsync(5, "2026-05-31"));
+
+        // The whole batch sent again (a client that never saw the answer): every command a duplicate, nothing changes.
+        var digest = await store.DigestAsync(Later.ToUnixTimeTicks());
+        var again = await store.ExecuteAsync([.. histories[0].Commands]);
+        Assert.All(again, r => Assert.NotEqual(CommandStatus.Applied, r.Status));
+        Assert.Equal(digest, await store.DigestAsync(Later.ToUnixTimeTicks()));
+    }
+
+    [Fact]
+    public async Task AStoreDeactivatedAndActivatedAgainRebuildsItselfFromItsJournal()
+    {
+        var histories = Histories("reactivate", 1, members: 300);
+        await LoadPlayer.SetupAsync(silos.Grains, histories, StoreModelTests.Setup, GroupPolicy, 4, CancellationToken.None);
+        await LoadPlayer.PlayAsync(silos.Grains, histories, 100, 4, null, CancellationToken.None);
+        Assert.True(histories[0].Commands.Count > 2 * Journal<StoreSetup, StoreCommand>.PageSize, "the journal spans pages");
+        var store = silos.Grains.GetGrain<IStoreGrain>(histories[0].StoreId);
+        var before = await store.DigestAsync(Later.ToUnixTimeTicks());
+        await silos.Cluster.DeactivateAsync(store);
+        Assert.Equal(before, await store.DigestAsync(Later.ToUnixTimeTicks()));
+    }
+
+    [Fact]
+    public async Task AStorageThatDoesNotAnswerFailsTheCallClearlyAndARetryAppliesItOnce()
+    {
+        var histories = Histories("outage", 1);
+        await LoadPlayer.SetupAsync(silos.Grains, histories, StoreModelTests.Setup, GroupPolicy, 4, CancellationToken.None);
+        var store = silos.Grains.GetGrain<IStoreGrain>(histories[0].StoreId);
+        var commands = histories[0].Commands;
+        var half = commands.Count / 2;
+        await store.ExecuteAsync([.. commands.Take(half)]);
+
+        // The storage goes away: the call fails, saying so, and nothing of it is kept.
+        var next = commands.Skip(half).Take(50).ToArray();
+        silos.Storage.Down = true;
+        CommandsNotKeptException failed;
+        try
+        {
+            failed = await Assert.ThrowsAsync<CommandsNotKeptException>(() => store.ExecuteAsync(next));
+        }
+        finally
+        {
+            silos.Storage.Down = false;
+        }
+
+        Assert.Contains("could not be written to storage", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("Retry the same commands", failed.Message, StringComparison.Ordinal);
+
+        // A write that fails halfway (pages kept, the head not): the retry still applies each command once.
+        silos.Storage.WritesLeft = 1;
+        try
+        {
+            await Assert.ThrowsAsync<CommandsNotKeptException>(() => Retry.UntilDone(() => store.ExecuteAsync([.. commands.Skip(half).Take(400)]), 3, null, CancellationToken.None));
+        }
+        finally
+        {
+            silos.Storage.WritesLeft = null;
+        }
+
+        var results = await Retry.UntilDone(() => store.ExecuteAsync([.. commands.Skip(half)]), 5, null, CancellationToken.None);
+        Assert.DoesNotContain(results, r => r.Status == CommandStatus.Duplicate);
+        var model = StoreModel.TryCreate(StoreModelTests.Setup, out _)!;
+        commands.ToList().ForEach(c => model.Apply(c));
+        Assert.Equal(model.Digest(Later), await store.DigestAsync(Later.ToUnixTimeTicks()));
+    }
+
+    [Fact]
+    public async Task TheMonthEndOfEveryStoreFansOutWithBoundedConcurrencyAndReportsProgress()
+    {
+        var histories = Histories("settle", 12, members: 40);
+        await LoadPlayer.SetupAsync(silos.Grains, histories, StoreModelTests.Setup, GroupPolicy, 8, CancellationToken.None);
+
+        // Each store's March without its close.
+        foreach (var h in histories)
+        {
+            var march = h.Commands.TakeWhile(c => c.Kind != StoreCommandKind.CloseMonth).ToArray();
+            await silos.Grains.GetGrain<IStoreGrain>(h.StoreId).ExecuteAsync(march);
+        }
+
+        var reports = new List<SettlementProgress>();
+        var progress = new SynchronousProgress<SettlementProgress>(p => { lock (reports) { reports.Add(p); } });
+        var ids = histories.Select(h => h.StoreId).ToList();
+        var report = await StoreSettlement.CloseAllAsync(silos.Grains, ids, new YearMonth(2026, 3), 3, progress, CancellationToken.None);
+        Assert.All(report.Results.Values, r => Assert.Equal(CommandStatus.Applied, r.Status));
+        Assert.Equal(Enumerable.Range(1, 12), reports.Select(r => r.Done).Order());
+        Assert.All(reports, r => Assert.Equal((12, 0), (r.Total, r.Failed)));
+
+        // Settled again (a coordinator restarted): every store says it was closed already.
+        var again = await StoreSettlement.CloseAllAsync(silos.Grains, ids, new YearMonth(2026, 3), 3, null, CancellationToken.None);
+        Assert.All(again.Results.Values, r => Assert.Equal(CommandStatus.Duplicate, r.Status));
+        foreach (var h in histories)
+        {
+            var model = StoreModel.TryCreate(StoreModelTests.Setup, out _)!;
+            h.Commands.TakeWhile(c => c.Kind != StoreCommandKind.CloseMonth).Append(StoreCommand.CloseMonth(new YearMonth(2026, 3))).ToList().ForEach(c => model.Apply(c));
+            Assert.Equal(model.Digest(Later), await silos.Grains.GetGrain<IStoreGrain>(h.StoreId).DigestAsync(Later.ToUnixTimeTicks()));
+        }
+    }
+
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

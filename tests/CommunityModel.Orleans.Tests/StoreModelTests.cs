@@ -1,0 +1,182 @@
+using CommunityModel.Orleans.Load;
+using CommunityModel.Orleans.Model;
+using FsCheck;
+using FsCheck.Fluent;
+using NodaTime;
+
+namespace CommunityModel.Orleans.Tests;
+
+/// <summary>The store as a pure fold: the seeds' store by hand, idempotence, refusals.</summary>
+public sealed class StoreModelTests
+{
+    private static readonly DateTimeZone Shanghai = DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
+
+    internal static StoreSetup Setup { get; } = StoreFiles.Setup(StoreFiles.Root());
+
+    private static Instant At(int month, int day, int hour = 10) => new LocalDateTime(2026, month, day, hour, 0).InZoneStrictly(Shanghai).ToInstant();
+
+    private static StoreModel NewStore() => StoreModel.TryCreate(Setup, out var problems) ?? throw new InvalidOperationException(string.Join("; ", problems));
+
+    /// <summary>
+    /// wang (the store's own) refers li, li refers zhao; wang and li buy the member card (a paid plan: tier
+    /// member, rank 2, the plan's minimum); zhao buys diapers for 129.00 and 200.00. The plan pays 10% to the
+    /// buyer's sponsor and 5% to the next, from rank 2: li 12.90 + 20.00, wang 6.45 + 10.00.
+    /// </summary>
+    internal static List<StoreCommand> March() =>
+    [
+        StoreCommand.Join("wang", null, At(3, 1)),
+        StoreCommand.Join("li", "wang", At(3, 2)),
+        StoreCommand.Join("zhao", "li", At(3, 3)),
+        StoreCommand.Order("o1", "wang", "member-card", 399_00, At(3, 4)),
+        StoreCommand.Order("o2", "li", "member-card", 399_00, At(3, 5)),
+        StoreCommand.Order("o3", "zhao", "diapers", 129_00, At(3, 10)),
+        StoreCommand.Order("o4", "zhao", "diapers", 200_00, At(3, 12)),
+        StoreCommand.CloseMonth(new YearMonth(2026, 3)),
+    ];
+
+    [Fact]
+    public void TheSeedsStorePaysTenAndFivePercentFromTheTiersItsCloseEvaluated()
+    {
+        var store = NewStore();
+        Assert.All(March(), c => Assert.Equal(CommandStatus.Applied, store.Apply(c).Status));
+        Assert.Equal("member", store.TierOf("wang")!.Tier);
+        Assert.Equal("member", store.TierOf("li")!.Tier);
+        Assert.Equal("customer", store.TierOf("zhao")!.Tier);
+
+        // Held for two months: pending on April 1, available from May 10 and May 12 (each line two months after its order).
+        var april = store.BalanceOf("li", At(4, 1));
+        Assert.Equal((12_90 + 20_00, 0L), (april.Pending, april.Available));
+        var may11 = store.BalanceOf("li", At(5, 11));
+        Assert.Equal((20_00L, 12_90L), (may11.Pending, may11.Available));
+        Assert.Equal(6_45 + 10_00, store.BalanceOf("wang", At(6, 1)).Available);
+        Assert.Equal(0, store.BalanceOf("zhao", At(6, 1)).Net);
+        Assert.Equal(2, store.HistoryOf("li").Count);
+    }
+
+    [Fact]
+    public void ARefundOfAClosedOrderCancelsItsLinesAndOneAfterThePayoutClawsBack()
+    {
+        var store = NewStore();
+        March().ForEach(c => store.Apply(c));
+
+        // Half of o4 refunded in April, before any payout: li's 20.00 line loses 10.00, wang's 10.00 loses 5.00.
+        Assert.Equal(CommandStatus.Applied, store.Apply(StoreCommand.Refund("r1", "o4", 100_00, At(4, 2))).Status);
+        Assert.Equal(12_90 + 10_00, store.BalanceOf("li", At(6, 1)).Available);
+        Assert.Equal(6_45 + 5_00, store.BalanceOf("wang", At(6, 1)).Available);
+
+        // June 1: li is paid 22.90; then o3 is refunded in full: the 12.90 paid comes back as a clawback.
+        Assert.Equal(CommandStatus.Applied, store.Apply(StoreCommand.Payout("p1", "li", At(6, 1))).Status);
+        Assert.Equal(22_90, store.BalanceOf("li", At(6, 1)).Paid);
+        Assert.Equal(CommandStatus.Applied, store.Apply(StoreCommand.Refund("r2", "o3", 129_00, At(6, 2))).Status);
+        var li = store.BalanceOf("li", At(6, 3));
+        Assert.Equal(10_00, li.Net);
+        Assert.Contains(store.HistoryOf("li"), l => l.Kind == "Clawback" && l.AmountMinor == -12_90);
+    }
+
+    [Fact]
+    public void ARefundInsideTheOpenMonthIsAppliedAtTheClose()
+    {
+        var store = NewStore();
+        var commands = March();
+        commands.Insert(7, StoreCommand.Refund("r1", "o4", 200_00, At(3, 20)));
+        Assert.All(commands, c => Assert.Equal(CommandStatus.Applied, store.Apply(c).Status));
+        Assert.Equal(12_90, store.BalanceOf("li", At(6, 1)).Available);
+        Assert.Equal(6_45, store.BalanceOf("wang", At(6, 1)).Available);
+    }
+
+    [Fact]
+    public void EveryRefusalSaysWhyAndChangesNothing()
+    {
+        var store = NewStore();
+        March().ForEach(c => store.Apply(c));
+        var before = store.Digest(At(7, 1));
+        (StoreCommand Command, string Code)[] refused =
+        [
+            (StoreCommand.Order("o9", "nobody", "diapers", 129_00, At(4, 2)), "order.buyer.unknown"),
+            (StoreCommand.Order("o9", "zhao", "diapers", 0, At(4, 2)), "order.amount"),
+            (StoreCommand.Order("o9", "zhao", "diapers", 129_00, At(3, 30)), "month.closed"),
+            (StoreCommand.Order("o3", "zhao", "diapers", 130_00, At(3, 10)), "order.conflict"),
+            (StoreCommand.Join("li", "zhao", At(4, 1)), "member.conflict"),
+            (StoreCommand.Join("sun", "nobody", At(4, 1)), "member.sponsor.unknown"),
+            (StoreCommand.Refund("r9", "o3", 129_01, At(4, 2)), "refund.amount"),
+            (StoreCommand.Refund("r9", "o-none", 1_00, At(4, 2)), "refund.order.unknown"),
+            (StoreCommand.CloseMonth(new YearMonth(2026, 5)), "month.order"),
+            (StoreCommand.Payout("p9", "zhao", At(6, 1)), "ledger.payout.nothing-available"),
+            (new StoreCommand(StoreCommandKind.Order, "", "zhao", null, "diapers", 1, 0), "command.id.missing"),
+        ];
+        foreach (var (command, code) in refused)
+        {
+            var result = store.Apply(command);
+            Assert.True(result.Status == CommandStatus.Rejected && result.Code == code, $"{command}: {result}");
+            Assert.False(string.IsNullOrWhiteSpace(result.Message));
+        }
+
+        Assert.Equal(before, store.Digest(At(7, 1)));
+    }
+
+    [Fact]
+    public void ABrokenSetupIsRefusedWithEveryProblem()
+    {
+        var broken = Setup with { PlanJson = Setup.PlanJson.Replace("\"10%\"", "\"-10%\"", StringComparison.Ordinal), Holding = "two months" };
+        Assert.Null(StoreModel.TryCreate(broken, out var problems));
+        Assert.Contains(problems, p => p.StartsWith("plan:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("holding:", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A retried command never pays twice: a generated store's commands with any of them sent again (right after, or
+    /// later, as a retry after a timeout would be) give the same store as each sent once, and every repeat is a duplicate.
+    /// </summary>
+    [Fact]
+    public void RetriedCommandsChangeNothing()
+    {
+        var history = StoreHistory.Generate("store-prop", new StoreHistoryOptions(Members: 60, Groups: 2, Months: 3));
+        var once = NewStore();
+        foreach (var c in history.Commands)
+        {
+            once.Apply(c);
+        }
+
+        var asOf = At(12, 1);
+        var expected = once.Digest(asOf);
+        Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
+        {
+            var random = new Random(seed);
+            var store = NewStore();
+            var sent = new List<StoreCommand>();
+            foreach (var c in history.Commands)
+            {
+                var first = store.Apply(c);
+                sent.Add(c);
+                if (random.NextDouble() < 0.2)
+                {
+                    // The retry of a recent command (or this one): a duplicate, unless the first was refused.
+                    var again = sent[Math.Max(0, sent.Count - 1 - random.Next(5))];
+                    var r = store.Apply(again);
+                    if (r.Status == CommandStatus.Applied)
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return store.Digest(asOf) == expected;
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void TheSameCommandsGiveTheSameStore()
+    {
+        var history = StoreHistory.Generate("store-det", new StoreHistoryOptions(Members: 80, Groups: 2, Months: 3));
+        var (a, b) = (NewStore(), NewStore());
+        foreach (var c in history.Commands)
+        {
+            Assert.Equal(a.Apply(c), b.Apply(c));
+        }
+
+        Assert.Equal(a.Digest(At(12, 1)), b.Digest(At(12, 1)));
+        Assert.Equal(3, a.ClosedMonths.Count);
+        Assert.True(a.Ledger.Entries.Count > 0);
+        Assert.NotEmpty(a.KeyCustomers(5, new LocalDate(2026, 5, 31)));
+    }
+}
