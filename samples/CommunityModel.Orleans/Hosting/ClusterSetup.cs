@@ -25,11 +25,23 @@ public static class ClusterSetup
     {
         ArgumentNullException.ThrowIfNull(silo);
         silo.UseRedisClustering(o => o.ConfigurationOptions = Redis(redis));
-        silo.AddRedisGrainStorage(StoreGrain.StorageName, o => o.ConfigurationOptions = Redis(redis));
+        RedisStorage(silo, redis);
         silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterId, ServiceId));
         silo.Configure<SiloOptions>(o => o.SiloName = name);
         silo.ConfigureEndpoints(IPAddress.Loopback, port, gateway);
         FastFailureDetection(silo);
+    }
+
+    /// <summary>The journals in Redis at <paramref name="redis"/> (<c>host:port</c>), reconnecting after Redis comes back.</summary>
+    public static void RedisStorage(ISiloBuilder silo, string redis)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        // Orleans' own binary format for the journals (the default JSON cannot read NodaTime values back).
+        silo.AddRedisGrainStorage(StoreGrain.StorageName, b => b.Configure<IServiceProvider>((o, services) =>
+        {
+            o.ConfigurationOptions = Redis(redis);
+            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(services.GetRequiredService<global::Orleans.Serialization.Serializer>());
+        }));
     }
 
     /// <summary>A client of the local cluster: Redis for membership (it finds the gateways there).</summary>

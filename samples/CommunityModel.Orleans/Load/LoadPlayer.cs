@@ -24,6 +24,18 @@ public sealed record LoadReport(long Commands, TimeSpan Elapsed, int Retries, Ti
     public double PerSecond => Commands / Math.Max(Elapsed.TotalSeconds, 1e-9);
 }
 
+/// <summary>Commands kept so far by a play in progress.</summary>
+/// <remarks>Thread-safe.</remarks>
+public sealed class LoadCounter
+{
+    private long _sent;
+
+    /// <summary>Commands and events kept so far.</summary>
+    public long Sent => Interlocked.Read(ref _sent);
+
+    internal void Add(int n) => Interlocked.Add(ref _sent, n);
+}
+
 /// <summary>
 /// Plays stores' streams: against a cluster (each store's commands and each group's events in order, in batches,
 /// many stores at once, every call retried until kept) or in this process on the models alone (the same work
@@ -49,8 +61,13 @@ public static class LoadPlayer
     }
 
     /// <summary>Plays every stream against the cluster and reports the throughput.</summary>
-    public static async Task<LoadReport> PlayAsync(IGrainFactory grains, IReadOnlyList<StoreHistory> streams, int batch, int concurrency, Action<string>? log, CancellationToken cancellation)
+    public static Task<LoadReport> PlayAsync(IGrainFactory grains, IReadOnlyList<StoreHistory> streams, int batch, int concurrency, Action<string>? log, CancellationToken cancellation) =>
+        PlayAsync(grains, streams, batch, concurrency, log, new LoadCounter(), cancellation);
+
+    /// <summary>Plays every stream against the cluster, counting in <paramref name="counter"/> as it goes, and reports the throughput.</summary>
+    public static async Task<LoadReport> PlayAsync(IGrainFactory grains, IReadOnlyList<StoreHistory> streams, int batch, int concurrency, Action<string>? log, LoadCounter counter, CancellationToken cancellation)
     {
+        ArgumentNullException.ThrowIfNull(counter);
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(streams);
         var statuses = new ConcurrentDictionary<CommandStatus, long>();
@@ -106,6 +123,7 @@ public static class LoadPlayer
                 }
 
                 Interlocked.Add(ref sent, chunk.Length);
+                counter.Add(chunk.Length);
             }
         }
     }
