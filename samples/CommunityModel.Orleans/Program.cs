@@ -63,7 +63,7 @@ static async Task<int> RunLoad(Args a, IHost? inProcess)
     if (inProcess is null)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.SetMinimumLevel(LogLevel.Error);
         builder.UseOrleansClient(c => ClusterSetup.RedisClient(c, a.Text("--redis", "127.0.0.1:6390")));
         client = builder.Build();
         await client.StartAsync();
