@@ -37,7 +37,7 @@ public static class ClusterSetup
     {
         ArgumentNullException.ThrowIfNull(silo);
         // Orleans' own binary format for the journals (the default JSON cannot read NodaTime values back).
-        silo.AddRedisGrainStorage(StoreGrain.StorageName, b => b.Configure<IServiceProvider>((o, services) =>
+        silo.AddRedisGrainStorage(JournalStorage.Name, b => b.Configure<IServiceProvider>((o, services) =>
         {
             o.ConfigurationOptions = Redis(redis);
             o.GrainStorageSerializer = new OrleansGrainStorageSerializer(services.GetRequiredService<global::Orleans.Serialization.Serializer>());
@@ -67,7 +67,7 @@ public static class ClusterSetup
     public static void SharedMemoryStorage(ISiloBuilder silo, SharedMemoryStore store)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        silo.Services.AddKeyedSingleton<IGrainStorage>(StoreGrain.StorageName, (sp, _) => new SharedMemoryGrainStorage(store, sp.GetRequiredService<global::Orleans.Serialization.DeepCopier>()));
+        silo.Services.AddKeyedSingleton<IGrainStorage>(JournalStorage.Name, (sp, _) => new SharedMemoryGrainStorage(store, sp.GetRequiredService<global::Orleans.Serialization.DeepCopier>()));
     }
 
     /// <summary>Probes every second and declares a silo dead after two missed probes (the defaults take tens of seconds).</summary>
