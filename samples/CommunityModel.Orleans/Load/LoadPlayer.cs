@@ -70,16 +70,7 @@ public static class LoadPlayer
         ArgumentNullException.ThrowIfNull(counter);
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(streams);
-        var statuses = new ConcurrentDictionary<CommandStatus, long>();
-        var rejections = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
-        void Count(CommandResult r)
-        {
-            statuses.AddOrUpdate(r.Status, 1, (_, n) => n + 1);
-            if (r.Status == CommandStatus.Rejected)
-            {
-                rejections.AddOrUpdate(r.Code, 1, (_, n) => n + 1);
-            }
-        }
+        var tally = new Tally();
 
         var retries = 0;
         long longest = 0, sent = 0;
@@ -98,7 +89,7 @@ public static class LoadPlayer
         // Stores and groups interleaved, so that every silo has work from the start.
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(units, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellation }, (unit, ct) => new ValueTask(unit(ct)));
-        return new LoadReport(sent, clock.Elapsed, retries, TimeSpan.FromTicks(longest), statuses) { Rejections = rejections };
+        return new LoadReport(sent, clock.Elapsed, retries, TimeSpan.FromTicks(longest), tally.Statuses) { Rejections = tally.Rejections };
 
         async Task Send<T>(IReadOnlyList<T> items, Func<T[], Task<CommandResult[]>> call, CancellationToken ct)
         {
@@ -119,7 +110,7 @@ public static class LoadPlayer
 
                 foreach (var r in results)
                 {
-                    Count(r);
+                    tally.Count(r);
                 }
 
                 Interlocked.Add(ref sent, chunk.Length);
@@ -132,16 +123,7 @@ public static class LoadPlayer
     public static LoadReport PlayInProcess(IReadOnlyList<StoreHistory> streams, StoreSetup setup, string groupPolicy)
     {
         ArgumentNullException.ThrowIfNull(streams);
-        var statuses = new ConcurrentDictionary<CommandStatus, long>();
-        var rejections = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
-        void Count(CommandResult r)
-        {
-            statuses.AddOrUpdate(r.Status, 1, (_, n) => n + 1);
-            if (r.Status == CommandStatus.Rejected)
-            {
-                rejections.AddOrUpdate(r.Code, 1, (_, n) => n + 1);
-            }
-        }
+        var tally = new Tally();
 
         long sent = 0;
         var units = new List<Action>();
@@ -152,7 +134,7 @@ public static class LoadPlayer
                 var store = StoreModel.TryCreate(setup, out _)!;
                 foreach (var c in s.Commands)
                 {
-                    Count(store.Apply(c));
+                    tally.Count(store.Apply(c));
                 }
 
                 Interlocked.Add(ref sent, s.Commands.Count);
@@ -164,7 +146,7 @@ public static class LoadPlayer
                     var group = GroupModel.TryCreate(groupPolicy, out _)!;
                     foreach (var e in events)
                     {
-                        Count(group.Apply(e, out _));
+                        tally.Count(group.Apply(e, out _));
                     }
 
                     Interlocked.Add(ref sent, events.Count);
@@ -174,7 +156,7 @@ public static class LoadPlayer
 
         var clock = Stopwatch.StartNew();
         Parallel.ForEach(units, u => u());
-        return new LoadReport(sent, clock.Elapsed, 0, TimeSpan.Zero, statuses) { Rejections = rejections };
+        return new LoadReport(sent, clock.Elapsed, 0, TimeSpan.Zero, tally.Statuses) { Rejections = tally.Rejections };
     }
 
     /// <summary>
@@ -218,6 +200,23 @@ public static class LoadPlayer
         }
 
         return differences;
+    }
+
+    /// <summary>Results counted by status, and rejections by code, from many threads.</summary>
+    private sealed class Tally
+    {
+        public ConcurrentDictionary<CommandStatus, long> Statuses { get; } = new();
+
+        public ConcurrentDictionary<string, long> Rejections { get; } = new(StringComparer.Ordinal);
+
+        public void Count(CommandResult r)
+        {
+            Statuses.AddOrUpdate(r.Status, 1, (_, n) => n + 1);
+            if (r.Status == CommandStatus.Rejected)
+            {
+                Rejections.AddOrUpdate(r.Code, 1, (_, n) => n + 1);
+            }
+        }
     }
 
     private static string Summary(StoreDigest d) =>
