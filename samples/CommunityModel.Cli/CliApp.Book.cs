@@ -416,7 +416,8 @@ public static partial class CliApp
 
         phases.Mark("tiers.csv");
         // payouts-available.csv and pending.csv
-        var balances = state.Ledger.Balances(end);
+        // Every earner's month: the balances at its end (payouts-available.csv, pending.csv) and its movements (statement-totals.csv).
+        var balances = state.Ledger.Statements((int)state.FirstEntryOfLast, end);
         long available = 0, pending = 0;
         using (var pay = OutputFile.Create(Path.Combine(folder, "payouts-available.csv"), "--out"))
         using (var hold = OutputFile.Create(Path.Combine(folder, "pending.csv"), "--out"))
@@ -445,105 +446,55 @@ public static partial class CliApp
         phases.Mark("balances");
         // statements.csv: the month's ledger entries in the ledger's order (each made and written once);
         // statement-totals.csv: per earner, the month from opening to closing.
-        var members = facts.MemberCount;
-        var commissions = new long[members];
-        var cancellations = new long[members];
-        var clawbacks = new long[members];
-        var paidThisMonth = new long[members];
-        var touched = new bool[members];
         using (var file = OutputFile.Create(Path.Combine(folder, "statements.csv"), "--out"))
         {
             var w = file.Writer;
-            w.Write("earner_id,sequence,kind,order_id,refund_id,amount,at,available_at,explanation\n");
-            // Entries are made and rendered on every core, a block at a time, and written in order.
-            var entries = state.Ledger.Entries;
+            w.Write(StatementLines.Header);
+            // Entries are read from the ledger's columns and rendered on every core, a block at a time, and written in
+            // order; nothing is allocated per line.
+            var ledger = state.Ledger;
+            var count0 = ledger.Entries.Count;
             const int Block = 1 << 16;
             var parts = Math.Max(1, Environment.ProcessorCount * 2);
-            var texts = new System.Text.StringBuilder[parts];
-            var who = new int[Block];
-            var kinds = new LedgerEntryKind[Block];
-            var minors = new long[Block];
-            for (var from = (int)state.FirstEntryOfLast; from < entries.Count; from += Block)
+            var excel = Csv.Excel;
+            var texts = new StatementLines[parts];
+            for (var from = (int)state.FirstEntryOfLast; from < count0; from += Block)
             {
-                var count = Math.Min(Block, entries.Count - from);
+                var count = Math.Min(Block, count0 - from);
                 var size = (count + parts - 1) / parts;
                 Parallel.For(0, parts, k =>
                 {
-                    var sb = texts[k] ??= new System.Text.StringBuilder();
-                    sb.Clear();
+                    var lines = texts[k] ??= new StatementLines(ledger, config.Zone, excel);
+                    lines.Clear();
                     for (var j = k * size; j < Math.Min(count, (k + 1) * size); j++)
                     {
-                        var entry = entries[from + j];
-                        who[j] = facts.FindMember(entry.Earner.Value);
-                        kinds[j] = entry.Kind;
-                        minors[j] = entry.Amount.MinorUnits;
-                        sb.Append(Csv.Field(entry.Earner.Value)).Append(',')
-                          .Append(entry.Sequence.ToString(CultureInfo.InvariantCulture)).Append(',')
-                          .Append(entry.Kind.ToString()).Append(',')
-                          .Append(entry.Order is { } order ? Csv.Field(order.Value) : "").Append(',')
-                          .Append(entry.Refund is { } refund ? Csv.Field(refund.Value) : "").Append(',')
-                          .Append(entry.Amount.FormatAmount()).Append(',')
-                          .Append(Iso(entry.At, config.Zone)).Append(',')
-                          .Append(entry.AvailableAt is { } a ? Iso(a, config.Zone) : "").Append(',')
-                          .Append(Csv.Field(entry.Explanation)).Append('\n');
+                        lines.Append(from + j);
                     }
                 });
 
-                foreach (var sb in texts)
+                foreach (var lines in texts)
                 {
-                    foreach (var chunk in sb.GetChunks())
-                    {
-                        w.Write(chunk.Span);
-                    }
+                    w.Write(lines.Written);
                 }
-
-                for (var j = 0; j < count; j++)
-                {
-                    var m = who[j];
-                    touched[m] = true;
-                    switch (kinds[j])
-                    {
-                        case LedgerEntryKind.Commission:
-                            commissions[m] += minors[j];
-                            break;
-                        case LedgerEntryKind.Cancellation:
-                            cancellations[m] += minors[j];
-                            break;
-                        case LedgerEntryKind.Clawback:
-                            clawbacks[m] += minors[j];
-                            break;
-                        default:
-                            paidThisMonth[m] += Math.Abs(minors[j]);
-                            break;
-                    }
-                }
-            }
-
-            file.Commit();
-        }
-
-        using (var file = OutputFile.Create(Path.Combine(folder, "statement-totals.csv"), "--out"))
-        {
-            var w = file.Writer;
-            w.Write("earner_id,opening_earned,commissions,cancellations,clawbacks,paid,closing_earned,owed,pending,available,currency\n");
-            string M(long minor) => Money.OfMinor(minor, currency).FormatAmount();
-            foreach (var b in balances)
-            {
-                var m = facts.FindMember(b.Earner.Value);
-                if (!touched[m] && b.Pending.MinorUnits == 0 && b.Available.MinorUnits == 0)
-                {
-                    continue;
-                }
-
-                var closing = state.Ledger.NetOf(b.Earner).MinorUnits;
-                var opening = closing - commissions[m] - cancellations[m] - clawbacks[m];
-                w.Write($"{Csv.Field(b.Earner.Value)},{M(opening)},{M(commissions[m])},{M(cancellations[m])},{M(clawbacks[m])},{M(paidThisMonth[m])},{M(closing)},{M(closing - b.Paid.MinorUnits)},{M(b.Pending.MinorUnits)},{M(b.Available.MinorUnits)},{currency.Code}\n");
             }
 
             file.Commit();
         }
 
         phases.Mark("statements.csv");
+        using (var file = OutputFile.Create(Path.Combine(folder, "statement-totals.csv"), "--out"))
+        {
+            var w = file.Writer;
+            w.Write("earner_id,opening_earned,commissions,cancellations,clawbacks,paid,closing_earned,owed,pending,available,currency\n");
+            foreach (var b in balances)
+            {
+                w.Write($"{Csv.Field(b.Earner.Value)},{b.Opening.FormatAmount()},{b.Commissions.FormatAmount()},{b.Cancellations.FormatAmount()},{b.Clawbacks.FormatAmount()},{b.PaidOut.FormatAmount()},{b.Closing.FormatAmount()},{b.Owed.FormatAmount()},{b.Pending.FormatAmount()},{b.Available.FormatAmount()},{currency.Code}\n");
+            }
+
+            file.Commit();
+        }
+
+        phases.Mark("statement-totals.csv");
         // ladder-metrics.csv
         var ladder = LadderMetrics.Compute(config.Ladder, state.AllOrders, facts.Refunds);
         using (var file = OutputFile.Create(Path.Combine(folder, "ladder-metrics.csv"), "--out"))

@@ -63,18 +63,67 @@ public sealed record CommissionLine(OrderId Order, MemberId Earner, CommissionRu
 {
     /// <summary>A one-line explanation.</summary>
     /// <returns>The text.</returns>
-    public override string ToString()
+    public override string ToString() => Render(Earner, Amount, Order, Rule, Level, Rate, Distance, CapCut);
+
+    /// <summary>The one-line explanation of a line from its parts (what <see cref="ToString"/> returns).</summary>
+    internal static string Render(MemberId earner, Money amount, OrderId order, CommissionRuleKind rule, int level, Rate? rate, int distance, Money capCut)
     {
-        var rate = Rate is { } r ? r.ToString() : "a fixed amount";
-        var cut = CapCut.IsZero ? string.Empty : $" (cap cut {CapCut})";
-        var rule = Rule switch
+        Span<char> buffer = stackalloc char[256];
+        if (TryFormat(buffer, out var written, earner, amount, order, rule, level, rate, distance, capCut))
         {
-            CommissionRuleKind.Level => $"level {Level}",
+            return new string(buffer[..written]);
+        }
+
+        for (var size = 1024; ; size *= 2)
+        {
+            var heap = new char[size];
+            if (TryFormat(heap, out written, earner, amount, order, rule, level, rate, distance, capCut))
+            {
+                return new string(heap, 0, written);
+            }
+        }
+    }
+
+    /// <summary>Writes the one-line explanation of a line into a span; false when it is too short.</summary>
+    internal static bool TryFormat(Span<char> destination, out int charsWritten, MemberId earner, Money amount, OrderId order, CommissionRuleKind rule, int level, Rate? rate, int distance, Money capCut)
+        => TryFormat(destination, out charsWritten, earner, amount, order, RuleText(rule, level, rate, distance), capCut);
+
+    /// <summary>
+    /// Writes the one-line explanation of a line into a span from the text of its rule (<see cref="RuleText"/>, which
+    /// many lines share); false when it is too short.
+    /// </summary>
+    internal static bool TryFormat(Span<char> destination, out int charsWritten, MemberId earner, Money amount, OrderId order, string ruleText, Money capCut)
+    {
+        var text = new SpanText(destination);
+        text.Append(earner.Value);
+        text.Append(" earns ");
+        text.Append(amount);
+        text.Append(" on ");
+        text.Append(order.Value);
+        text.Append(": ");
+        text.Append(ruleText);
+        if (!capCut.IsZero)
+        {
+            text.Append(" (cap cut ");
+            text.Append(capCut);
+            text.Append(')');
+        }
+
+        return text.Done(out charsWritten);
+    }
+
+    /// <summary>What a line's rule says of it: <c>level 1 at 10%, 1 hop(s) above the buyer</c>.</summary>
+    internal static string RuleText(CommissionRuleKind rule, int level, Rate? rate, int distance)
+    {
+        var name = rule switch
+        {
+            CommissionRuleKind.Level => string.Create(CultureInfo.InvariantCulture, $"level {level}"),
             CommissionRuleKind.Differential => "differential",
             CommissionRuleKind.PeerBonus => "peer bonus",
             _ => "self-purchase rebate",
         };
-        return $"{Earner} earns {Amount} on {Order}: {rule} at {rate}, {Distance} hop(s) above the buyer{cut}";
+        var at = rate is { } r ? r.ToString() : "a fixed amount";
+        return string.Create(CultureInfo.InvariantCulture, $"{name} at {at}, {distance} hop(s) above the buyer");
     }
 }
 

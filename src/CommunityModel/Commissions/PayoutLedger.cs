@@ -95,6 +95,7 @@ public sealed class PayoutLedger
     private readonly Dictionary<int, long> _capCut = [];
     private readonly List<LineDetail> _details = [];
     private readonly Dictionary<LineDetail, int> _detailIndex = [];
+    private string?[] _ruleText = new string?[16];             // per line detail, made when first read
 
     // Orders.
     private readonly ChunkedColumn<OrderId> _orderId = new();
@@ -573,6 +574,74 @@ public sealed class PayoutLedger
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public IReadOnlyList<EarnerBalance> Balances(Instant asOf)
     {
+        var (pending, available) = PendingAndAvailable(asOf);
+        var order = EarnersById();
+        var result = new EarnerBalance[order.Length];
+        for (var k = 0; k < order.Length; k++)
+        {
+            var i = order[k];
+            result[k] = new EarnerBalance(_earnerId[i], new Money(pending[i], Currency), new Money(available[i] - _state[i].Unsettled, Currency), new Money(_state[i].Paid, Currency));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Every earner's statement for a period that runs from an entry to the end of the ledger: the net earned at its
+    /// opening, the commissions, cancellations, clawbacks and payouts of the period's entries, the net at its closing,
+    /// and the balances as of an instant (usually the period's end), in one pass over the entries, sorted by earner
+    /// id (ordinal). An earner is listed when the period has an entry of theirs or something is pending or available
+    /// to them as of the instant.
+    /// </summary>
+    /// <param name="fromIndex">The period's first entry (0-based, as in <see cref="Entries"/>); <c>Entries.Count</c> for a period with no entries.</param>
+    /// <param name="asOf">The instant that decides pending against available.</param>
+    /// <returns>One statement per earner listed.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fromIndex"/> is negative or beyond the ledger's entries.</exception>
+    public IReadOnlyList<EarnerStatement> Statements(int fromIndex, Instant asOf)
+    {
+        if (fromIndex < 0 || fromIndex > _flags.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(fromIndex), fromIndex, $"The ledger has {_flags.Count} entries.");
+        }
+
+        var earners = _earnerId.Count;
+        var moved = new long[earners * 4]; // per earner: commissions, cancellations, clawbacks, paid out
+        var touched = new bool[earners];
+        for (var e = fromIndex; e < _flags.Count; e++)
+        {
+            var who = _earner[e];
+            var kind = _flags[e] & KindMask;
+            var amount = _amount[e];
+            moved[(who * 4) + kind] += amount;
+            touched[who] = true;
+        }
+
+        var (pending, available) = PendingAndAvailable(asOf);
+        var order = EarnersById();
+        var result = new List<EarnerStatement>();
+        foreach (var i in order)
+        {
+            var availableNow = available[i] - _state[i].Unsettled;
+            if (!touched[i] && pending[i] == 0 && availableNow == 0)
+            {
+                continue;
+            }
+
+            var closing = _state[i].Net;
+            var commissions = moved[i * 4];
+            var cancellations = moved[(i * 4) + 1];
+            var clawbacks = moved[(i * 4) + 2];
+            result.Add(new EarnerStatement(_earnerId[i], new Money(closing - commissions - cancellations - clawbacks, Currency), new Money(commissions, Currency),
+                new Money(cancellations, Currency), new Money(clawbacks, Currency), new Money(moved[(i * 4) + 3], Currency), new Money(closing, Currency),
+                new Money(pending[i], Currency), new Money(availableNow, Currency), new Money(_state[i].Paid, Currency)));
+        }
+
+        return result;
+    }
+
+    /// <summary>Every earner's pending and available commissions as of an instant (before clawbacks are netted), by earner index.</summary>
+    private (long[] Pending, long[] Available) PendingAndAvailable(Instant asOf)
+    {
         var earners = _earnerId.Count;
         var pending = new long[earners];
         var available = new long[earners];
@@ -609,6 +678,13 @@ public sealed class PayoutLedger
             }
         }
 
+        return (pending, available);
+    }
+
+    /// <summary>The earners' indexes in the order of their ids (ordinal).</summary>
+    private int[] EarnersById()
+    {
+        var earners = _earnerId.Count;
         var order = new int[earners];
         var keys = new string[earners];
         for (var i = 0; i < earners; i++)
@@ -618,14 +694,7 @@ public sealed class PayoutLedger
         }
 
         Array.Sort(keys, order, StringComparer.Ordinal);
-        var result = new EarnerBalance[earners];
-        for (var k = 0; k < earners; k++)
-        {
-            var i = order[k];
-            result[k] = new EarnerBalance(_earnerId[i], new Money(pending[i], Currency), new Money(available[i] - _state[i].Unsettled, Currency), new Money(_state[i].Paid, Currency));
-        }
-
-        return result;
+        return order;
     }
 
     /// <summary>Every entry that moved one earner's balance, in order, each with its explanation.</summary>
@@ -653,12 +722,58 @@ public sealed class PayoutLedger
         return history;
     }
 
+    /// <summary>
+    /// The fields of the entry at a position (0-based, as in <see cref="Entries"/>), read from the ledger's columns
+    /// without allocating: for exports that write millions of entries, with <see cref="TryFormatExplanation"/>.
+    /// </summary>
+    /// <param name="index">The position, from 0 to <c>Entries.Count - 1</c>.</param>
+    /// <returns>The entry's fields (those of <c>Entries[index]</c> without its explanation).</returns>
+    /// <exception cref="ArgumentOutOfRangeException">No entry at that position.</exception>
+    public LedgerEntryFields FieldsOf(int index) => FieldsAt(CheckEntry(index));
+
+    /// <summary>
+    /// Writes the explanation of the entry at a position (the text of <c>Entries[index].Explanation</c>) into a span
+    /// without allocating. Explanations are a sentence of some 100 to 200 characters; ids longer than usual make them
+    /// longer, so a caller whose span is too short tries again with a larger one.
+    /// </summary>
+    /// <param name="index">The position, from 0 to <c>Entries.Count - 1</c>.</param>
+    /// <param name="destination">Where to write.</param>
+    /// <param name="charsWritten">How many characters were written (0 when the span is too short).</param>
+    /// <returns>False when the span is too short (nothing usable was written).</returns>
+    /// <exception cref="ArgumentOutOfRangeException">No entry at that position.</exception>
+    public bool TryFormatExplanation(int index, Span<char> destination, out int charsWritten) => TryExplain(CheckEntry(index), destination, out charsWritten);
+
     /// <summary>The bytes the ledger's columns occupy, roughly (for measurements and benchmarks).</summary>
     internal long ColumnBytes =>
         _flags.AllocatedBytes + _earner.AllocatedBytes + _amount.AllocatedBytes + _subject.AllocatedBytes + _detail.AllocatedBytes
         + _previousOfEarner.AllocatedBytes + _orderId.AllocatedBytes + _orderAmount.AllocatedBytes + _orderPaidAt.AllocatedBytes
         + _orderHold.AllocatedBytes + _orderFirstEntry.AllocatedBytes + (_orderTable?.AllocatedBytes ?? 0) + _earnerId.AllocatedBytes
         + _state.AllocatedBytes;
+
+    /// <summary>The text of a line detail's rule, made once (reads from several threads may each make it; all equal).</summary>
+    private string RuleTextOf(int detail)
+    {
+        var texts = _ruleText;
+        if (detail < texts.Length && texts[detail] is { } known)
+        {
+            return known;
+        }
+
+        var d = _details[detail];
+        var text = CommissionLine.RuleText(d.Rule, d.Level, d.Ppm < 0 ? null : Rate.FromPartsPerMillion(d.Ppm), d.Distance);
+        if (detail >= texts.Length)
+        {
+            Array.Resize(ref texts, Math.Max(texts.Length * 2, detail + 1));
+        }
+
+        texts[detail] = text;
+        _ruleText = texts;
+        return text;
+    }
+
+    private int CheckEntry(int index) => unchecked((uint)index < (uint)_flags.Count)
+        ? index
+        : throw new ArgumentOutOfRangeException(nameof(index), index, $"The ledger has {_flags.Count} entries.");
 
     private static long Reversed(long original, long refunded, long total)
         => refunded == 0 ? 0 : (long)((Int128)original * refunded / total);
@@ -851,6 +966,30 @@ public sealed class PayoutLedger
     /// <summary>Makes the entry at a position, with its explanation.</summary>
     private LedgerEntry EntryAt(int e)
     {
+        var f = FieldsAt(e);
+        Span<char> buffer = stackalloc char[384];
+        string explanation;
+        if (TryExplain(e, buffer, out var written))
+        {
+            explanation = new string(buffer[..written]);
+        }
+        else
+        {
+            var size = 1024;
+            char[] heap;
+            while (!TryExplain(e, heap = new char[size], out written))
+            {
+                size *= 2;
+            }
+
+            explanation = new string(heap, 0, written);
+        }
+
+        return new LedgerEntry(f.Sequence, f.Kind, f.Earner, f.Order, f.Refund, f.Amount, f.At, f.AvailableAt, explanation);
+    }
+
+    private LedgerEntryFields FieldsAt(int e)
+    {
         var kind = (LedgerEntryKind)(_flags[e] & KindMask);
         var earner = _earnerId[_earner[e]];
         var amount = new Money(_amount[e], Currency);
@@ -858,22 +997,49 @@ public sealed class PayoutLedger
         switch (kind)
         {
             case LedgerEntryKind.Commission:
+                return new LedgerEntryFields(e + 1, kind, earner, _orderId[subject], null, amount, Instant.FromUnixTimeTicks(_orderPaidAt[subject]),
+                    Instant.FromUnixTimeTicks(AvailableTicks(subject)));
+            case LedgerEntryKind.Payout:
+                return new LedgerEntryFields(e + 1, kind, earner, null, null, amount, Instant.FromUnixTimeTicks(_payouts[subject].AtTicks), null);
+            default:
+                var r = _refunds[subject];
+                return new LedgerEntryFields(e + 1, kind, earner, _orderId[r.Order], r.Id, amount, Instant.FromUnixTimeTicks(r.AtTicks), null);
+        }
+    }
+
+    /// <summary>Writes the explanation of the entry at a position; false when the span is too short.</summary>
+    private bool TryExplain(int e, Span<char> destination, out int charsWritten)
+    {
+        var kind = (LedgerEntryKind)(_flags[e] & KindMask);
+        var earner = _earnerId[_earner[e]];
+        var amount = new Money(_amount[e], Currency);
+        var subject = _subject[e];
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        switch (kind)
+        {
+            case LedgerEntryKind.Commission:
             {
-                var order = _orderId[subject];
                 var detailIndex = _detail[e] == ushort.MaxValue ? _wideDetail[e] : _detail[e];
-                var d = _details[detailIndex];
-                var line = new CommissionLine(order, earner, d.Rule, d.Level, d.Distance, d.Ppm < 0 ? null : Rate.FromPartsPerMillion(d.Ppm), amount,
-                    new Money(_capCut.GetValueOrDefault(e), Currency), []);
-                var available = Instant.FromUnixTimeTicks(AvailableTicks(subject));
-                return new LedgerEntry(e + 1, kind, earner, order, null, amount, Instant.FromUnixTimeTicks(_orderPaidAt[subject]), available, $"{line}; pending until {available}");
+                if (!CommissionLine.TryFormat(destination, out var n, earner, amount, _orderId[subject], RuleTextOf(detailIndex), new Money(_capCut.GetValueOrDefault(e), Currency)))
+                {
+                    charsWritten = 0;
+                    return false;
+                }
+
+                var text = new SpanText(destination[n..]);
+                text.Append("; pending until ");
+                text.Append(Instant.FromUnixTimeTicks(AvailableTicks(subject)));
+                var ok = text.Done(out var m);
+                charsWritten = ok ? n + m : 0;
+                return ok;
             }
 
             case LedgerEntryKind.Payout:
             {
                 var p = _payouts[subject];
-                var settled = p.Settled > 0 ? $" less {new Money(p.Settled, Currency)} clawed back" : string.Empty;
-                return new LedgerEntry(e + 1, kind, earner, null, null, amount, Instant.FromUnixTimeTicks(p.AtTicks), null,
-                    $"Paid {amount} to {earner}: {new Money(p.Lines, Currency)} available{settled}");
+                return p.Settled > 0
+                    ? destination.TryWrite(invariant, $"Paid {amount} to {earner}: {new Money(p.Lines, Currency)} available less {new Money(p.Settled, Currency)} clawed back", out charsWritten)
+                    : destination.TryWrite(invariant, $"Paid {amount} to {earner}: {new Money(p.Lines, Currency)} available", out charsWritten);
             }
 
             default:
@@ -882,10 +1048,9 @@ public sealed class PayoutLedger
                 var order = _orderId[r.Order];
                 var refund = new Money(r.Amount, Currency);
                 var delta = new Money(-amount.MinorUnits, Currency);
-                var text = kind == LedgerEntryKind.Clawback
-                    ? $"Refund {r.Id} of {refund} on order {order} claws back {delta} already paid; netted against the next payout"
-                    : $"Refund {r.Id} of {refund} on order {order} cancels {delta} not yet paid";
-                return new LedgerEntry(e + 1, kind, earner, order, r.Id, amount, Instant.FromUnixTimeTicks(r.AtTicks), null, text);
+                return kind == LedgerEntryKind.Clawback
+                    ? destination.TryWrite(invariant, $"Refund {r.Id} of {refund} on order {order} claws back {delta} already paid; netted against the next payout", out charsWritten)
+                    : destination.TryWrite(invariant, $"Refund {r.Id} of {refund} on order {order} cancels {delta} not yet paid", out charsWritten);
             }
         }
     }

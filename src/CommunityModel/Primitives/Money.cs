@@ -11,7 +11,7 @@ namespace CommunityModel.Primitives;
 /// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="MinorUnits">The amount in minor units.</param>
 /// <param name="Currency">The currency, which fixes how many minor units make a major unit.</param>
-public readonly record struct Money(long MinorUnits, Currency Currency) : IComparable<Money>
+public readonly record struct Money(long MinorUnits, Currency Currency) : IComparable<Money>, ISpanFormattable
 {
     /// <summary>Zero in a currency.</summary>
     /// <param name="currency">The currency, which fixes how many minor units make a major unit.</param>
@@ -296,21 +296,119 @@ public readonly record struct Money(long MinorUnits, Currency Currency) : ICompa
     /// <returns>The text.</returns>
     public override string ToString() => $"{Currency.Code} {FormatAmount()}";
 
+    /// <summary>
+    /// Formats as <see cref="ToString()"/> does (format <c>null</c>, empty or <c>"G"</c>) or as
+    /// <see cref="FormatAmount"/> does (format <c>"A"</c>); always in the invariant culture.
+    /// </summary>
+    /// <param name="format"><c>null</c>, <c>""</c>, <c>"G"</c> or <c>"A"</c>.</param>
+    /// <param name="formatProvider">Ignored: amounts are always written with '.' as the decimal separator.</param>
+    /// <returns>The text.</returns>
+    /// <exception cref="FormatException">Another format.</exception>
+    public string ToString(string? format, IFormatProvider? formatProvider)
+        => AmountOnly(format) ? FormatAmount() : ToString();
+
     /// <summary>Formats the amount without the currency code, e.g. <c>"12.34"</c>.</summary>
     /// <returns>The text.</returns>
     public string FormatAmount()
     {
+        Span<char> buffer = stackalloc char[48];
+        TryFormatAmount(buffer, out var written);
+        return new string(buffer[..written]);
+    }
+
+    /// <summary>
+    /// Writes the amount without the currency code (as <see cref="FormatAmount"/> does) into a span, allocating nothing.
+    /// </summary>
+    /// <param name="destination">Where to write.</param>
+    /// <param name="charsWritten">How many characters were written (0 when the span is too short).</param>
+    /// <returns>False when the span is too short.</returns>
+    public bool TryFormatAmount(Span<char> destination, out int charsWritten)
+    {
+        charsWritten = 0;
         var digits = Currency.MinorDigits;
         var negative = MinorUnits < 0;
-        var abs = negative ? -(Int128)MinorUnits : MinorUnits;
-        var per = Currency.MinorPerMajor;
+        var abs = negative ? (ulong)-(Int128)MinorUnits : (ulong)MinorUnits;
+        var per = (ulong)Currency.MinorPerMajor;
         var major = abs / per;
         var minor = abs % per;
-        var text = digits == 0
-            ? major.ToString(CultureInfo.InvariantCulture)
-            : major.ToString(CultureInfo.InvariantCulture) + "." + minor.ToString(CultureInfo.InvariantCulture).PadLeft(digits, '0');
-        return negative ? "-" + text : text;
+        var at = 0;
+        if (negative)
+        {
+            if (destination.IsEmpty)
+            {
+                return false;
+            }
+
+            destination[at++] = '-';
+        }
+
+        if (!major.TryFormat(destination[at..], out var n, default, CultureInfo.InvariantCulture))
+        {
+            return false;
+        }
+
+        at += n;
+        if (digits > 0)
+        {
+            if (destination.Length < at + 1 + digits)
+            {
+                return false;
+            }
+
+            destination[at++] = '.';
+            for (var k = digits - 1; k >= 0; k--)
+            {
+                destination[at + k] = (char)('0' + (int)(minor % 10));
+                minor /= 10;
+            }
+
+            at += digits;
+        }
+
+        charsWritten = at;
+        return true;
     }
+
+    /// <summary>
+    /// Writes the amount into a span as <see cref="ToString(string, IFormatProvider)"/> does, allocating nothing.
+    /// </summary>
+    /// <param name="destination">Where to write.</param>
+    /// <param name="charsWritten">How many characters were written (0 when the span is too short).</param>
+    /// <param name="format">Empty or <c>"G"</c> for <c>"CNY 12.34"</c>; <c>"A"</c> for the amount alone.</param>
+    /// <param name="provider">Ignored: amounts are always written with '.' as the decimal separator.</param>
+    /// <returns>False when the span is too short.</returns>
+    /// <exception cref="FormatException">Another format.</exception>
+    public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
+    {
+        if (AmountOnly(format))
+        {
+            return TryFormatAmount(destination, out charsWritten);
+        }
+
+        charsWritten = 0;
+        var code = Currency.Code ?? string.Empty;
+        if (destination.Length < code.Length + 1)
+        {
+            return false;
+        }
+
+        code.CopyTo(destination);
+        destination[code.Length] = ' ';
+        if (!TryFormatAmount(destination[(code.Length + 1)..], out var n))
+        {
+            return false;
+        }
+
+        charsWritten = code.Length + 1 + n;
+        return true;
+    }
+
+    private static bool AmountOnly(ReadOnlySpan<char> format) => format switch
+    {
+        [] or "G" => false,
+        "A" => true,
+        _ => throw new FormatException($"'{format.ToString()}' is not a format of Money: use \"G\" (\"CNY 12.34\") or \"A\" (\"12.34\")."),
+    };
 
     /// <summary>Parses <c>"CNY 12.34"</c> (code, one space, amount) for a built-in currency.</summary>
     /// <param name="text">The code, one space and the amount, e.g. <c>"CNY 12.34"</c>.</param>

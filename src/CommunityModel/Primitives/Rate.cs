@@ -8,7 +8,7 @@ namespace CommunityModel.Primitives;
 /// arithmetic and rounds once, with an explicit <see cref="RoundingMode"/>.
 /// </summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
-public readonly record struct Rate : IComparable<Rate>
+public readonly record struct Rate : IComparable<Rate>, ISpanFormattable
 {
     /// <summary>Parts per million in one whole (100%).</summary>
     public const long OneInPartsPerMillion = 1_000_000;
@@ -163,4 +163,29 @@ public readonly record struct Rate : IComparable<Rate>
     /// <summary>The rate as a percentage, e.g. <c>12.5%</c>.</summary>
     /// <returns>The text.</returns>
     public override string ToString() => Percent.ToString("0.####", CultureInfo.InvariantCulture) + "%";
+
+    /// <summary>The rate as a percentage, e.g. <c>12.5%</c>, whatever the format and culture (invariant, up to four decimals).</summary>
+    /// <param name="format">Ignored.</param>
+    /// <param name="formatProvider">Ignored.</param>
+    /// <returns>The text.</returns>
+    public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
+
+    /// <summary>Writes the rate as <see cref="ToString()"/> does into a span, allocating nothing.</summary>
+    /// <param name="destination">Where to write.</param>
+    /// <param name="charsWritten">How many characters were written (0 when the span is too short).</param>
+    /// <param name="format">Ignored.</param>
+    /// <param name="provider">Ignored.</param>
+    /// <returns>False when the span is too short.</returns>
+    public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
+    {
+        if (Percent.TryFormat(destination, out var n, "0.####", CultureInfo.InvariantCulture) && n < destination.Length)
+        {
+            destination[n] = '%';
+            charsWritten = n + 1;
+            return true;
+        }
+
+        charsWritten = 0;
+        return false;
+    }
 }

@@ -109,6 +109,52 @@ public class PayoutLedgerModelTests
                 problems.Add("entries differ");
             }
 
+            // Statements of the period from a third of the way (and of the whole ledger, and of none): movements summed
+            // from the model's entries, balances from the model.
+            foreach (var from in new[] { 0, model.Entries.Count / 3, model.Entries.Count })
+            {
+                var asOf = Community.Epoch + Duration.FromDays(61);
+                var expected = new List<EarnerStatement>();
+                foreach (var earner in model.Earners)
+                {
+                    var mine = model.Entries.Skip(from).Where(e => e.Earner == earner).ToList();
+                    long Sum(LedgerEntryKind kind) => mine.Where(e => e.Kind == kind).Sum(e => e.Amount.MinorUnits);
+                    var b = model.BalanceOf(earner, asOf);
+                    if (mine.Count == 0 && b.Pending.IsZero && b.Available.IsZero)
+                    {
+                        continue;
+                    }
+
+                    var closing = b.Net.MinorUnits;
+                    Money M(long minor) => Money.OfMinor(minor, Currency.CNY);
+                    expected.Add(new EarnerStatement(earner, M(closing - Sum(LedgerEntryKind.Commission) - Sum(LedgerEntryKind.Cancellation) - Sum(LedgerEntryKind.Clawback)),
+                        M(Sum(LedgerEntryKind.Commission)), M(Sum(LedgerEntryKind.Cancellation)), M(Sum(LedgerEntryKind.Clawback)), M(Sum(LedgerEntryKind.Payout)),
+                        M(closing), b.Pending, b.Available, b.Paid));
+                }
+
+                if (!ledger.Statements(from, asOf).SequenceEqual(expected))
+                {
+                    problems.Add($"statements from {from} differ");
+                }
+            }
+
+            // The allocation-free reads give the same fields and text as the model's entries; a span one short is refused.
+            var buffer = new char[512];
+            for (var i = 0; i < model.Entries.Count; i++)
+            {
+                var e = model.Entries[i];
+                if (ledger.FieldsOf(i) != new LedgerEntryFields(e.Sequence, e.Kind, e.Earner, e.Order, e.Refund, e.Amount, e.At, e.AvailableAt))
+                {
+                    problems.Add($"fields of entry {i} differ");
+                }
+
+                if (!ledger.TryFormatExplanation(i, buffer, out var written) || new string(buffer, 0, written) != e.Explanation
+                    || ledger.TryFormatExplanation(i, buffer.AsSpan(0, e.Explanation.Length - 1), out _))
+                {
+                    problems.Add($"explanation of entry {i} differs");
+                }
+            }
+
             if (!ledger.Earners.SequenceEqual(model.Earners))
             {
                 problems.Add("earners differ");
