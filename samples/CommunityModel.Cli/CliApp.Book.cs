@@ -261,7 +261,7 @@ public static partial class CliApp
             }
 
             var now = _clock.ElapsedMilliseconds;
-            to.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {phase,-34} {now - _last,7} ms  (peak working set {Environment.WorkingSet / (1 << 20)} MB)"));
+            to.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {phase,-34} {now - _last,7} ms  (peak working set {Environment.WorkingSet / (1 << 20)} MB, managed heap after the last collection {GC.GetGCMemoryInfo().HeapSizeBytes / (1 << 20)} MB)"));
             _last = now;
         }
     }

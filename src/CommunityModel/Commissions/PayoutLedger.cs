@@ -78,7 +78,7 @@ public sealed record EarnerBalance(MemberId Earner, Money Pending, Money Availab
 /// no read runs during a write. A store keeps one ledger and sends it its commands in order (one lock around every
 /// call, or one actor or grain per store); concurrent calls without that can lose entries.
 /// </remarks>
-public sealed class PayoutLedger
+public sealed partial class PayoutLedger
 {
     private const byte KindMask = 0b11;
     private const int PrefetchAhead = 16;
