@@ -296,12 +296,12 @@ public sealed partial class PayoutLedger
         return count >= 0 ? count : throw Invalid($"its count of {what} is negative");
     }
 
-    private static void WriteSigned(BinaryWriter w, long value) => w.Write7BitEncodedInt64((value << 1) ^ (value >> 63));
+    private static void WriteSigned(BinaryWriter w, long value) => w.Write7BitEncodedInt64(unchecked((value << 1) ^ (value >> 63)));
 
     private static long ReadSigned(BinaryReader r)
     {
-        var z = (ulong)r.Read7BitEncodedInt64();
-        return (long)(z >> 1) ^ -(long)(z & 1);
+        var z = unchecked((ulong)r.Read7BitEncodedInt64());
+        return unchecked((long)(z >> 1) ^ -(long)(z & 1));
     }
 
     private static InvalidInputException Invalid(string why)

@@ -32,7 +32,7 @@ namespace CommunityModel.Membership;
 /// thread at a time (guard every call, reads included, with one lock, or keep one book per actor). Explain and
 /// WhatIf change nothing but must not run during a change.</para>
 /// </remarks>
-public sealed class MembershipBook
+public sealed partial class MembershipBook
 {
     private readonly ImmutableArray<MembershipPolicy> _policies;
     private readonly List<TierChange> _changes = [];
