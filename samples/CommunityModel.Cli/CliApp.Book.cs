@@ -168,8 +168,6 @@ public static partial class CliApp
         phases.Mark("order batch");
         var membershipFacts = MembershipFacts.Build(all, facts.Refunds);
         phases.Mark("membership facts");
-        var membership = MembershipBook.Create(tree, config.Policy);
-        var ledger = new PayoutLedger(config.Currency, config.Holding, config.Zone);
         var engine = new CommissionEngine(config.Plan);
         var months = book.Months.Select(m => m.Month).ToList();
         if (closing is { } c)
@@ -187,7 +185,30 @@ public static partial class CliApp
         CommissionRun? run = null;
         MemberStatuses? statuses = null;
         long firstEntry = 0, afterPrevious = 0;
-        for (var k = 0; k < months.Count; k++)
+        var from = 0;
+        MembershipBook membership;
+        PayoutLedger ledger;
+        if (book.ReadSnapshots(tree, config.Policy) is { } saved)
+        {
+            // The state after the last closed month's close, read back: only its payouts, made since, are applied.
+            (ledger, membership) = saved;
+            if (ledger.Currency != config.Currency || ledger.HoldingPeriod != config.Holding || ledger.Zone.Id != config.Zone.Id)
+            {
+                throw new InputException(book.Path, 0, 0, "the book was changed outside community: its ledger's currency, holding period or zone is not the book's");
+            }
+
+            from = book.Months.Count;
+            afterPrevious = ledger.Entries.Count;
+            ApplyPayouts(book, facts, ledger, months, from - 1, config.Currency);
+            phases.Mark($"state after {months[from - 1]:yyyy-MM} read");
+        }
+        else
+        {
+            membership = MembershipBook.Create(tree, config.Policy);
+            ledger = new PayoutLedger(config.Currency, config.Holding, config.Zone);
+        }
+
+        for (var k = from; k < months.Count; k++)
         {
             var end = config.EndOf(months[k]);
             membership.Evaluate(membershipFacts, end, EvaluationKind.Period);
@@ -230,18 +251,24 @@ public static partial class CliApp
 
             phases.Mark("ledger");
             afterPrevious = ledger.Entries.Count;
-            foreach (var p in book.Payouts.Where(p => p.Month == k))
-            {
-                var result = ledger.RecordPayout(new MemberId(facts.MemberIds[p.Earner]), NodaTime.Instant.FromUnixTimeTicks(p.AtTicks));
-                var amount = Math.Abs(result.Entries.Sum(e => e.Amount.MinorUnits));
-                if (!result.Accepted || amount != p.Amount)
-                {
-                    throw new InputException(book.Path, 0, 0, $"the book was changed outside community: the payout to '{facts.MemberIds[p.Earner]}' in {months[k]} was {Money.OfMinor(p.Amount, config.Currency)}; its facts now give {Money.OfMinor(amount, config.Currency)}");
-                }
-            }
+            ApplyPayouts(book, facts, ledger, months, k, config.Currency);
         }
 
         return new BookState(membership, membershipFacts, ledger, run, statuses, firstEntry, all);
+    }
+
+    /// <summary>Records the payouts the book holds for a month (made by pay), checking each against the ledger.</summary>
+    private static void ApplyPayouts(StoreBook book, StoreFacts facts, PayoutLedger ledger, List<YearMonth> months, int k, Currency currency)
+    {
+        foreach (var p in book.Payouts.Where(p => p.Month == k))
+        {
+            var result = ledger.RecordPayout(new MemberId(facts.MemberIds[p.Earner]), NodaTime.Instant.FromUnixTimeTicks(p.AtTicks));
+            var amount = Math.Abs(result.Entries.Sum(e => e.Amount.MinorUnits));
+            if (!result.Accepted || amount != p.Amount)
+            {
+                throw new InputException(book.Path, 0, 0, $"the book was changed outside community: the payout to '{facts.MemberIds[p.Earner]}' in {months[k]} was {Money.OfMinor(p.Amount, currency)}; its facts now give {Money.OfMinor(amount, currency)}");
+            }
+        }
     }
 
     private static YearMonth MonthOf(string text, string option) =>
@@ -353,10 +380,16 @@ public static partial class CliApp
         byte[] tiers = [];
         var tierBefore = book.Months.Count > 0 ? book.Months[^1].Ranks : [];
         var state = Replay(book, facts, config, month, t => tiers = t, phases);
-        // The book's append (SQLite on one thread) runs beside the month's files: both only read the facts, and much
-        // of the files' time is the machine writing them. Nothing is committed until both have ended well.
+        // The book's append (SQLite on one thread: the month's rows, then the snapshots of the ledger and the membership
+        // book that the next close reads instead of replaying) runs beside the month's files: both only read the facts
+        // and the state, and much of the files' time is the machine writing them. Nothing is committed until both have
+        // ended well.
         var closedAt = SystemClock.Instance.GetCurrentInstant().ToString();
-        var appending = Task.Run(() => book.AppendMonth(facts, month, closedAt, tiers, firstMember, firstOrder, firstRefund));
+        var appending = Task.Run(() =>
+        {
+            book.AppendMonth(facts, month, closedAt, tiers, firstMember, firstOrder, firstRefund);
+            book.WriteSnapshots(state.Ledger, state.Membership);
+        });
         string summary;
         try
         {

@@ -6,6 +6,9 @@ using Microsoft.Data.Sqlite;
 using static CommunityModel.Samples.SqliteCommands;
 using NodaTime;
 using NodaTime.Text;
+using CommunityModel.Commissions;
+using CommunityModel.Membership;
+using CommunityModel.Referrals;
 
 namespace CommunityModel.Cli.Book;
 
@@ -77,6 +80,7 @@ internal sealed class StoreBook : IDisposable
         {
             using var tx = connection.BeginTransaction();
             Execute(connection, tx, Schema);
+            Execute(connection, tx, BookSnapshots.Table);
             Execute(connection, tx, "INSERT INTO book VALUES (1, $v, $c, $z, $h, $p, $m, $l, 0, $head)",
                 ("$v", SchemaVersion), ("$c", settings.Currency), ("$z", settings.Zone), ("$h", settings.Holding),
                 ("$p", settings.PlanJson), ("$m", settings.MembershipJson), ("$l", settings.LadderJson), ("$head", Genesis(settings)));
@@ -114,6 +118,7 @@ internal sealed class StoreBook : IDisposable
             }
 
             var settings = ReadSettings(connection, tx, path, out var months, out var head);
+            Execute(connection, tx, BookSnapshots.Table); // books made before snapshots get the table (empty: they are replayed once)
             var book = new StoreBook(connection, tx, path, settings);
             facts = newFacts(settings);
             book.Load(facts, months, head);
@@ -357,6 +362,53 @@ internal sealed class StoreBook : IDisposable
         Execute(_connection, _tx, "UPDATE book SET months = $n, head_hash = $h", ("$n", number + 1), ("$h", hash));
         Months.Add(new ClosedMonth(number, month, closedAt, ranks, hash, null, null));
         HeadHash = hash;
+    }
+
+    /// <summary>
+    /// Writes the state after the last closed month's close (the payout ledger and the membership book) as its
+    /// snapshots, and removes those of earlier months.
+    /// </summary>
+    public void WriteSnapshots(PayoutLedger ledger, MembershipBook membership)
+    {
+        var last = Months[^1];
+        BookSnapshots.Write(_connection, _tx!, last.Number, last.Hash, "ledger", ledger.WriteSnapshot);
+        BookSnapshots.Write(_connection, _tx!, last.Number, last.Hash, "membership", membership.WriteSnapshot);
+    }
+
+    /// <summary>
+    /// Reads the state after the last closed month's close from its snapshots, or null when the book has none (a book
+    /// written before snapshots). A snapshot whose bytes are not the ones close wrote is refused as a change made
+    /// outside community.
+    /// </summary>
+    public (PayoutLedger Ledger, MembershipBook Membership)? ReadSnapshots(ReferralTree tree, MembershipPolicy policy)
+    {
+        if (Months.Count == 0)
+        {
+            return null;
+        }
+
+        var last = Months[^1];
+        using var ledgerBytes = BookSnapshots.Open(_connection, _tx!, last.Number, last.Hash, "ledger");
+        using var membershipBytes = BookSnapshots.Open(_connection, _tx!, last.Number, last.Hash, "membership");
+        if (ledgerBytes is null || membershipBytes is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var ledger = PayoutLedger.ReadSnapshot(ledgerBytes, DateTimeZoneProviders.Tzdb);
+            var membership = MembershipBook.ReadSnapshot(membershipBytes, tree, policy);
+            if (ledgerBytes.Verify() && membershipBytes.Verify())
+            {
+                return (ledger, membership);
+            }
+        }
+        catch (CommunityModel.Primitives.InvalidInputException)
+        {
+        }
+
+        throw Corrupt(Path, "snapshots", $"the state saved at the close of {last.Month} is not the one close wrote");
     }
 
     /// <summary>Writes the payouts of the last closed month; then the head.</summary>

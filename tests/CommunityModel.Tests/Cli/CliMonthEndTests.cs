@@ -321,6 +321,90 @@ public sealed class CliMonthEndTests : IDisposable
         Assert.Contains("table orders: a chunk of 2026-01 does not read as orders", err, StringComparison.Ordinal);
     }
 
+    private void Sql(string sql)
+    {
+        SqliteConnection.ClearAllPools();
+        using var connection = new SqliteConnection($"Data Source={Book};Pooling=False");
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private long Count(string sql)
+    {
+        SqliteConnection.ClearAllPools();
+        using var connection = new SqliteConnection($"Data Source={Book};Pooling=False");
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    [Fact]
+    public void AReopenFromTheSnapshots_WritesWhatAReplayOfEveryMonthWrites()
+    {
+        // Once with the snapshots each close leaves (only the last month's are kept), once with them removed before
+        // every command, as in a book written before snapshots: every file of every month is the same.
+        var files = new[] { "tiers.csv", "payouts-available.csv", "pending.csv", "statements.csv", "statement-totals.csv", "ladder-metrics.csv", "income-disclosure.csv", "compliance.md" };
+        var written = new List<string>[2];
+        for (var pass = 0; pass < 2; pass++)
+        {
+            if (File.Exists(Book))
+            {
+                SqliteConnection.ClearAllPools();
+                File.Delete(Book);
+                foreach (var month in new[] { "2026-01", "2026-02", "2026-03" })
+                {
+                    Directory.Delete(Out(month), recursive: true);
+                }
+            }
+
+            Init();
+            written[pass] = [];
+            foreach (var month in new[] { "2026-01", "2026-02", "2026-03" })
+            {
+                if (pass == 1)
+                {
+                    Sql("DELETE FROM snapshots");
+                }
+
+                CloseOk(month);
+                Assert.Equal(0, Count("SELECT count(*) FROM snapshots WHERE month <> (SELECT max(number) FROM months)"));
+                Assert.True(Count("SELECT count(*) FROM snapshots WHERE part = -1") == 2, "the ledger's and the membership book's snapshots of the last month");
+                if (pass == 1)
+                {
+                    Sql("DELETE FROM snapshots");
+                }
+
+                PayOk(month);
+                written[pass].AddRange(files.Select(f => $"{month}/{f}:\n{Read(month, f)}"));
+            }
+        }
+
+        Assert.Equal(written[1], written[0]);
+    }
+
+    [Fact]
+    public void ASnapshotChangedOutsideTheCommand_IsNamedAndRefused_AndTheBookUnchanged()
+    {
+        Init();
+        CloseOk("2026-01");
+        CloseOk("2026-02");
+        Sql("UPDATE snapshots SET data = CAST(replace(CAST(data AS TEXT), 'wang', 'wanq') AS BLOB) WHERE kind = 'ledger' AND part = 0");
+        var before = Fingerprint();
+        var (code, _, err) = Close("2026-03");
+        Assert.Equal(2, code);
+        Assert.Contains("the book was changed outside community: table snapshots: the state saved at the close of 2026-02 is not the one close wrote", err, StringComparison.Ordinal);
+        Assert.Equal(before, Fingerprint());
+
+        // A part removed is found the same way.
+        Sql("DELETE FROM snapshots WHERE kind = 'membership' AND part = 0");
+        (code, _, err) = Close("2026-03");
+        Assert.Equal(2, code);
+        Assert.Contains("table snapshots: the state saved at the close of 2026-02", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ASecondWriter_IsRefusedAtOnce()
     {
