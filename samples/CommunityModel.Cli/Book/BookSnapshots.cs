@@ -52,9 +52,10 @@ internal static class BookSnapshots
     /// <summary>A write-only stream that stores what it is given as parts, as each fills.</summary>
     private sealed class PartWriter : Stream
     {
+        private readonly SqliteConnection _connection;
         private readonly SqliteCommand _insert;
         private readonly SqliteParameter _part;
-        private readonly SqliteParameter _data;
+        private readonly SqliteParameter _size;
         private readonly IncrementalHash _hash;
         private readonly byte[] _buffer = new byte[PartBytes];
         private int _used;
@@ -62,11 +63,12 @@ internal static class BookSnapshots
 
         public PartWriter(SqliteConnection connection, SqliteTransaction tx, int month, string monthHash, string kind)
         {
-            _insert = Command(connection, tx, "INSERT INTO snapshots(month, kind, part, data) VALUES ($m, $k, $p, $d)");
+            _connection = connection;
+            _insert = Command(connection, tx, "INSERT INTO snapshots(month, kind, part, data) VALUES ($m, $k, $p, zeroblob($n)); SELECT last_insert_rowid()");
             _insert.Parameters.AddWithValue("$m", month);
             _insert.Parameters.AddWithValue("$k", kind);
             _part = _insert.Parameters.Add("$p", SqliteType.Integer);
-            _data = _insert.Parameters.Add("$d", SqliteType.Blob);
+            _size = _insert.Parameters.Add("$n", SqliteType.Integer);
             _hash = NewHash(monthHash, kind);
         }
 
@@ -107,9 +109,11 @@ internal static class BookSnapshots
                 Store();
             }
 
-            _part.Value = -1;
-            _data.Value = Encoding.ASCII.GetBytes(Convert.ToHexString(_hash.GetHashAndReset()));
-            _insert.ExecuteNonQuery();
+            var hash = Encoding.ASCII.GetBytes(Convert.ToHexString(_hash.GetHashAndReset()));
+            hash.CopyTo(_buffer, 0);
+            _used = hash.Length;
+            _parts = -1;
+            Store();
         }
 
         public override void Flush()
@@ -133,13 +137,22 @@ internal static class BookSnapshots
             base.Dispose(disposing);
         }
 
+        /// <summary>Stores the buffer as the next part: a blob of its size is inserted, then written in place (no copy of the buffer).</summary>
         private void Store()
         {
-            var data = _buffer.AsSpan(0, _used).ToArray();
-            _hash.AppendData(data);
-            _part.Value = _parts++;
-            _data.Value = data;
-            _insert.ExecuteNonQuery();
+            if (_parts >= 0)
+            {
+                _hash.AppendData(_buffer, 0, _used);
+            }
+
+            _part.Value = _parts >= 0 ? _parts++ : -1;
+            _size.Value = _used;
+            var rowid = (long)_insert.ExecuteScalar()!;
+            using (var blob = new SqliteBlob(_connection, "snapshots", "data", rowid))
+            {
+                blob.Write(_buffer, 0, _used);
+            }
+
             _used = 0;
         }
     }
@@ -152,6 +165,7 @@ internal static class BookSnapshots
         private readonly IncrementalHash _hash;
         private readonly string _expected;
         private byte[] _current = [];
+        private int _length;
         private int _at;
         private int _next;
 
@@ -177,12 +191,12 @@ internal static class BookSnapshots
 
         public override int Read(Span<byte> buffer)
         {
-            if (_at == _current.Length && !NextPart())
+            if (_at == _length && !NextPart())
             {
                 return 0;
             }
 
-            var n = Math.Min(buffer.Length, _current.Length - _at);
+            var n = Math.Min(buffer.Length, _length - _at);
             _current.AsSpan(_at, n).CopyTo(buffer);
             _at += n;
             return n;
@@ -190,10 +204,10 @@ internal static class BookSnapshots
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-        public override int ReadByte() => _at < _current.Length || NextPart() ? _current[_at++] : -1;
+        public override int ReadByte() => _at < _length || NextPart() ? _current[_at++] : -1;
 
         /// <summary>True when the whole snapshot was read and its bytes give the hash stored with it.</summary>
-        public bool Verify() => _at == _current.Length && !NextPart() && Convert.ToHexString(_hash.GetHashAndReset()) == _expected;
+        public bool Verify() => _at == _length && !NextPart() && Convert.ToHexString(_hash.GetHashAndReset()) == _expected;
 
         public override void Flush()
         {
@@ -223,15 +237,21 @@ internal static class BookSnapshots
             {
                 if (_rows.GetInt32(0) != _next++)
                 {
-                    _current = [];
+                    _length = 0;
                     _at = 0;
                     return false; // a part is missing: the hash will not match
                 }
 
-                _current = (byte[])_rows.GetValue(1);
+                var size = checked((int)_rows.GetBytes(1, 0, null, 0, 0));
+                if (size > _current.Length)
+                {
+                    _current = new byte[size];
+                }
+
+                _length = (int)_rows.GetBytes(1, 0, _current, 0, size);
                 _at = 0;
-                _hash.AppendData(_current);
-                if (_current.Length > 0)
+                _hash.AppendData(_current, 0, _length);
+                if (_length > 0)
                 {
                     return true;
                 }

@@ -167,7 +167,7 @@ public sealed partial class PayoutLedger
         var orders = Count(r, "orders");
         long paid = 0;
         var first = 0;
-        var orderIds = new HashSet<string>(StringComparer.Ordinal);
+        var table = ledger._orderTable = new IdTable(i => ledger._orderId[i].Value);
         for (var o = 0; o < orders; o++)
         {
             var id = OrderId.From(r.ReadString());
@@ -175,7 +175,7 @@ public sealed partial class PayoutLedger
             paid = checked(paid + ReadSigned(r));
             var hold = ReadSigned(r);
             first = checked(first + r.Read7BitEncodedInt());
-            if (!orderIds.Add(id.Value) || amount < 0 || hold < 0)
+            if (table.Find(id.Value) >= 0 || amount < 0 || hold < 0)
             {
                 throw Invalid($"order {id} is not valid (repeated, negative or with a negative holding period)");
             }
