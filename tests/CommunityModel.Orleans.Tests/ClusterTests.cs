@@ -77,6 +77,42 @@ public sealed class ClusterTests(ThreeSilos silos) : IClassFixture<ThreeSilos>
     }
 
     [Fact]
+    public async Task AStoreActivatesFromItsSnapshotAndFoldsOnlyTheCommandsAfterIt()
+    {
+        var histories = Histories("snapshot", 1, members: 400);
+        var commands = histories[0].Commands.Count;
+        Assert.True(commands > 1024, $"{commands} commands: more than one snapshot's worth");
+        await LoadPlayer.SetupAsync(silos.Grains, histories, StoreModelTests.Setup, GroupPolicy, 4, CancellationToken.None);
+        await LoadPlayer.PlayAsync(silos.Grains, histories, 100, 4, null, CancellationToken.None);
+        var store = silos.Grains.GetGrain<IStoreGrain>(histories[0].StoreId);
+        var before = await store.DigestAsync(Later.ToUnixTimeTicks());
+
+        // The journal's first page is taken out of storage: an activation that read it would fail ("the storage lost data").
+        var first = Assert.Single(silos.Storage.States.Keys, k => k.Contains(histories[0].StoreId, StringComparison.Ordinal) && k.EndsWith("/store-page-0", StringComparison.Ordinal));
+        var snapshot = Assert.Single(silos.Storage.States.Keys, k => k.Contains(histories[0].StoreId, StringComparison.Ordinal) && k.EndsWith("/store-snapshot", StringComparison.Ordinal));
+        Assert.True(silos.Storage.States.TryRemove(first, out var page));
+        try
+        {
+            await silos.Cluster.DeactivateAsync(store);
+            Assert.Equal(before, await store.DigestAsync(Later.ToUnixTimeTicks()));
+            var folded = await store.FoldedOnActivationAsync();
+            Assert.InRange(folded, 0, 1024 + 99); // at most a snapshot's worth plus the last batch
+        }
+        finally
+        {
+            silos.Storage.States[first] = page;
+        }
+
+        // A snapshot that cannot be read is set aside: the whole journal is folded.
+        silos.Storage.States[snapshot] = (new JournalSnapshot { Count = 5, Bytes = [1, 2, 3] }, "damaged");
+        await silos.Cluster.DeactivateAsync(store);
+        Assert.Equal(before, await store.DigestAsync(Later.ToUnixTimeTicks()));
+        var model = StoreModel.TryCreate(StoreModelTests.Setup, out _)!;
+        var applied = histories[0].Commands.Count(c => model.Apply(c).Status == CommandStatus.Applied); // refusals are not journaled
+        Assert.Equal(applied, await store.FoldedOnActivationAsync());
+    }
+
+    [Fact]
     public async Task AStorageThatDoesNotAnswerFailsTheCallClearlyAndARetryAppliesItOnce()
     {
         var histories = Histories("outage", 1);

@@ -165,6 +165,44 @@ public sealed class StoreModelTests
     }
 
     [Fact]
+    public void AStoreRestoredFromItsSnapshotAtAnyPointGoesOnAsTheStraightOne()
+    {
+        // Three months with refunds inside and after the close and payouts with clawbacks; snapshots taken before the
+        // first close, between closes and at the end, each restored and given the rest of the commands.
+        var history = StoreHistory.Generate("store-snap", new StoreHistoryOptions(Members: 120, Groups: 1, MessagesPerGroupPerMonth: 0, Months: 3));
+        var commands = history.Commands;
+        var straight = NewStore();
+        var results = commands.Select(straight.Apply).ToList();
+        var asOf = At(12, 1);
+        var expected = straight.Digest(asOf);
+        var closes = commands.Select((c, i) => (c, i)).Where(x => x.c.Kind == StoreCommandKind.CloseMonth).Select(x => x.i).ToList();
+        Assert.Equal(3, closes.Count);
+        foreach (var cut in new[] { 0, closes[0] / 2, closes[0] + 1, closes[1] + 7, closes[2], commands.Count })
+        {
+            var first = NewStore();
+            foreach (var c in commands.Take(cut))
+            {
+                first.Apply(c);
+            }
+
+            var restored = StoreModel.Restore(Setup, first.Snapshot());
+            Assert.Equal(first.Digest(asOf), restored.Digest(asOf));
+            var rest = commands.Skip(cut).Select(restored.Apply).ToList();
+            Assert.Equal(results.Skip(cut), rest);
+            Assert.Equal(expected, restored.Digest(asOf));
+            Assert.Equal(straight.TierOf("m7"), restored.TierOf("m7"));
+            Assert.Equal(straight.HistoryOf("m0"), restored.HistoryOf("m0"));
+            Assert.Equal(straight.PreviewOpenMonth(), restored.PreviewOpenMonth());
+            // Every command again: all duplicates after a restore too.
+            Assert.All(commands.Select(restored.Apply), r => Assert.NotEqual(CommandStatus.Applied, r.Status));
+        }
+
+        var bytes = straight.Snapshot();
+        Assert.Throws<InvalidDataException>(() => StoreModel.Restore(Setup, bytes[..^3]));
+        Assert.Throws<InvalidDataException>(() => StoreModel.Restore(Setup, [.. bytes, 0]));
+    }
+
+    [Fact]
     public void TheSameCommandsGiveTheSameStore()
     {
         var history = StoreHistory.Generate("store-det", new StoreHistoryOptions(Members: 80, Groups: 2, Months: 3));

@@ -44,6 +44,9 @@ public interface IStoreGrain : IGrainWithStringKey
     /// <summary>The store's digest at an instant (Unix ticks): what two stores that applied the same commands agree on.</summary>
     [Alias("digest")]
     Task<StoreDigest> DigestAsync(long asOfTicks);
+
+    /// <summary>How many journal entries this activation folded (after the snapshot it read, if any).</summary>
+    Task<long> FoldedOnActivationAsync();
 }
 
 /// <summary>A chat group of a store, keyed <c>store/group</c>: its rules' state, kept as the log of its events.</summary>

@@ -23,6 +23,19 @@ public sealed class JournalPage<TEntry>
     public List<TEntry> Entries { get; set; } = [];
 }
 
+/// <summary>A snapshot of the model a journal folds to: the model's bytes after the journal's first <see cref="Count"/> entries.</summary>
+[GenerateSerializer, Alias("cm.JournalSnapshot")]
+public sealed class JournalSnapshot
+{
+    /// <summary>How many of the journal's entries the model had applied.</summary>
+    [Id(0)]
+    public long Count { get; set; }
+
+    /// <summary>The model's bytes.</summary>
+    [Id(1)]
+    public byte[] Bytes { get; set; } = [];
+}
+
 /// <summary>
 /// An append-only log kept in grain storage as fixed-size pages plus a head: an append writes the pages it touches,
 /// then the head, so a write costs the batch, not the log, and an append cut short by a crash (pages written, head
@@ -58,25 +71,60 @@ public sealed class Journal<TSetup, TEntry>
 
     private string PageName(long page) => $"{_name}-page-{page}";
 
+    private readonly GrainState<JournalSnapshot> _snapshot = new(new JournalSnapshot());
+
+    private string SnapshotName => $"{_name}-snapshot";
+
     /// <summary>Reads the head and every entry, oldest first (for the grain to fold on activation).</summary>
     public async Task<List<TEntry>> ReadAllAsync(CancellationToken cancellation)
     {
+        await ReadHeadAsync(cancellation);
+        return await ReadFromAsync(0, cancellation);
+    }
+
+    /// <summary>Reads the head: the entries' count and the setup.</summary>
+    public async Task ReadHeadAsync(CancellationToken cancellation)
+    {
         await _storage.ReadStateAsync(_name, _grain, _head, cancellation);
         _head.State ??= new JournalHead<TSetup>();
-        var entries = new List<TEntry>((int)Math.Min(_head.State!.Count, int.MaxValue));
-        var pages = (_head.State!.Count + PageSize - 1) / PageSize;
-        for (long p = 0; p < pages; p++)
+    }
+
+    /// <summary>
+    /// Reads the latest snapshot, or null when there is none or it claims more entries than the head holds (storage
+    /// that lost the head's last write: the log decides).
+    /// </summary>
+    public async Task<JournalSnapshot?> ReadSnapshotAsync(CancellationToken cancellation)
+    {
+        await _storage.ReadStateAsync(SnapshotName, _grain, _snapshot, cancellation);
+        return _snapshot.State is { Bytes.Length: > 0 } s && s.Count <= Count ? s : null;
+    }
+
+    /// <summary>Writes a snapshot of the model after the journal's first <paramref name="count"/> entries.</summary>
+    public async Task WriteSnapshotAsync(long count, byte[] bytes, CancellationToken cancellation)
+    {
+        _snapshot.State = new JournalSnapshot { Count = count, Bytes = bytes };
+        await _storage.WriteStateAsync(SnapshotName, _grain, _snapshot, cancellation);
+    }
+
+    /// <summary>Reads the entries from position <paramref name="from"/> on, oldest first (after <see cref="ReadHeadAsync"/>); the pages before are not read.</summary>
+    public async Task<List<TEntry>> ReadFromAsync(long from, CancellationToken cancellation)
+    {
+        var count = _head.State!.Count;
+        var entries = new List<TEntry>((int)Math.Min(Math.Max(0, count - from), int.MaxValue));
+        var pages = (count + PageSize - 1) / PageSize;
+        for (var p = from / PageSize; p < pages; p++)
         {
             var page = new GrainState<JournalPage<TEntry>>(new JournalPage<TEntry>());
             await _storage.ReadStateAsync(PageName(p), _grain, page, cancellation);
-            var want = (int)Math.Min(PageSize, _head.State!.Count - (p * PageSize));
+            var want = (int)Math.Min(PageSize, count - (p * PageSize));
             var got = page.State?.Entries ?? [];
             if (got.Count < want)
             {
                 throw new InvalidOperationException($"journal '{_name}' of {_grain}: page {p} holds {got.Count} entries, its head says {want}; the storage lost data");
             }
 
-            entries.AddRange(got.Take(want));
+            var skip = (int)Math.Max(0, from - (p * PageSize));
+            entries.AddRange(got.Skip(skip).Take(want - skip));
             if (p == pages - 1)
             {
                 page.State!.Entries = [.. got.Take(want)];

@@ -40,19 +40,53 @@ public abstract class JournaledGrain<TSetup, TCommand, TModel> : Grain
     /// <summary>The model, or an error for a grain not set up.</summary>
     protected TModel Required => Model ?? throw new InvalidOperationException($"{Name} is not set up");
 
+    /// <summary>
+    /// Every how many journal entries the model's snapshot is written (0: never). With snapshots, an activation reads
+    /// the latest one and folds only the entries after it.
+    /// </summary>
+    protected virtual int SnapshotEvery => 0;
+
+    /// <summary>The model's snapshot (when <see cref="SnapshotEvery"/> is set).</summary>
+    protected virtual byte[] TakeSnapshot(TModel model) => throw new NotSupportedException();
+
+    /// <summary>The model from its snapshot; <see cref="InvalidDataException"/> when the bytes are not one (the whole log is folded then).</summary>
+    protected virtual TModel Restore(TSetup setup, byte[] snapshot) => throw new NotSupportedException();
+
+    /// <summary>The journal position of the latest snapshot written or read.</summary>
+    private long _snapshotAt;
+
+    /// <summary>How many journal entries the last activation folded (after its snapshot, if any).</summary>
+    protected long FoldedOnActivation { get; private set; }
+
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var storage = ServiceProvider.GetRequiredKeyedService<IGrainStorage>(JournalStorage.Name);
         _journal = new Journal<TSetup, TCommand>(storage, this.GetGrainId(), Noun);
-        var entries = await _journal.ReadAllAsync(cancellationToken);
+        await _journal.ReadHeadAsync(cancellationToken);
         if (_journal.Setup is not { } setup)
         {
             return;
         }
 
-        var model = TryCreate(setup, out var problems)
+        TModel? model = null;
+        long from = 0;
+        if (SnapshotEvery > 0 && await _journal.ReadSnapshotAsync(cancellationToken) is { } snapshot)
+        {
+            try
+            {
+                model = Restore(setup, snapshot.Bytes);
+                from = snapshot.Count;
+            }
+            catch (InvalidDataException)
+            {
+                // A snapshot this version cannot read: the log alone decides.
+            }
+        }
+
+        model ??= TryCreate(setup, out var problems)
             ?? throw new InvalidOperationException($"{Name}: its kept setup is no longer valid: {string.Join("; ", problems)}");
+        var entries = await _journal.ReadFromAsync(from, cancellationToken);
         foreach (var e in entries)
         {
             var r = Apply(model, e);
@@ -62,6 +96,7 @@ public abstract class JournaledGrain<TSetup, TCommand, TModel> : Grain
             }
         }
 
+        (_snapshotAt, FoldedOnActivation) = (from, entries.Count);
         Model = model;
     }
 
@@ -109,6 +144,19 @@ public abstract class JournaledGrain<TSetup, TCommand, TModel> : Grain
         }
 
         await Keep(() => _journal!.AppendAsync(applied, CancellationToken.None), $"{applied.Count} commands");
+        if (SnapshotEvery > 0 && _journal!.Count - _snapshotAt >= SnapshotEvery)
+        {
+            try
+            {
+                await _journal.WriteSnapshotAsync(_journal.Count, TakeSnapshot(model), CancellationToken.None);
+                _snapshotAt = _journal.Count;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The commands are kept in the journal; a snapshot not written is tried again after the next call.
+            }
+        }
+
         return results;
     }
 

@@ -19,6 +19,18 @@ public sealed class StoreGrain : JournaledGrain<StoreSetup, StoreCommand, StoreM
     /// <inheritdoc />
     protected override string Describe(StoreCommand command) => $"{command.Kind} '{command.Id}'";
 
+    /// <summary>Every 1,024 commands the store's snapshot is written: an activation reads it and folds only what came after.</summary>
+    protected override int SnapshotEvery => 1024;
+
+    /// <inheritdoc />
+    protected override byte[] TakeSnapshot(StoreModel model) => model.Snapshot();
+
+    /// <inheritdoc />
+    protected override StoreModel Restore(StoreSetup setup, byte[] snapshot) => StoreModel.Restore(setup, snapshot);
+
+    /// <inheritdoc />
+    public Task<long> FoldedOnActivationAsync() => Task.FromResult(FoldedOnActivation);
+
     /// <inheritdoc />
     public Task<CommandResult> SetupAsync(StoreSetup setup) => SetupOnce(setup);
 

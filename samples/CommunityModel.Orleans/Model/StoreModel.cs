@@ -23,13 +23,13 @@ namespace CommunityModel.Orleans.Model;
 /// period, and then applies the refunds of the month's orders. A refund of an order of a closed month goes to the
 /// ledger at once (a cancellation, or a clawback of what was paid). Not thread-safe: one grain owns one model.
 /// </remarks>
-public sealed class StoreModel
+public sealed partial class StoreModel
 {
     private readonly CommissionPlan _plan;
     private readonly CommissionEngine _engine;
     private readonly MembershipPolicy _policy;
     private readonly int[] _rankOfTier;
-    private readonly PayoutLedger _ledger;
+    private PayoutLedger _ledger;
     private readonly Currency _currency;
 
     private readonly List<JoinRecord> _joins = [];
