@@ -13,6 +13,8 @@ using NodaTime;
 //   load     --redis 127.0.0.1:6390 [--stores 1000 --members 1000 --groups 20 --months 3 --batch 100 --concurrency 64 --verify 50]
 //   local    [same options as load]: the same streams applied to the models in this process, no Orleans
 //   dev      [same options as load]: one silo with memory storage in this process, and the load against it
+//   footprint [--stores 100 --members 1000 --groups 20 --months 1]: memory per store and group model, snapshot size,
+//            activation by folding the journal against activation from a snapshot (the figures of docs/scale.md)
 var args2 = Args.Parse(args);
 try
 {
@@ -22,6 +24,7 @@ try
         "load" => await RunLoad(args2, null),
         "dev" => await RunDev(args2),
         "local" => RunLocal(args2),
+        "footprint" => RunFootprint(args2),
         _ => Usage(),
     };
 }
@@ -33,7 +36,7 @@ catch (ArgumentException e)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: community-orleans silo|load|local|dev [--redis host:port] [--port n --gateway n --name s] [--stores n --members n --groups n --months n --batch n --concurrency n --verify n]");
+    Console.Error.WriteLine("usage: community-orleans silo|load|local|dev|footprint [--redis host:port] [--port n --gateway n --name s] [--stores n --members n --groups n --months n --batch n --concurrency n --verify n]");
     return 2;
 }
 
@@ -104,6 +107,68 @@ static int RunLocal(Args a)
     var report = LoadPlayer.PlayInProcess(streams, StoreFiles.Setup(root), StoreFiles.GroupPolicy(root));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"one process, no Orleans: {report.Commands:N0} commands in {report.Elapsed.TotalSeconds:F1} s: {report.PerSecond:N0} commands/s on {Environment.ProcessorCount} cores; {report.Outcomes}"));
+    return 0;
+}
+
+static int RunFootprint(Args a)
+{
+    var root = StoreFiles.Root();
+    var setup = StoreFiles.Setup(root);
+    var policy = StoreFiles.GroupPolicy(root);
+    var streams = Streams(a);
+    var commands = streams.Sum(s => s.Commands.Count);
+    var events = streams.Sum(s => s.Groups.Sum(g => g.Events.Count));
+    var groups = streams.Sum(s => s.Groups.Count);
+
+    // Live managed memory with the streams alone, then with every store's and group's model built from them.
+    var before = GC.GetTotalMemory(forceFullCollection: true);
+    var stores = new CommunityModel.Orleans.Model.StoreModel[streams.Count];
+    var groupModels = new List<CommunityModel.Orleans.Model.GroupModel>();
+    var fold = Stopwatch.StartNew();
+    for (var i = 0; i < streams.Count; i++)
+    {
+        stores[i] = CommunityModel.Orleans.Model.StoreModel.TryCreate(setup, out _)!;
+        foreach (var c in streams[i].Commands)
+        {
+            stores[i].Apply(c);
+        }
+    }
+
+    var storeFold = fold.Elapsed;
+    var withStores = GC.GetTotalMemory(forceFullCollection: true);
+    foreach (var s in streams)
+    {
+        foreach (var (_, list) in s.Groups)
+        {
+            var g = CommunityModel.Orleans.Model.GroupModel.TryCreate(policy, out _)!;
+            foreach (var e in list)
+            {
+                g.Apply(e, out _);
+            }
+
+            groupModels.Add(g);
+        }
+    }
+
+    var withGroups = GC.GetTotalMemory(forceFullCollection: true);
+    var clock = Stopwatch.StartNew();
+    var snapshots = stores.Select(s => s.Snapshot()).ToArray();
+    var write = clock.Elapsed;
+    clock.Restart();
+    foreach (var bytes in snapshots)
+    {
+        CommunityModel.Orleans.Model.StoreModel.Restore(setup, bytes);
+    }
+
+    var restore = clock.Elapsed;
+    GC.KeepAlive(stores);
+    GC.KeepAlive(groupModels);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{streams.Count} stores x ({a.Int("--members", 1000)} members, {groups / streams.Count} groups, {a.Int("--months", 1)} month(s)): {commands:N0} store commands, {events:N0} group events"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  live memory per store model {(withStores - before) / streams.Count / 1024.0:N0} KiB, per group model {(withGroups - withStores) / Math.Max(1, groups) / 1024.0:N1} KiB"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  activation of a store: folding its journal {storeFold.TotalMilliseconds / streams.Count:F1} ms ({commands / streams.Count:N0} commands); from its snapshot {restore.TotalMilliseconds / streams.Count:F1} ms ({snapshots.Average(b => b.Length) / 1024.0:N0} KiB; taking it {write.TotalMilliseconds / streams.Count:F1} ms)"));
     return 0;
 }
 

@@ -12,6 +12,9 @@ public sealed class ThreeSilos : IAsyncLifetime
 {
     public SharedMemoryStore Storage { get; } = new();
 
+    /// <summary>The clock the silos' settlement schedules read (set by the tests).</summary>
+    public NodaTime.Testing.FakeClock Clock { get; } = new(new LocalDate(2026, 3, 10).AtStartOfDayInZone(DateTimeZoneProviders.Tzdb["Asia/Shanghai"]).ToInstant());
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     public IGrainFactory Grains => Cluster.Client;
@@ -20,7 +23,12 @@ public sealed class ThreeSilos : IAsyncLifetime
     {
         var builder = new InProcessTestClusterBuilder(3);
         var storage = Storage;
-        builder.ConfigureSilo((_, silo) => ClusterSetup.SharedMemoryStorage(silo, storage));
+        var clock = Clock;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            ClusterSetup.SharedMemoryStorage(silo, storage);
+            ClusterSetup.MemoryReminders(silo, clock);
+        });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
@@ -110,6 +118,51 @@ public sealed class ClusterTests(ThreeSilos silos) : IClassFixture<ThreeSilos>
         var model = StoreModel.TryCreate(StoreModelTests.Setup, out _)!;
         var applied = histories[0].Commands.Count(c => model.Apply(c).Status == CommandStatus.Applied); // refusals are not journaled
         Assert.Equal(applied, await store.FoldedOnActivationAsync());
+    }
+
+    [Fact]
+    public async Task AReminderSettlesEachMonthOnceItHasEndedByTheSilosClock()
+    {
+        // Two months of four stores without their closes; the schedule's reminder ticks every second.
+        var histories = Enumerable.Range(0, 4).Select(i => StoreHistory.Generate($"remind-{i}", new StoreHistoryOptions(Members: 50, Groups: 1, MessagesPerGroupPerMonth: 0, Months: 2))).ToList();
+        await LoadPlayer.SetupAsync(silos.Grains, histories, StoreModelTests.Setup, GroupPolicy, 4, CancellationToken.None);
+        foreach (var h in histories)
+        {
+            var results = await silos.Grains.GetGrain<IStoreGrain>(h.StoreId).ExecuteAsync([.. h.Commands.Where(c => c.Kind != StoreCommandKind.CloseMonth)]);
+            Assert.All(results, r => Assert.Equal(CommandStatus.Applied, r.Status));
+        }
+
+        var schedule = silos.Grains.GetGrain<ISettlementScheduleGrain>("remind");
+        var zone = "Asia/Shanghai";
+        silos.Clock.Reset(new LocalDate(2026, 3, 20).AtStartOfDayInZone(DateTimeZoneProviders.Tzdb[zone]).ToInstant());
+        await schedule.ScheduleAsync([.. histories.Select(h => h.StoreId)], "2026-03", zone, TimeSpan.FromSeconds(1), 2);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Empty((await schedule.StatusAsync()).Settled); // March has not ended
+
+        // The clock passes the end of April: the next ticks close March, then April, in every store.
+        silos.Clock.Reset(new LocalDate(2026, 5, 2).AtStartOfDayInZone(DateTimeZoneProviders.Tzdb[zone]).ToInstant());
+        SettlementScheduleView status;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while ((status = await schedule.StatusAsync()).Settled.Length < 2 && waited.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(["2026-03", "2026-04"], status.Settled.Select(s => s.Month));
+        Assert.All(status.Settled, s => Assert.Equal((4, 0), (s.Closed, s.Failed)));
+        Assert.Equal("2026-05", status.NextMonth);
+
+        // Each store equals the same commands in one process: everything but the closes, then the two closes.
+        foreach (var h in histories)
+        {
+            var model = StoreModel.TryCreate(StoreModelTests.Setup, out _)!;
+            foreach (var c in h.Commands.Where(c => c.Kind != StoreCommandKind.CloseMonth).Concat([StoreCommand.CloseMonth(new YearMonth(2026, 3)), StoreCommand.CloseMonth(new YearMonth(2026, 4))]))
+            {
+                model.Apply(c);
+            }
+
+            Assert.Equal(model.Digest(Later), await silos.Grains.GetGrain<IStoreGrain>(h.StoreId).DigestAsync(Later.ToUnixTimeTicks()));
+        }
     }
 
     [Fact]

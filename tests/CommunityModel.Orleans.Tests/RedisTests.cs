@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using CommunityModel.Orleans.Hosting;
+using CommunityModel.Orleans.Grains;
 using CommunityModel.Orleans.Load;
+using CommunityModel.Orleans.Model;
 using NodaTime;
 using Orleans.TestingHost;
 using Xunit.Abstractions;
@@ -143,5 +145,58 @@ public sealed class RedisTests(ITestOutputHelper output)
 
         await cluster.InitializeClientAsync();
         Assert.Empty(await LoadPlayer.VerifyAsync(cluster.Client, histories, StoreModelTests.Setup, policy, later));
+    }
+
+    [RedisFact]
+    public async Task SettlementRemindersKeptInRedisTickOnAfterEverySiloRestarts()
+    {
+        using var redis = new RedisServer();
+        var zone = DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
+        var clock = new NodaTime.Testing.FakeClock(new LocalDate(2026, 5, 2).AtStartOfDayInZone(zone).ToInstant());
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            ClusterSetup.RedisStorage(silo, redis.Endpoint);
+            ClusterSetup.RedisReminders(silo, redis.Endpoint, clock, TimeSpan.FromSeconds(1));
+        });
+        await using var cluster = builder.Build();
+        await cluster.DeployAsync();
+        var histories = Enumerable.Range(0, 3).Select(i => StoreHistory.Generate($"redis-remind-{i}", new StoreHistoryOptions(Members: 40, Groups: 1, MessagesPerGroupPerMonth: 0, Months: 2))).ToList();
+        await LoadPlayer.SetupAsync(cluster.Client, histories, StoreModelTests.Setup, StoreFiles.GroupPolicy(StoreFiles.Root()), 4, CancellationToken.None);
+        foreach (var h in histories)
+        {
+            await cluster.Client.GetGrain<IStoreGrain>(h.StoreId).ExecuteAsync([.. h.Commands.Where(c => c.Kind != StoreCommandKind.CloseMonth)]);
+        }
+
+        await cluster.Client.GetGrain<ISettlementScheduleGrain>("redis").ScheduleAsync([.. histories.Select(h => h.StoreId)], "2026-03", "Asia/Shanghai", TimeSpan.FromSeconds(1), 2);
+        await Until(cluster, 2);
+
+        // Every silo restarted: the reminder is in Redis, so once May has ended it settles May without being asked again.
+        foreach (var silo in cluster.Silos.ToList())
+        {
+            await cluster.RestartSiloAsync(silo);
+        }
+
+        await cluster.InitializeClientAsync();
+        clock.Reset(new LocalDate(2026, 6, 1).AtStartOfDayInZone(zone).ToInstant());
+        var status = await Until(cluster, 3);
+        Assert.Equal(["2026-03", "2026-04", "2026-05"], status.Settled.Select(s => s.Month));
+        Assert.All(status.Settled, s => Assert.Equal((3, 0), (s.Closed, s.Failed)));
+        var digest = await cluster.Client.GetGrain<IStoreGrain>(histories[0].StoreId).DigestAsync(clock.GetCurrentInstant().ToUnixTimeTicks());
+        Assert.Equal("2026-03,2026-04,2026-05", digest.ClosedMonths);
+    }
+
+    private static async Task<SettlementScheduleView> Until(InProcessTestCluster cluster, int months)
+    {
+        var schedule = cluster.Client.GetGrain<ISettlementScheduleGrain>("redis");
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        SettlementScheduleView status;
+        while ((status = await schedule.StatusAsync()).Settled.Length < months && waited.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            await Task.Delay(250);
+        }
+
+        Assert.True(status.Settled.Length >= months, $"{status.Settled.Length} months settled after {waited.Elapsed.TotalSeconds:F0} s");
+        return status;
     }
 }

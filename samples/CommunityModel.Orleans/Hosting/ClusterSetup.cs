@@ -26,6 +26,7 @@ public static class ClusterSetup
         ArgumentNullException.ThrowIfNull(silo);
         silo.UseRedisClustering(o => o.ConfigurationOptions = Redis(redis));
         RedisStorage(silo, redis);
+        RedisReminders(silo, redis, NodaTime.SystemClock.Instance, TimeSpan.FromMinutes(1));
         silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterId, ServiceId));
         silo.Configure<SiloOptions>(o => o.SiloName = name);
         silo.ConfigureEndpoints(IPAddress.Loopback, port, gateway);
@@ -68,6 +69,30 @@ public static class ClusterSetup
     {
         ArgumentNullException.ThrowIfNull(silo);
         silo.Services.AddKeyedSingleton<IGrainStorage>(JournalStorage.Name, (sp, _) => new SharedMemoryGrainStorage(store, sp.GetRequiredService<global::Orleans.Serialization.DeepCopier>()));
+    }
+
+    /// <summary>
+    /// Reminders kept in Redis (they outlive every silo: the settlement schedules tick on after a restart), ticking as
+    /// often as <paramref name="minimumPeriod"/>, and the clock that settlement schedules read.
+    /// </summary>
+    public static void RedisReminders(ISiloBuilder silo, string redis, NodaTime.IClock clock, TimeSpan minimumPeriod)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        silo.UseRedisReminderService(o => o.ConfigurationOptions = Redis(redis));
+        silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = minimumPeriod);
+        silo.Services.AddSingleton(clock);
+    }
+
+    /// <summary>
+    /// Reminders kept in the silos' memory (one silo, or tests), ticking as often as every second, and the clock that
+    /// settlement schedules read.
+    /// </summary>
+    public static void MemoryReminders(ISiloBuilder silo, NodaTime.IClock clock)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        silo.UseInMemoryReminderService();
+        silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+        silo.Services.AddSingleton(clock);
     }
 
     /// <summary>Probes every second and declares a silo dead after two missed probes (the defaults take tens of seconds).</summary>

@@ -17,6 +17,7 @@ public static class DevCluster
         {
             silo.UseLocalhostClustering();
             ClusterSetup.SharedMemoryStorage(silo, store);
+            ClusterSetup.MemoryReminders(silo, NodaTime.SystemClock.Instance);
         });
         using var host = builder.Build();
         await host.StartAsync();
