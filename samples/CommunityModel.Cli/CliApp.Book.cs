@@ -203,7 +203,7 @@ public static partial class CliApp
         var from = 0;
         MembershipBook membership;
         PayoutLedger ledger;
-        if (book.ReadSnapshots(tree, config.Policy) is { } saved)
+        if (book.ReadSnapshots(tree, config.Policy, facts) is { } saved)
         {
             // The state after the last closed month's close, read back: only its payouts, made since, are applied.
             (ledger, membership) = saved;
@@ -216,6 +216,7 @@ public static partial class CliApp
             afterPrevious = ledger.Entries.Count;
             ApplyPayouts(book, facts, ledger, months, from - 1, config.Currency);
             phases.Mark($"state after {months[from - 1]:yyyy-MM} read");
+            ReleaseGarbage(closing);
         }
         else
         {

@@ -160,6 +160,7 @@ internal static class BookSnapshots
     /// <summary>A read-only stream over a snapshot's parts, read one at a time; <see cref="Verify"/> checks the hash at the end.</summary>
     internal sealed class PartReader : Stream
     {
+        private readonly SqliteConnection _connection;
         private readonly SqliteCommand _select;
         private readonly SqliteDataReader _rows;
         private readonly IncrementalHash _hash;
@@ -171,7 +172,8 @@ internal static class BookSnapshots
 
         public PartReader(SqliteConnection connection, SqliteTransaction tx, int month, string monthHash, string kind, string expected)
         {
-            _select = Command(connection, tx, "SELECT part, data FROM snapshots WHERE month = $m AND kind = $k AND part >= 0 ORDER BY part");
+            _connection = connection;
+            _select = Command(connection, tx, "SELECT part, rowid, length(data) FROM snapshots WHERE month = $m AND kind = $k AND part >= 0 ORDER BY part");
             _select.Parameters.AddWithValue("$m", month);
             _select.Parameters.AddWithValue("$k", kind);
             _rows = _select.ExecuteReader();
@@ -242,13 +244,20 @@ internal static class BookSnapshots
                     return false; // a part is missing: the hash will not match
                 }
 
-                var size = checked((int)_rows.GetBytes(1, 0, null, 0, 0));
+                // Read through a blob handle into the one buffer (the reader's GetBytes would copy each part into an
+                // array of its own first: 16 MB of garbage a part).
+                var size = checked((int)_rows.GetInt64(2));
                 if (size > _current.Length)
                 {
                     _current = new byte[size];
                 }
 
-                _length = (int)_rows.GetBytes(1, 0, _current, 0, size);
+                using (var blob = new SqliteBlob(_connection, "snapshots", "data", _rows.GetInt64(1), readOnly: true))
+                {
+                    blob.ReadExactly(_current, 0, size);
+                }
+
+                _length = size;
                 _at = 0;
                 _hash.AppendData(_current, 0, _length);
                 if (_length > 0)

@@ -356,7 +356,7 @@ internal sealed class StoreBook : IDisposable
     /// written before snapshots). A snapshot whose bytes are not the ones close wrote is refused as a change made
     /// outside community.
     /// </summary>
-    public (PayoutLedger Ledger, MembershipBook Membership)? ReadSnapshots(ReferralTree tree, MembershipPolicy policy)
+    public (PayoutLedger Ledger, MembershipBook Membership)? ReadSnapshots(ReferralTree tree, MembershipPolicy policy, StoreFacts facts)
     {
         if (Months.Count == 0)
         {
@@ -373,7 +373,11 @@ internal sealed class StoreBook : IDisposable
 
         try
         {
-            var ledger = PayoutLedger.ReadSnapshot(ledgerBytes, DateTimeZoneProviders.Tzdb);
+            // The ledger shares the facts' id strings: its orders are the book's, recorded in the book's order.
+            var next = 0;
+            var ledger = PayoutLedger.ReadSnapshot(ledgerBytes, DateTimeZoneProviders.Tzdb,
+                m => facts.FindMember(m) is var i and >= 0 ? new CommunityModel.Primitives.MemberId(facts.MemberIds[i]) : null,
+                o => next < facts.OrderCount && o.SequenceEqual(facts.OrderIds[next]) ? new CommunityModel.Primitives.OrderId(facts.OrderIds[next++]) : null);
             var membership = MembershipBook.ReadSnapshot(membershipBytes, tree, policy);
             if (ledgerBytes.Verify() && membershipBytes.Verify())
             {

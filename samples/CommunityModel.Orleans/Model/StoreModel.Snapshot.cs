@@ -151,7 +151,7 @@ public sealed partial class StoreModel
         }
 
         _openFrom = Instant.FromUnixTimeTicks(r.ReadInt64());
-        var ledger = PayoutLedger.ReadSnapshot(new MemoryStream(r.ReadBytes(r.ReadInt32())), DateTimeZoneProviders.Tzdb);
+        var ledger = PayoutLedger.ReadSnapshot(new MemoryStream(r.ReadBytes(r.ReadInt32())), DateTimeZoneProviders.Tzdb, null, null);
         if (ledger.Currency != _currency || ledger.HoldingPeriod != _ledger.HoldingPeriod || ledger.Zone.Id != _ledger.Zone.Id)
         {
             throw new InvalidDataException("the snapshot's ledger is not of this store's currency, holding period and zone");

@@ -102,17 +102,23 @@ public sealed partial class PayoutLedger
     /// </summary>
     /// <param name="stream">A readable stream positioned at the snapshot; it is read to the snapshot's end and left open.</param>
     /// <param name="zones">Where the snapshot's time zone id is looked up, e.g. <c>DateTimeZoneProviders.Tzdb</c>.</param>
+    /// <param name="members">
+    /// Null, or given each earner's id as read (its text), returns an equal id the caller already holds, or null; the
+    /// ledger then shares the caller's strings instead of making copies: for millions of ids, hundreds of MB, and no
+    /// string is made for an id the caller holds. An id returned that is not equal to the text is not used.
+    /// </param>
+    /// <param name="orders">The same for each order's id, in the order the orders were recorded.</param>
     /// <returns>The ledger.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="InvalidInputException">The stream does not hold a whole, valid snapshot (code <c>ledger.snapshot.invalid</c>).</exception>
-    public static PayoutLedger ReadSnapshot(Stream stream, IDateTimeZoneProvider zones)
+    public static PayoutLedger ReadSnapshot(Stream stream, IDateTimeZoneProvider zones, Func<ReadOnlySpan<char>, MemberId?>? members, Func<ReadOnlySpan<char>, OrderId?>? orders)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(zones);
         try
         {
             using var r = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-            return Read(r, zones);
+            return Read(r, zones, members, orders);
         }
         catch (Exception e) when (e is EndOfStreamException or FormatException or OverflowException or IOException or ArgumentException and not InvalidInputException
                                    or DateTimeZoneNotFoundException)
@@ -121,7 +127,7 @@ public sealed partial class PayoutLedger
         }
     }
 
-    private static PayoutLedger Read(BinaryReader r, IDateTimeZoneProvider zones)
+    private static PayoutLedger Read(BinaryReader r, IDateTimeZoneProvider zones, Func<ReadOnlySpan<char>, MemberId?>? members, Func<ReadOnlySpan<char>, OrderId?>? orderIds)
     {
         if (Encoding.ASCII.GetString(r.ReadBytes(SnapshotMagic.Length)) != SnapshotMagic)
         {
@@ -134,6 +140,8 @@ public sealed partial class PayoutLedger
             throw Invalid($"it is of version {version}; this library reads version {SnapshotVersion}");
         }
 
+        var bytes = new byte[256];
+        var chars = new char[256];
         var currency = Currency.FromCode(r.ReadString());
         var holding = PeriodPattern.Roundtrip.Parse(r.ReadString()).Value;
         var zone = zones[r.ReadString()];
@@ -142,7 +150,8 @@ public sealed partial class PayoutLedger
         var earners = Count(r, "earners");
         for (var i = 0; i < earners; i++)
         {
-            var id = MemberId.From(r.ReadString());
+            var text = ReadText(r, ref bytes, ref chars);
+            var id = members?.Invoke(text) is { } shared && text.SequenceEqual(shared.Value) ? shared : MemberId.From(text.ToString());
             if (!ledger._earnerIndex.TryAdd(id, i))
             {
                 throw Invalid($"earner {id} appears twice");
@@ -167,10 +176,11 @@ public sealed partial class PayoutLedger
         var orders = Count(r, "orders");
         long paid = 0;
         var first = 0;
-        var table = ledger._orderTable = new IdTable(i => ledger._orderId[i].Value);
+        var table = ledger._orderTable = new IdTable(i => ledger._orderId[i].Value, orders);
         for (var o = 0; o < orders; o++)
         {
-            var id = OrderId.From(r.ReadString());
+            var text = ReadText(r, ref bytes, ref chars);
+            var id = orderIds?.Invoke(text) is { } shared && text.SequenceEqual(shared.Value) ? shared : OrderId.From(text.ToString());
             var amount = ReadSigned(r);
             paid = checked(paid + ReadSigned(r));
             var hold = ReadSigned(r);
@@ -288,6 +298,27 @@ public sealed partial class PayoutLedger
         }
 
         return ledger;
+    }
+
+    /// <summary>A string as <see cref="BinaryWriter.Write(string)"/> wrote it, decoded into a reused buffer (valid until the next read).</summary>
+    private static ReadOnlySpan<char> ReadText(BinaryReader r, ref byte[] bytes, ref char[] chars)
+    {
+        var length = r.Read7BitEncodedInt();
+        if (length < 0)
+        {
+            throw Invalid("an id's length is negative");
+        }
+
+        if (length > bytes.Length)
+        {
+            bytes = new byte[Math.Max(length, bytes.Length * 2)];
+            chars = new char[bytes.Length];
+        }
+
+        var span = bytes.AsSpan(0, length);
+        r.BaseStream.ReadExactly(span);
+        var n = Encoding.UTF8.GetChars(span, chars);
+        return chars.AsSpan(0, n);
     }
 
     private static int Count(BinaryReader r, string what)

@@ -17,6 +17,12 @@ internal sealed class IdTable
     /// <param name="keyOf">The key stored at a position.</param>
     public IdTable(Func<int, string> keyOf) => _keyOf = keyOf;
 
+    /// <summary>Creates an empty table with room for <paramref name="capacity"/> positions before it grows.</summary>
+    /// <param name="keyOf">The key stored at a position.</param>
+    /// <param name="capacity">How many positions it will hold.</param>
+    public IdTable(Func<int, string> keyOf, int capacity)
+        : this(keyOf) => _slots = new ulong[SizeFor(capacity)];
+
     /// <summary>The bytes the slots occupy.</summary>
     public long AllocatedBytes => _slots.Length * 8L;
 

@@ -30,7 +30,14 @@ public class LedgerSnapshotTests
     public void TheSeedsStore_ReadsBackWithItsEntriesBalancesAndRefusals()
     {
         var (ledger, bytes) = Small();
-        var copy = PayoutLedger.ReadSnapshot(new MemoryStream(bytes), DateTimeZoneProviders.Tzdb);
+        // The reader shares the caller's ids where they are equal (and keeps its own where the caller gives another).
+        var held = new Dictionary<string, string>(StringComparer.Ordinal) { ["b"] = new string("b".AsSpan()), ["o3"] = new string("o3".AsSpan()) };
+        var copy = PayoutLedger.ReadSnapshot(new MemoryStream(bytes), DateTimeZoneProviders.Tzdb,
+            m => held.TryGetValue(m.ToString(), out var s) ? MemberId.From(s) : MemberId.From("someone else"),
+            o => held.TryGetValue(o.ToString(), out var s) ? OrderId.From(s) : null);
+        Assert.Same(held["b"], copy.Entries.First(e => e.Earner.Value == "b").Earner.Value);
+        Assert.Same(held["o3"], copy.Entries.First(e => e.Order?.Value == "o3").Order!.Value.Value);
+        Assert.Equal(["a", "b", "c"], copy.Earners.Select(e => e.Value));
         Assert.Equal(ledger.Entries, copy.Entries);
         Assert.Equal(ledger.Balances(T0 + Duration.FromDays(200)), copy.Balances(T0 + Duration.FromDays(200)));
         Assert.Equal((ledger.Currency, ledger.HoldingPeriod, ledger.Zone), (copy.Currency, copy.HoldingPeriod, copy.Zone));
@@ -50,7 +57,7 @@ public class LedgerSnapshotTests
         var (_, bytes) = Small();
         for (var cut = 0; cut < bytes.Length; cut++)
         {
-            var e = Assert.Throws<InvalidInputException>(() => PayoutLedger.ReadSnapshot(new MemoryStream(bytes[..cut]), DateTimeZoneProviders.Tzdb));
+            var e = Assert.Throws<InvalidInputException>(() => PayoutLedger.ReadSnapshot(new MemoryStream(bytes[..cut]), DateTimeZoneProviders.Tzdb, null, null));
             Assert.Equal("ledger.snapshot.invalid", Assert.Single(e.Problems).Code);
         }
 
@@ -63,7 +70,7 @@ public class LedgerSnapshotTests
                 damaged[at] ^= flip;
                 try
                 {
-                    var read = PayoutLedger.ReadSnapshot(new MemoryStream(damaged), DateTimeZoneProviders.Tzdb);
+                    var read = PayoutLedger.ReadSnapshot(new MemoryStream(damaged), DateTimeZoneProviders.Tzdb, null, null);
                     // A flip the format cannot see (an amount, an instant) gives a ledger that still answers everything.
                     _ = read.Entries.ToList();
                     _ = read.Balances(T0 + Duration.FromDays(400));

@@ -70,7 +70,7 @@ public class PayoutLedgerModelTests
                     ledger.WriteSnapshot(snapshot);
                     snapshot.WriteByte(0x5A); // the reader stops at the snapshot's end
                     snapshot.Position = 0;
-                    ledger = PayoutLedger.ReadSnapshot(snapshot, DateTimeZoneProviders.Tzdb);
+                    ledger = PayoutLedger.ReadSnapshot(snapshot, DateTimeZoneProviders.Tzdb, null, null);
                     if (snapshot.Position != snapshot.Length - 1)
                     {
                         problems.Add("the snapshot was not read to its end exactly");
