@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The month-end close as a whole process on the payout pipeline's data: book init, close of March (1M members,
 # N orders, the refunds of March), then close of April with no new orders (a reopen: the book read back and March
-# replayed). Wall time and peak memory from /usr/bin/time, phases from close --timings.
+# read from its snapshots). Wall time and peak memory from /usr/bin/time, phases from close --timings.
 # Usage: bash benchmarks/month-end.sh [ORDERS]   (default 10000000; the files are made by the benchmarks program)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,7 @@ printf 'order_id,buyer_id,product_id,amount,currency,paid_at\n' > "$out/none.csv
 echo "close 2026-03: 1M members, $n orders"
 /usr/bin/time -f 'whole process: %e s, peak %M KB' "$community" close --book "$out/store.db" --month 2026-03 \
     --members "$data/members.csv" --orders "$data/orders-$n.csv" --refunds "$out/refunds.csv" --out "$out/2026-03" --timings 2>&1 | grep -v '^Files'
-echo "close 2026-04 (a reopen: the book read back, March replayed; no new orders)"
+echo "close 2026-04 (a reopen: the book read back, the state after March read from its snapshots; no new orders)"
 /usr/bin/time -f 'whole process: %e s, peak %M KB' "$community" close --book "$out/store.db" --month 2026-04 \
     --orders "$out/none.csv" --out "$out/2026-04" --timings 2>&1 | grep -v '^Files'
 ls -la "$out/store.db" | awk '{ print "book: " $5 " bytes" }'
