@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The month-end close as a whole process on the payout pipeline's data: book init, close of March (1M members,
-# N orders, the refunds of March), then close of April with no new orders (a reopen: the book read back and March
+# N orders, the refunds of March), then close of April with no new orders (a reopen: the book read back and the state after March
 # read from its snapshots). Wall time and peak memory from /usr/bin/time, phases from close --timings.
 # Usage: bash benchmarks/month-end.sh [ORDERS]   (default 10000000; the files are made by the benchmarks program)
 set -euo pipefail
