@@ -60,4 +60,27 @@ public static class CommissionsGuide
         _ = chen;
         return (run, ledger, refund);
     }
+
+    public static (IReadOnlyList<EarnerStatement> March, string FirstExplanation, PayoutLedger Ledger, PayoutLedger Reopened) StatementsAndSnapshot()
+    {
+        var (_, ledger, _) = TwoLevelRun();
+        var shanghai = DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
+        Instant At(int month, int day) => new LocalDateTime(2026, month, day, 10, 0).InZoneStrictly(shanghai).ToInstant();
+        #region commissions-statements
+        // Every earner's month in one pass: opening, commissions, cancellations, clawbacks, payouts, closing, balances.
+        var march = ledger.Statements(fromIndex: 0, asOf: At(4, 1));
+        // An export of millions of entries reads each one without making an object or a string for it.
+        Span<char> text = stackalloc char[256];
+        var first = ledger.FieldsOf(0); // chen's commission on o-1: CNY 39.90, pending until 2026-05-02
+        ledger.TryFormatExplanation(0, text, out var written); // "chen earns CNY 39.90 on o-1: level 1 at 10%, ..."
+        // A month's close keeps the ledger's state; the next month reads it back instead of replaying every month.
+        using var saved = new MemoryStream();
+        ledger.WriteSnapshot(saved);
+        saved.Position = 0;
+        var reopened = PayoutLedger.ReadSnapshot(saved, DateTimeZoneProviders.Tzdb, members: null, orders: null);
+        #endregion
+
+        _ = first;
+        return (march, new string(text[..written]), ledger, reopened);
+    }
 }
