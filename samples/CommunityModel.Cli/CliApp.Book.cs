@@ -174,6 +174,14 @@ public static partial class CliApp
     {
         var tree = facts.Tree();
         phases.Mark("referral tree");
+        if (closing is null && book.ReadSnapshots(tree, config.Policy, facts) is { } state)
+        {
+            // pay: the state after the last close and the payouts since; no orders or tiers are needed.
+            CheckLedger(book, config, state.Ledger);
+            ApplyPayouts(book, facts, state.Ledger, [.. book.Months.Select(m => m.Month)], book.Months.Count - 1, config.Currency);
+            return new BookState(state.Membership, state.Ledger, null, null, 0, null!);
+        }
+
         var all = facts.BatchOf(null);
         phases.Mark("order batch");
         // The ladder's funnel needs only the orders: made now, while the process holds little, its report is small.
@@ -207,10 +215,7 @@ public static partial class CliApp
         {
             // The state after the last closed month's close, read back: only its payouts, made since, are applied.
             (ledger, membership) = saved;
-            if (ledger.Currency != config.Currency || ledger.HoldingPeriod != config.Holding || ledger.Zone.Id != config.Zone.Id)
-            {
-                throw new InputException(book.Path, 0, 0, "the book was changed outside community: its ledger's currency, holding period or zone is not the book's");
-            }
+            CheckLedger(book, config, ledger);
 
             from = book.Months.Count;
             afterPrevious = ledger.Entries.Count;
@@ -285,6 +290,14 @@ public static partial class CliApp
         }
 
         return new BookState(membership, ledger, run, statuses, firstEntry, all) { Ladder = ladder };
+    }
+
+    private static void CheckLedger(StoreBook book, StoreConfig config, PayoutLedger ledger)
+    {
+        if (ledger.Currency != config.Currency || ledger.HoldingPeriod != config.Holding || ledger.Zone.Id != config.Zone.Id)
+        {
+            throw new InputException(book.Path, 0, 0, "the book was changed outside community: its ledger's currency, holding period or zone is not the book's");
+        }
     }
 
     /// <summary>Records the payouts the book holds for a month (made by pay), checking each against the ledger.</summary>
