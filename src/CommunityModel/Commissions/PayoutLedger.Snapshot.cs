@@ -185,9 +185,9 @@ public sealed partial class PayoutLedger
             paid = checked(paid + ReadSigned(r));
             var hold = ReadSigned(r);
             first = checked(first + r.Read7BitEncodedInt());
-            if (table.Find(id.Value) >= 0 || amount < 0 || hold < 0)
+            if (table.Find(id.Value) >= 0 || amount < 0 || hold < 0 || !IsInstant(paid) || !IsInstant(checked(paid + hold)))
             {
-                throw Invalid($"order {id} is not valid (repeated, negative or with a negative holding period)");
+                throw Invalid($"order {id} is not valid (repeated, negative, with a negative holding period or an instant out of range)");
             }
 
             var index = ledger.AddOrder(id, amount, paid, hold);
@@ -201,7 +201,7 @@ public sealed partial class PayoutLedger
             var order = r.Read7BitEncodedInt();
             var amount = ReadSigned(r);
             var at = ReadSigned(r);
-            if ((uint)order >= (uint)orders || amount <= 0 || !ledger._refundIndex.TryAdd(id, i))
+            if ((uint)order >= (uint)orders || amount <= 0 || !IsInstant(at) || !ledger._refundIndex.TryAdd(id, i))
             {
                 throw Invalid($"refund {id} is not valid (unknown order, not positive or repeated)");
             }
@@ -220,7 +220,13 @@ public sealed partial class PayoutLedger
         var payouts = Count(r, "payouts");
         for (var i = 0; i < payouts; i++)
         {
-            ledger._payouts.Add(new PayoutFact(ReadSigned(r), ReadSigned(r), ReadSigned(r)));
+            var payout = new PayoutFact(ReadSigned(r), ReadSigned(r), ReadSigned(r));
+            if (!IsInstant(payout.AtTicks))
+            {
+                throw Invalid($"payout {i + 1} is at an instant out of range");
+            }
+
+            ledger._payouts.Add(payout);
         }
 
         var entries = Count(r, "entries");
@@ -326,6 +332,8 @@ public sealed partial class PayoutLedger
         var count = r.Read7BitEncodedInt();
         return count >= 0 ? count : throw Invalid($"its count of {what} is negative");
     }
+
+    private static bool IsInstant(long ticks) => ticks >= Instant.MinValue.ToUnixTimeTicks() && ticks <= Instant.MaxValue.ToUnixTimeTicks();
 
     private static void WriteSigned(BinaryWriter w, long value) => w.Write7BitEncodedInt64(unchecked((value << 1) ^ (value >> 63)));
 

@@ -135,9 +135,10 @@ public sealed partial class MembershipBook
             _since[m] = ReadSigned(r);
             _graceFrom[m] = ReadSigned(r);
             _paidEnd[m] = ReadSigned(r);
-            if ((uint)_earned[m] >= (uint)t || (uint)_effective[m] >= (uint)t || _paidTier[m] < -1 || _paidTier[m] >= t)
+            if ((uint)_earned[m] >= (uint)t || (uint)_effective[m] >= (uint)t || _paidTier[m] < -1 || _paidTier[m] >= t
+                || !IsInstant(_since[m]) || !IsInstant(_paidEnd[m]) || (_graceFrom[m] != long.MinValue && !IsInstant(_graceFrom[m])))
             {
-                throw Invalid($"member {_tree.MemberAt(m)} has a tier out of range");
+                throw Invalid($"member {_tree.MemberAt(m)} has a tier or an instant out of range");
             }
         }
 
@@ -260,6 +261,8 @@ public sealed partial class MembershipBook
 
         return hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    private static bool IsInstant(long ticks) => ticks >= Instant.MinValue.ToUnixTimeTicks() && ticks <= Instant.MaxValue.ToUnixTimeTicks();
 
     private static void WriteSigned(BinaryWriter w, long value) => w.Write7BitEncodedInt64(unchecked((value << 1) ^ (value >> 63)));
 

@@ -124,6 +124,27 @@ public class MembershipSnapshotTests
             Assert.Equal("membership.snapshot.invalid", Assert.Single(cutShort.Problems).Code);
         }
 
+        // Every flipped byte: refused with the snapshot's code, or read into a book that answers everything.
+        for (var at = 0; at < bytes.Length; at++)
+        {
+            foreach (var flip in new byte[] { 0x01, 0x80 })
+            {
+                var damaged = (byte[])bytes.Clone();
+                damaged[at] ^= flip;
+                try
+                {
+                    var damagedBook = MembershipBook.ReadSnapshot(new MemoryStream(damaged), tree, p.Policy);
+                    _ = damagedBook.Ranks();
+                    _ = damagedBook.Standings(ProgramCase.T);
+                    _ = damagedBook.Changes.Count;
+                }
+                catch (InvalidInputException refused)
+                {
+                    Assert.Contains(refused.Problems, problem => problem.Code == "membership.snapshot.invalid");
+                }
+            }
+        }
+
         // A tree that extends the book's: the new member starts in the base tier.
         var grown = ReferralTree.Build(p.Joins().Append(new JoinRecord(MemberId.From("newcomer"), tree.MemberAt(0), ProgramCase.T)));
         var read = MembershipBook.ReadSnapshot(new MemoryStream(bytes), grown, p.Policy);
