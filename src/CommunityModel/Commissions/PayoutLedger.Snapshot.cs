@@ -10,7 +10,7 @@ namespace CommunityModel.Commissions;
 public sealed partial class PayoutLedger
 {
     private const string SnapshotMagic = "CMLEDGER";
-    private const int SnapshotVersion = 1;
+    private const int SnapshotVersion = 2;
 
     /// <summary>
     /// Writes the ledger's facts to a stream in a compact binary form (about 8 to 12 bytes per entry and 20 per order
@@ -24,7 +24,7 @@ public sealed partial class PayoutLedger
     public void WriteSnapshot(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        using var w = new SnapshotWriter(stream);
         w.Write(Encoding.ASCII.GetBytes(SnapshotMagic));
         w.Write7BitEncodedInt(SnapshotVersion);
         w.Write(Currency.Code);
@@ -47,17 +47,17 @@ public sealed partial class PayoutLedger
         }
 
         w.Write7BitEncodedInt(_orderId.Count);
-        long previousPaid = 0;
+        // Instants, holding periods and first entries as differences from the previous order's: mostly a byte each.
+        long previousPaid = 0, previousHold = 0;
         var previousFirst = 0;
         for (var o = 0; o < _orderId.Count; o++)
         {
             w.Write(_orderId[o].Value);
             WriteSigned(w, _orderAmount[o]);
             WriteSigned(w, _orderPaidAt[o] - previousPaid);
-            WriteSigned(w, _orderHold[o]);
+            WriteSigned(w, _orderHold[o] - previousHold);
             w.Write7BitEncodedInt(_orderFirstEntry[o] - previousFirst);
-            previousPaid = _orderPaidAt[o];
-            previousFirst = _orderFirstEntry[o];
+            (previousPaid, previousHold, previousFirst) = (_orderPaidAt[o], _orderHold[o], _orderFirstEntry[o]);
         }
 
         w.Write7BitEncodedInt(_refunds.Count);
@@ -78,13 +78,23 @@ public sealed partial class PayoutLedger
         }
 
         w.Write7BitEncodedInt(_flags.Count);
+        var previousOrder = 0;
         for (var e = 0; e < _flags.Count; e++)
         {
             var flags = _flags[e];
             w.Write(flags);
             w.Write7BitEncodedInt(_earner[e]);
             WriteSigned(w, _amount[e]);
-            w.Write7BitEncodedInt(_subject[e]);
+            // A commission's order as the difference from the previous commission's (0 or 1 mostly); others as they are.
+            if ((flags & KindMask) == (byte)LedgerEntryKind.Commission)
+            {
+                w.Write7BitEncodedInt(_subject[e] - previousOrder);
+                previousOrder = _subject[e];
+            }
+            else
+            {
+                w.Write7BitEncodedInt(_subject[e]);
+            }
             if ((flags & KindMask) == (byte)LedgerEntryKind.Commission)
             {
                 w.Write7BitEncodedInt(_detail[e] == ushort.MaxValue ? _wideDetail[e] : _detail[e]);
@@ -117,17 +127,16 @@ public sealed partial class PayoutLedger
         ArgumentNullException.ThrowIfNull(zones);
         try
         {
-            using var r = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-            return Read(r, zones, members, orders);
+            return Read(new SnapshotReader(stream), zones, members, orders);
         }
-        catch (Exception e) when (e is EndOfStreamException or FormatException or OverflowException or IOException or ArgumentException and not InvalidInputException
+        catch (Exception e) when (e is EndOfStreamException or FormatException or OverflowException or IOException or InvalidDataException or ArgumentException and not InvalidInputException
                                    or DateTimeZoneNotFoundException)
         {
             throw Invalid($"it cannot be read ({e.Message})");
         }
     }
 
-    private static PayoutLedger Read(BinaryReader r, IDateTimeZoneProvider zones, Func<ReadOnlySpan<char>, MemberId?>? members, Func<ReadOnlySpan<char>, OrderId?>? orderIds)
+    private static PayoutLedger Read(SnapshotReader r, IDateTimeZoneProvider zones, Func<ReadOnlySpan<char>, MemberId?>? members, Func<ReadOnlySpan<char>, OrderId?>? orderIds)
     {
         if (Encoding.ASCII.GetString(r.ReadBytes(SnapshotMagic.Length)) != SnapshotMagic)
         {
@@ -174,26 +183,32 @@ public sealed partial class PayoutLedger
         }
 
         var orders = Count(r, "orders");
-        long paid = 0;
+        long paid = 0, hold = 0;
         var first = 0;
-        var table = ledger._orderTable = new IdTable(i => ledger._orderId[i].Value, orders);
+        var table = new IdTable(i => ledger._orderId[i].Value, orders);
         for (var o = 0; o < orders; o++)
         {
             var text = ReadText(r, ref bytes, ref chars);
             var id = orderIds?.Invoke(text) is { } shared && text.SequenceEqual(shared.Value) ? shared : OrderId.From(text.ToString());
             var amount = ReadSigned(r);
             paid = checked(paid + ReadSigned(r));
-            var hold = ReadSigned(r);
+            hold = checked(hold + ReadSigned(r));
             first = checked(first + r.Read7BitEncodedInt());
-            if (table.Find(id.Value) >= 0 || amount < 0 || hold < 0 || !IsInstant(paid) || !IsInstant(checked(paid + hold)))
+            if (amount < 0 || hold < 0 || !IsInstant(paid) || !IsInstant(checked(paid + hold)))
             {
-                throw Invalid($"order {id} is not valid (repeated, negative, with a negative holding period or an instant out of range)");
+                throw Invalid($"order {id} is not valid (negative, with a negative holding period or an instant out of range)");
             }
 
+            // The order's id is added to the table once, found there if it is repeated.
             var index = ledger.AddOrder(id, amount, paid, hold);
             ledger._orderFirstEntry[index] = first;
+            if (table.TryAdd(index, id.Value) >= 0)
+            {
+                throw Invalid($"order {id} appears twice");
+            }
         }
 
+        ledger._orderTable = table;
         var refunds = Count(r, "refunds");
         for (var i = 0; i < refunds; i++)
         {
@@ -231,6 +246,7 @@ public sealed partial class PayoutLedger
 
         var entries = Count(r, "entries");
         var lastOrder = -1;
+        var previousOrder = 0;
         for (var e = 0; e < entries; e++)
         {
             var flags = r.ReadByte();
@@ -238,6 +254,11 @@ public sealed partial class PayoutLedger
             var earner = r.Read7BitEncodedInt();
             var amount = ReadSigned(r);
             var subject = r.Read7BitEncodedInt();
+            if ((flags & KindMask) == (byte)LedgerEntryKind.Commission)
+            {
+                subject = checked(previousOrder + subject);
+                previousOrder = subject;
+            }
             var bound = kind switch
             {
                 LedgerEntryKind.Commission => orders,
@@ -303,11 +324,13 @@ public sealed partial class PayoutLedger
             throw Invalid("it does not end as a ledger snapshot does");
         }
 
+        r.ReadEnd();
+
         return ledger;
     }
 
     /// <summary>A string as <see cref="BinaryWriter.Write(string)"/> wrote it, decoded into a reused buffer (valid until the next read).</summary>
-    private static ReadOnlySpan<char> ReadText(BinaryReader r, ref byte[] bytes, ref char[] chars)
+    private static ReadOnlySpan<char> ReadText(SnapshotReader r, ref byte[] bytes, ref char[] chars)
     {
         var length = r.Read7BitEncodedInt();
         if (length < 0)
@@ -322,12 +345,12 @@ public sealed partial class PayoutLedger
         }
 
         var span = bytes.AsSpan(0, length);
-        r.BaseStream.ReadExactly(span);
+        r.ReadExactly(span);
         var n = Encoding.UTF8.GetChars(span, chars);
         return chars.AsSpan(0, n);
     }
 
-    private static int Count(BinaryReader r, string what)
+    private static int Count(SnapshotReader r, string what)
     {
         var count = r.Read7BitEncodedInt();
         return count >= 0 ? count : throw Invalid($"its count of {what} is negative");
@@ -335,9 +358,9 @@ public sealed partial class PayoutLedger
 
     private static bool IsInstant(long ticks) => ticks >= Instant.MinValue.ToUnixTimeTicks() && ticks <= Instant.MaxValue.ToUnixTimeTicks();
 
-    private static void WriteSigned(BinaryWriter w, long value) => w.Write7BitEncodedInt64(unchecked((value << 1) ^ (value >> 63)));
+    private static void WriteSigned(SnapshotWriter w, long value) => w.Write7BitEncodedInt64(unchecked((value << 1) ^ (value >> 63)));
 
-    private static long ReadSigned(BinaryReader r)
+    private static long ReadSigned(SnapshotReader r)
     {
         var z = unchecked((ulong)r.Read7BitEncodedInt64());
         return unchecked((long)(z >> 1) ^ -(long)(z & 1));

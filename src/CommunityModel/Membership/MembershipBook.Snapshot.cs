@@ -8,7 +8,7 @@ namespace CommunityModel.Membership;
 /// <content>The book's snapshot: its state written to a stream and read back into an equal book.</content>
 public sealed partial class MembershipBook
 {
-    private const string SnapshotMagic = "CMTIERS1";
+    private const string SnapshotMagic = "CMTIERS2";
 
     /// <summary>
     /// Writes the book's state to a stream in a compact binary form: every member's tracks (earned tier and since,
@@ -22,7 +22,7 @@ public sealed partial class MembershipBook
     {
         ArgumentNullException.ThrowIfNull(stream);
         var tiers = _policies[0].Tiers;
-        using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        using var w = new SnapshotWriter(stream);
         w.Write(Encoding.ASCII.GetBytes(SnapshotMagic));
         w.Write(PolicyKey(_policies));
         var n = _earned.Length;
@@ -89,17 +89,16 @@ public sealed partial class MembershipBook
         var book = Create(tree, versions);
         try
         {
-            using var r = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-            book.Read(r);
+            book.Read(new SnapshotReader(stream));
             return book;
         }
-        catch (Exception e) when (e is IOException or FormatException or OverflowException or ArgumentException and not InvalidInputException)
+        catch (Exception e) when (e is IOException or FormatException or OverflowException or InvalidDataException or ArgumentException and not InvalidInputException)
         {
             throw Invalid($"it cannot be read ({e.Message})");
         }
     }
 
-    private void Read(BinaryReader r)
+    private void Read(SnapshotReader r)
     {
         if (Encoding.ASCII.GetString(r.ReadBytes(SnapshotMagic.Length)) != SnapshotMagic)
         {
@@ -197,15 +196,17 @@ public sealed partial class MembershipBook
         {
             throw Invalid("it does not end as a membership snapshot does");
         }
+
+        r.ReadEnd();
     }
 
-    private static int Member(BinaryReader r, int n)
+    private static int Member(SnapshotReader r, int n)
     {
         var m = r.Read7BitEncodedInt();
         return (uint)m < (uint)n ? m : throw Invalid($"member index {m} is out of range");
     }
 
-    private static void WriteManual(BinaryWriter w, string tier, string reason, string actor, Instant from, Instant? until)
+    private static void WriteManual(SnapshotWriter w, string tier, string reason, string actor, Instant from, Instant? until)
     {
         w.Write(tier);
         w.Write(reason);
@@ -215,7 +216,7 @@ public sealed partial class MembershipBook
         WriteSigned(w, until?.ToUnixTimeTicks() ?? 0);
     }
 
-    private static (string Tier, string Reason, string Actor, Instant From, Instant? Until) ReadManual(BinaryReader r, IReadOnlyList<MembershipTier> tiers)
+    private static (string Tier, string Reason, string Actor, Instant From, Instant? Until) ReadManual(SnapshotReader r, IReadOnlyList<MembershipTier> tiers)
     {
         var tier = r.ReadString();
         var reason = r.ReadString();
@@ -264,9 +265,9 @@ public sealed partial class MembershipBook
 
     private static bool IsInstant(long ticks) => ticks >= Instant.MinValue.ToUnixTimeTicks() && ticks <= Instant.MaxValue.ToUnixTimeTicks();
 
-    private static void WriteSigned(BinaryWriter w, long value) => w.Write7BitEncodedInt64(unchecked((value << 1) ^ (value >> 63)));
+    private static void WriteSigned(SnapshotWriter w, long value) => w.Write7BitEncodedInt64(unchecked((value << 1) ^ (value >> 63)));
 
-    private static long ReadSigned(BinaryReader r)
+    private static long ReadSigned(SnapshotReader r)
     {
         var z = unchecked((ulong)r.Read7BitEncodedInt64());
         return unchecked((long)(z >> 1) ^ -(long)(z & 1));
