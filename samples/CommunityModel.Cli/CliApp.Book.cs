@@ -658,6 +658,10 @@ public static partial class CliApp
             var parts = Math.Max(1, Environment.ProcessorCount * 2);
             var excel = Csv.Excel;
             StatementLines[][] sets = [new StatementLines[parts], new StatementLines[parts]];
+            // The lines are encoded to UTF-8 on the cores that render them and written as bytes, so the one writing
+            // thread only writes (through any other writer, as text).
+            w.Flush();
+            var bytes = (w as StreamWriter)?.BaseStream;
             Task? writing = null;
             var round = 0;
             for (var from = (int)state.FirstEntryOfLast; from < total; from += Block, round++)
@@ -674,6 +678,11 @@ public static partial class CliApp
                     {
                         lines.Append(start + j);
                     }
+
+                    if (bytes is not null)
+                    {
+                        lines.Encode();
+                    }
                 });
 
                 writing?.GetAwaiter().GetResult();
@@ -681,7 +690,14 @@ public static partial class CliApp
                 {
                     foreach (var lines in texts)
                     {
-                        w.Write(lines.Written);
+                        if (bytes is not null)
+                        {
+                            bytes.Write(lines.WrittenUtf8);
+                        }
+                        else
+                        {
+                            w.Write(lines.Written);
+                        }
                     }
                 });
             }

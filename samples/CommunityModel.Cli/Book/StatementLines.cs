@@ -19,6 +19,24 @@ internal sealed class StatementLines(PayoutLedger ledger, DateTimeZone zone, boo
     private char[] _text = new char[1 << 16];
     private char[] _explanation = new char[512];
 
+    private byte[] _utf8 = [];
+    private int _utf8Length;
+
+    /// <summary>The lines as UTF-8, as of the last <see cref="Encode"/>.</summary>
+    public ReadOnlySpan<byte> WrittenUtf8 => _utf8.AsSpan(0, _utf8Length);
+
+    /// <summary>Encodes the lines written since the last <see cref="Clear"/> as UTF-8 (on the thread that rendered them).</summary>
+    public void Encode()
+    {
+        var most = System.Text.Encoding.UTF8.GetMaxByteCount(Length);
+        if (_utf8.Length < most)
+        {
+            _utf8 = new byte[most];
+        }
+
+        _utf8Length = System.Text.Encoding.UTF8.GetBytes(Written, _utf8);
+    }
+
     /// <summary>The characters written since the last <see cref="Clear"/>.</summary>
     public ReadOnlySpan<char> Written => _text.AsSpan(0, Length);
 
