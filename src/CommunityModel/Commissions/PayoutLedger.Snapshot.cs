@@ -43,7 +43,7 @@ public sealed partial class PayoutLedger
             w.Write7BitEncodedInt((int)d.Rule);
             w.Write7BitEncodedInt(d.Level);
             w.Write7BitEncodedInt(d.Distance);
-            WriteSigned(w, d.Ppm);
+            w.WriteSigned(d.Ppm);
         }
 
         w.Write7BitEncodedInt(_orderId.Count);
@@ -53,9 +53,9 @@ public sealed partial class PayoutLedger
         for (var o = 0; o < _orderId.Count; o++)
         {
             w.Write(_orderId[o].Value);
-            WriteSigned(w, _orderAmount[o]);
-            WriteSigned(w, _orderPaidAt[o] - previousPaid);
-            WriteSigned(w, _orderHold[o] - previousHold);
+            w.WriteSigned(_orderAmount[o]);
+            w.WriteSigned(_orderPaidAt[o] - previousPaid);
+            w.WriteSigned(_orderHold[o] - previousHold);
             w.Write7BitEncodedInt(_orderFirstEntry[o] - previousFirst);
             (previousPaid, previousHold, previousFirst) = (_orderPaidAt[o], _orderHold[o], _orderFirstEntry[o]);
         }
@@ -65,16 +65,16 @@ public sealed partial class PayoutLedger
         {
             w.Write(r.Id.Value);
             w.Write7BitEncodedInt(r.Order);
-            WriteSigned(w, r.Amount);
-            WriteSigned(w, r.AtTicks);
+            w.WriteSigned(r.Amount);
+            w.WriteSigned(r.AtTicks);
         }
 
         w.Write7BitEncodedInt(_payouts.Count);
         foreach (var p in _payouts)
         {
-            WriteSigned(w, p.AtTicks);
-            WriteSigned(w, p.Lines);
-            WriteSigned(w, p.Settled);
+            w.WriteSigned(p.AtTicks);
+            w.WriteSigned(p.Lines);
+            w.WriteSigned(p.Settled);
         }
 
         w.Write7BitEncodedInt(_flags.Count);
@@ -84,7 +84,7 @@ public sealed partial class PayoutLedger
             var flags = _flags[e];
             w.Write(flags);
             w.Write7BitEncodedInt(_earner[e]);
-            WriteSigned(w, _amount[e]);
+            w.WriteSigned(_amount[e]);
             // A commission's order as the difference from the previous commission's (0 or 1 mostly); others as they are.
             if ((flags & KindMask) == (byte)LedgerEntryKind.Commission)
             {
@@ -98,7 +98,7 @@ public sealed partial class PayoutLedger
             if ((flags & KindMask) == (byte)LedgerEntryKind.Commission)
             {
                 w.Write7BitEncodedInt(_detail[e] == ushort.MaxValue ? _wideDetail[e] : _detail[e]);
-                WriteSigned(w, _capCut.GetValueOrDefault(e));
+                w.WriteSigned(_capCut.GetValueOrDefault(e));
             }
         }
 
@@ -173,7 +173,7 @@ public sealed partial class PayoutLedger
         var details = Count(r, "line details");
         for (var i = 0; i < details; i++)
         {
-            var d = new LineDetail((CommissionRuleKind)r.Read7BitEncodedInt(), r.Read7BitEncodedInt(), r.Read7BitEncodedInt(), ReadSigned(r));
+            var d = new LineDetail((CommissionRuleKind)r.Read7BitEncodedInt(), r.Read7BitEncodedInt(), r.Read7BitEncodedInt(), r.ReadSigned());
             if (!Enum.IsDefined(d.Rule) || !ledger._detailIndex.TryAdd(d, i))
             {
                 throw Invalid($"line detail {i} is not valid");
@@ -190,11 +190,11 @@ public sealed partial class PayoutLedger
         {
             var text = ReadText(r, ref bytes, ref chars);
             var id = orderIds?.Invoke(text) is { } shared && text.SequenceEqual(shared.Value) ? shared : OrderId.From(text.ToString());
-            var amount = ReadSigned(r);
-            paid = checked(paid + ReadSigned(r));
-            hold = checked(hold + ReadSigned(r));
+            var amount = r.ReadSigned();
+            paid = checked(paid + r.ReadSigned());
+            hold = checked(hold + r.ReadSigned());
             first = checked(first + r.Read7BitEncodedInt());
-            if (amount < 0 || hold < 0 || !IsInstant(paid) || !IsInstant(checked(paid + hold)))
+            if (amount < 0 || hold < 0 || !SnapshotReader.IsInstant(paid) || !SnapshotReader.IsInstant(checked(paid + hold)))
             {
                 throw Invalid($"order {id} is not valid (negative, with a negative holding period or an instant out of range)");
             }
@@ -214,9 +214,9 @@ public sealed partial class PayoutLedger
         {
             var id = RefundId.From(r.ReadString());
             var order = r.Read7BitEncodedInt();
-            var amount = ReadSigned(r);
-            var at = ReadSigned(r);
-            if ((uint)order >= (uint)orders || amount <= 0 || !IsInstant(at) || !ledger._refundIndex.TryAdd(id, i))
+            var amount = r.ReadSigned();
+            var at = r.ReadSigned();
+            if ((uint)order >= (uint)orders || amount <= 0 || !SnapshotReader.IsInstant(at) || !ledger._refundIndex.TryAdd(id, i))
             {
                 throw Invalid($"refund {id} is not valid (unknown order, not positive or repeated)");
             }
@@ -235,8 +235,8 @@ public sealed partial class PayoutLedger
         var payouts = Count(r, "payouts");
         for (var i = 0; i < payouts; i++)
         {
-            var payout = new PayoutFact(ReadSigned(r), ReadSigned(r), ReadSigned(r));
-            if (!IsInstant(payout.AtTicks))
+            var payout = new PayoutFact(r.ReadSigned(), r.ReadSigned(), r.ReadSigned());
+            if (!SnapshotReader.IsInstant(payout.AtTicks))
             {
                 throw Invalid($"payout {i + 1} is at an instant out of range");
             }
@@ -252,7 +252,7 @@ public sealed partial class PayoutLedger
             var flags = r.ReadByte();
             var kind = (LedgerEntryKind)(flags & KindMask);
             var earner = r.Read7BitEncodedInt();
-            var amount = ReadSigned(r);
+            var amount = r.ReadSigned();
             var subject = r.Read7BitEncodedInt();
             if ((flags & KindMask) == (byte)LedgerEntryKind.Commission)
             {
@@ -279,7 +279,7 @@ public sealed partial class PayoutLedger
                 case LedgerEntryKind.Commission:
                 {
                     var detail = r.Read7BitEncodedInt();
-                    var capCut = ReadSigned(r);
+                    var capCut = r.ReadSigned();
                     // An order's lines lie together from its first entry, in order of the orders.
                     if ((uint)detail >= (uint)details || subject < lastOrder || e < ledger._orderFirstEntry[subject]
                         || (subject + 1 < orders && e >= ledger._orderFirstEntry[subject + 1]))
@@ -354,16 +354,6 @@ public sealed partial class PayoutLedger
     {
         var count = r.Read7BitEncodedInt();
         return count >= 0 ? count : throw Invalid($"its count of {what} is negative");
-    }
-
-    private static bool IsInstant(long ticks) => ticks >= Instant.MinValue.ToUnixTimeTicks() && ticks <= Instant.MaxValue.ToUnixTimeTicks();
-
-    private static void WriteSigned(SnapshotWriter w, long value) => w.Write7BitEncodedInt64(unchecked((value << 1) ^ (value >> 63)));
-
-    private static long ReadSigned(SnapshotReader r)
-    {
-        var z = unchecked((ulong)r.Read7BitEncodedInt64());
-        return unchecked((long)(z >> 1) ^ -(long)(z & 1));
     }
 
     private static InvalidInputException Invalid(string why)

@@ -35,9 +35,9 @@ public sealed partial class MembershipBook
             w.Write7BitEncodedInt(_earned[m]);
             w.Write7BitEncodedInt(_effective[m]);
             w.Write7BitEncodedInt(_paidTier[m] + 1);
-            WriteSigned(w, _since[m]);
-            WriteSigned(w, _graceFrom[m]);
-            WriteSigned(w, _paidEnd[m]);
+            w.WriteSigned(_since[m]);
+            w.WriteSigned(_graceFrom[m]);
+            w.WriteSigned(_paidEnd[m]);
         }
 
         w.Write7BitEncodedInt(_changes.Count);
@@ -47,7 +47,7 @@ public sealed partial class MembershipBook
             w.Write7BitEncodedInt(m);
             w.Write7BitEncodedInt(IndexOfTier(tiers, c.From));
             w.Write7BitEncodedInt(IndexOfTier(tiers, c.To));
-            WriteSigned(w, c.At.ToUnixTimeTicks());
+            w.WriteSigned(c.At.ToUnixTimeTicks());
             w.Write7BitEncodedInt((int)c.Cause);
             w.Write(c.PolicyVersion);
             w.Write(c.Evidence);
@@ -131,11 +131,11 @@ public sealed partial class MembershipBook
             _earned[m] = r.Read7BitEncodedInt();
             _effective[m] = r.Read7BitEncodedInt();
             _paidTier[m] = r.Read7BitEncodedInt() - 1;
-            _since[m] = ReadSigned(r);
-            _graceFrom[m] = ReadSigned(r);
-            _paidEnd[m] = ReadSigned(r);
+            _since[m] = r.ReadSigned();
+            _graceFrom[m] = r.ReadSigned();
+            _paidEnd[m] = r.ReadSigned();
             if ((uint)_earned[m] >= (uint)t || (uint)_effective[m] >= (uint)t || _paidTier[m] < -1 || _paidTier[m] >= t
-                || !IsInstant(_since[m]) || !IsInstant(_paidEnd[m]) || (_graceFrom[m] != long.MinValue && !IsInstant(_graceFrom[m])))
+                || !SnapshotReader.IsInstant(_since[m]) || !SnapshotReader.IsInstant(_paidEnd[m]) || (_graceFrom[m] != long.MinValue && !SnapshotReader.IsInstant(_graceFrom[m])))
             {
                 throw Invalid($"member {_tree.MemberAt(m)} has a tier or an instant out of range");
             }
@@ -153,7 +153,7 @@ public sealed partial class MembershipBook
             var m = r.Read7BitEncodedInt();
             var from = r.Read7BitEncodedInt();
             var to = r.Read7BitEncodedInt();
-            var at = Instant.FromUnixTimeTicks(ReadSigned(r));
+            var at = Instant.FromUnixTimeTicks(r.ReadSigned());
             var cause = (TierChangeCause)r.Read7BitEncodedInt();
             var version = r.ReadString();
             var evidence = r.ReadString();
@@ -211,9 +211,9 @@ public sealed partial class MembershipBook
         w.Write(tier);
         w.Write(reason);
         w.Write(actor);
-        WriteSigned(w, from.ToUnixTimeTicks());
+        w.WriteSigned(from.ToUnixTimeTicks());
         w.Write(until.HasValue);
-        WriteSigned(w, until?.ToUnixTimeTicks() ?? 0);
+        w.WriteSigned(until?.ToUnixTimeTicks() ?? 0);
     }
 
     private static (string Tier, string Reason, string Actor, Instant From, Instant? Until) ReadManual(SnapshotReader r, IReadOnlyList<MembershipTier> tiers)
@@ -221,9 +221,9 @@ public sealed partial class MembershipBook
         var tier = r.ReadString();
         var reason = r.ReadString();
         var actor = r.ReadString();
-        var from = Instant.FromUnixTimeTicks(ReadSigned(r));
+        var from = Instant.FromUnixTimeTicks(r.ReadSigned());
         var hasUntil = r.ReadBoolean();
-        var until = ReadSigned(r);
+        var until = r.ReadSigned();
         return tiers.Any(t => t.Id == tier)
             ? (tier, reason, actor, from, hasUntil ? Instant.FromUnixTimeTicks(until) : null)
             : throw Invalid($"tier '{tier}' is not one of the policy's");
@@ -261,16 +261,6 @@ public sealed partial class MembershipBook
         }
 
         return hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static bool IsInstant(long ticks) => ticks >= Instant.MinValue.ToUnixTimeTicks() && ticks <= Instant.MaxValue.ToUnixTimeTicks();
-
-    private static void WriteSigned(SnapshotWriter w, long value) => w.Write7BitEncodedInt64(unchecked((value << 1) ^ (value >> 63)));
-
-    private static long ReadSigned(SnapshotReader r)
-    {
-        var z = unchecked((ulong)r.Read7BitEncodedInt64());
-        return unchecked((long)(z >> 1) ^ -(long)(z & 1));
     }
 
     private static InvalidInputException Invalid(string why)

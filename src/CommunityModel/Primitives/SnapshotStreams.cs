@@ -70,6 +70,9 @@ internal sealed class SnapshotWriter(Stream stream) : IDisposable
         _frame[_used++] = unchecked((byte)v);
     }
 
+    /// <summary>A signed number, zigzag-encoded so that small negatives are short too.</summary>
+    public void WriteSigned(long value) => Write7BitEncodedInt64(unchecked((value << 1) ^ (value >> 63)));
+
     /// <summary>A string as <see cref="BinaryWriter.Write(string)"/> writes it: its UTF-8 length, then its UTF-8 bytes.</summary>
     public void Write(string value)
     {
@@ -202,6 +205,16 @@ internal sealed class SnapshotReader(Stream stream)
         }
 
         throw new InvalidDataException("a number is too long");
+    }
+
+    /// <summary>True for ticks NodaTime can make an instant of (a snapshot's instants are checked on read).</summary>
+    public static bool IsInstant(long ticks) => ticks >= NodaTime.Instant.MinValue.ToUnixTimeTicks() && ticks <= NodaTime.Instant.MaxValue.ToUnixTimeTicks();
+
+    /// <summary>A signed number as <see cref="SnapshotWriter.WriteSigned"/> wrote it.</summary>
+    public long ReadSigned()
+    {
+        var z = unchecked((ulong)Read7BitEncodedInt64());
+        return unchecked((long)(z >> 1) ^ -(long)(z & 1));
     }
 
     /// <summary>A string as <see cref="BinaryWriter.Write(string)"/> wrote it.</summary>
