@@ -75,13 +75,6 @@ public sealed class Journal<TSetup, TEntry>
 
     private string SnapshotName => $"{_name}-snapshot";
 
-    /// <summary>Reads the head and every entry, oldest first (for the grain to fold on activation).</summary>
-    public async Task<List<TEntry>> ReadAllAsync(CancellationToken cancellation)
-    {
-        await ReadHeadAsync(cancellation);
-        return await ReadFromAsync(0, cancellation);
-    }
-
     /// <summary>Reads the head: the entries' count and the setup.</summary>
     public async Task ReadHeadAsync(CancellationToken cancellation)
     {
