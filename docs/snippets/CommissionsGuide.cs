@@ -61,7 +61,7 @@ public static class CommissionsGuide
         return (run, ledger, refund);
     }
 
-    public static (IReadOnlyList<EarnerStatement> March, string FirstExplanation, PayoutLedger Ledger, PayoutLedger Reopened) StatementsAndSnapshot()
+    public static (IReadOnlyList<EarnerStatement> March, string FirstExplanation, string FirstReason, PayoutLedger Ledger, PayoutLedger Reopened) StatementsAndSnapshot()
     {
         var (_, ledger, _) = TwoLevelRun();
         var shanghai = DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
@@ -73,6 +73,8 @@ public static class CommissionsGuide
         Span<char> text = stackalloc char[256];
         var first = ledger.FieldsOf(0); // chen's commission on o-1: CNY 39.90, pending until 2026-05-02
         ledger.TryFormatExplanation(0, text, out var written); // "chen earns CNY 39.90 on o-1: level 1 at 10%, ..."
+        // Or only what the fields do not say, for a file whose other columns give them: "level 1 at 10%, 1 hop(s) above the buyer".
+        ledger.TryFormatReason(0, text[written..], out var reasonWritten);
         // A month's close keeps the ledger's state; the next month reads it back instead of replaying every month.
         using var saved = new MemoryStream();
         ledger.WriteSnapshot(saved);
@@ -81,6 +83,6 @@ public static class CommissionsGuide
         #endregion
 
         _ = first;
-        return (march, new string(text[..written]), ledger, reopened);
+        return (march, new string(text[..written]), new string(text.Slice(written, reasonWritten)), ledger, reopened);
     }
 }

@@ -7,12 +7,13 @@ namespace CommunityModel.Cli.Book;
 
 /// <summary>
 /// Writes ledger entries as lines of statements.csv into a reusable character buffer, from the ledger's
-/// allocation-free reads (<see cref="PayoutLedger.FieldsOf"/>, <see cref="PayoutLedger.TryFormatExplanation"/>):
+/// allocation-free reads (<see cref="PayoutLedger.FieldsOf"/>, <see cref="PayoutLedger.TryFormatReason"/>: the last
+/// column says only what the others do not, e.g. a commission's rule, not again its earner, amount, order and date):
 /// nothing is allocated per line. One writer per thread.
 /// </summary>
 internal sealed class StatementLines(PayoutLedger ledger, DateTimeZone zone, bool excel)
 {
-    public const string Header = "earner_id,sequence,kind,order_id,refund_id,amount,at,available_at,explanation\n";
+    public const string Header = "earner_id,sequence,kind,order_id,refund_id,amount,at,available_at,reason\n";
 
     private static readonly string[] KindNames = [.. Enum.GetValues<LedgerEntryKind>().Select(k => k.ToString())];
     private readonly ZonedIso _iso = new(zone);
@@ -49,7 +50,7 @@ internal sealed class StatementLines(PayoutLedger ledger, DateTimeZone zone, boo
     {
         var f = ledger.FieldsOf(index);
         int n;
-        while (!ledger.TryFormatExplanation(index, _explanation, out n))
+        while (!ledger.TryFormatReason(index, _explanation, out n))
         {
             _explanation = new char[_explanation.Length * 2];
         }

@@ -743,6 +743,39 @@ public sealed partial class PayoutLedger
     /// <exception cref="ArgumentOutOfRangeException">No entry at that position.</exception>
     public bool TryFormatExplanation(int index, Span<char> destination, out int charsWritten) => TryExplain(CheckEntry(index), destination, out charsWritten);
 
+    /// <summary>
+    /// Writes the reason for the entry at a position: what its fields (<see cref="FieldsOf"/>) do not already say,
+    /// for exports that put the fields in columns of their own. For a commission line it is the rule that earned it
+    /// and any cut the cap made (<c>level 1 at 10%, 1 hop(s) above the buyer</c>: the part of the explanation between
+    /// the order and the holding period); for a cancellation, a clawback or a payout it is the whole explanation
+    /// (the refund's amount, or the payout's lines and clawbacks, are not among the fields).
+    /// </summary>
+    /// <param name="index">The position, from 0 to <c>Entries.Count - 1</c>.</param>
+    /// <param name="destination">Where to write.</param>
+    /// <param name="charsWritten">How many characters were written (0 when the span is too short).</param>
+    /// <returns>False when the span is too short (nothing usable was written).</returns>
+    /// <exception cref="ArgumentOutOfRangeException">No entry at that position.</exception>
+    public bool TryFormatReason(int index, Span<char> destination, out int charsWritten)
+    {
+        var e = CheckEntry(index);
+        if ((LedgerEntryKind)(_flags[e] & KindMask) != LedgerEntryKind.Commission)
+        {
+            return TryExplain(e, destination, out charsWritten);
+        }
+
+        var text = new SpanText(destination);
+        text.Append(RuleTextOf(_detail[e] == ushort.MaxValue ? _wideDetail[e] : _detail[e]));
+        var capCut = _capCut.GetValueOrDefault(e);
+        if (capCut != 0)
+        {
+            text.Append(" (cap cut ");
+            text.Append(new Money(capCut, Currency));
+            text.Append(')');
+        }
+
+        return text.Done(out charsWritten);
+    }
+
     /// <summary>The bytes the ledger's columns occupy, roughly (for measurements and benchmarks).</summary>
     internal long ColumnBytes =>
         _flags.AllocatedBytes + _earner.AllocatedBytes + _amount.AllocatedBytes + _subject.AllocatedBytes + _detail.AllocatedBytes

@@ -23,7 +23,22 @@ public class StatementLinesTests
     {
         string T(Instant i) => Iso.Format(i.InZone(zone).ToOffsetDateTime());
         return $"{Csv.Field(e.Earner.Value)},{e.Sequence.ToString(CultureInfo.InvariantCulture)},{e.Kind},{(e.Order is { } o ? Csv.Field(o.Value) : "")},"
-            + $"{(e.Refund is { } r ? Csv.Field(r.Value) : "")},{e.Amount.FormatAmount()},{T(e.At)},{(e.AvailableAt is { } a ? T(a) : "")},{Csv.Field(e.Explanation)}\n";
+            + $"{(e.Refund is { } r ? Csv.Field(r.Value) : "")},{e.Amount.FormatAmount()},{T(e.At)},{(e.AvailableAt is { } a ? T(a) : "")},{Csv.Field(Reason(e))}\n";
+    }
+
+    /// <summary>The reason column: a commission's explanation without what the other columns say (earner, amount, order, holding); any other entry's whole explanation.</summary>
+    private static string Reason(LedgerEntry e)
+    {
+        if (e.Kind != LedgerEntryKind.Commission)
+        {
+            return e.Explanation;
+        }
+
+        var prefix = $"{e.Earner.Value} earns {e.Amount} on {e.Order!.Value.Value}: ";
+        var suffix = $"; pending until {e.AvailableAt}";
+        Assert.StartsWith(prefix, e.Explanation, StringComparison.Ordinal);
+        Assert.EndsWith(suffix, e.Explanation, StringComparison.Ordinal);
+        return e.Explanation[prefix.Length..^suffix.Length];
     }
 
     [Property(MaxTest = 150)]

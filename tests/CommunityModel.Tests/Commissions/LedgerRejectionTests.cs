@@ -131,6 +131,31 @@ public class LedgerEntryViewTests
     }
 
     [Fact]
+    public void AReason_SaysWhatTheFieldsDoNot()
+    {
+        var ledger = new PayoutLedger(Currency.CNY, Period.FromMonths(2), DateTimeZone.Utc);
+        var capped = new CommissionLine(OrderId.From("o1"), MemberId.From("a"), CommissionRuleKind.Level, 1, 1, Rate.FromPercent(10), Money.Parse("CNY 4.00"), Money.Parse("CNY 1.00"), []);
+        var differential = new CommissionLine(OrderId.From("o1"), MemberId.From("b"), CommissionRuleKind.Differential, 2, 3, null, Money.Parse("CNY 2.50"), Money.Parse("CNY 0.00"), []);
+        var order = new OrderCommission(OrderId.From("o1"), MemberId.From("x"), ProductId.From("kit"), Money.Parse("CNY 50.00"), T0, [capped, differential], [], Money.Parse("CNY 43.50"), Money.Parse("CNY 1.00"));
+        Assert.True(ledger.Record([order]).Accepted);
+        Assert.True(ledger.Refund(RefundId.From("r1"), OrderId.From("o1"), Money.Parse("CNY 25.00"), T0 + Duration.FromDays(3)).Accepted);
+
+        string Reason(int i, int room = 200)
+        {
+            var buffer = new char[room];
+            return ledger.TryFormatReason(i, buffer, out var n) ? new string(buffer, 0, n) : "(too short)";
+        }
+
+        Assert.Equal("level 1 at 10%, 1 hop(s) above the buyer (cap cut CNY 1.00)", Reason(0));
+        Assert.Equal("differential at a fixed amount, 3 hop(s) above the buyer", Reason(1));
+        // A cancellation's reason is its whole sentence: the refund's amount is not among the fields.
+        Assert.Equal("Refund r1 of CNY 25.00 on order o1 cancels CNY 2.00 not yet paid", Reason(2));
+        Assert.Equal(ledger.Entries[2].Explanation, Reason(2));
+        Assert.Equal("(too short)", Reason(1, "differential at a fixed amount, 3 hop(s) above the buyer".Length - 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Reason(ledger.Entries.Count));
+    }
+
+    [Fact]
     public void AnEntriesView_RefusesAnIndexAtOrPastItsEnd_EvenWhenTheLedgerGoesOn()
     {
         var ledger = new PayoutLedger(Currency.CNY, Period.FromMonths(2), DateTimeZone.Utc);

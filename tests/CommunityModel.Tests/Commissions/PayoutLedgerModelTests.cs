@@ -169,6 +169,16 @@ public class PayoutLedgerModelTests
                 {
                     problems.Add($"explanation of entry {i} differs");
                 }
+
+                // The reason: a commission's explanation without its earner, amount, order and holding; any other entry's whole explanation.
+                var reason = e.Kind != LedgerEntryKind.Commission
+                    ? e.Explanation
+                    : e.Explanation[$"{e.Earner.Value} earns {e.Amount} on {e.Order!.Value.Value}: ".Length..^$"; pending until {e.AvailableAt}".Length];
+                if (!ledger.TryFormatReason(i, buffer, out written) || new string(buffer, 0, written) != reason
+                    || ledger.TryFormatReason(i, buffer.AsSpan(0, reason.Length - 1), out _))
+                {
+                    problems.Add($"reason of entry {i} differs: {new string(buffer, 0, written)} vs {reason}");
+                }
             }
 
             if (!ledger.Earners.SequenceEqual(model.Earners))

@@ -117,13 +117,14 @@ public sealed partial class DocsTests
     [Fact]
     public void CommissionsGuide_StatementsAndSnapshotAreAsItSays()
     {
-        var (march, first, ledger, reopened) = CommissionsGuide.StatementsAndSnapshot();
+        var (march, first, reason, ledger, reopened) = CommissionsGuide.StatementsAndSnapshot();
         // chen earned 39.90 on o-1, half of which (19.95) the refund cancelled; the rest is pending on April 1.
         var chen = Assert.Single(march, s => s.Earner.Value == "chen");
         Assert.Equal((Money.Parse("CNY 0.00"), Money.Parse("CNY 39.90"), Money.Parse("CNY -19.95"), Money.Parse("CNY 19.95"), Money.Parse("CNY 19.95")),
             (chen.Opening, chen.Commissions, chen.Cancellations, chen.Closing, chen.Pending));
         Assert.Equal(["chen", "li", "wang", "zhang"], march.Select(s => s.Earner.Value));
         Assert.StartsWith("chen earns CNY 39.90 on o-1: level 1 at 10%", first, StringComparison.Ordinal);
+        Assert.Equal("level 1 at 10%, 1 hop(s) above the buyer", reason);
         Assert.Equal(ledger.Entries, reopened.Entries);
     }
 
