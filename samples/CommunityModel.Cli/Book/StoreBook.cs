@@ -471,7 +471,9 @@ internal sealed class StoreBook : IDisposable
         connection.Open();
         try
         {
-            Execute(connection, null, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 2000;");
+            // A new book's pages are 64 KiB (set before its first write): a close writes about 1 GB of column chunks and
+            // snapshots, which the commit's checkpoint copies from the log into the file page by page.
+            Execute(connection, null, (mode == SqliteOpenMode.ReadWriteCreate ? "PRAGMA page_size = 65536; " : "") + "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 2000;");
         }
         catch (SqliteException e) when (e.SqliteErrorCode is 26)
         {
