@@ -172,14 +172,12 @@ internal static class MonthFiles
             known += part.Known;
             for (var i = 0; i < part.Ids.Count; i++)
             {
-                var o = facts.FindOrder(part.Ids[i]);
-                if (o >= 0)
+                if (!facts.TryAddOrder(part.Ids[i], part.Buyer[i], facts.InternProduct(part.Product[i]), part.Quantity[i], part.Amount[i], part.Paid[i], month.Number, out var o))
                 {
                     // Orders of the book were skipped or refused on their part's thread: this one is earlier in the file.
                     throw CliApp.ErrorAtLine(path, part.Lines[i], first.Column("order_id"), $"order '{part.Ids[i]}' appears again (first on line {lines[o - added]})");
                 }
 
-                facts.AddOrder(part.Ids[i], part.Buyer[i], facts.InternProduct(part.Product[i]), part.Quantity[i], part.Amount[i], part.Paid[i], month.Number);
                 lines.Add(part.Lines[i]);
             }
 

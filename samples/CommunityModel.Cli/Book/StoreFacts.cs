@@ -113,6 +113,28 @@ internal sealed class StoreFacts
         OrderMonth.EnsureCapacity(total);
     }
 
+    /// <summary>Adds an order unless its id is held already (one lookup for both); false and the holder's index then.</summary>
+    public bool TryAddOrder(string id, int buyer, int product, int quantity, long amount, long paidTicks, int month, out int existing)
+    {
+        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(OrderIndex, id, out var held);
+        if (held)
+        {
+            existing = slot;
+            return false;
+        }
+
+        existing = -1;
+        slot = OrderIds.Count;
+        OrderIds.Add(id);
+        Buyer.Add(buyer);
+        Product.Add(product);
+        Quantity.Add(quantity);
+        Amount.Add(amount);
+        PaidTicks.Add(paidTicks);
+        OrderMonth.Add(month);
+        return true;
+    }
+
     public int AddOrder(string id, int buyer, int product, int quantity, long amount, long paidTicks, int month)
     {
         var o = OrderIds.Count;

@@ -163,11 +163,7 @@ public static class LadderMetrics
         var gross = (long[])net.Clone();
         if (refunds is { Count: > 0 })
         {
-            var orderIndex = new Dictionary<OrderId, int>(n);
-            for (var i = 0; i < n; i++)
-            {
-                orderIndex.TryAdd(idOf(i), i);
-            }
+            var orderIndex = RefundedOrders.Positions(refunds, n, idOf);
 
             foreach (var r in refunds)
             {

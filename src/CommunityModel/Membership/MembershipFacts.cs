@@ -183,11 +183,7 @@ public sealed class MembershipFacts
         long[] refundAmounts = [];
         if (refunds is { Count: > 0 })
         {
-            var positionOf = new Dictionary<OrderId, int>(n);
-            for (var pos = 0; pos < n; pos++)
-            {
-                positionOf.TryAdd(idOf(source[pos]), pos);
-            }
+            var positionOf = RefundedOrders.Positions(refunds, n, pos => idOf(source[pos]));
 
             var entries = new (int Member, int Position, long Ticks, long Amount)[refunds.Count];
             var refunded = new Dictionary<int, long>();
