@@ -183,7 +183,14 @@ public sealed class MembershipFacts
         long[] refundAmounts = [];
         if (refunds is { Count: > 0 })
         {
-            var positionOf = RefundedOrders.Positions(refunds, n, pos => idOf(source[pos]));
+            // The orders' ids are read in the order they were made (in the segments' order they are scattered in memory).
+            var positionOfOrder = new int[n];
+            for (var pos = 0; pos < n; pos++)
+            {
+                positionOfOrder[source[pos]] = pos;
+            }
+
+            var positionOf = RefundedOrders.Positions(refunds, n, idOf, positionOfOrder);
 
             var entries = new (int Member, int Position, long Ticks, long Amount)[refunds.Count];
             var refunded = new Dictionary<int, long>();

@@ -27,7 +27,18 @@ public class RefundedOrdersTests
 
                 var expected = refunds.Select(r => r.Order).Distinct().Where(full.ContainsKey).ToDictionary(o => o, o => full[o]);
                 var actual = RefundedOrders.Positions(refunds, ids.Length, i => ids[i]);
-                return (actual.Count == expected.Count && expected.All(e => actual.TryGetValue(e.Key, out var p) && p == e.Value))
-                    .Label($"expected {string.Join(",", expected)} got {string.Join(",", actual)}");
+                // Kept in another order (reversed): the smallest position holding the id, as an index of the orders in that order gives.
+                var reversed = Enumerable.Range(0, ids.Length).Select(i => ids.Length - 1 - i).ToArray();
+                var fullReversed = new Dictionary<OrderId, int>();
+                for (var p = 0; p < ids.Length; p++)
+                {
+                    fullReversed.TryAdd(ids[ids.Length - 1 - p], p);
+                }
+
+                var expectedReversed = expected.Keys.ToDictionary(o => o, o => fullReversed[o]);
+                var actualReversed = RefundedOrders.Positions(refunds, ids.Length, i => ids[i], reversed);
+                return (actual.Count == expected.Count && expected.All(e => actual.TryGetValue(e.Key, out var p) && p == e.Value)
+                        && actualReversed.Count == expected.Count && expectedReversed.All(e => actualReversed.TryGetValue(e.Key, out var q) && q == e.Value))
+                    .Label($"expected {string.Join(",", expected)} got {string.Join(",", actual)}; reversed {string.Join(",", expectedReversed)} got {string.Join(",", actualReversed)}");
             });
 }
