@@ -1,4 +1,6 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Engines;
 using CommunityModel.Groups;
 using CommunityModel.Primitives;
@@ -11,9 +13,25 @@ namespace CommunityModel.Benchmarks;
 /// escalation rules on: 98% ordinary messages, 1% ads (warned, then removed), 1% bursts that flood.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[Config(typeof(GcModes))]
 public class GroupBenchmarks
 {
+    /// <summary>
+    /// Each method under both garbage collectors: workstation (a console program's default) and server (the default
+    /// of ASP.NET Core and Orleans hosts, where a fleet of groups would live). A replay of 10M events allocates its
+    /// outcome array and the decisions' records, and under the workstation collector its ten or so young-generation
+    /// collections each scan that array's cards.
+    /// </summary>
+    private sealed class GcModes : ManualConfig
+    {
+        public GcModes()
+        {
+            var job = Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(5);
+            AddJob(job.WithGcServer(false).WithId("WorkstationGC"));
+            AddJob(job.WithGcServer(true).WithId("ServerGC"));
+        }
+    }
+
     private const int Groups = 1_000;
     private const int MembersPerGroup = 200;
     private const int Events = 10_000_000;
