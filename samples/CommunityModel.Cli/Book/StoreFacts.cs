@@ -138,15 +138,9 @@ internal sealed class StoreFacts
     public int AddOrder(string id, int buyer, int product, int quantity, long amount, long paidTicks, int month)
     {
         var o = OrderIds.Count;
-        OrderIndex.Add(id, o);
-        OrderIds.Add(id);
-        Buyer.Add(buyer);
-        Product.Add(product);
-        Quantity.Add(quantity);
-        Amount.Add(amount);
-        PaidTicks.Add(paidTicks);
-        OrderMonth.Add(month);
-        return o;
+        return TryAddOrder(id, buyer, product, quantity, amount, paidTicks, month, out _)
+            ? o
+            : throw new InvalidOperationException($"order '{id}' is held already");
     }
 
     public int AddRefund(string id, int order, long amount, long atTicks, int month)
