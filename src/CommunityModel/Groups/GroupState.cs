@@ -18,6 +18,7 @@ public sealed class GroupState
     private readonly Dictionary<MemberId, MemberState> _members = [];
     private readonly List<MemberId> _waiting = [];
     private readonly Dictionary<string, MemberId> _messageAuthors = new(StringComparer.Ordinal);
+    private Dictionary<MemberId, string>? _notAMember;
     private Instant? _last;
     private LocalDate _budgetDay;
     private long _budgetUsed;
@@ -97,7 +98,7 @@ public sealed class GroupState
 
             if (!_members.TryGetValue(message.Author, out var author))
             {
-                return Invalid("group.event.not-a-member", $"'{message.Author}' is not a member of the group");
+                return Invalid("group.event.not-a-member", NotAMember(message.Author));
             }
 
             if (message.MessageId is { } messageId && _messageAuthors.ContainsKey(messageId))
@@ -131,12 +132,36 @@ public sealed class GroupState
 
     private static GroupOutcome Invalid(string code, string error) => new(GroupEventStatus.Invalid, [], error, code);
 
+    /// <summary>
+    /// The error for an event about someone not in the group, made once per id while the group is replayed: someone
+    /// removed often keeps posting, and each refused event would otherwise make the same text again. At most
+    /// <see cref="NotAMemberTexts"/> ids are kept; then the cache starts over.
+    /// </summary>
+    private string NotAMember(MemberId id)
+    {
+        _notAMember ??= [];
+        if (!_notAMember.TryGetValue(id, out var text))
+        {
+            if (_notAMember.Count >= NotAMemberTexts)
+            {
+                _notAMember.Clear();
+            }
+
+            text = $"'{id}' is not a member of the group";
+            _notAMember[id] = text;
+        }
+
+        return text;
+    }
+
+    private const int NotAMemberTexts = 256;
+
     private static GroupOutcome Decided(params GroupDecision[] decisions) => new(GroupEventStatus.Decided, decisions, null, null);
 
     private (string Code, string Message)? Check(GroupEvent e)
     {
         (string, string)? NotMember(MemberId id) => id.IsDefault ? ("group.event.no-member", "the event names no member (default(MemberId))")
-            : _members.ContainsKey(id) ? null : ("group.event.not-a-member", $"'{id}' is not a member of the group");
+            : _members.ContainsKey(id) ? null : ("group.event.not-a-member", NotAMember(id));
         switch (e)
         {
             case MessagePosted m:
@@ -237,7 +262,17 @@ public sealed class GroupState
 
     private GroupOutcome Strike(MemberState member, MemberId id, GroupPolicy policy, EscalationLadder ladder, List<Instant> strikes, string rule, string evidence, Instant now)
     {
-        strikes.RemoveAll(t => t + ladder.StrikeLifetime <= now);
+        // Expired strikes go (a loop, not RemoveAll with a closure: no allocation beyond the decisions).
+        var kept = 0;
+        for (var k = 0; k < strikes.Count; k++)
+        {
+            if (strikes[k] + ladder.StrikeLifetime > now)
+            {
+                strikes[kept++] = strikes[k];
+            }
+        }
+
+        strikes.RemoveRange(kept, strikes.Count - kept);
         strikes.Add(now);
         var n = strikes.Count;
         var step = ladder.Steps[Math.Min(n, ladder.Steps.Count) - 1];

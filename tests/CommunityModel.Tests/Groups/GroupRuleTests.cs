@@ -426,4 +426,23 @@ public class GroupRuleTests
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    [Fact]
+    public void EventsFromNonMembers_AreRefusedWithTheirOwnId_HoweverManyThereAre()
+    {
+        var group = new GroupState(StoreGroup());
+        Assert.NotEqual(GroupEventStatus.Invalid, group.Apply(new MemberAdded(At(0), MemberId.From("host"), GroupRole.Host)).Status);
+        // More outsiders than the group keeps refusal texts for, each posting twice, the first again at the end.
+        var outsiders = Enumerable.Range(0, 300).Select(k => MemberId.From($"outsider-{k}")).ToList();
+        var t = 1.0;
+        foreach (var who in outsiders.Concat(outsiders).Append(outsiders[0]))
+        {
+            var outcome = group.Apply(new MessagePosted(At(t += 0.01), who, "hello"));
+            Assert.Equal(GroupEventStatus.Invalid, outcome.Status);
+            Assert.Equal("group.event.not-a-member", outcome.ErrorCode);
+            Assert.Equal($"'{who}' is not a member of the group", outcome.Error);
+        }
+
+        Assert.Equal(1, group.MemberCount);
+    }
 }
