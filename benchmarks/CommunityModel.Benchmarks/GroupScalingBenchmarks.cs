@@ -113,10 +113,8 @@ public class GroupScalingBenchmarks
                 continue;
             }
 
-            foreach (var outcome in _fleet.Replay(_buffer))
-            {
-                allowed += outcome.Status == GroupEventStatus.Applied ? 1 : 0;
-            }
+            var outcomes = _fleet.Replay(_buffer);
+            allowed += outcomes.Count - outcomes.DecidedOrInvalid.Count;
         }
 
         return allowed;

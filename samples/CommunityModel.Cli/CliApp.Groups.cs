@@ -259,7 +259,7 @@ public static partial class CliApp
         using (var file = outPath is null ? null : OutputFile.Create(outPath, "--out"))
         {
             file?.Writer.Write("event_line,group,at,decision,member,rule,policy_version,evidence,until\n");
-            for (var i = 0; i < outcomes.Length; i++)
+            for (var i = 0; i < outcomes.Count; i++)
             {
                 var group = fleet.IdOf(events[i].Group);
                 if (outcomes[i].Status == GroupEventStatus.Invalid)
@@ -316,7 +316,7 @@ public static partial class CliApp
                 groups = fleet.Count,
                 rejected = rejected.Select(i => new { line = lines[i], group = fleet.IdOf(events[i].Group), error = outcomes[i].Error }),
                 decisions = byKind.ToDictionary(k => Kebab(k.Key.ToString()), k => k.Value),
-                steps = Enumerable.Range(0, outcomes.Length).Where(i => outcomes[i].Decisions.Count > 0).Select(i => new
+                steps = Enumerable.Range(0, outcomes.Count).Where(i => outcomes[i].Decisions.Count > 0).Select(i => new
                 {
                     line = lines[i],
                     group = fleet.IdOf(events[i].Group),

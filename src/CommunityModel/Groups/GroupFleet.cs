@@ -2,11 +2,26 @@ using CommunityModel.Kernels;
 
 namespace CommunityModel.Groups;
 
-/// <summary>An event for one group of a <see cref="GroupFleet"/>.</summary>
+/// <summary>
+/// An event for one group of a <see cref="GroupFleet"/>, with the handle of its member in the fleet's
+/// <see cref="MemberDirectory"/> when it was made by <see cref="GroupFleet.For(string, GroupEvent)"/>.
+/// </summary>
 /// <remarks>Immutable; safe to share between threads.</remarks>
 /// <param name="Group">The group's handle in its fleet (<see cref="GroupFleet.Add"/>, <see cref="GroupFleet.IndexOf"/>).</param>
 /// <param name="Event">The event.</param>
-public readonly record struct FleetEvent(int Group, GroupEvent Event);
+public readonly record struct FleetEvent(int Group, GroupEvent Event)
+{
+    /// <summary>
+    /// The handle of the event's member in its fleet's <see cref="GroupFleet.Members"/>, resolved once when the event
+    /// was made by <see cref="GroupFleet.For(string, GroupEvent)"/>; -1 when the event names no member or was made by
+    /// the constructor (then the replay looks the member up by id). A replay uses a handle only when it names the
+    /// event's member, so an event carried to another fleet still replays correctly, only slower.
+    /// </summary>
+    public int Member { get; private init; } = -1;
+
+    /// <summary>An event with its member's handle resolved.</summary>
+    internal static FleetEvent Resolved(int group, GroupEvent e, int member) => new(group, e) { Member = member };
+}
 
 /// <summary>
 /// A community of groups: many chat groups, each its own <see cref="GroupState"/> under its own policy, replayed
@@ -29,6 +44,12 @@ public sealed class GroupFleet
     /// <summary>The number of groups.</summary>
     public int Count => _states.Count;
 
+    /// <summary>
+    /// The fleet's member directory: every member id its groups or events have named, interned to a dense handle that
+    /// events carry (<see cref="FleetEvent.Member"/>). One directory serves all the fleet's groups.
+    /// </summary>
+    public MemberDirectory Members { get; } = new();
+
     /// <summary>Adds a group with its policy, or gives the handle of the group already added under that id.</summary>
     /// <param name="groupId">The group's id (not empty).</param>
     /// <param name="policy">The group's starting policy (validated).</param>
@@ -43,7 +64,7 @@ public sealed class GroupFleet
             return existing;
         }
 
-        var state = new GroupState(policy);
+        var state = new GroupState(policy, Members);
         var handle = _states.Count;
         _index.Add(groupId, handle);
         _ids.Add(groupId);
@@ -66,35 +87,53 @@ public sealed class GroupFleet
     /// <returns>The state.</returns>
     public GroupState StateOf(int group) => _states[group];
 
-    /// <summary>An event for the group with an id, its handle resolved once here.</summary>
+    /// <summary>
+    /// An event for the group with an id, the group's handle and its member's handle (interned in
+    /// <see cref="Members"/> if new) resolved once here, so the replay needs neither id's text.
+    /// </summary>
     /// <param name="groupId">A group of the fleet.</param>
     /// <param name="e">The event.</param>
     /// <returns>The fleet event.</returns>
     /// <exception cref="ArgumentException">The fleet has no group with that id.</exception>
     public FleetEvent For(string groupId, GroupEvent e)
     {
-        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(groupId);
         var group = IndexOf(groupId);
-        return group >= 0 ? new FleetEvent(group, e) : throw new ArgumentException($"The fleet has no group '{groupId}'; add it first.", nameof(groupId));
+        return group >= 0 ? For(group, e) : throw new ArgumentException($"The fleet has no group '{groupId}'; add it first.", nameof(groupId));
+    }
+
+    /// <summary>An event for the group with a handle, its member's handle (interned in <see cref="Members"/> if new) resolved once here.</summary>
+    /// <param name="group">A handle from <see cref="Add"/>.</param>
+    /// <param name="e">The event.</param>
+    /// <returns>The fleet event.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The fleet has no group with that handle.</exception>
+    public FleetEvent For(int group, GroupEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentOutOfRangeException.ThrowIfNegative(group);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(group, _states.Count);
+        var member = GroupState.MemberOf(e);
+        return FleetEvent.Resolved(group, e, member is { IsDefault: false } id ? Members.Intern(id) : -1);
     }
 
     /// <summary>Replays a stream of events on every core (see <see cref="Replay(IReadOnlyList{FleetEvent}, int)"/>).</summary>
     /// <param name="events">The events, each group's in time order; the groups' events may interleave in any way.</param>
     /// <returns>Each event's outcome, at the event's place in <paramref name="events"/>.</returns>
-    public GroupOutcome[] Replay(IReadOnlyList<FleetEvent> events) => Replay(events, -1);
+    public FleetOutcomes Replay(IReadOnlyList<FleetEvent> events) => Replay(events, -1);
 
     /// <summary>
     /// Replays a stream of events: partitions it by group (a counting sort of the event indices, each group's order
     /// kept), then replays whole groups on up to <paramref name="maxDegreeOfParallelism"/> threads. An event the
     /// group refuses (out of order, about a member not in the group, ...) is an <see cref="GroupEventStatus.Invalid"/>
-    /// outcome and changes nothing, as in <see cref="GroupState.Apply"/>.
+    /// outcome and changes nothing, as in <see cref="GroupState.Apply(GroupEvent)"/>. The groups' states carry over: replaying a
+    /// long stream in consecutive batches gives what replaying it whole gives.
     /// </summary>
     /// <param name="events">The events, each group's in time order; the groups' events may interleave in any way.</param>
     /// <param name="maxDegreeOfParallelism">Threads to use; -1 for one per processor, 1 for the calling thread alone.</param>
     /// <returns>Each event's outcome, at the event's place in <paramref name="events"/>.</returns>
     /// <exception cref="ArgumentOutOfRangeException">An event names a group handle the fleet does not have, or the degree is 0 or below -1 (nothing is replayed).</exception>
     /// <exception cref="ArgumentException">A fleet event holds no event (nothing is replayed).</exception>
-    public GroupOutcome[] Replay(IReadOnlyList<FleetEvent> events, int maxDegreeOfParallelism)
+    public FleetOutcomes Replay(IReadOnlyList<FleetEvent> events, int maxDegreeOfParallelism)
     {
         const int PrefetchAhead = 16;
         ArgumentNullException.ThrowIfNull(events);
@@ -111,8 +150,10 @@ public sealed class GroupFleet
             ? PartitionInParallel(all, groups, threads)
             : Partition(all, groups);
 
-        var outcomes = new GroupOutcome[all.Length];
-        void ReplayGroup(int g)
+        // A byte per event; the outcomes with decisions or errors go to the replaying thread's list, with their
+        // positions, and are put in stream order at the end.
+        var status = new byte[all.Length];
+        void ReplayGroup(int g, Notable notable)
         {
             // A group's events lie scattered over the stream (and its event objects over the heap, in stream order):
             // the slots and objects a few events ahead are asked for early, so their cache misses overlap the work on
@@ -126,7 +167,7 @@ public sealed class GroupFleet
                 {
                     var far = order[k + (2 * PrefetchAhead)];
                     CacheHint.Prefetch(ref all[far]);
-                    CacheHint.Prefetch(ref outcomes[far]);
+                    CacheHint.Prefetch(ref status[far]);
                 }
 
                 if (k + PrefetchAhead < end)
@@ -135,23 +176,82 @@ public sealed class GroupFleet
                 }
 
                 var i = order[k];
-                outcomes[i] = state.Apply(all[i].Event);
+                var outcome = state.Apply(all[i].Event, all[i].Member);
+                if (!FleetOutcomes.IsPlain(outcome))
+                {
+                    status[i] = (byte)(1 + (int)outcome.Status);
+                    notable.Add(i, outcome);
+                }
             }
         }
 
+        var lists = new List<Notable>();
         if (maxDegreeOfParallelism == 1 || groups < 2)
         {
+            var notable = new Notable();
+            lists.Add(notable);
             for (var g = 0; g < groups; g++)
             {
-                ReplayGroup(g);
+                ReplayGroup(g, notable);
             }
         }
         else
         {
-            Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, ReplayGroup);
+            Parallel.For(
+                0,
+                groups,
+                new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism },
+                () => new Notable(),
+                (g, _, notable) =>
+                {
+                    ReplayGroup(g, notable);
+                    return notable;
+                },
+                notable =>
+                {
+                    lock (lists)
+                    {
+                        lists.Add(notable);
+                    }
+                });
         }
 
-        return outcomes;
+        return Notable.Merge(status, lists);
+    }
+
+    /// <summary>The outcomes one thread kept whole (decided or invalid), with their positions.</summary>
+    private sealed class Notable
+    {
+        private readonly List<int> _indices = [];
+        private readonly List<GroupOutcome> _outcomes = [];
+
+        public void Add(int index, GroupOutcome outcome)
+        {
+            _indices.Add(index);
+            _outcomes.Add(outcome);
+        }
+
+        public static FleetOutcomes Merge(byte[] status, List<Notable> lists)
+        {
+            var total = 0;
+            foreach (var l in lists)
+            {
+                total += l._indices.Count;
+            }
+
+            var indices = new int[total];
+            var outcomes = new GroupOutcome[total];
+            var at = 0;
+            foreach (var l in lists)
+            {
+                l._indices.CopyTo(indices, at);
+                l._outcomes.CopyTo(outcomes, at);
+                at += l._indices.Count;
+            }
+
+            Array.Sort(indices, outcomes);
+            return new FleetOutcomes(status, indices, outcomes);
+        }
     }
 
     /// <summary>Streams at least this long are partitioned on several threads.</summary>
@@ -199,7 +299,7 @@ public sealed class GroupFleet
             for (var i = from; i < to; i++)
             {
                 var g = all[i].Group;
-                if ((uint)g >= (uint)groups || all[i].Event is null)
+                if (g < 0 || g >= groups || all[i].Event is null)
                 {
                     firstBad[t] = i;
                     return;
@@ -253,7 +353,7 @@ public sealed class GroupFleet
     private static void Check(FleetEvent[] events, int i, int groups)
     {
         var g = events[i].Group;
-        if ((uint)g >= (uint)groups)
+        if (g < 0 || g >= groups)
         {
             throw new ArgumentOutOfRangeException(nameof(events), g, $"Event {i} names group {g}; the fleet has groups 0 to {groups - 1}.");
         }

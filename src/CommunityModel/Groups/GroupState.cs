@@ -15,7 +15,8 @@ namespace CommunityModel.Groups;
 public sealed class GroupState
 {
     private readonly List<CompiledPolicy> _policies = [];
-    private readonly Dictionary<MemberId, MemberState> _members = [];
+    private readonly MemberDirectory _directory;
+    private readonly Dictionary<int, MemberState> _members = [];
     private readonly List<MemberId> _waiting = [];
     private readonly Dictionary<string, MemberId> _messageAuthors = new(StringComparer.Ordinal);
     private Dictionary<MemberId, string>? _notAMember;
@@ -27,8 +28,15 @@ public sealed class GroupState
     /// <summary>Creates an empty group under a policy.</summary>
     /// <param name="policy">The first policy (validated here).</param>
     public GroupState(GroupPolicy policy)
+        : this(policy, new MemberDirectory())
+    {
+    }
+
+    /// <summary>Creates an empty group under a policy whose members are interned in a directory shared with other groups (a fleet's).</summary>
+    internal GroupState(GroupPolicy policy, MemberDirectory directory)
     {
         GroupPolicy.Create(policy);
+        _directory = directory;
         _policies.Add(new CompiledPolicy(policy, policy.EffectiveFrom));
     }
 
@@ -44,18 +52,18 @@ public sealed class GroupState
     /// <summary>Whether someone is a member.</summary>
     /// <param name="member">Who.</param>
     /// <returns>True when in the group.</returns>
-    public bool Contains(MemberId member) => _members.ContainsKey(member);
+    public bool Contains(MemberId member) => FindHandle(member, -1) >= 0;
 
     /// <summary>A member's role.</summary>
     /// <param name="member">Who.</param>
     /// <returns>The role, or null when not a member.</returns>
-    public GroupRole? RoleOf(MemberId member) => _members.TryGetValue(member, out var m) ? m.Role : null;
+    public GroupRole? RoleOf(MemberId member) => Find(member, -1)?.Role;
 
     /// <summary>The end of a member's mute, if muted at <paramref name="at"/>.</summary>
     /// <param name="member">Who.</param>
     /// <param name="at">When.</param>
     /// <returns>The end of the mute, or null.</returns>
-    public Instant? MutedUntil(MemberId member, Instant at) => _members.TryGetValue(member, out var m) && m.MutedUntil > at ? m.MutedUntil : null;
+    public Instant? MutedUntil(MemberId member, Instant at) => Find(member, -1) is { } m && m.MutedUntil > at ? m.MutedUntil : null;
 
     /// <summary>A member's unexpired strikes at an instant (general and ad ladders together).</summary>
     /// <param name="member">Who.</param>
@@ -63,7 +71,7 @@ public sealed class GroupState
     /// <returns>The number of strikes.</returns>
     public int StrikesOf(MemberId member, Instant at)
     {
-        if (!_members.TryGetValue(member, out var m))
+        if (Find(member, -1) is not { } m)
         {
             return 0;
         }
@@ -80,7 +88,13 @@ public sealed class GroupState
     /// <summary>Applies one event.</summary>
     /// <param name="e">The next event: at or after the last one applied, about members the group knows (except joins).</param>
     /// <returns>The outcome; for an invalid event the state is unchanged.</returns>
-    public GroupOutcome Apply(GroupEvent e)
+    public GroupOutcome Apply(GroupEvent e) => Apply(e, -1);
+
+    /// <summary>
+    /// Applies one event whose member's handle in the directory may be known already (a fleet's events carry it):
+    /// -1 when not known. A handle is used only when it names the event's member; otherwise the id is looked up.
+    /// </summary>
+    internal GroupOutcome Apply(GroupEvent e, int handle)
     {
         ArgumentNullException.ThrowIfNull(e);
         if (_last is { } last && e.At < last)
@@ -96,7 +110,7 @@ public sealed class GroupState
                 return Invalid("group.event.no-text", "a message needs its text (empty for a picture or sticker), not null");
             }
 
-            if (!_members.TryGetValue(message.Author, out var author))
+            if (Find(message.Author, handle) is not { } author)
             {
                 return Invalid("group.event.not-a-member", NotAMember(message.Author));
             }
@@ -110,7 +124,9 @@ public sealed class GroupState
             return OnMessage(message, author);
         }
 
-        if (Check(e) is { } error)
+        // The member's handle when they are in the group, else -1.
+        var h = MemberOf(e) is { IsDefault: false } id ? FindHandle(id, handle) : -1;
+        if (Check(e, h) is { } error)
         {
             return Invalid(error.Code, error.Message);
         }
@@ -118,12 +134,12 @@ public sealed class GroupState
         _last = e.At;
         return e switch
         {
-            JoinRequested j => OnJoinRequest(j),
-            MemberAdded a => OnAdded(a),
-            MemberLeft l => OnLeft(l),
-            RedPacketSent r => OnRedPacket(r),
-            CheckedIn c => OnCheckIn(c),
-            RoleChanged rc => OnRoleChanged(rc),
+            JoinRequested j => OnJoinRequest(j, h, handle),
+            MemberAdded a => OnAdded(a, handle),
+            MemberLeft l => OnLeft(l, h),
+            RedPacketSent r => OnRedPacket(r, h),
+            CheckedIn c => OnCheckIn(c, h),
+            RoleChanged rc => OnRoleChanged(rc, h),
             PolicyChanged pc => OnPolicyChanged(pc),
             TimeTick t => OnTick(t),
             _ => throw new ArgumentException($"Unknown event type {e.GetType().Name}.", nameof(e)),
@@ -131,6 +147,49 @@ public sealed class GroupState
     }
 
     private static GroupOutcome Invalid(string code, string error) => new(GroupEventStatus.Invalid, [], error, code);
+
+    /// <summary>The member an event is about, if any.</summary>
+    internal static MemberId? MemberOf(GroupEvent e) => e switch
+    {
+        MessagePosted m => m.Author,
+        MemberAdded a => a.Member,
+        MemberLeft l => l.Member,
+        RedPacketSent r => r.Sender,
+        CheckedIn c => c.Member,
+        RoleChanged rc => rc.Member,
+        JoinRequested j => j.Member,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The handle of a member in the group, or -1 when they are not in it. A given handle (from a fleet's event) is
+    /// tried first and used only when its member has the id: a handle from another directory finds nobody wrongly.
+    /// </summary>
+    private int FindHandle(MemberId id, int handle)
+    {
+        if (handle >= 0 && _members.TryGetValue(handle, out var m) && m.Id == id)
+        {
+            return handle;
+        }
+
+        var h = _directory.IndexOf(id);
+        return h >= 0 && _members.ContainsKey(h) ? h : -1;
+    }
+
+    private MemberState? Find(MemberId id, int handle)
+    {
+        if (handle >= 0 && _members.TryGetValue(handle, out var m) && m.Id == id)
+        {
+            return m;
+        }
+
+        var h = _directory.IndexOf(id);
+        return h >= 0 && _members.TryGetValue(h, out m) ? m : null;
+    }
+
+    /// <summary>The handle under which a member joining is kept: a given handle when it names them, else the directory's (interned now if new).</summary>
+    private int HandleToAdd(MemberId id, int handle) =>
+        handle >= 0 && handle < _directory.Count && _directory.IdOf(handle) == id ? handle : _directory.Intern(id);
 
     /// <summary>
     /// The error for an event about someone not in the group, made once per id while the group is replayed: someone
@@ -158,10 +217,10 @@ public sealed class GroupState
 
     private static GroupOutcome Decided(params GroupDecision[] decisions) => new(GroupEventStatus.Decided, decisions, null, null);
 
-    private (string Code, string Message)? Check(GroupEvent e)
+    private (string Code, string Message)? Check(GroupEvent e, int h)
     {
         (string, string)? NotMember(MemberId id) => id.IsDefault ? ("group.event.no-member", "the event names no member (default(MemberId))")
-            : _members.ContainsKey(id) ? null : ("group.event.not-a-member", NotAMember(id));
+            : h >= 0 ? null : ("group.event.not-a-member", NotAMember(id));
         switch (e)
         {
             case MessagePosted m:
@@ -177,7 +236,7 @@ public sealed class GroupState
             case RoleChanged rc: return NotMember(rc.Member);
             case MemberAdded a:
                 return a.Member.IsDefault ? ("group.event.no-member", "a member added needs an id (default(MemberId) names nobody)")
-                    : _members.ContainsKey(a.Member) ? ("group.event.already-a-member", $"'{a.Member}' is already a member") : null;
+                    : h >= 0 ? ("group.event.already-a-member", $"'{a.Member}' is already a member") : null;
             case JoinRequested j: return j.Facts is null ? ("group.event.no-facts", "a join request needs the candidate's facts") : null;
             case PolicyChanged pc:
                 if (pc.Policy is null)
@@ -243,7 +302,7 @@ public sealed class GroupState
             var inWindow = member.RecordAndCount(now, flood.Window, flood.MaxMessages);
             if (inWindow > flood.MaxMessages)
             {
-                return Strike(member, m.Author, policy, policy.Escalation, member.Strikes, "flood.window", $"{inWindow} messages within {flood.Window.TotalSeconds:0.###} s (at most {flood.MaxMessages})", now);
+                return Strike(member, policy, policy.Escalation, member.Strikes, "flood.window", $"{inWindow} messages within {flood.Window.TotalSeconds:0.###} s (at most {flood.MaxMessages})", now);
             }
         }
 
@@ -253,15 +312,16 @@ public sealed class GroupState
             if (rule is not null)
             {
                 var ladder = rule == "content.ad" ? policy.Content!.AdLadder : policy.Escalation;
-                return Strike(member, m.Author, policy, ladder, rule == "content.ad" ? member.AdStrikes : member.Strikes, rule, evidence!, now);
+                return Strike(member, policy, ladder, rule == "content.ad" ? member.AdStrikes : member.Strikes, rule, evidence!, now);
             }
         }
 
         return GroupOutcome.Applied;
     }
 
-    private GroupOutcome Strike(MemberState member, MemberId id, GroupPolicy policy, EscalationLadder ladder, List<Instant> strikes, string rule, string evidence, Instant now)
+    private GroupOutcome Strike(MemberState member, GroupPolicy policy, EscalationLadder ladder, List<Instant> strikes, string rule, string evidence, Instant now)
     {
+        var id = member.Id;
         // Expired strikes go (a loop, not RemoveAll with a closure: no allocation beyond the decisions).
         var kept = 0;
         for (var k = 0; k < strikes.Count; k++)
@@ -286,7 +346,7 @@ public sealed class GroupState
                 member.MutedUntil = now + ladder.MuteDuration;
                 return Decided(reject, new GroupDecision(GroupDecisionKind.Mute, id, rule, policy.Version, why, now, member.MutedUntil));
             default:
-                _members.Remove(id);
+                _members.Remove(member.Handle);
                 var decisions = new List<GroupDecision> { reject, new(GroupDecisionKind.Remove, id, rule, policy.Version, why, now) };
                 AdmitWaiting(policy, now, decisions);
                 return Decided([.. decisions]);
@@ -299,17 +359,18 @@ public sealed class GroupState
         {
             var next = _waiting[0];
             _waiting.RemoveAt(0);
-            _members[next] = new MemberState(GroupRole.Member, now);
+            var h = HandleToAdd(next, -1);
+            _members[h] = new MemberState(next, h, GroupRole.Member, now);
             decisions.Add(new GroupDecision(GroupDecisionKind.AdmitFromWaitingList, next, "admission.waiting-list", policy.Version, $"a place freed; {_waiting.Count} still waiting", now));
         }
     }
 
-    private GroupOutcome OnJoinRequest(JoinRequested j)
+    private GroupOutcome OnJoinRequest(JoinRequested j, int h, int handle)
     {
         var policy = PolicyAt(j.At).Policy;
         var admission = policy.Admission;
         GroupDecision Reject(string rule, string evidence) => new(GroupDecisionKind.Reject, j.Member, rule, policy.Version, evidence, j.At);
-        if (_members.ContainsKey(j.Member))
+        if (h >= 0)
         {
             return Decided(Reject("admission.already-member", "already in the group"));
         }
@@ -343,11 +404,12 @@ public sealed class GroupState
             return Decided(new GroupDecision(GroupDecisionKind.WaitingList, j.Member, "admission.full", policy.Version, $"{_members.Count} of {admission.Capacity} places taken; place {_waiting.Count} in line", j.At));
         }
 
-        _members[j.Member] = new MemberState(GroupRole.Member, j.At);
+        var added = HandleToAdd(j.Member, handle);
+        _members[added] = new MemberState(j.Member, added, GroupRole.Member, j.At);
         return Decided(new GroupDecision(GroupDecisionKind.Admit, j.Member, "admission.screened", policy.Version, $"via {j.Channel}; {_members.Count} of {admission.Capacity} places taken", j.At));
     }
 
-    private GroupOutcome OnAdded(MemberAdded a)
+    private GroupOutcome OnAdded(MemberAdded a, int handle)
     {
         var policy = PolicyAt(a.At).Policy;
         if (_members.Count >= policy.Admission.Capacity)
@@ -356,20 +418,21 @@ public sealed class GroupState
         }
 
         _waiting.Remove(a.Member);
-        _members[a.Member] = new MemberState(a.Role, a.At);
+        var h = HandleToAdd(a.Member, handle);
+        _members[h] = new MemberState(a.Member, h, a.Role, a.At);
         return Decided(new GroupDecision(GroupDecisionKind.Admit, a.Member, "admission.added", policy.Version, $"added as {a.Role}", a.At));
     }
 
-    private GroupOutcome OnLeft(MemberLeft l)
+    private GroupOutcome OnLeft(MemberLeft l, int h)
     {
         var policy = PolicyAt(l.At).Policy;
-        _members.Remove(l.Member);
+        _members.Remove(h);
         var decisions = new List<GroupDecision>();
         AdmitWaiting(policy, l.At, decisions);
         return decisions.Count == 0 ? GroupOutcome.Applied : Decided([.. decisions]);
     }
 
-    private GroupOutcome OnRedPacket(RedPacketSent r)
+    private GroupOutcome OnRedPacket(RedPacketSent r, int h)
     {
         var compiled = PolicyAt(r.At);
         var (policy, zone) = (compiled.Policy, compiled.Zone);
@@ -379,7 +442,7 @@ public sealed class GroupState
             return Reject("redpacket.forbidden", "this group allows no red packets");
         }
 
-        var role = _members[r.Sender].Role;
+        var role = _members[h].Role;
         if (!rules.Senders.Contains(role))
         {
             return Reject("redpacket.sender", $"a {role} may not send red packets");
@@ -416,10 +479,10 @@ public sealed class GroupState
         return Decided(new GroupDecision(GroupDecisionKind.AllowRedPacket, r.Sender, "redpacket.allowed", policy.Version, $"{r.Amount} in {r.Count} shares; {Money.OfMinor(_budgetUsed, r.Amount.Currency)} of {rules.DailyBudget} used today", r.At));
     }
 
-    private GroupOutcome OnCheckIn(CheckedIn c)
+    private GroupOutcome OnCheckIn(CheckedIn c, int h)
     {
         var zone = PolicyAt(c.At).Zone;
-        var m = _members[c.Member];
+        var m = _members[h];
         var day = c.At.InZone(zone).Date;
         if (m.LastCheckIn is { } lastDay && lastDay == day)
         {
@@ -431,9 +494,9 @@ public sealed class GroupState
         return GroupOutcome.Applied;
     }
 
-    private GroupOutcome OnRoleChanged(RoleChanged rc)
+    private GroupOutcome OnRoleChanged(RoleChanged rc, int h)
     {
-        _members[rc.Member].Role = rc.Role;
+        _members[h].Role = rc.Role;
         return GroupOutcome.Applied;
     }
 
@@ -465,10 +528,9 @@ public sealed class GroupState
         var noticeIfActiveBefore = elim is null ? Instant.MinValue : t.At - Duration.FromDays(elim.SilentDays);
         var removeIfNoticedBefore = elim is null ? Instant.MinValue : t.At - Duration.FromDays(elim.GraceDays);
         var hasHost = false;
-        List<KeyValuePair<MemberId, MemberState>>? due = null;
-        foreach (var kv in _members)
+        List<MemberState>? due = null;
+        foreach (var m in _members.Values)
         {
-            var m = kv.Value;
             hasHost |= m.Role == GroupRole.Host;
             if (elim is null || ((int)m.Role < protectedRole.Length && protectedRole[(int)m.Role]))
             {
@@ -478,7 +540,7 @@ public sealed class GroupState
             var lastActive = m.LastSpokeAt is { } s && s > m.JoinedAt ? s : m.JoinedAt;
             if (m.NoticedAt is { } noticed ? noticed <= removeIfNoticedBefore : lastActive <= noticeIfActiveBefore)
             {
-                (due ??= []).Add(kv);
+                (due ??= []).Add(m);
             }
         }
 
@@ -490,14 +552,15 @@ public sealed class GroupState
         _hostMissingNoticed = !hasHost;
         if (elim is not null)
         {
-            var removed = new List<MemberId>();
-            due?.Sort((a, b) => string.CompareOrdinal(a.Key.Value, b.Key.Value));
-            foreach (var (id, m) in due ?? [])
+            var removed = new List<int>();
+            due?.Sort((a, b) => string.CompareOrdinal(a.Id.Value, b.Id.Value));
+            foreach (var m in due ?? [])
             {
+                var id = m.Id;
                 var lastActive = m.LastSpokeAt is { } s && s > m.JoinedAt ? s : m.JoinedAt;
                 if (m.NoticedAt is { } noticed)
                 {
-                    removed.Add(id);
+                    removed.Add(m.Handle);
                     decisions.Add(new GroupDecision(GroupDecisionKind.Remove, id, "elimination.silent", policy.Version, $"silent since {lastActive}; noticed {noticed}, grace {elim.GraceDays} days passed", t.At));
                 }
                 else
@@ -507,9 +570,9 @@ public sealed class GroupState
                 }
             }
 
-            foreach (var id in removed)
+            foreach (var handle in removed)
             {
-                _members.Remove(id);
+                _members.Remove(handle);
             }
 
             AdmitWaiting(policy, t.At, decisions);
@@ -532,13 +595,17 @@ public sealed class GroupState
     /// <summary>The check-in streak of a member: consecutive days up to their last check-in.</summary>
     /// <param name="member">Who.</param>
     /// <returns>The streak (0 without a check-in).</returns>
-    public int CheckInStreak(MemberId member) => _members.TryGetValue(member, out var m) ? m.Streak : 0;
+    public int CheckInStreak(MemberId member) => Find(member, -1)?.Streak ?? 0;
 
-    private sealed class MemberState(GroupRole role, Instant joinedAt)
+    private sealed class MemberState(MemberId id, int handle, GroupRole role, Instant joinedAt)
     {
         private long[]? _ring;
         private int _next;
         private int _filled;
+
+        public MemberId Id { get; } = id;
+
+        public int Handle { get; } = handle;
 
         public GroupRole Role { get; set; } = role;
 
@@ -797,5 +864,5 @@ public sealed class GroupState
 
     /// <summary>The members' ids, ordered (for reports).</summary>
     /// <returns>The ids.</returns>
-    public IReadOnlyList<MemberId> Members() => [.. _members.Keys.OrderBy(k => k.Value, StringComparer.Ordinal)];
+    public IReadOnlyList<MemberId> Members() => [.. _members.Values.Select(m => m.Id).OrderBy(k => k.Value, StringComparer.Ordinal)];
 }

@@ -22,7 +22,7 @@ public class GroupFleetTests
     /// <summary>One group's events: members join, talk, post ads, flood, leave; some refused (not a member, out of order).</summary>
     private static Gen<List<GroupEvent>> GroupEvents =>
         from n in Gen.Choose(0, 60)
-        from steps in Gen.Choose(0, 6).ArrayOf(n)
+        from steps in Gen.Choose(0, 8).ArrayOf(n)
         from who in Gen.Choose(0, 5).ArrayOf(n)
         from gaps in Gen.Elements(-1.0, 0.0, 0.1, 1.0, 60.0, 1440.0).ArrayOf(n)
         select Build(steps, who, gaps);
@@ -43,7 +43,9 @@ public class GroupFleetTests
                 3 => new MessagePosted(t, m, "flood"),
                 4 => new TimeTick(t),
                 5 => new MemberLeft(t, m),
-                _ => new CheckedIn(t, m),
+                6 => new CheckedIn(t, m),
+                7 => new JoinRequested(t, m, JoinChannel.StoreQrScan, new Candidate(true, 1, true, false)),
+                _ => new RoleChanged(t, m, GroupRole.Staff),
             });
         }
 
@@ -81,24 +83,64 @@ public class GroupFleetTests
     private static bool Same(GroupOutcome a, GroupOutcome b) =>
         a.Status == b.Status && a.ErrorCode == b.ErrorCode && a.Error == b.Error && a.Decisions.SequenceEqual(b.Decisions);
 
+    /// <summary>
+    /// How the stream's events are made: 0 by the constructor (no member handle), 1 by the fleet's <c>For</c> (handles
+    /// resolved through its directory), 2 by another fleet's <c>For</c> whose directory numbered the members otherwise
+    /// (handles that name other members here), 3 a mix of the three.
+    /// </summary>
+    private static FleetEvent[] Make(GroupFleet fleet, int[] handles, List<GroupEvent>[] groups, int[] interleaving, int how)
+    {
+        var decoy = new GroupFleet();
+        for (var k = 9; k >= 0; k--)
+        {
+            decoy.Members.Intern(MemberId.From($"m{k}"));
+        }
+
+        foreach (var g in handles)
+        {
+            decoy.Add($"group-{g}", Policy("decoy", 1));
+        }
+
+        var taken = new int[groups.Length];
+        return [.. interleaving.Select((g, i) => (how == 3 ? i % 3 : how) switch
+        {
+            0 => new FleetEvent(handles[g], groups[g][taken[g]++]),
+            1 => fleet.For(handles[g], groups[g][taken[g]++]),
+            _ => decoy.For(handles[g], groups[g][taken[g]++]),
+        })];
+    }
+
     [Property(MaxTest = 120)]
-    public Property TheFleet_GivesWhatEachGroupAloneGives_OnOneToFourThreads() =>
-        Prop.ForAll(Streams.ToArbitrary(), Gen.Choose(1, 4).ToArbitrary(), (stream, threads) =>
+    public Property TheFleet_GivesWhatEachGroupAloneGives_OnOneToFourThreads_HoweverItsEventsWereMade() =>
+        Prop.ForAll(Streams.ToArbitrary(), Gen.Choose(1, 4).ToArbitrary(), Gen.Choose(0, 3).Zip(Gen.Choose(0, 100)).ToArbitrary(), (stream, threads, made) =>
         {
             var (groups, interleaving) = stream;
+            var (how, cutPercent) = made;
             var fleet = new GroupFleet();
             var handles = groups.Select((_, g) => fleet.Add($"group-{g}", Policy($"v{g}", 2 + g))).ToArray();
-            var taken = new int[groups.Length];
-            var events = interleaving.Select(g => new FleetEvent(handles[g], groups[g][taken[g]++])).ToList();
-            var outcomes = fleet.Replay(events, threads);
+            var events = Make(fleet, handles, groups, interleaving, how);
+
+            // The stream replayed in two consecutive batches (the states carry over): the outcomes of the whole.
+            var cut = events.Length * cutPercent / 100;
+            var first = fleet.Replay(events[..cut], threads);
+            var second = fleet.Replay(events[cut..], threads);
+            var outcomes = first.Concat(second).ToList();
+            var notable = first.DecidedOrInvalid.Concat(second.DecidedOrInvalid.Select(i => i + cut)).ToList();
+            var statuses = Enumerable.Range(0, first.Count).Select(first.StatusOf).Concat(Enumerable.Range(0, second.Count).Select(second.StatusOf)).ToList();
+            var indexed = Enumerable.Range(0, first.Count).Select(i => first[i]).Concat(Enumerable.Range(0, second.Count).Select(i => second[i])).ToList();
 
             // Each group alone, then its outcomes in the stream's order.
             var alone = groups.Select((g, i) => GroupReplay.Replay(Policy($"v{i}", 2 + i), g).Steps.Select(s => s.Outcome).ToList()).ToArray();
             var at = new int[groups.Length];
             var expected = interleaving.Select(g => alone[g][at[g]++]).ToList();
             var sameStates = groups.Select((_, g) => fleet.StateOf(handles[g]).Members().SequenceEqual(GroupReplay.Replay(Policy($"v{g}", 2 + g), groups[g]).State.Members())).All(x => x);
-            return (outcomes.Length == expected.Count && outcomes.Zip(expected).All(p => Same(p.First, p.Second)) && sameStates)
-                .Label($"{groups.Length} groups, {events.Count} events, {threads} threads");
+            var expectedNotable = Enumerable.Range(0, expected.Count).Where(i => expected[i].Status != GroupEventStatus.Applied || expected[i].Decisions.Count > 0).ToList();
+            return (outcomes.Count == expected.Count && outcomes.Zip(expected).All(p => Same(p.First, p.Second))
+                    && indexed.Zip(expected).All(p => Same(p.First, p.Second))
+                    && statuses.SequenceEqual(expected.Select(o => o.Status))
+                    && notable.SequenceEqual(expectedNotable)
+                    && sameStates)
+                .Label($"{groups.Length} groups, {events.Length} events, {threads} threads, events made {how}, cut at {cut}");
         });
 
     [Fact]
@@ -115,6 +157,7 @@ public class GroupFleetTests
 
         var join = fleet.For("妈妈群 2", new MemberAdded(T0, MemberId.From("li")));
         Assert.Throws<ArgumentOutOfRangeException>(() => fleet.Replay([join, new FleetEvent(2, new TimeTick(T0))]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => fleet.Replay([join, new FleetEvent(-1, new TimeTick(T0))]));
         Assert.Throws<ArgumentException>(() => fleet.Replay([join, default]));
         Assert.Throws<ArgumentOutOfRangeException>(() => fleet.Replay([join], 0));
         Assert.False(fleet.StateOf(1).Contains(MemberId.From("li"))); // nothing replayed
@@ -123,6 +166,88 @@ public class GroupFleetTests
         Assert.NotEqual(GroupEventStatus.Invalid, outcomes[0].Status);
         Assert.Equal("group.event.not-a-member", outcomes[1].ErrorCode); // li joined group 2, not group 1
         Assert.True(fleet.StateOf(1).Contains(MemberId.From("li")));
+        Assert.Equal(2, outcomes.Count);
+        Assert.Equal([0, 1], outcomes.DecidedOrInvalid); // the admission is a decision, the message refused
+        Assert.Throws<ArgumentOutOfRangeException>(() => outcomes[2]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => outcomes.StatusOf(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => fleet.For(2, new TimeTick(T0)));
+    }
+
+    [Fact]
+    public void EventsMadeByTheFleet_CarryTheirMembersHandle_InternedOnce()
+    {
+        var fleet = new GroupFleet();
+        var group = fleet.Add("妈妈群", Policy("v1", 10));
+        var li = fleet.For(group, new MemberAdded(T0, MemberId.From("li")));
+        var wang = fleet.For("妈妈群", new MessagePosted(T0, MemberId.From("wang"), "hi"));
+        var liAgain = fleet.For(group, new MessagePosted(T0, MemberId.From("li"), "你好"));
+        Assert.Equal((0, 1, 0), (li.Member, wang.Member, liAgain.Member));
+        Assert.Equal(-1, fleet.For(group, new TimeTick(T0)).Member); // names nobody
+        Assert.Equal(-1, new FleetEvent(group, new MemberAdded(T0, MemberId.From("zhao"))).Member); // made without the fleet
+        Assert.Equal(2, fleet.Members.Count);
+        Assert.Equal(MemberId.From("wang"), fleet.Members.IdOf(1));
+        Assert.Equal(1, fleet.Members.IndexOf(MemberId.From("wang")));
+
+        // The replay finds members by handle; an event made without one is looked up by id, and interned when it adds someone.
+        var outcomes = fleet.Replay([li, wang, liAgain, new FleetEvent(group, new MemberAdded(T0, MemberId.From("zhao")))]);
+        Assert.Equal(
+            [GroupEventStatus.Decided, GroupEventStatus.Invalid, GroupEventStatus.Applied, GroupEventStatus.Decided],
+            Enumerable.Range(0, 4).Select(outcomes.StatusOf));
+        Assert.Equal(2, fleet.Members.IndexOf(MemberId.From("zhao")));
+        Assert.Equal([MemberId.From("li"), MemberId.From("zhao")], fleet.StateOf(group).Members());
+    }
+}
+
+/// <summary>A member directory numbers ids densely, each once, also when several threads intern at once.</summary>
+public class MemberDirectoryTests
+{
+    [Fact]
+    public void Ids_GetDenseHandles_InTheOrderFirstInterned()
+    {
+        var directory = new MemberDirectory();
+        Assert.Equal(0, directory.Count);
+        Assert.Equal(-1, directory.IndexOf(MemberId.From("a")));
+        Assert.Equal(0, directory.Intern(MemberId.From("a")));
+        Assert.Equal(1, directory.Intern(MemberId.From("b")));
+        Assert.Equal(0, directory.Intern(MemberId.From("a")));
+        Assert.Equal(2, directory.Count);
+        Assert.Equal(MemberId.From("b"), directory.IdOf(1));
+        Assert.Equal(-1, directory.IndexOf(default));
+        Assert.Throws<ArgumentException>(() => directory.Intern(default));
+        Assert.Throws<ArgumentOutOfRangeException>(() => directory.IdOf(2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => directory.IdOf(-1));
+    }
+
+    [Fact]
+    public void FourThreadsInterningOverlappingIds_GiveEachIdOneHandle_AndEveryHandleOneId()
+    {
+        // 40,000 ids (beyond a chunk of 16,384), each thread interning them all in its own order while reading back.
+        const int Ids = 40_000;
+        var directory = new MemberDirectory();
+        var seen = new int[4][];
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, t =>
+        {
+            var mine = seen[t] = new int[Ids];
+            for (var k = 0; k < Ids; k++)
+            {
+                var i = t % 2 == 0 ? k : Ids - 1 - k;
+                var handle = directory.Intern(MemberId.From($"m{i}"));
+                mine[i] = handle;
+                if (directory.IdOf(handle) != MemberId.From($"m{i}"))
+                {
+                    throw new InvalidOperationException($"handle {handle} read back another id");
+                }
+            }
+        });
+
+        Assert.Equal(Ids, directory.Count);
+        for (var t = 1; t < 4; t++)
+        {
+            Assert.Equal(seen[0], seen[t]);
+        }
+
+        Assert.Equal(Enumerable.Range(0, Ids), seen[0].Order());
+        Assert.All(Enumerable.Range(0, Ids), i => Assert.Equal(MemberId.From($"m{i}"), directory.IdOf(seen[0][i])));
     }
 }
 
