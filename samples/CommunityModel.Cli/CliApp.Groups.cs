@@ -21,9 +21,9 @@ public static partial class CliApp
         }
 
         var eventsPath = o.Required("--events");
-        if (FleetEvents(eventsPath, policy) is { } fleet)
+        if (IsFleetFile(eventsPath))
         {
-            return GroupsReplayFleet(policy, candidate, fleet, o.Optional("--out"), o.Flag("--json"), stdout);
+            return GroupsReplayFleet(policy, candidate, eventsPath, o.Optional("--out"), o.Flag("--json"), stdout);
         }
 
         if (candidate is null && !o.Flag("--json"))
@@ -183,31 +183,43 @@ public static partial class CliApp
         return 0;
     }
 
-    /// <summary>
-    /// The events of a file whose events name their groups (<c>"group"</c>), read and checked in one pass (every bad line
-    /// reported at once); null when no event names a group (the file is one group's). Some events naming a group and
-    /// others not is an error at the first line that differs.
-    /// </summary>
-    private static (List<FleetEvent> Events, List<int> Lines, GroupFleet Fleet)? FleetEvents(string eventsPath, GroupPolicy policy)
+    /// <summary>Whether a file's events name their groups (<c>"group"</c>): its first event does.</summary>
+    private static bool IsFleetFile(string eventsPath)
     {
         if (!File.Exists(eventsPath))
         {
             throw new InputException(eventsPath, 0, 0, Directory.Exists(eventsPath) ? "is a folder, not a file" : "file not found");
         }
 
-        using (var probe = new StreamReader(eventsPath))
+        using var probe = new StreamReader(eventsPath);
+        return ConfigJson.ReadFleetEventLines(probe).FirstOrDefault().Group is not null;
+    }
+
+    /// <summary>Events replayed at once by the fleet: enough to keep every core busy, few enough to keep memory small.</summary>
+    private const int FleetBatchDefault = 1 << 20;
+
+    /// <summary>A smaller batch for a test on the calling flow (the batches must not change any output).</summary>
+    internal static readonly AsyncLocal<int?> FleetBatchForTests = new();
+
+    private static int FleetBatch => FleetBatchForTests.Value ?? FleetBatchDefault;
+
+    /// <summary>
+    /// The replay of many groups (each named by its events' <c>group</c>) under the policy, in memory bounded by the
+    /// groups' state and one batch of events, not by the file: a first pass reads every line to report all bad lines at
+    /// once (nothing written); a second reads them again into batches of <see cref="FleetBatchDefault"/> events, each made by
+    /// the fleet (its group and member resolved to handles once) and replayed by <see cref="GroupFleet"/> on every core,
+    /// the groups' states carrying over from batch to batch; each batch's decisions are written in the file's order
+    /// with their group before the next batch is read. A dry run replays the same batches in a second fleet under the
+    /// candidate policy (policy changes in the file ignored there), as <see cref="GroupReplay.DryRun"/> does per group.
+    /// </summary>
+    private static int GroupsReplayFleet(GroupPolicy policy, GroupPolicy? candidate, string eventsPath, string? outPath, bool json, TextWriter stdout)
+    {
+        if (outPath is not null)
         {
-            var first = ConfigJson.ReadFleetEventLines(probe).FirstOrDefault();
-            if (first.Group is null)
-            {
-                return null;
-            }
+            OutputFile.Check(outPath, "--out");
         }
 
         var problems = new List<ConfigProblem>();
-        var events = new List<FleetEvent>();
-        var lines = new List<int>();
-        var fleet = new GroupFleet();
         using (var reader = new StreamReader(eventsPath))
         {
             foreach (var (line, group, one) in ConfigJson.ReadFleetEventLines(reader))
@@ -222,13 +234,6 @@ public static partial class CliApp
                 {
                     break;
                 }
-
-                if (problems.Count == 0)
-                {
-                    var index = fleet.IndexOf(group!);
-                    events.Add(new FleetEvent(index >= 0 ? index : fleet.Add(group!, policy), one.Value!));
-                    lines.Add(line);
-                }
             }
         }
 
@@ -237,91 +242,124 @@ public static partial class CliApp
             throw Problems(eventsPath, problems);
         }
 
-        return (events, lines, fleet);
-    }
-
-    /// <summary>
-    /// The replay of many groups: each group (named by its events' <c>group</c>) under the policy, replayed on every
-    /// core by <see cref="GroupFleet"/>, the decisions written in the file's order with their group.
-    /// </summary>
-    private static int GroupsReplayFleet(GroupPolicy policy, GroupPolicy? candidate, (List<FleetEvent> Events, List<int> Lines, GroupFleet Fleet) read,
-        string? outPath, bool json, TextWriter stdout)
-    {
-        if (outPath is not null)
-        {
-            OutputFile.Check(outPath, "--out");
-        }
-
-        var (events, lines, fleet) = read;
-        var outcomes = fleet.Replay(events);
+        var fleet = new GroupFleet();
+        var trial = candidate is null ? null : new GroupFleet();
+        var trialPolicy = candidate is null ? null : candidate with { EffectiveFrom = NodaTime.Instant.MinValue };
         var byKind = new SortedDictionary<GroupDecisionKind, int>();
-        var rejected = new List<int>();
-        using (var file = outPath is null ? null : OutputFile.Create(outPath, "--out"))
+        var events = 0;
+        var rejectedCount = 0;
+        var rejected = new List<object>();
+        var steps = new List<object>();
+        var differences = new List<(int Line, string Group, DecisionDifference Difference)>();
+        var batch = new List<FleetEvent>(FleetBatch);
+        var trialBatch = new List<FleetEvent>(candidate is null ? 0 : FleetBatch);
+        var trialAt = new List<int>(candidate is null ? 0 : FleetBatch);
+        var lines = new List<int>(FleetBatch);
+        using var file = outPath is null ? null : OutputFile.Create(outPath, "--out");
+        file?.Writer.Write("event_line,group,at,decision,member,rule,policy_version,evidence,until\n");
+
+        void Flush()
         {
-            file?.Writer.Write("event_line,group,at,decision,member,rule,policy_version,evidence,until\n");
-            for (var i = 0; i < outcomes.Count; i++)
+            var outcomes = fleet.Replay(batch);
+            var trialOutcomes = trial?.Replay(trialBatch);
+            foreach (var i in outcomes.DecidedOrInvalid)
             {
-                var group = fleet.IdOf(events[i].Group);
-                if (outcomes[i].Status == GroupEventStatus.Invalid)
+                var outcome = outcomes[i];
+                var (line, group) = (lines[i], fleet.IdOf(batch[i].Group));
+                if (outcome.Status == GroupEventStatus.Invalid)
                 {
-                    rejected.Add(i);
-                    if (!json)
+                    rejectedCount++;
+                    if (json)
                     {
-                        stdout.WriteLine($"line {lines[i]} [{group}]: rejected event: {outcomes[i].Error}");
+                        rejected.Add(new { line, group, error = outcome.Error });
+                    }
+                    else
+                    {
+                        stdout.WriteLine($"line {line} [{group}]: rejected event: {outcome.Error}");
                     }
                 }
 
-                foreach (var d in outcomes[i].Decisions)
+                foreach (var d in outcome.Decisions)
                 {
                     byKind[d.Kind] = byKind.GetValueOrDefault(d.Kind) + 1;
                     if (!json)
                     {
-                        stdout.WriteLine($"line {lines[i]} [{group}]: {Describe(d)}");
+                        stdout.WriteLine($"line {line} [{group}]: {Describe(d)}");
                     }
 
-                    file?.Writer.Write($"{lines[i].ToString(CultureInfo.InvariantCulture)},{Csv.Field(group)},{d.At},{Kebab(d.Kind.ToString())},{Csv.Field(d.Member?.Value ?? "")},{Csv.Field(d.RuleId)},{Csv.Field(d.PolicyVersion)},{Csv.Field(d.Evidence)},{d.Until?.ToString() ?? ""}\n");
+                    file?.Writer.Write($"{line.ToString(CultureInfo.InvariantCulture)},{Csv.Field(group)},{d.At},{Kebab(d.Kind.ToString())},{Csv.Field(d.Member?.Value ?? "")},{Csv.Field(d.RuleId)},{Csv.Field(d.PolicyVersion)},{Csv.Field(d.Evidence)},{d.Until?.ToString() ?? ""}\n");
                 }
-            }
 
-            file?.Commit();
-        }
-
-        // A dry run is per group: each group's events under the candidate, from an empty group.
-        var differences = new List<(int Line, string Group, DecisionDifference Difference)>();
-        if (candidate is not null)
-        {
-            var members = new List<int>[fleet.Count];
-            for (var i = 0; i < events.Count; i++)
-            {
-                (members[events[i].Group] ??= []).Add(i);
-            }
-
-            for (var g = 0; g < fleet.Count; g++)
-            {
-                var own = members[g].Select(i => events[i].Event).ToList();
-                foreach (var d in GroupReplay.DryRun(policy, own, candidate))
+                if (json && outcome.Decisions.Count > 0)
                 {
-                    differences.Add((lines[members[g][d.Index]], fleet.IdOf(g), d));
+                    steps.Add(new { line, group, decisions = outcome.Decisions.Select(Json).ToList() });
                 }
             }
 
-            differences.Sort((a, b) => a.Line.CompareTo(b.Line));
+            if (trialOutcomes is not null)
+            {
+                // The trial fleet saw the batch without its policy changes: trialAt[k] is the batch position of its k-th event.
+                var k = 0;
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    var after = k < trialAt.Count && trialAt[k] == i ? trialOutcomes[k++] : GroupOutcome.Applied;
+                    var before = outcomes[i];
+                    if (!GroupReplay.SameDecisions(before, after))
+                    {
+                        differences.Add((lines[i], fleet.IdOf(batch[i].Group), new DecisionDifference(events - batch.Count + i, batch[i].Event, before, after)));
+                    }
+                }
+            }
+
+            batch.Clear();
+            trialBatch.Clear();
+            trialAt.Clear();
+            lines.Clear();
         }
 
+        using (var reader = new StreamReader(eventsPath))
+        {
+            foreach (var (line, groupId, one) in ConfigJson.ReadFleetEventLines(reader))
+            {
+                var group = fleet.IndexOf(groupId!);
+                if (group < 0)
+                {
+                    group = fleet.Add(groupId!, policy);
+                    trial?.Add(groupId!, trialPolicy!);
+                }
+
+                var e = one.Value!;
+                batch.Add(fleet.For(group, e));
+                lines.Add(line);
+                if (trial is not null && e is not PolicyChanged)
+                {
+                    trialAt.Add(batch.Count - 1);
+                    trialBatch.Add(trial.For(group, e));
+                }
+
+                events++;
+                if (batch.Count == FleetBatch)
+                {
+                    Flush();
+                }
+            }
+        }
+
+        if (batch.Count > 0)
+        {
+            Flush();
+        }
+
+        file?.Commit();
         if (json)
         {
             stdout.WriteLine(JsonSerializer.Serialize(new
             {
-                events = events.Count,
+                events,
                 groups = fleet.Count,
-                rejected = rejected.Select(i => new { line = lines[i], group = fleet.IdOf(events[i].Group), error = outcomes[i].Error }),
+                rejected,
                 decisions = byKind.ToDictionary(k => Kebab(k.Key.ToString()), k => k.Value),
-                steps = Enumerable.Range(0, outcomes.Count).Where(i => outcomes[i].Decisions.Count > 0).Select(i => new
-                {
-                    line = lines[i],
-                    group = fleet.IdOf(events[i].Group),
-                    decisions = outcomes[i].Decisions.Select(Json),
-                }),
+                steps,
                 dryRun = candidate is null ? null : new
                 {
                     policy = candidate.Version,
@@ -331,7 +369,7 @@ public static partial class CliApp
             return 0;
         }
 
-        stdout.WriteLine($"{events.Count} events in {fleet.Count} groups, {rejected.Count} rejected; decisions: {(byKind.Count == 0 ? "none" : string.Join(", ", byKind.Select(k => $"{Kebab(k.Key.ToString())} {k.Value}")))}.");
+        stdout.WriteLine($"{events} events in {fleet.Count} groups, {rejectedCount} rejected; decisions: {(byKind.Count == 0 ? "none" : string.Join(", ", byKind.Select(k => $"{Kebab(k.Key.ToString())} {k.Value}")))}.");
         if (candidate is not null)
         {
             stdout.WriteLine($"dry run under '{candidate.Version}': {differences.Count} event(s) would be decided differently.");

@@ -58,7 +58,7 @@ public static class GroupReplay
             var e = events[i];
             var a = before.Apply(e);
             var b = e is PolicyChanged ? GroupOutcome.Applied : after.Apply(e);
-            if (!Same(a, b))
+            if (!SameDecisions(a, b))
             {
                 differences.Add(new DecisionDifference(i, e, a, b));
             }
@@ -67,21 +67,30 @@ public static class GroupReplay
         return differences;
     }
 
-    private static bool Same(GroupOutcome a, GroupOutcome b)
+    /// <summary>
+    /// Whether two outcomes of one event decide alike, as a dry run compares them: both invalid, or both valid with the
+    /// same decisions in order (kind, member, rule and mute end; the policy version and evidence texts aside).
+    /// </summary>
+    /// <param name="a">One outcome.</param>
+    /// <param name="b">The other.</param>
+    /// <returns>True when they decide alike.</returns>
+    public static bool SameDecisions(GroupOutcome a, GroupOutcome b)
     {
         if (a.Status == GroupEventStatus.Invalid || b.Status == GroupEventStatus.Invalid)
         {
             return a.Status == b.Status;
         }
 
-        if (a.Decisions.Count != b.Decisions.Count)
+        // default(GroupOutcome) holds no list: no decisions.
+        IReadOnlyList<GroupDecision> da = a.Decisions ?? [], db = b.Decisions ?? [];
+        if (da.Count != db.Count)
         {
             return false;
         }
 
-        for (var k = 0; k < a.Decisions.Count; k++)
+        for (var k = 0; k < da.Count; k++)
         {
-            var (x, y) = (a.Decisions[k], b.Decisions[k]);
+            var (x, y) = (da[k], db[k]);
             if (x.Kind != y.Kind || x.Member != y.Member || x.RuleId != y.RuleId || x.Until != y.Until)
             {
                 return false;

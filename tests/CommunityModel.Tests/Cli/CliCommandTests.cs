@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using CommunityModel.Cli;
 using CommunityModel.Serialization.Json;
@@ -93,6 +94,56 @@ public sealed class CliCommandTests : IDisposable
         Assert.Contains("mixed.jsonl:2:", err, StringComparison.Ordinal);
         Assert.Contains("[json.group]", err, StringComparison.Ordinal);
         Assert.False(File.Exists(OutPath("never.csv")));
+    }
+
+    [Fact]
+    public void GroupsReplay_OfAFileOfManyGroups_GivesTheSameInSmallBatches_AndItsDryRunIsEachGroupsAlone()
+    {
+        // The many-group file is streamed in batches, the groups' states carrying over: batches of 7 events (the file
+        // has 44) must give what one batch gives, line for line, also for --json and --dry-run.
+        string[] Replay(params string[] extra)
+        {
+            var csv = OutPath($"batch-{Guid.NewGuid():N}.csv");
+            var (code, output, err) = Run(["groups", "replay", "--policy", Config("group-policy.json"), "--events", Config("events-groups.jsonl"), "--out", csv, .. extra]);
+            Assert.True(code == 0, err);
+            return [output, File.ReadAllText(csv)];
+        }
+
+        var whole = Replay("--dry-run", Config("group-policy-strict.json"));
+        var wholeJson = Replay("--dry-run", Config("group-policy-strict.json"), "--json");
+        string[] small, smallJson;
+        CliApp.FleetBatchForTests.Value = 7;
+        try
+        {
+            small = Replay("--dry-run", Config("group-policy-strict.json"));
+            smallJson = Replay("--dry-run", Config("group-policy-strict.json"), "--json");
+        }
+        finally
+        {
+            CliApp.FleetBatchForTests.Value = null;
+        }
+
+        Assert.Equal(whole, small);
+        Assert.Equal(wholeJson, smallJson);
+
+        // The dry run's differences are those of each group's own events tried alone under the candidate.
+        var fleetCount = int.Parse(System.Text.RegularExpressions.Regex.Match(whole[0], @"dry run under '[^']+': (\d+) event").Groups[1].Value, CultureInfo.InvariantCulture);
+        var aloneCount = 0;
+        foreach (var group in File.ReadLines(Config("events-groups.jsonl")).Where(l => l.StartsWith('{')).GroupBy(l => System.Text.Json.Nodes.JsonNode.Parse(l)!["group"]!.GetValue<string>()))
+        {
+            var lines = group.Select(l =>
+            {
+                var node = System.Text.Json.Nodes.JsonNode.Parse(l)!.AsObject();
+                node.Remove("group");
+                return node.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+            });
+            var (code, output, err) = Run("groups", "replay", "--policy", Config("group-policy.json"), "--events", Temp($"dry-{group.Key.Length}.jsonl", string.Join('\n', lines) + "\n"), "--dry-run", Config("group-policy-strict.json"));
+            Assert.True(code == 0, err);
+            aloneCount += int.Parse(System.Text.RegularExpressions.Regex.Match(output, @"dry run under '[^']+': (\d+) event").Groups[1].Value, CultureInfo.InvariantCulture);
+        }
+
+        Assert.True(fleetCount > 0, whole[0]);
+        Assert.Equal(aloneCount, fleetCount);
     }
 
     [Fact]
