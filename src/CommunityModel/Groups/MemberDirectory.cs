@@ -63,9 +63,10 @@ public sealed class MemberDirectory
 
             _chunks[chunk][handle & (ChunkSize - 1)] = member;
 
-            // The id is in its chunk before its handle can be found, and counted after.
-            _handles[member] = handle;
+            // The id is in its chunk and counted before its handle can be found: a thread that finds the handle
+            // without the lock may read the id back at once.
             Volatile.Write(ref _count, handle + 1);
+            _handles[member] = handle;
             return handle;
         }
     }
