@@ -4,23 +4,76 @@ namespace CommunityModel.Groups;
 
 /// <summary>
 /// An event for one group of a <see cref="GroupFleet"/>, with the handle of its member in the fleet's
-/// <see cref="MemberDirectory"/> when it was made by <see cref="GroupFleet.For(string, GroupEvent)"/>.
+/// <see cref="MemberDirectory"/> when the fleet made it (<see cref="GroupFleet.For(string, GroupEvent)"/>).
 /// </summary>
-/// <remarks>Immutable; safe to share between threads.</remarks>
-/// <param name="Group">The group's handle in its fleet (<see cref="GroupFleet.Add"/>, <see cref="GroupFleet.IndexOf"/>).</param>
-/// <param name="Event">The event.</param>
-public readonly record struct FleetEvent(int Group, GroupEvent Event)
+/// <remarks>Immutable (no property can be changed, also not by <c>with</c>, so a handle always names its event's member); safe to share between threads.</remarks>
+public readonly struct FleetEvent : IEquatable<FleetEvent>
 {
-    /// <summary>
-    /// The handle of the event's member in its fleet's <see cref="GroupFleet.Members"/>, resolved once when the event
-    /// was made by <see cref="GroupFleet.For(string, GroupEvent)"/>; -1 when the event names no member or was made by
-    /// the constructor (then the replay looks the member up by id). A replay uses a handle only when it names the
-    /// event's member, so an event carried to another fleet still replays correctly, only slower.
-    /// </summary>
-    public int Member { get; private init; } = -1;
+    /// <summary>An event for a group, with no member handle (the replay looks its member up by id).</summary>
+    /// <param name="group">The group's handle in its fleet (<see cref="GroupFleet.Add"/>, <see cref="GroupFleet.IndexOf"/>).</param>
+    /// <param name="e">The event.</param>
+    public FleetEvent(int group, GroupEvent e)
+        : this(group, e, -1, 0)
+    {
+    }
 
-    /// <summary>An event with its member's handle resolved.</summary>
-    internal static FleetEvent Resolved(int group, GroupEvent e, int member) => new(group, e) { Member = member };
+    private FleetEvent(int group, GroupEvent e, int member, int directory)
+    {
+        Group = group;
+        Event = e;
+        Member = member;
+        Directory = directory;
+    }
+
+    /// <summary>The group's handle in its fleet.</summary>
+    public int Group { get; }
+
+    /// <summary>The event.</summary>
+    public GroupEvent Event { get; }
+
+    /// <summary>
+    /// The handle of the event's member in its fleet's <see cref="GroupFleet.Members"/>, resolved once when the fleet
+    /// made the event; -1 when the event names no member or was made by the constructor. A fleet uses the handle only
+    /// for events it made itself; another fleet's events are looked up by id (correct, only slower).
+    /// </summary>
+    public int Member { get; }
+
+    /// <summary>The directory the handle is of (0 for none).</summary>
+    internal int Directory { get; }
+
+    /// <summary>Deconstructs into the group and the event.</summary>
+    /// <param name="group">The group's handle.</param>
+    /// <param name="e">The event.</param>
+    public void Deconstruct(out int group, out GroupEvent e) => (group, e) = (Group, Event);
+
+    /// <summary>Whether two fleet events are for the same group, with equal events and the same member handle.</summary>
+    /// <param name="other">The other.</param>
+    /// <returns>True when equal.</returns>
+    public bool Equals(FleetEvent other) => Group == other.Group && Equals(Event, other.Event) && Member == other.Member && Directory == other.Directory;
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is FleetEvent other && Equals(other);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Group, Event, Member, Directory);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"FleetEvent {{ Group = {Group}, Member = {Member}, Event = {Event} }}";
+
+    /// <summary>Whether two fleet events are equal.</summary>
+    /// <param name="left">One.</param>
+    /// <param name="right">The other.</param>
+    /// <returns>True when equal.</returns>
+    public static bool operator ==(FleetEvent left, FleetEvent right) => left.Equals(right);
+
+    /// <summary>Whether two fleet events differ.</summary>
+    /// <param name="left">One.</param>
+    /// <param name="right">The other.</param>
+    /// <returns>True when they differ.</returns>
+    public static bool operator !=(FleetEvent left, FleetEvent right) => !left.Equals(right);
+
+    /// <summary>An event with its member's handle in a directory.</summary>
+    internal static FleetEvent Resolved(int group, GroupEvent e, int member, MemberDirectory directory) => new(group, e, member, member >= 0 ? directory.Stamp : 0);
 }
 
 /// <summary>
@@ -113,7 +166,7 @@ public sealed class GroupFleet
         ArgumentOutOfRangeException.ThrowIfNegative(group);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(group, _states.Count);
         var member = GroupState.MemberOf(e);
-        return FleetEvent.Resolved(group, e, member is { IsDefault: false } id ? Members.Intern(id) : -1);
+        return FleetEvent.Resolved(group, e, member is { IsDefault: false } id ? Members.Intern(id) : -1, Members);
     }
 
     /// <summary>Replays a stream of events on every core (see <see cref="Replay(IReadOnlyList{FleetEvent}, int)"/>).</summary>
@@ -153,6 +206,7 @@ public sealed class GroupFleet
         // A byte per event; the outcomes with decisions or errors go to the replaying thread's list, with their
         // positions, and are put in stream order at the end.
         var status = new byte[all.Length];
+        var stamp = Members.Stamp;
         void ReplayGroup(int g, Notable notable)
         {
             // A group's events lie scattered over the stream (and its event objects over the heap, in stream order):
@@ -176,7 +230,8 @@ public sealed class GroupFleet
                 }
 
                 var i = order[k];
-                var outcome = state.Apply(all[i].Event, all[i].Member);
+                ref readonly var e = ref all[i];
+                var outcome = state.Apply(e.Event, e.Directory == stamp ? e.Member : -1);
                 if (!FleetOutcomes.IsPlain(outcome))
                 {
                     status[i] = (byte)(1 + (int)outcome.Status);

@@ -15,8 +15,11 @@ namespace CommunityModel.Groups;
 public sealed class GroupState
 {
     private readonly List<CompiledPolicy> _policies = [];
-    private readonly MemberDirectory _directory;
-    private readonly Dictionary<int, MemberState> _members = [];
+    private readonly Dictionary<MemberId, MemberState> _members = [];
+
+    // In a fleet: the fleet's member directory, and the members again by their handle in it (a fleet's events carry it).
+    private readonly MemberDirectory? _directory;
+    private readonly Dictionary<int, MemberState>? _byHandle;
     private readonly List<MemberId> _waiting = [];
     private readonly Dictionary<string, MemberId> _messageAuthors = new(StringComparer.Ordinal);
     private Dictionary<MemberId, string>? _notAMember;
@@ -28,15 +31,16 @@ public sealed class GroupState
     /// <summary>Creates an empty group under a policy.</summary>
     /// <param name="policy">The first policy (validated here).</param>
     public GroupState(GroupPolicy policy)
-        : this(policy, new MemberDirectory())
+        : this(policy, null)
     {
     }
 
-    /// <summary>Creates an empty group under a policy whose members are interned in a directory shared with other groups (a fleet's).</summary>
-    internal GroupState(GroupPolicy policy, MemberDirectory directory)
+    /// <summary>Creates an empty group under a policy, its members also kept by their handle in a fleet's directory when given one.</summary>
+    internal GroupState(GroupPolicy policy, MemberDirectory? directory)
     {
         GroupPolicy.Create(policy);
         _directory = directory;
+        _byHandle = directory is null ? null : [];
         _policies.Add(new CompiledPolicy(policy, policy.EffectiveFrom));
     }
 
@@ -52,18 +56,18 @@ public sealed class GroupState
     /// <summary>Whether someone is a member.</summary>
     /// <param name="member">Who.</param>
     /// <returns>True when in the group.</returns>
-    public bool Contains(MemberId member) => FindHandle(member, -1) >= 0;
+    public bool Contains(MemberId member) => _members.ContainsKey(member);
 
     /// <summary>A member's role.</summary>
     /// <param name="member">Who.</param>
     /// <returns>The role, or null when not a member.</returns>
-    public GroupRole? RoleOf(MemberId member) => Find(member, -1)?.Role;
+    public GroupRole? RoleOf(MemberId member) => _members.TryGetValue(member, out var m) ? m.Role : null;
 
     /// <summary>The end of a member's mute, if muted at <paramref name="at"/>.</summary>
     /// <param name="member">Who.</param>
     /// <param name="at">When.</param>
     /// <returns>The end of the mute, or null.</returns>
-    public Instant? MutedUntil(MemberId member, Instant at) => Find(member, -1) is { } m && m.MutedUntil > at ? m.MutedUntil : null;
+    public Instant? MutedUntil(MemberId member, Instant at) => _members.TryGetValue(member, out var m) && m.MutedUntil > at ? m.MutedUntil : null;
 
     /// <summary>A member's unexpired strikes at an instant (general and ad ladders together).</summary>
     /// <param name="member">Who.</param>
@@ -71,7 +75,7 @@ public sealed class GroupState
     /// <returns>The number of strikes.</returns>
     public int StrikesOf(MemberId member, Instant at)
     {
-        if (Find(member, -1) is not { } m)
+        if (!_members.TryGetValue(member, out var m))
         {
             return 0;
         }
@@ -91,8 +95,8 @@ public sealed class GroupState
     public GroupOutcome Apply(GroupEvent e) => Apply(e, -1);
 
     /// <summary>
-    /// Applies one event whose member's handle in the directory may be known already (a fleet's events carry it):
-    /// -1 when not known. A handle is used only when it names the event's member; otherwise the id is looked up.
+    /// Applies one event of a fleet whose member's handle in the fleet's directory is known (the fleet made the
+    /// event and resolved it then), or -1 when it is not (then the member is looked up by id).
     /// </summary>
     internal GroupOutcome Apply(GroupEvent e, int handle)
     {
@@ -124,9 +128,7 @@ public sealed class GroupState
             return OnMessage(message, author);
         }
 
-        // The member's handle when they are in the group, else -1.
-        var h = MemberOf(e) is { IsDefault: false } id ? FindHandle(id, handle) : -1;
-        if (Check(e, h) is { } error)
+        if (Check(e) is { } error)
         {
             return Invalid(error.Code, error.Message);
         }
@@ -134,12 +136,12 @@ public sealed class GroupState
         _last = e.At;
         return e switch
         {
-            JoinRequested j => OnJoinRequest(j, h, handle),
+            JoinRequested j => OnJoinRequest(j, handle),
             MemberAdded a => OnAdded(a, handle),
-            MemberLeft l => OnLeft(l, h),
-            RedPacketSent r => OnRedPacket(r, h),
-            CheckedIn c => OnCheckIn(c, h),
-            RoleChanged rc => OnRoleChanged(rc, h),
+            MemberLeft l => OnLeft(l),
+            RedPacketSent r => OnRedPacket(r),
+            CheckedIn c => OnCheckIn(c),
+            RoleChanged rc => OnRoleChanged(rc),
             PolicyChanged pc => OnPolicyChanged(pc),
             TimeTick t => OnTick(t),
             _ => throw new ArgumentException($"Unknown event type {e.GetType().Name}.", nameof(e)),
@@ -161,35 +163,36 @@ public sealed class GroupState
         _ => null,
     };
 
-    /// <summary>
-    /// The handle of a member in the group, or -1 when they are not in it. A given handle (from a fleet's event) is
-    /// tried first and used only when its member has the id: a handle from another directory finds nobody wrongly.
-    /// </summary>
-    private int FindHandle(MemberId id, int handle)
-    {
-        if (handle >= 0 && _members.TryGetValue(handle, out var m) && m.Id == id)
-        {
-            return handle;
-        }
-
-        var h = _directory.IndexOf(id);
-        return h >= 0 && _members.ContainsKey(h) ? h : -1;
-    }
-
+    /// <summary>A member in the group by the event's handle (a fleet's, known to name the event's member) or, without one, by id; null when not in the group.</summary>
     private MemberState? Find(MemberId id, int handle)
     {
-        if (handle >= 0 && _members.TryGetValue(handle, out var m) && m.Id == id)
+        if (handle >= 0 && _byHandle is not null)
         {
-            return m;
+            return _byHandle.TryGetValue(handle, out var byHandle) ? byHandle : null;
         }
 
-        var h = _directory.IndexOf(id);
-        return h >= 0 && _members.TryGetValue(h, out m) ? m : null;
+        return _members.TryGetValue(id, out var m) ? m : null;
     }
 
-    /// <summary>The handle under which a member joining is kept: a given handle when it names them, else the directory's (interned now if new).</summary>
-    private int HandleToAdd(MemberId id, int handle) =>
-        handle >= 0 && handle < _directory.Count && _directory.IdOf(handle) == id ? handle : _directory.Intern(id);
+    /// <summary>Puts a member in the group (in a fleet also under their handle: the event's, or the directory's, interned now if new).</summary>
+    private void Put(MemberId id, int handle, MemberState state)
+    {
+        _members[id] = state;
+        if (_byHandle is not null)
+        {
+            state.Handle = handle >= 0 ? handle : _directory!.Intern(id);
+            _byHandle[state.Handle] = state;
+        }
+    }
+
+    /// <summary>Takes a member out of the group.</summary>
+    private void Take(MemberId id)
+    {
+        if (_members.Remove(id, out var state) && _byHandle is not null)
+        {
+            _byHandle.Remove(state.Handle);
+        }
+    }
 
     /// <summary>
     /// The error for an event about someone not in the group, made once per id while the group is replayed: someone
@@ -217,10 +220,10 @@ public sealed class GroupState
 
     private static GroupOutcome Decided(params GroupDecision[] decisions) => new(GroupEventStatus.Decided, decisions, null, null);
 
-    private (string Code, string Message)? Check(GroupEvent e, int h)
+    private (string Code, string Message)? Check(GroupEvent e)
     {
         (string, string)? NotMember(MemberId id) => id.IsDefault ? ("group.event.no-member", "the event names no member (default(MemberId))")
-            : h >= 0 ? null : ("group.event.not-a-member", NotAMember(id));
+            : _members.ContainsKey(id) ? null : ("group.event.not-a-member", NotAMember(id));
         switch (e)
         {
             case MessagePosted m:
@@ -236,7 +239,7 @@ public sealed class GroupState
             case RoleChanged rc: return NotMember(rc.Member);
             case MemberAdded a:
                 return a.Member.IsDefault ? ("group.event.no-member", "a member added needs an id (default(MemberId) names nobody)")
-                    : h >= 0 ? ("group.event.already-a-member", $"'{a.Member}' is already a member") : null;
+                    : _members.ContainsKey(a.Member) ? ("group.event.already-a-member", $"'{a.Member}' is already a member") : null;
             case JoinRequested j: return j.Facts is null ? ("group.event.no-facts", "a join request needs the candidate's facts") : null;
             case PolicyChanged pc:
                 if (pc.Policy is null)
@@ -302,7 +305,7 @@ public sealed class GroupState
             var inWindow = member.RecordAndCount(now, flood.Window, flood.MaxMessages);
             if (inWindow > flood.MaxMessages)
             {
-                return Strike(member, policy, policy.Escalation, member.Strikes, "flood.window", $"{inWindow} messages within {flood.Window.TotalSeconds:0.###} s (at most {flood.MaxMessages})", now);
+                return Strike(member, m.Author, policy, policy.Escalation, member.Strikes, "flood.window", $"{inWindow} messages within {flood.Window.TotalSeconds:0.###} s (at most {flood.MaxMessages})", now);
             }
         }
 
@@ -312,16 +315,15 @@ public sealed class GroupState
             if (rule is not null)
             {
                 var ladder = rule == "content.ad" ? policy.Content!.AdLadder : policy.Escalation;
-                return Strike(member, policy, ladder, rule == "content.ad" ? member.AdStrikes : member.Strikes, rule, evidence!, now);
+                return Strike(member, m.Author, policy, ladder, rule == "content.ad" ? member.AdStrikes : member.Strikes, rule, evidence!, now);
             }
         }
 
         return GroupOutcome.Applied;
     }
 
-    private GroupOutcome Strike(MemberState member, GroupPolicy policy, EscalationLadder ladder, List<Instant> strikes, string rule, string evidence, Instant now)
+    private GroupOutcome Strike(MemberState member, MemberId id, GroupPolicy policy, EscalationLadder ladder, List<Instant> strikes, string rule, string evidence, Instant now)
     {
-        var id = member.Id;
         // Expired strikes go (a loop, not RemoveAll with a closure: no allocation beyond the decisions).
         var kept = 0;
         for (var k = 0; k < strikes.Count; k++)
@@ -346,7 +348,7 @@ public sealed class GroupState
                 member.MutedUntil = now + ladder.MuteDuration;
                 return Decided(reject, new GroupDecision(GroupDecisionKind.Mute, id, rule, policy.Version, why, now, member.MutedUntil));
             default:
-                _members.Remove(member.Handle);
+                Take(id);
                 var decisions = new List<GroupDecision> { reject, new(GroupDecisionKind.Remove, id, rule, policy.Version, why, now) };
                 AdmitWaiting(policy, now, decisions);
                 return Decided([.. decisions]);
@@ -359,18 +361,17 @@ public sealed class GroupState
         {
             var next = _waiting[0];
             _waiting.RemoveAt(0);
-            var h = HandleToAdd(next, -1);
-            _members[h] = new MemberState(next, h, GroupRole.Member, now);
+            Put(next, -1, new MemberState(GroupRole.Member, now));
             decisions.Add(new GroupDecision(GroupDecisionKind.AdmitFromWaitingList, next, "admission.waiting-list", policy.Version, $"a place freed; {_waiting.Count} still waiting", now));
         }
     }
 
-    private GroupOutcome OnJoinRequest(JoinRequested j, int h, int handle)
+    private GroupOutcome OnJoinRequest(JoinRequested j, int handle)
     {
         var policy = PolicyAt(j.At).Policy;
         var admission = policy.Admission;
         GroupDecision Reject(string rule, string evidence) => new(GroupDecisionKind.Reject, j.Member, rule, policy.Version, evidence, j.At);
-        if (h >= 0)
+        if (_members.ContainsKey(j.Member))
         {
             return Decided(Reject("admission.already-member", "already in the group"));
         }
@@ -404,8 +405,7 @@ public sealed class GroupState
             return Decided(new GroupDecision(GroupDecisionKind.WaitingList, j.Member, "admission.full", policy.Version, $"{_members.Count} of {admission.Capacity} places taken; place {_waiting.Count} in line", j.At));
         }
 
-        var added = HandleToAdd(j.Member, handle);
-        _members[added] = new MemberState(j.Member, added, GroupRole.Member, j.At);
+        Put(j.Member, handle, new MemberState(GroupRole.Member, j.At));
         return Decided(new GroupDecision(GroupDecisionKind.Admit, j.Member, "admission.screened", policy.Version, $"via {j.Channel}; {_members.Count} of {admission.Capacity} places taken", j.At));
     }
 
@@ -418,21 +418,20 @@ public sealed class GroupState
         }
 
         _waiting.Remove(a.Member);
-        var h = HandleToAdd(a.Member, handle);
-        _members[h] = new MemberState(a.Member, h, a.Role, a.At);
+        Put(a.Member, handle, new MemberState(a.Role, a.At));
         return Decided(new GroupDecision(GroupDecisionKind.Admit, a.Member, "admission.added", policy.Version, $"added as {a.Role}", a.At));
     }
 
-    private GroupOutcome OnLeft(MemberLeft l, int h)
+    private GroupOutcome OnLeft(MemberLeft l)
     {
         var policy = PolicyAt(l.At).Policy;
-        _members.Remove(h);
+        Take(l.Member);
         var decisions = new List<GroupDecision>();
         AdmitWaiting(policy, l.At, decisions);
         return decisions.Count == 0 ? GroupOutcome.Applied : Decided([.. decisions]);
     }
 
-    private GroupOutcome OnRedPacket(RedPacketSent r, int h)
+    private GroupOutcome OnRedPacket(RedPacketSent r)
     {
         var compiled = PolicyAt(r.At);
         var (policy, zone) = (compiled.Policy, compiled.Zone);
@@ -442,7 +441,7 @@ public sealed class GroupState
             return Reject("redpacket.forbidden", "this group allows no red packets");
         }
 
-        var role = _members[h].Role;
+        var role = _members[r.Sender].Role;
         if (!rules.Senders.Contains(role))
         {
             return Reject("redpacket.sender", $"a {role} may not send red packets");
@@ -479,10 +478,10 @@ public sealed class GroupState
         return Decided(new GroupDecision(GroupDecisionKind.AllowRedPacket, r.Sender, "redpacket.allowed", policy.Version, $"{r.Amount} in {r.Count} shares; {Money.OfMinor(_budgetUsed, r.Amount.Currency)} of {rules.DailyBudget} used today", r.At));
     }
 
-    private GroupOutcome OnCheckIn(CheckedIn c, int h)
+    private GroupOutcome OnCheckIn(CheckedIn c)
     {
         var zone = PolicyAt(c.At).Zone;
-        var m = _members[h];
+        var m = _members[c.Member];
         var day = c.At.InZone(zone).Date;
         if (m.LastCheckIn is { } lastDay && lastDay == day)
         {
@@ -494,9 +493,9 @@ public sealed class GroupState
         return GroupOutcome.Applied;
     }
 
-    private GroupOutcome OnRoleChanged(RoleChanged rc, int h)
+    private GroupOutcome OnRoleChanged(RoleChanged rc)
     {
-        _members[h].Role = rc.Role;
+        _members[rc.Member].Role = rc.Role;
         return GroupOutcome.Applied;
     }
 
@@ -528,9 +527,10 @@ public sealed class GroupState
         var noticeIfActiveBefore = elim is null ? Instant.MinValue : t.At - Duration.FromDays(elim.SilentDays);
         var removeIfNoticedBefore = elim is null ? Instant.MinValue : t.At - Duration.FromDays(elim.GraceDays);
         var hasHost = false;
-        List<MemberState>? due = null;
-        foreach (var m in _members.Values)
+        List<KeyValuePair<MemberId, MemberState>>? due = null;
+        foreach (var kv in _members)
         {
+            var m = kv.Value;
             hasHost |= m.Role == GroupRole.Host;
             if (elim is null || ((int)m.Role < protectedRole.Length && protectedRole[(int)m.Role]))
             {
@@ -540,7 +540,7 @@ public sealed class GroupState
             var lastActive = m.LastSpokeAt is { } s && s > m.JoinedAt ? s : m.JoinedAt;
             if (m.NoticedAt is { } noticed ? noticed <= removeIfNoticedBefore : lastActive <= noticeIfActiveBefore)
             {
-                (due ??= []).Add(m);
+                (due ??= []).Add(kv);
             }
         }
 
@@ -552,15 +552,14 @@ public sealed class GroupState
         _hostMissingNoticed = !hasHost;
         if (elim is not null)
         {
-            var removed = new List<int>();
-            due?.Sort((a, b) => string.CompareOrdinal(a.Id.Value, b.Id.Value));
-            foreach (var m in due ?? [])
+            var removed = new List<MemberId>();
+            due?.Sort((a, b) => string.CompareOrdinal(a.Key.Value, b.Key.Value));
+            foreach (var (id, m) in due ?? [])
             {
-                var id = m.Id;
                 var lastActive = m.LastSpokeAt is { } s && s > m.JoinedAt ? s : m.JoinedAt;
                 if (m.NoticedAt is { } noticed)
                 {
-                    removed.Add(m.Handle);
+                    removed.Add(id);
                     decisions.Add(new GroupDecision(GroupDecisionKind.Remove, id, "elimination.silent", policy.Version, $"silent since {lastActive}; noticed {noticed}, grace {elim.GraceDays} days passed", t.At));
                 }
                 else
@@ -570,9 +569,9 @@ public sealed class GroupState
                 }
             }
 
-            foreach (var handle in removed)
+            foreach (var id in removed)
             {
-                _members.Remove(handle);
+                Take(id);
             }
 
             AdmitWaiting(policy, t.At, decisions);
@@ -595,19 +594,18 @@ public sealed class GroupState
     /// <summary>The check-in streak of a member: consecutive days up to their last check-in.</summary>
     /// <param name="member">Who.</param>
     /// <returns>The streak (0 without a check-in).</returns>
-    public int CheckInStreak(MemberId member) => Find(member, -1)?.Streak ?? 0;
+    public int CheckInStreak(MemberId member) => _members.TryGetValue(member, out var m) ? m.Streak : 0;
 
-    private sealed class MemberState(MemberId id, int handle, GroupRole role, Instant joinedAt)
+    private sealed class MemberState(GroupRole role, Instant joinedAt)
     {
         private long[]? _ring;
         private int _next;
         private int _filled;
 
-        public MemberId Id { get; } = id;
-
-        public int Handle { get; } = handle;
-
         public GroupRole Role { get; set; } = role;
+
+        /// <summary>The member's handle in the fleet's directory (a fleet's group only; -1 otherwise).</summary>
+        public int Handle { get; set; } = -1;
 
         public Instant JoinedAt { get; } = joinedAt;
 
@@ -864,5 +862,5 @@ public sealed class GroupState
 
     /// <summary>The members' ids, ordered (for reports).</summary>
     /// <returns>The ids.</returns>
-    public IReadOnlyList<MemberId> Members() => [.. _members.Values.Select(m => m.Id).OrderBy(k => k.Value, StringComparer.Ordinal)];
+    public IReadOnlyList<MemberId> Members() => [.. _members.Keys.OrderBy(k => k.Value, StringComparer.Ordinal)];
 }

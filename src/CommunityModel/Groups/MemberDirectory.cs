@@ -22,8 +22,12 @@ public sealed class MemberDirectory
 
     // The ids by handle in chunks that never move, so a reader holding a handle reads its id without a lock while
     // another thread adds ids (a growing array would be copied under the reader).
+    private static int s_stamps;
     private MemberId[][] _chunks = [];
     private int _count;
+
+    /// <summary>This directory among all made in the process: the events a fleet makes carry it with their handles.</summary>
+    internal int Stamp { get; } = Interlocked.Increment(ref s_stamps);
 
     /// <summary>The number of ids interned.</summary>
     public int Count => Volatile.Read(ref _count);
