@@ -86,7 +86,7 @@ public class GroupFleetTests
     /// <summary>
     /// How the stream's events are made: 0 by the constructor (no member handle), 1 by the fleet's <c>For</c> (handles
     /// resolved through its directory), 2 by another fleet's <c>For</c> whose directory numbered the members otherwise
-    /// (handles that name other members here), 3 a mix of the three.
+    /// (handles that name other members here), 3 a mix of the three, 4 the mix given handles by the fleet's <c>Resolve</c>.
     /// </summary>
     private static FleetEvent[] Make(GroupFleet fleet, int[] handles, List<GroupEvent>[] groups, int[] interleaving, int how)
     {
@@ -102,17 +102,18 @@ public class GroupFleetTests
         }
 
         var taken = new int[groups.Length];
-        return [.. interleaving.Select((g, i) => (how == 3 ? i % 3 : how) switch
+        FleetEvent[] made = [.. interleaving.Select((g, i) => (how >= 3 ? i % 3 : how) switch
         {
             0 => new FleetEvent(handles[g], groups[g][taken[g]++]),
             1 => fleet.For(handles[g], groups[g][taken[g]++]),
             _ => decoy.For(handles[g], groups[g][taken[g]++]),
         })];
+        return how == 4 ? fleet.Resolve(made) : made;
     }
 
     [Property(MaxTest = 120)]
     public Property TheFleet_GivesWhatEachGroupAloneGives_OnOneToFourThreads_HoweverItsEventsWereMade() =>
-        Prop.ForAll(Streams.ToArbitrary(), Gen.Choose(1, 4).ToArbitrary(), Gen.Choose(0, 3).Zip(Gen.Choose(0, 100)).ToArbitrary(), (stream, threads, made) =>
+        Prop.ForAll(Streams.ToArbitrary(), Gen.Choose(1, 4).ToArbitrary(), Gen.Choose(0, 4).Zip(Gen.Choose(0, 100)).ToArbitrary(), (stream, threads, made) =>
         {
             var (groups, interleaving) = stream;
             var (how, cutPercent) = made;
@@ -195,6 +196,43 @@ public class GroupFleetTests
             Enumerable.Range(0, 4).Select(outcomes.StatusOf));
         Assert.Equal(2, fleet.Members.IndexOf(MemberId.From("zhao")));
         Assert.Equal([MemberId.From("li"), MemberId.From("zhao")], fleet.StateOf(group).Members());
+    }
+}
+
+/// <summary>A fleet's Resolve gives a long stream's events the handles its For would give them one by one.</summary>
+public class GroupFleetResolveTests
+{
+    [Fact]
+    public void Resolve_OnEveryCore_GivesTheHandlesOfForInStreamOrder_AndKeepsTheEvents()
+    {
+        // 1.1M events (long enough to be looked up on several threads) naming 3,000 ids, 2,000 of them known before.
+        var t0 = Instant.FromUtc(2026, 6, 1, 2, 0);
+        var messages = Enumerable.Range(0, 3_000).Select(k => (GroupEvent)new MessagePosted(t0, MemberId.From($"m{(k * 7919) % 3_000}"), "hi")).ToArray();
+        var tick = new TimeTick(t0);
+        var policy = GroupPolicy.Create(new GroupPolicy { Version = "v1", EffectiveFrom = t0, Admission = new AdmissionRules { Capacity = 10 } });
+        var (parallel, serial) = (new GroupFleet(), new GroupFleet());
+        foreach (var fleet in new[] { parallel, serial })
+        {
+            fleet.Add("a", policy);
+            fleet.Add("b", policy);
+            for (var k = 0; k < 2_000; k++)
+            {
+                fleet.Members.Intern(MemberId.From($"m{k}"));
+            }
+        }
+
+        var random = new Random(3);
+        var stream = Enumerable.Range(0, 1_100_000).Select(i => new FleetEvent(i % 2, i % 11 == 0 ? tick : messages[random.Next(messages.Length)])).ToArray();
+        stream[5] = parallel.For(1, messages[1]); // made by the fleet already: kept
+        var resolved = parallel.Resolve(stream);
+        var expected = stream.Select(e => serial.For(e.Group, e.Event)).ToArray();
+
+        Assert.Equal(3_000, parallel.Members.Count);
+        Assert.Equal(expected.Select(e => (e.Group, e.Member)), resolved.Select(e => (e.Group, e.Member)));
+        Assert.True(resolved.Select(e => e.Event).SequenceEqual(stream.Select(e => e.Event)));
+        Assert.All(Enumerable.Range(0, 3_000), h => Assert.Equal(serial.Members.IdOf(h), parallel.Members.IdOf(h)));
+        Assert.Throws<ArgumentException>(() => parallel.Resolve([stream[0], default]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => parallel.Resolve(stream, 0));
     }
 }
 
