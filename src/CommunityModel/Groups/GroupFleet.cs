@@ -170,16 +170,16 @@ public sealed class GroupFleet
     }
 
     /// <summary>
-    /// Gives every event of a stream its member's handle in this fleet's directory, on every core: events made by the
-    /// constructor or by another fleet get a handle (ids not yet in <see cref="Members"/> interned, in stream order,
-    /// so the handles are the same on every run); events this fleet made are kept. The stream's order is kept.
+    /// Gives every event of a stream its member's handle in this fleet's directory, in place, on every core: events
+    /// made by the constructor or by another fleet get a handle (ids not yet in <see cref="Members"/> interned, in
+    /// stream order, so the handles are those <see cref="For(int, GroupEvent)"/> would give one event at a time);
+    /// events this fleet made are kept. Each event keeps its place, group and event.
     /// </summary>
-    /// <param name="events">The events.</param>
+    /// <param name="events">The events, changed in place.</param>
     /// <param name="maxDegreeOfParallelism">Threads to use; -1 for one per processor, 1 for the calling thread alone.</param>
-    /// <returns>The events with their handles, in the same order.</returns>
-    /// <exception cref="ArgumentOutOfRangeException">The degree is 0 or below -1.</exception>
-    /// <exception cref="ArgumentException">A fleet event holds no event (nothing is interned).</exception>
-    public FleetEvent[] Resolve(IReadOnlyList<FleetEvent> events, int maxDegreeOfParallelism = -1)
+    /// <exception cref="ArgumentOutOfRangeException">The degree is 0 or below -1 (nothing is changed).</exception>
+    /// <exception cref="ArgumentException">A fleet event holds no event (nothing is changed).</exception>
+    public void Resolve(FleetEvent[] events, int maxDegreeOfParallelism = -1)
     {
         ArgumentNullException.ThrowIfNull(events);
         if (maxDegreeOfParallelism is 0 or < -1)
@@ -187,39 +187,37 @@ public sealed class GroupFleet
             throw new ArgumentOutOfRangeException(nameof(maxDegreeOfParallelism), maxDegreeOfParallelism, "Give -1 (one thread per processor) or a positive number of threads.");
         }
 
-        var all = events as FleetEvent[] ?? [.. events];
-        var resolved = new FleetEvent[all.Length];
+        for (var i = 0; i < events.Length; i++)
+        {
+            if (events[i].Event is null)
+            {
+                throw new ArgumentException($"Event {i} has no event.", nameof(events));
+            }
+        }
+
         var stamp = Members.Stamp;
         var threads = maxDegreeOfParallelism == -1 ? Environment.ProcessorCount : maxDegreeOfParallelism;
-        var slices = all.Length >= ParallelSortFrom ? Math.Max(1, threads) : 1;
+        var slices = events.Length >= ParallelSortFrom ? Math.Max(1, threads) : 1;
         var unknown = new List<int>[slices];
-        var bad = new int[slices];
 
-        // First every thread looks its slice's ids up (reads only); the ids not found are interned after, in order.
+        // First every thread looks its slice's ids up (the directory only read); the ids not found are interned
+        // after, in stream order.
         void Look(int t)
         {
-            var (from, to) = ((int)((long)all.Length * t / slices), (int)((long)all.Length * (t + 1) / slices));
+            var (from, to) = ((int)((long)events.Length * t / slices), (int)((long)events.Length * (t + 1) / slices));
             var mine = unknown[t] = [];
-            bad[t] = -1;
             for (var i = from; i < to; i++)
             {
-                ref readonly var e = ref all[i];
-                if (e.Event is null)
-                {
-                    bad[t] = i;
-                    return;
-                }
-
+                ref var e = ref events[i];
                 if (e.Directory == stamp || GroupState.MemberOf(e.Event) is not { IsDefault: false } id)
                 {
-                    resolved[i] = e.Directory == stamp ? e : new FleetEvent(e.Group, e.Event);
                     continue;
                 }
 
                 var handle = Members.IndexOf(id);
                 if (handle >= 0)
                 {
-                    resolved[i] = FleetEvent.Resolved(e.Group, e.Event, handle, Members);
+                    e = FleetEvent.Resolved(e.Group, e.Event, handle, Members);
                 }
                 else
                 {
@@ -237,24 +235,14 @@ public sealed class GroupFleet
             Parallel.For(0, slices, new ParallelOptions { MaxDegreeOfParallelism = threads }, Look);
         }
 
-        foreach (var b in bad)
-        {
-            if (b >= 0)
-            {
-                throw new ArgumentException($"Event {b} has no event.", nameof(events));
-            }
-        }
-
         foreach (var list in unknown)
         {
             foreach (var i in list)
             {
-                var e = all[i];
-                resolved[i] = FleetEvent.Resolved(e.Group, e.Event, Members.Intern(GroupState.MemberOf(e.Event)!.Value), Members);
+                ref var e = ref events[i];
+                e = FleetEvent.Resolved(e.Group, e.Event, Members.Intern(GroupState.MemberOf(e.Event)!.Value), Members);
             }
         }
-
-        return resolved;
     }
 
     /// <summary>Replays a stream of events on every core (see <see cref="Replay(IReadOnlyList{FleetEvent}, int)"/>).</summary>

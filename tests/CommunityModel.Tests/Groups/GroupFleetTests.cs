@@ -108,7 +108,12 @@ public class GroupFleetTests
             1 => fleet.For(handles[g], groups[g][taken[g]++]),
             _ => decoy.For(handles[g], groups[g][taken[g]++]),
         })];
-        return how == 4 ? fleet.Resolve(made) : made;
+        if (how == 4)
+        {
+            fleet.Resolve(made);
+        }
+
+        return made;
     }
 
     [Property(MaxTest = 120)]
@@ -224,14 +229,18 @@ public class GroupFleetResolveTests
         var random = new Random(3);
         var stream = Enumerable.Range(0, 1_100_000).Select(i => new FleetEvent(i % 2, i % 11 == 0 ? tick : messages[random.Next(messages.Length)])).ToArray();
         stream[5] = parallel.For(1, messages[1]); // made by the fleet already: kept
-        var resolved = parallel.Resolve(stream);
         var expected = stream.Select(e => serial.For(e.Group, e.Event)).ToArray();
+        var resolved = (FleetEvent[])stream.Clone();
+        parallel.Resolve(resolved);
 
         Assert.Equal(3_000, parallel.Members.Count);
         Assert.Equal(expected.Select(e => (e.Group, e.Member)), resolved.Select(e => (e.Group, e.Member)));
         Assert.True(resolved.Select(e => e.Event).SequenceEqual(stream.Select(e => e.Event)));
         Assert.All(Enumerable.Range(0, 3_000), h => Assert.Equal(serial.Members.IdOf(h), parallel.Members.IdOf(h)));
-        Assert.Throws<ArgumentException>(() => parallel.Resolve([stream[0], default]));
+        FleetEvent[] bad = [new FleetEvent(0, new MessagePosted(t0, MemberId.From("new"), "hi")), default];
+        Assert.Throws<ArgumentException>(() => parallel.Resolve(bad));
+        Assert.Equal(-1, bad[0].Member); // nothing changed, nothing interned
+        Assert.Equal(-1, parallel.Members.IndexOf(MemberId.From("new")));
         Assert.Throws<ArgumentOutOfRangeException>(() => parallel.Resolve(stream, 0));
     }
 }
