@@ -162,26 +162,39 @@ public static class ConfigJson
                 continue;
             }
 
-            ModelJson.LastEventGroup = null;
-            var one = Read<GroupEvent>(line, _ => [], null);
-            var group = ModelJson.LastEventGroup;
-            ModelJson.LastEventGroup = null;
-            var problems = one.Problems.Select(p => p with { Line = lineNumber, Column = p.Column }).ToList();
-            if (one.Value is PolicyChanged changed)
-            {
-                foreach (var f in changed.Policy.Validate())
-                {
-                    problems.Add(new ConfigProblem("$.policy" + ToJsonPath(f.Path)[1..], f.Code, f.Message, lineNumber));
-                }
-            }
-
-            if (group is { } g && string.IsNullOrWhiteSpace(g))
-            {
-                problems.Add(new ConfigProblem("$.group", "json.group", "'group' must name a group, not be blank", lineNumber));
-            }
-
-            yield return (lineNumber, group, problems.Count > 0 ? new ConfigResult<GroupEvent>(null, [.. problems]) : new ConfigResult<GroupEvent>(one.Value, []));
+            var (group, one) = EventLine(line, lineNumber);
+            yield return (lineNumber, group, one);
         }
+    }
+
+    /// <summary>One event line: its group (read on this thread's side channel) and its event or problems, located at the line.</summary>
+    private static (string? Group, ConfigResult<GroupEvent> Event) EventLine(string line, int lineNumber)
+    {
+        ModelJson.LastEventGroup = null;
+        var one = Read<GroupEvent>(line, _ => [], null);
+        var group = ModelJson.LastEventGroup;
+        ModelJson.LastEventGroup = null;
+        var blankGroup = group is { } g && string.IsNullOrWhiteSpace(g);
+        if (one.Problems.IsEmpty && one.Value is not PolicyChanged && !blankGroup)
+        {
+            return (group, one);
+        }
+
+        var problems = one.Problems.Select(p => p with { Line = lineNumber, Column = p.Column }).ToList();
+        if (one.Value is PolicyChanged changed)
+        {
+            foreach (var f in changed.Policy.Validate())
+            {
+                problems.Add(new ConfigProblem("$.policy" + ToJsonPath(f.Path)[1..], f.Code, f.Message, lineNumber));
+            }
+        }
+
+        if (blankGroup)
+        {
+            problems.Add(new ConfigProblem("$.group", "json.group", "'group' must name a group, not be blank", lineNumber));
+        }
+
+        return (group, problems.Count > 0 ? new ConfigResult<GroupEvent>(null, [.. problems]) : new ConfigResult<GroupEvent>(one.Value, []));
     }
 
     /// <summary>Writes group events as JSON Lines, one compact object per line, readable by <see cref="ReadGroupEvents"/>.</summary>
