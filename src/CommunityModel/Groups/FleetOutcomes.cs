@@ -62,6 +62,34 @@ public sealed class FleetOutcomes : IReadOnlyList<GroupOutcome>
         return _status[index] == PlainlyApplied ? GroupEventStatus.Applied : (GroupEventStatus)(_status[index] - 1);
     }
 
+    /// <summary>
+    /// One group's steps, as <see cref="GroupReplay.Replay"/> of that group's events alone gives them: the group's
+    /// events in stream order with their outcomes, numbered from 0 (what <see cref="ActivityBand.Measure"/> reads).
+    /// </summary>
+    /// <param name="events">The stream this replay was of.</param>
+    /// <param name="group">The group's handle.</param>
+    /// <returns>The steps.</returns>
+    /// <exception cref="ArgumentException">The stream is not as long as this replay.</exception>
+    public IReadOnlyList<ReplayStep> StepsOf(IReadOnlyList<FleetEvent> events, int group)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count != _status.Length)
+        {
+            throw new ArgumentException($"The replay was of {_status.Length} events, not {events.Count}: give the stream it replayed.", nameof(events));
+        }
+
+        var steps = new List<ReplayStep>();
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (events[i].Group == group)
+            {
+                steps.Add(new ReplayStep(steps.Count, events[i].Event, this[i]));
+            }
+        }
+
+        return steps;
+    }
+
     /// <summary>Every outcome, in stream order.</summary>
     /// <returns>The enumerator.</returns>
     public IEnumerator<GroupOutcome> GetEnumerator()

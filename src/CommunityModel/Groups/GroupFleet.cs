@@ -93,6 +93,7 @@ public sealed class GroupFleet
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
     private readonly List<string> _ids = [];
     private readonly List<GroupState> _states = [];
+    private readonly List<GroupPolicy> _first = [];
 
     /// <summary>The number of groups.</summary>
     public int Count => _states.Count;
@@ -122,6 +123,7 @@ public sealed class GroupFleet
         _index.Add(groupId, handle);
         _ids.Add(groupId);
         _states.Add(state);
+        _first.Add(policy);
         return handle;
     }
 
@@ -383,6 +385,61 @@ public sealed class GroupFleet
             Array.Sort(indices, outcomes);
             return new FleetOutcomes(status, indices, outcomes);
         }
+    }
+
+    /// <summary>
+    /// Dry run of a candidate policy over a stream, this fleet left as it is: the stream is replayed from empty groups
+    /// (this fleet's groups, each under the policy it was added with) and again under <paramref name="candidate"/>
+    /// alone (the stream's policy changes ignored there), both on every core, and the events decided differently are
+    /// returned with their positions in the stream. For each group this is what <see cref="GroupReplay.DryRun"/> of
+    /// its own events gives.
+    /// </summary>
+    /// <param name="events">The events, each group's in time order.</param>
+    /// <param name="candidate">The policy to try.</param>
+    /// <param name="maxDegreeOfParallelism">Threads to use; -1 for one per processor, 1 for the calling thread alone.</param>
+    /// <returns>The differences in stream order; <see cref="DecisionDifference.Index"/> is the event's position in the stream.</returns>
+    /// <exception cref="Primitives.InvalidInputException">The candidate is invalid (every problem listed).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An event names a group handle the fleet does not have, or the degree is 0 or below -1.</exception>
+    /// <exception cref="ArgumentException">A fleet event holds no event.</exception>
+    public IReadOnlyList<DecisionDifference> DryRun(IReadOnlyList<FleetEvent> events, GroupPolicy candidate, int maxDegreeOfParallelism = -1)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(candidate);
+        var trialPolicy = GroupPolicy.Create(candidate with { EffectiveFrom = NodaTime.Instant.MinValue });
+        var (before, after) = (new GroupFleet(), new GroupFleet());
+        for (var g = 0; g < _states.Count; g++)
+        {
+            before.Add(_ids[g], _first[g]);
+            after.Add(_ids[g], trialPolicy);
+        }
+
+        var all = events as FleetEvent[] ?? [.. events];
+        var was = before.Replay(all, maxDegreeOfParallelism);
+        var trial = new List<FleetEvent>(all.Length);
+        var trialAt = new List<int>(all.Length);
+        for (var i = 0; i < all.Length; i++)
+        {
+            if (all[i].Event is not PolicyChanged)
+            {
+                trial.Add(all[i]);
+                trialAt.Add(i);
+            }
+        }
+
+        var would = after.Replay(trial, maxDegreeOfParallelism);
+        var differences = new List<DecisionDifference>();
+        var k = 0;
+        for (var i = 0; i < all.Length; i++)
+        {
+            var b = k < trialAt.Count && trialAt[k] == i ? would[k++] : GroupOutcome.Applied;
+            var a = was[i];
+            if (!GroupReplay.SameDecisions(a, b))
+            {
+                differences.Add(new DecisionDifference(i, all[i].Event, a, b));
+            }
+        }
+
+        return differences;
     }
 
     /// <summary>Streams at least this long are partitioned on several threads.</summary>

@@ -149,6 +149,52 @@ public class GroupFleetTests
                 .Label($"{groups.Length} groups, {events.Length} events, {threads} threads, events made {how}, cut at {cut}");
         });
 
+    /// <summary>A stricter candidate: flood after 2 messages a minute, two strikes and out, a capacity of 3.</summary>
+    private static GroupPolicy Strict => GroupPolicy.Create(new GroupPolicy
+    {
+        Version = "strict",
+        EffectiveFrom = T0,
+        Admission = new AdmissionRules { Capacity = 3 },
+        Flood = new FloodRules { MaxMessages = 2, Window = Duration.FromMinutes(1) },
+        Escalation = new EscalationLadder { Steps = [EscalationAction.Warn, EscalationAction.Remove] },
+    });
+
+    [Property(MaxTest = 80)]
+    public Property TheFleetsDryRunAndActivityBands_AreEachGroupsAlone_OnOneToFourThreads() =>
+        Prop.ForAll(Streams.ToArbitrary(), Gen.Choose(1, 4).ToArbitrary(), (stream, threads) =>
+        {
+            var (groups, interleaving) = stream;
+            var fleet = new GroupFleet();
+            var handles = groups.Select((_, g) => fleet.Add($"group-{g}", Policy($"v{g}", 2 + g))).ToArray();
+            var events = Make(fleet, handles, groups, interleaving, 3);
+
+            // The dry run: per group, GroupReplay.DryRun of its own events, at the events' places in the stream.
+            var positions = groups.Select(_ => new List<int>()).ToArray();
+            for (var i = 0; i < interleaving.Length; i++)
+            {
+                positions[interleaving[i]].Add(i);
+            }
+
+            var expected = groups.SelectMany((g, k) => GroupReplay.DryRun(Policy($"v{k}", 2 + k), g, Strict).Select(d => (Index: positions[k][d.Index], d)))
+                .OrderBy(x => x.Index).ToList();
+            var actual = fleet.DryRun(events, Strict, threads);
+            var sameDryRun = actual.Count == expected.Count && actual.Zip(expected).All(p =>
+                p.First.Index == p.Second.Index && ReferenceEquals(p.First.Event, p.Second.d.Event)
+                && Same(p.First.Before, p.Second.d.Before) && Same(p.First.After, p.Second.d.After));
+            var untouched = handles.All(h => fleet.StateOf(h).MemberCount == 0); // the dry run changed nothing
+
+            // Activity bands: from the fleet's steps of a group, what the group's own replay gives.
+            var outcomes = fleet.Replay(events, threads);
+            var zone = DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
+            var start = T0.InZone(zone).Date;
+            var sameBands = groups.Select((g, k) =>
+                ActivityBand.Measure(outcomes.StepsOf(events, handles[k]), zone, start, 2)
+                == ActivityBand.Measure(GroupReplay.Replay(Policy($"v{k}", 2 + k), g).Steps, zone, start, 2)).All(x => x);
+            var sameSteps = groups.Select((g, k) => outcomes.StepsOf(events, handles[k]).Select(x => (x.Index, x.Event)).SequenceEqual(g.Select((e, i) => (i, e)))).All(x => x);
+            return (sameDryRun && untouched && sameBands && sameSteps)
+                .Label($"{groups.Length} groups, {events.Length} events, {threads} threads: {actual.Count} differences against {expected.Count}");
+        });
+
     [Fact]
     public void Groups_AreNumberedOnce_AndBadStreamsAreRefusedBeforeAnythingIsReplayed()
     {
@@ -177,6 +223,8 @@ public class GroupFleetTests
         Assert.Throws<ArgumentOutOfRangeException>(() => outcomes[2]);
         Assert.Throws<ArgumentOutOfRangeException>(() => outcomes.StatusOf(-1));
         Assert.Throws<ArgumentOutOfRangeException>(() => fleet.For(2, new TimeTick(T0)));
+        Assert.Throws<ArgumentException>(() => outcomes.StepsOf([join], 1));
+        Assert.Throws<InvalidInputException>(() => fleet.DryRun([join], new GroupPolicy { Version = "", EffectiveFrom = T0 }));
     }
 
     [Fact]
