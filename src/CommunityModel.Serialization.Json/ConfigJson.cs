@@ -365,7 +365,8 @@ public static class ConfigJson
 
             var code = e is ConfigValueException || e.Message.Contains("could not be converted", StringComparison.Ordinal) ? "json.value"
                 : e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "json.unknown-property" : "json.syntax";
-            var message = code == "json.unknown-property" ? ModelJson.UnknownProperty(e.Message) ?? e.Message : e.Message;
+            var message = code == "json.unknown-property" ? ModelJson.UnknownProperty(e.Message) ?? e.Message
+                : code == "json.value" ? ValueMessage(e) : e.Message;
             if (e.Message.Contains("missing required properties", StringComparison.Ordinal))
             {
                 code = "json.required";
@@ -431,6 +432,23 @@ public static class ConfigJson
         }
 
         return problems;
+    }
+
+    /// <summary>
+    /// A bad value's message in the document's words: the serializer's own names the .NET type that could not be made
+    /// ("could not be converted to CommunityModel.Groups.MessagePosted"); this names the field, and why when the
+    /// converter said (an instant not in ISO 8601 with an offset, ...).
+    /// </summary>
+    private static string ValueMessage(JsonException e)
+    {
+        if (!e.Message.Contains("could not be converted to ", StringComparison.Ordinal) || e.Path is not { } path)
+        {
+            return e.Message;
+        }
+
+        var field = path[(path.LastIndexOf('.') + 1)..];
+        var why = e.InnerException is { Message: { Length: > 0 } inner } ? " (" + inner.TrimEnd('.') + ")" : string.Empty;
+        return $"the value of '{field}' is not valid for it{why}.";
     }
 
     private static string Shorten(string message)

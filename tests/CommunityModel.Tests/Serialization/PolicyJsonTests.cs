@@ -272,6 +272,23 @@ public sealed class PolicyJsonTests
         Assert.Equal(events, ConfigJson.ReadGroupEvents(written).Value!);
     }
 
+    [Fact]
+    public void ABadValue_IsNamedByItsField_NotByTheDotNetTypeItWasFor()
+    {
+        var text = """
+            {"type":"message","at":"yesterday","member":"li","text":"hi"}
+            {"type":"message","at":"2026-03-02T02:00:00Z","member":"li","text":5}
+            """;
+        var result = ConfigJson.ReadGroupEvents(text);
+        Assert.Equal(["json.value", "json.value"], result.Problems.Select(p => p.Code));
+        Assert.Equal(["$.at", "$.text"], result.Problems.Select(p => p.Path));
+        Assert.StartsWith("the value of 'at' is not valid for it (", result.Problems[0].Message, StringComparison.Ordinal);
+        Assert.Contains("yesterday", result.Problems[0].Message, StringComparison.Ordinal);
+        Assert.StartsWith("the value of 'text' is not valid for it", result.Problems[1].Message, StringComparison.Ordinal);
+        Assert.All(result.Problems, p => Assert.DoesNotContain("CommunityModel.", p.Message, StringComparison.Ordinal));
+        Assert.Equal([1L, 2L], result.Problems.Select(p => p.Line ?? 0));
+    }
+
     private sealed record VipOnly : Condition
     {
         public override string Describe() => "be a VIP";
