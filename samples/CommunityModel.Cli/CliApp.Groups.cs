@@ -196,7 +196,7 @@ public static partial class CliApp
     }
 
     /// <summary>Events replayed at once by the fleet: enough to keep every core busy, few enough to keep memory small.</summary>
-    private const int FleetBatchDefault = 1 << 20;
+    private const int FleetBatchDefault = 1 << 18;
 
     /// <summary>A smaller batch for a test on the calling flow (the batches must not change any output).</summary>
     internal static readonly AsyncLocal<int?> FleetBatchForTests = new();
