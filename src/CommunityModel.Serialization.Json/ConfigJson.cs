@@ -192,9 +192,9 @@ public static class ConfigJson
         {
             return PlainMessage(utf8[..written]);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            return null; // malformed: the serializer reports it
+            return null; // malformed JSON, or a string no .NET string can hold (a lone surrogate): the serializer reports it
         }
     }
 

@@ -20,7 +20,7 @@ public class EventLineTests
         "\"at\":\"2026-02-30T01:00:00Z\"", "\"at\":null",
         "\"group\":\"妈妈群 1\"", "\"group\":\" \"", "\"group\":null", "\"group\":\"g\\\"1\"",
         "\"member\":\"li\"", "\"member\":\"王\"", "\"member\":\"\"", "\"member\":\"  \"", "\"member\":null", "\"member\":7",
-        "\"text\":\"宝宝几个月了?\"", "\"text\":\"\"", "\"text\":\"加我 vx\\n abc\"", "\"text\":null", "\"text\":[\"a\"]",
+        "\"text\":\"宝宝几个月了?\"", "\"text\":\"\"", "\"text\":\"\\ud800\"", "\"member\":\"\\udc00x\"", "\"text\":\"\\ud83d\\ude00\"", "\"text\":\"加我 vx\\n abc\"", "\"text\":null", "\"text\":[\"a\"]",
         "\"messageId\":\"m1\"", "\"messageId\":\"\"", "\"replyTo\":\"m0\"", "\"replyTo\":null",
         "\"labels\":[\"ad\"]", "\"author\":\"li\"", "\"Text\":\"x\"", "\"txt\":\"x\"",
     ];
