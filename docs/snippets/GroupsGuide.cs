@@ -59,4 +59,36 @@ public static class GroupsGuide
         _ = state;
         return (steps, differences, shares);
     }
+
+    public static (FleetOutcomes Outcomes, IReadOnlyList<string> Decided, IReadOnlyList<DecisionDifference> DryRun, int Members) Fleet()
+    {
+        var start = Instant.FromUtc(2026, 6, 1, 1, 0);
+        var policy = GroupPolicy.Create(new GroupPolicy { Version = "store-group-v1", EffectiveFrom = start });
+        var strict = policy with { Version = "store-group-v2", Content = new ContentRules { AdLadder = new EscalationLadder { Steps = [EscalationAction.Remove] } } };
+
+        #region groups-fleet
+        var fleet = new GroupFleet();
+        var feeding = fleet.Add("妈妈群 1", policy);   // handle 0
+        var weaning = fleet.Add("辅食群", policy);       // handle 1
+        FleetEvent[] stream =
+        [
+            // For resolves the group's and the member's handles once (the member interned in fleet.Members).
+            fleet.For(feeding, new MemberAdded(start, MemberId.From("mum-li"))),
+            fleet.For(weaning, new MemberAdded(start, MemberId.From("mum-li"))),
+            fleet.For(weaning, new MemberAdded(start, MemberId.From("seller"))),
+            fleet.For(feeding, new MessagePosted(start + Duration.FromMinutes(1), MemberId.From("mum-li"), "宝宝几个月了?")),
+            fleet.For(weaning, new MessagePosted(start + Duration.FromMinutes(2), MemberId.From("seller"), "代购奶粉 加微信 abc123")),
+        ];
+
+        // A dry run first (the fleet untouched), then the replay: groups partitioned, replayed on every core.
+        var dryRun = fleet.DryRun(stream, strict);
+        var outcomes = fleet.Replay(stream);
+        var decided = outcomes.DecidedOrInvalid
+            .SelectMany(i => outcomes[i].Decisions.Select(d => $"{i} {fleet.IdOf(stream[i].Group)}: {d.Kind} {d.Member} by {d.RuleId}"))
+            .ToList();
+        // 0 妈妈群 1: Admit mum-li by admission.added ... 4 辅食群: Reject seller by content.ad, 4 辅食群: Warn seller by content.ad
+        #endregion
+
+        return (outcomes, decided, dryRun, fleet.Members.Count);
+    }
 }

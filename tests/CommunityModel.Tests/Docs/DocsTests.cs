@@ -143,6 +143,21 @@ public sealed partial class DocsTests
     }
 
     [Fact]
+    public void GroupsGuide_TheFleet_DecidesAsItSays()
+    {
+        var (outcomes, decided, dryRun, members) = GroupsGuide.Fleet();
+        Assert.Equal(5, outcomes.Count);
+        Assert.Equal(2, members); // mum-li once, in both groups
+        Assert.Equal(GroupEventStatus.Applied, outcomes.StatusOf(3));
+        Assert.Equal(
+            ["0 妈妈群 1: Admit mum-li by admission.added", "1 辅食群: Admit mum-li by admission.added", "2 辅食群: Admit seller by admission.added",
+             "4 辅食群: Reject seller by content.ad", "4 辅食群: Warn seller by content.ad"],
+            decided);
+        Assert.Equal([4], dryRun.Select(d => d.Index)); // under the strict policy the ad removes at once
+        Assert.Contains(dryRun[0].After.Decisions, d => d.Kind == GroupDecisionKind.Remove);
+    }
+
+    [Fact]
     public void ConfigurationGuide_ReportsEveryProblem_AndRoundTrips()
     {
         var bad = ConfigurationGuide.ReadAPolicy("""{ "version": "", "effectiveFrom": "2026-06-01T01:00:00Z", "admission": { "capacity": 0 } }""");
