@@ -21,46 +21,12 @@ internal sealed class MemberIndex
     private readonly MemberId[] _ids;
     private readonly int _mask;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public MemberIndex(MemberId[] ids, NodaTime.Instant[] joined)
+    /// <summary>An index over a table an <see cref="Interner"/> filled and rewrote (nothing hashed again).</summary>
+    private MemberIndex(Slot[] slots, MemberId[] ids)
     {
+        _slots = slots;
         _ids = ids;
-        var size = 16;
-        while (size < ids.Length * 2L)
-        {
-            size *= 2;
-        }
-
-        _slots = new Slot[size];
-        _mask = size - 1;
-
-        // In blocks: every id of the block is packed and its slot fetched first, then the block is placed, so the
-        // cache misses of the placements overlap.
-        const int Block = 32;
-        Span<ulong> c0s = stackalloc ulong[Block];
-        Span<ulong> c1s = stackalloc ulong[Block];
-        Span<uint> tags = stackalloc uint[Block];
-        for (var first = 0; first < ids.Length; first += Block)
-        {
-            var last = Math.Min(ids.Length, first + Block);
-            for (var i = first; i < last; i++)
-            {
-                PackAndFetch(ids[i].Value, i - first, c0s, c1s, tags);
-            }
-
-            for (var i = first; i < last; i++)
-            {
-                var tag = tags[i - first];
-                for (var s = (int)(tag >> 5) & _mask; ; s = (s + 1) & _mask)
-                {
-                    if (_slots[s].Index == 0)
-                    {
-                        _slots[s] = new Slot(tag, i + 1, c0s[i - first], c1s[i - first], joined[i].ToUnixTimeTicks());
-                        break;
-                    }
-                }
-            }
-        }
+        _mask = slots.Length - 1;
     }
 
     /// <summary>The bytes the table occupies (for measurements).</summary>
@@ -174,6 +140,144 @@ internal sealed class MemberIndex
 
         var tag = (unchecked((uint)h) & ~0x1Fu) | (uint)Math.Min(key.Length, 31);
         return (c0, c1, tag);
+    }
+
+    /// <summary>
+    /// Interns keys to numbers 0, 1, 2, ... in the order first seen, in a table of the index's own layout, so that a
+    /// tree builder hashes each id once: <see cref="ToIndex"/> rewrites every slot's number into the member's dense
+    /// index and join instant in place and the table becomes the tree's index. Not thread-safe.
+    /// </summary>
+    internal sealed class Interner
+    {
+        private readonly List<string> _text;
+        private Slot[] _slots;
+        private int _mask;
+
+        /// <summary>Creates an interner with room for <paramref name="capacity"/> keys before it grows.</summary>
+        /// <param name="capacity">Keys expected (a hint).</param>
+        public Interner(int capacity)
+        {
+            var size = 16;
+            while (size < capacity * 2L)
+            {
+                size *= 2;
+            }
+
+            _slots = new Slot[size];
+            _mask = size - 1;
+            _text = new List<string>(capacity);
+        }
+
+        /// <summary>Keys interned.</summary>
+        public int Count => _text.Count;
+
+        /// <summary>The text of key number <paramref name="key"/>.</summary>
+        public string this[int key] => _text[key];
+
+        /// <summary>The key's number, interning it when new.</summary>
+        /// <param name="key">The key.</param>
+        /// <returns>Its number, from 0.</returns>
+        public int Intern(ReadOnlySpan<char> key)
+        {
+            var (c0, c1, tag) = Pack(key);
+            return Intern(key, c0, c1, tag);
+        }
+
+        /// <summary>Interns two keys, their slots fetched together (a record's member and sponsor).</summary>
+        /// <param name="first">The first key.</param>
+        /// <param name="second">The second key, or empty for none (then -1).</param>
+        /// <returns>Their numbers.</returns>
+        public (int First, int Second) Intern(ReadOnlySpan<char> first, ReadOnlySpan<char> second)
+        {
+            var (a0, a1, aTag) = Pack(first);
+            CacheHint.Prefetch(ref _slots[(int)(aTag >> 5) & _mask]);
+            if (second.IsEmpty)
+            {
+                return (Intern(first, a0, a1, aTag), -1);
+            }
+
+            var (b0, b1, bTag) = Pack(second);
+            CacheHint.Prefetch(ref _slots[(int)(bTag >> 5) & _mask]);
+            var one = Intern(first, a0, a1, aTag);
+            return (one, Intern(second, b0, b1, bTag));
+        }
+
+        private int Intern(ReadOnlySpan<char> key, ulong c0, ulong c1, uint tag)
+        {
+            for (var s = (int)(tag >> 5) & _mask; ; s = (s + 1) & _mask)
+            {
+                ref var slot = ref _slots[s];
+                if (slot.Index == 0)
+                {
+                    var number = _text.Count;
+                    _text.Add(key.ToString());
+                    slot = new Slot(tag, number + 1, c0, c1, 0);
+                    if (_text.Count * 2L > _slots.Length)
+                    {
+                        Grow();
+                    }
+
+                    return number;
+                }
+
+                if (slot.Tag == tag && slot.C0 == c0 && slot.C1 == c1 && (key.Length <= InlineChars || key.SequenceEqual(_text[slot.Index - 1])))
+                {
+                    return slot.Index - 1;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Turns the table into a tree's index: every key must be a member (<paramref name="denseOfKey"/> gives its
+        /// dense index). The interner must not be used afterwards.
+        /// </summary>
+        /// <param name="ids">The tree's ids, by dense index.</param>
+        /// <param name="denseOfKey">The dense index of each key number.</param>
+        /// <param name="joinedTicks">Join instants in ticks, by dense index.</param>
+        /// <returns>The index.</returns>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public MemberIndex ToIndex(MemberId[] ids, int[] denseOfKey, long[] joinedTicks)
+        {
+            var slots = _slots;
+            for (var s = 0; s < slots.Length; s++)
+            {
+                ref var slot = ref slots[s];
+                if (slot.Index != 0)
+                {
+                    var dense = denseOfKey[slot.Index - 1];
+                    slot = slot with { Index = dense + 1, JoinedTicks = joinedTicks[dense] };
+                }
+            }
+
+            _slots = [];
+            return new MemberIndex(slots, ids);
+        }
+
+        private void Grow()
+        {
+            var old = _slots;
+            var size = old.Length * 2;
+            var slots = new Slot[size];
+            var mask = size - 1;
+            foreach (var slot in old)
+            {
+                if (slot.Index == 0)
+                {
+                    continue;
+                }
+
+                var s = (int)(slot.Tag >> 5) & mask;
+                while (slots[s].Index != 0)
+                {
+                    s = (s + 1) & mask;
+                }
+
+                slots[s] = slot;
+            }
+
+            _slots = slots;
+            _mask = mask;
+        }
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -75,9 +75,9 @@ public sealed class ReferralTree
         return builder.TryBuild(out tree, out problems);
     }
 
-    /// <summary>Makes a tree from the dense arrays a <see cref="ReferralTreeBuilder"/> worked out.</summary>
-    internal static ReferralTree FromDense(MemberId[] ids, int[] parent, Instant[] joined)
-        => new(ids, new MemberIndex(ids, joined), parent, joined, [], []);
+    /// <summary>Makes a tree from the dense arrays a <see cref="ReferralTreeBuilder"/> worked out and the index its interner became.</summary>
+    internal static ReferralTree FromDense(MemberId[] ids, int[] parent, Instant[] joined, MemberIndex index)
+        => new(ids, index, parent, joined, [], []);
 
     /// <summary>
     /// Returns a new tree in which <paramref name="transfer"/> re-parents a member from its effective instant.

@@ -14,9 +14,7 @@ namespace CommunityModel.Referrals;
 /// </summary>
 public sealed class ReferralTreeBuilder
 {
-    private readonly Dictionary<string, int> _keys;
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
-    private readonly List<string> _keyText;
+    private readonly MemberIndex.Interner _keyText;
     private readonly List<int> _recordOfKey;
     private readonly List<int> _member;
     private readonly List<int> _sponsor;
@@ -28,9 +26,7 @@ public sealed class ReferralTreeBuilder
     public ReferralTreeBuilder(int capacity = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
-        _keys = new Dictionary<string, int>(capacity, StringComparer.Ordinal);
-        _lookup = _keys.GetAlternateLookup<ReadOnlySpan<char>>();
-        _keyText = new List<string>(capacity);
+        _keyText = new MemberIndex.Interner(capacity);
         _recordOfKey = new List<int>(capacity);
         _member = new List<int>(capacity);
         _sponsor = new List<int>(capacity);
@@ -60,14 +56,20 @@ public sealed class ReferralTreeBuilder
         }
 
         var record = _member.Count;
-        var key = Intern(member);
+        var (key, sponsorKey) = _keyText.Intern(member, sponsor);
+        Counted(key);
+        if (sponsorKey >= 0)
+        {
+            Counted(sponsorKey);
+        }
+
         if (_recordOfKey[key] < 0)
         {
             _recordOfKey[key] = record;
         }
 
         _member.Add(key);
-        _sponsor.Add(sponsor.IsEmpty ? -1 : Intern(sponsor));
+        _sponsor.Add(sponsorKey);
         _joined.Add(joinedAt.ToUnixTimeTicks());
         return record;
     }
@@ -147,19 +149,13 @@ public sealed class ReferralTreeBuilder
     public ReferralTree Build()
         => TryBuild(out var tree, out var problems) ? tree! : throw new InvalidInputException(new ReferralTreeMustBeConsistentRule(problems));
 
-    private int Intern(ReadOnlySpan<char> key)
+    /// <summary>Gives a key just interned its place in the per-key list (no record yet).</summary>
+    private void Counted(int key)
     {
-        if (_lookup.TryGetValue(key, out var index))
+        if (key == _recordOfKey.Count)
         {
-            return index;
+            _recordOfKey.Add(-1);
         }
-
-        var text = key.ToString();
-        index = _keyText.Count;
-        _keys.Add(text, index);
-        _keyText.Add(text);
-        _recordOfKey.Add(-1);
-        return index;
     }
 
     private ReferralProblem Problem(int record, ReferralProblemKind kind, string detail)
@@ -239,6 +235,7 @@ public sealed class ReferralTreeBuilder
         Array.Fill(indexOfPos, -1);
         var ids = new MemberId[n];
         var joined = new Instant[n];
+        var joinedTicks = new long[n];
         var parent = new int[n];
         var next = 0;
         var stack = new Stack<int>();
@@ -256,10 +253,19 @@ public sealed class ReferralTreeBuilder
                 indexOfPos[p] = idx;
                 ids[idx] = new MemberId(_keyText[_member[p]]);
                 joined[idx] = Instant.FromUnixTimeTicks(_joined[p]);
+                joinedTicks[idx] = _joined[p];
                 parent[idx] = sponsorPos[p] < 0 ? -1 : indexOfPos[sponsorPos[p]];
             }
         }
 
-        return ReferralTree.FromDense(ids, parent, joined);
+        // Every key is a member here (a sponsor who is not one is a problem found before): the interner's table,
+        // its numbers rewritten to dense indices, becomes the tree's index without hashing any id again.
+        var denseOfKey = new int[_keyText.Count];
+        for (var key = 0; key < denseOfKey.Length; key++)
+        {
+            denseOfKey[key] = indexOfPos[_recordOfKey[key]];
+        }
+
+        return ReferralTree.FromDense(ids, parent, joined, _keyText.ToIndex(ids, denseOfKey, joinedTicks));
     }
 }

@@ -38,6 +38,60 @@ public class ReferralTreeTests
         Assert.Equal(0, t1.DownlineSize(MemberId.From("c")));
     }
 
+    /// <summary>
+    /// The builder interns ids into the table that becomes the tree's index (growing from any capacity hint): every
+    /// member is found by its id with its join instant, one by one and many at once, and nothing else is found, for
+    /// ids that share long prefixes, differ only after 8 or 16 characters, are not ASCII, or are 1 to 40 characters.
+    /// </summary>
+    [Property(MaxTest = 60)]
+    public Property Index_FindsEveryMemberAndNothingElse() =>
+        Prop.ForAll(
+            Gen.Choose(1, 3000).ToArbitrary(),
+            Gen.Choose(0, 1_000_000).ToArbitrary(),
+            Gen.Elements(0, 1, 16, 5000).ToArbitrary(),
+            (n, seed, capacity) =>
+            {
+                var random = new Random(seed);
+                string[] stems = ["m", "member-00000", "会员", "abcdefgh", "abcdefghijklmnop", "x"];
+                string IdOf(int i) => stems[i % stems.Length] + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + (i % 7 == 0 ? "é" : string.Empty);
+                var builder = new ReferralTreeBuilder(capacity);
+                for (var i = 0; i < n; i++)
+                {
+                    builder.Add(IdOf(i), i == 0 ? default : IdOf(random.Next(i)), T0 + Duration.FromMinutes(i / 3));
+                }
+
+                var tree = builder.Build();
+                var keys = new System.Text.StringBuilder();
+                var ends = new int[n];
+                for (var i = 0; i < n; i++)
+                {
+                    var id = IdOf(i);
+                    if (!tree.TryGetIndex(id.AsSpan(), out var index, out var joined) || tree.MemberAt(index).Value != id || joined != T0 + Duration.FromMinutes(i / 3))
+                    {
+                        return false.Label($"{id} not found, or found with the wrong member or instant");
+                    }
+
+                    keys.Append(id);
+                    ends[i] = keys.Length;
+                }
+
+                var indices = new int[n];
+                var ticks = new long[n];
+                tree.GetIndices(keys.ToString(), ends, indices, ticks);
+                for (var i = 0; i < n; i++)
+                {
+                    if (tree.MemberAt(indices[i]).Value != IdOf(i) || ticks[i] != (T0 + Duration.FromMinutes(i / 3)).ToUnixTimeTicks())
+                    {
+                        return false.Label($"{IdOf(i)} found wrongly among many");
+                    }
+                }
+
+                // Not members: the next ids, a prefix, an id with one more character, an empty key.
+                string[] strangers = [IdOf(n), IdOf(n + 1), IdOf(n - 1)[..^1], IdOf(n - 1) + "0", "", IdOf(n - 1).ToUpperInvariant() + "Z"];
+                return strangers.All(x => !tree.TryGetIndex(x.AsSpan(), out _) || tree.MemberAt(tree.IndexOf(new MemberId(x))).Value == x)
+                    .Label("a key that is not a member was found");
+            });
+
     [Fact]
     public void Build_BadInput_ListsEveryOffenderAndBuildsNothing()
     {
