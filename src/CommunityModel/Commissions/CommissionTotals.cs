@@ -68,6 +68,19 @@ public sealed class CommissionTotals
     /// <returns>Earner and amount.</returns>
     public IReadOnlyList<KeyValuePair<MemberId, Money>> ByEarnerWithZeroLines() => Collect(includeZero: true);
 
+    /// <summary>The members with a line of zero (and possibly others), by dense index.</summary>
+    internal IReadOnlySet<int> ZeroLines => _zeroLines;
+
+    /// <summary>Adds every member's total into <paramref name="target"/> (checked).</summary>
+    /// <param name="target">A total per member.</param>
+    internal void AddTo(long[] target)
+    {
+        for (var i = 0; i < _byIndex.Length; i++)
+        {
+            target[i] = checked(target[i] + _byIndex[i]);
+        }
+    }
+
     internal CommissionTotals WithZeroLines(IReadOnlySet<int> zeroLines)
         => new(Tree, Currency, _byIndex, TotalSales.MinorUnits, TotalPaid.MinorUnits, OrderCount, zeroLines);
 

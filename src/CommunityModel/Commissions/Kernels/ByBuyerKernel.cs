@@ -110,17 +110,13 @@ public sealed partial class CommissionEngine
             var walkers = chunkOrders is null && count * 4L < n ? 1 : threads;
             var sums = new long[workers][];
             var sales = new long[workers];
-            var totals = new long[walkers][];
             var paid = new long[walkers];
             var nextChunk = -1;
             long[]? result = null;
-            long[]? gathered = null;
-            var plainLevels = IsPlainLevels;
-            var slots = plainLevels ? LevelSlots(rates) : [];
-            var gather = (_plan.DifferentialPpm is not null && _plan.LevelCount == 0) || (_plan.DifferentialPpm is null && !plainLevels);
+            var gather = GathersSums;
 
             // Depths only matter to the general walk and to fixed-amount orders (distances order a cap's cut).
-            _withoutDepth = (plainLevels || (gather && _plan.DifferentialPpm is not null)) && !anyFixed;
+            _withoutDepth = (IsPlainLevels || (gather && _plan.DifferentialPpm is not null)) && !anyFixed;
             var links = LinksFor(0);
 
             // A differential plan without a rebate needs no per-buyer sums at all: each order is added straight
@@ -136,48 +132,11 @@ public sealed partial class CommissionEngine
                 });
                 var byBuyer = sums[0];
                 AddInto(byBuyer, size, sums, workers);
-
-                // Each buyer with commissionable orders: the lines an order of theirs makes, each paid the buyer's
-                // sum at its rate. Buyers are split into one range per worker, each adding into its own totals;
-                // with one worker that is the result itself.
-                int[]? representative = null;
-                if (byFirstUpline is not null)
-                {
-                    gathered = byBuyer;
-                }
-                else if (gather)
-                {
-                    gathered = RentCleared(size);
-                    representative = GatherByFirstUpline(links, rates, byBuyer, gathered, withRepresentatives: _plan.DifferentialPpm is null);
-                }
-
-                result = walkers == 1 ? new long[n] : null;
-                var nextSlice = -1;
-                OnWorkers(walkers, w =>
-                {
-                    totals[w] = result ?? RentCleared(n);
-
-                    // Slices of members claimed one at a time, so a thread slowed by the machine takes fewer of them.
-                    var calc = w == 0 ? this : new Calculator(this);
-                    while (Claim(ref nextSlice, chunkOrders ?? SliceSize, n, out var lo, out var hi))
-                    {
-                        var slicePaid = plainLevels ? WalkPlainLevels(links, lo, hi, rates, slots, byBuyer, totals[w])
-                            : gather && _plan.DifferentialPpm is not null ? checked(WalkGatheredDifferential(links, lo, hi, rates, gathered!, totals[w]) + Rebates(lo, hi, rates, byBuyer, totals[w]))
-                            : gather ? checked(calc.WalkBuyers(links, lo, hi, rates, gathered!, representative, totals[w]) + Rebates(lo, hi, rates, byBuyer, totals[w]))
-                            : calc.WalkBuyers(links, lo, hi, rates, byBuyer, null, totals[w]);
-                        paid[w] = checked(paid[w] + slicePaid);
-                    }
-                });
-
-                // The workers' totals added into a fresh array in one sequential pass: its pages are first touched
-                // here, one after another, rather than by several threads at random.
-                result ??= SumOf(totals, n);
+                result = Walk(links, rates, byBuyer, byFirstUpline is not null, walkers, chunkOrders, paid);
             }
             finally
             {
-                ReturnToPool([gathered], sums[0]);
                 ReturnToPool(sums, null);
-                ReturnToPool(totals, result);
             }
 
             long salesTotal = 0, paidTotal = 0;
@@ -209,6 +168,138 @@ public sealed partial class CommissionEngine
             }
 
             return new CommissionTotals(_statuses.Tree, _plan.Currency, result!, salesTotal, paidTotal, count);
+        }
+
+        /// <summary>Whether the walk first gathers each buyer's sums into their first eligible upline's row.</summary>
+        private bool GathersSums => (_plan.DifferentialPpm is not null && _plan.LevelCount == 0) || (_plan.DifferentialPpm is null && !IsPlainLevels);
+
+        /// <summary>
+        /// The second half of a by-buyer run: each buyer's sums paid up the tree, members split into slices claimed by
+        /// <paramref name="walkers"/> threads, each adding into its own totals (with one, the result itself).
+        /// </summary>
+        /// <param name="links">The links in force.</param>
+        /// <param name="rates">The possible rates.</param>
+        /// <param name="byBuyer">The sums, a row of rates per member (by buyer, or already by first eligible upline).</param>
+        /// <param name="gatheredAlready">True when the sums are by first eligible upline (summed with it as rowOf).</param>
+        /// <param name="walkers">Threads.</param>
+        /// <param name="sliceSize">Members per slice, when not the default.</param>
+        /// <param name="paid">What each walker paid (one element per walker, added to).</param>
+        /// <returns>The totals per member: a fresh array, never one of the pool's.</returns>
+        private long[] Walk(Links links, long[] rates, long[] byBuyer, bool gatheredAlready, int walkers, int? sliceSize, long[] paid)
+        {
+            var n = _statuses.Tree.Count;
+            var size = checked(n * rates.Length);
+            var plainLevels = IsPlainLevels;
+            var slots = plainLevels ? LevelSlots(rates) : [];
+            var gather = GathersSums;
+            var totals = new long[walkers][];
+            long[]? result = null;
+            long[]? gathered = null;
+            try
+            {
+                // Each buyer with commissionable orders: the lines an order of theirs makes, each paid the buyer's
+                // sum at its rate. Buyers are split into one range per worker, each adding into its own totals;
+                // with one worker that is the result itself.
+                int[]? representative = null;
+                if (gatheredAlready)
+                {
+                    gathered = byBuyer;
+                }
+                else if (gather)
+                {
+                    gathered = RentCleared(size);
+                    representative = GatherByFirstUpline(links, rates, byBuyer, gathered, withRepresentatives: _plan.DifferentialPpm is null);
+                }
+
+                result = walkers == 1 ? new long[n] : null;
+                var nextSlice = -1;
+                OnWorkers(walkers, w =>
+                {
+                    totals[w] = result ?? RentCleared(n);
+
+                    // Slices of members claimed one at a time, so a thread slowed by the machine takes fewer of them.
+                    var calc = w == 0 ? this : new Calculator(this);
+                    while (Claim(ref nextSlice, sliceSize ?? SliceSize, n, out var lo, out var hi))
+                    {
+                        var slicePaid = plainLevels ? WalkPlainLevels(links, lo, hi, rates, slots, byBuyer, totals[w])
+                            : gather && _plan.DifferentialPpm is not null ? checked(WalkGatheredDifferential(links, lo, hi, rates, gathered!, totals[w]) + Rebates(lo, hi, rates, byBuyer, totals[w]))
+                            : gather ? checked(calc.WalkBuyers(links, lo, hi, rates, gathered!, representative, totals[w]) + Rebates(lo, hi, rates, byBuyer, totals[w]))
+                            : calc.WalkBuyers(links, lo, hi, rates, byBuyer, null, totals[w]);
+                        paid[w] = checked(paid[w] + slicePaid);
+                    }
+                });
+
+                // The workers' totals added into a fresh array in one sequential pass: its pages are first touched
+                // here, one after another, rather than by several threads at random.
+                result ??= SumOf(totals, n);
+                return result;
+            }
+            finally
+            {
+                ReturnToPool([gatheredAlready ? null : gathered], null);
+                ReturnToPool(totals, result);
+            }
+        }
+
+        /// <summary>
+        /// One batch of a streamed by-buyer run (<see cref="CommissionTotalsBuilder"/>), on the calling thread: its
+        /// orders paid by rate summed into <paramref name="byBuyer"/> by buyer, its fixed-amount orders computed one
+        /// by one into <paramref name="direct"/> (made when first needed). Returns the batch's sales.
+        /// </summary>
+        /// <param name="rates">The possible rates (this calculator's <see cref="ByBuyerRates"/>).</param>
+        /// <param name="byBuyer">The thread's sums, a row of rates per member.</param>
+        /// <param name="direct">The thread's totals of fixed-amount lines, or null until one is made.</param>
+        /// <param name="paid">What the fixed-amount lines paid (added to).</param>
+        /// <returns>The batch's sales.</returns>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public long SumBatchByBuyer(long[] rates, long[] byBuyer, ref long[]? direct, ref long paid)
+        {
+            var kinds = ProductKinds(out var allByRate, out var anyFixed);
+            var next = -1;
+            var sales = SumChunks(byBuyer, rates, kinds, allByRate, Math.Max(1, _batch.Count), _batch.Count == 0 ? 0 : 1, ref next, rowOf: null);
+            if (anyFixed)
+            {
+                direct ??= new long[_statuses.Tree.Count];
+                for (var row = 0; row < _batch.Count; row++)
+                {
+                    if (kinds[_batch.Product[row]] == FixedAmounts)
+                    {
+                        var lines = Compute(row);
+                        for (var k = 0; k < lines; k++)
+                        {
+                            direct[Earner[k]] = checked(direct[Earner[k]] + Amount[k]);
+                            paid = checked(paid + Amount[k]);
+                        }
+                    }
+                }
+            }
+
+            return sales;
+        }
+
+        /// <summary>
+        /// The walk of a streamed by-buyer run over the sums of every batch (see <see cref="SumBatchByBuyer"/>).
+        /// </summary>
+        /// <param name="rates">The possible rates.</param>
+        /// <param name="byBuyer">The sums of every batch, by buyer.</param>
+        /// <param name="threads">The most threads to walk on.</param>
+        /// <param name="paid">What the walk paid.</param>
+        /// <returns>The totals per member (a fresh array).</returns>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public long[] WalkSums(long[] rates, long[] byBuyer, int threads, out long paid)
+        {
+            _withoutDepth = IsPlainLevels || (GathersSums && _plan.DifferentialPpm is not null);
+            var n = _statuses.Tree.Count;
+            var walkers = Math.Max(1, Math.Min(Math.Min(threads, MaxWorkers), (n + SliceSize - 1) / SliceSize));
+            var paidBy = new long[walkers];
+            var result = Walk(LinksFor(0), rates, byBuyer, gatheredAlready: false, walkers, null, paidBy);
+            paid = 0;
+            foreach (var p in paidBy)
+            {
+                paid = checked(paid + p);
+            }
+
+            return result;
         }
 
         /// <summary>
@@ -258,8 +349,31 @@ public sealed partial class CommissionEngine
             });
         }
 
+        /// <summary>Adds the first length elements of arrays 1.. into array 0's (checked) and returns array 0.</summary>
+        /// <param name="arrays">At least one array, each at least length long.</param>
+        /// <param name="length">How many elements.</param>
+        /// <returns>The first array, now the sum.</returns>
+        public static long[] AddAll(long[][] arrays, int length)
+        {
+            var target = arrays[0];
+            for (var j = 1; j < arrays.Length; j++)
+            {
+                var source = arrays[j];
+                for (var i = 0; i < length; i++)
+                {
+                    target[i] = checked(target[i] + source[i]);
+                }
+            }
+
+            return target;
+        }
+
+        /// <summary>Returns arrays rented with <see cref="RentCleared"/> to the shared pool.</summary>
+        /// <param name="arrays">The arrays.</param>
+        public static void ReturnAll(long[][] arrays) => ReturnToPool(arrays, null);
+
         /// <summary>An array of at least the length from the shared pool, its first length elements zero.</summary>
-        private static long[] RentCleared(int length)
+        public static long[] RentCleared(int length)
         {
             var array = ArrayPool<long>.Shared.Rent(length);
             Array.Clear(array, 0, length);
