@@ -73,17 +73,20 @@ public static partial class CliApp
         var (statuses, topRank) = ReadStatuses(tree, plan, o.Optional("--ranks"), o.Optional("--inactive"));
         var refundsPath = o.Optional("--refunds");
         var detailed = linesPath is not null || refundsPath is not null || holding is not null;
-        var (batch, latest) = ReadOrders(ordersPath, tree, currency, keepIds: detailed);
+        // Totals only: each part of the orders file is summed as it is read (a batch per chunk of rows, dropped once
+        // added), so no batch of every order is made; the detailed run needs the whole batch.
+        var engine = new CommissionEngine(plan);
+        var stream = detailed ? null : engine.CreateTotalsBuilder(statuses);
+        var (batch, latest, orderCount) = ReadOrders(ordersPath, tree, currency, keepIds: detailed, stream);
         bar.Report(2);
 
-        var engine = new CommissionEngine(plan);
         var payouts = new List<(MemberId Earner, long Net, long Pending, long Available)>();
         long refunded = 0;
         CommissionRun? run = null;
         Money sales;
-        if (!detailed)
+        if (stream is not null)
         {
-            var totals = engine.RunTotals(statuses, batch);
+            var totals = stream.Build();
             sales = totals.TotalSales;
             foreach (var (earner, amount) in totals.ByEarnerWithZeroLines())
             {
@@ -94,7 +97,7 @@ public static partial class CliApp
         }
         else
         {
-            run = engine.Run(statuses, batch);
+            run = engine.Run(statuses, batch!);
             sales = run.Totals.TotalSales;
             bar.Report(3);
             var ledger = new PayoutLedger(currency, holding ?? Period.Zero, zone);
@@ -162,14 +165,14 @@ public static partial class CliApp
         var paidMoney = Money.OfMinor(paid, currency);
         var refundedMoney = Money.OfMinor(refunded, currency);
         var company = sales - refundedMoney - paidMoney;
-        var hint = paid == 0 && batch.Count > 0 ? NobodyPaid(plan, o.Optional("--ranks"), topRank, o.Optional("--inactive") is not null) : null;
+        var hint = paid == 0 && orderCount > 0 ? NobodyPaid(plan, o.Optional("--ranks"), topRank, o.Optional("--inactive") is not null) : null;
         if (o.Flag("--json"))
         {
-            stdout.WriteLine(JsonSerializer.Serialize(new { orders = batch.Count, totalSales = sales.ToString(), refunded = refundedMoney.ToString(), totalPaid = paidMoney.ToString(), companyShare = company.ToString(), hint }, JsonOut));
+            stdout.WriteLine(JsonSerializer.Serialize(new { orders = orderCount, totalSales = sales.ToString(), refunded = refundedMoney.ToString(), totalPaid = paidMoney.ToString(), companyShare = company.ToString(), hint }, JsonOut));
         }
         else
         {
-            stdout.WriteLine($"{batch.Count} orders, sales {sales}, refunded {refundedMoney}, paid to {payouts.Count} earners {paidMoney}, company keeps {company}.");
+            stdout.WriteLine($"{orderCount} orders, sales {sales}, refunded {refundedMoney}, paid to {payouts.Count} earners {paidMoney}, company keeps {company}.");
             if (hint is not null)
             {
                 stdout.WriteLine($"Nobody was paid: {hint}.");
@@ -352,8 +355,10 @@ public static partial class CliApp
     /// whole units, 1 when absent or empty; the amount is the order's total) row by row into a batch.
     /// With <paramref name="keepIds"/> the ids are kept (the ledger and the lines file need them); otherwise only a
     /// 64-bit hash of each id is, and a repeated hash is confirmed against the file's text before it is called a repeat.
+    /// With <paramref name="stream"/> the rows are not kept either: each part's rows are built into a batch every
+    /// <see cref="StreamChunkRows"/> rows and added to the totals, and no batch is returned.
     /// </summary>
-    private static (OrderBatch Batch, Instant Latest) ReadOrders(string path, ReferralTree tree, Currency currency, bool keepIds)
+    private static (OrderBatch? Batch, Instant Latest, long Count) ReadOrders(string path, ReferralTree tree, Currency currency, bool keepIds, CommissionTotalsBuilder? stream)
     {
         var required = new[] { "order_id", "buyer_id", "product_id", "amount", "currency", "paid_at" };
         if (!File.Exists(path))
@@ -377,7 +382,7 @@ public static partial class CliApp
             var slice = keepIds ? default : new ArraySegment<long>(hashes, linesBefore, lines);
             // The first part's builder is sized for every row of the file (all lines but the header), so joining
             // the others and building the batch copy nothing more.
-            results[k] = ReadOrderPart(k == 0 ? first : part!, tree, currency, keepIds, k == 0 ? Math.Max(0, fileLines - 1) : lines, slice);
+            results[k] = ReadOrderPart(k == 0 ? first : part!, tree, currency, keepIds, stream is not null ? lines : k == 0 ? Math.Max(0, fileLines - 1) : lines, slice, stream);
             if (!keepIds)
             {
                 Array.Sort(hashes, linesBefore, results[k].Count);
@@ -387,6 +392,17 @@ public static partial class CliApp
         if (results.Select(r => r.Error).FirstOrDefault(e => e is not null) is { } error)
         {
             throw error;
+        }
+
+        if (results.Select(r => r.Refused).FirstOrDefault(e => e is not null) is { } refused)
+        {
+            ExceptionDispatchInfo.Throw(refused);
+        }
+
+        if (stream is not null)
+        {
+            FindRepeatedOrder(path, hashes, [.. parts.Select((p, k) => (p.LinesBefore, results[k].Count))]);
+            return (null, results.Max(r => r.Latest), stream.OrderCount);
         }
 
         var builder = results[0].Builder;
@@ -405,7 +421,8 @@ public static partial class CliApp
 
         try
         {
-            return (builder.Build(), results.Max(r => r.Latest));
+            var batch = builder.Build();
+            return (batch, results.Max(r => r.Latest), batch.Count);
         }
         catch (InvalidInputException e) when (e.Rule is OrderBatchMustBeValidRule)
         {
@@ -414,10 +431,22 @@ public static partial class CliApp
         }
     }
 
-    private sealed record OrderPart(OrderBatchBuilder Builder, int Count, Instant Latest, InputException? Error);
+    /// <summary>What a part of the orders file gave: its rows, or the first bad row, or (streamed totals) a run's refusal, such as sums past 64 bits.</summary>
+    private sealed record OrderPart(OrderBatchBuilder Builder, int Count, Instant Latest, InputException? Error, InvalidInputException? Refused = null);
 
-    private static OrderPart ReadOrderPart(CsvInput csv, ReferralTree tree, Currency currency, bool keepIds, int capacity, ArraySegment<long> hashes)
+    /// <summary>
+    /// Rows per batch when the totals are summed as the file is read: each column of a batch (8 bytes a row at most)
+    /// stays under the large-object threshold, so a batch is young garbage once added, its memory reused at once.
+    /// </summary>
+    internal const int StreamChunkRows = 8192;
+
+    /// <summary>For tests: rows per streamed batch (small, so that a small file is cut into many batches).</summary>
+    internal static readonly AsyncLocal<int?> StreamChunkRowsForTests = new();
+
+    private static OrderPart ReadOrderPart(CsvInput csv, ReferralTree tree, Currency currency, bool keepIds, int capacity, ArraySegment<long> hashes, CommissionTotalsBuilder? stream)
     {
+        var chunkRows = StreamChunkRowsForTests.Value ?? StreamChunkRows;
+        capacity = stream is null ? capacity : Math.Min(capacity, chunkRows);
         var builder = new OrderBatchBuilder(tree, currency, capacity);
         var count = 0;
         var latest = NodaTime.Instant.MinValue;
@@ -531,9 +560,14 @@ public static partial class CliApp
                     buyer.CopyTo(keys.AsSpan(start));
                     ends[waiting] = start + buyer.Length;
                     pending[waiting++] = new PendingOrder(keepIds ? row.Text(co) : null, keepIds ? 0 : Hash(id), productText, amount.MinorUnits, paidAt, row.Line, quantity);
-                    if (waiting == Batch)
+                    if (waiting == Batch || (stream is not null && builder.Count + waiting >= chunkRows))
                     {
                         Flush();
+                        if (stream is not null && builder.Count >= chunkRows)
+                        {
+                            stream.Add(builder.Build());
+                            builder = new OrderBatchBuilder(tree, currency, capacity);
+                        }
                     }
                 }
                 catch (InputException)
@@ -543,10 +577,19 @@ public static partial class CliApp
                 }
             });
             Flush();
+            if (stream is not null)
+            {
+                stream.Add(builder.Build());
+            }
         }
         catch (InputException e)
         {
             return new OrderPart(builder, count, latest, e);
+        }
+        catch (InvalidInputException e) when (stream is not null)
+        {
+            // A bad row anywhere in the file is reported before this (it names the row to fix).
+            return new OrderPart(builder, count, latest, null, e);
         }
 
         return new OrderPart(builder, count, latest, null);

@@ -1,4 +1,3 @@
-using System.IO.MemoryMappedFiles;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -198,99 +197,87 @@ public sealed class CsvInput : IDisposable
             return ([(0, length, 0)], feeds + (bytes.Length == 0 || bytes[^1] == (byte)'\n' ? 0 : 1));
         }
 
-        // A large file is mapped, not read: the cuts, the line feeds before each and the search for quotes run
-        // over the page cache on every core, without copying the file through read() (which took a tenth of the
-        // 10M-order run).
-        using var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-        using var view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-        var handle = view.SafeMemoryMappedViewHandle;
-        unsafe
-        {
-            byte* basePointer = null;
-            handle.AcquirePointer(ref basePointer);
-            try
-            {
-                var origin = basePointer + view.PointerOffset;
-                var starts = new List<long> { 0 };
-                for (var k = 1; k < parts; k++)
-                {
-                    // A part starts after the first line feed at or past its cut.
-                    var cut = Math.Max(length * k / parts, starts[^1]);
-                    var nl = IndexOfByte(origin, cut, length, (byte)'\n');
-                    if (nl < 0)
-                    {
-                        break;
-                    }
-
-                    if (nl + 1 < length && nl + 1 > starts[^1])
-                    {
-                        starts.Add(nl + 1);
-                    }
-                }
-
-                var n = starts.Count;
-                var lines = new long[n];
-                var quoted = new bool[n];
-                var pointer = (nint)origin;
-                Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = n }, k =>
-                {
-                    var from = starts[k];
-                    var to = k + 1 < n ? starts[k + 1] : length;
-                    (lines[k], quoted[k]) = CountLines((byte*)pointer, from, to);
-                });
-
-                if (quoted.Any(q => q))
-                {
-                    // A quoted field may hold a line feed, so a cut could fall inside it: one part.
-                    return ([(0, length, 0)], (int)(lines.Sum() + (origin[length - 1] == (byte)'\n' ? 0 : 1)));
-                }
-
-                var result = new List<(long, long, int)>(n);
-                long before = 0;
-                for (var k = 0; k < n; k++)
-                {
-                    result.Add((starts[k], k + 1 < n ? starts[k + 1] : length, checked((int)before)));
-                    before += lines[k];
-                }
-
-                return (result, checked((int)(before + (origin[length - 1] == (byte)'\n' ? 0 : 1))));
-            }
-            finally
-            {
-                handle.ReleasePointer();
-            }
-        }
+        return SplitByReading(path, parts, length);
     }
 
-    /// <summary>The first position of <paramref name="value"/> in [from, to), or -1; spans of at most 1 GiB at a time.</summary>
-    private static unsafe long IndexOfByte(byte* origin, long from, long to, byte value)
+    /// <summary>
+    /// <see cref="Split"/> of a large UTF-8 or GB18030 file: the cuts, the line feeds before each and the search for
+    /// quotes read the file in blocks of 1 MiB into one buffer per part, on every core (a mapping of the whole file
+    /// would count every page of it in the process's resident memory).
+    /// </summary>
+    private static (List<(long Start, long End, int LinesBefore)> Parts, int Lines) SplitByReading(string path, int parts, long length)
     {
-        for (var at = from; at < to; at += 1 << 30)
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var starts = new List<long> { 0 };
+        var probe = new byte[1 << 16];
+        for (var k = 1; k < parts; k++)
         {
-            var span = new ReadOnlySpan<byte>(origin + at, (int)Math.Min(1 << 30, to - at));
-            var i = span.IndexOf(value);
-            if (i >= 0)
+            // A part starts after the first line feed at or past its cut.
+            var cut = Math.Max(length * k / parts, starts[^1]);
+            var nl = -1L;
+            for (var at = cut; at < length && nl < 0;)
             {
-                return at + i;
+                var read = RandomAccess.Read(handle, probe, at);
+                if (read <= 0)
+                {
+                    break;
+                }
+
+                var i = probe.AsSpan(0, read).IndexOf((byte)'\n');
+                nl = i >= 0 ? at + i : -1;
+                at += read;
+            }
+
+            if (nl < 0)
+            {
+                break;
+            }
+
+            if (nl + 1 < length && nl + 1 > starts[^1])
+            {
+                starts.Add(nl + 1);
             }
         }
 
-        return -1;
-    }
-
-    /// <summary>The line feeds in [from, to) and whether a double quote is among them.</summary>
-    private static unsafe (long Lines, bool Quoted) CountLines(byte* origin, long from, long to)
-    {
-        long lines = 0;
-        var quoted = false;
-        for (var at = from; at < to; at += 1 << 30)
+        var n = starts.Count;
+        var lines = new long[n];
+        var quoted = new bool[n];
+        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = n }, k =>
         {
-            var span = new ReadOnlySpan<byte>(origin + at, (int)Math.Min(1 << 30, to - at));
-            lines += span.Count((byte)'\n');
-            quoted |= span.Contains((byte)'"');
+            var to = k + 1 < n ? starts[k + 1] : length;
+            var buffer = new byte[1 << 20];
+            for (var at = starts[k]; at < to;)
+            {
+                var read = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(buffer.Length, to - at)), at);
+                if (read <= 0)
+                {
+                    break;
+                }
+
+                var span = buffer.AsSpan(0, read);
+                lines[k] += span.Count((byte)'\n');
+                quoted[k] |= span.Contains((byte)'"');
+                at += read;
+            }
+        });
+
+        var last = new byte[1];
+        var endsWithFeed = RandomAccess.Read(handle, last, length - 1) == 1 && last[0] == (byte)'\n';
+        if (quoted.Any(q => q))
+        {
+            // A quoted field may hold a line feed, so a cut could fall inside it: one part.
+            return ([(0, length, 0)], (int)(lines.Sum() + (endsWithFeed ? 0 : 1)));
         }
 
-        return (lines, quoted);
+        var result = new List<(long, long, int)>(n);
+        long before = 0;
+        for (var k = 0; k < n; k++)
+        {
+            result.Add((starts[k], k + 1 < n ? starts[k + 1] : length, checked((int)before)));
+            before += lines[k];
+        }
+
+        return (result, checked((int)(before + (endsWithFeed ? 0 : 1))));
     }
 
     /// <summary>Opens a part of a file (see <see cref="Split"/>) after its first part: no header row; the columns are the whole file's.</summary>

@@ -26,7 +26,7 @@ public sealed partial class CommissionEngine
     internal void AddToStream(TotalsStream stream, OrderBatch batch) => WithinRange(() =>
     {
         stream.ThrowIfBuilt();
-        var calc = new Calculator(Plan, stream.Statuses, batch, trace: false);
+        var calc = new Calculator(stream.Template(this), batch);
         if (batch.Count == 0)
         {
             return 0;
@@ -49,7 +49,7 @@ public sealed partial class CommissionEngine
             }
 
             stream.SetRates(rates);
-            zero = ZeroLineEarners(stream.Statuses, batch);
+            zero = ZeroLineEarners(stream.Statuses, batch, calc);
         }
         else
         {
@@ -88,7 +88,7 @@ public sealed partial class CommissionEngine
             try
             {
                 var byBuyer = Calculator.AddAll(sums, checked(n * rates.Length));
-                var walk = new Calculator(Plan, stream.Statuses, OrderBatch.FromOwnedColumns(tree, Plan.Currency, null, [], [], [], [], [], []), trace: false);
+                var walk = new Calculator(stream.Template(this), EmptyBatch(tree));
                 var threads = stream.Options.MaxDegreeOfParallelism == -1 ? Environment.ProcessorCount : stream.Options.MaxDegreeOfParallelism;
                 result = walk.WalkSums(rates, byBuyer, threads, out var walked);
                 paid = checked(paid + walked);
@@ -114,6 +114,8 @@ public sealed partial class CommissionEngine
         var orders = stream.Orders <= int.MaxValue ? (int)stream.Orders : throw new InvalidOperationException($"The batches hold {stream.Orders} orders; totals count at most {int.MaxValue}.");
         return new CommissionTotals(tree, Plan.Currency, result, stream.Sales, paid, orders, stream.ZeroLines);
     });
+
+    private OrderBatch EmptyBatch(Referrals.ReferralTree tree) => OrderBatch.FromOwnedColumns(tree, Plan.Currency, null, [], [], [], [], [], []);
 
     /// <summary>The state of a <see cref="CommissionTotalsBuilder"/>: scratch sums reused between adds, the scalars, the zero lines.</summary>
     internal sealed class TotalsStream(MemberStatuses statuses, CommissionRunOptions options)
@@ -141,6 +143,27 @@ public sealed partial class CommissionEngine
         public long Paid { get; private set; }
 
         public HashSet<int> ZeroLines { get; } = [];
+
+        private Calculator? _template;
+
+        /// <summary>
+        /// The calculator every batch's own is made from: made once (the ranks checked against the plan, the links
+        /// made), so that a batch costs nothing per member.
+        /// </summary>
+        public Calculator Template(CommissionEngine engine)
+        {
+            lock (_gate)
+            {
+                if (_template is null)
+                {
+                    var template = new Calculator(engine.Plan, Statuses, engine.EmptyBatch(Statuses.Tree), trace: false);
+                    _ = new Calculator(template, engine.EmptyBatch(Statuses.Tree));
+                    _template = template;
+                }
+
+                return _template;
+            }
+        }
 
         public void ThrowIfBuilt()
         {

@@ -276,7 +276,7 @@ public sealed partial class CommissionEngine
     /// minor unit, so only orders below that bound, every order when a rate is zero, and every order of a product
     /// with fixed amounts (which can be zero or cut by the cap) are computed again, order by order.
     /// </summary>
-    private HashSet<int> ZeroLineEarners(MemberStatuses statuses, OrderBatch batch)
+    private HashSet<int> ZeroLineEarners(MemberStatuses statuses, OrderBatch batch, Calculator? over = null)
     {
         var found = new HashSet<int>();
         var minPpm = Plan.SmallestPositiveLinePpm;
@@ -303,7 +303,7 @@ public sealed partial class CommissionEngine
                 continue;
             }
 
-            calc ??= new Calculator(Plan, statuses, batch, trace: false);
+            calc ??= over ?? new Calculator(Plan, statuses, batch, trace: false);
             var n = calc.Compute(row);
             for (var k = 0; k < n; k++)
             {

@@ -320,6 +320,37 @@ public sealed class CliPayoutPipelineTests() : CliTestBase("community-pipeline-"
         Assert.Equal("earner_id,amount,pending,available,currency\nA,12.50,7.50,5.00,CNY\nB,25.00,15.00,10.00,CNY\n", File.ReadAllText(Path.Combine(Dir, "payouts.csv")));
     }
 
+    /// <summary>
+    /// The totals path sums the orders file in batches as it reads it: cut into batches of 1 to 9 rows, a file of
+    /// random buyers, products (one not commissionable, by the plan) and amounts (1-fen ones, whose lines are zero)
+    /// gives the payouts and the summary of the detailed path, which makes one batch of every order.
+    /// </summary>
+    [Property(MaxTest = 25)]
+    public Property TotalsPath_InBatchesOfAnySize_GivesTheDetailedPathsPayouts() =>
+        Prop.ForAll(Arb.From(Gen.Choose(0, int.MaxValue)), seed =>
+        {
+            var random = new Random(seed);
+            var plan = Temp("plan.json", """{ "name": "2-level", "currency": "CNY", "levels": { "rates": ["10%", "5%"], "requireActive": false }, "products": [{ "product": "card", "commissionable": false }] }""");
+            string[] buyers = ["A", "B", "C"];
+            string[] products = ["box", "card", "tea"];
+            var orders = Temp("orders.csv", ManyOrders(random.Next(0, 60), k => $"o{k},{buyers[random.Next(3)]},{products[random.Next(3)]},{(random.Next(4) == 0 ? "0.01" : $"{random.Next(1, 900)}.{random.Next(100):00}")},CNY,2026-03-01T10:00:00+08:00\n"));
+            string[] Args(params string[] more) => ["commissions", "--plan", plan, "--members", Members(), "--orders", orders, "--out", Path.Combine(Dir, "payouts.csv"), .. more];
+            var detailed = Run(Args("--lines", Path.Combine(Dir, "lines.csv")));
+            var expected = File.ReadAllText(Path.Combine(Dir, "payouts.csv"));
+            CliApp.StreamChunkRowsForTests.Value = 1 + (seed % 9);
+            try
+            {
+                var streamed = Run(Args());
+                return (detailed.Code == 0 && streamed.Code == 0).Label(detailed.Err + streamed.Err)
+                    .And((File.ReadAllText(Path.Combine(Dir, "payouts.csv")) == expected).Label("payouts"))
+                    .And((streamed.Out == detailed.Out).Label($"summary: {streamed.Out} / {detailed.Out}"));
+            }
+            finally
+            {
+                CliApp.StreamChunkRowsForTests.Value = null;
+            }
+        });
+
     [Property(MaxTest = 300)]
     public Property IsoInstant_AgreesWithNodaTimesExtendedIsoPattern() =>
         Prop.ForAll(Arb.From(from ticks in Gen.Choose(-2_000_000, 2_000_000)

@@ -9,7 +9,7 @@ namespace CommunityModel.Commissions;
 public sealed partial class CommissionEngine
 {
     // The totals kernel that sums each buyer's orders first, then walks each buyer's uplines once, on every core.
-    private sealed partial class Calculator
+    internal sealed partial class Calculator
     {
         /// <summary>
         /// The rates of a by-buyer totals run, or null when the plan or the batch needs order-by-order work.

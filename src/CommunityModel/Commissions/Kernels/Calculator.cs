@@ -7,7 +7,7 @@ namespace CommunityModel.Commissions;
 public sealed partial class CommissionEngine
 {
     /// <summary>The per-run state: flat arrays of the links in force and reusable line buffers.</summary>
-    private sealed partial class Calculator
+    internal sealed partial class Calculator
     {
         private readonly CommissionPlan _plan;
 
@@ -105,6 +105,51 @@ public sealed partial class CommissionEngine
             _safeAmount = long.MaxValue / maxPpm;
             _safeQuantity = long.MaxValue / Million / maxFixed;
             _epochStarts = statuses.Tree.TransferInstants.Select(t => t.ToUnixTimeTicks()).ToArray();
+            AllocateLineBuffers();
+        }
+
+        /// <summary>
+        /// A calculator for another batch over the same plan and statuses (a streamed run's next batch): the ranks
+        /// already checked, the links shared when no transfer makes them depend on an order's instant (they are
+        /// then made once, here, before any thread can share them), its own line buffers.
+        /// </summary>
+        /// <param name="template">A calculator over the same plan and statuses.</param>
+        /// <param name="batch">The batch.</param>
+        public Calculator(Calculator template, OrderBatch batch)
+        {
+            ArgumentNullException.ThrowIfNull(batch);
+            if (!ReferenceEquals(template._statuses.Tree, batch.Tree))
+            {
+                throw new ArgumentException("The statuses and the orders must be over the same referral tree.", nameof(batch));
+            }
+
+            if (batch.Currency != template._plan.Currency)
+            {
+                throw new InvalidInputException(new CurrencyMismatchRule(template._plan.Currency, batch.Currency));
+            }
+
+            _plan = template._plan;
+            _statuses = template._statuses;
+            _batch = batch;
+            _trace = false;
+            _rank = template._rank;
+            _active = template._active;
+            _productRule = batch.ProductTable.Select(_plan.ProductRuleIndex).ToArray();
+            _diffEligibleRank = template._diffEligibleRank;
+            _epochStarts = template._epochStarts;
+            if (_epochStarts.Length == 0)
+            {
+                template.LinksFor(0);
+                _links = template._links;
+                _single = template._single;
+            }
+
+            _levelPpmByRank = template._levelPpmByRank;
+            _levelDefaultPpm = template._levelDefaultPpm;
+            _floor = template._floor;
+            _rebateRequiresActive = template._rebateRequiresActive;
+            _safeAmount = template._safeAmount;
+            _safeQuantity = template._safeQuantity;
             AllocateLineBuffers();
         }
 

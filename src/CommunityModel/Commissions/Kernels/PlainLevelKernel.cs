@@ -7,7 +7,7 @@ namespace CommunityModel.Commissions;
 public sealed partial class CommissionEngine
 {
     // The totals kernel of a plain level plan (no differential, no compression): order by order on every core.
-    private sealed partial class Calculator
+    internal sealed partial class Calculator
     {
         /// <summary>True for a level plan without compression and without a differential rule.</summary>
         public bool IsPlainLevels => _plan.DifferentialPpm is null && (_plan.LevelCount == 0 || _plan.LevelCompression == Compression.None);

@@ -10,7 +10,7 @@ public sealed partial class CommissionEngine
     // the differential (级差) with its peer bonus (平级奖), the per-order cap and rounding. The detailed run
     // computes every order with these; the totals kernels in Kernels/ are held equal to them by the laws
     // (RunTotals equals the sum of Run's lines on every generated plan, tree and batch).
-    private sealed partial class Calculator
+    internal sealed partial class Calculator
     {
         /// <summary>Computes one order into the buffers; returns the number of lines.</summary>
         public int Compute(int row)
