@@ -8,7 +8,7 @@ namespace CommunityModel.Docs;
 /// <summary>The code of docs/commissions.md; the tests run it and check its results.</summary>
 public static class CommissionsGuide
 {
-    public static (CommissionRun Run, PayoutLedger Ledger, LedgerResult Refund) TwoLevelRun()
+    public static (CommissionRun Run, PayoutLedger Ledger, LedgerResult Refund, CommissionTotals Streamed) TwoLevelRun()
     {
         #region commissions-tree
         var shanghai = DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
@@ -48,6 +48,17 @@ public static class CommissionsGuide
         // the company keeps the rest of each order, to the fen. run["o-1"].Explain() says why.
         #endregion
 
+        #region commissions-streamed
+        // Orders too many to hold at once: add them in batches as they are read (any size, from any threads).
+        var builder = new CommissionEngine(plan).CreateTotalsBuilder(statuses);
+        foreach (var batch in orders.Chunk(1))
+        {
+            builder.Add(OrderBatch.Create(tree, Currency.CNY, batch)); // not kept once added
+        }
+
+        var totals = builder.Build(); // the totals of RunTotals over every order: chen 39.90, zhang 19.95, ...
+        #endregion
+
         #region commissions-ledger
         // Commissions wait out the 2-month no-questions refund window before they can be paid.
         var ledger = new PayoutLedger(Currency.CNY, Period.FromMonths(2), shanghai);
@@ -58,12 +69,12 @@ public static class CommissionsGuide
         #endregion
 
         _ = chen;
-        return (run, ledger, refund);
+        return (run, ledger, refund, totals);
     }
 
     public static (IReadOnlyList<EarnerStatement> March, string FirstExplanation, string FirstReason, PayoutLedger Ledger, PayoutLedger Reopened) StatementsAndSnapshot()
     {
-        var (_, ledger, _) = TwoLevelRun();
+        var (_, ledger, _, _) = TwoLevelRun();
         var shanghai = DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
         Instant At(int month, int day) => new LocalDateTime(2026, month, day, 10, 0).InZoneStrictly(shanghai).ToInstant();
         #region commissions-statements

@@ -101,7 +101,7 @@ public sealed partial class DocsTests
     [Fact]
     public void CommissionsGuide_PaysAsItSays()
     {
-        var (run, ledger, refund) = CommissionsGuide.TwoLevelRun();
+        var (run, ledger, refund, streamed) = CommissionsGuide.TwoLevelRun();
         Assert.Equal(
             new[] { ("chen", "CNY 39.90"), ("li", "CNY 3.99"), ("wang", "CNY 1.99"), ("zhang", "CNY 19.95") },
             run.Totals.ByEarner().Select(kv => (kv.Key.Value, kv.Value.ToString())).OrderBy(x => x.Value, StringComparer.Ordinal));
@@ -112,6 +112,8 @@ public sealed partial class DocsTests
         var june = new NodaTime.LocalDateTime(2026, 6, 1, 10, 0).InZoneStrictly(shanghai).ToInstant();
         Assert.Equal(Money.Parse("CNY 19.95"), ledger.BalanceOf(MemberId.From("chen"), june).Available);
         Assert.Contains("chen", run[OrderId.From("o-1")].Explain(), StringComparison.Ordinal);
+        Assert.Equal(run.Totals.ByEarnerWithZeroLines(), streamed.ByEarnerWithZeroLines());
+        Assert.Equal((run.Totals.TotalSales, run.Totals.TotalPaid, 2), (streamed.TotalSales, streamed.TotalPaid, streamed.OrderCount));
     }
 
     [Fact]
