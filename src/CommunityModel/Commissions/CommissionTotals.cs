@@ -108,7 +108,7 @@ public sealed class CommissionTotals
             }
         }
 
-        Array.Sort(keys, result, StringComparer.Ordinal);
+        OrdinalSort.Sort(keys, result);
         return result;
     }
 }

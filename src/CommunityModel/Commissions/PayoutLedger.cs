@@ -175,7 +175,7 @@ public sealed partial class PayoutLedger
                 keys[i] = ids[i].Value;
             }
 
-            Array.Sort(keys, ids, StringComparer.Ordinal);
+            OrdinalSort.Sort(keys, ids);
             return ids;
         }
     }
@@ -693,7 +693,7 @@ public sealed partial class PayoutLedger
             keys[i] = _earnerId[i].Value;
         }
 
-        Array.Sort(keys, order, StringComparer.Ordinal);
+        OrdinalSort.Sort(keys, order);
         return order;
     }
 
