@@ -7,8 +7,8 @@ namespace CommunityModel.Benchmarks;
 /// <summary>
 /// Building the 1M-member tree (preferential attachment with deep chains, <see cref="BenchmarkData"/>) from join
 /// records as a members file gives them, ids as text, in join order: <see cref="ReferralTreeBuilder"/> (each id
-/// interned once into the table that becomes the tree's index) against what applications usually write, a
-/// dictionary of member objects linked to their sponsors.
+/// interned once into the table that becomes the tree's index; ids given as spans, or as strings kept as the tree's
+/// ids) against what applications usually write, a dictionary of member objects linked to their sponsors.
 /// </summary>
 [MemoryDiagnoser]
 public class TreeBuildBenchmarks
@@ -60,6 +60,19 @@ public class TreeBuildBenchmarks
         for (var i = 0; i < _member.Length; i++)
         {
             builder.Add(_member[i].AsSpan(), _sponsor[i].AsSpan(), _joined[i]);
+        }
+
+        return builder.Build().Count;
+    }
+
+    /// <summary>The ids given as strings: each member's string becomes the tree's id (no copy).</summary>
+    [Benchmark]
+    public int BuilderFromStrings()
+    {
+        var builder = new ReferralTreeBuilder(_member.Length);
+        for (var i = 0; i < _member.Length; i++)
+        {
+            builder.Add(_member[i], _sponsor[i], _joined[i]);
         }
 
         return builder.Build().Count;

@@ -186,23 +186,25 @@ internal sealed class MemberIndex
         /// <summary>Interns two keys, their slots fetched together (a record's member and sponsor).</summary>
         /// <param name="first">The first key.</param>
         /// <param name="second">The second key, or empty for none (then -1).</param>
+        /// <param name="firstText">The first key as a string, kept instead of a copy when the key is new (or null).</param>
+        /// <param name="secondText">The second key as a string, likewise (or null).</param>
         /// <returns>Their numbers.</returns>
-        public (int First, int Second) Intern(ReadOnlySpan<char> first, ReadOnlySpan<char> second)
+        public (int First, int Second) Intern(ReadOnlySpan<char> first, ReadOnlySpan<char> second, string? firstText = null, string? secondText = null)
         {
             var (a0, a1, aTag) = Pack(first);
             CacheHint.Prefetch(ref _slots[(int)(aTag >> 5) & _mask]);
             if (second.IsEmpty)
             {
-                return (Intern(first, a0, a1, aTag), -1);
+                return (Intern(first, a0, a1, aTag, firstText), -1);
             }
 
             var (b0, b1, bTag) = Pack(second);
             CacheHint.Prefetch(ref _slots[(int)(bTag >> 5) & _mask]);
-            var one = Intern(first, a0, a1, aTag);
-            return (one, Intern(second, b0, b1, bTag));
+            var one = Intern(first, a0, a1, aTag, firstText);
+            return (one, Intern(second, b0, b1, bTag, secondText));
         }
 
-        private int Intern(ReadOnlySpan<char> key, ulong c0, ulong c1, uint tag)
+        private int Intern(ReadOnlySpan<char> key, ulong c0, ulong c1, uint tag, string? text = null)
         {
             for (var s = (int)(tag >> 5) & _mask; ; s = (s + 1) & _mask)
             {
@@ -210,7 +212,7 @@ internal sealed class MemberIndex
                 if (slot.Index == 0)
                 {
                     var number = _text.Count;
-                    _text.Add(key.ToString());
+                    _text.Add(text ?? key.ToString());
                     slot = new Slot(tag, number + 1, c0, c1, 0);
                     if (_text.Count * 2L > _slots.Length)
                     {

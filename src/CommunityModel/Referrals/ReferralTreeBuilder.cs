@@ -43,7 +43,23 @@ public sealed class ReferralTreeBuilder
     /// <returns>The record's position, from 0.</returns>
     /// <exception cref="ArgumentException">The member key is blank.</exception>
     /// <exception cref="InvalidOperationException">The tree was already built.</exception>
-    public int Add(ReadOnlySpan<char> member, ReadOnlySpan<char> sponsor, Instant joinedAt)
+    public int Add(ReadOnlySpan<char> member, ReadOnlySpan<char> sponsor, Instant joinedAt) => Add(member, sponsor, joinedAt, null, null);
+
+    /// <summary>Adds a join record whose ids are strings already: a new id's string becomes the tree's id, not a copy.</summary>
+    /// <param name="member">The member's key (not blank).</param>
+    /// <param name="sponsor">The sponsor's key, or null or empty for a root.</param>
+    /// <param name="joinedAt">When the member joined.</param>
+    /// <returns>The record's position, from 0.</returns>
+    /// <exception cref="ArgumentNullException">The member key is null.</exception>
+    /// <exception cref="ArgumentException">The member key is blank.</exception>
+    /// <exception cref="InvalidOperationException">The tree was already built.</exception>
+    public int Add(string member, string? sponsor, Instant joinedAt)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        return Add(member.AsSpan(), sponsor.AsSpan(), joinedAt, member, sponsor);
+    }
+
+    private int Add(ReadOnlySpan<char> member, ReadOnlySpan<char> sponsor, Instant joinedAt, string? memberText, string? sponsorText)
     {
         if (member.IsWhiteSpace())
         {
@@ -56,7 +72,7 @@ public sealed class ReferralTreeBuilder
         }
 
         var record = _member.Count;
-        var (key, sponsorKey) = _keyText.Intern(member, sponsor);
+        var (key, sponsorKey) = _keyText.Intern(member, sponsor, memberText, sponsorText);
         Counted(key);
         if (sponsorKey >= 0)
         {

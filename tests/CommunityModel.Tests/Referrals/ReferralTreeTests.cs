@@ -93,6 +93,23 @@ public class ReferralTreeTests
             });
 
     [Fact]
+    public void Builder_KeepsTheIdStringsItIsGiven_AndCopiesSpans()
+    {
+        var a = new string("alpha".AsSpan());
+        var b = new string("beta".AsSpan());
+        var builder = new ReferralTreeBuilder();
+        builder.Add(a, null, T0);
+        builder.Add(b, new string("alpha".AsSpan()), T0 + Duration.FromMinutes(1));
+        builder.Add("gamma".AsSpan(), "beta".AsSpan(), T0 + Duration.FromMinutes(2));
+        var tree = builder.Build();
+        Assert.Same(a, tree.MemberAt(tree.IndexOf(MemberId.From("alpha"))).Value);
+        Assert.Same(b, tree.MemberAt(tree.IndexOf(MemberId.From("beta"))).Value);
+        Assert.Equal("beta", tree.SponsorOf(MemberId.From("gamma"))!.Value.Value);
+        Assert.Throws<ArgumentNullException>(() => new ReferralTreeBuilder().Add(null!, "x", T0));
+        Assert.Throws<ArgumentException>(() => new ReferralTreeBuilder().Add(" ", null, T0));
+    }
+
+    [Fact]
     public void Build_BadInput_ListsEveryOffenderAndBuildsNothing()
     {
         var records = new[]
