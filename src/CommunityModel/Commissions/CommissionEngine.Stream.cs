@@ -37,6 +37,8 @@ public sealed partial class CommissionEngine
         HashSet<int> zero;
         if (rates is not null)
         {
+            // The rates first: Build walks the sums at them whenever any sums were taken.
+            stream.SetRates(rates);
             var sums = stream.TakeSums(rates.Length);
             var direct = stream.TakeDirect(create: false);
             try
@@ -48,7 +50,6 @@ public sealed partial class CommissionEngine
                 stream.GiveBack(sums, direct);
             }
 
-            stream.SetRates(rates);
             zero = ZeroLineEarners(stream.Statuses, batch, calc);
         }
         else
