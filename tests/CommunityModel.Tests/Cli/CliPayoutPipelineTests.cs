@@ -351,6 +351,25 @@ public sealed class CliPayoutPipelineTests() : CliTestBase("community-pipeline-"
             }
         });
 
+    [Property(MaxTest = 500)]
+    public Property IsoInstant_AgreesWithNodaTime_OverEveryYear_AndOnTheLeapDays() =>
+        Prop.ForAll(Arb.From(from day in Gen.Choose(0, 3_652_058)
+                             from leap in Gen.Elements(0, 0, 1)
+                             from year in Gen.Choose(1, 9999)
+                             from seconds in Gen.Choose(0, 86_399)
+                             from offset in Gen.Elements("Z", "+08:00", "-18:00", "+18:00", "-05:30")
+                             select (day, leap, year, seconds, offset)), t =>
+        {
+            // Any date of years 1-9999, or 29 February of any year (refused where the year is not a leap year).
+            var date = t.leap == 1 ? null : (LocalDate?)new LocalDate(1, 1, 1).PlusDays(t.day);
+            var dateText = date is { } d ? LocalDatePattern.Iso.Format(d) : $"{t.year:D4}-02-29";
+            var text = dateText + "T" + LocalTimePattern.ExtendedIso.Format(LocalTime.Midnight.PlusSeconds(t.seconds))[..8] + t.offset;
+            var expected = OffsetDateTimePattern.ExtendedIso.Parse(text);
+            Instant? noda = expected.Success ? expected.Value.ToInstant() : null;
+            Instant? ours = IsoInstant.TryParse(text, out var parsed) ? parsed : null;
+            return (ours == noda).Label($"{text}: ours {ours?.ToString() ?? "refused"}, NodaTime {noda?.ToString() ?? "refused"}");
+        });
+
     [Property(MaxTest = 300)]
     public Property IsoInstant_AgreesWithNodaTimesExtendedIsoPattern() =>
         Prop.ForAll(Arb.From(from ticks in Gen.Choose(-2_000_000, 2_000_000)
