@@ -9,6 +9,9 @@ namespace CommunityModel.Primitives;
 /// </summary>
 internal sealed class IdTable
 {
+    // Below this many positions per core a table is filled on one thread.
+    private const int ParallelFrom = 1 << 18;
+
     private readonly Func<int, string> _keyOf;
     private ulong[] _slots = new ulong[16];
     private int _count;
@@ -30,13 +33,33 @@ internal sealed class IdTable
     /// <param name="count">How many positions.</param>
     /// <param name="keyOf">The key stored at a position.</param>
     /// <returns>The table.</returns>
+    /// <remarks>
+    /// Millions of positions are placed from every core: each thread hashes its own range of keys and claims empty
+    /// slots with a compare-and-swap. A key then sits in the first slot that was empty when it was placed, so every
+    /// key is found from its start as when placed one by one (only the order within a run of full slots differs).
+    /// </remarks>
     public static IdTable Over(int count, Func<int, string> keyOf)
     {
         var table = new IdTable(keyOf);
-        table._slots = new ulong[SizeFor(count)];
-        for (var i = 0; i < count; i++)
+        var slots = table._slots = new ulong[SizeFor(count)];
+        var workers = Math.Min(Environment.ProcessorCount, count / ParallelFrom);
+        if (workers < 2)
         {
-            Place(table._slots, Hash(keyOf(i)), i);
+            for (var i = 0; i < count; i++)
+            {
+                Place(slots, Hash(keyOf(i)), i);
+            }
+        }
+        else
+        {
+            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+            {
+                var end = (int)((long)count * (w + 1) / workers);
+                for (var i = (int)((long)count * w / workers); i < end; i++)
+                {
+                    PlaceShared(slots, Hash(keyOf(i)), i);
+                }
+            });
         }
 
         table._count = count;
@@ -126,6 +149,20 @@ internal sealed class IdTable
             if (slots[slot] == 0)
             {
                 slots[slot] = ((ulong)hash << 32) | (uint)(position + 1);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Places a position in slots other threads are placing into at the same time.</summary>
+    private static void PlaceShared(ulong[] slots, uint hash, int position)
+    {
+        var mask = slots.Length - 1;
+        var value = ((ulong)hash << 32) | (uint)(position + 1);
+        for (var slot = Start(hash, mask); ; slot = (slot + 1) & mask)
+        {
+            if (Volatile.Read(ref slots[slot]) == 0 && Interlocked.CompareExchange(ref slots[slot], value, 0) == 0)
+            {
                 return;
             }
         }
