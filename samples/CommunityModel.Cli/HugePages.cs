@@ -39,9 +39,9 @@ internal static partial class HugePages
                 }
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or DllNotFoundException or EntryPointNotFoundException)
         {
-            // No /proc: nothing is marked, and nothing else changes.
+            // No /proc or no madvise: nothing is marked, and nothing else changes.
         }
 
         return advised;
