@@ -92,6 +92,31 @@ public class ReferralTreeTests
                     .Label("a key that is not a member was found");
             });
 
+    /// <summary>
+    /// Ids of 1 to 8 characters are compared by their packed characters alone: any two different ids of one length,
+    /// whatever their characters (NUL, above 255, surrogates), must stay different.
+    /// </summary>
+    [Property(MaxTest = 200)]
+    public Property Index_TellsApartEveryShortId() =>
+        Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
+        {
+            var random = new Random(seed);
+            char[] alphabet = ['a', 'b', '\0', '\u0001', '\u0100', '\u0101', '\u00ff', '\uffff', '\ud800', '\udc00', 'z'];
+            string Next() => new([.. Enumerable.Range(0, random.Next(1, 9)).Select(_ => alphabet[random.Next(alphabet.Length)])]);
+            var members = Enumerable.Range(0, random.Next(1, 400)).Select(_ => Next()).Where(id => !string.IsNullOrWhiteSpace(id)).Distinct(StringComparer.Ordinal).ToList();
+            var builder = new ReferralTreeBuilder();
+            foreach (var id in members)
+            {
+                builder.Add(id, null, T0);
+            }
+
+            var tree = builder.Build();
+            var found = members.All(id => tree.TryGetIndex(id.AsSpan(), out var i) && tree.MemberAt(i).Value == id);
+            var others = Enumerable.Range(0, 400).Select(_ => Next()).Where(id => !members.Contains(id, StringComparer.Ordinal));
+            var strangers = others.All(id => !tree.TryGetIndex(id.AsSpan(), out _));
+            return found.Label("a member not found").And(strangers.Label("an id that is no member's found"));
+        });
+
     [Fact]
     public void Builder_KeepsTheIdStringsItIsGiven_AndCopiesSpans()
     {
