@@ -237,6 +237,7 @@ public static partial class CliApp
             using var part = k == 0 ? null : CsvInput.OpenPart(path, first, start, end, linesBefore);
             var lines = (k + 1 < parts.Count ? parts[k + 1].LinesBefore : fileLines) - linesBefore;
             var into = rows[k] = new MemberRows(Math.Max(16, lines));
+            var dates = default(IsoInstant.Cache);
             try
             {
                 (k == 0 ? first : part!).ForEach(row =>
@@ -247,7 +248,7 @@ public static partial class CliApp
                         throw row.Error(cm, "member_id must not be empty");
                     }
 
-                    var joined = IsoInstant.TryParse(row[cj], out var t) ? t : throw row.Error(cj, NotAnInstant(row[cj]));
+                    var joined = IsoInstant.TryParse(row[cj], ref dates, out var t) ? t : throw row.Error(cj, NotAnInstant(row[cj]));
                     into.Add(member, row[cs], joined, row.Line);
                 });
             }
@@ -452,6 +453,8 @@ public static partial class CliApp
         var latest = NodaTime.Instant.MinValue;
         int co = csv.Column("order_id"), cb = csv.Column("buyer_id"), cp = csv.Column("product_id"), ca = csv.Column("amount"), cc = csv.Column("currency"), ct = csv.Column("paid_at");
         var cq = csv.Column("quantity");
+        var dates = default(IsoInstant.Cache);
+        string? lastProduct = null;
         var products = new Dictionary<string, string>(StringComparer.Ordinal);
         var productLookup = products.GetAlternateLookup<ReadOnlySpan<char>>();
 
@@ -532,7 +535,7 @@ public static partial class CliApp
                         throw row.Error(ca, "an order's amount must be positive");
                     }
 
-                    var paidAt = IsoInstant.TryParse(row[ct], out var t) ? t : throw row.Error(ct, NotAnInstant(row[ct]));
+                    var paidAt = IsoInstant.TryParse(row[ct], ref dates, out var t) ? t : throw row.Error(ct, NotAnInstant(row[ct]));
                     var quantity = 1;
                     if (cq >= 0 && !row[cq].IsEmpty && (!int.TryParse(row[cq], NumberStyles.None, CultureInfo.InvariantCulture, out quantity) || quantity < 1))
                     {
@@ -545,10 +548,17 @@ public static partial class CliApp
                         throw row.Error(cp, "product_id must not be empty");
                     }
 
-                    if (!productLookup.TryGetValue(product, out var productText))
+                    // Rows mostly name the product of the row before: compared first, then looked up.
+                    var productText = lastProduct;
+                    if (productText is null || !product.SequenceEqual(productText))
                     {
-                        productText = product.ToString();
-                        products[productText] = productText;
+                        if (!productLookup.TryGetValue(product, out productText))
+                        {
+                            productText = product.ToString();
+                            products[productText] = productText;
+                        }
+
+                        lastProduct = productText;
                     }
 
                     var start = waiting == 0 ? 0 : ends[waiting - 1];

@@ -16,6 +16,7 @@ public sealed class OrderBatchBuilder
     private readonly Currency _currency;
     private readonly Dictionary<string, int> _productIndex = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _products;
+    private int _lastProduct = -1;
     private readonly List<ProductId> _productTable = [];
     private int[] _buyer;
     private long[] _amount;
@@ -361,6 +362,12 @@ public sealed class OrderBatchBuilder
 
     private int Intern(ReadOnlySpan<char> product)
     {
+        // Orders mostly name the product of the order before: compared first, then looked up.
+        if (_lastProduct >= 0 && product.SequenceEqual(_productTable[_lastProduct].Value))
+        {
+            return _lastProduct;
+        }
+
         if (!_products.TryGetValue(product, out var p))
         {
             var text = product.ToString();
@@ -369,6 +376,7 @@ public sealed class OrderBatchBuilder
             _productTable.Add(new ProductId(text));
         }
 
+        _lastProduct = p;
         return p;
     }
 

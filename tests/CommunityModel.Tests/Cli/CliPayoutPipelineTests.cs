@@ -351,6 +351,64 @@ public sealed class CliPayoutPipelineTests() : CliTestBase("community-pipeline-"
             }
         });
 
+    /// <summary>
+    /// A file's instants read with one cache (the last date and offset remembered) are read as each alone: rows that
+    /// repeat a date or an offset, change them, break them, or come back to an earlier one.
+    /// </summary>
+    [Property(MaxTest = 300)]
+    public Property IsoInstant_WithTheCacheOfTheRowsBefore_ReadsEachRowAsAlone() =>
+        Prop.ForAll(Arb.From(Gen.ListOf(
+            from date in Gen.Elements("2026-03-01", "2026-03-02", "2024-02-29", "2023-02-29", "1970-01-01", "9999-12-31", "0001-01-01", "2026-13-01", "2026-03-0x")
+            from time in Gen.Elements("T00:00:00", "T23:59:59", "T12:30:45.5", "T24:00:00", "T08:00:00.123456789")
+            from offset in Gen.Elements("+08:00", "+08:00", "Z", "-18:00", "+18:00", "+08", "+0800", "-05:30", "+19:00")
+            select date + time + offset)), texts =>
+        {
+            var cache = default(IsoInstant.Cache);
+            foreach (var text in texts)
+            {
+                Instant? alone = IsoInstant.TryParse(text, out var a) ? a : null;
+                Instant? cached = IsoInstant.TryParse(text, ref cache, out var c) ? c : null;
+                var expected = OffsetDateTimePattern.ExtendedIso.Parse(text);
+                Instant? noda;
+                try
+                {
+                    noda = expected.Success ? expected.Value.ToInstant() : null;
+                }
+                catch (Exception e) when (e is ArgumentOutOfRangeException or OverflowException)
+                {
+                    noda = null;
+                }
+
+                if (alone != cached || alone != noda)
+                {
+                    return false.Label($"{text}: alone {alone}, with the cache {cached}, NodaTime {noda}");
+                }
+            }
+
+            return true.ToProperty();
+        });
+
+    [Theory]
+    [InlineData("9999-12-31T23:59:59-18:00")]
+    [InlineData("9999-12-31T23:59:59.999999999Z")]
+    [InlineData("0001-01-01T00:00:00+18:00")]
+    [InlineData("1970-01-01T00:00:00Z")]
+    public void IsoInstant_AtTheEdgesOfTheRange_AgreesWithNodaTime(string text)
+    {
+        var expected = OffsetDateTimePattern.ExtendedIso.Parse(text);
+        Instant? noda;
+        try
+        {
+            noda = expected.Success ? expected.Value.ToInstant() : null;
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or OverflowException)
+        {
+            noda = null;
+        }
+
+        Assert.Equal(noda, IsoInstant.TryParse(text, out var ours) ? ours : null);
+    }
+
     [Property(MaxTest = 500)]
     public Property IsoInstant_AgreesWithNodaTime_OverEveryYear_AndOnTheLeapDays() =>
         Prop.ForAll(Arb.From(from day in Gen.Choose(0, 3_652_058)
