@@ -777,7 +777,7 @@ public static class ConfigJson
         o.Converters.Add(new TimeWindowConverter());
         o.Converters.Add(new ConditionListConverter());
         o.TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { ModelJson.Modify } };
-        o.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb);
+        o.Converters.Add(new NodaTimeConverters());
         o.MakeReadOnly(populateMissingResolver: true);
         return o;
     }

@@ -72,6 +72,11 @@ public sealed class CliTests() : CliTestBase("community-cli-")
         Assert.Contains("--plan is required", Run("commissions", "--members", "m.csv").Err, StringComparison.Ordinal);
         Assert.Contains("'--colour'", Run("commissions", "--colour").Err, StringComparison.Ordinal);
         Assert.Contains(":0:0: file not found", Run(Commissions(members: Path.Combine(Dir, "missing.csv"))).Err, StringComparison.Ordinal);
+        // A zone named is checked before any file is read, on either path.
+        var badZone = Run([.. Commissions(), "--zone", "Mars/Base"]);
+        Assert.Equal(2, badZone.Code);
+        Assert.Contains("--zone 'Mars/Base' is not an IANA time zone", badZone.Err, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(Dir, "payouts.csv")));
         Assert.Equal(0, Run("--help").Code);
     }
 
