@@ -9,9 +9,19 @@ rounds=${1:-3}; shift || true
 sizes=("${@:-1000000 10000000}")
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
 dotnet build benchmarks/CommunityModel.Benchmarks -c Release -v q -nologo > /dev/null
-dotnet build samples/CommunityModel.Cli -c Release -v q -nologo > /dev/null
 bin=benchmarks/CommunityModel.Benchmarks/bin/Release/net10.0/CommunityModel.Benchmarks
-community=samples/CommunityModel.Cli/bin/Release/net10.0/community
+# The CLI as it is deployed for large jobs: published ReadyToRun (compiled ahead, so a run does not spend its
+# start compiling). COMMUNITYMODEL_BENCH_CLI=build times the plain build output instead.
+if [ "${COMMUNITYMODEL_BENCH_CLI:-published}" = build ]; then
+  dotnet build samples/CommunityModel.Cli -c Release -v q -nologo > /dev/null
+  community=samples/CommunityModel.Cli/bin/Release/net10.0/community
+else
+  rid=$(dotnet --info | sed -n 's/^ *RID: *//p' | head -1)
+  dotnet publish samples/CommunityModel.Cli -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true \
+    -o benchmarks/.cli-published -v q -nologo > /dev/null
+  community=benchmarks/.cli-published/community
+fi
+echo "community: $community" >&2
 data=${COMMUNITYMODEL_BENCH_DATA:-${TMPDIR:-/tmp}/communitymodel-payout-bench}
 # shellcheck disable=SC2068
 "$bin" payout-files ${sizes[@]}
