@@ -18,9 +18,10 @@ public static partial class CliApp
     /// Files are read row by row into columns; nothing is written until everything is computed, and then each
     /// output goes to a temporary file in its folder, renamed at the end.
     /// </summary>
-    private static int Commissions(Options o, TextWriter stdout, ProgressBar progress)
+    private static int Commissions(Options o, TextWriter stdout, TextWriter stderr, ProgressBar progress)
     {
         using var bar = progress;
+        var phases = new Phases(o.Flag("--timings") ? stderr : null);
         var planPath = o.Required("--plan");
         var membersPath = o.Required("--members");
         var ordersPath = o.Required("--orders");
@@ -47,7 +48,7 @@ public static partial class CliApp
         ReferralTree tree;
         try
         {
-            tree = ReadTree(membersPath);
+            tree = ReadTree(membersPath, phases);
         }
         catch (Exception)
         {
@@ -69,8 +70,10 @@ public static partial class CliApp
             throw;
         }
 
+
         var plan = planTask.GetAwaiter().GetResult();
         var currency = plan.Currency;
+        phases.Mark("plan (read beside the members)");
         bar.Report(1);
 
         var (statuses, topRank) = ReadStatuses(tree, plan, o.Optional("--ranks"), o.Optional("--inactive"));
@@ -80,7 +83,9 @@ public static partial class CliApp
         // added), so no batch of every order is made; the detailed run needs the whole batch.
         var engine = new CommissionEngine(plan);
         var stream = detailed ? null : engine.CreateTotalsBuilder(statuses);
+        phases.Mark("statuses and engine");
         var (batch, latest, orderCount) = ReadOrders(ordersPath, tree, currency, keepIds: detailed, stream);
+        phases.Mark(stream is null ? "orders read into one batch" : "orders read and summed");
         bar.Report(2);
 
         var payouts = new List<(MemberId Earner, long Net, long Pending, long Available)>();
@@ -96,12 +101,14 @@ public static partial class CliApp
                 payouts.Add((earner, amount.MinorUnits, 0, 0));
             }
 
+            phases.Mark("totals and payout list");
             bar.Report(4);
         }
         else
         {
             run = engine.Run(statuses, batch!);
             sales = run.Totals.TotalSales;
+            phases.Mark("detailed run");
             bar.Report(3);
             var ledger = new PayoutLedger(currency, holding ?? Period.Zero, zone ?? DateTimeZoneProviders.Tzdb["Asia/Shanghai"]);
             var recorded = ledger.Record(run);
@@ -110,10 +117,12 @@ public static partial class CliApp
                 throw new InputException(ordersPath, 0, 0, $"{recorded.Message} [{recorded.Code}]");
             }
 
+            phases.Mark("ledger recorded");
             if (refundsPath is not null)
             {
                 (refunded, var last) = ApplyRefunds(refundsPath, ledger, currency);
                 latest = last > latest ? last : latest;
+                phases.Mark("refunds");
             }
 
             bar.Report(4);
@@ -129,6 +138,8 @@ public static partial class CliApp
                 var balance = b < balances.Count && balances[b].Earner == earner ? balances[b] : null;
                 payouts.Add((earner, ledger.NetOf(earner).MinorUnits, balance?.Pending.MinorUnits ?? 0, balance?.Available.MinorUnits ?? 0));
             }
+
+            phases.Mark("balances and payout list");
         }
 
         // Everything is computed: now the files, each renamed into place only when whole.
@@ -164,6 +175,7 @@ public static partial class CliApp
             file.Commit();
         }
 
+        phases.Mark("files written");
         bar.Report(5);
         var paidMoney = Money.OfMinor(paid, currency);
         var refundedMoney = Money.OfMinor(refunded, currency);
@@ -222,7 +234,7 @@ public static partial class CliApp
     /// line. A large file is parsed on every core (each part into flat columns of its rows), then the rows are added
     /// to the tree in file order on one (interning ids in order is what makes the tree's indices).
     /// </summary>
-    private static ReferralTree ReadTree(string path)
+    private static ReferralTree ReadTree(string path, Phases? phases = null)
     {
         string[] required = ["member_id", "sponsor_id", "joined_at"];
         if (!File.Exists(path))
@@ -266,6 +278,7 @@ public static partial class CliApp
             throw error;
         }
 
+        phases?.Mark("members parsed");
         var builder = new ReferralTreeBuilder(rows.Sum(r => r.Count));
         var lines = new List<int>(rows.Sum(r => r.Count));
         foreach (var part in rows)
@@ -273,8 +286,10 @@ public static partial class CliApp
             part.AddTo(builder, lines);
         }
 
+        phases?.Mark("member ids interned");
         if (builder.TryBuild(out var tree, out var problems))
         {
+            phases?.Mark("referral tree checked and built");
             return tree!;
         }
 

@@ -65,8 +65,8 @@ public static partial class CliApp
             O("--holding", "P2M", "hold commissions in a ledger for this period (ISO 8601)"),
             Zone,
             O("--as-of", "2026-03-31T23:59:59+08:00", "with --holding: the instant balances are taken at"),
-            JsonFlag, Timings,
-        ], (o, io) => Commissions(o, io.Out, new ProgressBar(io.Err, io.Interactive, "commissions", 5))),
+            JsonFlag, F("--timings", "print how long each step took, and the peak memory (to standard error)"),
+        ], (o, io) => Commissions(o, io.Out, io.Err, new ProgressBar(io.Err, io.Interactive, "commissions", 5))),
         new("plan check", "Check a plan against a compliance profile; exit 1 when an error-severity rule fails.",
         [
             Profile,

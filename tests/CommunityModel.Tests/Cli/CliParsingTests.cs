@@ -115,6 +115,15 @@ public sealed partial class CliParsingTests() : CliTestBase("community-parse-")
         var timed = Run(Payouts("--out", Path.Combine(Dir, "c.csv"), "--timings"));
         Assert.Matches(Milliseconds(), timed.Err);
         Assert.Equal(plain.Out, timed.Out);
+        // Each step of the payout job, in order, on the totals path and on the ledger path.
+        string[] totals = ["members parsed", "member ids interned", "referral tree checked and built", "plan (read beside the members)", "statuses and engine", "orders read and summed", "totals and payout list", "files written"];
+        Assert.Equal(totals, Steps(timed.Err));
+        var ledger = Run(Payouts("--out", Path.Combine(Dir, "d.csv"), "--holding", "P1M", "--timings"));
+        Assert.Equal(0, ledger.Code);
+        Assert.Equal(
+            ["members parsed", "member ids interned", "referral tree checked and built", "plan (read beside the members)", "statuses and engine", "orders read into one batch", "detailed run", "ledger recorded", "balances and payout list", "files written"],
+            Steps(ledger.Err));
+        static string[] Steps(string err) => [.. err.Split('\n').Where(l => l.StartsWith("  ", StringComparison.Ordinal)).Select(l => l[2..l.IndexOf("  ", 2, StringComparison.Ordinal)].Trim())];
     }
 
     [Fact]
