@@ -17,8 +17,9 @@ if [ "${COMMUNITYMODEL_BENCH_CLI:-published}" = build ]; then
   community=samples/CommunityModel.Cli/bin/Release/net10.0/community
 else
   rid=$(dotnet --info | sed -n 's/^ *RID: *//p' | head -1)
+  # (The runtime-specific restore keeps its lock file in obj/, so the repository's lock files stay as they are.)
   dotnet publish samples/CommunityModel.Cli -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true \
-    -o benchmarks/.cli-published -v q -nologo > /dev/null
+    -p:NuGetLockFilePath=obj/packages.publish.lock.json -o benchmarks/.cli-published -v q -nologo > /dev/null
   community=benchmarks/.cli-published/community
 fi
 echo "community: $community" >&2
