@@ -96,7 +96,9 @@ public static partial class CliApp
         {
             var totals = stream.Build();
             sales = totals.TotalSales;
-            foreach (var (earner, amount) in totals.ByEarnerWithZeroLines())
+            var earners = totals.ByEarnerWithZeroLines();
+            payouts.EnsureCapacity(earners.Count);
+            foreach (var (earner, amount) in earners)
             {
                 payouts.Add((earner, amount.MinorUnits, 0, 0));
             }
@@ -128,7 +130,9 @@ public static partial class CliApp
             bar.Report(4);
             var balances = holding is null ? [] : ledger.Balances(asOf ?? latest);
             var b = 0;
-            foreach (var (earner, _) in run.Totals.ByEarnerWithZeroLines())
+            var earners = run.Totals.ByEarnerWithZeroLines();
+            payouts.EnsureCapacity(earners.Count);
+            foreach (var (earner, _) in earners)
             {
                 while (b < balances.Count && string.CompareOrdinal(balances[b].Earner.Value, earner.Value) < 0)
                 {

@@ -86,10 +86,21 @@ public sealed class CommissionTotals
 
     private KeyValuePair<MemberId, Money>[] Collect(bool includeZero)
     {
+        // The members whose lines all came to zero, as flags: a pass over every member then asks no set.
+        bool[]? zero = null;
+        if (includeZero && _zeroLines.Count > 0)
+        {
+            zero = new bool[_byIndex.Length];
+            foreach (var i in _zeroLines)
+            {
+                zero[i] = true;
+            }
+        }
+
         var count = 0;
         for (var i = 0; i < _byIndex.Length; i++)
         {
-            if (_byIndex[i] != 0 || (includeZero && _zeroLines.Contains(i)))
+            if (_byIndex[i] != 0 || (zero is not null && zero[i]))
             {
                 count++;
             }
@@ -100,7 +111,7 @@ public sealed class CommissionTotals
         var k = 0;
         for (var i = 0; i < _byIndex.Length; i++)
         {
-            if (_byIndex[i] != 0 || (includeZero && _zeroLines.Contains(i)))
+            if (_byIndex[i] != 0 || (zero is not null && zero[i]))
             {
                 var member = Tree.MemberAt(i);
                 keys[k] = member.Value;
