@@ -364,7 +364,7 @@ public static partial class CliApp
             }
 
             var now = _clock.ElapsedMilliseconds;
-            to.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {phase,-34} {now - _last,7} ms  (working set {Environment.WorkingSet / (1 << 20)} MB, peak so far {PeakSoFar() / (1 << 20)} MB, managed heap after the last collection {GC.GetGCMemoryInfo().HeapSizeBytes / (1 << 20)} MB)"));
+            to.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {phase,-34} {now - _last,7} ms  (working set {Environment.WorkingSet / (1 << 20)} MB, peak so far {PeakSoFar() / (1 << 20)} MB, managed heap after the last collection {GC.GetGCMemoryInfo().HeapSizeBytes / (1 << 20)} MB, collections so far {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} of generation 0/1/2)"));
             _last = now;
         }
     }

@@ -235,8 +235,9 @@ public static partial class CliApp
 
     /// <summary>
     /// Reads members.csv (<c>member_id,sponsor_id,joined_at</c>) into a referral tree; every bad link is named by its
-    /// line. A large file is parsed on every core (each part into flat columns of its rows), then the rows are added
-    /// to the tree in file order on one (interning ids in order is what makes the tree's indices).
+    /// line. A large file is parsed on every core (each part into flat columns of its rows, each member id made a
+    /// string there: they become the tree's ids), then the rows are added to the tree in file order on one (interning
+    /// ids in order is what makes the tree's indices), a part in one call.
     /// </summary>
     private static ReferralTree ReadTree(string path, Phases? phases = null)
     {
@@ -268,7 +269,7 @@ public static partial class CliApp
                     }
 
                     var joined = IsoInstant.TryParse(row[cj], ref dates, out var t) ? t : throw row.Error(cj, NotAnInstant(row[cj]));
-                    into.Add(member, row[cs], joined, row.Line);
+                    into.Add(row.Text(cm), row[cs], joined, row.Line);
                 });
             }
             catch (InputException e)
@@ -784,12 +785,15 @@ public static partial class CliApp
         return line;
     }
 
-    /// <summary>One part's rows of the members file, parsed: ids as one char buffer with ends, join instants, lines.</summary>
+    /// <summary>
+    /// One part's rows of the members file, parsed: member ids as strings (made here, on the part's thread: they are
+    /// the tree's ids), sponsor ids as one char buffer with ends, join instants, lines.
+    /// </summary>
     private sealed class MemberRows(int capacity)
     {
-        private char[] _text = new char[capacity * 16];
-        private int _used;
-        private int[] _memberEnd = new int[capacity];
+        private string[] _members = new string[capacity];
+        private char[] _sponsors = new char[capacity * 8];
+        private int _sponsorsUsed;
         private int[] _sponsorEnd = new int[capacity];
         private Instant[] _joined = new Instant[capacity];
         private int[] _line = new int[capacity];
@@ -798,44 +802,36 @@ public static partial class CliApp
 
         public InputException? Error { get; set; }
 
-        public void Add(ReadOnlySpan<char> member, ReadOnlySpan<char> sponsor, Instant joined, int line)
+        public void Add(string member, ReadOnlySpan<char> sponsor, Instant joined, int line)
         {
             if (Count == _line.Length)
             {
                 var size = Count * 2;
-                Array.Resize(ref _memberEnd, size);
+                Array.Resize(ref _members, size);
                 Array.Resize(ref _sponsorEnd, size);
                 Array.Resize(ref _joined, size);
                 Array.Resize(ref _line, size);
             }
 
-            if (_used + member.Length + sponsor.Length > _text.Length)
+            if (_sponsorsUsed + sponsor.Length > _sponsors.Length)
             {
-                Array.Resize(ref _text, Math.Max(_text.Length * 2, _used + member.Length + sponsor.Length));
+                Array.Resize(ref _sponsors, Math.Max(_sponsors.Length * 2, _sponsorsUsed + sponsor.Length));
             }
 
-            member.CopyTo(_text.AsSpan(_used));
-            _used += member.Length;
-            _memberEnd[Count] = _used;
-            sponsor.CopyTo(_text.AsSpan(_used));
-            _used += sponsor.Length;
-            _sponsorEnd[Count] = _used;
+            sponsor.CopyTo(_sponsors.AsSpan(_sponsorsUsed));
+            _sponsorsUsed += sponsor.Length;
+            _members[Count] = member;
+            _sponsorEnd[Count] = _sponsorsUsed;
             _joined[Count] = joined;
             _line[Count] = line;
             Count++;
         }
 
+        /// <summary>Adds the rows to the tree in one call (their ids looked up a block ahead), and their lines to <paramref name="lines"/>.</summary>
         public void AddTo(ReferralTreeBuilder builder, List<int> lines)
         {
-            var start = 0;
-            for (var i = 0; i < Count; i++)
-            {
-                var member = _text.AsSpan(start, _memberEnd[i] - start);
-                var sponsor = _text.AsSpan(_memberEnd[i], _sponsorEnd[i] - _memberEnd[i]);
-                builder.Add(member, sponsor, _joined[i]);
-                lines.Add(_line[i]);
-                start = _sponsorEnd[i];
-            }
+            builder.AddMany(_members.AsSpan(0, Count), _sponsors.AsSpan(0, _sponsorsUsed), _sponsorEnd.AsSpan(0, Count), _joined.AsSpan(0, Count));
+            lines.AddRange(_line.AsSpan(0, Count));
         }
     }
 

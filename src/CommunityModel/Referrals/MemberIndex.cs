@@ -216,6 +216,73 @@ internal sealed class MemberIndex
             return (one, Intern(second, b0, b1, bTag, secondText));
         }
 
+        /// <summary>
+        /// Interns the member and sponsor keys of records <paramref name="from"/> to <paramref name="from"/> +
+        /// <paramref name="numbers"/>' length / 2, in order (member, then sponsor, record after record: the numbers
+        /// one <see cref="Intern(ReadOnlySpan{char}, ReadOnlySpan{char}, string?, string?)"/> after another gives).
+        /// The slots of the next block of records are fetched into the cache while a block is interned, so the
+        /// table's cache misses overlap instead of queueing.
+        /// </summary>
+        /// <param name="memberTexts">The member keys as strings (kept, not copied, when new), or empty when they are in <paramref name="memberKeys"/>.</param>
+        /// <param name="memberKeys">The member keys, one after another (record i's ends at <paramref name="memberEnds"/>[i]).</param>
+        /// <param name="memberEnds">Where each record's member key ends.</param>
+        /// <param name="sponsorKeys">The sponsor keys, one after another (empty for a root).</param>
+        /// <param name="sponsorEnds">Where each record's sponsor key ends.</param>
+        /// <param name="from">The first record.</param>
+        /// <param name="numbers">Receives, per record, the member's number then the sponsor's (-1 for none).</param>
+        public void InternMany(ReadOnlySpan<string> memberTexts, ReadOnlySpan<char> memberKeys, ReadOnlySpan<int> memberEnds, ReadOnlySpan<char> sponsorKeys, ReadOnlySpan<int> sponsorEnds, int from, Span<int> numbers)
+        {
+            const int Block = 16;
+            Span<ulong> c0s = stackalloc ulong[4 * Block];
+            Span<ulong> c1s = stackalloc ulong[4 * Block];
+            Span<uint> tags = stackalloc uint[4 * Block];
+            var count = numbers.Length / 2;
+            var end = from + count;
+            PackBlock(memberTexts, memberKeys, memberEnds, sponsorKeys, sponsorEnds, from, Math.Min(end, from + Block), c0s, c1s, tags, 0);
+            for (var first = from; first < end; first += Block)
+            {
+                var half = ((first - from) / Block) & 1;
+                if (first + Block < end)
+                {
+                    PackBlock(memberTexts, memberKeys, memberEnds, sponsorKeys, sponsorEnds, first + Block, Math.Min(end, first + (2 * Block)), c0s, c1s, tags, 2 * (1 - half) * Block);
+                }
+
+                var last = Math.Min(end, first + Block);
+                for (var i = first; i < last; i++)
+                {
+                    var at = (2 * half * Block) + (2 * (i - first));
+                    var text = memberTexts.IsEmpty ? null : memberTexts[i];
+                    var member = text is null ? memberKeys[(i == 0 ? 0 : memberEnds[i - 1])..memberEnds[i]] : text.AsSpan();
+                    var sponsor = sponsorKeys[(i == 0 ? 0 : sponsorEnds[i - 1])..sponsorEnds[i]];
+                    var o = 2 * (i - from);
+                    numbers[o] = Intern(member, c0s[at], c1s[at], tags[at], text);
+                    numbers[o + 1] = sponsor.IsEmpty ? -1 : Intern(sponsor, c0s[at + 1], c1s[at + 1], tags[at + 1]);
+                }
+            }
+        }
+
+        /// <summary>Packs records <paramref name="start"/> to <paramref name="last"/> (excluded) into the buffers from <paramref name="at"/> and asks for their slots.</summary>
+        private void PackBlock(ReadOnlySpan<string> memberTexts, ReadOnlySpan<char> memberKeys, ReadOnlySpan<int> memberEnds, ReadOnlySpan<char> sponsorKeys, ReadOnlySpan<int> sponsorEnds, int start, int last, Span<ulong> c0s, Span<ulong> c1s, Span<uint> tags, int at)
+        {
+            for (var i = start; i < last; i++, at += 2)
+            {
+                var (a0, a1, aTag) = Pack(memberTexts.IsEmpty ? memberKeys[(i == 0 ? 0 : memberEnds[i - 1])..memberEnds[i]] : memberTexts[i].AsSpan());
+                c0s[at] = a0;
+                c1s[at] = a1;
+                tags[at] = aTag;
+                CacheHint.Prefetch(ref _slots[(int)(aTag >> 5) & _mask]);
+                var sponsor = sponsorKeys[(i == 0 ? 0 : sponsorEnds[i - 1])..sponsorEnds[i]];
+                if (!sponsor.IsEmpty)
+                {
+                    var (b0, b1, bTag) = Pack(sponsor);
+                    c0s[at + 1] = b0;
+                    c1s[at + 1] = b1;
+                    tags[at + 1] = bTag;
+                    CacheHint.Prefetch(ref _slots[(int)(bTag >> 5) & _mask]);
+                }
+            }
+        }
+
         private int Intern(ReadOnlySpan<char> key, ulong c0, ulong c1, uint tag, string? text = null)
         {
             for (var s = (int)(tag >> 5) & _mask; ; s = (s + 1) & _mask)

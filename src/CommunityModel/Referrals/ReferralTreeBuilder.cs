@@ -59,6 +59,123 @@ public sealed class ReferralTreeBuilder
         return Add(member.AsSpan(), sponsor.AsSpan(), joinedAt, member, sponsor);
     }
 
+    /// <summary>
+    /// Adds many join records at once, as <see cref="Add(ReadOnlySpan{char}, ReadOnlySpan{char}, Instant)"/> for each
+    /// in turn, their ids concatenated (record i's member key ends at <paramref name="memberEnds"/>[i] in
+    /// <paramref name="memberKeys"/>, its sponsor key, empty for a root, at <paramref name="sponsorEnds"/>[i] in
+    /// <paramref name="sponsorKeys"/>, as <see cref="ReferralTree.GetIndices"/> takes keys). For readers of large
+    /// files: the ids of the next records are looked up in memory while the present ones are added, which is faster
+    /// than one <c>Add</c> after another. All or nothing: the input is checked before any record is added.
+    /// </summary>
+    /// <param name="memberKeys">The member keys, one after another.</param>
+    /// <param name="memberEnds">Where each record's member key ends in <paramref name="memberKeys"/> (never decreasing).</param>
+    /// <param name="sponsorKeys">The sponsor keys, one after another.</param>
+    /// <param name="sponsorEnds">Where each record's sponsor key ends in <paramref name="sponsorKeys"/> (never decreasing).</param>
+    /// <param name="joinedAt">When each record's member joined.</param>
+    /// <returns>The first record's position, from 0 (the others follow it).</returns>
+    /// <exception cref="ArgumentException">The spans' lengths differ, an end decreases or is past its keys, or a member key is blank; nothing is added.</exception>
+    /// <exception cref="InvalidOperationException">The tree was already built.</exception>
+    public int AddMany(ReadOnlySpan<char> memberKeys, ReadOnlySpan<int> memberEnds, ReadOnlySpan<char> sponsorKeys, ReadOnlySpan<int> sponsorEnds, ReadOnlySpan<Instant> joinedAt)
+    {
+        CheckEnds(memberEnds, memberKeys.Length, nameof(memberEnds));
+        for (var i = 0; i < memberEnds.Length; i++)
+        {
+            CheckMember(memberKeys[(i == 0 ? 0 : memberEnds[i - 1])..memberEnds[i]], i, memberEnds.Length, nameof(memberKeys));
+        }
+
+        return AddMany([], memberKeys, memberEnds, sponsorKeys, sponsorEnds, joinedAt);
+    }
+
+    /// <summary>
+    /// Adds many join records at once whose member ids are strings already (each new id's string becomes the tree's
+    /// id, not a copy: a reader can make them on several threads before adding), their sponsors' ids concatenated
+    /// (record i's sponsor key, empty for a root, ends at <paramref name="sponsorEnds"/>[i] in
+    /// <paramref name="sponsorKeys"/>). As <see cref="Add(string, string?, Instant)"/> for each in turn, faster; all or
+    /// nothing: the input is checked before any record is added.
+    /// </summary>
+    /// <param name="members">The member ids.</param>
+    /// <param name="sponsorKeys">The sponsor keys, one after another.</param>
+    /// <param name="sponsorEnds">Where each record's sponsor key ends in <paramref name="sponsorKeys"/> (never decreasing).</param>
+    /// <param name="joinedAt">When each record's member joined.</param>
+    /// <returns>The first record's position, from 0 (the others follow it).</returns>
+    /// <exception cref="ArgumentException">The spans' lengths differ, an end decreases or is past its keys, or a member id is null or blank; nothing is added.</exception>
+    /// <exception cref="InvalidOperationException">The tree was already built.</exception>
+    public int AddMany(ReadOnlySpan<string> members, ReadOnlySpan<char> sponsorKeys, ReadOnlySpan<int> sponsorEnds, ReadOnlySpan<Instant> joinedAt)
+    {
+        for (var i = 0; i < members.Length; i++)
+        {
+            CheckMember(members[i], i, members.Length, nameof(members));
+        }
+
+        return AddMany(members, [], [], sponsorKeys, sponsorEnds, joinedAt);
+    }
+
+    private int AddMany(ReadOnlySpan<string> memberTexts, ReadOnlySpan<char> memberKeys, ReadOnlySpan<int> memberEnds, ReadOnlySpan<char> sponsorKeys, ReadOnlySpan<int> sponsorEnds, ReadOnlySpan<Instant> joinedAt)
+    {
+        var n = memberTexts.IsEmpty ? memberEnds.Length : memberTexts.Length;
+        if (sponsorEnds.Length != n || joinedAt.Length != n)
+        {
+            throw new ArgumentException($"One sponsor end and one join instant per member are needed ({n} members, {sponsorEnds.Length} sponsor ends and {joinedAt.Length} join instants given).", nameof(sponsorEnds));
+        }
+
+        CheckEnds(sponsorEnds, sponsorKeys.Length, nameof(sponsorEnds));
+        if (_built)
+        {
+            throw new InvalidOperationException("The tree was already built from this builder.");
+        }
+
+        var first = _member.Count;
+        var numbers = new int[2 * Math.Clamp(n, 1, 4096)];
+        for (var from = 0; from < n; from += numbers.Length / 2)
+        {
+            var count = Math.Min(numbers.Length / 2, n - from);
+            _keyText.InternMany(memberTexts, memberKeys, memberEnds, sponsorKeys, sponsorEnds, from, numbers.AsSpan(0, 2 * count));
+            for (var i = 0; i < count; i++)
+            {
+                var key = numbers[2 * i];
+                var sponsorKey = numbers[(2 * i) + 1];
+                Counted(key);
+                if (sponsorKey >= 0)
+                {
+                    Counted(sponsorKey);
+                }
+
+                if (_recordOfKey[key] < 0)
+                {
+                    _recordOfKey[key] = _member.Count;
+                }
+
+                _member.Add(key);
+                _sponsor.Add(sponsorKey);
+                _joined.Add(joinedAt[from + i].ToUnixTimeTicks());
+            }
+        }
+
+        return first;
+    }
+
+    private static void CheckEnds(ReadOnlySpan<int> ends, int length, string name)
+    {
+        var previous = 0;
+        foreach (var end in ends)
+        {
+            if (end < previous || end > length)
+            {
+                throw new ArgumentException($"The ends must never decrease and stay within their keys' {length} characters ({end} after {previous}).", name);
+            }
+
+            previous = end;
+        }
+    }
+
+    private static void CheckMember(ReadOnlySpan<char> member, int record, int count, string name)
+    {
+        if (member.IsWhiteSpace())
+        {
+            throw new ArgumentException($"A member key must not be null or blank (record {record} of the {count} given).", name);
+        }
+    }
+
     private int Add(ReadOnlySpan<char> member, ReadOnlySpan<char> sponsor, Instant joinedAt, string? memberText, string? sponsorText)
     {
         if (member.IsWhiteSpace())

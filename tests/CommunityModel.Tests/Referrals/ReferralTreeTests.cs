@@ -134,6 +134,124 @@ public class ReferralTreeTests
         Assert.Throws<ArgumentException>(() => new ReferralTreeBuilder().Add(" ", null, T0));
     }
 
+    /// <summary>
+    /// Records added many at a time (in groups of any size, as concatenated keys or as member strings) build what
+    /// adding them one by one builds: the same members, sponsors and join instants, or the same problems at the same
+    /// records. Ids repeat, sponsors are unknown, themselves, in cycles, or empty; ids are short, past 8 and 16
+    /// characters, or not ASCII; some inputs cross the builder's blocks of 16 and 4,096 records.
+    /// </summary>
+    [Property(MaxTest = 100)]
+    public Property AddMany_InGroupsOfAnySize_BuildsWhatAddingOneByOneBuilds() =>
+        Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
+        {
+            var random = new Random(seed);
+            var n = random.Next(8) == 0 ? random.Next(4000, 9000) : random.Next(0, 400);
+            var pool = Math.Max(1, n + random.Next(-n / 10, 3));
+            string[] stems = ["m", "会员", "member-000000000", "abcdefghijklmnopq", "x"];
+            string IdOf(int i) => stems[i % stems.Length] + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var records = new (string Member, string Sponsor, Instant At)[n];
+            for (var i = 0; i < n; i++)
+            {
+                // Mostly a member new in file order whose sponsor came before; now and then a repeat, a stranger, itself.
+                var member = random.Next(20) == 0 ? IdOf(random.Next(pool)) : IdOf(i);
+                var sponsor = i == 0 || random.Next(10) == 0 ? string.Empty
+                    : random.Next(40) == 0 ? "stranger-" + random.Next(3)
+                    : random.Next(60) == 0 ? member
+                    : IdOf(random.Next(random.Next(8) == 0 ? pool : i));
+                records[i] = (member, sponsor, T0 + Duration.FromMinutes(random.Next(4) == 0 ? random.Next(n + 1) : i));
+            }
+
+            var one = new ReferralTreeBuilder(random.Next(3) == 0 ? 0 : n);
+            foreach (var (member, sponsor, at) in records)
+            {
+                one.Add(member.AsSpan(), sponsor.AsSpan(), at);
+            }
+
+            var many = new ReferralTreeBuilder(random.Next(3) == 0 ? 0 : n);
+            for (var from = 0; from < n;)
+            {
+                var count = Math.Min(n - from, random.Next(4) == 0 ? random.Next(1, 40) : random.Next(1, n + 1));
+                var group = records.AsSpan(from, count);
+                var sponsorKeys = string.Concat(group.ToArray().Select(r => r.Sponsor));
+                var sponsorEnds = group.ToArray().Select(r => r.Sponsor.Length).ToArray();
+                for (var i = 1; i < count; i++)
+                {
+                    sponsorEnds[i] += sponsorEnds[i - 1];
+                }
+
+                var joined = group.ToArray().Select(r => r.At).ToArray();
+                int first;
+                if (random.Next(2) == 0)
+                {
+                    var memberEnds = group.ToArray().Select(r => r.Member.Length).ToArray();
+                    for (var i = 1; i < count; i++)
+                    {
+                        memberEnds[i] += memberEnds[i - 1];
+                    }
+
+                    first = many.AddMany(string.Concat(group.ToArray().Select(r => r.Member)), memberEnds, sponsorKeys, sponsorEnds, joined);
+                }
+                else
+                {
+                    first = many.AddMany([.. group.ToArray().Select(r => r.Member)], sponsorKeys, sponsorEnds, joined);
+                }
+
+                if (first != from)
+                {
+                    return false.Label($"the group at {from} was given position {first}");
+                }
+
+                from += count;
+            }
+
+            var builtOne = one.TryBuild(out var a, out var problemsOne);
+            var builtMany = many.TryBuild(out var b, out var problemsMany);
+            if (builtOne != builtMany)
+            {
+                return false.Label($"built one by one: {builtOne}, many at a time: {builtMany}");
+            }
+
+            if (!builtOne)
+            {
+                var x = problemsOne.Select(p => (p.Member.Value, p.Kind, p.Detail, p.Record));
+                var y = problemsMany.Select(p => (p.Member.Value, p.Kind, p.Detail, p.Record));
+                return x.SequenceEqual(y).Label($"problems differ: {string.Join("; ", x.Take(3))} / {string.Join("; ", y.Take(3))}");
+            }
+
+            var same = a!.Count == b!.Count && Enumerable.Range(0, a.Count).All(i =>
+                a.MemberAt(i) == b.MemberAt(i) && a.SponsorOf(a.MemberAt(i)) == b.SponsorOf(b.MemberAt(i)) && a.JoinedAt(a.MemberAt(i)) == b.JoinedAt(b.MemberAt(i)));
+            return same.Label("the trees differ");
+        });
+
+    [Fact]
+    public void AddMany_RefusesBadInputWhole_AndKeepsTheStringsItIsGiven()
+    {
+        var builder = new ReferralTreeBuilder();
+        builder.Add("root", null, T0);
+
+        // Lengths that differ, ends that go back or past their keys, a blank or null member: nothing is added.
+        Assert.Throws<ArgumentException>(() => builder.AddMany("ab", [1, 2], "", [0], [T0, T0]));
+        Assert.Throws<ArgumentException>(() => builder.AddMany("ab", [1, 2], "", [0, 0], [T0]));
+        Assert.Throws<ArgumentException>(() => builder.AddMany("ab", [2, 1], "", [0, 0], [T0, T0]));
+        Assert.Throws<ArgumentException>(() => builder.AddMany("ab", [1, 3], "", [0, 0], [T0, T0]));
+        Assert.Throws<ArgumentException>(() => builder.AddMany("ab", [1, 2], "root", [4, 5], [T0, T0]));
+        Assert.Throws<ArgumentException>(() => builder.AddMany("a b", [1, 2, 3], "", [0, 0, 0], [T0, T0, T0]));
+        Assert.Throws<ArgumentException>(() => builder.AddMany(["a", null!], "", [0, 0], [T0, T0]));
+        Assert.Throws<ArgumentException>(() => builder.AddMany(["a", "  "], "", [0, 0], [T0, T0]));
+        Assert.Throws<ArgumentException>(() => builder.AddMany(["a"], "root", [4, 4], [T0]));
+        Assert.Equal(1, builder.Count);
+
+        var alpha = new string("alpha".AsSpan());
+        Assert.Equal(1, builder.AddMany([alpha, "beta"], "rootalpha", [4, 9], [T0 + Duration.FromMinutes(1), T0 + Duration.FromMinutes(2)]));
+        Assert.Equal(3, builder.AddMany("gammadelta", [5, 10], "betagamma", [4, 9], [T0 + Duration.FromMinutes(3), T0 + Duration.FromMinutes(4)]));
+        var tree = builder.Build();
+        Assert.Same(alpha, tree.MemberAt(tree.IndexOf(MemberId.From("alpha"))).Value);
+        Assert.Equal(["root", "alpha", "beta", "gamma", "delta"], Enumerable.Range(0, tree.Count).Select(i => tree.MemberAt(i).Value));
+        Assert.Equal("gamma", tree.SponsorOf(MemberId.From("delta"))!.Value.Value);
+        Assert.Equal(T0 + Duration.FromMinutes(4), tree.JoinedAt(MemberId.From("delta")));
+        Assert.Throws<InvalidOperationException>(() => builder.AddMany(["late"], "", [0], [T0]));
+    }
+
     [Fact]
     public void Build_BadInput_ListsEveryOffenderAndBuildsNothing()
     {
