@@ -88,6 +88,8 @@ public static partial class CliApp
         phases.Mark(stream is null ? "orders read into one batch" : "orders read and summed");
         bar.Report(2);
 
+        // The totals path writes its earners as the totals list them; the ledger path lists balances beside them.
+        IReadOnlyList<KeyValuePair<MemberId, Money>> earnerTotals = [];
         var payouts = new List<(MemberId Earner, long Net, long Pending, long Available)>();
         long refunded = 0;
         CommissionRun? run = null;
@@ -96,13 +98,7 @@ public static partial class CliApp
         {
             var totals = stream.Build();
             sales = totals.TotalSales;
-            var earners = totals.ByEarnerWithZeroLines();
-            payouts.EnsureCapacity(earners.Count);
-            foreach (var (earner, amount) in earners)
-            {
-                payouts.Add((earner, amount.MinorUnits, 0, 0));
-            }
-
+            earnerTotals = totals.ByEarnerWithZeroLines();
             phases.Mark("totals and payout list");
             bar.Report(4);
         }
@@ -152,18 +148,34 @@ public static partial class CliApp
         {
             var w = file.Writer;
             w.Write(holding is null ? "earner_id,amount,currency\n" : "earner_id,amount,pending,available,currency\n");
+            // Amounts are formatted into one buffer (no string per row).
+            var amount = new char[32];
+            void WriteAmount(long minor)
+            {
+                w.Write(',');
+                Money.OfMinor(minor, currency).TryFormatAmount(amount, out var written);
+                w.Write(amount, 0, written);
+            }
+
+            foreach (var (earner, total) in earnerTotals)
+            {
+                paid += total.MinorUnits;
+                w.Write(Csv.Field(earner.Value));
+                WriteAmount(total.MinorUnits);
+                w.Write(',');
+                w.Write(currency.Code);
+                w.Write('\n');
+            }
+
             foreach (var (earner, net, pending, available) in payouts)
             {
                 paid += net;
                 w.Write(Csv.Field(earner.Value));
-                w.Write(',');
-                w.Write(Money.OfMinor(net, currency).FormatAmount());
+                WriteAmount(net);
                 if (holding is not null)
                 {
-                    w.Write(',');
-                    w.Write(Money.OfMinor(pending, currency).FormatAmount());
-                    w.Write(',');
-                    w.Write(Money.OfMinor(available, currency).FormatAmount());
+                    WriteAmount(pending);
+                    WriteAmount(available);
                 }
 
                 w.Write(',');
@@ -191,7 +203,7 @@ public static partial class CliApp
         }
         else
         {
-            stdout.WriteLine($"{orderCount} orders, sales {sales}, refunded {refundedMoney}, paid to {payouts.Count} earners {paidMoney}, company keeps {company}.");
+            stdout.WriteLine($"{orderCount} orders, sales {sales}, refunded {refundedMoney}, paid to {earnerTotals.Count + payouts.Count} earners {paidMoney}, company keeps {company}.");
             if (hint is not null)
             {
                 stdout.WriteLine($"Nobody was paid: {hint}.");

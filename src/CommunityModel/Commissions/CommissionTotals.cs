@@ -106,20 +106,27 @@ public sealed class CommissionTotals
             }
         }
 
+        // The members' indices are sorted by id, then the pairs made in that order (no pair is moved).
         var keys = new string[count];
-        var result = new KeyValuePair<MemberId, Money>[count];
+        var indices = new int[count];
         var k = 0;
         for (var i = 0; i < _byIndex.Length; i++)
         {
             if (_byIndex[i] != 0 || (zero is not null && zero[i]))
             {
-                var member = Tree.MemberAt(i);
-                keys[k] = member.Value;
-                result[k++] = new(member, new Money(_byIndex[i], Currency));
+                keys[k] = Tree.MemberAt(i).Value;
+                indices[k++] = i;
             }
         }
 
-        OrdinalSort.Sort(keys, result);
+        OrdinalSort.Sort(keys, indices);
+        var result = new KeyValuePair<MemberId, Money>[count];
+        for (k = 0; k < count; k++)
+        {
+            var i = indices[k];
+            result[k] = new(Tree.MemberAt(i), new Money(_byIndex[i], Currency));
+        }
+
         return result;
     }
 }
