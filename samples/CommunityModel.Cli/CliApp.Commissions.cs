@@ -412,22 +412,18 @@ public static partial class CliApp
         var results = new OrderPart[parts.Count];
 
         // Each part of the file is read on its own thread into its own builder (the first one sized for the whole
-        // file, so joining copies each other part once) and its own slice of the id hashes, sorted there; the first
-        // bad row in file order is the one reported; the builders are joined in file order.
-        var hashes = keepIds ? [] : new long[fileLines + 1];
+        // file, so joining copies each other part once) and its own buckets of id hashes; the first bad row in file
+        // order is the one reported; the builders are joined in file order.
+        var hashes = new HashBuckets[keepIds ? 0 : parts.Count];
         Parallel.For(0, parts.Count, new ParallelOptions { MaxDegreeOfParallelism = parts.Count }, k =>
         {
             var (start, end, linesBefore) = parts[k];
             using var part = k == 0 ? null : CsvInput.OpenPart(path, first, start, end, linesBefore);
             var lines = (k + 1 < parts.Count ? parts[k + 1].LinesBefore : fileLines) - linesBefore;
-            var slice = keepIds ? default : new ArraySegment<long>(hashes, linesBefore, lines);
+            var partHashes = keepIds ? null : hashes[k] = new HashBuckets(lines);
             // The first part's builder is sized for every row of the file (all lines but the header), so joining
             // the others and building the batch copy nothing more.
-            results[k] = ReadOrderPart(k == 0 ? first : part!, tree, currency, keepIds, stream is not null ? lines : k == 0 ? Math.Max(0, fileLines - 1) : lines, slice, stream);
-            if (!keepIds)
-            {
-                Array.Sort(hashes, linesBefore, results[k].Count);
-            }
+            results[k] = ReadOrderPart(k == 0 ? first : part!, tree, currency, keepIds, stream is not null ? lines : k == 0 ? Math.Max(0, fileLines - 1) : lines, partHashes, stream);
         });
 
         if (results.Select(r => r.Error).FirstOrDefault(e => e is not null) is { } error)
@@ -442,7 +438,7 @@ public static partial class CliApp
 
         if (stream is not null)
         {
-            FindRepeatedOrder(path, hashes, [.. parts.Select((p, k) => (p.LinesBefore, results[k].Count))]);
+            FindRepeatedOrder(path, hashes);
             return (null, results.Max(r => r.Latest), stream.OrderCount);
         }
 
@@ -457,7 +453,7 @@ public static partial class CliApp
 
         if (!keepIds)
         {
-            FindRepeatedOrder(path, hashes, [.. parts.Select((p, k) => (p.LinesBefore, results[k].Count))]);
+            FindRepeatedOrder(path, hashes);
         }
 
         try
@@ -484,7 +480,7 @@ public static partial class CliApp
     /// <summary>For tests: rows per streamed batch (small, so that a small file is cut into many batches).</summary>
     internal static readonly AsyncLocal<int?> StreamChunkRowsForTests = new();
 
-    private static OrderPart ReadOrderPart(CsvInput csv, ReferralTree tree, Currency currency, bool keepIds, int capacity, ArraySegment<long> hashes, CommissionTotalsBuilder? stream)
+    private static OrderPart ReadOrderPart(CsvInput csv, ReferralTree tree, Currency currency, bool keepIds, int capacity, HashBuckets? hashes, CommissionTotalsBuilder? stream)
     {
         var chunkRows = StreamChunkRowsForTests.Value ?? StreamChunkRows;
         capacity = stream is null ? capacity : Math.Min(capacity, chunkRows);
@@ -534,7 +530,8 @@ public static partial class CliApp
                 }
                 else
                 {
-                    hashes[count++] = p.Hash;
+                    hashes!.Add(p.Hash);
+                    count++;
                     builder.Add(indices[i], p.Product, p.Amount, p.PaidAt, p.Quantity);
                 }
             }
@@ -664,42 +661,12 @@ public static partial class CliApp
     }
 
     /// <summary>
-    /// Looks for equal hashes among the order ids (each part's run of the array sorted, the runs merged); for any,
-    /// reads the file again to tell a repeated id (an error) from two ids that hash alike.
+    /// Looks for equal hashes among the order ids (bucket by bucket on every core); for any, reads the file again to
+    /// tell a repeated id (an error) from two ids that hash alike.
     /// </summary>
-    private static void FindRepeatedOrder(string path, long[] hashes, (int Start, int Count)[] runs)
+    private static void FindRepeatedOrder(string path, HashBuckets[] hashes)
     {
-        HashSet<long>? suspects = null;
-        var at = new int[runs.Length];
-        long previous = 0;
-        var any = false;
-        while (true)
-        {
-            // The smallest head among the runs: a k-way merge (k is the number of cores).
-            var best = -1;
-            for (var r = 0; r < runs.Length; r++)
-            {
-                if (at[r] < runs[r].Count && (best < 0 || hashes[runs[r].Start + at[r]] < hashes[runs[best].Start + at[best]]))
-                {
-                    best = r;
-                }
-            }
-
-            if (best < 0)
-            {
-                break;
-            }
-
-            var h = hashes[runs[best].Start + at[best]++];
-            if (any && h == previous)
-            {
-                (suspects ??= []).Add(h);
-            }
-
-            previous = h;
-            any = true;
-        }
-
+        var suspects = HashBuckets.Repeated(hashes);
         if (suspects is null)
         {
             return;

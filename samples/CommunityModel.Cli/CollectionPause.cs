@@ -30,7 +30,8 @@ internal sealed class CollectionPause : IDisposable
     public static CollectionPause For(long bytes, string? setting)
     {
         var budget = Math.Min(bytes, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
-        if (setting is "0" or "false" || budget < Smallest)
+        // (Asking again while a pause is on would end that pause: the runtime's refusal does.)
+        if (setting is "0" or "false" || budget < Smallest || GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
         {
             return new CollectionPause(false);
         }
@@ -46,7 +47,12 @@ internal sealed class CollectionPause : IDisposable
         }
     }
 
-    /// <summary>Lets collections run again (if the budget was not already spent).</summary>
+    /// <summary>
+    /// Lets collections run again (if the budget was not already spent), starting with a collection of generation 0:
+    /// it moves what the read made to generation 1 at once (cheaply: it is all alive), and the collector's budgets
+    /// start again from the heap as it is. Without it, some runs went on allocating the rest of the job without a
+    /// collection (a 10M-order job peaked at 730 MB instead of 450 MB).
+    /// </summary>
     public void Dispose()
     {
         if (On)
@@ -59,6 +65,8 @@ internal sealed class CollectionPause : IDisposable
             {
                 // The budget was spent and the runtime collected meanwhile: collections already run.
             }
+
+            GC.Collect(0, GCCollectionMode.Forced, blocking: true);
         }
 
         _on = false;

@@ -9,6 +9,7 @@ public class CollectionPauseTests
     [Fact]
     public void A_pause_holds_off_collections_until_disposed_and_then_collections_run_again()
     {
+        int collections;
         using (var pause = CollectionPause.For(256L << 20, null))
         {
             Assert.True(pause.On);
@@ -17,9 +18,12 @@ public class CollectionPauseTests
             // A second pause while one is on is refused quietly.
             using var second = CollectionPause.For(256L << 20, null);
             Assert.False(second.On);
+            collections = GC.CollectionCount(0);
         }
 
+        // Collections run again, starting with one of generation 0.
         Assert.NotEqual(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode);
+        Assert.True(GC.CollectionCount(0) > collections);
     }
 
     [Fact]
