@@ -42,20 +42,22 @@ public static partial class CliApp
         Instant? asOf = o.Optional("--as-of") is { } a
             ? IsoInstant.TryParse(a, out var at) ? at : throw new UsageException($"--as-of '{a}' is not an ISO 8601 instant with an offset, such as 2026-03-31T23:59:59+08:00")
             : null;
-        // The plan is read on another core while the members file is read (its validation is mostly one-time
-        // compilation); a bad plan is reported before a bad members file, as when they were read in turn.
-        var planTask = Task.Run(() => ReadPlan(planPath));
+        // The plan is read on another core while the members' ids are interned on one (its reading is mostly one-time
+        // compilation; during the parse of the members file every core is busy); a bad plan is reported before a bad
+        // members file, as when they were read in turn.
+        Task<CommissionPlan>? planTask = null;
+        Task<CommissionPlan> StartPlan() => planTask ??= Task.Run(() => ReadPlan(planPath));
         ReferralTree tree;
         try
         {
-            tree = ReadTree(membersPath, phases);
+            tree = ReadTree(membersPath, phases, parsed: () => StartPlan());
         }
         catch (Exception)
         {
             Exception? planError = null;
             try
             {
-                planTask.GetAwaiter().GetResult();
+                StartPlan().GetAwaiter().GetResult();
             }
             catch (Exception e)
             {
@@ -71,7 +73,7 @@ public static partial class CliApp
         }
 
 
-        var plan = planTask.GetAwaiter().GetResult();
+        var plan = StartPlan().GetAwaiter().GetResult();
         var currency = plan.Currency;
         phases.Mark("plan (read beside the members)");
         bar.Report(1);
@@ -249,9 +251,10 @@ public static partial class CliApp
     /// Reads members.csv (<c>member_id,sponsor_id,joined_at</c>) into a referral tree; every bad link is named by its
     /// line. A large file is parsed on every core (each part into flat columns of its rows, each member id made a
     /// string there: they become the tree's ids), then the rows are added to the tree in file order on one (interning
-    /// ids in order is what makes the tree's indices), a part in one call.
+    /// ids in order is what makes the tree's indices), a part in one call; <paramref name="parsed"/> is called in
+    /// between (the other cores are free then).
     /// </summary>
-    private static ReferralTree ReadTree(string path, Phases? phases = null)
+    private static ReferralTree ReadTree(string path, Phases? phases = null, Action? parsed = null)
     {
         string[] required = ["member_id", "sponsor_id", "joined_at"];
         if (!File.Exists(path))
@@ -299,6 +302,7 @@ public static partial class CliApp
         }
 
         phases?.Mark("members parsed");
+        parsed?.Invoke();
         var builder = new ReferralTreeBuilder(rows.Sum(r => r.Count));
         var lines = new List<int>(rows.Sum(r => r.Count));
         foreach (var part in rows)

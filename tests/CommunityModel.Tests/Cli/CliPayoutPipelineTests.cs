@@ -125,6 +125,30 @@ public sealed class CliPayoutPipelineTests() : CliTestBase("community-pipeline-"
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The plan is read beside the members file, yet errors come in the order of reading them in turn: a bad plan
+    /// first (whether the members file fails on a row or in its links), then the members file, then the orders.
+    /// </summary>
+    [Fact]
+    public void ABadPlanIsReportedBeforeABadMembersFile_AndABadMembersFileBeforeBadOrders()
+    {
+        var badPlan = Temp("bad-plan.json", """{ "name": "2-level", "currency": "CNY", "levels": { "rates": ["10%", "150%"] } }""");
+        var badRow = Temp("bad-row.csv", "member_id,sponsor_id,joined_at\nA,,2026-01-01T00:00:00+08:00\nB,A,yesterday\n");
+        var badLink = Temp("bad-link.csv", "member_id,sponsor_id,joined_at\nA,,2026-01-01T00:00:00+08:00\nB,Z,2026-01-02T00:00:00+08:00\n");
+        var badOrders = Temp("bad-orders.csv", OrdersHeader + "o1,C,box,-1.00,CNY,2026-03-01T10:00:00+08:00\n");
+        string[] Args(string plan, string members) => ["commissions", "--plan", plan, "--members", members, "--orders", badOrders, "--out", Path.Combine(Dir, "payouts.csv")];
+        foreach (var members in new[] { badRow, badLink, Members() })
+        {
+            var (code, _, err) = Run(Args(badPlan, members));
+            Assert.Equal(2, code);
+            Assert.Contains("bad-plan.json", err, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("bad-row.csv:3:", Run(Args(Plan(), badRow)).Err, StringComparison.Ordinal);
+        Assert.Contains("bad-link.csv:3:", Run(Args(Plan(), badLink)).Err, StringComparison.Ordinal);
+        Assert.Contains("bad-orders.csv:2:", Run(Args(Plan(), Members())).Err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void AMembersFileReadInParts_GivesTheTreeOfReadingItWhole()
     {
