@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using CommunityModel.Primitives;
 using NodaTime;
 
@@ -339,14 +340,23 @@ public sealed class ReferralTreeBuilder
     {
         var n = sponsorPos.Length;
         var order = new int[n];
-        var keys = new long[n];
+        var sorted = true;
+        var joinedInOrder = CollectionsMarshal.AsSpan(_joined);
         for (var i = 0; i < n; i++)
         {
             order[i] = i;
-            keys[i] = _joined[i];
+            sorted &= i == 0 || joinedInOrder[i - 1] <= joinedInOrder[i];
         }
 
-        Array.Sort(keys, order);
+        // Records in join order (a file exported by join time) need no sort, and no sorted copy of the instants.
+        Span<long> keys = joinedInOrder;
+        if (!sorted)
+        {
+            var copy = joinedInOrder.ToArray();
+            Array.Sort(copy, order);
+            keys = copy;
+        }
+
         var byId = Comparer<int>.Create((a, b) => string.CompareOrdinal(_keyText[_member[a]], _keyText[_member[b]]));
         for (var start = 0; start < n;)
         {
