@@ -76,8 +76,8 @@ public sealed class ReferralTree
     }
 
     /// <summary>Makes a tree from the dense arrays a <see cref="ReferralTreeBuilder"/> worked out and the index its interner became.</summary>
-    internal static ReferralTree FromDense(MemberId[] ids, int[] parent, Instant[] joined, MemberIndex index)
-        => new(ids, index, parent, joined, [], []);
+    internal static ReferralTree FromDense(MemberId[] ids, int[] parent, Instant[] joined, long[] joinedTicks, MemberIndex index)
+        => new(ids, index, parent, joined, [], []) { _joinedTicks = joinedTicks };
 
     /// <summary>
     /// Returns a new tree in which <paramref name="transfer"/> re-parents a member from its effective instant.

@@ -403,12 +403,14 @@ public sealed class ReferralTreeBuilder
 
         // Every key is a member here (a sponsor who is not one is a problem found before): the interner's table,
         // its numbers rewritten to dense indices, becomes the tree's index without hashing any id again.
-        var denseOfKey = new int[_keyText.Count];
+        // (The order of the records is done with: its array holds this when the sizes match, as they do.)
+        var denseOfKey = _keyText.Count == order.Length ? order : new int[_keyText.Count];
         for (var key = 0; key < denseOfKey.Length; key++)
         {
             denseOfKey[key] = indexOfPos[_recordOfKey[key]];
         }
 
-        return ReferralTree.FromDense(ids, parent, joined, _keyText.ToIndex(ids, denseOfKey, joinedTicks));
+        // The join instants in ticks serve the index's slots and then the tree (order batches check against them).
+        return ReferralTree.FromDense(ids, parent, joined, joinedTicks, _keyText.ToIndex(ids, denseOfKey, joinedTicks));
     }
 }
