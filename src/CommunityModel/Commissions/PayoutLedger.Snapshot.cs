@@ -12,6 +12,9 @@ public sealed partial class PayoutLedger
     private const string SnapshotMagic = "CMLEDGER";
     private const int SnapshotVersion = 2;
 
+    // Version 3 adds settlements (their rows among the orders have an empty id); a ledger without any writes version 2.
+    private const int SettlementVersion = 3;
+
     /// <summary>
     /// Writes the ledger's facts to a stream in a compact binary form (about 8 to 12 bytes per entry and 20 per order
     /// plus its id): its currency, holding period and zone, and its earners, orders, refunds, payouts and entries.
@@ -26,7 +29,7 @@ public sealed partial class PayoutLedger
         ArgumentNullException.ThrowIfNull(stream);
         using var w = new SnapshotWriter(stream);
         w.Write(Encoding.ASCII.GetBytes(SnapshotMagic));
-        w.Write7BitEncodedInt(SnapshotVersion);
+        w.Write7BitEncodedInt(_settlements.Count > 0 ? SettlementVersion : SnapshotVersion);
         w.Write(Currency.Code);
         w.Write(PeriodPattern.Roundtrip.Format(HoldingPeriod));
         w.Write(Zone.Id);
@@ -52,7 +55,7 @@ public sealed partial class PayoutLedger
         var previousFirst = 0;
         for (var o = 0; o < _orderId.Count; o++)
         {
-            w.Write(_orderId[o].Value);
+            w.Write(KeyOf(o));
             w.WriteSigned(_orderAmount[o]);
             w.WriteSigned(_orderPaidAt[o] - previousPaid);
             w.WriteSigned(_orderHold[o] - previousHold);
@@ -102,6 +105,11 @@ public sealed partial class PayoutLedger
             }
         }
 
+        if (_settlements.Count > 0)
+        {
+            WriteSettlements(w);
+        }
+
         w.Write(Encoding.ASCII.GetBytes(SnapshotMagic));
     }
 
@@ -144,9 +152,9 @@ public sealed partial class PayoutLedger
         }
 
         var version = r.Read7BitEncodedInt();
-        if (version != SnapshotVersion)
+        if (version != SnapshotVersion && version != SettlementVersion)
         {
-            throw Invalid($"it is of version {version}; this library reads version {SnapshotVersion}");
+            throw Invalid($"it is of version {version}; this library reads versions {SnapshotVersion} and {SettlementVersion}");
         }
 
         var bytes = new byte[256];
@@ -185,10 +193,28 @@ public sealed partial class PayoutLedger
         var orders = Count(r, "orders");
         long paid = 0, hold = 0;
         var first = 0;
-        var table = new IdTable(i => ledger._orderId[i].Value, orders);
+        var table = new IdTable(ledger.KeyOf, orders);
+        var settlementRows = 0;
         for (var o = 0; o < orders; o++)
         {
             var text = ReadText(r, ref bytes, ref chars);
+            if (text.IsEmpty && version == SettlementVersion)
+            {
+                // A settlement's row: named in the settlements section, never looked up.
+                var total = r.ReadSigned();
+                paid = checked(paid + r.ReadSigned());
+                hold = checked(hold + r.ReadSigned());
+                first = checked(first + r.Read7BitEncodedInt());
+                if (total < 0 || hold < 0 || !SnapshotReader.IsInstant(paid) || !SnapshotReader.IsInstant(checked(paid + hold)))
+                {
+                    throw Invalid($"the settlement at row {o} is not valid (negative, with a negative holding period or an instant out of range)");
+                }
+
+                ledger._orderFirstEntry[ledger.AddOrder(default, total, paid, hold)] = first;
+                settlementRows++;
+                continue;
+            }
+
             var id = orderIds?.Invoke(text) is { } shared && text.SequenceEqual(shared.Value) ? shared : OrderId.From(text.ToString());
             var amount = r.ReadSigned();
             paid = checked(paid + r.ReadSigned());
@@ -216,7 +242,7 @@ public sealed partial class PayoutLedger
             var order = r.Read7BitEncodedInt();
             var amount = r.ReadSigned();
             var at = r.ReadSigned();
-            if ((uint)order >= (uint)orders || amount <= 0 || !SnapshotReader.IsInstant(at) || !ledger._refundIndex.TryAdd(id, i))
+            if ((uint)order >= (uint)orders || ledger.IsSettlementRow(order) || amount <= 0 || !SnapshotReader.IsInstant(at) || !ledger._refundIndex.TryAdd(id, i))
             {
                 throw Invalid($"refund {id} is not valid (unknown order, not positive or repeated)");
             }
@@ -281,7 +307,7 @@ public sealed partial class PayoutLedger
                     var detail = r.Read7BitEncodedInt();
                     var capCut = r.ReadSigned();
                     // An order's lines lie together from its first entry, in order of the orders.
-                    if ((uint)detail >= (uint)details || subject < lastOrder || e < ledger._orderFirstEntry[subject]
+                    if (((uint)detail >= (uint)details && !(detail == 0 && ledger.IsSettlementRow(subject))) || subject < lastOrder || e < ledger._orderFirstEntry[subject]
                         || (subject + 1 < orders && e >= ledger._orderFirstEntry[subject + 1]))
                     {
                         throw Invalid($"entry {e + 1} is not valid");
@@ -317,6 +343,16 @@ public sealed partial class PayoutLedger
 
                     break;
             }
+        }
+
+        if (version == SettlementVersion)
+        {
+            ledger.ReadSettlements(r);
+        }
+
+        if (ledger._settlements.Count != settlementRows)
+        {
+            throw Invalid($"it has {settlementRows} settlement row(s) and {ledger._settlements.Count} settlement(s)");
         }
 
         if (Encoding.ASCII.GetString(r.ReadBytes(SnapshotMagic.Length)) != SnapshotMagic)

@@ -66,7 +66,9 @@ public sealed record EarnerBalance(MemberId Earner, Money Pending, Money Availab
 /// by floor(L·F/T) in total, so a full refund reverses every line exactly and a partial one never takes
 /// back more than the exact share. Unpaid lines are cancelled; paid lines produce clawbacks netted against
 /// the next payout. Every operation is checked whole before anything changes: a repeated order or refund,
-/// an unknown order, or a refund beyond what remains is rejected and changes nothing.
+/// an unknown order, or a refund beyond what remains is rejected and changes nothing. A period's orders may instead
+/// be recorded by their totals (<see cref="RecordSettlement"/>): one entry per earner, held from the period's end;
+/// a refund of such an order brings the order's lines, recomputed by the engine, and reverses them the same way.
 /// </summary>
 /// <remarks>
 /// The ledger keeps its entries as columns (earner, amount, kind, order or refund, the previous entry of
@@ -155,8 +157,8 @@ public sealed partial class PayoutLedger
     /// <summary>Every entry, in order (each made, with its explanation, when it is read).</summary>
     public IReadOnlyList<LedgerEntry> Entries { get; }
 
-    /// <summary>How many orders have been recorded.</summary>
-    public int OrderCount => _orderId.Count;
+    /// <summary>How many orders have been recorded (line by line or in settlements).</summary>
+    public int OrderCount => _orderId.Count - _settlements.Count;
 
     /// <summary>Every earner with an entry, sorted by id (ordinal).</summary>
     public IReadOnlyList<MemberId> Earners
@@ -396,14 +398,18 @@ public sealed partial class PayoutLedger
     /// <summary>
     /// Refunds part or all of an order: reverses its lines in proportion (see the class remarks).
     /// Rejected, with nothing changed, when the refund id was seen before, the order is unknown, the amount is
-    /// not positive, is in another currency, or exceeds what remains of the order.
+    /// not positive, is in another currency, or exceeds what remains of the order. The first refund of an order
+    /// recorded by a settlement (<see cref="RecordSettlement"/>) must bring the order's lines through
+    /// <see cref="RefundWithLines"/>; without them it is rejected (code <c>ledger.refund.lines-needed</c>); later ones may use this one.
     /// </summary>
     /// <param name="refund">The refund's id.</param>
     /// <param name="order">The order refunded.</param>
     /// <param name="amount">The amount given back to the buyer.</param>
     /// <param name="at">When.</param>
     /// <returns>The result.</returns>
-    public LedgerResult Refund(RefundId refund, OrderId order, Money amount, Instant at)
+    public LedgerResult Refund(RefundId refund, OrderId order, Money amount, Instant at) => RefundCore(refund, order, null, amount, at);
+
+    private LedgerResult RefundCore(RefundId refund, OrderId order, OrderCommission? outcome, Money amount, Instant at)
     {
         if (refund.IsDefault)
         {
@@ -445,34 +451,48 @@ public sealed partial class PayoutLedger
             return LedgerResult.Reject("ledger.refund.before-order", $"Refund {refund} at {at} is before order {order} was paid at {Instant.FromUnixTimeTicks(_orderPaidAt[o])}; nothing was changed.");
         }
 
+        var after = before + amount.MinorUnits;
+        var settlement = _settlements.Count == 0 ? -1 : SettlementOf(o);
+        SettledLine[]? settled = null;
+        if (settlement >= 0)
+        {
+            settled = SettledLinesOf(o, settlement, outcome, refund, out var rejection);
+            if (settled is null)
+            {
+                return rejection!;
+            }
+
+            if (ReverseSettled(settled, before, after, total, refund, o, apply: false, 0) is { } over)
+            {
+                return over;
+            }
+        }
+        else if (outcome is not null && RecordedLinesProblem(o, outcome, refund) is { } mismatch)
+        {
+            return mismatch;
+        }
+
         var index = _refunds.Count;
         _refundIndex[refund] = index;
         _refunds.Add(new RefundFact(refund, o, amount.MinorUnits, at.ToUnixTimeTicks()));
-        var after = before + amount.MinorUnits;
         _orderRefunded[o] = after;
         _orderRefundedBits[o >> 6] |= 1UL << (o & 63);
         var first = _flags.Count;
-        var (start, end) = LinesOf(o);
-        for (var e = start; e < end; e++)
+        if (settled is not null)
         {
-            var original = _amount[e];
-            var delta = Reversed(original, after, total) - Reversed(original, before, total);
-            if (delta == 0)
+            ReverseSettled(settled, before, after, total, refund, o, apply: true, index);
+        }
+        else
+        {
+            var (start, end) = LinesOf(o);
+            for (var e = start; e < end; e++)
             {
-                continue;
-            }
-
-            var earner = _earner[e];
-            _state[earner].Net -= delta;
-            _totalNet -= delta;
-            if ((_flags[e] & PaidFlag) != 0)
-            {
-                _state[earner].Unsettled += delta;
-                Append(LedgerEntryKind.Clawback, earner, -delta, index);
-            }
-            else
-            {
-                Append(LedgerEntryKind.Cancellation, earner, -delta, index);
+                var original = _amount[e];
+                var delta = Reversed(original, after, total) - Reversed(original, before, total);
+                if (delta != 0)
+                {
+                    ReverseInto(e, delta, index);
+                }
             }
         }
 
@@ -658,6 +678,7 @@ public sealed partial class PayoutLedger
             var isPending = AvailableTicks(o) > ticks;
             var refunded = (_orderRefundedBits[o >> 6] & (1UL << (o & 63))) != 0 ? _orderRefunded[o] : 0;
             var total = refunded == 0 ? 0 : _orderAmount[o];
+            var settlement = _entryReversed.Count > 0 && IsSettlementRow(o);
             for (var e = start; e < end; e++)
             {
                 if (_flags[e] != (byte)LedgerEntryKind.Commission)
@@ -666,7 +687,8 @@ public sealed partial class PayoutLedger
                 }
 
                 var original = _amount[e];
-                var left = refunded == 0 ? original : original - Reversed(original, refunded, total);
+                var left = settlement ? original - _entryReversed.GetValueOrDefault(e)
+                    : refunded == 0 ? original : original - Reversed(original, refunded, total);
                 if (isPending)
                 {
                     pending[_earner[e]] += left;
@@ -764,6 +786,12 @@ public sealed partial class PayoutLedger
         }
 
         var text = new SpanText(destination);
+        if (IsSettlementRow(_subject[e]))
+        {
+            AppendSettlement(ref text, _subject[e]);
+            return text.Done(out charsWritten);
+        }
+
         text.Append(RuleTextOf(_detail[e] == ushort.MaxValue ? _wideDetail[e] : _detail[e]));
         var capCut = _capCut.GetValueOrDefault(e);
         if (capCut != 0)
@@ -816,6 +844,11 @@ public sealed partial class PayoutLedger
     {
         var original = _amount[entry];
         var order = _subject[entry];
+        if (_settlements.Count > 0 && IsSettlementRow(order))
+        {
+            return original - _entryReversed.GetValueOrDefault(entry);
+        }
+
         return (_orderRefundedBits[order >> 6] & (1UL << (order & 63))) != 0 && _orderRefunded.TryGetValue(order, out var refunded)
             ? original - Reversed(original, refunded, _orderAmount[order])
             : original;
@@ -939,7 +972,7 @@ public sealed partial class PayoutLedger
     }
 
     /// <summary>Builds the order lookup the first time it is needed (a fresh ledger recording one run never needs it).</summary>
-    private void EnsureOrderTable() => _orderTable ??= IdTable.Over(_orderId.Count, i => _orderId[i].Value);
+    private void EnsureOrderTable() => _orderTable ??= IdTable.Over(_orderId.Count, KeyOf);
 
     private int FindOrder(OrderId id) => _orderTable!.Find(id.Value);
 
@@ -1030,7 +1063,7 @@ public sealed partial class PayoutLedger
         switch (kind)
         {
             case LedgerEntryKind.Commission:
-                return new LedgerEntryFields(e + 1, kind, earner, _orderId[subject], null, amount, Instant.FromUnixTimeTicks(_orderPaidAt[subject]),
+                return new LedgerEntryFields(e + 1, kind, earner, IsSettlementRow(subject) ? null : _orderId[subject], null, amount, Instant.FromUnixTimeTicks(_orderPaidAt[subject]),
                     Instant.FromUnixTimeTicks(AvailableTicks(subject)));
             case LedgerEntryKind.Payout:
                 return new LedgerEntryFields(e + 1, kind, earner, null, null, amount, Instant.FromUnixTimeTicks(_payouts[subject].AtTicks), null);
@@ -1050,6 +1083,19 @@ public sealed partial class PayoutLedger
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         switch (kind)
         {
+            case LedgerEntryKind.Commission when IsSettlementRow(subject):
+            {
+                var text = new SpanText(destination);
+                text.Append(earner.Value);
+                text.Append(" earns ");
+                text.Append(amount);
+                text.Append(" in ");
+                AppendSettlement(ref text, subject);
+                text.Append("; pending until ");
+                text.Append(Instant.FromUnixTimeTicks(AvailableTicks(subject)));
+                return text.Done(out charsWritten);
+            }
+
             case LedgerEntryKind.Commission:
             {
                 var detailIndex = _detail[e] == ushort.MaxValue ? _wideDetail[e] : _detail[e];
