@@ -1,5 +1,10 @@
+using CommunityModel.Commissions;
+using CommunityModel.Membership;
 using CommunityModel.Orleans.Load;
 using CommunityModel.Orleans.Model;
+using CommunityModel.Primitives;
+using CommunityModel.Referrals;
+using CommunityModel.Serialization.Json;
 using FsCheck;
 using FsCheck.Fluent;
 using NodaTime;
@@ -20,7 +25,7 @@ public sealed class StoreModelTests
     /// <summary>
     /// wang (the store's own) refers li, li refers zhao; wang and li buy the member card (a paid plan: tier
     /// member, rank 2, the plan's minimum); zhao buys diapers for 129.00 and 200.00. The plan pays 10% to the
-    /// buyer's sponsor and 5% to the next, from rank 2: li 12.90 + 20.00, wang 6.45 + 10.00.
+    /// buyer's sponsor and 5% to the next, from rank 2: li 12.90 + 20.00, wang 6.45 + 10.00 (settled as li 32.90 and wang 16.45).
     /// </summary>
     internal static List<StoreCommand> March() =>
     [
@@ -43,14 +48,18 @@ public sealed class StoreModelTests
         Assert.Equal("member", store.TierOf("li")!.Tier);
         Assert.Equal("customer", store.TierOf("zhao")!.Tier);
 
-        // Held for two months: pending on April 1, available from May 10 and May 12 (each line two months after its order).
+        // March is settled by totals: one entry per earner, held for two months from the month's end (2026-04-01 00:00
+        // in Shanghai), so pending until 2026-06-01 00:00, available from then (every order held at least two months).
         var april = store.BalanceOf("li", At(4, 1));
         Assert.Equal((12_90 + 20_00, 0L), (april.Pending, april.Available));
-        var may11 = store.BalanceOf("li", At(5, 11));
-        Assert.Equal((20_00L, 12_90L), (may11.Pending, may11.Available));
+        var lastMoment = store.BalanceOf("li", new LocalDateTime(2026, 5, 31, 23, 59, 59).InZoneStrictly(Shanghai).ToInstant());
+        Assert.Equal((32_90L, 0L), (lastMoment.Pending, lastMoment.Available));
+        var june = store.BalanceOf("li", new LocalDateTime(2026, 6, 1, 0, 0).InZoneStrictly(Shanghai).ToInstant());
+        Assert.Equal((0L, 32_90L), (june.Pending, june.Available));
         Assert.Equal(6_45 + 10_00, store.BalanceOf("wang", At(6, 1)).Available);
         Assert.Equal(0, store.BalanceOf("zhao", At(6, 1)).Net);
-        Assert.Equal(2, store.HistoryOf("li").Count);
+        var entry = Assert.Single(store.HistoryOf("li"));
+        Assert.Equal("li earns CNY 32.90 in settlement 2026-03, the total of 4 order(s) paid up to 2026-03-31T16:00:00Z; pending until 2026-05-31T16:00:00Z", entry.Explanation);
     }
 
     [Fact]
@@ -200,6 +209,92 @@ public sealed class StoreModelTests
         var bytes = straight.Snapshot();
         Assert.Throws<InvalidDataException>(() => StoreModel.Restore(Setup, bytes[..^3]));
         Assert.Throws<InvalidDataException>(() => StoreModel.Restore(Setup, [.. bytes, 0]));
+    }
+
+    /// <summary>
+    /// Settled by totals, every earner nets exactly what the months' lines pay (each month run line by line at the
+    /// tiers its close evaluated, its refunds reversing the lines): refunds of orders of earlier months, after tiers
+    /// have changed, and after a restore from a snapshot, reverse what those orders paid at their own month's tiers.
+    /// </summary>
+    [Fact]
+    public void SettledByTotalsEveryEarnerNetsWhatTheMonthsLinesPay()
+    {
+        var history = StoreHistory.Generate("store-lines", new StoreHistoryOptions(Members: 150, Groups: 1, MessagesPerGroupPerMonth: 0, Months: 4));
+        var commands = history.Commands;
+        var closes = commands.Select((c, i) => (c, i)).Where(x => x.c.Kind == StoreCommandKind.CloseMonth).Select(x => x.i).ToList();
+        var store = NewStore();
+        var applied = commands.Take(closes[1] + 1).Select(c => (c, store.Apply(c))).ToList();
+        store = StoreModel.Restore(Setup, store.Snapshot()); // the ranks kept per month come through the snapshot
+        applied.AddRange(commands.Skip(closes[1] + 1).Select(c => (c, store.Apply(c))));
+
+        // The same months line by line, straight from the library.
+        var plan = CommissionPlan.Create(ConfigJson.ReadPlan(Setup.PlanJson).Value!);
+        var policy = MembershipPolicy.Create(ConfigJson.ReadMembershipPolicy(Setup.MembershipJson).Value!);
+        var rankOfTier = policy.RanksFor(plan);
+        var engine = new CommissionEngine(plan);
+        var lines = new PayoutLedger(plan.Currency, Period.Zero, Shanghai);
+        var (joins, orders, refunds, held, months) = (new List<JoinRecord>(), new List<Order>(), new List<Refund>(), new List<Refund>(), new List<YearMonth>());
+        var closedUpTo = Instant.MinValue;
+        var refundsOfEarlierMonths = 0;
+        foreach (var (c, result) in applied.Where(x => x.Item2.Status == CommandStatus.Applied).Select(x => (x.c, x.Item2)))
+        {
+            switch (c.Kind)
+            {
+                case StoreCommandKind.Join:
+                    joins.Add(new JoinRecord(MemberId.From(c.Id), c.Reference is null ? null : MemberId.From(c.Reference), c.At));
+                    break;
+                case StoreCommandKind.Order:
+                    orders.Add(new Order(OrderId.From(c.Id), MemberId.From(c.Member!), ProductId.From(c.Product!), Money.OfMinor(c.AmountMinor, plan.Currency), c.At));
+                    break;
+                case StoreCommandKind.Refund:
+                    var refund = new Refund(RefundId.From(c.Id), OrderId.From(c.Reference!), Money.OfMinor(c.AmountMinor, plan.Currency), c.At);
+                    refunds.Add(refund);
+                    if (orders.Single(o => o.Id == refund.Order).PaidAt < closedUpTo)
+                    {
+                        Assert.True(lines.Refund(refund.Id, refund.Order, refund.Amount, refund.At).Accepted);
+                        refundsOfEarlierMonths += orders.Single(o => o.Id == refund.Order).PaidAt < closedUpTo - Duration.FromDays(40) ? 1 : 0;
+                    }
+                    else
+                    {
+                        held.Add(refund);
+                    }
+
+                    break;
+                case StoreCommandKind.CloseMonth:
+                    var month = NodaTime.Text.YearMonthPattern.Iso.Parse(c.Id).Value;
+                    months.Add(month);
+                    var end = month.PlusMonths(1).OnDayOfMonth(1).AtStartOfDayInZone(Shanghai).ToInstant();
+                    var tree = ReferralTree.Build(joins.Where(j => j.JoinedAt < end));
+                    var facts = MembershipFacts.Build(tree, plan.Currency, [.. orders.Where(o => o.PaidAt < end)], [.. refunds.Where(r => r.At < end)]);
+                    var book = MembershipBook.Create(tree, policy);
+                    foreach (var m in months)
+                    {
+                        book.Evaluate(facts, m.PlusMonths(1).OnDayOfMonth(1).AtStartOfDayInZone(Shanghai).ToInstant(), EvaluationKind.Period);
+                    }
+
+                    var ranks = book.Ranks().Select(t => rankOfTier[t]).ToArray();
+                    var statuses = MemberStatuses.FromArrays(tree, ranks, Enumerable.Repeat(true, tree.Count).ToArray());
+                    Assert.True(lines.Record(engine.Run(statuses, orders.Where(o => o.PaidAt < end && o.PaidAt >= closedUpTo))).Accepted);
+                    foreach (var r in held.Where(r => r.At < end).ToList())
+                    {
+                        Assert.True(lines.Refund(r.Id, r.Order, r.Amount, r.At).Accepted);
+                        held.Remove(r);
+                    }
+
+                    closedUpTo = end;
+                    break;
+            }
+        }
+
+        Assert.Equal(4, months.Count);
+        Assert.DoesNotContain(applied, x => x.c.Kind == StoreCommandKind.Refund && x.Item2.Status == CommandStatus.Rejected);
+        Assert.True(refundsOfEarlierMonths > 0, "the history refunds orders of months closed before the last");
+        Assert.Equal(lines.Earners, store.Ledger.Earners);
+        Assert.All(lines.Earners, e => Assert.Equal(lines.NetOf(e), store.Ledger.NetOf(e)));
+        Assert.Equal(4, store.Ledger.SettlementCount);
+        Assert.Equal(lines.OrderCount, store.Ledger.OrderCount);
+        Assert.Equal(lines.Entries.Where(e => e.Kind is LedgerEntryKind.Cancellation or LedgerEntryKind.Clawback).Sum(e => e.Amount.MinorUnits),
+            store.Ledger.Entries.Where(e => e.Kind is LedgerEntryKind.Cancellation or LedgerEntryKind.Clawback).Sum(e => e.Amount.MinorUnits));
     }
 
     [Fact]

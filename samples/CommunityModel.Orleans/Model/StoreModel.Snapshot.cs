@@ -11,7 +11,10 @@ namespace CommunityModel.Orleans.Model;
 /// <content>The store's snapshot: its facts and the state of its last close, so a grain activates without refolding its log.</content>
 public sealed partial class StoreModel
 {
-    private const string SnapshotMagic = "CMSTORE1";
+    private const string SnapshotMagic = "CMSTORE2";
+
+    // Snapshots from before settlements: every closed month's lines are in the ledger; no ranks were kept per month.
+    private const string LinesSnapshotMagic = "CMSTORE1";
 
     /// <summary>
     /// The store as bytes: its joins, orders, refunds, payouts and months, the payout ledger's snapshot and the
@@ -68,6 +71,16 @@ public sealed partial class StoreModel
                 w.Write(YearMonthPattern.Iso.Format(m));
             }
 
+            foreach (var changes in _rankChanges)
+            {
+                w.Write(changes is null ? -1 : changes.Length);
+                foreach (var (join, rank) in changes ?? [])
+                {
+                    w.Write(join);
+                    w.Write(rank);
+                }
+            }
+
             w.Write(_openFrom.ToUnixTimeTicks());
             WriteBytes(w, _ledger.WriteSnapshot);
             w.Write(_book is not null);
@@ -108,7 +121,8 @@ public sealed partial class StoreModel
 
     private void Read(BinaryReader r)
     {
-        if (r.ReadString() != SnapshotMagic)
+        var magic = r.ReadString();
+        if (magic is not SnapshotMagic and not LinesSnapshotMagic)
         {
             throw new InvalidDataException("not a store snapshot");
         }
@@ -150,6 +164,27 @@ public sealed partial class StoreModel
             _closed.Add(YearMonthPattern.Iso.Parse(r.ReadString()).GetValueOrThrow());
         }
 
+        for (var m = 0; m < _closed.Count; m++)
+        {
+            var n = magic == SnapshotMagic ? r.ReadInt32() : -1;
+            if (n < -1 || n > _joins.Count)
+            {
+                throw new InvalidDataException($"the ranks kept for {_closed[m]:yyyy-MM} are not valid");
+            }
+
+            var changes = n < 0 ? null : new (int Join, int Rank)[n];
+            for (var k = 0; k < n; k++)
+            {
+                changes![k] = (r.ReadInt32(), r.ReadInt32());
+                if ((uint)changes[k].Join >= (uint)_joins.Count || changes[k].Rank < 0)
+                {
+                    throw new InvalidDataException($"the ranks kept for {_closed[m]:yyyy-MM} are not valid");
+                }
+            }
+
+            _rankChanges.Add(changes);
+        }
+
         _openFrom = Instant.FromUnixTimeTicks(r.ReadInt64());
         var ledger = PayoutLedger.ReadSnapshot(new MemoryStream(r.ReadBytes(r.ReadInt32())), DateTimeZoneProviders.Tzdb, null, null);
         if (ledger.Currency != _currency || ledger.HoldingPeriod != _ledger.HoldingPeriod || ledger.Zone.Id != _ledger.Zone.Id)
@@ -166,6 +201,21 @@ public sealed partial class StoreModel
             var facts = MembershipFacts.Build(tree, _currency, [.. _orders.Where(o => o.PaidAt < end)], [.. _refunds.Where(x => x.At < end)]);
             var book = MembershipBook.ReadSnapshot(new MemoryStream(r.ReadBytes(r.ReadInt32())), tree, _policy);
             (_tree, _book, _facts) = (tree, book, facts);
+            if (magic == LinesSnapshotMagic && _closed.Count > 0)
+            {
+                // The last close's ranks, from its book, are where the changes of the months to come start from.
+                var tiers = book.Ranks();
+                _rankChanges[^1] = [.. Enumerable.Range(0, tiers.Length).Select(m => (_memberIndex[tree.MemberAt(m).Value], _rankOfTier[tiers[m]]))];
+            }
+        }
+
+        _lastRanks = new int[_joins.Count];
+        foreach (var changes in _rankChanges)
+        {
+            foreach (var (join, rank) in changes ?? [])
+            {
+                _lastRanks[join] = rank;
+            }
         }
     }
 

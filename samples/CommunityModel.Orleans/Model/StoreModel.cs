@@ -18,10 +18,13 @@ namespace CommunityModel.Orleans.Model;
 /// </summary>
 /// <remarks>
 /// Month semantics follow <c>community close</c>: orders and joins are facts until their month closes; the close
-/// evaluates every member's tier at the month's end (a period evaluation, after every earlier month's), runs the
-/// month's orders through the engine with the tiers as ranks, records the lines in the ledger with the holding
-/// period, and then applies the refunds of the month's orders. A refund of an order of a closed month goes to the
-/// ledger at once (a cancellation, or a clawback of what was paid). Not thread-safe: one grain owns one model.
+/// evaluates every member's tier at the month's end (a period evaluation, after every earlier month's), settles the
+/// month's orders with the engine's totals mode at those tiers (one ledger entry per earner, pending for the holding
+/// period from the month's end: <see cref="PayoutLedger.RecordSettlement"/>), and then applies the refunds of the
+/// month's orders. A refund of an order of a closed month goes to the ledger at once (a cancellation, or a clawback
+/// of what was paid): its first refund brings the order's lines, which the engine computes again for that order
+/// alone at the ranks its month was settled with (kept per month as the changes from the month before). Not
+/// thread-safe: one grain owns one model.
 /// </remarks>
 public sealed partial class StoreModel
 {
@@ -45,6 +48,17 @@ public sealed partial class StoreModel
     private readonly List<int> _openOrders = [];
     private readonly HashSet<int> _closedOrders = [];
     private Instant _openFrom = Instant.MinValue;
+
+    // Per closed month, the ranks it was settled with, as changes (member's join number, rank) from the month before
+    // (null for months settled line by line before settlements, whose lines the ledger holds); the last month's ranks.
+    private readonly List<(int Join, int Rank)[]?> _rankChanges = [];
+    private int[] _lastRanks = [];
+
+    // The statuses of the closed month last asked for by a refund (derived; rebuilt when another month is asked for).
+    private (int Month, MemberStatuses Statuses)? _settledStatuses;
+
+    // A grain's turn runs on one thread: the cluster's parallelism comes from its many grains.
+    private static readonly CommissionRunOptions OneThread = new() { MaxDegreeOfParallelism = 1 };
 
     // Derived at each close (and rebuilt by it): the tree of the members joined so far, their book, its facts.
     private ReferralTree? _tree;
@@ -260,8 +274,8 @@ public sealed partial class StoreModel
         var refund = new Refund(new RefundId(c.Id), order.Id, Money.OfMinor(c.AmountMinor, _currency), c.At);
         if (_closedOrders.Contains(o))
         {
-            // The order's month is closed: its lines are in the ledger, which reverses them now.
-            var result = _ledger.Refund(refund.Id, refund.Order, refund.Amount, refund.At);
+            // The order's month is closed: the ledger reverses its lines now.
+            var result = RefundInLedger(refund, order, null);
             if (!result.Accepted)
             {
                 return CommandResult.Rejected(result.Code, $"refund '{c.Id}': {result.Message}");
@@ -320,19 +334,37 @@ public sealed partial class StoreModel
         var statuses = MemberStatuses.FromArrays(tree, ranks, active);
         var monthIndices = _openOrders.Where(o => _orders[o].PaidAt < end).ToList();
         var monthOrders = monthIndices.Select(o => _orders[o]).ToList();
-        var run = _engine.Run(statuses, OrderBatch.Create(tree, _currency, monthOrders));
-        var recorded = _ledger.Record(run);
+        var batch = OrderBatch.Create(tree, _currency, monthOrders);
+        var recorded = _ledger.RecordSettlement(c.Id, _engine.RunTotals(statuses, batch, OneThread), batch, end);
         if (!recorded.Accepted)
         {
             return CommandResult.Rejected(recorded.Code, $"{c.Id} cannot be closed: {recorded.Message}");
         }
+
+        // The month's ranks, kept as the changes from the last month's (by join number), for the refunds to come.
+        var byJoin = new int[_joins.Count];
+        Array.Copy(_lastRanks, byJoin, Math.Min(_lastRanks.Length, byJoin.Length));
+        var changes = new List<(int Join, int Rank)>();
+        for (var m = 0; m < ranks.Length; m++)
+        {
+            var join = _memberIndex[tree.MemberAt(m).Value];
+            if (byJoin[join] != ranks[m])
+            {
+                changes.Add((join, ranks[m]));
+                byJoin[join] = ranks[m];
+            }
+        }
+
+        _rankChanges.Add([.. changes]);
+        _lastRanks = byJoin;
+        _settledStatuses = (_closed.Count, statuses);
 
         var commissions = recorded.Entries.Sum(e => e.Amount.MinorUnits);
         var applied = 0;
         foreach (var r in _heldRefunds.Where(r => _refunds[r].At < end).ToList())
         {
             var refund = _refunds[r];
-            var result = _ledger.Refund(refund.Id, refund.Order, refund.Amount, refund.At);
+            var result = RefundInLedger(refund, _orders[_orderIndex[refund.Order.Value]], statuses);
             if (!result.Accepted)
             {
                 throw new InvalidOperationException($"refund '{refund.Id.Value}' was accepted when it came and is refused at the close: {result.Message} [{result.Code}]");
@@ -354,7 +386,78 @@ public sealed partial class StoreModel
         }
 
         return CommandResult.Applied(string.Create(CultureInfo.InvariantCulture,
-            $"{c.Id} closed: {monthOrders.Count} orders, {Money.OfMinor(commissions, _currency)} in {recorded.Entries.Count} commission lines, {applied} refunds applied, {ups} of {tiers.Length} members above the base tier"));
+            $"{c.Id} closed: {monthOrders.Count} orders, {Money.OfMinor(commissions, _currency)} settled to {recorded.Entries.Count} earners, {applied} refunds applied, {ups} of {tiers.Length} members above the base tier"));
+    }
+
+    /// <summary>
+    /// Gives a refund of a closed month's order to the ledger: at once when the ledger holds the order's lines (recorded
+    /// line by line, or brought by an earlier refund), else with the lines the engine computes for the order alone at
+    /// the ranks its month was settled with (<paramref name="statuses"/> when known).
+    /// </summary>
+    private LedgerResult RefundInLedger(Refund refund, Order order, MemberStatuses? statuses)
+    {
+        var result = _ledger.Refund(refund.Id, refund.Order, refund.Amount, refund.At);
+        if (result.Code != "ledger.refund.lines-needed")
+        {
+            return result;
+        }
+
+        statuses ??= SettledStatuses(MonthOf(order));
+        var outcome = _engine.Run(statuses, [order])[order.Id];
+        return _ledger.RefundWithLines(refund.Id, outcome, refund.Amount, refund.At);
+    }
+
+    /// <summary>The closed month an order was settled in: the first whose end is after it was paid.</summary>
+    private int MonthOf(Order order)
+    {
+        for (var m = 0; m < _closed.Count; m++)
+        {
+            if (order.PaidAt < EndOf(_closed[m]))
+            {
+                return m;
+            }
+        }
+
+        throw new InvalidOperationException($"order '{order.Id.Value}' is in no closed month");
+    }
+
+    private Instant EndOf(YearMonth month) => month.PlusMonths(1).OnDayOfMonth(1).AtStartOfDayInZone(_policy.Zone).ToInstant();
+
+    /// <summary>The statuses a closed month was settled with: its tree and the ranks kept for it.</summary>
+    private MemberStatuses SettledStatuses(int month)
+    {
+        if (_settledStatuses is { } known && known.Month == month)
+        {
+            return known.Statuses;
+        }
+
+        if (_rankChanges[month] is null)
+        {
+            throw new InvalidOperationException($"the ranks of {_closed[month]:yyyy-MM} were not kept (its lines are in the ledger)");
+        }
+
+        var byJoin = new int[_joins.Count];
+        for (var m = 0; m <= month; m++)
+        {
+            foreach (var (join, rank) in _rankChanges[m] ?? [])
+            {
+                byJoin[join] = rank;
+            }
+        }
+
+        var end = EndOf(_closed[month]);
+        var tree = ReferralTree.Build(_joins.Where(j => j.JoinedAt < end));
+        var ranks = new int[tree.Count];
+        for (var m = 0; m < ranks.Length; m++)
+        {
+            ranks[m] = byJoin[_memberIndex[tree.MemberAt(m).Value]];
+        }
+
+        var active = new bool[tree.Count];
+        Array.Fill(active, true);
+        var statuses = MemberStatuses.FromArrays(tree, ranks, active);
+        _settledStatuses = (month, statuses);
+        return statuses;
     }
 
     private CommandResult Pay(StoreCommand c)
