@@ -208,6 +208,11 @@ public sealed class StoreModelTests
 
         var bytes = straight.Snapshot();
         Assert.Throws<InvalidDataException>(() => StoreModel.Restore(Setup, bytes[..^3]));
+        // A snapshot of the version that recorded months line by line is set aside (the grain folds its journal).
+        var older = (byte[])bytes.Clone();
+        Assert.Equal((byte)'2', older[8]);
+        older[8] = (byte)'1';
+        Assert.Throws<InvalidDataException>(() => StoreModel.Restore(Setup, older));
         Assert.Throws<InvalidDataException>(() => StoreModel.Restore(Setup, [.. bytes, 0]));
     }
 

@@ -11,10 +11,9 @@ namespace CommunityModel.Orleans.Model;
 /// <content>The store's snapshot: its facts and the state of its last close, so a grain activates without refolding its log.</content>
 public sealed partial class StoreModel
 {
+    // Version 2 settles months by totals and keeps their ranks. A snapshot of version 1 (months recorded line by line)
+    // is refused: the grain then folds its whole journal, so the store is the same as one made from its log alone.
     private const string SnapshotMagic = "CMSTORE2";
-
-    // Snapshots from before settlements: every closed month's lines are in the ledger; no ranks were kept per month.
-    private const string LinesSnapshotMagic = "CMSTORE1";
 
     /// <summary>
     /// The store as bytes: its joins, orders, refunds, payouts and months, the payout ledger's snapshot and the
@@ -73,8 +72,8 @@ public sealed partial class StoreModel
 
             foreach (var changes in _rankChanges)
             {
-                w.Write(changes is null ? -1 : changes.Length);
-                foreach (var (join, rank) in changes ?? [])
+                w.Write(changes.Length);
+                foreach (var (join, rank) in changes)
                 {
                     w.Write(join);
                     w.Write(rank);
@@ -121,10 +120,9 @@ public sealed partial class StoreModel
 
     private void Read(BinaryReader r)
     {
-        var magic = r.ReadString();
-        if (magic is not SnapshotMagic and not LinesSnapshotMagic)
+        if (r.ReadString() != SnapshotMagic)
         {
-            throw new InvalidDataException("not a store snapshot");
+            throw new InvalidDataException("not a store snapshot of this version");
         }
 
         for (var n = r.ReadInt32(); n > 0; n--)
@@ -166,16 +164,16 @@ public sealed partial class StoreModel
 
         for (var m = 0; m < _closed.Count; m++)
         {
-            var n = magic == SnapshotMagic ? r.ReadInt32() : -1;
-            if (n < -1 || n > _joins.Count)
+            var n = r.ReadInt32();
+            if (n < 0 || n > _joins.Count)
             {
                 throw new InvalidDataException($"the ranks kept for {_closed[m]:yyyy-MM} are not valid");
             }
 
-            var changes = n < 0 ? null : new (int Join, int Rank)[n];
+            var changes = new (int Join, int Rank)[n];
             for (var k = 0; k < n; k++)
             {
-                changes![k] = (r.ReadInt32(), r.ReadInt32());
+                changes[k] = (r.ReadInt32(), r.ReadInt32());
                 if ((uint)changes[k].Join >= (uint)_joins.Count || changes[k].Rank < 0)
                 {
                     throw new InvalidDataException($"the ranks kept for {_closed[m]:yyyy-MM} are not valid");
@@ -201,18 +199,12 @@ public sealed partial class StoreModel
             var facts = MembershipFacts.Build(tree, _currency, [.. _orders.Where(o => o.PaidAt < end)], [.. _refunds.Where(x => x.At < end)]);
             var book = MembershipBook.ReadSnapshot(new MemoryStream(r.ReadBytes(r.ReadInt32())), tree, _policy);
             (_tree, _book, _facts) = (tree, book, facts);
-            if (magic == LinesSnapshotMagic && _closed.Count > 0)
-            {
-                // The last close's ranks, from its book, are where the changes of the months to come start from.
-                var tiers = book.Ranks();
-                _rankChanges[^1] = [.. Enumerable.Range(0, tiers.Length).Select(m => (_memberIndex[tree.MemberAt(m).Value], _rankOfTier[tiers[m]]))];
-            }
         }
 
         _lastRanks = new int[_joins.Count];
         foreach (var changes in _rankChanges)
         {
-            foreach (var (join, rank) in changes ?? [])
+            foreach (var (join, rank) in changes)
             {
                 _lastRanks[join] = rank;
             }

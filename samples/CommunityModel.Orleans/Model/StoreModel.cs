@@ -49,9 +49,9 @@ public sealed partial class StoreModel
     private readonly HashSet<int> _closedOrders = [];
     private Instant _openFrom = Instant.MinValue;
 
-    // Per closed month, the ranks it was settled with, as changes (member's join number, rank) from the month before
-    // (null for months settled line by line before settlements, whose lines the ledger holds); the last month's ranks.
-    private readonly List<(int Join, int Rank)[]?> _rankChanges = [];
+    // Per closed month, the ranks it was settled with, as changes (member's join number, rank) from the month before;
+    // the last month's ranks by join number.
+    private readonly List<(int Join, int Rank)[]> _rankChanges = [];
     private int[] _lastRanks = [];
 
     // The statuses of the closed month last asked for by a refund (derived; rebuilt when another month is asked for).
@@ -431,15 +431,10 @@ public sealed partial class StoreModel
             return known.Statuses;
         }
 
-        if (_rankChanges[month] is null)
-        {
-            throw new InvalidOperationException($"the ranks of {_closed[month]:yyyy-MM} were not kept (its lines are in the ledger)");
-        }
-
         var byJoin = new int[_joins.Count];
         for (var m = 0; m <= month; m++)
         {
-            foreach (var (join, rank) in _rankChanges[m] ?? [])
+            foreach (var (join, rank) in _rankChanges[m])
             {
                 byJoin[join] = rank;
             }
