@@ -9,6 +9,9 @@ namespace CommunityModel.Docs;
 public static class CommissionsGuide
 {
     public static (CommissionRun Run, PayoutLedger Ledger, LedgerResult Refund, CommissionTotals Streamed) TwoLevelRun()
+        => TwoLevelRunAndSettlement().Run;
+
+    public static ((CommissionRun Run, PayoutLedger Ledger, LedgerResult Refund, CommissionTotals Streamed) Run, (PayoutLedger Ledger, LedgerResult Settled, LedgerResult Refund) Settlement) TwoLevelRunAndSettlement()
     {
         #region commissions-tree
         var shanghai = DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
@@ -68,8 +71,21 @@ public static class CommissionsGuide
         var chen = ledger.BalanceOf(MemberId.From("chen"), At(6, 1)); // Available 19.95: the rest was reversed
         #endregion
 
+        #region commissions-settlement
+        // The month settled by its totals instead: one entry per earner, pending for two months from the month's end.
+        var engine = new CommissionEngine(plan);
+        var march = OrderBatch.Create(tree, Currency.CNY, orders);
+        var monthEnd = new LocalDate(2026, 4, 1).AtStartOfDayInZone(shanghai).ToInstant();
+        var settledLedger = new PayoutLedger(Currency.CNY, Period.FromMonths(2), shanghai);
+        var settled = settledLedger.RecordSettlement("2026-03", engine.RunTotals(statuses, march), march, monthEnd);
+        // A settled order's first refund brings its lines: the engine computes them again for that order alone,
+        // at the statuses the month was settled with; they are kept, and reversed in proportion as recorded lines are.
+        var o1 = engine.Run(statuses, [orders[0]])[OrderId.From("o-1")];
+        var settledRefund = settledLedger.RefundWithLines(RefundId.From("r-1"), o1, Money.Parse("CNY 199.50"), At(3, 20));
+        #endregion
+
         _ = chen;
-        return (run, ledger, refund, totals);
+        return ((run, ledger, refund, totals), (settledLedger, settled, settledRefund));
     }
 
     public static (IReadOnlyList<EarnerStatement> March, string FirstExplanation, string FirstReason, PayoutLedger Ledger, PayoutLedger Reopened) StatementsAndSnapshot()

@@ -202,6 +202,7 @@ public sealed partial class StoreModel
         }
 
         _lastRanks = new int[_joins.Count];
+        Array.Fill(_lastRanks, BaseRank);
         foreach (var changes in _rankChanges)
         {
             foreach (var (join, rank) in changes)

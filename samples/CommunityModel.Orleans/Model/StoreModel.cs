@@ -49,8 +49,8 @@ public sealed partial class StoreModel
     private readonly HashSet<int> _closedOrders = [];
     private Instant _openFrom = Instant.MinValue;
 
-    // Per closed month, the ranks it was settled with, as changes (member's join number, rank) from the month before;
-    // the last month's ranks by join number.
+    // Per closed month, the ranks it was settled with, as changes (member's join number, rank) from the month before
+    // (a member new to the month from the base tier's rank); the last month's ranks by join number.
     private readonly List<(int Join, int Rank)[]> _rankChanges = [];
     private int[] _lastRanks = [];
 
@@ -75,6 +75,9 @@ public sealed partial class StoreModel
         _currency = plan.Currency;
         _ledger = new PayoutLedger(_currency, holding, policy.Zone);
     }
+
+    /// <summary>The rank of the base tier (the first), which a member has until a close says otherwise.</summary>
+    private int BaseRank => _rankOfTier[0];
 
     /// <summary>What the store was made with.</summary>
     public StoreSetup Setup { get; }
@@ -343,7 +346,8 @@ public sealed partial class StoreModel
 
         // The month's ranks, kept as the changes from the last month's (by join number), for the refunds to come.
         var byJoin = new int[_joins.Count];
-        Array.Copy(_lastRanks, byJoin, Math.Min(_lastRanks.Length, byJoin.Length));
+        Array.Fill(byJoin, BaseRank, _lastRanks.Length, byJoin.Length - _lastRanks.Length);
+        Array.Copy(_lastRanks, byJoin, _lastRanks.Length);
         var changes = new List<(int Join, int Rank)>();
         for (var m = 0; m < ranks.Length; m++)
         {
@@ -423,15 +427,20 @@ public sealed partial class StoreModel
 
     private Instant EndOf(YearMonth month) => month.PlusMonths(1).OnDayOfMonth(1).AtStartOfDayInZone(_policy.Zone).ToInstant();
 
-    /// <summary>The statuses a closed month was settled with: its tree and the ranks kept for it.</summary>
+    /// <summary>
+    /// The statuses a closed month was settled with, over the last close's tree: the ranks kept for the month, and the
+    /// members who joined after it at the base rank. An order's lines depend only on its buyer's uplines, who joined
+    /// before the buyer, so they are the lines the order had in its month (no second tree is built or kept).
+    /// </summary>
     private MemberStatuses SettledStatuses(int month)
     {
-        if (_settledStatuses is { } known && known.Month == month)
+        if (_settledStatuses is { } known && known.Month == month && ReferenceEquals(known.Statuses.Tree, _tree))
         {
             return known.Statuses;
         }
 
         var byJoin = new int[_joins.Count];
+        Array.Fill(byJoin, BaseRank);
         for (var m = 0; m <= month; m++)
         {
             foreach (var (join, rank) in _rankChanges[m])
@@ -440,8 +449,7 @@ public sealed partial class StoreModel
             }
         }
 
-        var end = EndOf(_closed[month]);
-        var tree = ReferralTree.Build(_joins.Where(j => j.JoinedAt < end));
+        var tree = _tree!;
         var ranks = new int[tree.Count];
         for (var m = 0; m < ranks.Length; m++)
         {

@@ -97,13 +97,12 @@ public sealed partial class PayoutLedger
             return LedgerResult.Reject("ledger.amount.overflow", $"Settlement {settlement} would take the ledger past {long.MaxValue} minor units; nothing was changed.");
         }
 
-        // The settled orders (no entries of their own), then the settlement's row and its entries in earner order.
-        var available = end + hold;
+        // The settled orders (no entries and no holding of their own: their settlement's row holds), then the
+        // settlement's row and its entries in earner order.
         var firstOrder = _orderId.Count;
         for (var row = 0; row < orders.Count; row++)
         {
-            var paid = orders.PaidAtTicks[row];
-            AddOrder(orders.IdAt(row), orders.Amount[row], paid, available - paid);
+            AddOrder(orders.IdAt(row), orders.Amount[row], orders.PaidAtTicks[row], 0);
         }
 
         var settlementRow = AddOrder(default, sales, end, hold);

@@ -117,6 +117,23 @@ public sealed partial class DocsTests
     }
 
     [Fact]
+    public void CommissionsGuide_SettlesAsItSays()
+    {
+        var ((run, lines, _, _), (ledger, settled, refund)) = CommissionsGuide.TwoLevelRunAndSettlement();
+        // One entry per earner, the month's totals, pending until 2026-06-01 in Shanghai (two months after the month's end).
+        Assert.True(settled.Accepted, settled.Message);
+        Assert.Equal(run.Totals.ByEarner().Select(kv => (kv.Key, kv.Value)).OrderBy(x => x.Key.Value, StringComparer.Ordinal),
+            settled.Entries.Select(e => (e.Earner, e.Amount)).OrderBy(x => x.Earner.Value, StringComparer.Ordinal));
+        var shanghai = NodaTime.DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
+        Assert.All(settled.Entries, e => Assert.Equal(new NodaTime.LocalDate(2026, 6, 1).AtStartOfDayInZone(shanghai).ToInstant(), e.AvailableAt));
+        // Half of o-1 refunded: chen and zhang lose half of what o-1 paid them, as in the ledger that recorded the lines.
+        Assert.True(refund.Accepted, refund.Message);
+        Assert.Equal([("chen", "CNY -19.95"), ("zhang", "CNY -9.97")], refund.Entries.Select(e => (e.Earner.Value, e.Amount.ToString())));
+        var june = new NodaTime.LocalDateTime(2026, 6, 1, 10, 0).InZoneStrictly(shanghai).ToInstant();
+        Assert.Equal(lines.Balances(june), ledger.Balances(june));
+    }
+
+    [Fact]
     public void CommissionsGuide_StatementsAndSnapshotAreAsItSays()
     {
         var (march, first, reason, ledger, reopened) = CommissionsGuide.StatementsAndSnapshot();
