@@ -13,7 +13,17 @@ bin=samples/CommunityModel.Orleans/bin/Release/net10.0/CommunityModel.Orleans
 port=${REDIS_PORT:-6390}
 dir=$(mktemp -d)
 pids=()
-cleanup() { kill "${pids[@]}" 2> /dev/null || true; wait 2> /dev/null || true; rm -rf "$dir"; }
+# The silos stop first, while Redis still answers (a silo whose Redis is gone waits out its membership timeouts for
+# minutes); any still running after 20 s is killed; then Redis.
+cleanup() {
+  kill "${pids[@]:1}" 2> /dev/null || true
+  for _ in $(seq 100); do
+    alive=0; for p in "${pids[@]:1}"; do kill -0 "$p" 2> /dev/null && alive=1; done
+    [ "$alive" = 0 ] && break; sleep 0.2
+  done
+  kill -9 "${pids[@]:1}" 2> /dev/null || true
+  kill "${pids[0]}" 2> /dev/null || true; wait 2> /dev/null || true; rm -rf "$dir"
+}
 trap cleanup EXIT
 redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly yes --appendfsync "${REDIS_FSYNC:-always}" > "$dir/redis.log" 2>&1 &
 pids+=($!)
