@@ -55,6 +55,17 @@ public class LedgerSnapshotTests
     public void EveryCutAndEveryFlippedByte_IsRefusedWithTheSnapshotsCode_OrReadsAValidLedger()
     {
         var (_, bytes) = Small();
+        var refused = EveryDamageIsRefusedOrReadsWhole(bytes, T0 + Duration.FromDays(400));
+        Assert.True(refused > bytes.Length, $"{refused} of {bytes.Length * 3} damaged snapshots refused");
+    }
+
+    /// <summary>
+    /// Every cut of a snapshot is refused with the snapshot's code; every byte flipped (three ways) is refused with it
+    /// (or a bad currency or id) or reads a ledger that still answers its entries, balances and statements.
+    /// </summary>
+    /// <returns>How many flipped snapshots were refused.</returns>
+    internal static int EveryDamageIsRefusedOrReadsWhole(byte[] bytes, Instant asOf)
+    {
         for (var cut = 0; cut < bytes.Length; cut++)
         {
             var e = Assert.Throws<InvalidInputException>(() => PayoutLedger.ReadSnapshot(new MemoryStream(bytes[..cut]), DateTimeZoneProviders.Tzdb, null, null));
@@ -73,7 +84,8 @@ public class LedgerSnapshotTests
                     var read = PayoutLedger.ReadSnapshot(new MemoryStream(damaged), DateTimeZoneProviders.Tzdb, null, null);
                     // A flip the format cannot see (an amount, an instant) gives a ledger that still answers everything.
                     _ = read.Entries.ToList();
-                    _ = read.Balances(T0 + Duration.FromDays(400));
+                    _ = read.Balances(asOf);
+                    _ = read.Statements(0, asOf);
                 }
                 catch (InvalidInputException e)
                 {
@@ -83,6 +95,6 @@ public class LedgerSnapshotTests
             }
         }
 
-        Assert.True(refused > bytes.Length, $"{refused} of {bytes.Length * 3} damaged snapshots refused");
+        return refused;
     }
 }
